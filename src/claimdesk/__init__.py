@@ -1,0 +1,5 @@
+"""ClaimDesk: insurance claims case tracking and customer service."""
+
+from .celery import app as celery_app
+
+__all__ = ["celery_app"]

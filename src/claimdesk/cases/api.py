@@ -1,0 +1,284 @@
+"""Case kernel endpoints: my work, a case with its clocks and timeline, transitions, tasks."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from django.contrib.auth import get_user_model
+from django.http import HttpRequest
+from django.utils import timezone
+from ninja import Field, Router, Schema
+from ninja.pagination import LimitOffsetPagination, paginate
+
+from claimdesk.cases import selectors, services
+from claimdesk.cases.models import Case, SlaRule, Task
+from claimdesk.staff.services import is_staff_member
+
+router = Router(tags=["cases"])
+User = get_user_model()
+
+
+class Problem(Schema):
+    detail: str
+    allowed: list[str] | None = None
+
+
+class ClockOut(Schema):
+    rule: str
+    name: str
+    unit: str
+    state: str
+    started_at: datetime
+    due_at: datetime
+    paused_at: datetime | None
+    stopped_at: datetime | None
+    task: int | None
+
+    @staticmethod
+    def resolve_rule(obj) -> str:
+        return obj.rule.code
+
+    @staticmethod
+    def resolve_name(obj) -> str:
+        return obj.rule.name
+
+    @staticmethod
+    def resolve_task(obj) -> int | None:
+        return obj.task_id
+
+
+class EventOut(Schema):
+    at: datetime
+    kind: str
+    action: str
+    from_status: str
+    to_status: str
+    actor: str | None
+    data: dict[str, Any]
+
+    @staticmethod
+    def resolve_actor(obj) -> str | None:
+        return obj.actor.username if obj.actor_id else None
+
+
+class CaseSummary(Schema):
+    number: str
+    kind: str
+    category: str
+    status: str
+    status_label: str
+    title: str
+    owner: str
+    opened_at: datetime
+    next_due_at: datetime | None
+    is_open: bool
+
+    @staticmethod
+    def resolve_owner(obj) -> str:
+        return obj.owner.username
+
+    @staticmethod
+    def resolve_status_label(obj) -> str:
+        return obj.status_label()
+
+
+class CaseOut(CaseSummary):
+    customer: str | None
+    closed_at: datetime | None
+    allowed_actions: list[str]
+    clocks: list[ClockOut]
+    timeline: list[EventOut]
+
+
+class TransitionIn(Schema):
+    action: str = Field(..., min_length=1, max_length=40)
+    data: dict[str, Any] = Field(default_factory=dict)
+
+
+class TaskIn(Schema):
+    kind: str = Field(..., min_length=1, max_length=30)
+    title: str = Field(..., min_length=1, max_length=200)
+    assignee: str
+    rule: str | None = None
+
+
+class TaskOut(Schema):
+    id: int
+    case: str
+    kind: str
+    title: str
+    assignee: str
+    returns_to: str
+    status: str
+    due_at: datetime | None
+    completed_at: datetime | None
+
+    @staticmethod
+    def resolve_case(obj) -> str:
+        return obj.case.number
+
+    @staticmethod
+    def resolve_assignee(obj) -> str:
+        return obj.assignee.username
+
+    @staticmethod
+    def resolve_returns_to(obj) -> str:
+        return obj.returns_to.username
+
+
+class TaskDoneIn(Schema):
+    result: str = Field("", max_length=4000)
+
+
+class WorkItemOut(Schema):
+    case: str
+    title: str
+    status_label: str
+    task: TaskOut | None
+    due_at: datetime | None
+    seconds_left: int | None
+
+
+class SlaRuleOut(Schema):
+    code: str
+    name: str
+    unit: str
+    amount: Decimal
+    reminder_percent: int
+    escalation_percent: int
+    basis: str
+    active: bool
+
+
+class NotFound(services.CaseError):
+    status = 404
+
+
+def _case_out(case: Case, user) -> dict[str, Any]:
+    staff = is_staff_member(user)
+    return {
+        **CaseSummary.from_orm(case).model_dump(),
+        "customer": case.customer.username if case.customer_id else None,
+        "closed_at": case.closed_at,
+        "allowed_actions": [
+            t.action
+            for t in case.workflow.available(case.status)
+            if staff and services.can_act(user, case, t.permission)
+        ],
+        "clocks": selectors.case_clocks(case),
+        "timeline": list(selectors.case_timeline(case, customer_view=not staff)),
+    }
+
+
+def _find_case(request: HttpRequest, number: str) -> Case:
+    case = (
+        selectors.cases_visible_to(request.user)
+        .select_related("owner", "customer")
+        .filter(number=number)
+        .first()
+    )
+    if case is None:
+        raise NotFound(f"no case {number}")
+    return case
+
+
+@router.get("/my-work", response=list[WorkItemOut])
+def my_work(request: HttpRequest, limit: int = 50):
+    """My open cases and tasks, the nearest due first."""
+    now = timezone.now()
+    items = selectors.my_work(request.user, limit=max(1, min(limit, 200)))
+    return [
+        {
+            "case": i.case.number,
+            "title": i.case.title,
+            "status_label": i.case.status_label(),
+            "task": i.task,
+            "due_at": i.due_at,
+            "seconds_left": int(i.remaining(now).total_seconds()) if i.due_at else None,
+        }
+        for i in items
+    ]
+
+
+@router.get("/cases", response=list[CaseSummary])
+@paginate(LimitOffsetPagination)
+def case_list(
+    request: HttpRequest,
+    kind: str | None = None,
+    status: str | None = None,
+    open: bool | None = None,
+):
+    cases = selectors.cases_visible_to(request.user).select_related("owner")
+    if kind:
+        cases = cases.filter(kind=kind)
+    if status:
+        cases = cases.filter(status=status)
+    if open is not None:
+        cases = cases.filter(is_open=open)
+    return cases.order_by("-opened_at")
+
+
+@router.get("/cases/{number}", response={200: CaseOut, 404: Problem})
+def case_detail(request: HttpRequest, number: str):
+    """A case with every clock and its timeline (customers see their own, public part)."""
+    return 200, _case_out(_find_case(request, number), request.user)
+
+
+@router.post(
+    "/cases/{number}/transitions",
+    response={200: CaseOut, 400: Problem, 403: Problem, 404: Problem, 409: Problem},
+)
+def case_transition(request: HttpRequest, number: str, payload: TransitionIn):
+    """Apply a workflow action; refusals say why (403 not yours, 409 not now, 400 missing)."""
+    case = services.case_transition(
+        case=_find_case(request, number),
+        action=payload.action,
+        actor=request.user,
+        now=timezone.now(),
+        data=payload.data,
+    )
+    return 200, _case_out(case, request.user)
+
+
+@router.post(
+    "/cases/{number}/tasks",
+    response={201: TaskOut, 400: Problem, 403: Problem, 404: Problem, 409: Problem},
+)
+def task_assign(request: HttpRequest, number: str, payload: TaskIn):
+    assignee = User.objects.filter(username=payload.assignee, is_active=True).first()
+    if assignee is None:
+        return 400, {"detail": f"unknown user {payload.assignee}"}
+    if payload.rule and not SlaRule.objects.filter(code=payload.rule).exists():
+        return 400, {"detail": f"unknown SLA rule {payload.rule}"}
+    task = services.task_assign(
+        case=_find_case(request, number),
+        kind=payload.kind,
+        title=payload.title,
+        assignee=assignee,
+        actor=request.user,
+        now=timezone.now(),
+        rule_code=payload.rule,
+    )
+    return 201, task
+
+
+@router.post(
+    "/tasks/{task_id}/complete", response={200: TaskOut, 403: Problem, 404: Problem, 409: Problem}
+)
+def task_complete(request: HttpRequest, task_id: int, payload: TaskDoneIn):
+    """Finish a task; the work goes back to the case owner."""
+    task = Task.objects.filter(
+        pk=task_id, case__in=selectors.cases_visible_to(request.user)
+    ).first()
+    if task is None:
+        return 404, {"detail": f"no task {task_id}"}
+    return 200, services.task_complete(
+        task=task, actor=request.user, now=timezone.now(), result=payload.result
+    )
+
+
+@router.get("/sla-rules", response=list[SlaRuleOut])
+def sla_rules(request: HttpRequest):
+    return SlaRule.objects.all()

@@ -1,0 +1,668 @@
+"""Every write to the case kernel: open, transition, clocks, tasks, the sweep.
+
+Each public function is one business action in one transaction, takes ``now`` from its
+caller (read the clock once per operation), writes the timeline and queues notifications
+that leave only after commit.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from django.contrib.auth import get_user_model
+from django.db import IntegrityError, connection, transaction
+from django.db.models import Count, Min, Q
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
+
+from claimdesk.cases.models import (
+    LIVE_STATES,
+    AlertKind,
+    Case,
+    CaseEvent,
+    CaseNumberSequence,
+    Deadline,
+    DeadlineAlert,
+    DeadlinePause,
+    DeadlineState,
+    SlaRule,
+    Task,
+    TaskStatus,
+)
+from claimdesk.cases.rules import NUMBER_PREFIX, Kind, Transition, resolve_clocks, workflow
+from claimdesk.notify.services import notification_queue
+from claimdesk.staff.roles import Role
+from claimdesk.staff.services import is_staff_member
+from claimdesk.workdays.calendar import WorkCalendar
+from claimdesk.workdays.clocks import ZERO, Clock, to_local
+from claimdesk.workdays.selectors import clock, work_calendar
+
+User = get_user_model()
+
+
+class CaseError(Exception):
+    """A business rule refused the action; ``status`` is the HTTP status it maps to."""
+
+    status = 400
+
+    def __init__(self, message: str, **details: Any):
+        super().__init__(message)
+        self.message = message
+        self.details = details
+
+
+class IllegalTransition(CaseError):
+    status = 409
+
+
+class NotAllowed(CaseError):
+    status = 403
+
+
+class GuardFailed(CaseError):
+    status = 400
+
+
+# --- helpers ------------------------------------------------------------------------------
+
+
+def _event(
+    case: Case, *, now: datetime, actor, kind: str, customer_visible: bool = False, **fields: Any
+) -> CaseEvent:
+    return CaseEvent.objects.create(
+        case=case, at=now, actor=actor, kind=kind, customer_visible=customer_visible, **fields
+    )
+
+
+def _next_number(kind: Kind, now: datetime) -> str:
+    prefix, day = NUMBER_PREFIX[kind], to_local(now).date()
+    seq = CaseNumberSequence.objects.select_for_update().filter(prefix=prefix, day=day).first()
+    if seq is None:
+        try:
+            with transaction.atomic():
+                seq = CaseNumberSequence.objects.create(prefix=prefix, day=day, last=0)
+        except IntegrityError:
+            seq = CaseNumberSequence.objects.select_for_update().get(prefix=prefix, day=day)
+    seq.last += 1
+    seq.save(update_fields=["last"])
+    return f"{prefix}{day:%Y%m%d}{seq.last:06d}"
+
+
+def least_loaded_agent():
+    """The active agent with the fewest open cases: owner of a case a customer opened."""
+    agent = (
+        User.objects.filter(is_active=True, groups__name=Role.AGENT.value)
+        .annotate(load=Count("owned_cases", filter=Q(owned_cases__is_open=True)))
+        .order_by("load", "id")
+        .first()
+    )
+    if agent is None:
+        raise CaseError(_("No customer-service agent is available to own the case."))
+    return agent
+
+
+def escalation_recipient(user):
+    """Whom to escalate ``user``'s overdue work to: their manager, else any manager."""
+    profile = getattr(user, "staff_profile", None)
+    if profile is not None and profile.manager_id:
+        return profile.manager
+    manager = (
+        User.objects.filter(is_active=True, groups__name=Role.MANAGER.value).order_by("id").first()
+    )
+    return manager or user
+
+
+def can_act(actor, case: Case, permission: str) -> bool:
+    """Role permission plus a reason to touch this case: owner, task on it, or oversight."""
+    if not actor.is_authenticated or not actor.has_perm(permission):
+        return False
+    if actor.pk == case.owner_id or actor.has_perm("cases.view_all_cases"):
+        return True
+    return case.tasks.filter(assignee=actor, status=TaskStatus.OPEN).exists()
+
+
+def _refresh_next_due(case: Case) -> None:
+    case.next_due_at = (
+        (
+            case.deadlines.filter(state=DeadlineState.RUNNING, task__isnull=True).aggregate(
+                m=Min("due_at")
+            )["m"]
+        )
+        if case.is_open
+        else None
+    )
+
+
+def _next_action(d: Deadline) -> datetime | None:
+    if d.state != DeadlineState.RUNNING:
+        return None
+    pending = [
+        at
+        for at, done in (
+            (d.remind_at, d.reminded_at),
+            (d.due_at, d.warned_at),
+            (d.escalate_at, d.escalated_at),
+        )
+        if done is None
+    ]
+    return min(pending) if pending else None
+
+
+# --- clocks -------------------------------------------------------------------------------
+
+
+def deadline_start(
+    *,
+    case: Case,
+    rule_code: str,
+    now: datetime,
+    actor=None,
+    task: Task | None = None,
+    calendar: WorkCalendar | None = None,
+) -> Deadline | None:
+    """Start the clock of ``rule_code``; a clock already live for the rule is kept as is.
+
+    An inactive rule starts nothing: the admin switched that commitment off.
+    """
+    try:
+        rule = SlaRule.objects.get(code=rule_code)
+    except SlaRule.DoesNotExist as exc:
+        raise CaseError(_("Unknown SLA rule %(code)s.") % {"code": rule_code}) from exc
+    if not rule.active:
+        return None
+    live = case.deadlines.filter(rule=rule, task=task, state__in=LIVE_STATES).first()
+    if live is not None:
+        return live
+    clk = clock(rule.unit, calendar)
+    due = clk.due_at(now, rule.amount)
+    budget = clk.counted(now, due)
+    d = Deadline(
+        case=case,
+        task=task,
+        rule=rule,
+        unit=rule.unit,
+        assignee=task.assignee if task else case.owner,
+        state=DeadlineState.RUNNING,
+        started_at=now,
+        budget=budget,
+        segment_started_at=now,
+        due_at=due,
+        remind_at=clk.advance(now, budget * rule.reminder_percent / 100),
+        escalate_at=clk.advance(now, budget * rule.escalation_percent / 100),
+    )
+    d.next_action_at = _next_action(d)
+    d.save()
+    _event(
+        case,
+        now=now,
+        actor=actor,
+        kind="deadline_started",
+        data={"rule": rule.code, "due_at": due, "task": task.pk if task else None},
+    )
+    return d
+
+
+def _milestone(clk: Clock, now: datetime, d: Deadline, percent: int, old: datetime) -> datetime:
+    """Where a milestone at ``percent`` of the budget lands after a resume at ``now``."""
+    left = d.budget * percent / 100 - d.consumed
+    return clk.advance(now, left) if left > ZERO else old
+
+
+def deadline_pause(
+    *,
+    deadline: Deadline,
+    now: datetime,
+    actor=None,
+    reason: str = "",
+    calendar: WorkCalendar | None = None,
+) -> None:
+    """Stop the clock: remember how much counted time it has used."""
+    if deadline.state != DeadlineState.RUNNING:
+        return
+    clk = clock(deadline.unit, calendar)
+    deadline.consumed += clk.counted(deadline.segment_started_at, now)
+    deadline.state = DeadlineState.PAUSED
+    deadline.paused_at = now
+    deadline.next_action_at = None
+    deadline.save()
+    DeadlinePause.objects.create(deadline=deadline, paused_at=now, reason=reason[:200])
+    _event(
+        deadline.case,
+        now=now,
+        actor=actor,
+        kind="deadline_paused",
+        data={"rule": deadline.rule.code, "remaining": str(deadline.budget - deadline.consumed)},
+    )
+
+
+def deadline_resume(
+    *, deadline: Deadline, now: datetime, actor=None, calendar: WorkCalendar | None = None
+) -> None:
+    """Restart the clock with exactly the counted time it had left; milestones move with it."""
+    if deadline.state != DeadlineState.PAUSED:
+        return
+    clk = clock(deadline.unit, calendar)
+    old_due = deadline.due_at
+    rule = deadline.rule
+    deadline.due_at = _milestone(clk, now, deadline, 100, deadline.due_at)
+    deadline.remind_at = _milestone(clk, now, deadline, rule.reminder_percent, deadline.remind_at)
+    deadline.escalate_at = _milestone(
+        clk, now, deadline, rule.escalation_percent, deadline.escalate_at
+    )
+    deadline.state = DeadlineState.RUNNING
+    deadline.segment_started_at = now
+    deadline.paused_at = None
+    deadline.next_action_at = _next_action(deadline)
+    deadline.save()
+    DeadlinePause.objects.filter(deadline=deadline, resumed_at__isnull=True).update(resumed_at=now)
+    if deadline.task_id:
+        Task.objects.filter(pk=deadline.task_id).update(due_at=deadline.due_at)
+    _event(
+        deadline.case,
+        now=now,
+        actor=actor,
+        kind="deadline_resumed",
+        data={"rule": rule.code, "due_before": old_due, "due_at": deadline.due_at},
+    )
+
+
+def deadline_stop(*, deadline: Deadline, now: datetime, actor=None, cancel: bool = False) -> None:
+    """Stop the clock for good and record whether the commitment was met."""
+    if deadline.state not in LIVE_STATES:
+        return
+    if cancel:
+        outcome = DeadlineState.CANCELLED
+    elif deadline.state == DeadlineState.PAUSED:
+        outcome = (
+            DeadlineState.MET if deadline.consumed <= deadline.budget else DeadlineState.BREACHED
+        )
+    else:
+        outcome = DeadlineState.MET if now <= deadline.due_at else DeadlineState.BREACHED
+    if deadline.state == DeadlineState.PAUSED:
+        DeadlinePause.objects.filter(deadline=deadline, resumed_at__isnull=True).update(
+            resumed_at=now
+        )
+    deadline.state = outcome
+    deadline.stopped_at = now
+    deadline.next_action_at = None
+    deadline.save()
+    _event(
+        deadline.case,
+        now=now,
+        actor=actor,
+        kind="deadline_stopped",
+        data={"rule": deadline.rule.code, "outcome": outcome, "due_at": deadline.due_at},
+    )
+
+
+def _apply_clocks(case: Case, t: Transition, data: Mapping[str, Any], now: datetime, actor) -> None:
+    calendar = work_calendar()
+    live = list(
+        case.deadlines.filter(task__isnull=True, state__in=LIVE_STATES).select_related("rule")
+    )
+    for d in live:
+        code = d.rule.code
+        if t.stop_all or code in t.stops:
+            deadline_stop(deadline=d, now=now, actor=actor, cancel=t.stop_all)
+        elif code in t.pauses:
+            deadline_pause(deadline=d, now=now, actor=actor, reason=t.action, calendar=calendar)
+        elif code in t.resumes:
+            deadline_resume(deadline=d, now=now, actor=actor, calendar=calendar)
+    for code in resolve_clocks(t.starts, case, data):
+        deadline_start(case=case, rule_code=code, now=now, actor=actor, calendar=calendar)
+    if t.stop_all:
+        for task in case.tasks.filter(status=TaskStatus.OPEN):
+            _task_close(task, now=now, actor=actor, status=TaskStatus.CANCELLED)
+
+
+# --- cases --------------------------------------------------------------------------------
+
+
+def case_open(
+    *,
+    kind: Kind | str,
+    title: str,
+    actor,
+    now: datetime,
+    customer=None,
+    owner=None,
+    category: str = "",
+    data: Mapping[str, Any] | None = None,
+) -> Case:
+    """Register a case. Whoever on the staff takes it first owns it (首问负责制); a case a
+    customer opens goes to the least-loaded agent. The kind's opening clocks start now."""
+    kind = Kind(kind)
+    wf = workflow(kind)
+    if not title.strip():
+        raise GuardFailed(_("A case needs a title."))
+    staff = is_staff_member(actor)
+    if not staff and (customer is None or customer.pk != actor.pk):
+        raise NotAllowed(_("Customers may only open cases for themselves."))
+    with transaction.atomic():
+        owner = owner or (actor if staff else least_loaded_agent())
+        case = Case.objects.create(
+            number=_next_number(kind, now),
+            kind=kind,
+            category=category,
+            status=wf.initial,
+            title=title.strip()[:200],
+            owner=owner,
+            customer=customer,
+            opened_at=now,
+            updated_at=now,
+        )
+        _event(
+            case,
+            now=now,
+            actor=actor,
+            kind="opened",
+            to_status=wf.initial,
+            customer_visible=True,
+            data={"owner": owner.username, **(data or {})},
+        )
+        calendar = work_calendar()
+        for code in resolve_clocks(wf.opening_clocks, case, data or {}):
+            deadline_start(case=case, rule_code=code, now=now, actor=actor, calendar=calendar)
+        _refresh_next_due(case)
+        case.save(update_fields=["next_due_at"])
+        if owner.pk != actor.pk:
+            notification_queue(
+                recipient=owner,
+                case=case,
+                kind="case_assigned",
+                now=now,
+                subject=_("New case %(number)s is yours") % {"number": case.number},
+            )
+    return case
+
+
+def case_transition(
+    *, case: Case, action: str, actor, now: datetime, data: Mapping[str, Any] | None = None
+) -> Case:
+    """Apply one row of the kind's transition table, or say clearly why not.
+
+    Locks the case row so two people acting at once are serialised; the second finds
+    the case already moved and gets an illegal-transition error instead of a double step.
+    """
+    data = dict(data or {})
+    with transaction.atomic():
+        case = Case.objects.select_for_update().get(pk=case.pk)
+        wf = case.workflow
+        t = wf.find(case.status, action)
+        if t is None:
+            allowed = sorted(x.action for x in wf.available(case.status))
+            raise IllegalTransition(
+                _("%(action)s is not possible while the case is %(status)s.")
+                % {"action": action, "status": case.status_label()},
+                allowed=allowed,
+            )
+        if not can_act(actor, case, t.permission):
+            raise NotAllowed(
+                _("You may not %(action)s on case %(number)s.")
+                % {"action": t.label, "number": case.number}
+            )
+        if t.guard and (problem := t.guard(case, data)):
+            raise GuardFailed(str(problem))
+        old = case.status
+        case.status = t.target
+        case.updated_at = now
+        if t.target in wf.final:
+            case.is_open = False
+            case.closed_at = now
+        _event(
+            case,
+            now=now,
+            actor=actor,
+            kind="transition",
+            action=action,
+            from_status=old,
+            to_status=t.target,
+            data=data,
+            customer_visible=t.customer_visible,
+        )
+        _apply_clocks(case, t, data, now, actor)
+        _refresh_next_due(case)
+        case.save()
+        if t.customer_visible and case.customer_id and case.customer_id != actor.pk:
+            notification_queue(
+                recipient=case.customer,
+                case=case,
+                kind="status_changed",
+                now=now,
+                subject=_("Case %(number)s: %(status)s")
+                % {"number": case.number, "status": case.status_label()},
+            )
+    return case
+
+
+def case_reassign(*, case: Case, new_owner, actor, now: datetime, reason: str) -> Case:
+    """Hand a case to another owner (e.g. a leaver); live case clocks follow the owner."""
+    if not actor.has_perm("cases.reassign_case"):
+        raise NotAllowed(_("You may not reassign cases."))
+    if not reason.strip():
+        raise GuardFailed(_("Say why the case changes owner."))
+    if not is_staff_member(new_owner):
+        raise GuardFailed(_("The new owner must be a member of staff."))
+    with transaction.atomic():
+        case = Case.objects.select_for_update().get(pk=case.pk)
+        if case.owner_id == new_owner.pk:
+            return case
+        old = case.owner
+        case.owner = new_owner
+        case.updated_at = now
+        case.save(update_fields=["owner", "updated_at"])
+        case.deadlines.filter(task__isnull=True, state__in=LIVE_STATES).update(assignee=new_owner)
+        _event(
+            case,
+            now=now,
+            actor=actor,
+            kind="owner_changed",
+            data={"from": old.username, "to": new_owner.username, "reason": reason},
+        )
+        notification_queue(
+            recipient=new_owner,
+            case=case,
+            kind="case_assigned",
+            now=now,
+            subject=_("Case %(number)s is now yours") % {"number": case.number},
+        )
+    return case
+
+
+# --- tasks --------------------------------------------------------------------------------
+
+
+def task_assign(
+    *,
+    case: Case,
+    kind: str,
+    title: str,
+    assignee,
+    actor,
+    now: datetime,
+    rule_code: str | None = None,
+) -> Task:
+    """Hand work on a case to someone; it returns to the case owner when done."""
+    if not can_act(actor, case, "cases.assign_task"):
+        raise NotAllowed(
+            _("You may not assign tasks on case %(number)s.") % {"number": case.number}
+        )
+    if not is_staff_member(assignee):
+        raise GuardFailed(_("Tasks go to members of staff."))
+    if not case.is_open:
+        raise IllegalTransition(_("Case %(number)s is closed.") % {"number": case.number})
+    with transaction.atomic():
+        task = Task.objects.create(
+            case=case,
+            kind=kind,
+            title=title[:200],
+            assignee=assignee,
+            assigned_by=actor,
+            returns_to=case.owner,
+            created_at=now,
+        )
+        if rule_code:
+            d = deadline_start(case=case, rule_code=rule_code, now=now, actor=actor, task=task)
+            if d is not None:
+                task.due_at = d.due_at
+                task.save(update_fields=["due_at"])
+        _event(
+            case,
+            now=now,
+            actor=actor,
+            kind="task_assigned",
+            data={
+                "task": task.pk,
+                "kind": kind,
+                "assignee": assignee.username,
+                "due_at": task.due_at,
+            },
+        )
+        if assignee.pk != actor.pk:
+            notification_queue(
+                recipient=assignee,
+                case=case,
+                kind="task_assigned",
+                now=now,
+                subject=_("Task on %(number)s: %(title)s")
+                % {"number": case.number, "title": task.title},
+            )
+    return task
+
+
+def _task_close(task: Task, *, now: datetime, actor, status: str, result: str = "") -> None:
+    task.status = status
+    task.completed_at = now
+    task.result = result
+    task.save(update_fields=["status", "completed_at", "result"])
+    for d in task.deadlines.filter(state__in=LIVE_STATES).select_related("rule"):
+        deadline_stop(deadline=d, now=now, actor=actor, cancel=status == TaskStatus.CANCELLED)
+    _event(
+        task.case,
+        now=now,
+        actor=actor,
+        kind=f"task_{status}",
+        data={
+            "task": task.pk,
+            "kind": task.kind,
+            "result": result,
+            "returns_to": task.returns_to.username,
+        },
+    )
+
+
+def task_complete(*, task: Task, actor, now: datetime, result: str = "") -> Task:
+    """Finish a task: its clock stops and the work comes back to the owner, who is told."""
+    with transaction.atomic():
+        task = Task.objects.select_for_update().select_related("case", "returns_to").get(pk=task.pk)
+        if task.status != TaskStatus.OPEN:
+            raise IllegalTransition(
+                _("This task is already %(status)s.") % {"status": task.get_status_display()}
+            )
+        if actor.pk != task.assignee_id and not actor.has_perm("cases.view_all_cases"):
+            raise NotAllowed(_("Only the assignee can complete this task."))
+        _task_close(task, now=now, actor=actor, status=TaskStatus.DONE, result=result)
+        Case.objects.filter(pk=task.case_id).update(updated_at=now)
+        if task.returns_to_id != actor.pk:
+            notification_queue(
+                recipient=task.returns_to,
+                case=task.case,
+                kind="task_returned",
+                now=now,
+                body=result,
+                subject=_("Back to you: %(title)s on %(number)s")
+                % {"title": task.title, "number": task.case.number},
+            )
+    return task
+
+
+# --- the sweep ----------------------------------------------------------------------------
+
+
+@dataclass
+class SweepResult:
+    reminders: int = 0
+    overdue: int = 0
+    escalations: int = 0
+
+    def __str__(self) -> str:
+        return f"reminders={self.reminders} overdue={self.overdue} escalations={self.escalations}"
+
+
+_ALERT_STEPS = (
+    (AlertKind.REMINDER, "remind_at", "reminded_at", "reminders"),
+    (AlertKind.OVERDUE, "due_at", "warned_at", "overdue"),
+    (AlertKind.ESCALATION, "escalate_at", "escalated_at", "escalations"),
+)
+
+_ALERT_SUBJECTS = {
+    AlertKind.REMINDER: gettext_noop("Reminder: %(rule)s on %(number)s is due %(due)s"),
+    AlertKind.OVERDUE: gettext_noop("Overdue: %(rule)s on %(number)s was due %(due)s"),
+    AlertKind.ESCALATION: gettext_noop(
+        "Escalated: %(rule)s on %(number)s (owner %(owner)s) was due %(due)s"
+    ),
+}
+
+
+def _raise_alert(d: Deadline, kind: AlertKind, done_field: str, now: datetime) -> bool:
+    """Raise one alert exactly once: the conditional update is the claim on it."""
+    claimed = Deadline.objects.filter(pk=d.pk, **{f"{done_field}__isnull": True}).update(
+        **{done_field: now}
+    )
+    setattr(d, done_field, now)  # claimed here or by a parallel sweep: done either way
+    if not claimed:
+        return False
+    recipient = escalation_recipient(d.assignee) if kind == AlertKind.ESCALATION else d.assignee
+    DeadlineAlert.objects.create(deadline=d, kind=kind, raised_at=now, recipient=recipient)
+    _event(
+        d.case,
+        now=now,
+        actor=None,
+        kind=kind.value,
+        data={"rule": d.rule.code, "due_at": d.due_at, "to": recipient.username},
+    )
+    subject = _(_ALERT_SUBJECTS[kind]) % {
+        "rule": d.rule.name,
+        "number": d.case.number,
+        "due": f"{to_local(d.due_at):%Y-%m-%d %H:%M}",
+        "owner": d.assignee.username,
+    }
+    notification_queue(recipient=recipient, case=d.case, kind=kind.value, subject=subject, now=now)
+    return True
+
+
+def _due_batch(now: datetime, size: int) -> list[Deadline]:
+    qs = Deadline.objects.filter(next_action_at__lte=now).order_by("next_action_at")
+    if connection.features.has_select_for_update_skip_locked:
+        qs = qs.select_for_update(skip_locked=True, of=("self",))
+    return list(qs.select_related("case", "rule", "assignee__staff_profile__manager")[:size])
+
+
+def deadline_sweep(*, now: datetime, batch: int = 500) -> SweepResult:
+    """Raise every reminder, overdue warning and escalation that has come due, once each.
+
+    Reads only clocks whose ``next_action_at`` has passed (a partial index), so its cost
+    follows the number of due clocks, not of open ones. Safe to run twice or in parallel:
+    rows are locked (SKIP LOCKED on PostgreSQL) and each alert is claimed by a conditional
+    update, backed by a unique constraint.
+    """
+    result = SweepResult()
+    while True:
+        with transaction.atomic():
+            rows = _due_batch(now, batch)
+            for d in rows:
+                for kind, at_field, done_field, counter in _ALERT_STEPS:
+                    due = getattr(d, at_field)
+                    if (
+                        getattr(d, done_field) is None
+                        and due <= now
+                        and _raise_alert(d, kind, done_field, now)
+                    ):
+                        setattr(result, counter, getattr(result, counter) + 1)
+                d.next_action_at = _next_action(d)
+                Deadline.objects.filter(pk=d.pk).update(next_action_at=d.next_action_at)
+        if len(rows) < batch:
+            return result

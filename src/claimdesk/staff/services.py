@@ -1,0 +1,113 @@
+"""Writes for staff: roles (groups and their permissions) and user accounts."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from datetime import datetime, timedelta
+
+from django.contrib.auth import authenticate, get_user_model
+from django.contrib.auth.models import Group, Permission
+from django.db import transaction
+
+from claimdesk.staff.models import ApiToken, StaffProfile
+from claimdesk.staff.roles import ADMIN_APPS, ROLE_PERMISSIONS, STAFF_ROLES, Role
+
+User = get_user_model()
+
+
+def roles_ensure(*, using: str = "default") -> None:
+    """Create the role groups and give them their permissions (idempotent)."""
+    for role, perms in ROLE_PERMISSIONS.items():
+        group, _ = Group.objects.using(using).get_or_create(name=role.value)
+        wanted = []
+        for dotted in perms:
+            app_label, codename = dotted.split(".")
+            wanted.extend(
+                Permission.objects.using(using).filter(
+                    content_type__app_label=app_label, codename=codename
+                )
+            )
+        if role is Role.ADMIN:
+            wanted.extend(
+                Permission.objects.using(using).filter(
+                    content_type__app_label__in=(*ADMIN_APPS, "auth")
+                )
+            )
+        group.permissions.add(*wanted)
+
+
+@transaction.atomic
+def user_create(
+    *,
+    username: str,
+    password: str,
+    role: Role,
+    first_name: str = "",
+    last_name: str = "",
+    email: str = "",
+    manager=None,
+    team: str = "",
+    branch: str = "",
+    region: str = "",
+):
+    """A user in one role; staff get a profile (and Django admin access for admins)."""
+    user = User(
+        username=username,
+        first_name=first_name,
+        last_name=last_name,
+        email=email,
+        is_staff=role is Role.ADMIN,
+    )
+    user.set_password(password)
+    user.full_clean()
+    user.save()
+    user.groups.add(Group.objects.get(name=role.value))
+    if role in STAFF_ROLES:
+        StaffProfile.objects.create(
+            user=user, manager=manager, team=team, branch=branch, region=region
+        )
+    return user
+
+
+def user_roles(user) -> set[str]:
+    return set(user.groups.values_list("name", flat=True))
+
+
+def is_staff_member(user) -> bool:
+    return user.is_authenticated and (
+        user.is_superuser or bool(user_roles(user) & {r.value for r in STAFF_ROLES})
+    )
+
+
+TOKEN_LIFETIME = timedelta(days=30)
+
+
+def _digest(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def token_issue(*, username: str, password: str, now: datetime) -> str | None:
+    """A new API token for valid credentials, else None (no hint which part was wrong)."""
+    user = authenticate(username=username, password=password)
+    if user is None or not user.is_active:
+        return None
+    token = secrets.token_urlsafe(32)
+    ApiToken.objects.create(
+        user=user, digest=_digest(token), created_at=now, expires_at=now + TOKEN_LIFETIME
+    )
+    return token
+
+
+def token_user(*, token: str, now: datetime):
+    """The active user behind a bearer token that has not expired, else None."""
+    row = (
+        ApiToken.objects.select_related("user")
+        .filter(digest=_digest(token), expires_at__gt=now, user__is_active=True)
+        .first()
+    )
+    if row is None:
+        return None
+    if row.last_used_at is None or now - row.last_used_at > timedelta(minutes=5):
+        ApiToken.objects.filter(pk=row.pk).update(last_used_at=now)
+    return row.user

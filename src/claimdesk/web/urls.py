@@ -1,0 +1,14 @@
+from django.urls import path
+
+from claimdesk.web import views
+
+app_name = "web"
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("work/", views.my_work, name="my_work"),
+    path("work/rows/", views.my_work_rows, name="my_work_rows"),
+    path("cases/", views.my_cases, name="my_cases"),
+    path("cases/<str:number>/", views.case_detail, name="case_detail"),
+    path("cases/<str:number>/act/", views.case_act, name="case_act"),
+    path("notifications/", views.notifications, name="notifications"),
+]

@@ -1,0 +1,59 @@
+from datetime import date, datetime
+
+from django.http import HttpRequest
+from ninja import Router, Schema
+
+from claimdesk.cases.models import SlaRule
+from claimdesk.workdays.clocks import SHANGHAI
+from claimdesk.workdays.selectors import clock, work_calendar
+
+router = Router(tags=["working days"])
+
+
+class Problem(Schema):
+    detail: str
+
+
+class WorkdayOut(Schema):
+    date: date
+    n: int
+    result: date
+    provisional: bool
+
+
+class DueOut(Schema):
+    rule: str
+    unit: str
+    event_at: datetime
+    due_at: datetime
+
+
+@router.get("/add", response={200: WorkdayOut, 400: Problem})
+def add(request: HttpRequest, date: date, n: int):
+    """The n-th working day after a date (the date itself not counted)."""
+    if not 0 <= n <= 3650:
+        return 400, {"detail": "n must be between 0 and 3650"}
+    cal = work_calendar()
+    result = cal.add_working_days(date, n)
+    return 200, {
+        "date": date,
+        "n": n,
+        "result": result,
+        "provisional": cal.is_provisional(result.year),
+    }
+
+
+@router.get("/due", response={200: DueOut, 404: Problem})
+def due(request: HttpRequest, rule: str, at: datetime):
+    """Due time of an SLA rule for an event at ``at`` (naive times are Asia/Shanghai)."""
+    found = SlaRule.objects.filter(code=rule).first()
+    if found is None:
+        return 404, {"detail": f"unknown SLA rule {rule}"}
+    at = at if at.tzinfo else at.replace(tzinfo=SHANGHAI)
+    due_at = clock(found.unit).due_at(at, found.amount)
+    return 200, {
+        "rule": found.code,
+        "unit": found.unit,
+        "event_at": at.astimezone(SHANGHAI),
+        "due_at": due_at.astimezone(SHANGHAI),
+    }

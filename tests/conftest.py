@@ -1,0 +1,84 @@
+"""Shared fixtures: named personas in every role, a fixed clock, eager background tasks."""
+
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+import pytest
+from django.db import connection
+
+from claimdesk.staff.roles import Role
+from claimdesk.staff.services import user_create
+
+SH = ZoneInfo("Asia/Shanghai")
+PASSWORD = "demo12345"
+
+
+def at(text: str) -> datetime:
+    """An aware Asia/Shanghai datetime from ``2026-09-30 10:00``."""
+    return datetime.fromisoformat(text).replace(tzinfo=SH)
+
+
+@pytest.fixture(autouse=True)
+def _eager_tasks(settings):
+    settings.CELERY_TASK_ALWAYS_EAGER = True
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    from claimdesk.celery import app
+
+    app.conf.task_always_eager = True
+    yield
+
+
+def _user(username: str, role: Role, **extra):
+    return user_create(
+        username=username, password=PASSWORD, role=role, first_name=username, **extra
+    )
+
+
+@pytest.fixture
+def manager1(db):
+    return _user("manager1", Role.MANAGER)
+
+
+@pytest.fixture
+def agent1(db, manager1):
+    return _user("agent1", Role.AGENT, manager=manager1, team="客服一组")
+
+
+@pytest.fixture
+def agent2(db, manager1):
+    return _user("agent2", Role.AGENT, manager=manager1, team="客服一组")
+
+
+@pytest.fixture
+def surveyor1(db, manager1):
+    return _user("surveyor1", Role.SURVEYOR, manager=manager1)
+
+
+@pytest.fixture
+def adjuster1(db, manager1):
+    return _user("adjuster1", Role.ADJUSTER, manager=manager1)
+
+
+@pytest.fixture
+def finance1(db, manager1):
+    return _user("finance1", Role.FINANCE, manager=manager1)
+
+
+@pytest.fixture
+def customer1(db):
+    return _user("customer1", Role.CUSTOMER, email="customer1@example.com")
+
+
+@pytest.fixture
+def customer2(db):
+    return _user("customer2", Role.CUSTOMER)
+
+
+def pytest_collection_modifyitems(config, items):
+    """PostgreSQL-only tests skip themselves on SQLite with the reason said."""
+    if connection.vendor == "postgresql":
+        return
+    skip = pytest.mark.skip(reason="needs PostgreSQL (set DATABASE_URL); CI runs it")
+    for item in items:
+        if "postgres" in item.keywords:
+            item.add_marker(skip)
