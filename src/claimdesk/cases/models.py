@@ -161,12 +161,12 @@ class SlaRule(models.Model):
         _("amount"), max_digits=7, decimal_places=2, validators=[MinValueValidator(0)]
     )
     reminder_percent = models.PositiveSmallIntegerField(
-        _("reminder at % of the time"),
+        _("reminder point (percent of the allowed time)"),
         default=75,
         validators=[MinValueValidator(1), MaxValueValidator(99)],
     )
     escalation_percent = models.PositiveSmallIntegerField(
-        _("escalation at % of the time"),
+        _("escalation point (percent of the allowed time)"),
         default=125,
         validators=[MinValueValidator(100), MaxValueValidator(1000)],
         help_text=_("100 escalates at the due time; 125 when a quarter of the time is overrun."),
