@@ -7,6 +7,8 @@ from ninja.security import HttpBearer, django_auth
 
 from claimdesk.cases.api import router as cases_router
 from claimdesk.cases.services import CaseError
+from claimdesk.policies.api import router as policies_router
+from claimdesk.staff.api import me_router
 from claimdesk.staff.api import router as auth_router
 from claimdesk.staff.services import token_user
 from claimdesk.workdays.api import router as workdays_router
@@ -31,8 +33,10 @@ api = NinjaAPI(
     urls_namespace="api",
 )
 api.add_router("/v1/auth", auth_router)
+api.add_router("/v1", me_router)
 api.add_router("/v1", cases_router)
 api.add_router("/v1/workdays", workdays_router)
+api.add_router("/v1", policies_router)
 
 
 @api.exception_handler(CaseError)

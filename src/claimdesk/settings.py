@@ -39,6 +39,7 @@ INSTALLED_APPS = [
     "claimdesk.workdays",
     "claimdesk.staff",
     "claimdesk.cases",
+    "claimdesk.policies",
     "claimdesk.notify",
     "claimdesk.web",
 ]
@@ -105,6 +106,7 @@ USE_TZ = True
 
 STATIC_URL = "static/"
 STATIC_ROOT = VAR_DIR / "static"
+STATIC_ROOT.mkdir(exist_ok=True)
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},

@@ -1,0 +1,223 @@
+"""Products, their coverages and clauses; policies with insured persons, beneficiaries, and
+the customers' bank accounts. Reference data for intake, adjudication and payment."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from claimdesk.policies.rules import LossType, in_force
+
+LOSS_TYPE_LABELS = {
+    LossType.AUTO: _("Auto"),
+    LossType.MEDICAL: _("Medical"),
+    LossType.CRITICAL_ILLNESS: _("Critical illness"),
+    LossType.ACCIDENT: _("Accident"),
+    LossType.PROPERTY: _("Property"),
+}
+MONEY = {"max_digits": 14, "decimal_places": 2}
+
+
+class Product(models.Model):
+    code = models.SlugField(_("code"), max_length=40, unique=True)
+    name = models.CharField(_("name"), max_length=100)
+    line = models.CharField(_("line"), max_length=20, choices=list(LOSS_TYPE_LABELS.items()))
+    description = models.TextField(_("description"), blank=True)
+    active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        ordering = ["code"]
+        verbose_name = _("product")
+        verbose_name_plural = _("products")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Clause(models.Model):
+    """A clause of a product's contract, quoted verbatim in decisions and notices."""
+
+    class Kind(models.TextChoices):
+        COVERAGE = "coverage", _("coverage")
+        EXCLUSION = "exclusion", _("exclusion")
+        GENERAL = "general", _("general")
+
+    product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="clauses")
+    article = models.CharField(_("article"), max_length=20, help_text=_("e.g. 2.3 or 第七条"))
+    title = models.CharField(_("title"), max_length=200)
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
+    text = models.TextField(_("text"))
+
+    class Meta:
+        ordering = ["product", "article"]
+        verbose_name = _("clause")
+        verbose_name_plural = _("clauses")
+        constraints = [
+            models.UniqueConstraint(fields=["product", "article"], name="clause_article_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.product.code} 第{self.article}条 {self.title}"
+
+
+class Coverage(models.Model):
+    product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="coverages")
+    code = models.SlugField(_("code"), max_length=40)
+    name = models.CharField(_("name"), max_length=100)
+    limit = models.DecimalField(_("limit"), validators=[MinValueValidator(0)], **MONEY)
+    deductible = models.DecimalField(
+        _("deductible"), default=Decimal(0), validators=[MinValueValidator(0)], **MONEY
+    )
+    reimbursement_ratio = models.DecimalField(
+        _("reimbursement ratio"),
+        max_digits=4,
+        decimal_places=3,
+        default=Decimal(1),
+        validators=[MinValueValidator(0), MaxValueValidator(1)],
+        help_text=_("Share of the covered loss paid, 0–1 (e.g. 0.8)."),
+    )
+    waiting_days = models.PositiveIntegerField(_("waiting period (days)"), default=0)
+    clause = models.ForeignKey(
+        Clause,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("clause"),
+    )
+
+    class Meta:
+        ordering = ["product", "code"]
+        verbose_name = _("coverage")
+        verbose_name_plural = _("coverages")
+        constraints = [
+            models.UniqueConstraint(fields=["product", "code"], name="coverage_code_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.product.code}/{self.name}"
+
+    def clean(self) -> None:
+        if self.clause_id and self.clause.product_id != self.product_id:
+            raise ValidationError({"clause": _("The clause belongs to another product.")})
+
+
+class Policy(models.Model):
+    class Status(models.TextChoices):
+        ACTIVE = "active", _("in force")
+        LAPSED = "lapsed", _("lapsed")
+        SURRENDERED = "surrendered", _("surrendered")
+        EXPIRED = "expired", _("expired")
+
+    number = models.CharField(_("policy number"), max_length=32, unique=True)
+    product = models.ForeignKey(Product, on_delete=models.PROTECT, related_name="policies")
+    holder = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="policies",
+        verbose_name=_("policyholder"),
+    )
+    start = models.DateField(_("start"))
+    end = models.DateField(_("end"))
+    sum_insured = models.DecimalField(_("sum insured"), validators=[MinValueValidator(0)], **MONEY)
+    premium = models.DecimalField(
+        _("premium"), default=Decimal(0), validators=[MinValueValidator(0)], **MONEY
+    )
+    status = models.CharField(
+        _("status"), max_length=12, choices=Status.choices, default=Status.ACTIVE
+    )
+    vehicle_plate = models.CharField(_("vehicle plate"), max_length=20, blank=True)
+    new_energy_vehicle = models.BooleanField(_("new-energy vehicle"), default=False)
+    insured_address = models.CharField(_("insured address"), max_length=200, blank=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["-start", "number"]
+        verbose_name = _("policy")
+        verbose_name_plural = _("policies")
+        indexes = [models.Index(fields=["holder", "-start"], name="policy_holder_start")]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(end__gte=models.F("start")), name="policy_end_after_start"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.number} {self.product.name}"
+
+    def clean(self) -> None:
+        if self.start and self.end and self.end < self.start:
+            raise ValidationError({"end": _("The policy cannot end before it starts.")})
+
+    def covers(self, day) -> bool:
+        return self.status == self.Status.ACTIVE and in_force(self.start, self.end, day)
+
+
+class InsuredPerson(models.Model):
+    policy = models.ForeignKey(Policy, on_delete=models.CASCADE, related_name="insured")
+    name = models.CharField(_("name"), max_length=60)
+    id_number = models.CharField(_("ID number"), max_length=30, blank=True)
+    birth_date = models.DateField(_("birth date"), null=True, blank=True)
+    phone = models.CharField(_("phone"), max_length=30, blank=True)
+    relation_to_holder = models.CharField(_("relation to holder"), max_length=20, default="本人")
+
+    class Meta:
+        ordering = ["policy", "id"]
+        verbose_name = _("insured person")
+        verbose_name_plural = _("insured persons")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Beneficiary(models.Model):
+    policy = models.ForeignKey(Policy, on_delete=models.CASCADE, related_name="beneficiaries")
+    name = models.CharField(_("name"), max_length=60)
+    id_number = models.CharField(_("ID number"), max_length=30, blank=True)
+    relation_to_insured = models.CharField(_("relation to insured"), max_length=20)
+    share_percent = models.DecimalField(
+        _("share (%)"),
+        max_digits=5,
+        decimal_places=2,
+        validators=[MinValueValidator(0), MaxValueValidator(100)],
+    )
+
+    class Meta:
+        ordering = ["policy", "id"]
+        verbose_name = _("beneficiary")
+        verbose_name_plural = _("beneficiaries")
+
+    def __str__(self) -> str:
+        return f"{self.name} {self.share_percent}%"
+
+
+class BankAccount(models.Model):
+    """A customer's account that payments are made to."""
+
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="bank_accounts"
+    )
+    bank_name = models.CharField(_("bank"), max_length=60)
+    account_name = models.CharField(_("account name"), max_length=60)
+    account_number = models.CharField(_("account number"), max_length=34)
+    is_default = models.BooleanField(_("default account"), default=False)
+
+    class Meta:
+        ordering = ["owner", "-is_default", "id"]
+        verbose_name = _("bank account")
+        verbose_name_plural = _("bank accounts")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["owner"],
+                condition=models.Q(is_default=True),
+                name="one_default_account_per_owner",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.bank_name} ****{self.account_number[-4:]}"
