@@ -2,12 +2,10 @@ from django.contrib import admin, messages
 from django.http import HttpRequest
 from django.shortcuts import redirect, render
 from django.urls import path
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from claimdesk.workdays.forms import ScheduleUploadForm
 from claimdesk.workdays.models import HolidayOverride, OfficialScheduleYear
-from claimdesk.workdays.selectors import provisional_message, provisional_year_warnings
 from claimdesk.workdays.services import ScheduleImportError, official_schedule_import
 
 
@@ -17,6 +15,9 @@ class HolidayOverrideAdmin(admin.ModelAdmin):
     list_filter = ("working",)
     date_hierarchy = "day"
     search_fields = ("name", "note")
+    # The provisional-calendar warning is shown on every admin page by the project's
+    # admin/base_site.html ({% provisional_calendar_warnings %}); adding it here as a message
+    # as well showed it twice on this changelist.
     change_list_template = "admin/workdays/holidayoverride/change_list.html"
 
     def get_urls(self):
@@ -28,11 +29,6 @@ class HolidayOverrideAdmin(admin.ModelAdmin):
             ),
             *super().get_urls(),
         ]
-
-    def changelist_view(self, request: HttpRequest, extra_context=None):
-        for year in provisional_year_warnings(timezone.now()):
-            messages.warning(request, provisional_message(year))
-        return super().changelist_view(request, extra_context)
 
     def import_view(self, request: HttpRequest):
         if not self.has_add_permission(request):

@@ -76,7 +76,9 @@ def provisional_holidays(year: int) -> Mapping[date, str]:
     """Statutory days off of ``year`` by the 2024 放假办法, including weekday 补假.
 
     春节 is 除夕 plus the first three days of the first lunar month. Article 5: a holiday
-    day falling on a Saturday or Sunday is made up on the following weekday(s).
+    day falling on a Saturday or Sunday is made up on the following weekday(s). Two holidays
+    on the same day (中秋 on 1–3 October, e.g. 2028) are both owed: the later one is made up
+    like a weekend day, so the year keeps all of its statutory days off.
     """
     spring = _lunar_to_solar(year, 1, 1)
     blocks: list[tuple[str, list[date]]] = [
@@ -93,7 +95,7 @@ def provisional_holidays(year: int) -> Mapping[date, str]:
         for d in block:
             days.setdefault(d, name)
     for name, block in blocks:
-        owed = sum(1 for d in block if d.weekday() >= 5)
+        owed = sum(1 for d in block if d.weekday() >= 5 or days[d] != name)
         cursor = max(block)
         while owed:
             cursor += timedelta(days=1)

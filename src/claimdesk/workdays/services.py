@@ -37,17 +37,22 @@ class ScheduleImport:
     created: int = 0
     updated: int = 0
     years: list[int] = field(default_factory=list)
+    official_years: list[int] = field(default_factory=list)
+
+
+NAME_MAX = HolidayOverride._meta.get_field("name").max_length
 
 
 def _parse_rows(text: str) -> list[tuple[date, bool, str]]:
     rows, errors = [], []
+    seen: dict[date, int] = {}
     reader = csv.reader(io.StringIO(text.lstrip("\ufeff")))
     for lineno, raw in enumerate(reader, start=1):
         cells = [c.strip() for c in raw]
         if not cells or not cells[0] or cells[0].startswith("#"):
             continue
-        if lineno == 1 and cells[0].lower() == "date":
-            continue
+        if not rows and not errors and cells[0].lower() == "date":
+            continue  # the header, possibly after comment lines
         if len(cells) < 2:
             errors.append(f"line {lineno}: expected date,type[,name]")
             continue
@@ -60,7 +65,15 @@ def _parse_rows(text: str) -> list[tuple[date, bool, str]]:
         if kind not in _WORKING:
             errors.append(f"line {lineno}: type {cells[1]!r} is not holiday or workday")
             continue
-        rows.append((day, _WORKING[kind], cells[2] if len(cells) > 2 else ""))
+        name = cells[2] if len(cells) > 2 else ""
+        if len(name) > NAME_MAX:
+            errors.append(f"line {lineno}: name is longer than {NAME_MAX} characters")
+            continue
+        if day in seen:
+            errors.append(f"line {lineno}: {day} is already given on line {seen[day]}")
+            continue
+        seen[day] = lineno
+        rows.append((day, _WORKING[kind], name))
     if errors:
         raise ScheduleImportError(errors)
     if not rows:
@@ -68,13 +81,31 @@ def _parse_rows(text: str) -> list[tuple[date, bool, str]]:
     return rows
 
 
+def _schedule_years(days: set[date]) -> list[int]:
+    """The years a schedule file is *about*.
+
+    A State Council notice for year Y may carry a few days of its neighbour, e.g. the 元旦
+    break or a 调休 Saturday late in December of Y-1 (the 2019 notice: 2018-12-29 working,
+    2018-12-30/31 off). Such a spill-over year is loaded as overrides but is not a complete
+    schedule: marking it official would drop its library or provisional holidays.
+    """
+    years = {d.year for d in days}
+
+    def spill_over(year: int) -> bool:
+        months = {d.month for d in days if d.year == year}
+        return (months == {12} and year + 1 in years) or (months == {1} and year - 1 in years)
+
+    return sorted({y for y in years if not spill_over(y)} or years)
+
+
 def official_schedule_import(
     *, text: str, source: str = "", complete: bool = True
 ) -> ScheduleImport:
     """Load holidays and 调休 working days (CSV ``date,type,name``) as overrides.
 
-    ``complete`` says the file is a year's whole official schedule: those years stop using
-    the provisional statutory fallback. All or nothing: a bad row writes nothing.
+    ``complete`` says the file is a year's whole official schedule: that year stops using
+    the provisional statutory fallback (a neighbour year's spill-over days do not make that
+    year official). All or nothing: a bad row writes nothing.
     """
     rows = _parse_rows(text)
     result = ScheduleImport()
@@ -89,7 +120,8 @@ def official_schedule_import(
                 result.updated += 1
         result.years = sorted({day.year for day, _, _ in rows})
         if complete:
-            for year in result.years:
+            result.official_years = _schedule_years({day for day, _, _ in rows})
+            for year in result.official_years:
                 OfficialScheduleYear.objects.update_or_create(
                     year=year, defaults={"source": source[:200]}
                 )

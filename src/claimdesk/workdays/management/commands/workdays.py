@@ -32,6 +32,17 @@ def _moment(text: str) -> datetime:
     return moment if moment.tzinfo else moment.replace(tzinfo=SHANGHAI)
 
 
+def _read_schedule(path: Path) -> str:
+    """The file's text: UTF-8 (with or without BOM) or GB18030, as Excel saves it in China."""
+    raw = path.read_bytes()
+    for encoding in ("utf-8-sig", "gb18030"):
+        try:
+            return raw.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+    raise CommandError(f"{path} is neither UTF-8 nor GB18030 text")
+
+
 class Command(BaseCommand):
     help = "Working-day arithmetic and the holiday calendar."
 
@@ -73,7 +84,7 @@ class Command(BaseCommand):
                 raise CommandError(f"no file {path}")
             try:
                 result = official_schedule_import(
-                    text=path.read_text(encoding="utf-8-sig"),
+                    text=_read_schedule(path),
                     source=opts["source"] or path.name,
                     complete=not opts["partial"],
                 )
@@ -81,7 +92,8 @@ class Command(BaseCommand):
                 raise CommandError("\n".join(exc.errors)) from exc
             self.stdout.write(
                 f"created={result.created} updated={result.updated} "
-                f"years={','.join(map(str, result.years))}"
+                f"years={','.join(map(str, result.years))} "
+                f"official={','.join(map(str, result.official_years)) or '-'}"
             )
         else:
             years = provisional_year_warnings(timezone.now())
