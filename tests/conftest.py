@@ -19,6 +19,19 @@ def at(text: str) -> datetime:
 
 
 @pytest.fixture(autouse=True)
+def _fast_passwords(settings):
+    """Persona passwords need no key stretching in tests."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture
+def django_db_serialized_rollback():
+    """Transactional tests flush every table; restore the migration-seeded rows (SLA rules,
+    roles) afterwards so later tests in the same worker still find them."""
+    return True
+
+
+@pytest.fixture(autouse=True)
 def _eager_tasks(settings):
     settings.CELERY_TASK_ALWAYS_EAGER = True
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"

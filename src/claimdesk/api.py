@@ -1,8 +1,13 @@
 """The REST API: one NinjaAPI, routers from the apps, errors mapped to clear 4xx answers."""
 
+from typing import Any
+
+from django.db import DataError
 from django.http import HttpRequest
 from django.utils import timezone
 from ninja import NinjaAPI
+from ninja.errors import ValidationError
+from ninja.parser import Parser
 from ninja.security import HttpBearer, django_auth
 
 from claimdesk.cases.api import router as cases_router
@@ -22,12 +27,86 @@ class BearerToken(HttpBearer):
         return user
 
 
-api = NinjaAPI(
+_PROBLEM = {
+    "type": "object",
+    "properties": {"detail": {"type": "string"}},
+    "required": ["detail"],
+}
+_INVALID = {
+    "type": "object",
+    "properties": {"detail": {"type": "array", "items": {"type": "object"}}},
+    "required": ["detail"],
+}
+
+
+def _answer(description: str, schema: dict) -> dict:
+    return {"description": description, "content": {"application/json": {"schema": schema}}}
+
+
+def _has_nul(value: Any) -> bool:
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(_has_nul(k) or _has_nul(v) for k, v in value.items())
+    if isinstance(value, list):
+        return any(_has_nul(v) for v in value)
+    return False
+
+
+class StrictParser(Parser):
+    """JSON and query strings without NUL characters, which PostgreSQL text cannot hold.
+
+    Refused here, they are a clear 400 (body) or 422 (query) instead of a database error.
+    """
+
+    def parse_body(self, request: HttpRequest):
+        data = super().parse_body(request)
+        if _has_nul(data):
+            raise ValueError("NUL character in the request body")
+        return data
+
+    def parse_querydict(self, data, list_fields, request: HttpRequest):
+        result = super().parse_querydict(data, list_fields, request)
+        bad = [key for key, value in result.items() if _has_nul(key) or _has_nul(value)]
+        if bad:
+            raise ValidationError(
+                [
+                    {"type": "string_nul", "loc": ["query", k], "msg": "NUL is not allowed"}
+                    for k in bad
+                ]
+            )
+        return result
+
+
+class ClaimDeskAPI(NinjaAPI):
+    """A NinjaAPI whose schema also declares the refusals every endpoint can give.
+
+    django-ninja answers 401 (no or bad credentials), 400 (a body that is not JSON) and
+    422 (input that fails its schema) on its own without listing them; clients and
+    schema-driven fuzzers rely on the list being complete.
+    """
+
+    def get_openapi_schema(self, **kwargs):
+        schema = super().get_openapi_schema(**kwargs)
+        for operations in schema["paths"].values():
+            for op in operations.values():
+                responses = op.setdefault("responses", {})
+                if op.get("security"):
+                    responses.setdefault(401, _answer("Not authenticated", _PROBLEM))
+                if op.get("requestBody"):
+                    responses.setdefault(400, _answer("Body is not JSON", _PROBLEM))
+                if op.get("requestBody") or op.get("parameters"):
+                    responses.setdefault(422, _answer("Input fails its schema", _INVALID))
+        return schema
+
+
+api = ClaimDeskAPI(
     title="ClaimDesk API",
     version="1",
     description="Claims case tracking and customer service. Authenticate with "
     "`POST /api/v1/auth/token`, then send `Authorization: Bearer <token>`.",
     auth=[BearerToken(), django_auth],
+    parser=StrictParser(),
     openapi_url="/openapi.json",
     docs_url="/docs",
     urls_namespace="api",
@@ -42,3 +121,11 @@ api.add_router("/v1", policies_router)
 @api.exception_handler(CaseError)
 def case_error(request: HttpRequest, exc: CaseError):
     return api.create_response(request, {"detail": exc.message, **exc.details}, status=exc.status)
+
+
+@api.exception_handler(DataError)
+def data_error(request: HttpRequest, exc: DataError):
+    """Input the database cannot store (e.g. a NUL in a path): the client's fault, not a 500."""
+    return api.create_response(
+        request, {"detail": "the request holds data that cannot be stored"}, status=400
+    )

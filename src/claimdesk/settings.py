@@ -130,6 +130,12 @@ CELERY_BEAT_SCHEDULE = {
         "task": "claimdesk.cases.tasks.deadline_sweep",
         "schedule": float(envint("CLAIMDESK_SWEEP_SECONDS", 60)),
     },
+    # Delivery is triggered on commit; this pass picks up whatever a failure or a broker
+    # outage left pending.
+    "notifications-deliver": {
+        "task": "claimdesk.notify.tasks.notifications_deliver",
+        "schedule": float(envint("CLAIMDESK_SWEEP_SECONDS", 60)),
+    },
 }
 
 # --- ClaimDesk ------------------------------------------------------------------------------

@@ -40,9 +40,21 @@ def worker(transactional_db):
     log = Path(settings.VAR_DIR) / "worker-smoke.log"
     with log.open("w") as out:
         proc = subprocess.Popen(
-            [sys.executable, "-m", "celery", "-A", "claimdesk", "worker", "--pool=solo",
-             "--without-gossip", "--without-mingle", "--loglevel=INFO"],
-            env=env, stdout=out, stderr=subprocess.STDOUT,
+            [
+                sys.executable,
+                "-m",
+                "celery",
+                "-A",
+                "claimdesk",
+                "worker",
+                "--pool=solo",
+                "--without-gossip",
+                "--without-mingle",
+                "--loglevel=INFO",
+            ],
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
         )
         try:
             yield proc
@@ -53,14 +65,15 @@ def worker(transactional_db):
 
 
 def test_worker_runs_the_sweep_once(worker, agent1, customer1, settings):
-    from claimdesk.celery import app
     from claimdesk.cases.tasks import deadline_sweep
+    from claimdesk.celery import app
 
     settings.CELERY_TASK_ALWAYS_EAGER = False
     app.conf.task_always_eager = False
     opened = timezone.now() - timedelta(days=10)
-    case = services.case_open(kind="claim", title="车险 追尾 worker smoke", actor=agent1,
-                              customer=customer1, now=opened)
+    case = services.case_open(
+        kind="claim", title="车险 追尾 worker smoke", actor=agent1, customer=customer1, now=opened
+    )
 
     first = deadline_sweep.apply_async().get(timeout=90)
     second = deadline_sweep.apply_async().get(timeout=90)

@@ -9,7 +9,7 @@ from typing import Any
 from django.contrib.auth import get_user_model
 from django.http import HttpRequest
 from django.utils import timezone
-from ninja import Field, Router, Schema
+from ninja import Field, Router, Schema, Status
 from ninja.pagination import LimitOffsetPagination, paginate
 
 from claimdesk.cases import selectors, services
@@ -20,7 +20,9 @@ router = Router(tags=["cases"])
 User = get_user_model()
 
 
-class Problem(Schema):
+class CaseProblem(Schema):
+    """Why an action was refused; ``allowed`` lists what the case allows instead (409)."""
+
     detail: str
     allowed: list[str] | None = None
 
@@ -91,6 +93,10 @@ class CaseOut(CaseSummary):
     clocks: list[ClockOut]
     timeline: list[EventOut]
 
+    @staticmethod
+    def resolve_customer(obj) -> str | None:
+        return obj.customer.username if obj.customer_id else None
+
 
 class TransitionIn(Schema):
     action: str = Field(..., min_length=1, max_length=40)
@@ -156,23 +162,26 @@ class NotFound(services.CaseError):
     status = 404
 
 
-def _case_out(case: Case, user) -> dict[str, Any]:
+def _case_out(case: Case, user) -> Case:
+    """The case with what ``user`` may see of it, ready for ``CaseOut``.
+
+    The extras are set on the instance (not returned as a dict): the schema's resolvers
+    read model attributes (``owner.username``, ``status_label()``), which a dict lacks.
+    """
     staff = is_staff_member(user)
-    return {
-        **CaseSummary.from_orm(case).model_dump(),
-        "customer": case.customer.username if case.customer_id else None,
-        "closed_at": case.closed_at,
-        "allowed_actions": [
-            t.action
-            for t in case.workflow.available(case.status)
-            if staff and services.can_act(user, case, t.permission)
-        ],
-        "clocks": selectors.case_clocks(case),
-        "timeline": list(selectors.case_timeline(case, customer_view=not staff)),
-    }
+    case.allowed_actions = [
+        t.action
+        for t in case.workflow.available(case.status)
+        if staff and services.can_act(user, case, t.permission)
+    ]
+    case.clocks = selectors.case_clocks(case)
+    case.timeline = list(selectors.case_timeline(case, customer_view=not staff))
+    return case
 
 
 def _find_case(request: HttpRequest, number: str) -> Case:
+    if "\x00" in number:  # no case has one, and PostgreSQL cannot even compare it
+        raise NotFound(f"no case {number!r}")
     case = (
         selectors.cases_visible_to(request.user)
         .select_related("owner", "customer")
@@ -220,15 +229,15 @@ def case_list(
     return cases.order_by("-opened_at")
 
 
-@router.get("/cases/{number}", response={200: CaseOut, 404: Problem})
+@router.get("/cases/{number}", response={200: CaseOut, 404: CaseProblem})
 def case_detail(request: HttpRequest, number: str):
     """A case with every clock and its timeline (customers see their own, public part)."""
-    return 200, _case_out(_find_case(request, number), request.user)
+    return Status(200, _case_out(_find_case(request, number), request.user))
 
 
 @router.post(
     "/cases/{number}/transitions",
-    response={200: CaseOut, 400: Problem, 403: Problem, 404: Problem, 409: Problem},
+    response={200: CaseOut, 400: CaseProblem, 403: CaseProblem, 404: CaseProblem, 409: CaseProblem},
 )
 def case_transition(request: HttpRequest, number: str, payload: TransitionIn):
     """Apply a workflow action; refusals say why (403 not yours, 409 not now, 400 missing)."""
@@ -239,21 +248,25 @@ def case_transition(request: HttpRequest, number: str, payload: TransitionIn):
         now=timezone.now(),
         data=payload.data,
     )
-    return 200, _case_out(case, request.user)
+    return Status(200, _case_out(case, request.user))
 
 
 @router.post(
     "/cases/{number}/tasks",
-    response={201: TaskOut, 400: Problem, 403: Problem, 404: Problem, 409: Problem},
+    response={201: TaskOut, 400: CaseProblem, 403: CaseProblem, 404: CaseProblem, 409: CaseProblem},
 )
 def task_assign(request: HttpRequest, number: str, payload: TaskIn):
+    """Hand work on a case to a member of staff, optionally on an SLA clock (``rule``)."""
+    case = _find_case(request, number)  # first: nobody learns usernames from other cases
+    if not services.can_act(request.user, case, "cases.assign_task"):
+        return Status(403, {"detail": f"you may not assign tasks on case {case.number}"})
     assignee = User.objects.filter(username=payload.assignee, is_active=True).first()
     if assignee is None:
-        return 400, {"detail": f"unknown user {payload.assignee}"}
+        return Status(400, {"detail": f"unknown user {payload.assignee}"})
     if payload.rule and not SlaRule.objects.filter(code=payload.rule).exists():
-        return 400, {"detail": f"unknown SLA rule {payload.rule}"}
+        return Status(400, {"detail": f"unknown SLA rule {payload.rule}"})
     task = services.task_assign(
-        case=_find_case(request, number),
+        case=case,
         kind=payload.kind,
         title=payload.title,
         assignee=assignee,
@@ -261,21 +274,29 @@ def task_assign(request: HttpRequest, number: str, payload: TaskIn):
         now=timezone.now(),
         rule_code=payload.rule,
     )
-    return 201, task
+    return Status(201, task)
 
 
 @router.post(
-    "/tasks/{task_id}/complete", response={200: TaskOut, 403: Problem, 404: Problem, 409: Problem}
+    "/tasks/{task_id}/complete",
+    response={200: TaskOut, 403: CaseProblem, 404: CaseProblem, 409: CaseProblem},
 )
-def task_complete(request: HttpRequest, task_id: int, payload: TaskDoneIn):
-    """Finish a task; the work goes back to the case owner."""
+def task_complete(request: HttpRequest, task_id: int, payload: TaskDoneIn | None = None):
+    """Finish a task (the body, with a ``result``, is optional); the work goes back to the
+    case owner."""
     task = Task.objects.filter(
         pk=task_id, case__in=selectors.cases_visible_to(request.user)
     ).first()
     if task is None:
-        return 404, {"detail": f"no task {task_id}"}
-    return 200, services.task_complete(
-        task=task, actor=request.user, now=timezone.now(), result=payload.result
+        return Status(404, {"detail": f"no task {task_id}"})
+    return Status(
+        200,
+        services.task_complete(
+            task=task,
+            actor=request.user,
+            now=timezone.now(),
+            result=payload.result if payload else "",
+        ),
     )
 
 

@@ -67,6 +67,9 @@ class Transition:
     guard: Guard | None = None
     starts: tuple[ClockSpec, ...] = ()
     stops: tuple[str, ...] = ()
+    # Clocks whose commitment no longer applies (e.g. payment on a rejected claim): they
+    # end as "cancelled", counted neither met nor breached.
+    cancels: tuple[str, ...] = ()
     pauses: tuple[str, ...] = ()
     resumes: tuple[str, ...] = ()
     stop_all: bool = False
@@ -132,6 +135,9 @@ CLAIM_STATES = {
     "withdrawn": _("Withdrawn"),
 }
 CLAIM_FINAL = frozenset({"followed_up", "withdrawn"})
+# While the case waits on the customer for materials, neither the statutory decision clock
+# nor a payment commitment already running ("N days after materials complete") counts.
+WAITING_ON_MATERIALS = ("decision_statutory", "payment", "payment_small")
 
 CLAIM = Workflow(
     kind=Kind.CLAIM,
@@ -155,7 +161,7 @@ CLAIM = Workflow(
             "cases.handle_intake",
             _("Request supplementary materials"),
             guard=requires("items"),
-            pauses=("decision_statutory",),
+            pauses=WAITING_ON_MATERIALS,
         ),
         Transition(
             "adjudicating",
@@ -164,7 +170,7 @@ CLAIM = Workflow(
             "cases.decide_claim",
             _("Request supplementary materials"),
             guard=requires("items"),
-            pauses=("decision_statutory",),
+            pauses=WAITING_ON_MATERIALS,
         ),
         Transition(
             "awaiting_materials",
@@ -172,7 +178,7 @@ CLAIM = Workflow(
             "reviewing",
             "cases.handle_intake",
             _("Supplementary materials received"),
-            resumes=("decision_statutory",),
+            resumes=WAITING_ON_MATERIALS,
         ),
         Transition(
             "reviewing",
@@ -213,6 +219,7 @@ CLAIM = Workflow(
             _("Reject"),
             guard=requires("reason"),
             stops=("decision_statutory", "interim_payment"),
+            cancels=("payment", "payment_small"),
             starts=("rejection_notice",),
         ),
         Transition(
@@ -221,7 +228,7 @@ CLAIM = Workflow(
             "closed",
             "cases.decide_claim",
             _("Send rejection notice"),
-            stops=("rejection_notice", "payment", "payment_small"),
+            stops=("rejection_notice",),
             starts=("followup",),
         ),
         Transition(

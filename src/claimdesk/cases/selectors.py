@@ -63,7 +63,9 @@ def my_work(user, *, limit: int = 50) -> list[WorkItem]:
         dated += list(
             cases.filter(next_due_at__isnull=True).order_by("-opened_at")[: limit - len(dated)]
         )
-    tasks = Task.objects.filter(assignee=user, status=TaskStatus.OPEN).select_related("case")
+    tasks = Task.objects.filter(assignee=user, status=TaskStatus.OPEN).select_related(
+        "case", "assignee", "returns_to"
+    )
     held = list(tasks.filter(due_at__isnull=False).order_by("due_at")[:limit])
     if len(held) < limit:
         held += list(tasks.filter(due_at__isnull=True).order_by("-created_at")[: limit - len(held)])

@@ -72,6 +72,13 @@ class GuardFailed(CaseError):
 def _event(
     case: Case, *, now: datetime, actor, kind: str, customer_visible: bool = False, **fields: Any
 ) -> CaseEvent:
+    if "data" in fields:
+        # One spelling for instants in the timeline, whether read from the database (UTC)
+        # or just computed (local): Asia/Shanghai, as people read them.
+        fields["data"] = {
+            k: to_local(v) if isinstance(v, datetime) and v.tzinfo else v
+            for k, v in fields["data"].items()
+        }
     return CaseEvent.objects.create(
         case=case, at=now, actor=actor, kind=kind, customer_visible=customer_visible, **fields
     )
@@ -105,9 +112,12 @@ def least_loaded_agent():
 
 
 def escalation_recipient(user):
-    """Whom to escalate ``user``'s overdue work to: their manager, else any manager."""
+    """Whom to escalate ``user``'s overdue work to: their manager, else any manager.
+
+    A manager who has left (inactive) reads no escalations: the next active one does.
+    """
     profile = getattr(user, "staff_profile", None)
-    if profile is not None and profile.manager_id:
+    if profile is not None and profile.manager_id and profile.manager.is_active:
         return profile.manager
     manager = (
         User.objects.filter(is_active=True, groups__name=Role.MANAGER.value).order_by("id").first()
@@ -167,6 +177,70 @@ def deadline_start(
 
     An inactive rule starts nothing: the admin switched that commitment off.
     """
+    with transaction.atomic():
+        d = _start(case, rule_code, now=now, actor=actor, task=task, calendar=calendar)
+        if d is not None and task is None:
+            _sync_next_due(case)
+    return d
+
+
+def deadline_pause(
+    *,
+    deadline: Deadline,
+    now: datetime,
+    actor=None,
+    reason: str = "",
+    calendar: WorkCalendar | None = None,
+) -> None:
+    """Stop the clock: remember how much counted time it has used."""
+    with transaction.atomic():
+        d = _locked(deadline)
+        _pause(d, now=now, actor=actor, reason=reason, calendar=calendar)
+        _sync_next_due(d.case)
+
+
+def deadline_resume(
+    *, deadline: Deadline, now: datetime, actor=None, calendar: WorkCalendar | None = None
+) -> None:
+    """Restart the clock with exactly the counted time it had left; milestones move with it."""
+    with transaction.atomic():
+        d = _locked(deadline)
+        _resume(d, now=now, actor=actor, calendar=calendar)
+        _sync_next_due(d.case)
+
+
+def deadline_stop(*, deadline: Deadline, now: datetime, actor=None, cancel: bool = False) -> None:
+    """Stop the clock for good and record whether the commitment was met."""
+    with transaction.atomic():
+        d = _locked(deadline)
+        _stop(d, now=now, actor=actor, cancel=cancel)
+        _sync_next_due(d.case)
+
+
+def _locked(deadline: Deadline) -> Deadline:
+    """The clock as it is now, locked: a caller's copy may be stale (the sweep writes too)."""
+    return (
+        Deadline.objects.select_for_update(of=("self",), no_key=True)
+        .select_related("rule", "case")
+        .get(pk=deadline.pk)
+    )
+
+
+def _sync_next_due(case: Case) -> None:
+    """Keep ``Case.next_due_at`` (the work queue's sort key) right after a clock changed."""
+    _refresh_next_due(case)
+    Case.objects.filter(pk=case.pk).update(next_due_at=case.next_due_at)
+
+
+def _start(
+    case: Case,
+    rule_code: str,
+    *,
+    now: datetime,
+    actor,
+    task: Task | None = None,
+    calendar: WorkCalendar | None = None,
+) -> Deadline | None:
     try:
         rule = SlaRule.objects.get(code=rule_code)
     except SlaRule.DoesNotExist as exc:
@@ -211,15 +285,22 @@ def _milestone(clk: Clock, now: datetime, d: Deadline, percent: int, old: dateti
     return clk.advance(now, left) if left > ZERO else old
 
 
-def deadline_pause(
-    *,
-    deadline: Deadline,
-    now: datetime,
-    actor=None,
-    reason: str = "",
-    calendar: WorkCalendar | None = None,
-) -> None:
-    """Stop the clock: remember how much counted time it has used."""
+# The pause/resume/stop steps write only the fields they own: the sweep's alert marks
+# (reminded_at, warned_at, escalated_at) are never overwritten with a stale copy.
+_PAUSE_FIELDS = ["consumed", "state", "paused_at", "next_action_at"]
+_RESUME_FIELDS = [
+    "due_at",
+    "remind_at",
+    "escalate_at",
+    "state",
+    "segment_started_at",
+    "paused_at",
+    "next_action_at",
+]
+_STOP_FIELDS = ["state", "stopped_at", "next_action_at"]
+
+
+def _pause(deadline: Deadline, *, now: datetime, actor, reason: str = "", calendar=None) -> None:
     if deadline.state != DeadlineState.RUNNING:
         return
     clk = clock(deadline.unit, calendar)
@@ -227,21 +308,22 @@ def deadline_pause(
     deadline.state = DeadlineState.PAUSED
     deadline.paused_at = now
     deadline.next_action_at = None
-    deadline.save()
+    deadline.save(update_fields=_PAUSE_FIELDS)
     DeadlinePause.objects.create(deadline=deadline, paused_at=now, reason=reason[:200])
     _event(
         deadline.case,
         now=now,
         actor=actor,
         kind="deadline_paused",
-        data={"rule": deadline.rule.code, "remaining": str(deadline.budget - deadline.consumed)},
+        data={
+            "rule": deadline.rule.code,
+            "remaining": str(deadline.budget - deadline.consumed),
+            "due_at": deadline.due_at,
+        },
     )
 
 
-def deadline_resume(
-    *, deadline: Deadline, now: datetime, actor=None, calendar: WorkCalendar | None = None
-) -> None:
-    """Restart the clock with exactly the counted time it had left; milestones move with it."""
+def _resume(deadline: Deadline, *, now: datetime, actor, calendar=None) -> None:
     if deadline.state != DeadlineState.PAUSED:
         return
     clk = clock(deadline.unit, calendar)
@@ -256,7 +338,7 @@ def deadline_resume(
     deadline.segment_started_at = now
     deadline.paused_at = None
     deadline.next_action_at = _next_action(deadline)
-    deadline.save()
+    deadline.save(update_fields=_RESUME_FIELDS)
     DeadlinePause.objects.filter(deadline=deadline, resumed_at__isnull=True).update(resumed_at=now)
     if deadline.task_id:
         Task.objects.filter(pk=deadline.task_id).update(due_at=deadline.due_at)
@@ -269,8 +351,7 @@ def deadline_resume(
     )
 
 
-def deadline_stop(*, deadline: Deadline, now: datetime, actor=None, cancel: bool = False) -> None:
-    """Stop the clock for good and record whether the commitment was met."""
+def _stop(deadline: Deadline, *, now: datetime, actor, cancel: bool = False) -> None:
     if deadline.state not in LIVE_STATES:
         return
     if cancel:
@@ -288,7 +369,7 @@ def deadline_stop(*, deadline: Deadline, now: datetime, actor=None, cancel: bool
     deadline.state = outcome
     deadline.stopped_at = now
     deadline.next_action_at = None
-    deadline.save()
+    deadline.save(update_fields=_STOP_FIELDS)
     _event(
         deadline.case,
         now=now,
@@ -300,19 +381,23 @@ def deadline_stop(*, deadline: Deadline, now: datetime, actor=None, cancel: bool
 
 def _apply_clocks(case: Case, t: Transition, data: Mapping[str, Any], now: datetime, actor) -> None:
     calendar = work_calendar()
+    # Locked: a parallel sweep skips these rows (SKIP LOCKED) instead of racing the change.
     live = list(
-        case.deadlines.filter(task__isnull=True, state__in=LIVE_STATES).select_related("rule")
+        case.deadlines.filter(task__isnull=True, state__in=LIVE_STATES)
+        .select_related("rule")
+        .select_for_update(of=("self",), no_key=True)
     )
     for d in live:
+        d.case = case
         code = d.rule.code
-        if t.stop_all or code in t.stops:
-            deadline_stop(deadline=d, now=now, actor=actor, cancel=t.stop_all)
+        if t.stop_all or code in t.stops or code in t.cancels:
+            _stop(d, now=now, actor=actor, cancel=t.stop_all or code in t.cancels)
         elif code in t.pauses:
-            deadline_pause(deadline=d, now=now, actor=actor, reason=t.action, calendar=calendar)
+            _pause(d, now=now, actor=actor, reason=t.action, calendar=calendar)
         elif code in t.resumes:
-            deadline_resume(deadline=d, now=now, actor=actor, calendar=calendar)
+            _resume(d, now=now, actor=actor, calendar=calendar)
     for code in resolve_clocks(t.starts, case, data):
-        deadline_start(case=case, rule_code=code, now=now, actor=actor, calendar=calendar)
+        _start(case, code, now=now, actor=actor, calendar=calendar)
     if t.stop_all:
         for task in case.tasks.filter(status=TaskStatus.OPEN):
             _task_close(task, now=now, actor=actor, status=TaskStatus.CANCELLED)
@@ -341,6 +426,8 @@ def case_open(
     staff = is_staff_member(actor)
     if not staff and (customer is None or customer.pk != actor.pk):
         raise NotAllowed(_("Customers may only open cases for themselves."))
+    if owner is not None and not (owner.is_active and is_staff_member(owner)):
+        raise GuardFailed(_("The new owner must be a member of staff."))
     with transaction.atomic():
         owner = owner or (actor if staff else least_loaded_agent())
         case = Case.objects.create(
@@ -365,7 +452,7 @@ def case_open(
         )
         calendar = work_calendar()
         for code in resolve_clocks(wf.opening_clocks, case, data or {}):
-            deadline_start(case=case, rule_code=code, now=now, actor=actor, calendar=calendar)
+            _start(case, code, now=now, actor=actor, calendar=calendar)
         _refresh_next_due(case)
         case.save(update_fields=["next_due_at"])
         if owner.pk != actor.pk:
@@ -389,7 +476,7 @@ def case_transition(
     """
     data = dict(data or {})
     with transaction.atomic():
-        case = Case.objects.select_for_update().get(pk=case.pk)
+        case = Case.objects.select_for_update(no_key=True).get(pk=case.pk)
         wf = case.workflow
         t = wf.find(case.status, action)
         if t is None:
@@ -447,7 +534,7 @@ def case_reassign(*, case: Case, new_owner, actor, now: datetime, reason: str) -
     if not is_staff_member(new_owner):
         raise GuardFailed(_("The new owner must be a member of staff."))
     with transaction.atomic():
-        case = Case.objects.select_for_update().get(pk=case.pk)
+        case = Case.objects.select_for_update(no_key=True).get(pk=case.pk)
         if case.owner_id == new_owner.pk:
             return case
         old = case.owner
@@ -455,6 +542,8 @@ def case_reassign(*, case: Case, new_owner, actor, now: datetime, reason: str) -
         case.updated_at = now
         case.save(update_fields=["owner", "updated_at"])
         case.deadlines.filter(task__isnull=True, state__in=LIVE_STATES).update(assignee=new_owner)
+        # Work handed out by the old owner comes back to whoever owns the case now.
+        case.tasks.filter(status=TaskStatus.OPEN, returns_to=old).update(returns_to=new_owner)
         _event(
             case,
             now=now,
@@ -485,16 +574,20 @@ def task_assign(
     now: datetime,
     rule_code: str | None = None,
 ) -> Task:
-    """Hand work on a case to someone; it returns to the case owner when done."""
-    if not can_act(actor, case, "cases.assign_task"):
-        raise NotAllowed(
-            _("You may not assign tasks on case %(number)s.") % {"number": case.number}
-        )
-    if not is_staff_member(assignee):
-        raise GuardFailed(_("Tasks go to members of staff."))
-    if not case.is_open:
-        raise IllegalTransition(_("Case %(number)s is closed.") % {"number": case.number})
+    """Hand work on a case to someone; it returns to the case owner when done.
+
+    The case row is locked so a task cannot land on a case being withdrawn at that moment.
+    """
     with transaction.atomic():
+        case = Case.objects.select_for_update(no_key=True).get(pk=case.pk)
+        if not can_act(actor, case, "cases.assign_task"):
+            raise NotAllowed(
+                _("You may not assign tasks on case %(number)s.") % {"number": case.number}
+            )
+        if not is_staff_member(assignee):
+            raise GuardFailed(_("Tasks go to members of staff."))
+        if not case.is_open:
+            raise IllegalTransition(_("Case %(number)s is closed.") % {"number": case.number})
         task = Task.objects.create(
             case=case,
             kind=kind,
@@ -505,7 +598,7 @@ def task_assign(
             created_at=now,
         )
         if rule_code:
-            d = deadline_start(case=case, rule_code=rule_code, now=now, actor=actor, task=task)
+            d = _start(case, rule_code, now=now, actor=actor, task=task)
             if d is not None:
                 task.due_at = d.due_at
                 task.save(update_fields=["due_at"])
@@ -538,8 +631,9 @@ def _task_close(task: Task, *, now: datetime, actor, status: str, result: str = 
     task.completed_at = now
     task.result = result
     task.save(update_fields=["status", "completed_at", "result"])
-    for d in task.deadlines.filter(state__in=LIVE_STATES).select_related("rule"):
-        deadline_stop(deadline=d, now=now, actor=actor, cancel=status == TaskStatus.CANCELLED)
+    live = task.deadlines.filter(state__in=LIVE_STATES).select_related("rule", "case")
+    for d in live.select_for_update(of=("self",), no_key=True):
+        _stop(d, now=now, actor=actor, cancel=status == TaskStatus.CANCELLED)
     _event(
         task.case,
         now=now,
@@ -557,7 +651,14 @@ def _task_close(task: Task, *, now: datetime, actor, status: str, result: str = 
 def task_complete(*, task: Task, actor, now: datetime, result: str = "") -> Task:
     """Finish a task: its clock stops and the work comes back to the owner, who is told."""
     with transaction.atomic():
-        task = Task.objects.select_for_update().select_related("case", "returns_to").get(pk=task.pk)
+        # Lock order as in case_transition (case, then its tasks and clocks): a withdrawal
+        # cancelling this task and its completion are serialised, never interleaved.
+        Case.objects.select_for_update(no_key=True).filter(pk=task.case_id).first()
+        task = (
+            Task.objects.select_for_update(of=("self",), no_key=True)
+            .select_related("case", "returns_to")
+            .get(pk=task.pk)
+        )
         if task.status != TaskStatus.OPEN:
             raise IllegalTransition(
                 _("This task is already %(status)s.") % {"status": task.get_status_display()}
@@ -616,7 +717,11 @@ def _raise_alert(d: Deadline, kind: AlertKind, done_field: str, now: datetime) -
     if not claimed:
         return False
     recipient = escalation_recipient(d.assignee) if kind == AlertKind.ESCALATION else d.assignee
-    DeadlineAlert.objects.create(deadline=d, kind=kind, raised_at=now, recipient=recipient)
+    _alert, created = DeadlineAlert.objects.get_or_create(
+        deadline=d, kind=kind, defaults={"raised_at": now, "recipient": recipient}
+    )
+    if not created:  # raised before (the mark was lost): never twice, never a failed sweep
+        return False
     _event(
         d.case,
         now=now,
@@ -637,7 +742,7 @@ def _raise_alert(d: Deadline, kind: AlertKind, done_field: str, now: datetime) -
 def _due_batch(now: datetime, size: int) -> list[Deadline]:
     qs = Deadline.objects.filter(next_action_at__lte=now).order_by("next_action_at")
     if connection.features.has_select_for_update_skip_locked:
-        qs = qs.select_for_update(skip_locked=True, of=("self",))
+        qs = qs.select_for_update(skip_locked=True, of=("self",), no_key=True)
     return list(qs.select_related("case", "rule", "assignee__staff_profile__manager")[:size])
 
 

@@ -45,8 +45,21 @@ def notification_queue(
             )
         )
     created = Notification.objects.bulk_create(rows)
-    transaction.on_commit(_schedule_delivery)
+    _on_commit_once(_schedule_delivery)
     return created
+
+
+def _on_commit_once(func) -> None:
+    """``on_commit(func)`` unless this transaction already will run it.
+
+    A sweep raising a thousand alerts needs one delivery run after its commit, not a
+    thousand. A callback registered in a savepoint that rolled back is gone from the list,
+    so it is registered again when needed.
+    """
+    conn = transaction.get_connection()
+    if conn.in_atomic_block and any(f is func for _, f, _ in conn.run_on_commit):
+        return
+    transaction.on_commit(func)
 
 
 def _schedule_delivery() -> None:
@@ -63,7 +76,7 @@ def notifications_deliver(*, now: datetime, limit: int = 500) -> int:
     sent = 0
     with transaction.atomic():
         pending = list(
-            Notification.objects.select_for_update(skip_locked=True)
+            Notification.objects.select_for_update(skip_locked=True, of=("self",))
             .filter(sent_at__isnull=True, attempts__lt=MAX_ATTEMPTS)
             .select_related("recipient")
             .order_by("created_at")[:limit]

@@ -1,18 +1,23 @@
-// Live countdowns on "my work"; the rows themselves are re-read every minute.
+// Live countdowns ("my work", clocks on a case); the work rows are re-read every minute.
+// Same format as the server's views.countdown_text: "2天 03:04:05", "已超时 00:12:00".
 (function () {
-  function fmt(s, overdueLabel) {
+  var labels = document.body.dataset;
+  function fmt(s) {
     var neg = s < 0, a = Math.abs(s);
     var d = Math.floor(a / 86400), h = Math.floor(a % 86400 / 3600), m = Math.floor(a % 3600 / 60), sec = a % 60;
-    var t = (d ? d + "d " : "") + String(h).padStart(2, "0") + ":" + String(m).padStart(2, "0") + ":" + String(sec).padStart(2, "0");
-    return neg ? overdueLabel + " " + t : t;
+    var t = (d ? d + (labels.dayLabel || "d") + " " : "") + String(h).padStart(2, "0") + ":" + String(m).padStart(2, "0") + ":" + String(sec).padStart(2, "0");
+    return neg ? (labels.overdueLabel || "-") + " " + t : t;
   }
   var started = Date.now();
   function tick() {
     var gone = Math.floor((Date.now() - started) / 1000);
     document.querySelectorAll("[data-seconds-left]").forEach(function (el) {
       var left = parseInt(el.dataset.secondsLeft, 10) - gone;
-      el.textContent = fmt(left, el.dataset.overdueLabel || "-");
-      el.closest("tr").classList.toggle("overdue", left < 0);
+      el.textContent = fmt(left);
+      var row = el.closest("tr");
+      if (row && left < 0 && row.classList.contains("soon")) {
+        row.classList.replace("soon", "overdue");
+      }
     });
   }
   function refresh() {
@@ -25,9 +30,9 @@
       document.getElementById("work-rows").innerHTML = html;
       started = Date.now();
       tick();
-    });
+    }).catch(function () {});
   }
   tick();
   setInterval(tick, 1000);
-  setInterval(refresh, 60000);
+  if (document.querySelector("[data-refresh]")) setInterval(refresh, 60000);
 })();

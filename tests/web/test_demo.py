@@ -1,0 +1,127 @@
+"""``claimdesk demo``: every workflow state, every kind of clock, through the real services."""
+
+from datetime import timedelta
+from io import StringIO
+
+import pytest
+from django.contrib.auth import authenticate, get_user_model
+from django.contrib.auth.hashers import PBKDF2PasswordHasher
+from django.core.management import call_command
+from django.utils import timezone
+
+from claimdesk.cases import selectors
+from claimdesk.cases.models import (
+    AlertKind,
+    Case,
+    CaseEvent,
+    Deadline,
+    DeadlineAlert,
+    DeadlineState,
+    Task,
+    TaskStatus,
+)
+from claimdesk.cases.rules import WORKFLOWS
+from claimdesk.staff.models import StaffProfile
+from claimdesk.web.demo import (
+    DEMO_PASSWORD,
+    HISTORY_DAYS,
+    NAMED_USERS,
+    People,
+    Planner,
+    demo_create,
+    demo_users_present,
+)
+
+User = get_user_model()
+
+
+@pytest.fixture(autouse=True)
+def _fast_passwords():
+    """Keep Django's real hashers here: the test checks the demo's password upgrade."""
+
+
+@pytest.mark.django_db
+def test_the_demo_builds_a_believable_past_once():
+    started = timezone.now()
+    assert demo_users_present() == []
+    summary = demo_create(now=started, seed=7)
+    ended = timezone.now()
+
+    # Accounts: the README's named users, more staff, Chinese-named customers.
+    assert demo_users_present() == sorted(NAMED_USERS)
+    assert User.objects.get(username="admin").is_superuser
+    assert User.objects.filter(groups__name="customer").count() >= 30
+    assert User.objects.get(username="customer05").first_name == "刘敏"
+    profiles = StaffProfile.objects.exclude(user__username="manager1")
+    assert set(profiles.values_list("manager__username", flat=True)) == {"manager1"}
+    assert {"上海分公司", "北京分公司"} <= set(profiles.values_list("branch", flat=True))
+
+    # Cases: a few hundred, in every state of every workflow, all in the last 90 days.
+    cases = Case.objects.all()
+    assert 250 <= cases.count() <= 400
+    for kind, wf in WORKFLOWS.items():
+        states = set(cases.filter(kind=kind).values_list("status", flat=True))
+        assert states == set(wf.states), kind
+    categories = set(cases.filter(kind="ticket").values_list("category", flat=True))
+    assert {"inquiry", "complaint", "green"} <= categories
+    oldest = started - timedelta(days=HISTORY_DAYS)
+    assert not cases.filter(opened_at__lt=oldest).exists()
+    assert not CaseEvent.objects.filter(at__gt=ended).exists()
+    assert CaseEvent.objects.filter(kind="opened").count() == cases.count()
+    assert cases.filter(title__startswith="车险 ").exists()
+
+    # Clocks in every state, and the alerts the sweeps raised along the way.
+    clock_states = set(Deadline.objects.values_list("state", flat=True))
+    assert {
+        DeadlineState.RUNNING,
+        DeadlineState.PAUSED,
+        DeadlineState.MET,
+        DeadlineState.BREACHED,
+    } <= clock_states
+    for kind in AlertKind:
+        assert DeadlineAlert.objects.filter(kind=kind).exists(), kind
+    escalated_to = set(
+        DeadlineAlert.objects.filter(kind=AlertKind.ESCALATION).values_list(
+            "recipient__username", flat=True
+        )
+    )
+    assert escalated_to == {"manager1"}
+
+    # Tasks went where the brief says, with the survey clock on survey tasks.
+    surveys = Task.objects.filter(kind="survey", assignee__username="surveyor1")
+    assert surveys.exists()
+    assert Deadline.objects.filter(task__in=surveys, rule__code="survey_onsite").exists()
+    assert Task.objects.filter(kind="review", assignee__username="adjuster1").exists()
+    assert Task.objects.filter(
+        kind="payment", assignee__username="finance1", status=TaskStatus.OPEN
+    ).exists()
+
+    # agent1 has real work: some of it overdue, some not, nearest first.
+    work = selectors.my_work(User.objects.get(username="agent1"))
+    dues = [i.due_at for i in work if i.due_at]
+    assert len(work) >= 30 and dues == sorted(dues)
+    assert dues[0] < ended < dues[-1]
+
+    assert summary.cases["claim"] > summary.cases["ticket"] > 0
+    assert any("agent1" in line for line in summary.lines())
+
+    # The second time, nothing happens.
+    out = StringIO()
+    call_command("demo", stdout=out)
+    assert "already exist" in out.getvalue()
+    assert Case.objects.count() == cases.count()
+
+    # The published password works, and Django re-hashes it at full strength on login.
+    assert authenticate(username="agent1", password=DEMO_PASSWORD) is not None
+    algorithm, iterations, *_ = User.objects.get(username="agent1").password.split("$")
+    assert (algorithm, int(iterations)) == ("pbkdf2_sha256", PBKDF2PasswordHasher.iterations)
+
+    # Same seed, same anchor: the same plan.
+    people = People.from_db()
+
+    def plan(seed):
+        return [
+            [at for at, _ in s.steps] for s in Planner(people, now=started, seed=seed).stories()
+        ]
+
+    assert plan(7) == plan(7) != plan(8)
