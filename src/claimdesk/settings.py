@@ -40,6 +40,7 @@ INSTALLED_APPS = [
     "claimdesk.staff",
     "claimdesk.cases",
     "claimdesk.policies",
+    "claimdesk.claims",
     "claimdesk.notify",
     "claimdesk.web",
 ]

@@ -1,0 +1,386 @@
+"""Claim intake and material review: one service per business action.
+
+``claim_report`` is shared by the API, the customer portal, the hotline form and bulk
+import; it validates, registers (with flags rather than refusals where the claim must later be
+decided and explained), builds the one-time checklist, links possible duplicates and starts
+the kernel's clocks through ``case_open``.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.db.models import Q
+from django.utils.translation import gettext as _
+
+from claimdesk.cases.models import CaseEvent
+from claimdesk.cases.services import (
+    CaseError,
+    GuardFailed,
+    IllegalTransition,
+    NotAllowed,
+    can_act,
+    case_open,
+    deadline_start,
+)
+from claimdesk.claims.models import (
+    ChecklistTemplateItem,
+    Claim,
+    ClaimItem,
+    IdempotencyKey,
+    ItemState,
+)
+from claimdesk.claims.rules import (
+    DUPLICATE_WINDOW,
+    Flag,
+    cover_flags,
+    is_small_claim,
+    looks_duplicate,
+    missing_fields,
+)
+from claimdesk.notify.services import notification_queue
+from claimdesk.policies.models import Policy
+from claimdesk.policies.rules import LossType
+from claimdesk.policies.selectors import policies_visible_to
+from claimdesk.staff.services import is_staff_member
+from claimdesk.workdays.clocks import to_local
+
+PHONE = re.compile(r"^\+?[0-9][0-9\- ]{5,19}$")
+
+
+class ReportInvalid(CaseError):
+    """The report cannot be registered; ``errors`` maps each field to what is wrong."""
+
+    status = 400
+
+    def __init__(self, errors: dict[str, str]):
+        super().__init__(
+            _("The report has errors: %(fields)s") % {"fields": ", ".join(sorted(errors))},
+            errors=errors,
+        )
+        self.errors = errors
+
+
+@dataclass
+class ReportResult:
+    claim: Claim
+    created: bool
+    duplicates: list[Claim] = field(default_factory=list)
+
+
+def _parse_amount(raw: Any, errors: dict[str, str]) -> Decimal | None:
+    if raw in (None, ""):
+        return None
+    try:
+        amount = Decimal(str(raw))
+    except InvalidOperation:
+        errors["estimated_amount"] = _("Enter an amount like 12800.50.")
+        return None
+    if not amount.is_finite() or amount < 0 or amount >= Decimal("1e12"):
+        errors["estimated_amount"] = _("The amount must be zero or more.")
+        return None
+    return amount.quantize(Decimal("0.01"))
+
+
+def _validate(reporter, report: Mapping[str, Any], now: datetime) -> tuple[Policy, Decimal | None]:
+    errors = {f: _("This field is required.") for f in missing_fields(report)}
+    loss_type = str(report.get("loss_type") or "")
+    if loss_type and loss_type not in LossType.__members__.values():
+        errors["loss_type"] = _("Choose one of: %(types)s.") % {
+            "types": ", ".join(t.value for t in LossType)
+        }
+    policy = None
+    if report.get("policy_no"):
+        policy = (
+            policies_visible_to(reporter)
+            .prefetch_related("insured")
+            .filter(number=str(report["policy_no"]).strip())
+            .first()
+        )
+        if policy is None:
+            errors["policy_no"] = _("Unknown policy number.")
+    loss_time = report.get("loss_time")
+    if isinstance(loss_time, datetime):
+        if loss_time.tzinfo is None:
+            errors["loss_time"] = _("Give the time of loss with its time zone.")
+        elif loss_time > now:
+            errors["loss_time"] = _("The time of loss is in the future.")
+    elif loss_time not in (None, ""):
+        errors["loss_time"] = _("Give the time of loss as a date and time.")
+    phone = str(report.get("contact_phone") or "").strip()
+    if phone and not PHONE.match(phone):
+        errors["contact_phone"] = _("Enter a phone number of digits.")
+    amount = _parse_amount(report.get("estimated_amount"), errors)
+    name = str(report.get("insured_name") or "").strip()
+    if policy is not None and name and not any(p.name == name for p in policy.insured.all()):
+        errors["insured_name"] = _("%(name)s is not insured under this policy.") % {"name": name}
+    if errors:
+        raise ReportInvalid(errors)
+    return policy, amount
+
+
+def _checklist(claim: Claim, now: datetime) -> list[ClaimItem]:
+    """The one-time checklist: the loss type's items, a product's own items winning by code."""
+    templates = ChecklistTemplateItem.objects.filter(
+        Q(product__isnull=True) | Q(product=claim.policy.product_id),
+        loss_type=claim.loss_type,
+        active=True,
+    ).order_by("position", "id")
+    chosen: dict[str, ChecklistTemplateItem] = {}
+    for t in templates:
+        if t.code not in chosen or t.product_id is not None:
+            chosen[t.code] = t
+    return ClaimItem.objects.bulk_create(
+        ClaimItem(
+            claim=claim, code=t.code, name=t.name, core=t.core, lasting=t.lasting, updated_at=now
+        )
+        for t in chosen.values()
+    )
+
+
+def _possible_duplicates(claim: Claim) -> list[Claim]:
+    near = (
+        Claim.objects.filter(
+            policy=claim.policy,
+            insured_name=claim.insured_name,
+            loss_time__range=(
+                claim.loss_time - DUPLICATE_WINDOW,
+                claim.loss_time + DUPLICATE_WINDOW,
+            ),
+        )
+        .exclude(pk=claim.pk)
+        .select_related("case")
+    )
+    return [
+        c
+        for c in near
+        if looks_duplicate(
+            loss_time=claim.loss_time,
+            cause=claim.loss_cause,
+            other_time=c.loss_time,
+            other_cause=c.loss_cause,
+        )
+    ]
+
+
+def claim_report(
+    *,
+    reporter,
+    report: Mapping[str, Any],
+    channel: str,
+    now: datetime,
+    idempotency_key: str | None = None,
+) -> ReportResult:
+    """Register a claim reported by a customer (their own policy) or by staff (hotline:
+    the agent who takes the call owns the case)."""
+    key = (idempotency_key or "").strip()[:100]
+    if key:
+        seen = IdempotencyKey.objects.filter(user=reporter, key=key).select_related("claim").first()
+        if seen is not None:
+            return ReportResult(seen.claim, created=False)
+    staff = is_staff_member(reporter)
+    if not staff and not reporter.has_perm("cases.act_as_customer"):
+        raise NotAllowed(_("You may not report claims."))
+    policy, amount = _validate(reporter, report, now)
+    loss_time: datetime = report["loss_time"]
+    loss_type = str(report["loss_type"])
+    flags = cover_flags(
+        loss_day=to_local(loss_time).date(),
+        start=policy.start,
+        end=policy.end,
+        in_force=policy.status == Policy.Status.ACTIVE,
+        product_line=policy.product.line,
+        loss_type=loss_type,
+    )
+    try:
+        with transaction.atomic():
+            case = case_open(
+                kind="claim",
+                category=loss_type,
+                title=f"{policy.product.name} {str(report['loss_cause']).strip()}"[:200],
+                actor=reporter,
+                customer=policy.holder,
+                owner=reporter if staff else None,
+                now=now,
+                data={"channel": channel, "policy_no": policy.number},
+            )
+            claim = Claim.objects.create(
+                case=case,
+                policy=policy,
+                insured_name=str(report["insured_name"]).strip(),
+                loss_time=loss_time,
+                loss_place=str(report.get("loss_place") or "").strip(),
+                loss_cause=str(report["loss_cause"]).strip(),
+                description=str(report.get("description") or "").strip(),
+                loss_type=loss_type,
+                estimated_amount=amount,
+                contact_phone=str(report["contact_phone"]).strip(),
+                channel=channel,
+                reporter=reporter,
+                flags=flags,
+            )
+            items = _checklist(claim, now)
+            duplicates = _possible_duplicates(claim)
+            if duplicates:
+                claim.possible_duplicates.add(*duplicates)
+                claim.flags = [*claim.flags, Flag.POSSIBLE_DUPLICATE]
+                claim.save(update_fields=["flags"])
+            if key:
+                IdempotencyKey.objects.create(user=reporter, key=key, claim=claim, created_at=now)
+            checklist = "、".join(i.name for i in items)
+            notification_queue(
+                recipient=policy.holder,
+                case=case,
+                kind="claim_registered",
+                now=now,
+                subject=_("Claim %(number)s registered") % {"number": case.number},
+                body=_("Please provide at once: %(items)s.") % {"items": checklist},
+            )
+    except IntegrityError:
+        if key:
+            seen = IdempotencyKey.objects.filter(user=reporter, key=key).first()
+            if seen is not None:
+                return ReportResult(seen.claim, created=False)
+        raise
+    return ReportResult(claim, created=True, duplicates=duplicates)
+
+
+def claim_is_small(claim: Claim) -> bool:
+    return is_small_claim(claim.loss_type, claim.estimated_amount)
+
+
+def materials_complete(claim: Claim) -> bool:
+    """容缺受理: every core item accepted; non-core items may still be missing."""
+    return not claim.items.filter(core=True).exclude(state=ItemState.ACCEPTED).exists()
+
+
+def _item_event(
+    claim: Claim, item: ClaimItem, *, actor, now: datetime, kind: str, customer_visible: bool = True
+) -> None:
+    CaseEvent.objects.create(
+        case=claim.case,
+        at=now,
+        actor=actor,
+        kind=kind,
+        customer_visible=customer_visible,
+        data={"item": item.code, "name": item.name, "state": item.state, "reason": item.reason},
+    )
+
+
+_ITEM_MOVES: Mapping[str, tuple[str, ...]] = {
+    ItemState.RECEIVED: (ItemState.MISSING, ItemState.RETURNED, ItemState.RECEIVED),
+    ItemState.ACCEPTED: (ItemState.RECEIVED,),
+    ItemState.RETURNED: (ItemState.RECEIVED, ItemState.ACCEPTED),
+}
+
+
+def claim_item_set_state(
+    *, item: ClaimItem, state: str, actor, now: datetime, reason: str = ""
+) -> ClaimItem:
+    """Move a checklist item: missing → received → accepted, or returned with a reason.
+
+    Receiving can come from the customer's upload; accepting and returning are staff
+    decisions on the case. When the last core item is accepted the materials are complete:
+    that moment is recorded once and the payment clock starts from it.
+    """
+    state = ItemState(state)
+    with transaction.atomic():
+        item = (
+            ClaimItem.objects.select_for_update()
+            .select_related("claim__case", "claim__policy__holder")
+            .get(pk=item.pk)
+        )
+        claim = item.claim
+        customer_upload = state == ItemState.RECEIVED and actor.pk == claim.case.customer_id
+        if not (customer_upload or can_act(actor, claim.case, "cases.handle_intake")):
+            raise NotAllowed(
+                _("You may not change the materials of claim %(number)s.")
+                % {"number": claim.number}
+            )
+        if not claim.case.is_open:
+            raise IllegalTransition(_("Claim %(number)s is closed.") % {"number": claim.number})
+        if item.state not in _ITEM_MOVES[state]:
+            raise IllegalTransition(
+                _("%(item)s is %(state)s and cannot become %(new)s.")
+                % {
+                    "item": item.name,
+                    "state": item.get_state_display(),
+                    "new": ItemState(state).label,
+                }
+            )
+        if state == ItemState.RETURNED and not reason.strip():
+            raise GuardFailed(_("Say why the item is returned, so the customer can fix it."))
+        item.state = state
+        item.reason = reason.strip()[:300] if state == ItemState.RETURNED else ""
+        item.updated_at = now
+        item.save(update_fields=["state", "reason", "updated_at"])
+        _item_event(claim, item, actor=actor, now=now, kind=f"item_{state}")
+        if state == ItemState.RETURNED:
+            notification_queue(
+                recipient=claim.policy.holder,
+                case=claim.case,
+                kind="item_returned",
+                now=now,
+                subject=_("Claim %(number)s: %(item)s returned")
+                % {"number": claim.number, "item": item.name},
+                body=item.reason,
+            )
+        elif state == ItemState.ACCEPTED:
+            _materials_completed(claim, actor=actor, now=now)
+    return item
+
+
+def _materials_completed(claim: Claim, *, actor, now: datetime) -> None:
+    """Record, once, the event the payment clock starts from, and tell the customer."""
+    if claim.materials_complete_at is not None or not materials_complete(claim):
+        return
+    claim.materials_complete_at = now
+    claim.save(update_fields=["materials_complete_at"])
+    CaseEvent.objects.create(
+        case=claim.case,
+        at=now,
+        actor=actor,
+        kind="materials_complete",
+        customer_visible=True,
+        data={},
+    )
+    deadline_start(case=claim.case, rule_code=payment_rule(claim), now=now, actor=actor)
+    notification_queue(
+        recipient=claim.policy.holder,
+        case=claim.case,
+        kind="materials_complete",
+        now=now,
+        subject=_("Claim %(number)s: materials complete") % {"number": claim.number},
+    )
+
+
+def payment_rule(claim: Claim) -> str:
+    return "payment_small" if claim_is_small(claim) else "payment"
+
+
+MATERIALS_GATED = frozenset({"send_to_investigation", "send_to_adjudication"})
+
+
+def claim_transition_check(case, transition, data: dict[str, Any]) -> str | None:
+    """Claims move past review only with every core item accepted (容缺受理); the payment
+    commitment that then applies is the claim's own, never the caller's say-so."""
+    if transition.action not in MATERIALS_GATED:
+        return None
+    claim = Claim.objects.filter(case=case).first()
+    if claim is None:
+        return None
+    missing = list(
+        claim.items.filter(core=True)
+        .exclude(state=ItemState.ACCEPTED)
+        .values_list("name", flat=True)
+    )
+    if missing:
+        return _("Core materials not yet accepted: %(items)s.") % {"items": "、".join(missing)}
+    data["small"] = claim_is_small(claim)
+    return None
