@@ -288,8 +288,10 @@ def test_a_claim_walks_from_report_to_follow_up(agent1, customer1, adjuster1, fi
         "contact": "met",
         "decision_statutory": "running",
         "payment": "running",
+        "interim_payment": "running",  # §25: 60 days from materials complete
     }
     case = step(case, "approve", adjuster1, T0 + timedelta(days=1))
+    assert _clock_states(case)["interim_payment"] == "met"
     services.task_complete(task=adj_task, actor=adjuster1, now=T0 + timedelta(days=1))
     pay_task = services.task_assign(
         case=case, kind="pay", title="支付", assignee=finance1, actor=agent1, now=T0
@@ -306,6 +308,7 @@ def test_a_claim_walks_from_report_to_follow_up(agent1, customer1, adjuster1, fi
         "contact": "met",
         "decision_statutory": "met",
         "payment": "met",
+        "interim_payment": "met",
         "followup": "met",
     }
     assert not Deadline.objects.filter(case=case, state__in=["running", "paused"]).exists()

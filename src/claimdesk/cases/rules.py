@@ -186,7 +186,7 @@ CLAIM = Workflow(
             "investigating",
             "cases.handle_intake",
             _("Materials complete: investigate"),
-            starts=(small_claim_payment,),
+            starts=(small_claim_payment, "interim_payment"),
         ),
         Transition(
             "reviewing",
@@ -194,7 +194,7 @@ CLAIM = Workflow(
             "adjudicating",
             "cases.handle_intake",
             _("Materials complete: adjudicate"),
-            starts=(small_claim_payment,),
+            starts=(small_claim_payment, "interim_payment"),
         ),
         Transition(
             "investigating",

@@ -350,7 +350,8 @@ def _materials_completed(claim: Claim, *, actor, now: datetime) -> None:
         customer_visible=True,
         data={},
     )
-    deadline_start(case=claim.case, rule_code=payment_rule(claim), now=now, actor=actor)
+    for rule_code in (payment_rule(claim), "interim_payment"):
+        deadline_start(case=claim.case, rule_code=rule_code, now=now, actor=actor)
     notification_queue(
         recipient=claim.policy.holder,
         case=claim.case,
