@@ -172,7 +172,7 @@ def test_refusals_are_clear_4xx_answers(api, claim, agent1, adjuster1, customer1
     r = a1.post(url, {"action": "approve"})
     assert r.status_code == 409
     assert r.json()["allowed"] == ["contact", "withdraw"]
-    assert "approve" in r.json()["detail"]
+    assert "核准" in r.json()["detail"]
     r = a1.post(url, {"action": "withdraw"})
     assert r.status_code == 400
     assert "reason" in r.json()["detail"]

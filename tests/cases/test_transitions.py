@@ -155,7 +155,7 @@ def test_illegal_transition_names_the_allowed_actions_and_writes_nothing(agent1,
         step(case, "approve", agent1, T0 + timedelta(hours=1))
     assert exc.value.status == 409
     assert exc.value.details["allowed"] == ["contact", "withdraw"]
-    assert "approve" in exc.value.message
+    assert "核准" in exc.value.message  # the action by its name, not its code
     assert snapshot(case) == before
 
 

@@ -209,7 +209,7 @@ def test_an_illegal_action_shows_the_reason_not_a_500(client, agent1, claim):
     assert response.status_code == 200
     assert response.context["case"].status == "reported"
     [message] = messages_of(response)
-    assert "approve" in message and "已报案" in message
+    assert "核准" in message and "已报案" in message
     assert 'role="alert"' in response.content.decode()
 
 

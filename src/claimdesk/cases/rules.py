@@ -102,6 +102,10 @@ class Workflow:
     def available(self, state: str) -> list[Transition]:
         return [t for t in self.transitions if t.source == state]
 
+    def action_label(self, action: str) -> str:
+        """The readable name of an action code (the code itself when unknown)."""
+        return next((str(t.label) for t in self.transitions if t.action == action), action)
+
     def actions(self) -> set[str]:
         return {t.action for t in self.transitions}
 

@@ -502,7 +502,7 @@ def case_transition(
             allowed = sorted(x.action for x in wf.available(case.status))
             raise IllegalTransition(
                 _("%(action)s is not possible while the case is %(status)s.")
-                % {"action": action, "status": case.status_label()},
+                % {"action": wf.action_label(action), "status": case.status_label()},
                 allowed=allowed,
             )
         if not can_act(actor, case, t.permission):
