@@ -12,6 +12,8 @@ from ninja.security import HttpBearer, django_auth
 
 from claimdesk.cases.api import router as cases_router
 from claimdesk.cases.services import CaseError
+from claimdesk.claims.api import router as claims_router
+from claimdesk.documents.api import router as documents_router
 from claimdesk.policies.api import router as policies_router
 from claimdesk.staff.api import me_router
 from claimdesk.staff.api import router as auth_router
@@ -116,6 +118,8 @@ api.add_router("/v1", me_router)
 api.add_router("/v1", cases_router)
 api.add_router("/v1/workdays", workdays_router)
 api.add_router("/v1", policies_router)
+api.add_router("/v1", documents_router)
+api.add_router("/v1", claims_router)
 
 
 @api.exception_handler(CaseError)

@@ -39,8 +39,10 @@ INSTALLED_APPS = [
     "claimdesk.workdays",
     "claimdesk.staff",
     "claimdesk.cases",
+    "claimdesk.ledger",
     "claimdesk.policies",
     "claimdesk.claims",
+    "claimdesk.documents",
     "claimdesk.notify",
     "claimdesk.web",
 ]
@@ -133,6 +135,10 @@ CELERY_BEAT_SCHEDULE = {
     },
     # Delivery is triggered on commit; this pass picks up whatever a failure or a broker
     # outage left pending.
+    "documents-ocr-sweep": {
+        "task": "claimdesk.documents.tasks.documents_ocr_sweep",
+        "schedule": 300.0,
+    },
     "notifications-deliver": {
         "task": "claimdesk.notify.tasks.notifications_deliver",
         "schedule": float(envint("CLAIMDESK_SWEEP_SECONDS", 60)),
@@ -142,6 +148,8 @@ CELERY_BEAT_SCHEDULE = {
 # --- ClaimDesk ------------------------------------------------------------------------------
 CLAIMDESK_BUSINESS_HOURS = envstr("CLAIMDESK_BUSINESS_HOURS", "09:00-18:00")
 CLAIMDESK_SWEEP_BATCH = envint("CLAIMDESK_SWEEP_BATCH", 500)
+CLAIMDESK_UPLOAD_MAX_BYTES = envint("CLAIMDESK_UPLOAD_MAX_BYTES", 20 * 1024 * 1024)
+CLAIMDESK_OCR_MAX_PAGES = envint("CLAIMDESK_OCR_MAX_PAGES", 10)
 
 LOGGING = {
     "version": 1,
@@ -156,3 +164,23 @@ EMAIL_BACKEND = envstr(
 )
 EMAIL_FILE_PATH = VAR_DIR / "mail"
 DEFAULT_FROM_EMAIL = envstr("CLAIMDESK_FROM_EMAIL", "claimdesk@localhost")
+
+# --- Notification channels (notify app) ----------------------------------------------------
+# SMS goes to an HTTP gateway when CLAIMDESK_SMS_URL is set (POST JSON {to, text, id}, the key
+# as a bearer token); without it every SMS is one JSON line in CLAIMDESK_SMS_LOG. Webhook
+# endpoints are edited in the admin. Failed sends retry after RETRY_SECONDS × 2^(n-1); a row
+# claimed by a worker that vanished is taken again after LEASE_SECONDS.
+CLAIMDESK_SMS_URL = envstr("CLAIMDESK_SMS_URL", "").strip()
+if CLAIMDESK_SMS_URL and not CLAIMDESK_SMS_URL.startswith(("http://", "https://")):
+    raise ImproperlyConfigured(f"CLAIMDESK_SMS_URL={CLAIMDESK_SMS_URL!r} is not an http(s) URL")
+CLAIMDESK_SMS_KEY = envstr("CLAIMDESK_SMS_KEY", "")
+CLAIMDESK_SMS_LOG = Path(envstr("CLAIMDESK_SMS_LOG", str(VAR_DIR / "sms-outbox.log")))
+CLAIMDESK_NOTIFY_TIMEOUT = envint("CLAIMDESK_NOTIFY_TIMEOUT", 10)
+CLAIMDESK_NOTIFY_RETRY_SECONDS = envint("CLAIMDESK_NOTIFY_RETRY_SECONDS", 60)
+CLAIMDESK_NOTIFY_LEASE_SECONDS = envint("CLAIMDESK_NOTIFY_LEASE_SECONDS", 300)
+if CLAIMDESK_NOTIFY_TIMEOUT < 1 or CLAIMDESK_NOTIFY_RETRY_SECONDS < 1:
+    raise ImproperlyConfigured("CLAIMDESK_NOTIFY_TIMEOUT and _RETRY_SECONDS must be ≥ 1")
+if CLAIMDESK_NOTIFY_LEASE_SECONDS < 2 * CLAIMDESK_NOTIFY_TIMEOUT:
+    raise ImproperlyConfigured(
+        "CLAIMDESK_NOTIFY_LEASE_SECONDS must be at least twice CLAIMDESK_NOTIFY_TIMEOUT"
+    )

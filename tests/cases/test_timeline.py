@@ -182,10 +182,11 @@ def test_delivery_retries_a_failing_channel(customer1, monkeypatch):
 def test_delivery_gives_up_after_max_attempts(customer1, monkeypatch):
     notify.notification_queue(recipient=customer1, subject="s", now=T0, kind="x")
     monkeypatch.setattr(notify, "send_mail", lambda *a, **k: 1 / 0)
-    for _ in range(notify.MAX_ATTEMPTS + 2):
-        notify.notifications_deliver(now=T0)
+    for i in range(notify.MAX_ATTEMPTS + 2):
+        notify.notifications_deliver(now=T0 + i * timedelta(days=1))  # past each backoff
     email = Notification.objects.get(channel="email")
     assert email.attempts == notify.MAX_ATTEMPTS and email.sent_at is None
+    assert email.status == "failed"
 
 
 def test_a_broker_outage_does_not_fail_the_action(agent1, customer1, monkeypatch, caplog):

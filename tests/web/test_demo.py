@@ -21,6 +21,8 @@ from claimdesk.cases.models import (
     TaskStatus,
 )
 from claimdesk.cases.rules import WORKFLOWS
+from claimdesk.claims.models import Claim, ClaimItem
+from claimdesk.policies.models import Policy, Product
 from claimdesk.staff.models import StaffProfile
 from claimdesk.web.demo import (
     DEMO_PASSWORD,
@@ -103,6 +105,30 @@ def test_the_demo_builds_a_believable_past_once():
     assert dues[0] < ended < dues[-1]
 
     assert summary.cases["claim"] > summary.cases["ticket"] > 0
+
+    # Policies: customer1 holds auto, medical and critical illness; customer2 one; real
+    # claims on them through every channel, their checklists worked through the service.
+    lines = set(
+        Policy.objects.filter(holder__username="customer1").values_list("product__line", flat=True)
+    )
+    assert {"auto", "medical", "critical_illness"} <= lines
+    assert Policy.objects.filter(holder__username="customer2").count() == 1
+    assert Product.objects.count() == 5
+    claims = Claim.objects.all()
+    assert set(claims.values_list("channel", flat=True)) == {"portal", "hotline", "api"}
+    assert claims.count() >= 40
+    assert claims.filter(materials_complete_at__isnull=False).exists()
+    assert ClaimItem.objects.filter(state="accepted").exists()
+    assert (
+        ClaimItem.objects.filter(state="returned").exists()
+        or CaseEvent.objects.filter(kind="item_returned").exists()
+    )
+    # Past review only with every core item accepted (容缺受理).
+    for claim in claims.filter(case__status__in=["adjudicating", "paying", "closed"]):
+        assert not claim.items.filter(core=True).exclude(state="accepted").exists()
+    hotline = claims.filter(channel="hotline").select_related("case__owner", "reporter").first()
+    assert hotline.case.owner == hotline.reporter
+    assert summary.claims["hotline"] > 0
     assert any("agent1" in line for line in summary.lines())
 
     # The second time, nothing happens.

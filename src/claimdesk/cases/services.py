@@ -398,14 +398,24 @@ def _stop(deadline: Deadline, *, now: datetime, actor, cancel: bool = False) -> 
     )
 
 
-def _apply_clocks(case: Case, t: Transition, data: Mapping[str, Any], now: datetime, actor) -> None:
-    calendar = work_calendar()
+def _lock_live_clocks(case: Case) -> list[Deadline]:
+    """Lock the case's live clocks (its tasks' too) and return the case-level ones.
+
+    Take them before writing any event: an event locks the case's ledger head until commit,
+    and the sweep holds clocks while it writes events, so the other order deadlocks."""
     # Locked: a parallel sweep skips these rows (SKIP LOCKED) instead of racing the change.
-    live = list(
-        case.deadlines.filter(task__isnull=True, state__in=LIVE_STATES)
+    locked = list(
+        case.deadlines.filter(state__in=LIVE_STATES)
         .select_related("rule")
         .select_for_update(of=("self",), no_key=True)
     )
+    return [d for d in locked if d.task_id is None]
+
+
+def _apply_clocks(
+    case: Case, t: Transition, data: Mapping[str, Any], now: datetime, actor, live: list[Deadline]
+) -> None:
+    calendar = work_calendar()
     for d in live:
         d.case = case
         code = d.rule.code
@@ -515,6 +525,7 @@ def case_transition(
         for check in _TRANSITION_CHECKS.get(case.kind, ()):
             if problem := check(case, t, data):
                 raise GuardFailed(str(problem))
+        live = _lock_live_clocks(case)
         old = case.status
         case.status = t.target
         case.updated_at = now
@@ -532,7 +543,7 @@ def case_transition(
             data=data,
             customer_visible=t.customer_visible,
         )
-        _apply_clocks(case, t, data, now, actor)
+        _apply_clocks(case, t, data, now, actor, live)
         _refresh_next_due(case)
         case.save()
         if t.customer_visible and case.customer_id and case.customer_id != actor.pk:

@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.db.models.signals import post_migrate
 from django.utils.translation import gettext_lazy as _
 
 
@@ -11,3 +12,36 @@ class ClaimsConfig(AppConfig):
         from claimdesk.claims.services import claim_transition_check
 
         register_transition_check("claim", claim_transition_check)
+        # A ``flush`` (every transactional test) empties the checklist table that the data
+        # migration seeded; put the defaults back, but only into an empty table so that an
+        # admin's edits are never undone.
+        post_migrate.connect(_ensure_checklists, sender=self, dispatch_uid="claimdesk-checklists")
+
+
+def _ensure_checklists(using: str = "default", apps=None, **kwargs) -> None:
+    if apps is None:  # ``flush`` sends post_migrate without the migration state
+        from django.apps import apps
+    try:
+        Item = apps.get_model("claims", "ChecklistTemplateItem")
+    except LookupError:
+        return
+    if not Item.objects.using(using).exists():
+        seed_default_checklists(Item, using)
+
+
+def seed_default_checklists(Item, using: str = "default") -> None:
+    from claimdesk.claims.rules import DEFAULT_CHECKLISTS
+
+    for spec in DEFAULT_CHECKLISTS:
+        for position, item in enumerate(spec.items):
+            Item.objects.using(using).get_or_create(
+                loss_type=spec.loss_type.value,
+                product=None,
+                code=item.code,
+                defaults={
+                    "name": item.name,
+                    "core": item.core,
+                    "lasting": item.lasting,
+                    "position": position,
+                },
+            )

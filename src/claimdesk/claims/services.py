@@ -88,23 +88,43 @@ def _parse_amount(raw: Any, errors: dict[str, str]) -> Decimal | None:
     return amount.quantize(Decimal("0.01"))
 
 
-def _validate(reporter, report: Mapping[str, Any], now: datetime) -> tuple[Policy, Decimal | None]:
+# Text fields and the longest value their column holds: refused with a message here rather
+# than failing in the database (PostgreSQL) or being stored whole (SQLite).
+MAX_LENGTHS = {
+    f: Claim._meta.get_field(f).max_length
+    for f in ("insured_name", "loss_place", "loss_cause", "contact_phone")
+}
+
+
+def _policy_for(reporter, policy_no: Any) -> Policy | None:
+    """The policy a report names, among those the reporter may see (with its insured)."""
+    if not policy_no:
+        return None
+    return (
+        policies_visible_to(reporter)
+        .prefetch_related("insured")
+        .filter(number=str(policy_no).strip())
+        .first()
+    )
+
+
+def report_check(
+    report: Mapping[str, Any], *, policy: Policy | None, now: datetime
+) -> tuple[dict[str, str], Decimal | None]:
+    """Every field error of a report and its amount, given the policy its number found.
+
+    One set of rules for every channel: ``claim_report`` and bulk import both call this,
+    the bulk path with the policies of a whole chunk fetched at once (``insured``
+    prefetched). ``policy`` is None when the number is missing or unknown to the reporter.
+    """
     errors = {f: _("This field is required.") for f in missing_fields(report)}
     loss_type = str(report.get("loss_type") or "")
     if loss_type and loss_type not in LossType.__members__.values():
         errors["loss_type"] = _("Choose one of: %(types)s.") % {
             "types": ", ".join(t.value for t in LossType)
         }
-    policy = None
-    if report.get("policy_no"):
-        policy = (
-            policies_visible_to(reporter)
-            .prefetch_related("insured")
-            .filter(number=str(report["policy_no"]).strip())
-            .first()
-        )
-        if policy is None:
-            errors["policy_no"] = _("Unknown policy number.")
+    if report.get("policy_no") and policy is None:
+        errors["policy_no"] = _("Unknown policy number.")
     loss_time = report.get("loss_time")
     if isinstance(loss_time, datetime):
         if loss_time.tzinfo is None:
@@ -116,57 +136,145 @@ def _validate(reporter, report: Mapping[str, Any], now: datetime) -> tuple[Polic
     phone = str(report.get("contact_phone") or "").strip()
     if phone and not PHONE.match(phone):
         errors["contact_phone"] = _("Enter a phone number of digits.")
+    for f, limit in MAX_LENGTHS.items():
+        if f not in errors and len(str(report.get(f) or "").strip()) > limit:
+            errors[f] = _("At most %(limit)d characters.") % {"limit": limit}
     amount = _parse_amount(report.get("estimated_amount"), errors)
     name = str(report.get("insured_name") or "").strip()
     if policy is not None and name and not any(p.name == name for p in policy.insured.all()):
         errors["insured_name"] = _("%(name)s is not insured under this policy.") % {"name": name}
+    return errors, amount
+
+
+def _validate(reporter, report: Mapping[str, Any], now: datetime) -> tuple[Policy, Decimal | None]:
+    policy = _policy_for(reporter, report.get("policy_no"))
+    errors, amount = report_check(report, policy=policy, now=now)
     if errors:
         raise ReportInvalid(errors)
+    assert policy is not None  # no errors: the policy was found
     return policy, amount
 
 
-def _checklist(claim: Claim, now: datetime) -> list[ClaimItem]:
-    """The one-time checklist: the loss type's items, a product's own items winning by code."""
+def report_flags(policy: Policy, report: Mapping[str, Any]) -> list[str]:
+    """Cover flags of a valid report: registered anyway, decided and explained later."""
+    return cover_flags(
+        loss_day=to_local(report["loss_time"]).date(),
+        start=policy.start,
+        end=policy.end,
+        in_force=policy.status == Policy.Status.ACTIVE,
+        product_line=policy.product.line,
+        loss_type=str(report["loss_type"]),
+    )
+
+
+def claim_case_fields(policy: Policy, report: Mapping[str, Any], channel: str) -> dict[str, Any]:
+    """What ``case_open`` is told about a claim's case (title, category, opening data)."""
+    return {
+        "kind": "claim",
+        "category": str(report["loss_type"]),
+        "title": f"{policy.product.name} {str(report['loss_cause']).strip()}"[:200],
+        "data": {"channel": channel, "policy_no": policy.number},
+    }
+
+
+def claim_build(
+    *,
+    case,
+    policy: Policy,
+    report: Mapping[str, Any],
+    amount: Decimal | None,
+    channel: str,
+    reporter,
+    flags: list[str],
+) -> Claim:
+    """The (unsaved) claim of a valid report: one mapping of report fields for all paths."""
+    return Claim(
+        case=case,
+        policy=policy,
+        insured_name=str(report["insured_name"]).strip(),
+        loss_time=report["loss_time"],
+        loss_place=str(report.get("loss_place") or "").strip(),
+        loss_cause=str(report["loss_cause"]).strip(),
+        description=str(report.get("description") or "").strip(),
+        loss_type=str(report["loss_type"]),
+        estimated_amount=amount,
+        contact_phone=str(report["contact_phone"]).strip(),
+        channel=channel,
+        reporter=reporter,
+        flags=flags,
+    )
+
+
+def checklist_templates(product_id: int, loss_type: str) -> list[ChecklistTemplateItem]:
+    """The one-time checklist of a product and loss type: the loss type's items, a
+    product's own items winning by code."""
     templates = ChecklistTemplateItem.objects.filter(
-        Q(product__isnull=True) | Q(product=claim.policy.product_id),
-        loss_type=claim.loss_type,
+        Q(product__isnull=True) | Q(product=product_id),
+        loss_type=loss_type,
         active=True,
     ).order_by("position", "id")
     chosen: dict[str, ChecklistTemplateItem] = {}
     for t in templates:
         if t.code not in chosen or t.product_id is not None:
             chosen[t.code] = t
-    return ClaimItem.objects.bulk_create(
+    return list(chosen.values())
+
+
+def checklist_build(
+    claim: Claim, templates: list[ChecklistTemplateItem], now: datetime
+) -> list[ClaimItem]:
+    return [
         ClaimItem(
             claim=claim, code=t.code, name=t.name, core=t.core, lasting=t.lasting, updated_at=now
         )
-        for t in chosen.values()
-    )
+        for t in templates
+    ]
 
 
-def _possible_duplicates(claim: Claim) -> list[Claim]:
-    near = (
-        Claim.objects.filter(
-            policy=claim.policy,
-            insured_name=claim.insured_name,
-            loss_time__range=(
-                claim.loss_time - DUPLICATE_WINDOW,
-                claim.loss_time + DUPLICATE_WINDOW,
-            ),
-        )
-        .exclude(pk=claim.pk)
-        .select_related("case")
-    )
+def duplicates_among(claim: Claim, candidates) -> list:
+    """The candidates (claims, or anything with the same attributes) that look like the
+    same event as ``claim``: same policy and insured person, loss within a day, similar
+    cause. Linked and shown, never merged."""
     return [
         c
-        for c in near
-        if looks_duplicate(
+        for c in candidates
+        if c.pk != claim.pk
+        and c.policy_id == claim.policy_id
+        and c.insured_name == claim.insured_name
+        and looks_duplicate(
             loss_time=claim.loss_time,
             cause=claim.loss_cause,
             other_time=c.loss_time,
             other_cause=c.loss_cause,
         )
     ]
+
+
+def registered_notice(number: str, items: list[ClaimItem]) -> dict[str, str]:
+    """The customer's "registered" message with the one-time checklist."""
+    return {
+        "subject": _("Claim %(number)s registered") % {"number": number},
+        "body": _("Please provide at once: %(items)s.")
+        % {"items": "、".join(i.name for i in items)},
+    }
+
+
+def _checklist(claim: Claim, now: datetime) -> list[ClaimItem]:
+    """The one-time checklist: the loss type's items, a product's own items winning by code."""
+    templates = checklist_templates(claim.policy.product_id, claim.loss_type)
+    return ClaimItem.objects.bulk_create(checklist_build(claim, templates, now))
+
+
+def _possible_duplicates(claim: Claim) -> list[Claim]:
+    near = Claim.objects.filter(
+        policy=claim.policy,
+        insured_name=claim.insured_name,
+        loss_time__range=(
+            claim.loss_time - DUPLICATE_WINDOW,
+            claim.loss_time + DUPLICATE_WINDOW,
+        ),
+    ).select_related("case")
+    return duplicates_among(claim, near)
 
 
 def claim_report(
@@ -188,43 +296,26 @@ def claim_report(
     if not staff and not reporter.has_perm("cases.act_as_customer"):
         raise NotAllowed(_("You may not report claims."))
     policy, amount = _validate(reporter, report, now)
-    loss_time: datetime = report["loss_time"]
-    loss_type = str(report["loss_type"])
-    flags = cover_flags(
-        loss_day=to_local(loss_time).date(),
-        start=policy.start,
-        end=policy.end,
-        in_force=policy.status == Policy.Status.ACTIVE,
-        product_line=policy.product.line,
-        loss_type=loss_type,
-    )
+    flags = report_flags(policy, report)
     try:
         with transaction.atomic():
             case = case_open(
-                kind="claim",
-                category=loss_type,
-                title=f"{policy.product.name} {str(report['loss_cause']).strip()}"[:200],
+                **claim_case_fields(policy, report, channel),
                 actor=reporter,
                 customer=policy.holder,
                 owner=reporter if staff else None,
                 now=now,
-                data={"channel": channel, "policy_no": policy.number},
             )
-            claim = Claim.objects.create(
+            claim = claim_build(
                 case=case,
                 policy=policy,
-                insured_name=str(report["insured_name"]).strip(),
-                loss_time=loss_time,
-                loss_place=str(report.get("loss_place") or "").strip(),
-                loss_cause=str(report["loss_cause"]).strip(),
-                description=str(report.get("description") or "").strip(),
-                loss_type=loss_type,
-                estimated_amount=amount,
-                contact_phone=str(report["contact_phone"]).strip(),
+                report=report,
+                amount=amount,
                 channel=channel,
                 reporter=reporter,
                 flags=flags,
             )
+            claim.save(force_insert=True)
             items = _checklist(claim, now)
             duplicates = _possible_duplicates(claim)
             if duplicates:
@@ -233,14 +324,12 @@ def claim_report(
                 claim.save(update_fields=["flags"])
             if key:
                 IdempotencyKey.objects.create(user=reporter, key=key, claim=claim, created_at=now)
-            checklist = "、".join(i.name for i in items)
             notification_queue(
                 recipient=policy.holder,
                 case=case,
                 kind="claim_registered",
                 now=now,
-                subject=_("Claim %(number)s registered") % {"number": case.number},
-                body=_("Please provide at once: %(items)s.") % {"items": checklist},
+                **registered_notice(case.number, items),
             )
     except IntegrityError:
         if key:

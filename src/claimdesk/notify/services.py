@@ -1,49 +1,74 @@
-"""Queue notifications inside a business transaction; deliver them once it has committed."""
+"""Queue notifications inside a business transaction; deliver them once it has committed.
+
+Delivery is at-least-once with a lease, which in practice means once:
+
+* a row is *claimed* in a short transaction of its own (``pending → sending``, ``claimed_at``,
+  one more attempt) before anything leaves the building, so two workers never send it both;
+* the transport runs outside any transaction; the outcome is written only if the claim is still
+  ours (same ``claimed_at``), so a worker that overran its lease cannot overwrite a newer one;
+* a worker that dies after sending but before writing the outcome leaves the row ``sending``:
+  it is taken again only when ``CLAIMDESK_NOTIFY_LEASE_SECONDS`` have passed, and the receiver
+  gets the same id again to drop the duplicate (see ``channels``);
+* a failure puts the row back to ``pending`` with ``next_attempt_at`` pushed out exponentially;
+  after ``MAX_ATTEMPTS`` it stays as ``failed`` with ``last_error`` until an admin re-queues it.
+"""
 
 from __future__ import annotations
 
 import logging
-from datetime import datetime
+from datetime import datetime, timedelta
 
+from django.conf import settings
 from django.core.mail import send_mail
 from django.db import transaction
+from django.db.models import F
 
-from claimdesk.notify.models import Channel, Notification
+from claimdesk.notify import channels
+from claimdesk.notify.models import Channel, Notification, Status, WebhookEndpoint
 
 log = logging.getLogger(__name__)
-MAX_ATTEMPTS = 5
+MAX_ATTEMPTS = 8
+BACKOFF_CAP = timedelta(hours=6)
 
 
 def notification_queue(
-    *, recipient, subject: str, now: datetime, kind: str, case=None, body: str = ""
+    *,
+    recipient,
+    subject: str,
+    now: datetime,
+    kind: str,
+    case=None,
+    body: str = "",
+    phone: str | None = None,
 ) -> list[Notification]:
-    """Write the in-app notification (and an e-mail when the user has an address).
+    """Write the outbox rows for one message to one person.
 
-    Delivery is triggered on commit, so a rolled-back action never notifies anyone.
+    Always an in-app row; an e-mail when the user has an address; an SMS when ``phone`` is
+    given; and, for a customer's notification about their own case, one delivery per active
+    partner webhook that wants this kind. Delivery is triggered on commit, so a rolled-back
+    action never notifies anyone.
     """
-    rows = [
-        Notification(
-            recipient=recipient,
-            case=case,
-            kind=kind,
-            subject=str(subject)[:200],
-            body=str(body),
-            created_at=now,
-            channel=Channel.INAPP,
-        )
-    ]
+    common = {
+        "recipient": recipient,
+        "case": case,
+        "kind": kind,
+        "subject": str(subject)[:200],
+        "body": str(body),
+        "created_at": now,
+        "next_attempt_at": now,
+    }
+    rows = [Notification(channel=Channel.INAPP, **common)]
     if recipient.email:
-        rows.append(
-            Notification(
-                recipient=recipient,
-                case=case,
-                kind=kind,
-                subject=str(subject)[:200],
-                body=str(body),
-                created_at=now,
-                channel=Channel.EMAIL,
-            )
-        )
+        rows.append(Notification(channel=Channel.EMAIL, **common))
+    phone = (phone or "").strip()
+    if phone:
+        rows.append(Notification(channel=Channel.SMS, phone=phone[:32], **common))
+    if case is not None and case.customer_id is not None and case.customer_id == recipient.pk:
+        rows += [
+            Notification(channel=Channel.WEBHOOK, endpoint=endpoint, **common)
+            for endpoint in WebhookEndpoint.objects.filter(active=True)
+            if endpoint.wants(kind)
+        ]
     created = Notification.objects.bulk_create(rows)
     _on_commit_once(_schedule_delivery)
     return created
@@ -71,28 +96,148 @@ def _schedule_delivery() -> None:
         log.exception("could not schedule notification delivery; the next sweep will retry")
 
 
+# --- delivery ------------------------------------------------------------------------------
+
+
 def notifications_deliver(*, now: datetime, limit: int = 500) -> int:
-    """Deliver pending notifications; each is sent once, failures are retried later."""
-    sent = 0
-    with transaction.atomic():
-        pending = list(
-            Notification.objects.select_for_update(skip_locked=True, of=("self",))
-            .filter(sent_at__isnull=True, attempts__lt=MAX_ATTEMPTS)
-            .select_related("recipient")
-            .order_by("created_at")[:limit]
-        )
-        for note in pending:
-            note.attempts += 1
-            try:
-                if note.channel == Channel.EMAIL:
-                    send_mail(note.subject, note.body or note.subject, None, [note.recipient.email])
-                note.sent_at = now
-                note.last_error = ""
-                sent += 1
-            except Exception as exc:
-                note.last_error = str(exc)[:300]
-            note.save(update_fields=["attempts", "sent_at", "last_error"])
+    """Deliver up to ``limit`` due notifications; return how many were sent."""
+    sent = _inapp_deliver(now=now, limit=limit)
+    done = sent
+    while done < limit:
+        claimed = _claim(now=now, limit=min(_claim_size(), limit - done))
+        if not claimed:
+            break
+        done += len(claimed)
+        sent += sum(_send(note, now=now) for note in claimed)
     return sent
+
+
+def _due(now: datetime):
+    return Notification.objects.filter(status=Status.PENDING, next_attempt_at__lte=now)
+
+
+def _inapp_deliver(*, now: datetime, limit: int) -> int:
+    """In-app notes are delivered by being stored: mark the due ones sent in one go."""
+    with transaction.atomic():
+        ids = list(
+            _due(now)
+            .filter(channel=Channel.INAPP)
+            .select_for_update(skip_locked=True)
+            .order_by("next_attempt_at")
+            .values_list("pk", flat=True)[:limit]
+        )
+        return Notification.objects.filter(pk__in=ids).update(
+            status=Status.SENT,
+            sent_at=now,
+            attempts=F("attempts") + 1,
+            next_attempt_at=None,
+            last_error="",
+        )
+
+
+def _claim_size() -> int:
+    """Claim no more than can be sent, at the worst timeout each, well within one lease."""
+    lease = settings.CLAIMDESK_NOTIFY_LEASE_SECONDS
+    return max(1, min(50, lease // (2 * settings.CLAIMDESK_NOTIFY_TIMEOUT)))
+
+
+def _claim(*, now: datetime, limit: int) -> list[Notification]:
+    """Take due rows (and rows whose worker's lease ran out) for this worker, and commit."""
+    stale_before = now - timedelta(seconds=settings.CLAIMDESK_NOTIFY_LEASE_SECONDS)
+    with transaction.atomic():
+        stale = list(
+            Notification.objects.filter(status=Status.SENDING, claimed_at__lte=stale_before)
+            .select_for_update(skip_locked=True)
+            .order_by("claimed_at")
+            .values_list("pk", "attempts")[:limit]
+        )
+        spent = [pk for pk, attempts in stale if attempts >= MAX_ATTEMPTS]
+        if spent:
+            Notification.objects.filter(pk__in=spent).update(
+                status=Status.FAILED,
+                claimed_at=None,
+                next_attempt_at=None,
+                last_error="worker lost during the last attempt; outcome unknown",
+            )
+        ids = [pk for pk, attempts in stale if attempts < MAX_ATTEMPTS]
+        ids += list(
+            _due(now)
+            .exclude(channel=Channel.INAPP)
+            .select_for_update(skip_locked=True)
+            .order_by("next_attempt_at")
+            .values_list("pk", flat=True)[: limit - len(ids)]
+        )
+        if not ids:
+            return []
+        Notification.objects.filter(pk__in=ids).update(
+            status=Status.SENDING, claimed_at=now, attempts=F("attempts") + 1
+        )
+    return list(
+        Notification.objects.filter(pk__in=ids)
+        .select_related("recipient", "case", "endpoint")
+        .order_by("pk")
+    )
+
+
+def _transport(note: Notification, *, now: datetime) -> None:
+    if note.channel == Channel.EMAIL:
+        send_mail(note.subject, note.body or note.subject, None, [note.recipient.email])
+    elif note.channel == Channel.SMS:
+        channels.sms_send(note, now=now)
+    elif note.channel == Channel.WEBHOOK:
+        channels.webhook_send(note, now=now)
+    else:
+        raise channels.DeliveryError(f"unknown channel {note.channel!r}")
+
+
+def _send(note: Notification, *, now: datetime) -> int:
+    """Send one claimed row and record the outcome if the claim is still ours; 1 if sent."""
+    try:
+        _transport(note, now=now)
+    except Exception as exc:
+        error = (str(exc) or type(exc).__name__)[:300]
+        log.warning("notification %s via %s failed: %s", note.pk, note.channel, error)
+        _record(note, _failure(note, now=now, error=error))
+        return 0
+    _record(
+        note,
+        {"status": Status.SENT, "sent_at": now, "next_attempt_at": None, "last_error": ""},
+    )
+    return 1
+
+
+def _failure(note: Notification, *, now: datetime, error: str) -> dict:
+    if note.attempts >= MAX_ATTEMPTS:
+        return {"status": Status.FAILED, "next_attempt_at": None, "last_error": error}
+    return {
+        "status": Status.PENDING,
+        "next_attempt_at": now + retry_delay(note.attempts),
+        "last_error": error,
+    }
+
+
+def retry_delay(attempts: int) -> timedelta:
+    """1, 2, 4, 8 … times ``CLAIMDESK_NOTIFY_RETRY_SECONDS`` after the n-th failed attempt."""
+    base = timedelta(seconds=settings.CLAIMDESK_NOTIFY_RETRY_SECONDS)
+    return min(base * 2 ** max(attempts - 1, 0), BACKOFF_CAP)
+
+
+def _record(note: Notification, changes: dict) -> None:
+    mine = Notification.objects.filter(
+        pk=note.pk, status=Status.SENDING, claimed_at=note.claimed_at
+    )
+    if not mine.update(claimed_at=None, **changes):
+        log.warning("notification %s: lease lost before the outcome was recorded", note.pk)
+
+
+def notification_requeue(*, ids, now: datetime) -> int:
+    """Give failed notifications a fresh set of attempts, due at once."""
+    count = Notification.objects.filter(pk__in=list(ids), status=Status.FAILED).update(
+        status=Status.PENDING, attempts=0, next_attempt_at=now, claimed_at=None
+    )
+    if count:
+        _on_commit_once(_schedule_delivery)
+    return count
 
 
 def notification_mark_read(*, user, ids: list[int], now: datetime) -> int:

@@ -41,4 +41,4 @@ ROLE_PERMISSIONS: dict[Role, tuple[str, ...]] = {
     Role.ADMIN: ("cases.view_all_cases", "cases.reassign_case"),
 }
 
-ADMIN_APPS = ("workdays", "cases", "staff", "notify", "policies", "claims")
+ADMIN_APPS = ("workdays", "cases", "ledger", "staff", "notify", "policies", "claims", "documents")

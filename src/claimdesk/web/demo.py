@@ -31,8 +31,12 @@ from django.utils import timezone
 
 from claimdesk.cases import selectors, services
 from claimdesk.cases.models import Case, Deadline, DeadlineAlert, Task, TaskStatus
+from claimdesk.claims.models import Claim, ItemState
+from claimdesk.claims.services import claim_item_set_state, claim_report
 from claimdesk.notify.models import Notification
 from claimdesk.notify.services import notifications_deliver
+from claimdesk.policies.demo import demo_bank_account, demo_policy, demo_products
+from claimdesk.policies.models import Policy
 from claimdesk.staff.roles import Role
 from claimdesk.staff.services import user_create
 from claimdesk.workdays.clocks import SHANGHAI
@@ -196,6 +200,62 @@ def _people_create() -> People:
     return People(by_name, customers)
 
 
+# --- policies ----------------------------------------------------------------------------
+
+LINES = ("auto", "medical", "critical_illness", "accident", "property")
+POLICY_PREFIX = {
+    "auto": "AUT",
+    "medical": "MED",
+    "critical_illness": "CIL",
+    "accident": "ACC",
+    "property": "PRP",
+}
+# customer1 holds the three the README shows off; customer2 one of their own.
+HOLDINGS = {0: ("auto", "medical", "critical_illness"), 1: ("auto",)}
+POLICY_AGE_DAYS = 200  # every demo policy was in force through the whole history window
+
+
+def _holdings(index: int) -> tuple[str, ...]:
+    """The lines customer number ``index`` (0-based) holds: one or two for the others."""
+    if index in HOLDINGS:
+        return HOLDINGS[index]
+    first = LINES[index % len(LINES)]
+    second = LINES[(index + 2) % len(LINES)]
+    return (first, second) if index % 2 == 0 else (first,)
+
+
+def _policies_create(people: People, now: datetime) -> dict[str, list[Policy]]:
+    """The five demo products and every demo customer's policies, by line."""
+    products = demo_products()
+    start = (timezone.localtime(now, SHANGHAI) - timedelta(days=POLICY_AGE_DAYS)).date()
+    for i, customer in enumerate(people.customers):
+        for line in _holdings(i):
+            demo_policy(
+                number=f"{POLICY_PREFIX[line]}{start:%Y}{i + 1:05d}",
+                holder=customer,
+                line=line,
+                start=start,
+                insured_name=customer.first_name,
+                id_number=f"3101151980{(i % 12) + 1:02d}{(i % 28) + 1:02d}{i:04d}"[:18],
+                phone=f"1380021{i:04d}",
+                plate=f"沪A{52000 + i}" if line == "auto" else "",
+                products=products,
+            )
+        demo_bank_account(customer, customer.first_name, f"62220210010{i:08d}")
+    return _policies_by_line()
+
+
+def _policies_by_line() -> dict[str, list[Policy]]:
+    by_line: dict[str, list[Policy]] = {line: [] for line in LINES}
+    for policy in (
+        Policy.objects.select_related("product", "holder")
+        .filter(holder__username__startswith="customer")
+        .order_by("number")
+    ):
+        by_line[policy.product.line].append(policy)
+    return by_line
+
+
 # --- stories: one case's history as timed steps -------------------------------------------
 
 Action = Callable[[datetime], None]
@@ -209,6 +269,7 @@ class Story:
     steps: list[tuple[datetime, Action]] = field(default_factory=list)
     case: Case | None = None
     tasks: dict[str, Task] = field(default_factory=dict)
+    claim: Claim | None = None
 
     def wait(self, hours: float) -> Story:
         self.t += timedelta(hours=hours)
@@ -233,6 +294,42 @@ class Story:
                 now=now,
                 data=extra,
             )
+
+        return self.do(run)
+
+    def report(self, *, reporter, channel: str, report: dict, loss_hours_ago: float) -> Story:
+        """Report a real claim through ``claim_report`` (portal, API or hotline)."""
+
+        def run(now: datetime) -> None:
+            loss = {**report, "loss_time": now - timedelta(hours=loss_hours_ago)}
+            result = claim_report(reporter=reporter, report=loss, channel=channel, now=now)
+            self.claim, self.case = result.claim, result.claim.case
+
+        return self.do(run)
+
+    def items(
+        self,
+        state: str,
+        *,
+        by: str,
+        states: tuple[str, ...],
+        core_only: bool = False,
+        limit: int | None = None,
+        reason: str = "",
+    ) -> Story:
+        """Move the claim's checklist items now in ``states`` to ``state``; ``by`` is
+        "customer" (an upload) or "owner" (the handler's review). No-op without a claim."""
+
+        def run(now: datetime) -> None:
+            if self.claim is None:
+                return
+            assert self.case is not None
+            actor = self.case.customer if by == "customer" else self.case.owner
+            chosen = [
+                i for i in self.claim.items.all() if i.state in states and (i.core or not core_only)
+            ]
+            for item in chosen[:limit]:
+                claim_item_set_state(item=item, state=state, actor=actor, now=now, reason=reason)
 
         return self.do(run)
 
@@ -325,6 +422,30 @@ PRODUCTS = {
         "reject": ("保管不善导致的受潮霉烂，属责任免除（条款第八条）",),
     },
 }
+# The share of demo claims that are real Claims (policy, checklist) rather than bare cases.
+REAL_CLAIM_SHARE = 0.35
+RETURN_REASONS = (
+    "照片不清晰，请重新拍摄上传",
+    "缺少医院盖章，请补盖后上传",
+    "发票抬头与被保险人不符",
+)
+LOSS_PLACES = {
+    "auto": (
+        ("上海市浦东新区世纪大道与张杨路路口", "上海市徐汇区漕溪北路", "上海市闵行区莘庄立交"),
+        ("北京市朝阳区建国路", "北京市海淀区中关村大街"),
+    ),
+    "medical": (("复旦大学附属中山医院", "上海交通大学医学院附属瑞金医院"), ("北京协和医院",)),
+    "critical_illness": (("复旦大学附属肿瘤医院", "上海市胸科医院"), ("中国医学科学院肿瘤医院",)),
+    "accident": (("上海市静安区南京西路", "上海市浦东新区张江镇"), ("北京市海淀区西二旗",)),
+    "property": (("上海市浦东新区世纪大道100号", "上海市长宁区虹桥路"), ("北京市朝阳区望京街",)),
+}
+LOSS_STORY = {
+    "auto": "{detail}，车辆受损，已拍照留存现场，无人员受伤。",
+    "medical": "因{detail}入院治疗，已产生住院及手术费用。",
+    "critical_illness": "经医院检查确诊{detail}，目前住院治疗中。",
+    "accident": "{detail}，事发后即到医院就诊。",
+    "property": "{detail}，室内财产受损，已采取措施防止损失扩大。",
+}
 PRODUCT_WEIGHTS = {
     "auto": 40,
     "critical_illness": 15,
@@ -384,10 +505,18 @@ REQUEST_PLAN = {
 class Planner:
     """Draws every case's story from one seeded random stream."""
 
-    def __init__(self, people: People, *, now: datetime, seed: int):
+    def __init__(
+        self,
+        people: People,
+        *,
+        now: datetime,
+        seed: int,
+        policies: dict[str, list[Policy]] | None = None,
+    ):
         self.p = people
         self.now = now
         self.rng = random.Random(seed)
+        self.policies = _policies_by_line() if policies is None else policies
         self.agents = [people["agent1"], people["agent2"], people["agent3"]]
         self.customers = people.customers
 
@@ -459,16 +588,36 @@ class Planner:
         customer = self.customer()
         portal = rng.random() < 0.2
         story = Story(self.start())
-        story.open(
-            actor=customer if portal else self.agent(),
-            customer=customer,
-            kind="claim",
-            title=title,
-            channel="web" if portal else "hotline",
-            product=product,
-            estimated_amount=str(amount),
-            policy=f"P{rng.randrange(10**11, 10**12)}",
-        )
+        policies = self.policies.get(product) or []
+        real = bool(policies) and rng.random() < REAL_CLAIM_SHARE
+        if real:
+            # A real claim: reported through claim_report on one of the customer's policies,
+            # its checklist worked through claim_item_set_state as the story goes on.
+            mine = [p for p in policies if p.holder.username == "customer1"]
+            policy = mine[0] if mine and rng.random() < 0.15 else rng.choice(policies)
+            channel = rng.choices(("portal", "api", "hotline"), weights=(35, 15, 50))[0]
+            story.report(
+                reporter=self.agent() if channel == "hotline" else policy.holder,
+                channel=channel,
+                report=self.loss_report(product, detail, policy, amount, shanghai),
+                loss_hours_ago=(
+                    self.hours(24, 24 * 20)
+                    if product in ("medical", "critical_illness")
+                    else self.hours(0.5, 20)
+                ),
+            )
+        else:
+            story.open(
+                actor=customer if portal else self.agent(),
+                customer=customer,
+                kind="claim",
+                title=title,
+                channel="web" if portal else "hotline",
+                product=product,
+                estimated_amount=str(amount),
+                policy=f"P{rng.randrange(10**11, 10**12)}",
+            )
+        send_all = rng.random() < 0.3  # the non-core items come with the first upload
         withdraw_at = None
         if target == "withdrawn":
             withdraw_at = rng.choice(
@@ -485,14 +634,36 @@ class Planner:
             story.wait(self.hours(0.3, 6) if rng.random() < 0.85 else self.hours(30, 90))
             story.act("contact", note="已电话联系客户，告知一次性材料清单")
             state = "reviewing"
+            partial = stop == "reviewing" and rng.random() < 0.5
+            story.wait(self.hours(0.5, 20)).items(
+                ItemState.RECEIVED,
+                by="customer",
+                states=(ItemState.MISSING,),
+                core_only=not send_all,
+                limit=2 if partial else None,
+            )
         wants_materials = stop == "awaiting_materials" or (
             stop != "reviewing" and rng.random() < 0.35
         )
         if not done() and wants_materials:
+            story.wait(self.hours(0.5, 6)).items(
+                ItemState.RETURNED,
+                by="owner",
+                states=(ItemState.RECEIVED,),
+                core_only=True,
+                limit=1,
+                reason=rng.choice(RETURN_REASONS),
+            )
             story.wait(self.hours(1, 30)).act("request_materials", items=spec["materials"])
             state = "awaiting_materials"
             if not done():
-                story.wait(self.hours(24, 24 * 9)).act("materials_received")
+                story.wait(self.hours(24, 24 * 9)).items(
+                    ItemState.RECEIVED,
+                    by="customer",
+                    states=(ItemState.RETURNED, ItemState.MISSING),
+                    core_only=True,
+                )
+                story.act("materials_received")
                 state = "reviewing"
         if done():
             return self._finish(story, target, withdraw_at, idle_days)
@@ -500,6 +671,8 @@ class Planner:
         if stop == "adjudicating" and rng.random() < 0.5:
             investigate = False
         story.wait(self.hours(1, 40))
+        # 容缺受理: every core item accepted, non-core ones may still be missing.
+        story.items(ItemState.ACCEPTED, by="owner", states=(ItemState.RECEIVED,))
         payment = {"small": True} if small else {}
         if investigate:
             story.act("send_to_investigation", **payment)
@@ -578,6 +751,20 @@ class Planner:
         )
         assert stop == "followed_up", stop
         return self._finish(story, target, withdraw_at, idle_days)
+
+    def loss_report(self, product: str, detail: str, policy: Policy, amount: int, sh: bool) -> dict:
+        """What the caller or the form says about the loss (the time is set when it runs)."""
+        places = LOSS_PLACES[product][0 if sh else 1]
+        return {
+            "policy_no": policy.number,
+            "insured_name": policy.holder.first_name,
+            "loss_place": self.rng.choice(places),
+            "loss_cause": detail,
+            "description": LOSS_STORY[product].format(detail=detail),
+            "loss_type": product,
+            "estimated_amount": str(amount),
+            "contact_phone": f"1390021{policy.number[-4:]}",
+        }
 
     def _finish(self, story: Story, target: str, withdraw_at, idle_days) -> Story:
         if target == "withdrawn":
@@ -697,6 +884,7 @@ class DemoSummary:
     alerts: Counter = field(default_factory=Counter)
     open_tasks: Counter = field(default_factory=Counter)
     notifications: int = 0
+    claims: Counter = field(default_factory=Counter)
     sweeps: int = 0
     agent1_work: list[str] = field(default_factory=list)
 
@@ -711,6 +899,7 @@ class DemoSummary:
         ]
         out += [f"  {kind}: {fmt(c)}" for kind, c in sorted(self.statuses.items())]
         out += [
+            f"Claims with policy and checklist, by channel: {fmt(self.claims)}",
             f"SLA clocks: {fmt(self.clocks)}",
             f"Alerts: {fmt(self.alerts)}",
             f"Open tasks: {fmt(self.open_tasks)}",
@@ -738,6 +927,7 @@ def _summary(people: People, seconds: float, sweeps: int, now: datetime) -> Demo
         )
     )
     s.notifications = Notification.objects.count()
+    s.claims = Counter(dict(Claim.objects.values_list("channel").annotate(n=Count("pk"))))
     for item in selectors.my_work(people["agent1"], limit=6):
         left = item.remaining(now)
         when = "no clock" if left is None else f"{left.total_seconds() / 3600:+.1f} h"
@@ -759,7 +949,8 @@ def demo_create(*, now: datetime | None = None, seed: int = DEFAULT_SEED) -> Dem
     now = now or timezone.now()
     with _quick_demo_setup(), transaction.atomic():
         people = _people_create()
-        stories = Planner(people, now=now, seed=seed).stories()
+        policies = _policies_create(people, now)
+        stories = Planner(people, now=now, seed=seed, policies=policies).stories()
         steps = [(at, n, action) for n, st in enumerate(stories) for at, action in st.steps]
         steps.sort(key=lambda s: (s[0], s[1]))
         sweeps = 0

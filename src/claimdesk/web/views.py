@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from uuid import uuid4
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.db.models import Exists, OuterRef
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -16,8 +18,16 @@ from django.views.decorators.http import require_POST
 from claimdesk.cases import selectors, services
 from claimdesk.cases.models import Case, CaseEvent, Deadline, DeadlineState, SlaRule
 from claimdesk.cases.rules import Transition
+from claimdesk.claims import selectors as claim_selectors
+from claimdesk.claims.models import Claim
+from claimdesk.claims.rules import RIGHTS_NOTICE
+from claimdesk.claims.services import ReportInvalid, claim_item_set_state, claim_report
+from claimdesk.documents import selectors as document_selectors
+from claimdesk.documents.services import document_upload, may_upload
 from claimdesk.notify.models import Notification
+from claimdesk.policies.selectors import policies_visible_to
 from claimdesk.staff.services import is_staff_member
+from claimdesk.web.forms import ClaimReportForm, HotlineReportForm, required_by_type
 
 # Rows of "my work" due within this many seconds are marked as coming soon.
 SOON_SECONDS = 4 * 3600
@@ -43,6 +53,7 @@ EVENT_LABELS = {
     "task_done": gettext_lazy("Task done"),
     "task_cancelled": gettext_lazy("Task cancelled"),
     "owner_changed": gettext_lazy("Owner changed"),
+    "document_received": gettext_lazy("Document received"),
 }
 
 
@@ -109,7 +120,11 @@ def my_work_rows(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def my_cases(request: HttpRequest) -> HttpResponse:
-    cases = selectors.cases_visible_to(request.user).select_related("owner")
+    cases = (
+        selectors.cases_visible_to(request.user)
+        .select_related("owner")
+        .annotate(has_claim=Exists(Claim.objects.filter(case=OuterRef("pk"))))
+    )
     return render(request, "web/my_cases.html", {"cases": cases.order_by("-opened_at")[:100]})
 
 
@@ -194,6 +209,9 @@ def _event_rows(case: Case, events: list[CaseEvent]) -> list[dict]:
 def case_detail(request: HttpRequest, number: str) -> HttpResponse:
     case = _case_or_404(request, number)
     staff = is_staff_member(request.user)
+    has_claim = Claim.objects.filter(case=case).exists()
+    if has_claim and not staff:
+        return redirect("web:claim_detail", number=number)  # the customer's progress page
     now = timezone.now()
     actions = [
         {
@@ -217,6 +235,7 @@ def case_detail(request: HttpRequest, number: str) -> HttpResponse:
             "actions": actions,
             "staff": staff,
             "now": now,
+            "has_claim": has_claim,
         },
     )
 
@@ -251,3 +270,242 @@ def notifications(request: HttpRequest) -> HttpResponse:
         "case"
     )[:100]
     return render(request, "web/notifications.html", {"rows": rows})
+
+
+# --- claims: report (portal, hotline), the claim's page, checklist decisions ---------------
+
+# Claim events the staff timeline also tells in the customer's words.
+CLAIM_EVENT_KINDS = frozenset(
+    {"item_received", "item_accepted", "item_returned", "materials_complete"}
+)
+
+
+def _claim_or_404(request: HttpRequest, number: str) -> Claim:
+    claim = claim_selectors.claim_find(request.user, number)
+    if claim is None:
+        raise Http404
+    return claim
+
+
+def _customer_event_text(e: CaseEvent, claim: Claim) -> str:
+    if e.kind == "document_received":
+        return _("We received your file %(name)s.") % {"name": (e.data or {}).get("name", "")}
+    return claim_selectors.event_text(e, claim)
+
+
+def _claim_timeline(claim: Claim, events: list[CaseEvent], *, staff: bool) -> list[dict]:
+    """Customers read every event as a sentence; staff get the kernel's detail as well."""
+    if not staff:
+        return [
+            {
+                "event": e,
+                "what": _customer_event_text(e, claim),
+                "to_status": "",
+                "detail": "",
+            }
+            for e in events
+        ]
+    rows = _event_rows(claim.case, events)
+    for row in rows:
+        if row["event"].kind == "document_received":
+            row["detail"] = (row["event"].data or {}).get("name", "")
+        elif row["event"].kind in CLAIM_EVENT_KINDS:
+            row["what"], row["detail"] = claim_selectors.event_text(row["event"], claim), ""
+    return rows
+
+
+def _policies_for_form(user):
+    return policies_visible_to(user).prefetch_related("insured").order_by("number")
+
+
+def _report(request: HttpRequest, form, *, channel: str) -> HttpResponse | None:
+    """Hand a valid form to ``claim_report``; on refusal put its reasons on the form."""
+    try:
+        result = claim_report(
+            reporter=request.user,
+            report=form.report(),
+            channel=channel,
+            now=timezone.now(),
+            idempotency_key=request.POST.get("idempotency_key", ""),
+        )
+    except ReportInvalid as exc:
+        form.add_service_errors(exc.errors)
+        return None
+    except services.CaseError as exc:
+        form.add_error(None, exc.message)
+        return None
+    number = result.claim.number
+    if result.created:
+        messages.success(request, _("Claim %(number)s is registered.") % {"number": number})
+    return redirect("web:claim_detail", number=number)
+
+
+def _report_page(request: HttpRequest, form_class, *, channel: str, policies) -> HttpResponse:
+    if request.method == "POST":
+        form = form_class(request.POST, policies=policies)
+        if form.is_valid() and (done := _report(request, form, channel=channel)):
+            return done
+        key = request.POST.get("idempotency_key") or uuid4().hex
+    else:
+        form = form_class(policies=policies)
+        key = uuid4().hex
+    return render(
+        request,
+        "web/claim_report.html",
+        {
+            "form": form,
+            "channel": channel,
+            "idempotency_key": key,
+            "required_by_type": required_by_type(),
+            "no_policies": channel == "portal" and not policies,
+        },
+        status=400 if request.method == "POST" else 200,
+    )
+
+
+@login_required
+def claim_new(request: HttpRequest) -> HttpResponse:
+    """Customer portal: report a claim on one of my policies."""
+    if is_staff_member(request.user):
+        return redirect("web:claim_hotline")
+    if not request.user.has_perm("cases.act_as_customer"):
+        raise Http404
+    policies = list(_policies_for_form(request.user))
+    return _report_page(request, ClaimReportForm, channel="portal", policies=policies)
+
+
+@login_required
+def claim_hotline(request: HttpRequest) -> HttpResponse:
+    """An agent enters a report taken on the phone and owns the case (首问负责制)."""
+    if not (is_staff_member(request.user) and request.user.has_perm("cases.handle_intake")):
+        raise Http404
+    return _report_page(request, HotlineReportForm, channel="hotline", policies=())
+
+
+@login_required
+def claim_detail(request: HttpRequest, number: str) -> HttpResponse:
+    """The claim at a glance, right after the report and at every visit after: stage,
+    the one-time checklist, the clocks with their due times, the rights notice and the
+    emergency guidance; flags and possible duplicates for staff, who also decide items."""
+    claim = _claim_or_404(request, number)
+    case = claim.case
+    staff = is_staff_member(request.user)
+    now = timezone.now()
+    progress = claim_selectors.claim_progress(claim)
+    # Staff see every clock, their tasks' too; the customer the case's own commitments.
+    clocks = selectors.case_clocks(case) if staff else claim_selectors.claim_clocks(claim)
+    may_decide = (
+        staff and case.is_open and services.can_act(request.user, case, "cases.handle_intake")
+    )
+    return render(
+        request,
+        "web/claim_detail.html",
+        {
+            "claim": claim,
+            "case": case,
+            "staff": staff,
+            "now": now,
+            "stages": progress.stages,
+            "items": progress.checklist,
+            "core_missing": claim_selectors.missing_core_items(progress.checklist),
+            "clocks": _clock_rows(clocks, now),
+            "expected_payment": progress.expected_payment,
+            "events": _claim_timeline(
+                claim, claim_selectors.claim_events(claim, request.user), staff=staff
+            ),
+            "notice": RIGHTS_NOTICE,
+            "guidance": claim_selectors.claim_guidance(claim),
+            "flags": claim_selectors.claim_flags(claim) if staff else [],
+            "duplicates": list(claim.possible_duplicates.all()) if staff else [],
+            "may_decide": may_decide,
+            "documents": _document_rows(claim, progress.checklist),
+            "may_upload": case.is_open and may_upload(request.user, claim),
+        },
+    )
+
+
+# What OCR proposes, in the order the page shows it.
+OCR_FIELDS = (
+    ("amount", gettext_lazy("Amount")),
+    ("date", gettext_lazy("Date")),
+    ("name", gettext_lazy("Name")),
+    ("policy_no", gettext_lazy("Policy number")),
+    ("hospital", gettext_lazy("Hospital")),
+    ("diagnosis", gettext_lazy("Diagnosis")),
+)
+
+
+def _document_rows(claim: Claim, items) -> list[dict]:
+    """Each uploaded file with what OCR read from it: a proposal for staff to confirm."""
+    names = {i.code: i.name for i in items}
+    rows = []
+    for doc in document_selectors.claim_documents(claim):
+        fields = doc.confirmed_fields or doc.ocr_fields or {}
+        rows.append(
+            {
+                "doc": doc,
+                "item": names.get(doc.kind, ""),
+                "suggested": names.get(doc.suggested_item, doc.suggested_item),
+                "fields": [(k, label, fields[k]) for k, label in OCR_FIELDS if fields.get(k)],
+            }
+        )
+    return rows
+
+
+@login_required
+@require_POST
+def claim_document_add(request: HttpRequest, number: str) -> HttpResponse:
+    """Upload a file for the claim (optionally for one checklist item); OCR follows."""
+    claim = _claim_or_404(request, number)
+    upload = request.FILES.get("file")
+    if upload is None:
+        messages.error(request, _("Choose a file to upload."))
+        return redirect("web:claim_detail", number=number)
+    try:
+        result = document_upload(
+            claim=claim,
+            file=upload,
+            item_code=request.POST.get("item") or None,
+            actor=request.user,
+            now=timezone.now(),
+        )
+    except services.CaseError as exc:
+        messages.error(request, exc.message)
+    else:
+        text = (
+            _("%(name)s was already on file.")
+            if result.duplicate
+            else _("%(name)s uploaded; the text is being read.")
+        )
+        messages.success(request, text % {"name": result.document.original_name})
+    return redirect("web:claim_detail", number=number)
+
+
+@login_required
+@require_POST
+def claim_item_act(request: HttpRequest, number: str, item_id: int) -> HttpResponse:
+    """Staff mark a checklist item received, accepted or returned (with a reason)."""
+    claim = _claim_or_404(request, number)
+    item = claim.items.filter(pk=item_id).first()
+    if item is None:
+        raise Http404
+    state = request.POST.get("state", "")
+    if state not in ("received", "accepted", "returned"):
+        messages.error(request, _("Unknown change of a material's state."))
+        return redirect("web:claim_detail", number=number)
+    try:
+        item = claim_item_set_state(
+            item=item,
+            state=state,
+            actor=request.user,
+            now=timezone.now(),
+            reason=request.POST.get("reason", ""),
+        )
+    except services.CaseError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(
+            request,
+            _("%(item)s: %(state)s") % {"item": item.name, "state": item.get_state_display()},
+        )
+    return redirect("web:claim_detail", number=number)

@@ -2,16 +2,11 @@ from django.db import migrations
 
 
 def seed(apps, schema_editor):
-    from claimdesk.claims.rules import DEFAULT_CHECKLISTS
+    from claimdesk.claims.apps import seed_default_checklists
 
-    Item = apps.get_model("claims", "ChecklistTemplateItem")
-    for spec in DEFAULT_CHECKLISTS:
-        for position, item in enumerate(spec.items):
-            Item.objects.get_or_create(
-                loss_type=spec.loss_type.value, product=None, code=item.code,
-                defaults={"name": item.name, "core": item.core, "lasting": item.lasting,
-                          "position": position},
-            )
+    seed_default_checklists(
+        apps.get_model("claims", "ChecklistTemplateItem"), schema_editor.connection.alias
+    )
 
 
 class Migration(migrations.Migration):

@@ -1,0 +1,384 @@
+"""Claims endpoints: report (idempotent), read, list, the customer's progress, checklist items.
+
+Every read goes through ``claims.selectors`` (a customer sees only their own claims: 404
+for anyone else's), every write through ``claims.services``; refusals are ``CaseError``s
+that the API's exception handler maps to 400/403/404/409.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+from typing import Any, Literal
+
+from django.http import HttpRequest
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from ninja import Field, Header, Query, Router, Schema, Status
+from ninja.pagination import PageNumberPagination, paginate
+
+from claimdesk.cases.api import CaseProblem, NotFound
+from claimdesk.cases.models import CaseEvent, Deadline
+from claimdesk.claims import selectors
+from claimdesk.claims.models import Channel, Claim
+from claimdesk.claims.rules import RIGHTS_NOTICE
+from claimdesk.claims.services import claim_item_set_state, claim_report
+from claimdesk.staff.services import is_staff_member
+from claimdesk.workdays.clocks import SHANGHAI, to_local
+
+router = Router(tags=["claims"])
+
+
+# --- schemas ------------------------------------------------------------------------------
+
+
+class ClaimIn(Schema):
+    """A report. Fields may be left out here: what each loss type requires is checked by
+    the intake rules, which name every missing field in one 400 answer."""
+
+    policy_no: str = Field("", max_length=32)
+    insured_name: str = Field("", max_length=60)
+    loss_time: datetime | None = Field(
+        None, description="ISO 8601; without an offset it is read as Asia/Shanghai time."
+    )
+    loss_place: str = Field("", max_length=200)
+    loss_cause: str = Field("", max_length=200)
+    description: str = Field("", max_length=4000)
+    loss_type: str = Field(
+        "", max_length=20, description="auto, medical, critical_illness, accident or property"
+    )
+    estimated_amount: Decimal | None = Field(None, description="yuan, e.g. 12800.50")
+    contact_phone: str = Field("", max_length=30)
+
+
+class IntakeProblem(Schema):
+    """Why a report was refused; ``errors`` names each field and what is wrong with it."""
+
+    detail: str
+    errors: dict[str, str] = Field(default_factory=dict)
+
+
+class ChecklistItemOut(Schema):
+    code: str
+    name: str
+    core: bool
+    state: str
+    state_label: str
+    reason: str
+
+
+class DeadlineOut(Schema):
+    rule: str
+    name: str
+    due_at: datetime
+    state: str
+
+
+class FlagOut(Schema):
+    code: str
+    label: str
+
+
+class TimelineOut(Schema):
+    at: datetime
+    kind: str
+    action: str
+    text: str
+    actor: str | None
+    data: dict[str, Any]
+
+
+class ClaimOut(Schema):
+    claim_no: str
+    status: str
+    status_label: str
+    policy_no: str
+    insured_name: str
+    loss_time: datetime
+    loss_place: str
+    loss_cause: str
+    description: str
+    loss_type: str
+    estimated_amount: Decimal | None
+    contact_phone: str
+    channel: str
+    owner: str
+    reported_at: datetime
+    materials_complete_at: datetime | None
+    checklist: list[ChecklistItemOut]
+    deadlines: list[DeadlineOut]
+    notice: str
+    emergency_guidance: str | None
+    flags: list[FlagOut]
+    possible_duplicates: list[str]
+
+
+class ClaimDetailOut(ClaimOut):
+    timeline: list[TimelineOut]
+
+
+class ClaimSummaryOut(Schema):
+    claim_no: str
+    status: str
+    status_label: str
+    policy_no: str
+    insured_name: str
+    loss_type: str
+    loss_time: datetime
+    estimated_amount: Decimal | None
+    reported_at: datetime
+    flags: list[str]
+
+    @staticmethod
+    def resolve_claim_no(obj: Claim) -> str:
+        return obj.case.number
+
+    @staticmethod
+    def resolve_status(obj: Claim) -> str:
+        return obj.case.status
+
+    @staticmethod
+    def resolve_status_label(obj: Claim) -> str:
+        return obj.case.status_label()
+
+    @staticmethod
+    def resolve_policy_no(obj: Claim) -> str:
+        return obj.policy.number
+
+    @staticmethod
+    def resolve_loss_time(obj: Claim) -> datetime:
+        return to_local(obj.loss_time)
+
+    @staticmethod
+    def resolve_reported_at(obj: Claim) -> datetime:
+        return to_local(obj.case.opened_at)
+
+
+class StageOut(Schema):
+    code: str
+    label: str
+    state: str = Field(description="done, current, upcoming or skipped")
+
+
+class ProgressEventOut(Schema):
+    at: datetime
+    text: str
+
+
+class ProgressOut(Schema):
+    claim_no: str
+    status: str
+    stage: str
+    stage_label: str
+    stages: list[StageOut]
+    materials_complete: bool
+    materials_complete_at: datetime | None
+    missing_core_items: list[str]
+    checklist: list[ChecklistItemOut]
+    deadlines: list[DeadlineOut]
+    timeline: list[ProgressEventOut]
+    expected_payment: datetime | None = Field(
+        description="When the running payment commitment falls due; null until it runs."
+    )
+
+
+class ItemStateIn(Schema):
+    state: Literal["received", "accepted", "returned"]
+    reason: str = Field("", max_length=300)
+
+
+# --- building answers -------------------------------------------------------------------------
+
+
+def _local(moment: datetime | None) -> datetime | None:
+    return to_local(moment) if moment is not None else None
+
+
+def _items(claim: Claim) -> list[dict[str, Any]]:
+    return [
+        {
+            "code": i.code,
+            "name": i.name,
+            "core": i.core,
+            "state": i.state,
+            "state_label": str(i.get_state_display()),
+            "reason": i.reason,
+        }
+        for i in claim.items.all()
+    ]
+
+
+def _deadlines(clocks: list[Deadline]) -> list[dict[str, Any]]:
+    return [
+        {"rule": d.rule.code, "name": d.rule.name, "due_at": to_local(d.due_at), "state": d.state}
+        for d in clocks
+    ]
+
+
+def _timeline(claim: Claim, events: list[CaseEvent], *, staff: bool) -> list[dict[str, Any]]:
+    return [
+        {
+            "at": to_local(e.at),
+            "kind": e.kind,
+            "action": e.action,
+            "text": selectors.event_text(e, claim),
+            "actor": e.actor.username if staff and e.actor_id else None,
+            "data": e.data if staff else {},
+        }
+        for e in events
+    ]
+
+
+def _claim_out(claim: Claim, user, *, timeline: bool = False) -> dict[str, Any]:
+    case = claim.case
+    out: dict[str, Any] = {
+        "claim_no": case.number,
+        "status": case.status,
+        "status_label": case.status_label(),
+        "policy_no": claim.policy.number,
+        "insured_name": claim.insured_name,
+        "loss_time": to_local(claim.loss_time),
+        "loss_place": claim.loss_place,
+        "loss_cause": claim.loss_cause,
+        "description": claim.description,
+        "loss_type": claim.loss_type,
+        "estimated_amount": claim.estimated_amount,
+        "contact_phone": claim.contact_phone,
+        "channel": claim.channel,
+        "owner": case.owner.get_full_name() or case.owner.username,
+        "reported_at": to_local(case.opened_at),
+        "materials_complete_at": _local(claim.materials_complete_at),
+        "checklist": _items(claim),
+        "deadlines": _deadlines(selectors.claim_clocks(claim)),
+        "notice": str(RIGHTS_NOTICE),
+        "emergency_guidance": selectors.claim_guidance(claim),
+        "flags": selectors.claim_flags(claim),
+        "possible_duplicates": sorted(c.case.number for c in claim.possible_duplicates.all()),
+    }
+    if timeline:
+        staff = is_staff_member(user)
+        out["timeline"] = _timeline(claim, selectors.claim_events(claim, user), staff=staff)
+    return out
+
+
+def _find(request: HttpRequest, claim_no: str) -> Claim:
+    claim = selectors.claim_find(request.user, claim_no)
+    if claim is None:
+        raise NotFound(_("No claim %(number)s.") % {"number": claim_no})
+    return claim
+
+
+def _report(payload: ClaimIn) -> dict[str, Any]:
+    report = payload.model_dump()
+    loss_time = report["loss_time"]
+    if isinstance(loss_time, datetime) and loss_time.tzinfo is None:
+        report["loss_time"] = loss_time.replace(tzinfo=SHANGHAI)
+    return report
+
+
+# --- endpoints ------------------------------------------------------------------------------
+
+
+@router.post(
+    "/claims",
+    response={200: ClaimOut, 201: ClaimOut, 400: IntakeProblem, 403: CaseProblem},
+)
+def claim_create(
+    request: HttpRequest,
+    payload: ClaimIn,
+    idempotency_key: str | None = Header(
+        None,
+        alias="Idempotency-Key",
+        max_length=100,
+        pattern=r"^[\x20-\x7e]+$",
+        description="Send the same key when retrying: the first claim comes back (200), "
+        "never a second one.",
+    ),
+):
+    """Report a claim. The answer carries everything the customer is told at once: the
+    claim number, the one-time checklist, the time commitments with their due times, the
+    rights notice and, for some loss types, emergency guidance."""
+    result = claim_report(
+        reporter=request.user,
+        report=_report(payload),
+        channel=Channel.API,
+        now=timezone.now(),
+        idempotency_key=idempotency_key,
+    )
+    claim = selectors.claim_find(request.user, result.claim.number)
+    if claim is None:  # e.g. the reporter handed the case on; what they may see is gone
+        raise NotFound(_("No claim %(number)s.") % {"number": result.claim.number})
+    return Status(201 if result.created else 200, _claim_out(claim, request.user))
+
+
+@router.get("/claims", response=list[ClaimSummaryOut])
+@paginate(PageNumberPagination)
+def claim_list(request: HttpRequest, status: str | None = Query(None, max_length=40)):
+    """The claims the caller may see, newest first: a customer their own, staff by role."""
+    return selectors.claim_list(request.user, status=status)
+
+
+@router.get("/claims/{claim_no}", response={200: ClaimDetailOut, 404: CaseProblem})
+def claim_detail(request: HttpRequest, claim_no: str):
+    """A claim with its checklist, clocks and timeline (a customer sees its public part)."""
+    claim = _find(request, claim_no)
+    return Status(200, _claim_out(claim, request.user, timeline=True))
+
+
+@router.get("/claims/{claim_no}/progress", response={200: ProgressOut, 404: CaseProblem})
+def claim_progress(request: HttpRequest, claim_no: str):
+    """The customer's view: the stage, what is still missing, each running commitment
+    with its due time, and what happened in plain words."""
+    claim = _find(request, claim_no)
+    p = selectors.claim_progress(claim)
+    return Status(
+        200,
+        {
+            "claim_no": claim.number,
+            "status": claim.case.status,
+            "stage": p.stage,
+            "stage_label": p.stage_label,
+            "stages": p.stages,
+            "materials_complete": claim.materials_complete_at is not None,
+            "materials_complete_at": _local(claim.materials_complete_at),
+            "missing_core_items": [i.name for i in selectors.missing_core_items(p.checklist)],
+            "checklist": _items(claim),
+            "deadlines": _deadlines(p.clocks),
+            "timeline": [
+                {"at": to_local(e.at), "text": selectors.event_text(e, claim)} for e in p.events
+            ],
+            "expected_payment": _local(p.expected_payment),
+        },
+    )
+
+
+@router.post(
+    "/claims/{claim_no}/items/{code}",
+    response={
+        200: ClaimOut,
+        400: CaseProblem,
+        403: CaseProblem,
+        404: CaseProblem,
+        409: CaseProblem,
+    },
+)
+def claim_item_update(request: HttpRequest, claim_no: str, code: str, payload: ItemStateIn):
+    """Move a checklist item: the customer marks it received; staff accept it or return
+    it with a reason. Accepting the last core item completes the materials and starts the
+    payment commitment."""
+    claim = _find(request, claim_no)
+    item = next((i for i in claim.items.all() if i.code == code), None)
+    if item is None:
+        raise NotFound(
+            _("Claim %(number)s has no checklist item %(code)s.")
+            % {"number": claim.number, "code": code}
+        )
+    claim_item_set_state(
+        item=item,
+        state=payload.state,
+        actor=request.user,
+        now=timezone.now(),
+        reason=payload.reason,
+    )
+    claim = _find(request, claim_no)
+    return Status(200, _claim_out(claim, request.user))

@@ -1,0 +1,243 @@
+"""Reads of claims for the API and the portal: what a caller may see, and the customer's
+progress view (stage, checklist, running clocks, the timeline in plain words)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.db.models import Prefetch, QuerySet
+from django.utils.translation import gettext as _
+
+from claimdesk.cases.models import LIVE_STATES, CaseEvent, Deadline, DeadlineState
+from claimdesk.cases.selectors import case_timeline, cases_visible_to
+from claimdesk.claims.models import Claim, ClaimItem, ItemState
+from claimdesk.claims.rules import EMERGENCY_GUIDANCE, FLAG_LABELS, Flag
+from claimdesk.staff.services import is_staff_member
+
+# The customer's road through a claim (报案受理 → 资料审核 → 调查定损 → 理赔核定 → 赔付结案 → 回访):
+# each status is shown as the stage it belongs to.
+STAGES = ("report", "review", "investigation", "decision", "payment", "followup")
+STAGE_OF_STATUS = {
+    "reported": "report",
+    "reviewing": "review",
+    "awaiting_materials": "review",
+    "investigating": "investigation",
+    "adjudicating": "decision",
+    "rejected": "decision",
+    "paying": "payment",
+    "closed": "followup",
+    "followed_up": "followup",
+}
+PAYMENT_RULES = ("payment", "payment_small")
+
+
+def stage_labels() -> dict[str, str]:
+    return {
+        "report": _("Report received"),
+        "review": _("Material review"),
+        "investigation": _("Investigation and loss assessment"),
+        "decision": _("Decision"),
+        "payment": _("Payment and closure"),
+        "followup": _("Follow-up"),
+    }
+
+
+def claims_visible_to(user) -> QuerySet[Claim]:
+    """A customer's own claims; staff the claims of the cases they may see."""
+    return Claim.objects.filter(case__in=cases_visible_to(user))
+
+
+def claim_list(user, *, status: str | None = None) -> QuerySet[Claim]:
+    claims = claims_visible_to(user).select_related("case", "policy")
+    if status:
+        claims = claims.filter(case__status=status)
+    return claims.order_by("-case__opened_at", "-case_id")
+
+
+def claim_find(user, claim_no: str) -> Claim | None:
+    """The claim numbered ``claim_no`` if ``user`` may see it (else None: a 404, never a
+    hint that someone else's claim exists), with what its answer needs prefetched."""
+    if "\x00" in claim_no:
+        return None
+    return (
+        claims_visible_to(user)
+        .select_related("case__owner", "case__customer", "policy__product")
+        .prefetch_related(
+            Prefetch("items", queryset=ClaimItem.objects.order_by("id")),
+            Prefetch("possible_duplicates", queryset=Claim.objects.select_related("case")),
+        )
+        .filter(case__number=claim_no)
+        .first()
+    )
+
+
+def claim_clocks(claim: Claim, *, live_only: bool = False) -> list[Deadline]:
+    """The case's own clocks (not those of tasks handed to staff), live ones first."""
+    clocks = claim.case.deadlines.filter(task__isnull=True).select_related("rule")
+    if live_only:
+        clocks = clocks.filter(state__in=LIVE_STATES)
+    return sorted(clocks, key=lambda d: (d.state not in LIVE_STATES, d.due_at, d.pk))
+
+
+def claim_flags(claim: Claim) -> list[dict[str, str]]:
+    """The claim's flags with readable labels. A link to a possible duplicate is shown on
+    both claims, also on the earlier one that was registered before the later report."""
+    codes = list(claim.flags)
+    if Flag.POSSIBLE_DUPLICATE not in codes and claim.possible_duplicates.all():
+        codes.append(Flag.POSSIBLE_DUPLICATE)
+    return [{"code": f, "label": str(FLAG_LABELS.get(f, f))} for f in codes]
+
+
+def claim_guidance(claim: Claim) -> str | None:
+    text = EMERGENCY_GUIDANCE.get(claim.loss_type)
+    return str(text) if text else None
+
+
+def claim_events(claim: Claim, user) -> list[CaseEvent]:
+    """The timeline: staff see all of it, the customer the events meant for them."""
+    return list(case_timeline(claim.case, customer_view=not is_staff_member(user)))
+
+
+# --- the timeline in plain words ------------------------------------------------------------
+
+
+def _transition_text(event: CaseEvent, claim: Claim) -> str:
+    data = event.data or {}
+    texts = {
+        "contact": _("Your claim handler contacted you and the review of materials began."),
+        "request_materials": _("We asked you for supplementary materials: %(items)s."),
+        "materials_received": _("Your supplementary materials arrived; the review goes on."),
+        "send_to_investigation": _(
+            "The core materials are complete; the loss is being investigated and assessed."
+        ),
+        "send_to_adjudication": _("The core materials are complete; your claim is being decided."),
+        "assessment_done": _("The loss assessment is done; your claim is being decided."),
+        "approve": _("Your claim was approved; the payment is being made."),
+        "reject": _(
+            "Your claim was not approved. A written notice with the reasons and the ways "
+            "to object follows."
+        ),
+        "send_rejection_notice": _("We sent you the written notice of the decision."),
+        "confirm_payment": _("The payment was made and the claim is closed."),
+        "follow_up": _("We followed up with you on this claim. Thank you."),
+        "withdraw": _("The claim was withdrawn."),
+    }
+    text = texts.get(event.action)
+    if text is None:
+        status = claim.case.workflow.states.get(event.to_status, event.to_status)
+        return _("The claim is now: %(status)s.") % {"status": status}
+    if "%(items)s" in text:
+        items = data.get("items")
+        if isinstance(items, list | tuple):
+            items = "、".join(str(i) for i in items)
+        return text % {"items": items or _("see the checklist")}
+    return text
+
+
+def event_text(event: CaseEvent, claim: Claim) -> str:
+    """One timeline event as a sentence a customer understands, in the active language."""
+    data = event.data or {}
+    name = str(data.get("name") or data.get("item") or "")
+    if event.kind == "opened":
+        return _("We registered your claim %(number)s.") % {"number": claim.number}
+    if event.kind == "transition":
+        return _transition_text(event, claim)
+    if event.kind == "item_received":
+        return _("We received: %(item)s.") % {"item": name}
+    if event.kind == "item_accepted":
+        return _("%(item)s was checked and accepted.") % {"item": name}
+    if event.kind == "item_returned":
+        return _("%(item)s was returned to you: %(reason)s") % {
+            "item": name,
+            "reason": data.get("reason") or "",
+        }
+    if event.kind == "materials_complete":
+        return _("All core materials are complete; the payment commitment runs from now.")
+    if text := _staff_text(event, data):
+        return text
+    if text := data.get("text"):
+        return str(text)
+    return _("Your claim was updated.")
+
+
+def _staff_text(event: CaseEvent, data: dict) -> str | None:
+    """Internal events (staff see them; the customer's view never lists them)."""
+    rule = str(data.get("rule") or "")
+    texts = {
+        "deadline_started": _("Clock %(rule)s started."),
+        "deadline_paused": _("Clock %(rule)s paused."),
+        "deadline_resumed": _("Clock %(rule)s resumed."),
+        "deadline_stopped": _("Clock %(rule)s stopped: %(outcome)s."),
+        "reminder": _("Reminder: clock %(rule)s."),
+        "overdue": _("Overdue: clock %(rule)s."),
+        "escalation": _("Escalated: clock %(rule)s."),
+        "task_assigned": _("Task assigned to %(assignee)s."),
+        "task_done": _("Task done."),
+        "task_cancelled": _("Task cancelled."),
+        "owner_changed": _("Owner changed from %(from)s to %(to)s."),
+    }
+    text = texts.get(event.kind)
+    if text is None:
+        return None
+    outcome = data.get("outcome")
+    return text % {
+        "rule": rule,
+        "outcome": str(DeadlineState(outcome).label) if outcome in DeadlineState.values else "",
+        "assignee": data.get("assignee") or "",
+        "from": data.get("from") or "",
+        "to": data.get("to") or "",
+    }
+
+
+# --- the customer's progress view -----------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Progress:
+    claim: Claim
+    stage: str
+    stage_label: str
+    stages: list[dict[str, str]]
+    checklist: list[ClaimItem]
+    clocks: list[Deadline]
+    events: list[CaseEvent]
+    expected_payment: datetime | None
+
+
+def claim_progress(claim: Claim) -> Progress:
+    """What the customer sees: where the claim stands, what is still missing, each running
+    commitment with its due time, and what happened, in words."""
+    status = claim.case.status
+    labels = stage_labels()
+    current = STAGE_OF_STATUS.get(status)
+    stages = []
+    reached = False
+    for code in STAGES:
+        if current is None:  # withdrawn: the road was left
+            state = "skipped"
+        elif code == current:
+            reached = True
+            state = "done" if status == "followed_up" else "current"
+        else:
+            state = "upcoming" if reached else "done"
+        stages.append({"code": code, "label": labels[code], "state": state})
+    clocks = claim_clocks(claim, live_only=True)
+    payment = next(
+        (d for d in clocks if d.rule.code in PAYMENT_RULES and d.state == DeadlineState.RUNNING),
+        None,
+    )
+    return Progress(
+        claim=claim,
+        stage=current or status,
+        stage_label=claim.case.status_label(),
+        stages=stages,
+        checklist=list(claim.items.all()),
+        clocks=clocks,
+        events=list(case_timeline(claim.case, customer_view=True)),
+        expected_payment=payment.due_at if payment else None,
+    )
+
+
+def missing_core_items(items: list[ClaimItem]) -> list[ClaimItem]:
+    return [i for i in items if i.core and i.state != ItemState.ACCEPTED]

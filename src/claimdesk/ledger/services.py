@@ -1,0 +1,189 @@
+"""Writes of the evidence ledger: append a record to its case's chain.
+
+Called from the ``post_save`` receivers (see ``apps.py``) for every new timeline event and
+document, inside the transaction that writes the record, so the record and its link commit
+or roll back together. Cost per record: one ``SELECT … FOR UPDATE`` on the case's head, one
+``INSERT`` of the entry, one ``UPDATE`` of the head (for the first record of a case, an
+``INSERT`` of the head instead).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable
+from datetime import datetime
+from typing import Any
+
+from django.db import connection, transaction
+from django.utils import timezone
+
+from claimdesk.ledger import rules
+from claimdesk.ledger.models import LedgerEntry, LedgerHead
+
+log = logging.getLogger(__name__)
+BATCH = 500
+
+
+def _aware(value: datetime) -> datetime:
+    """Django saves a naive datetime as local time (with a warning); read it the same way."""
+    return timezone.make_aware(value) if timezone.is_naive(value) else value
+
+
+def event_record(event) -> dict[str, Any]:
+    """The canonical business fields of a ``cases.CaseEvent`` (also a historical one)."""
+    return rules.event_record(
+        id=event.pk,
+        case_id=event.case_id,
+        at=_aware(event.at),
+        actor_id=event.actor_id,
+        kind=event.kind,
+        action=event.action,
+        from_status=event.from_status,
+        to_status=event.to_status,
+        data=event.data,
+        customer_visible=event.customer_visible,
+    )
+
+
+def document_record(document) -> dict[str, Any]:
+    """The canonical business fields of a ``documents.Document``; its claim's pk is the case
+    id. The stored bytes are pinned by their SHA-256; OCR results and the staff's
+    classification change later by design and are not part of the record."""
+    return rules.document_record(
+        id=document.pk,
+        case_id=document.claim_id,
+        sha256=document.sha256,
+        name=document.original_name,
+        size=document.size,
+        content_type=document.content_type,
+        uploaded_at=_aware(document.uploaded_at),
+        uploaded_by_id=document.uploaded_by_id,
+    )
+
+
+def ledger_append(*, case_id: int, record: dict[str, Any], at: datetime) -> LedgerEntry:
+    """Chain ``record`` at the end of its case's ledger; the caller's transaction holds."""
+    if not connection.in_atomic_block:
+        # An autocommit save has already committed the record; chain it anyway, but say so.
+        log.warning("ledger: %s %s chained outside its transaction", record["type"], record["id"])
+    with transaction.atomic(savepoint=False):  # no savepoint inside the caller's transaction
+        head = LedgerHead.objects.select_for_update().filter(case_id=case_id).first()
+        canonical = rules.canonical_json(record)
+        if head is None:
+            # A case's first record, almost always in the transaction that creates the case,
+            # so nobody else can be chaining it. Should two transactions still start the
+            # same chain, the second fails on the head's primary key and rolls back whole.
+            entry_hash = rules.chain_hash(rules.GENESIS, canonical)
+            LedgerHead.objects.create(case_id=case_id, seq=1, last_hash=entry_hash)
+            return _entry(case_id, 1, rules.GENESIS, entry_hash, record, at)
+        prev_hash, seq = head.last_hash, head.seq + 1
+        entry_hash = rules.chain_hash(prev_hash, canonical)
+        entry = _entry(case_id, seq, prev_hash, entry_hash, record, at)
+        LedgerHead.objects.filter(case_id=case_id).update(seq=seq, last_hash=entry_hash)
+        return entry
+
+
+def _entry(case_id, seq, prev_hash, entry_hash, record, at) -> LedgerEntry:
+    return LedgerEntry.objects.create(
+        case_id=case_id,
+        seq=seq,
+        record_type=record["type"],
+        record_id=record["id"],
+        prev_hash=prev_hash,
+        entry_hash=entry_hash,
+        digests=rules.field_digests(record),
+        at=at,
+    )
+
+
+def _append_many(
+    rows: Iterable[tuple[int, dict[str, Any], datetime]], *, Entry=LedgerEntry, Head=LedgerHead
+) -> int:
+    """Chain ``(case_id, record, at)`` rows, in the order given per case, with a handful of
+    queries per batch: lock the existing heads, insert the entries, insert or update heads."""
+    per_case: dict[int, list[tuple[dict[str, Any], datetime]]] = {}
+    for case_id, record, at in rows:
+        per_case.setdefault(case_id, []).append((record, at))
+    written = 0
+    ids = list(per_case)
+    for i in range(0, len(ids), BATCH):
+        batch = ids[i : i + BATCH]
+        heads = {h.case_id: h for h in Head.objects.select_for_update().filter(case_id__in=batch)}
+        entries, new_heads = [], []
+        for case_id in batch:
+            head = heads.get(case_id)
+            seq, prev = (head.seq, head.last_hash) if head else (0, rules.GENESIS)
+            for record, at in per_case[case_id]:
+                seq += 1
+                entry_hash = rules.chain_hash(prev, rules.canonical_json(record))
+                entries.append(
+                    Entry(
+                        case_id=case_id,
+                        seq=seq,
+                        record_type=record["type"],
+                        record_id=record["id"],
+                        prev_hash=prev,
+                        entry_hash=entry_hash,
+                        digests=rules.field_digests(record),
+                        at=at,
+                    )
+                )
+                prev = entry_hash
+            if head is None:
+                new_heads.append(Head(case_id=case_id, seq=seq, last_hash=prev))
+            else:
+                head.seq, head.last_hash = seq, prev
+        Entry.objects.bulk_create(entries, batch_size=BATCH)
+        Head.objects.bulk_create(new_heads, batch_size=BATCH)
+        if heads:
+            Head.objects.bulk_update(list(heads.values()), ["seq", "last_hash"], batch_size=BATCH)
+        written += len(entries)
+    return written
+
+
+def ledger_append_events(events: Iterable) -> int:
+    """Chain events written with ``bulk_create`` (which sends no ``post_save``): call it in
+    the same transaction, right after the ``bulk_create``, with the created objects (their
+    pks set, as PostgreSQL and SQLite return them). Events are chained in the order given."""
+    with transaction.atomic(savepoint=False):
+        return _append_many((e.case_id, event_record(e), _aware(e.at)) for e in events)
+
+
+def ledger_append_documents(documents: Iterable) -> int:
+    """The same for documents written with ``bulk_create``."""
+    with transaction.atomic(savepoint=False):
+        return _append_many(
+            (d.claim_id, document_record(d), _aware(d.uploaded_at)) for d in documents
+        )
+
+
+def ledger_backfill(*, Event, Document, Entry, Head) -> int:
+    """Chain every event and document not yet in the ledger (rows written before the ledger
+    existed), per case in time order. Takes the model classes so the data migration can pass
+    its historical ones. Returns how many entries it wrote."""
+    chained = set(Entry.objects.values_list("record_type", "record_id"))
+    pending: list[tuple[datetime, int, int, dict[str, Any]]] = []
+    for event in Event.objects.iterator():
+        if (rules.EVENT, event.pk) not in chained:
+            pending.append((event.at, event.pk, event.case_id, event_record(event)))
+    if Document is not None:
+        for doc in Document.objects.iterator():
+            if (rules.DOCUMENT, doc.pk) not in chained:
+                pending.append((doc.uploaded_at, doc.pk, doc.claim_id, document_record(doc)))
+    pending.sort(key=lambda r: (r[0], r[1]))
+    with transaction.atomic(savepoint=False):
+        return _append_many(
+            ((case_id, record, at) for at, _pk, case_id, record in pending), Entry=Entry, Head=Head
+        )
+
+
+def ledger_append_event(event) -> LedgerEntry:
+    return ledger_append(case_id=event.case_id, record=event_record(event), at=_aware(event.at))
+
+
+def ledger_append_document(document) -> LedgerEntry:
+    return ledger_append(
+        case_id=document.claim_id,
+        record=document_record(document),
+        at=_aware(document.uploaded_at),
+    )
