@@ -13,6 +13,7 @@ from ninja.security import HttpBearer, django_auth
 from claimdesk.cases.api import router as cases_router
 from claimdesk.cases.services import CaseError
 from claimdesk.claims.api import router as claims_router
+from claimdesk.claims.bulk_api import router as claims_bulk_router
 from claimdesk.documents.api import router as documents_router
 from claimdesk.policies.api import router as policies_router
 from claimdesk.staff.api import me_router
@@ -119,6 +120,7 @@ api.add_router("/v1", cases_router)
 api.add_router("/v1/workdays", workdays_router)
 api.add_router("/v1", policies_router)
 api.add_router("/v1", documents_router)
+api.add_router("/v1", claims_bulk_router)  # before claims: /claims/batch is no claim number
 api.add_router("/v1", claims_router)
 
 

@@ -13,7 +13,7 @@ from decimal import Decimal
 import pytest
 from django.core.management import call_command
 from django.test import Client
-from django.utils import translation
+from django.utils import timezone, translation
 
 from claimdesk.cases.models import Case, CaseEvent, Deadline
 from claimdesk.claims import bulk
@@ -349,7 +349,7 @@ def test_import_claims_command(policies, agent1, tmp_path, capsys):
 
 
 def _token(user) -> str:
-    return token_issue(username=user.username, password=PASSWORD, now=NOW)
+    return token_issue(username=user.username, password=PASSWORD, now=timezone.now())
 
 
 def _batch_reports() -> list[dict]:

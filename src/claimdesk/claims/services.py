@@ -277,6 +277,14 @@ def _possible_duplicates(claim: Claim) -> list[Claim]:
     return duplicates_among(claim, near)
 
 
+def document_reuse_lasting(*, claim: Claim, now: datetime, actor) -> None:
+    """一次提交、全程复用: identity and bank documents already accepted for this customer
+    count for the new claim too (documents imports claims, hence the late import)."""
+    from claimdesk.documents.services import document_reuse_lasting as reuse
+
+    reuse(claim=claim, now=now, actor=actor)
+
+
 def claim_report(
     *,
     reporter,
@@ -293,7 +301,8 @@ def claim_report(
         if seen is not None:
             return ReportResult(seen.claim, created=False)
     staff = is_staff_member(reporter)
-    if not staff and not reporter.has_perm("cases.act_as_customer"):
+    may_report = "cases.handle_intake" if staff else "cases.act_as_customer"
+    if not reporter.has_perm(may_report):
         raise NotAllowed(_("You may not report claims."))
     policy, amount = _validate(reporter, report, now)
     flags = report_flags(policy, report)
@@ -317,11 +326,14 @@ def claim_report(
             )
             claim.save(force_insert=True)
             items = _checklist(claim, now)
+            document_reuse_lasting(claim=claim, now=now, actor=reporter)
             duplicates = _possible_duplicates(claim)
             if duplicates:
                 claim.possible_duplicates.add(*duplicates)
-                claim.flags = [*claim.flags, Flag.POSSIBLE_DUPLICATE]
-                claim.save(update_fields=["flags"])
+                for flagged in (claim, *duplicates):
+                    if Flag.POSSIBLE_DUPLICATE not in flagged.flags:
+                        flagged.flags = [*flagged.flags, Flag.POSSIBLE_DUPLICATE]
+                        flagged.save(update_fields=["flags"])
             if key:
                 IdempotencyKey.objects.create(user=reporter, key=key, claim=claim, created_at=now)
             notification_queue(
@@ -329,6 +341,7 @@ def claim_report(
                 case=case,
                 kind="claim_registered",
                 now=now,
+                phone=claim.contact_phone,
                 **registered_notice(case.number, items),
             )
     except IntegrityError:
@@ -416,6 +429,7 @@ def claim_item_set_state(
                 case=claim.case,
                 kind="item_returned",
                 now=now,
+                phone=claim.contact_phone,
                 subject=_("Claim %(number)s: %(item)s returned")
                 % {"number": claim.number, "item": item.name},
                 body=item.reason,
@@ -446,6 +460,7 @@ def _materials_completed(claim: Claim, *, actor, now: datetime) -> None:
         case=claim.case,
         kind="materials_complete",
         now=now,
+        phone=claim.contact_phone,
         subject=_("Claim %(number)s: materials complete") % {"number": claim.number},
     )
 
