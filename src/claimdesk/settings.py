@@ -135,6 +135,10 @@ CELERY_BEAT_SCHEDULE = {
     },
     # Delivery is triggered on commit; this pass picks up whatever a failure or a broker
     # outage left pending.
+    "claims-chase-missing-items": {
+        "task": "claimdesk.claims.tasks.claims_chase_missing_items",
+        "schedule": 3600.0,
+    },
     "documents-ocr-sweep": {
         "task": "claimdesk.documents.tasks.documents_ocr_sweep",
         "schedule": 300.0,
@@ -148,6 +152,7 @@ CELERY_BEAT_SCHEDULE = {
 # --- ClaimDesk ------------------------------------------------------------------------------
 CLAIMDESK_BUSINESS_HOURS = envstr("CLAIMDESK_BUSINESS_HOURS", "09:00-18:00")
 CLAIMDESK_SWEEP_BATCH = envint("CLAIMDESK_SWEEP_BATCH", 500)
+CLAIMDESK_CHASE_WORKING_DAYS = envint("CLAIMDESK_CHASE_WORKING_DAYS", 3)
 CLAIMDESK_UPLOAD_MAX_BYTES = envint("CLAIMDESK_UPLOAD_MAX_BYTES", 20 * 1024 * 1024)
 CLAIMDESK_OCR_MAX_PAGES = envint("CLAIMDESK_OCR_MAX_PAGES", 10)
 

@@ -40,6 +40,10 @@ class Claim(models.Model):
     flags = models.JSONField(default=list, blank=True, encoder=DjangoJSONEncoder)
     possible_duplicates = models.ManyToManyField("self", blank=True, symmetrical=True)
     materials_complete_at = models.DateTimeField(null=True, blank=True)
+    # 容缺受理: the claim went on without some non-core items; the customer is reminded of
+    # them every few working days (see services.claims_chase_missing_items).
+    materials_chased_at = models.DateTimeField(null=True, blank=True)
+    materials_chase_count = models.PositiveSmallIntegerField(default=0)
 
     class Meta:
         verbose_name = _("claim")

@@ -15,6 +15,7 @@ from datetime import datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils.translation import gettext as _
@@ -50,6 +51,7 @@ from claimdesk.policies.rules import LossType
 from claimdesk.policies.selectors import policies_visible_to
 from claimdesk.staff.services import is_staff_member
 from claimdesk.workdays.clocks import to_local
+from claimdesk.workdays.selectors import work_calendar
 
 PHONE = re.compile(r"^\+?[0-9][0-9\- ]{5,19}$")
 
@@ -489,3 +491,69 @@ def claim_transition_check(case, transition, data: dict[str, Any]) -> str | None
         return _("Core materials not yet accepted: %(items)s.") % {"items": "、".join(missing)}
     data["small"] = claim_is_small(claim)
     return None
+
+
+CHASE_LIMIT = 5
+CHASED_STATES = (ItemState.MISSING, ItemState.RETURNED)
+
+
+def claims_chase_missing_items(*, now: datetime) -> int:
+    """Remind customers of the non-core items still missing after 容缺受理.
+
+    Every ``CLAIMDESK_CHASE_WORKING_DAYS`` working days after materials were complete (or
+    after the last reminder), at most ``CHASE_LIMIT`` times, one message per claim listing
+    the items. Safe to run often and in parallel: a claim is re-read under lock.
+    """
+    every = settings.CLAIMDESK_CHASE_WORKING_DAYS
+    calendar = work_calendar()
+    today = to_local(now).date()
+    candidates = (
+        Claim.objects.filter(
+            case__is_open=True,
+            materials_complete_at__isnull=False,
+            materials_chase_count__lt=CHASE_LIMIT,
+            items__core=False,
+            items__state__in=CHASED_STATES,
+        )
+        .distinct()
+        .only("pk", "materials_complete_at", "materials_chased_at")
+    )
+    chased = 0
+    for claim in candidates:
+        since = to_local(claim.materials_chased_at or claim.materials_complete_at).date()
+        if calendar.add_working_days(since, every) > today:
+            continue
+        with transaction.atomic():
+            locked = (
+                Claim.objects.select_for_update(of=("self",))
+                .select_related("case", "policy__holder")
+                .get(pk=claim.pk)
+            )
+            if locked.materials_chased_at != claim.materials_chased_at:
+                continue  # a parallel run has just chased it
+            names = list(
+                locked.items.filter(core=False, state__in=CHASED_STATES).values_list(
+                    "name", flat=True
+                )
+            )
+            locked.materials_chased_at = now
+            locked.materials_chase_count += 1
+            locked.save(update_fields=["materials_chased_at", "materials_chase_count"])
+            CaseEvent.objects.create(
+                case=locked.case,
+                at=now,
+                kind="materials_chased",
+                customer_visible=True,
+                data={"items": names},
+            )
+            notification_queue(
+                recipient=locked.policy.holder,
+                case=locked.case,
+                kind="materials_chased",
+                now=now,
+                phone=locked.contact_phone,
+                subject=_("Claim %(number)s: please still send %(items)s")
+                % {"number": locked.number, "items": "、".join(names)},
+            )
+        chased += 1
+    return chased
