@@ -91,3 +91,9 @@ def test_only_items_on_the_checklist_are_suggested():
         "discharge_summary"
     )
     assert suggest_item(text, loss_type="medical", codes=["id_card"]) is None
+
+
+def test_a_hospital_named_after_a_centre_is_read_whole():
+    fields = extract_fields("医院:武汉市中心医院\n金额合计:¥88.00")
+    assert fields["hospital"] == "武汉市中心医院"
+    assert extract_fields("医院:上海市第一人民医院")["hospital"] == "上海市第一人民医院"
