@@ -303,8 +303,8 @@ class Floor:
             cursor.execute(
                 "INSERT INTO claims_claim (case_id, policy_id, insured_name, loss_time, "
                 "loss_place, loss_cause, description, loss_type, estimated_amount, "
-                "contact_phone, channel, reporter_id, flags) VALUES "
-                "(%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, 'hotline', %s, '[]')",
+                "contact_phone, channel, reporter_id, flags, materials_chase_count) VALUES "
+                "(%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, 'hotline', %s, '[]', 0)",
                 [
                     case_id,
                     pol.pk,

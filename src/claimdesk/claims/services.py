@@ -104,6 +104,7 @@ def _policy_for(reporter, policy_no: Any) -> Policy | None:
         return None
     return (
         policies_visible_to(reporter)
+        .select_related("holder")
         .prefetch_related("insured")
         .filter(number=str(policy_no).strip())
         .first()

@@ -15,6 +15,7 @@ Delivery is at-least-once with a lease, which in practice means once:
 
 from __future__ import annotations
 
+import copy
 import logging
 from datetime import datetime, timedelta
 
@@ -25,10 +26,16 @@ from django.db.models import F
 
 from claimdesk.notify import channels
 from claimdesk.notify.models import Channel, Notification, Status, WebhookEndpoint
+from claimdesk.workdays.selectors import ReferenceCache
 
 log = logging.getLogger(__name__)
 MAX_ATTEMPTS = 8
 BACKOFF_CAP = timedelta(hours=6)
+
+# Partner endpoints are admin reference data, wanted by every customer notification.
+_active_endpoints = ReferenceCache(
+    lambda: tuple(WebhookEndpoint.objects.filter(active=True)), WebhookEndpoint
+)
 
 
 def notification_queue(
@@ -66,7 +73,7 @@ def notification_queue(
     if case is not None and case.customer_id is not None and case.customer_id == recipient.pk:
         rows += [
             Notification(channel=Channel.WEBHOOK, endpoint=endpoint, **common)
-            for endpoint in WebhookEndpoint.objects.filter(active=True)
+            for endpoint in map(copy.copy, _active_endpoints.get())
             if endpoint.wants(kind)
         ]
     created = Notification.objects.bulk_create(rows)

@@ -9,6 +9,8 @@ from datetime import datetime, timedelta
 from django.contrib.auth import authenticate, get_user_model
 from django.contrib.auth.models import Group, Permission
 from django.db import transaction
+from django.db.models.signals import m2m_changed
+from django.dispatch import receiver
 
 from claimdesk.staff.models import ApiToken, StaffProfile
 from claimdesk.staff.roles import ADMIN_APPS, ROLE_PERMISSIONS, STAFF_ROLES, Role
@@ -70,13 +72,28 @@ def user_create(
     return user
 
 
+_ROLES_CACHE = "_claimdesk_roles_cache"
+_STAFF_ROLE_NAMES = frozenset(r.value for r in STAFF_ROLES)
+
+
 def user_roles(user) -> set[str]:
-    return set(user.groups.values_list("name", flat=True))
+    """The user's role names, read once per user object (like Django's permission cache:
+    a request loads its user afresh; ``user.groups`` changes on this object clear it)."""
+    roles = getattr(user, _ROLES_CACHE, None)
+    if roles is None:
+        roles = frozenset(user.groups.values_list("name", flat=True))
+        setattr(user, _ROLES_CACHE, roles)
+    return set(roles)
+
+
+@receiver(m2m_changed, sender=User.groups.through)
+def _groups_changed(sender, instance, **kwargs) -> None:
+    instance.__dict__.pop(_ROLES_CACHE, None)
 
 
 def is_staff_member(user) -> bool:
     return user.is_authenticated and (
-        user.is_superuser or bool(user_roles(user) & {r.value for r in STAFF_ROLES})
+        user.is_superuser or not _STAFF_ROLE_NAMES.isdisjoint(user_roles(user))
     )
 
 
