@@ -26,11 +26,15 @@ import urllib.request
 from collections.abc import Callable
 from datetime import date, timedelta
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import urlsplit
+
+from benchdb import BenchDB, bench_env, setup_django
 
 ROOT = Path(__file__).resolve().parent.parent
-BENCH_DB = "claimdesk_bench_intake"
-SQLITE_FILE = ROOT / "var" / "bench" / f"{BENCH_DB}.sqlite3"
+DB = BenchDB("claimdesk_bench_intake")
+BENCH_DB = DB.name
+SQLITE_FILE = DB.sqlite_file
+bench_database, create_database, drop_database = DB.select, DB.create, DB.drop
 POLICIES = 250
 LINES = ("auto", "medical", "property", "accident")
 TARGET_RATIO = 0.6
@@ -62,80 +66,6 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     if min(args.n, args.runs, args.bulk_n, args.http_n, args.connections, args.workers) < 1:
         p.error("counts must be >= 1")
     return args
-
-
-def bench_database(url: str | None) -> tuple[str, str]:
-    if not url or url.startswith("sqlite"):
-        return "sqlite", f"sqlite:///{SQLITE_FILE}"
-    parts = urlsplit(url)
-    if parts.scheme not in ("postgres", "postgresql", "pgsql"):
-        sys.exit(f"unsupported database URL scheme {parts.scheme!r} (PostgreSQL or SQLite)")
-    return "postgresql", urlunsplit(parts._replace(path=f"/{BENCH_DB}"))
-
-
-def _pg_admin(bench_url: str):
-    import dj_database_url
-    import psycopg
-
-    cfg = dj_database_url.parse(bench_url)
-    return psycopg.connect(
-        dbname="postgres",
-        user=cfg.get("USER") or None,
-        password=cfg.get("PASSWORD") or None,
-        host=cfg.get("HOST") or None,
-        port=cfg.get("PORT") or None,
-        autocommit=True,
-    )
-
-
-def _remove_sqlite() -> None:
-    for suffix in ("", "-wal", "-shm", "-journal"):
-        Path(f"{SQLITE_FILE}{suffix}").unlink(missing_ok=True)
-
-
-def create_database(vendor: str, bench_url: str) -> None:
-    if vendor == "postgresql":
-        with _pg_admin(bench_url) as admin:
-            admin.execute(f"DROP DATABASE IF EXISTS {BENCH_DB} WITH (FORCE)")
-            admin.execute(f"CREATE DATABASE {BENCH_DB}")
-    else:
-        SQLITE_FILE.parent.mkdir(parents=True, exist_ok=True)
-        _remove_sqlite()
-
-
-def drop_database(vendor: str, bench_url: str) -> None:
-    try:
-        from django.db import connections
-
-        connections.close_all()
-    except Exception:  # Django never got set up: nothing to close
-        pass
-    if vendor == "postgresql":
-        with _pg_admin(bench_url) as admin:
-            admin.execute(f"DROP DATABASE IF EXISTS {BENCH_DB} WITH (FORCE)")
-    else:
-        _remove_sqlite()
-
-
-def bench_env(bench_url: str) -> dict[str, str]:
-    """Settings for this process and the gunicorn workers: the bench database, an in-process
-    broker (notification delivery costs what .delay() costs and reaches nothing)."""
-    return {
-        "DJANGO_SETTINGS_MODULE": "claimdesk.settings",
-        "DATABASE_URL": bench_url,
-        "BROKER_URL": "memory://localhost/",
-        "CLAIMDESK_TASKS_EAGER": "0",
-        "CLAIMDESK_LOG_LEVEL": "WARNING",
-    }
-
-
-def setup_django(bench_url: str) -> None:
-    os.environ.update(bench_env(bench_url))
-    if str(ROOT / "src") not in sys.path:
-        sys.path.insert(0, str(ROOT / "src"))
-    import django
-
-    django.setup()
 
 
 # --- the data -----------------------------------------------------------------------------------

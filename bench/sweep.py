@@ -20,11 +20,15 @@ import time
 from collections.abc import Callable, Iterable, Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import urlsplit
+
+from benchdb import BenchDB, setup_django
 
 ROOT = Path(__file__).resolve().parent.parent
-BENCH_DB = "claimdesk_bench"
-SQLITE_FILE = ROOT / "var" / "bench" / f"{BENCH_DB}.sqlite3"
+DB = BenchDB("claimdesk_bench")
+BENCH_DB = DB.name
+SQLITE_FILE = DB.sqlite_file
+bench_database, create_database, drop_database = DB.select, DB.create, DB.drop
 DEFAULT_N = {"postgresql": 1_000_000, "sqlite": 200_000}
 BUSY_EVERY = 50  # every 50th case belongs to the busy owner, on top of its round-robin share
 TASKS_EVERY = 50  # one open task per 50 cases
@@ -87,75 +91,6 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     if args.due < 1 or args.runs < 1 or args.quick_runs < 1 or args.owners < 2:
         p.error("--due, --runs and --quick-runs must be >= 1, --owners >= 2")
     return args
-
-
-def bench_database(url: str | None) -> tuple[str, str]:
-    """(vendor, URL of the dedicated bench database) for the URL the user gave."""
-    if not url or url.startswith("sqlite"):
-        return "sqlite", f"sqlite:///{SQLITE_FILE}"
-    parts = urlsplit(url)
-    if parts.scheme not in ("postgres", "postgresql", "pgsql"):
-        sys.exit(f"unsupported database URL scheme {parts.scheme!r} (PostgreSQL or SQLite)")
-    return "postgresql", urlunsplit(parts._replace(path=f"/{BENCH_DB}"))
-
-
-def _pg_admin(bench_url: str):
-    import dj_database_url
-    import psycopg
-
-    cfg = dj_database_url.parse(bench_url)
-    return psycopg.connect(
-        dbname="postgres",
-        user=cfg.get("USER") or None,
-        password=cfg.get("PASSWORD") or None,
-        host=cfg.get("HOST") or None,
-        port=cfg.get("PORT") or None,
-        autocommit=True,
-    )
-
-
-def create_database(vendor: str, bench_url: str) -> None:
-    if vendor == "postgresql":
-        with _pg_admin(bench_url) as admin:
-            admin.execute(f"DROP DATABASE IF EXISTS {BENCH_DB} WITH (FORCE)")
-            admin.execute(f"CREATE DATABASE {BENCH_DB}")
-    else:
-        SQLITE_FILE.parent.mkdir(parents=True, exist_ok=True)
-        _remove_sqlite()
-
-
-def drop_database(vendor: str, bench_url: str) -> None:
-    try:
-        from django.db import connections
-
-        connections.close_all()
-    except Exception:  # Django never got set up: nothing to close
-        pass
-    if vendor == "postgresql":
-        with _pg_admin(bench_url) as admin:
-            admin.execute(f"DROP DATABASE IF EXISTS {BENCH_DB} WITH (FORCE)")
-    else:
-        _remove_sqlite()
-
-
-def _remove_sqlite() -> None:
-    for suffix in ("", "-wal", "-shm", "-journal"):
-        Path(f"{SQLITE_FILE}{suffix}").unlink(missing_ok=True)
-
-
-def setup_django(bench_url: str) -> None:
-    os.environ["DJANGO_SETTINGS_MODULE"] = "claimdesk.settings"
-    os.environ["DATABASE_URL"] = bench_url
-    # Never publish the sweep's thousands of delivery tasks to a real broker or to the
-    # development broker file: an in-process queue keeps the cost of .delay() but no effect.
-    os.environ["BROKER_URL"] = "memory://localhost/"
-    os.environ["CLAIMDESK_TASKS_EAGER"] = "0"
-    os.environ.setdefault("CLAIMDESK_LOG_LEVEL", "WARNING")
-    if str(ROOT / "src") not in sys.path:
-        sys.path.insert(0, str(ROOT / "src"))
-    import django
-
-    django.setup()
 
 
 # --- the data -----------------------------------------------------------------------------------
