@@ -455,3 +455,19 @@ def test_any_report_is_registered_or_refused_clearly(customer, changes):
     assert r.status_code in (201, 400, 422), r.content
     if r.status_code != 201:
         assert counts() == before
+
+
+def test_the_contact_phone_is_masked_for_roles_that_do_not_call_the_customer(
+    customer, claims_api, agent1, adjuster1, manager1
+):
+    number = reported(customer, contact_phone="13812345678")["claim_no"]
+    assert customer.get(f"/claims/{number}").json()["contact_phone"] == "13812345678"
+    assert claims_api(agent1).get(f"/claims/{number}").json()["contact_phone"] == "13812345678"
+    claim = Claim.objects.get(case__number=number)
+    from claimdesk.cases.services import task_assign
+
+    task_assign(
+        case=claim.case, kind="review", title="核赔", assignee=adjuster1, actor=agent1, now=T0
+    )
+    seen_by_adjuster = claims_api(adjuster1).get(f"/claims/{number}").json()["contact_phone"]
+    assert seen_by_adjuster == "138****5678"

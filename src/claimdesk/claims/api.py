@@ -243,7 +243,7 @@ def _claim_out(claim: Claim, user, *, timeline: bool = False) -> dict[str, Any]:
         "description": claim.description,
         "loss_type": claim.loss_type,
         "estimated_amount": claim.estimated_amount,
-        "contact_phone": claim.contact_phone,
+        "contact_phone": selectors.contact_phone_for(claim, user),
         "channel": claim.channel,
         "owner": case.owner.get_full_name() or case.owner.username,
         "reported_at": to_local(case.opened_at),

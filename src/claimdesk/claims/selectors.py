@@ -13,6 +13,7 @@ from claimdesk.cases.models import LIVE_STATES, CaseEvent, Deadline, DeadlineSta
 from claimdesk.cases.selectors import case_timeline, cases_visible_to
 from claimdesk.claims.models import Claim, ClaimItem, ItemState
 from claimdesk.claims.rules import EMERGENCY_GUIDANCE, FLAG_LABELS, Flag
+from claimdesk.policies.rules import mask_phone
 from claimdesk.staff.services import is_staff_member
 
 # The customer's road through a claim (报案受理 → 资料审核 → 调查定损 → 理赔核定 → 赔付结案 → 回访):
@@ -241,3 +242,14 @@ def claim_progress(claim: Claim) -> Progress:
 
 def missing_core_items(items: list[ClaimItem]) -> list[ClaimItem]:
     return [i for i in items if i.core and i.state != ItemState.ACCEPTED]
+
+
+def contact_phone_for(claim: Claim, user) -> str:
+    """The contact phone as ``user`` may see it: the customer, the owner and the staff who
+    call customers (intake, survey) see it whole; other roles see it masked (138****5678)."""
+    case = claim.case
+    if user.pk in (case.customer_id, case.owner_id) or any(
+        user.has_perm(p) for p in ("cases.handle_intake", "cases.handle_survey")
+    ):
+        return claim.contact_phone
+    return mask_phone(claim.contact_phone)
