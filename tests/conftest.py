@@ -87,6 +87,14 @@ def customer2(db):
     return _user("customer2", Role.CUSTOMER)
 
 
+@pytest.fixture
+def products(db):
+    """The five demo products (auto, medical, critical illness, accident, property)."""
+    from claimdesk.policies.demo import demo_products
+
+    return demo_products()
+
+
 def pytest_collection_modifyitems(config, items):
     """PostgreSQL-only tests skip themselves on SQLite with the reason said."""
     if connection.vendor == "postgresql":

@@ -14,7 +14,7 @@ from django.test import Client
 from claimdesk.cases.models import Case
 from claimdesk.claims.models import Claim, ClaimItem, IdempotencyKey
 from claimdesk.notify.models import Notification
-from claimdesk.policies.demo import demo_policy, demo_products
+from claimdesk.policies.demo import demo_policy
 from claimdesk.staff.services import token_issue
 from tests.api.conftest import check_against_openapi
 from tests.conftest import PASSWORD, at
@@ -82,11 +82,6 @@ def frozen():
     """The API reads the real clock: hold it at T0 (``frozen.shift(...)`` moves it)."""
     with time_machine.travel(T0, tick=False) as traveller:
         yield traveller
-
-
-@pytest.fixture
-def products(db):
-    return demo_products()
 
 
 @pytest.fixture

@@ -14,7 +14,7 @@ from django.test import Client
 from PIL import Image, ImageDraw, ImageFont
 
 from claimdesk.claims.services import claim_report
-from claimdesk.policies.demo import demo_policy, demo_products
+from claimdesk.policies.demo import demo_policy
 from claimdesk.staff.services import token_issue
 from tests.api.conftest import check_against_openapi
 from tests.conftest import PASSWORD, at
@@ -54,11 +54,6 @@ def report(policy_no: str, loss_type: str, **extra) -> dict:
         "contact_phone": "13812345678",
         **extra,
     }
-
-
-@pytest.fixture
-def products(db):
-    return demo_products()
 
 
 @pytest.fixture

@@ -10,11 +10,6 @@ from claimdesk.policies.rules import mask_account, mask_id_number, mask_phone, w
 
 
 @pytest.fixture
-def products(db):
-    return demo_products()
-
-
-@pytest.fixture
 def policies(products, customer1, customer2):
     start = date(2026, 3, 1)
     return {

@@ -9,7 +9,7 @@ from django.urls import reverse
 
 from claimdesk.claims.models import Claim
 from claimdesk.claims.services import claim_report
-from claimdesk.policies.demo import demo_policy, demo_products
+from claimdesk.policies.demo import demo_policy
 from tests.conftest import at
 
 NOW = at("2026-09-30 10:00")  # a Wednesday; contact is due at the end of the next working day
@@ -19,11 +19,6 @@ NOW = at("2026-09-30 10:00")  # a Wednesday; contact is due at the end of the ne
 def _frozen():
     with time_machine.travel(NOW, tick=False):
         yield
-
-
-@pytest.fixture
-def products(db):
-    return demo_products()
 
 
 @pytest.fixture
