@@ -1,5 +1,6 @@
 """Shared fixtures: named personas in every role, a fixed clock, eager background tasks."""
 
+import threading
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
@@ -93,6 +94,32 @@ def products(db):
     from claimdesk.policies.demo import demo_products
 
     return demo_products()
+
+
+def race(n: int, work, *, timeout: float = 120) -> list[object]:
+    """Run ``work(i)`` in ``n`` threads released together; results or exceptions, in order.
+
+    For the PostgreSQL concurrency tests: each thread closes its own connection.
+    """
+    barrier = threading.Barrier(n)
+    results: list[object] = [None] * n
+
+    def run(i: int) -> None:
+        try:
+            barrier.wait(timeout=10)
+            results[i] = work(i)
+        except Exception as exc:
+            results[i] = exc
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(n)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=timeout)
+    assert not any(t.is_alive() for t in threads)
+    return results
 
 
 def pytest_collection_modifyitems(config, items):

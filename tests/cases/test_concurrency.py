@@ -6,42 +6,17 @@ the threads start together so their transactions really overlap.
 
 from __future__ import annotations
 
-import threading
-from collections.abc import Callable
 from datetime import timedelta
 
 import pytest
-from django.db import connection
 
 from claimdesk.cases import services
 from claimdesk.cases.models import Case, CaseEvent, DeadlineAlert
 from claimdesk.notify.models import Notification
 from tests.cases.conftest import T0, open_claim
+from tests.conftest import race
 
 pytestmark = pytest.mark.postgres
-
-
-def _race(n: int, work: Callable[[int], object]) -> list[object]:
-    """Run ``work(i)`` in ``n`` threads started together; results or exceptions, in order."""
-    barrier = threading.Barrier(n)
-    results: list[object] = [None] * n
-
-    def run(i: int) -> None:
-        try:
-            barrier.wait(timeout=10)
-            results[i] = work(i)
-        except Exception as exc:
-            results[i] = exc
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(n)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=60)
-    assert not any(t.is_alive() for t in threads)
-    return results
 
 
 def test_two_sweeps_at_once_raise_each_alert_exactly_once(
@@ -50,7 +25,7 @@ def test_two_sweeps_at_once_raise_each_alert_exactly_once(
     for i in range(12):
         open_claim(agent1 if i % 2 else agent2, customer1, now=T0 + timedelta(minutes=i))
     now = T0 + timedelta(days=12)  # every contact clock is past 125 %; statutory at ~37 %
-    results = _race(2, lambda i: services.deadline_sweep(now=now, batch=3))
+    results = race(2, lambda i: services.deadline_sweep(now=now, batch=3))
     assert all(isinstance(r, services.SweepResult) for r in results), results
     total = sum(r.reminders + r.overdue + r.escalations for r in results)
     assert DeadlineAlert.objects.count() == total == 12 * 3
@@ -70,7 +45,7 @@ def test_two_sweeps_at_once_raise_each_alert_exactly_once(
 def test_two_people_doing_the_same_step_at_once(transactional_db, agent1, manager1, customer1):
     case = open_claim(agent1, customer1)
     actors = [agent1, manager1]
-    results = _race(
+    results = race(
         2,
         lambda i: services.case_transition(
             case=case, action="contact", actor=actors[i], now=T0 + timedelta(hours=1)
@@ -88,7 +63,7 @@ def test_two_people_doing_the_same_step_at_once(transactional_db, agent1, manage
 
 
 def test_cases_opened_at_once_get_distinct_numbers(transactional_db, agent1, customer1):
-    results = _race(4, lambda i: open_claim(agent1, customer1))
+    results = race(4, lambda i: open_claim(agent1, customer1))
     assert all(isinstance(r, Case) for r in results), results
     assert sorted(r.number for r in results) == [f"CL20260930{i:06d}" for i in range(1, 5)]
 
@@ -106,7 +81,7 @@ def test_a_transition_and_a_sweep_at_once(transactional_db, agent1, customer1, m
             for c in cases
         ]
 
-    results = _race(2, work)
+    results = race(2, work)
     sweep = results[0]
     assert isinstance(sweep, services.SweepResult), results
     assert not isinstance(results[1], Exception), results
@@ -139,7 +114,7 @@ def test_completing_a_task_while_the_case_is_withdrawn(
             case=case, action="withdraw", actor=agent1, now=later, data={"reason": "撤案"}
         )
 
-    done, withdrawn = _race(2, work)
+    done, withdrawn = race(2, work)
     assert isinstance(withdrawn, Case), withdrawn
     task.refresh_from_db()
     clock = task.deadlines.get()

@@ -2,39 +2,16 @@
 
 from __future__ import annotations
 
-import threading
 from collections import Counter
 
 import pytest
-from django.db import connection
 
 from claimdesk.notify import services as notify
 from claimdesk.notify.models import Channel, Notification, Status
 from tests.cases.conftest import T0
+from tests.conftest import race
 
 pytestmark = pytest.mark.postgres
-
-
-def _race(n: int, work) -> list[object]:
-    barrier = threading.Barrier(n)
-    results: list[object] = [None] * n
-
-    def run(i: int) -> None:
-        try:
-            barrier.wait(timeout=10)
-            results[i] = work(i)
-        except Exception as exc:
-            results[i] = exc
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(n)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=120)
-    assert not any(t.is_alive() for t in threads)
-    return results
 
 
 def test_three_workers_send_each_sms_once(
@@ -48,7 +25,7 @@ def test_three_workers_send_each_sms_once(
         notify.notification_queue(
             recipient=customer2, subject=f"#{i}", now=T0, kind="x", phone=f"1390000{i:04d}"
         )
-    results = _race(3, lambda i: notify.notifications_deliver(now=T0, limit=500))
+    results = race(3, lambda i: notify.notifications_deliver(now=T0, limit=500))
     assert all(isinstance(r, int) for r in results), results
     sms = Notification.objects.filter(channel=Channel.SMS)
     assert Counter(r.json["id"] for r in receiver.requests) == Counter(
