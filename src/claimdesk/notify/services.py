@@ -24,9 +24,9 @@ from django.core.mail import send_mail
 from django.db import transaction
 from django.db.models import F
 
+from claimdesk.cache import ReferenceCache
 from claimdesk.notify import channels
 from claimdesk.notify.models import Channel, Notification, Status, WebhookEndpoint
-from claimdesk.workdays.selectors import ReferenceCache
 
 log = logging.getLogger(__name__)
 MAX_ATTEMPTS = 8
