@@ -10,12 +10,19 @@ from ninja.errors import ValidationError
 from ninja.parser import Parser
 from ninja.security import HttpBearer, django_auth
 
+from claimdesk.assistant.api import router as assistant_router
 from claimdesk.cases.api import router as cases_router
 from claimdesk.cases.services import CaseError
 from claimdesk.claims.api import router as claims_router
 from claimdesk.claims.bulk_api import router as claims_bulk_router
+from claimdesk.compliance.api import router as compliance_router
 from claimdesk.documents.api import router as documents_router
+from claimdesk.feedback.api import router as feedback_router
+from claimdesk.investigation.api import router as investigation_router
+from claimdesk.notices.api import router as notices_router
+from claimdesk.payments.api import router as payments_router
 from claimdesk.policies.api import router as policies_router
+from claimdesk.service.api import router as service_router
 from claimdesk.staff.api import me_router
 from claimdesk.staff.api import router as auth_router
 from claimdesk.staff.services import token_user
@@ -122,6 +129,13 @@ api.add_router("/v1", policies_router)
 api.add_router("/v1", documents_router)
 api.add_router("/v1", claims_bulk_router)  # before claims: /claims/batch is no claim number
 api.add_router("/v1", claims_router)
+api.add_router("/v1", investigation_router)
+api.add_router("/v1", payments_router)
+api.add_router("/v1", notices_router)
+api.add_router("/v1", service_router)
+api.add_router("/v1", compliance_router)
+api.add_router("/v1", assistant_router)
+api.add_router("/v1", feedback_router)
 
 
 @api.exception_handler(CaseError)

@@ -7,6 +7,7 @@ Embedded default (no variables set): SQLite in ``var/`` and a broker in a SQLite
 from pathlib import Path
 
 import dj_database_url
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
@@ -44,6 +45,13 @@ INSTALLED_APPS = [
     "claimdesk.claims",
     "claimdesk.documents",
     "claimdesk.notify",
+    "claimdesk.investigation",
+    "claimdesk.payments",
+    "claimdesk.notices",
+    "claimdesk.service",
+    "claimdesk.compliance",
+    "claimdesk.assistant",
+    "claimdesk.feedback",
     "claimdesk.web",
 ]
 
@@ -150,6 +158,19 @@ CELERY_BEAT_SCHEDULE = {
     "notifications-deliver": {
         "task": "claimdesk.notify.tasks.notifications_deliver",
         "schedule": float(envint("CLAIMDESK_SWEEP_SECONDS", 60)),
+    },
+    "claims-interim-payment": {
+        "task": "claimdesk.claims.tasks.claims_interim_payment_tasks",
+        "schedule": 3600.0,
+    },
+    # Surveys after closure (and their one reminder) and proactive-service triggers.
+    "feedback-sweep": {
+        "task": "claimdesk.feedback.tasks.feedback_sweep",
+        "schedule": 3600.0,
+    },
+    "compliance-qa-sample": {
+        "task": "claimdesk.compliance.tasks.qa_sample_week",
+        "schedule": crontab(minute=0, hour=6, day_of_week="mon"),
     },
 }
 

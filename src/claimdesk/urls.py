@@ -10,5 +10,12 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("login/", auth_views.LoginView.as_view(template_name="web/login.html"), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("investigation/", include("claimdesk.investigation.urls")),
+    path("payments/", include("claimdesk.payments.urls")),
+    path("notices/", include("claimdesk.notices.urls")),
+    path("service/", include("claimdesk.service.urls")),
+    path("compliance/", include("claimdesk.compliance.urls")),
+    path("assistant/", include("claimdesk.assistant.urls")),
+    path("feedback/", include("claimdesk.feedback.urls")),
     path("", include("claimdesk.web.urls")),
 ]

@@ -78,6 +78,9 @@ class Case(models.Model):
             ("handle_ticket", "Work service tickets"),
             ("handle_policy_service", "Work policy-service requests"),
             ("decide_underwriting", "Decide underwriting"),
+            ("override_compliance", "Let a blocked message go out (logged)"),
+            ("score_quality", "Score QA samples"),
+            ("view_analytics", "See dashboards and reports"),
         ]
 
     def __str__(self) -> str:

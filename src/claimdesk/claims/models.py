@@ -18,6 +18,12 @@ class Channel(models.TextChoices):
     BULK = "bulk", _("bulk import")
 
 
+class Decision(models.TextChoices):
+    APPROVE = "approve", _("approve")
+    PARTIAL = "partial", _("partial payment")
+    REJECT = "reject", _("reject")
+
+
 class Claim(models.Model):
     case = models.OneToOneField(
         "cases.Case", on_delete=models.PROTECT, primary_key=True, related_name="claim"
@@ -44,6 +50,15 @@ class Claim(models.Model):
     # them every few working days (see services.claims_chase_missing_items).
     materials_chased_at = models.DateTimeField(null=True, blank=True)
     materials_chase_count = models.PositiveSmallIntegerField(default=0)
+    # The approved decision (services.decision_approve): what finance pays and the
+    # customer is told. Empty until a decision is approved.
+    decision = models.CharField(
+        _("decision"), max_length=10, choices=Decision.choices, blank=True
+    )
+    approved_amount = models.DecimalField(
+        _("approved amount"), null=True, blank=True, **MONEY
+    )
+    decided_at = models.DateTimeField(_("decided"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("claim")

@@ -21,6 +21,14 @@ class StaffProfile(models.Model):
     team = models.CharField(_("team"), max_length=60, blank=True)
     branch = models.CharField(_("branch"), max_length=60, blank=True)
     region = models.CharField(_("region"), max_length=60, blank=True)
+    approval_limit = models.DecimalField(
+        _("approval limit"),
+        max_digits=14,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        help_text=_("The largest claim amount this person may approve alone; empty: none."),
+    )
 
     class Meta:
         verbose_name = _("staff profile")

@@ -32,6 +32,10 @@ ROLE_PERMISSIONS: dict[Role, tuple[str, ...]] = {
     Role.UNDERWRITER: ("cases.handle_policy_service", "cases.decide_underwriting"),
     Role.MANAGER: (
         "cases.view_all_cases",
+        "cases.decide_claim",
+        "cases.override_compliance",
+        "cases.score_quality",
+        "cases.view_analytics",
         "cases.assign_task",
         "cases.reassign_case",
         "cases.handle_ticket",
@@ -41,4 +45,20 @@ ROLE_PERMISSIONS: dict[Role, tuple[str, ...]] = {
     Role.ADMIN: ("cases.view_all_cases", "cases.reassign_case"),
 }
 
-ADMIN_APPS = ("workdays", "cases", "ledger", "staff", "notify", "policies", "claims", "documents")
+ADMIN_APPS = (
+    "workdays",
+    "cases",
+    "ledger",
+    "staff",
+    "notify",
+    "policies",
+    "claims",
+    "documents",
+    "investigation",
+    "payments",
+    "notices",
+    "service",
+    "compliance",
+    "assistant",
+    "feedback",
+)

@@ -1,0 +1,5 @@
+"""FAQ assistant: API endpoints."""
+
+from ninja import Router
+
+router = Router(tags=["assistant"])

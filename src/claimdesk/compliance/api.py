@@ -1,0 +1,5 @@
+"""Compliance: API endpoints."""
+
+from ninja import Router
+
+router = Router(tags=["compliance"])

@@ -1,0 +1,1 @@
+"""Surveys, KPIs and proactive service."""

@@ -1,0 +1,1 @@
+"""Investigation and loss assessment."""

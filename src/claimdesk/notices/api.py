@@ -1,0 +1,5 @@
+"""Notices: API endpoints."""
+
+from ninja import Router
+
+router = Router(tags=["notices"])

@@ -1,0 +1,5 @@
+"""Payments: API endpoints."""
+
+from ninja import Router
+
+router = Router(tags=["payments"])

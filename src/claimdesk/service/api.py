@@ -1,0 +1,5 @@
+"""Service desk: API endpoints."""
+
+from ninja import Router
+
+router = Router(tags=["service"])
