@@ -2,6 +2,7 @@
 
 import threading
 from datetime import datetime
+from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -50,7 +51,7 @@ def _user(username: str, role: Role, **extra):
 
 @pytest.fixture
 def manager1(db):
-    return _user("manager1", Role.MANAGER)
+    return _user("manager1", Role.MANAGER, approval_limit=Decimal("1000000"))
 
 
 @pytest.fixture
@@ -70,7 +71,12 @@ def surveyor1(db, manager1):
 
 @pytest.fixture
 def adjuster1(db, manager1):
-    return _user("adjuster1", Role.ADJUSTER, manager=manager1)
+    return _user("adjuster1", Role.ADJUSTER, manager=manager1, approval_limit=Decimal("50000"))
+
+
+@pytest.fixture
+def adjuster2(db, manager1):
+    return _user("adjuster2", Role.ADJUSTER, manager=manager1, approval_limit=Decimal("200000"))
 
 
 @pytest.fixture

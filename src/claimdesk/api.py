@@ -10,9 +10,11 @@ from ninja.errors import ValidationError
 from ninja.parser import Parser
 from ninja.security import HttpBearer, django_auth
 
+from claimdesk.analytics.api import router as analytics_router
 from claimdesk.assistant.api import router as assistant_router
 from claimdesk.cases.api import router as cases_router
 from claimdesk.cases.services import CaseError
+from claimdesk.claims.adjudication_api import router as adjudication_router
 from claimdesk.claims.api import router as claims_router
 from claimdesk.claims.bulk_api import router as claims_bulk_router
 from claimdesk.compliance.api import router as compliance_router
@@ -129,6 +131,7 @@ api.add_router("/v1", policies_router)
 api.add_router("/v1", documents_router)
 api.add_router("/v1", claims_bulk_router)  # before claims: /claims/batch is no claim number
 api.add_router("/v1", claims_router)
+api.add_router("/v1", adjudication_router)
 api.add_router("/v1", investigation_router)
 api.add_router("/v1", payments_router)
 api.add_router("/v1", notices_router)
@@ -136,6 +139,7 @@ api.add_router("/v1", service_router)
 api.add_router("/v1", compliance_router)
 api.add_router("/v1", assistant_router)
 api.add_router("/v1", feedback_router)
+api.add_router("/v1", analytics_router)
 
 
 @api.exception_handler(CaseError)

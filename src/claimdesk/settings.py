@@ -45,6 +45,9 @@ INSTALLED_APPS = [
     "claimdesk.claims",
     "claimdesk.documents",
     "claimdesk.notify",
+    # Before the apps below: where two catalogues translate one msgid, the earlier app's
+    # translation wins, and the shared pages' words must not change with each new app.
+    "claimdesk.web",
     "claimdesk.investigation",
     "claimdesk.payments",
     "claimdesk.notices",
@@ -52,7 +55,7 @@ INSTALLED_APPS = [
     "claimdesk.compliance",
     "claimdesk.assistant",
     "claimdesk.feedback",
-    "claimdesk.web",
+    "claimdesk.analytics",
 ]
 
 MIDDLEWARE = [
@@ -175,6 +178,9 @@ CELERY_BEAT_SCHEDULE = {
 }
 
 # --- ClaimDesk ------------------------------------------------------------------------------
+# Where customers reach the portal (absolute links in messages, e.g. survey links); empty:
+# links are site-relative.
+CLAIMDESK_PUBLIC_URL = envstr("CLAIMDESK_PUBLIC_URL", "")
 CLAIMDESK_BUSINESS_HOURS = envstr("CLAIMDESK_BUSINESS_HOURS", "09:00-18:00")
 CLAIMDESK_SWEEP_BATCH = envint("CLAIMDESK_SWEEP_BATCH", 500)
 CLAIMDESK_CHASE_WORKING_DAYS = envint("CLAIMDESK_CHASE_WORKING_DAYS", 3)
@@ -186,7 +192,13 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": envstr("CLAIMDESK_LOG_LEVEL", "INFO")},
-    "loggers": {"django.db.backends": {"level": "INFO"}},
+    "loggers": {
+        "django.db.backends": {"level": "INFO"},
+        # WeasyPrint and fontTools narrate every page they lay out at INFO.
+        "weasyprint": {"level": "WARNING"},
+        "fontTools": {"level": "WARNING"},
+        "jieba": {"level": "WARNING"},
+    },
 }
 
 EMAIL_BACKEND = envstr(

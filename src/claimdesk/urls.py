@@ -17,5 +17,6 @@ urlpatterns = [
     path("compliance/", include("claimdesk.compliance.urls")),
     path("assistant/", include("claimdesk.assistant.urls")),
     path("feedback/", include("claimdesk.feedback.urls")),
+    path("analytics/", include("claimdesk.analytics.urls")),
     path("", include("claimdesk.web.urls")),
 ]

@@ -133,3 +133,51 @@ def claims_api(db):
         return ClaimsApi(token, language=language)
 
     return make
+
+
+@pytest.fixture
+def accident_policy(products, customer1):
+    return demo_policy(
+        number="PACC0001",
+        holder=customer1,
+        line="accident",
+        start=date(2026, 1, 1),
+        insured_name="张三",
+        products=products,
+    )
+
+
+def claim_in_adjudication(*, owner, adjuster, now=T0, policy_no="PACC0001", **extra) -> Claim:
+    """An accident claim taken on the hotline by ``owner``, materials complete and in
+    adjudication, with a review task that lets ``adjuster`` work on it."""
+    from claimdesk.cases.services import case_transition, task_assign
+    from claimdesk.claims.services import claim_item_set_state, claim_report
+
+    result = claim_report(
+        reporter=owner,
+        report={
+            "policy_no": policy_no,
+            "insured_name": "张三",
+            "loss_time": at("2026-09-28 09:00"),
+            "loss_place": "上海市徐汇区",
+            "loss_cause": "骑车摔伤",
+            "description": "下班骑车摔倒，右腕骨折住院",
+            "loss_type": "accident",
+            "estimated_amount": "30000",
+            "contact_phone": "13812345678",
+            **extra,
+        },
+        channel="hotline",
+        now=now,
+    )
+    claim = result.claim
+    case_transition(case=claim.case, action="contact", actor=owner, now=now)
+    for item in claim.items.filter(core=True):
+        claim_item_set_state(item=item, state="received", actor=owner, now=now)
+        claim_item_set_state(item=item, state="accepted", actor=owner, now=now)
+    case_transition(case=claim.case, action="send_to_adjudication", actor=owner, now=now)
+    task_assign(
+        case=claim.case, kind="review", title="核定", assignee=adjuster, actor=owner, now=now
+    )
+    claim.refresh_from_db()
+    return claim

@@ -258,7 +258,10 @@ CLAIM = Workflow(
 
 
 def ticket_opening_clock(case: Any, data: Mapping[str, Any]) -> str | None:
-    """Which response commitment a new ticket carries, by its category."""
+    """Which response commitment a new ticket carries, by its category (a complex
+    complaint has 30 days instead of 15)."""
+    if case.category == "complaint" and data.get("complex"):
+        return "complaint_complex"
     return {
         "inquiry": "inquiry_reply",
         "complex": "complex_solution",
@@ -282,7 +285,13 @@ TICKET_STATES = {
 }
 TICKET_FINAL = frozenset({"closed"})
 RESPONSE_CLOCKS = ("inquiry_reply", "green_response")
-SOLUTION_CLOCKS = ("complex_solution", "complaint", "objection_reply", "green_preapproval")
+SOLUTION_CLOCKS = (
+    "complex_solution",
+    "complaint",
+    "complaint_complex",
+    "objection_reply",
+    "green_preapproval",
+)
 
 TICKET = Workflow(
     kind=Kind.TICKET,

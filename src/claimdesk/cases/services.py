@@ -35,7 +35,7 @@ from claimdesk.cases.models import (
 from claimdesk.cases.rules import NUMBER_PREFIX, Kind, Transition, resolve_clocks, workflow
 from claimdesk.notify.services import notification_queue
 from claimdesk.staff.roles import Role
-from claimdesk.staff.services import is_staff_member
+from claimdesk.staff.services import certificate_valid, is_staff_member
 from claimdesk.workdays.calendar import WorkCalendar
 from claimdesk.workdays.clocks import ZERO, Clock, to_local
 from claimdesk.workdays.selectors import clock, work_calendar
@@ -83,6 +83,19 @@ def register_transition_check(kind: str, check: TransitionCheck) -> None:
     checks = _TRANSITION_CHECKS.setdefault(kind, [])
     if check not in checks:
         checks.append(check)
+
+
+# An effect runs after a transition is written, in its transaction (e.g. archiving a claim
+# when it closes): whatever it writes commits or rolls back with the step itself.
+TransitionEffect = Callable[..., None]
+_TRANSITION_EFFECTS: dict[str, list[TransitionEffect]] = {}
+
+
+def register_transition_effect(kind: str, effect: TransitionEffect) -> None:
+    """``effect(case=, transition=, data=, actor=, now=)`` after every step of ``kind``."""
+    effects = _TRANSITION_EFFECTS.setdefault(kind, [])
+    if effect not in effects:
+        effects.append(effect)
 
 
 # --- helpers ------------------------------------------------------------------------------
@@ -561,6 +574,8 @@ def case_transition(
         _apply_clocks(case, t, data, now, actor, live)
         _refresh_next_due(case)
         case.save()
+        for effect in _TRANSITION_EFFECTS.get(case.kind, ()):
+            effect(case=case, transition=t, data=data, actor=actor, now=now)
         if t.customer_visible and case.customer_id and case.customer_id != actor.pk:
             notification_queue(
                 recipient=case.customer,
@@ -621,10 +636,13 @@ def task_assign(
     actor,
     now: datetime,
     rule_code: str | None = None,
+    certificate: str = "",
 ) -> Task:
     """Hand work on a case to someone; it returns to the case owner when done.
 
     The case row is locked so a task cannot land on a case being withdrawn at that moment.
+    Work that needs a ``certificate`` (e.g. ``nev``) goes only to someone holding it, valid
+    on the day of ``now``.
     """
     with transaction.atomic():
         case = Case.objects.select_for_update(no_key=True).get(pk=case.pk)
@@ -634,6 +652,11 @@ def task_assign(
             )
         if not is_staff_member(assignee):
             raise GuardFailed(_("Tasks go to members of staff."))
+        if certificate and not certificate_valid(assignee, certificate, to_local(now).date()):
+            raise GuardFailed(
+                _("%(user)s holds no valid %(code)s certificate for this task.")
+                % {"user": assignee.username, "code": certificate}
+            )
         if not case.is_open:
             raise IllegalTransition(_("Case %(number)s is closed.") % {"number": case.number})
         task = Task.objects.create(
@@ -694,6 +717,14 @@ def _task_close(task: Task, *, now: datetime, actor, status: str, result: str = 
             "returns_to": task.returns_to.username,
         },
     )
+
+
+def task_cancel(*, task: Task, actor, now: datetime) -> None:
+    """Withdraw an open task that is no longer needed (e.g. an approval made moot)."""
+    with transaction.atomic():
+        task = Task.objects.select_for_update(of=("self",), no_key=True).get(pk=task.pk)
+        if task.status == TaskStatus.OPEN:
+            _task_close(task, now=now, actor=actor, status=TaskStatus.CANCELLED)
 
 
 def task_complete(*, task: Task, actor, now: datetime, result: str = "") -> Task:

@@ -78,6 +78,13 @@ SLA_DEFAULTS: tuple[tuple[str, str, Unit, Decimal, str], ...] = (
         "银行业保险业消费投诉处理管理办法：15日内作出处理决定",
     ),
     (
+        "complaint_complex",
+        "复杂投诉处理 Complex complaint decision",
+        Unit.CALENDAR_DAYS,
+        Decimal(30),
+        "银行业保险业消费投诉处理管理办法：情况复杂的，可延长至30日",
+    ),
+    (
         "decision_statutory",
         "法定核定时限 Statutory decision",
         Unit.CALENDAR_DAYS,

@@ -52,13 +52,11 @@ class Claim(models.Model):
     materials_chase_count = models.PositiveSmallIntegerField(default=0)
     # The approved decision (services.decision_approve): what finance pays and the
     # customer is told. Empty until a decision is approved.
-    decision = models.CharField(
-        _("decision"), max_length=10, choices=Decision.choices, blank=True
-    )
-    approved_amount = models.DecimalField(
-        _("approved amount"), null=True, blank=True, **MONEY
-    )
+    decision = models.CharField(_("decision"), max_length=10, choices=Decision.choices, blank=True)
+    approved_amount = models.DecimalField(_("approved amount"), null=True, blank=True, **MONEY)
     decided_at = models.DateTimeField(_("decided"), null=True, blank=True)
+    # 结案归档: set when the claim closes; its file is frozen from then on.
+    archived_at = models.DateTimeField(_("archived"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("claim")
@@ -160,3 +158,140 @@ class IdempotencyKey(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user_id}:{self.key}"
+
+
+class LossItem(models.Model):
+    """An accepted loss item the calculator works from: what is claimed, under which
+    coverage, and any exclusion an adjuster applied (with the clause it rests on)."""
+
+    claim = models.ForeignKey(Claim, on_delete=models.CASCADE, related_name="loss_items")
+    coverage = models.SlugField(_("coverage"), max_length=40)
+    label = models.CharField(_("item"), max_length=120)
+    amount = models.DecimalField(_("amount claimed"), **MONEY)
+    liability = models.DecimalField(
+        _("liability ratio"),
+        max_digits=4,
+        decimal_places=3,
+        default=1,
+        help_text=_("The insured side's share of responsibility, 0–1 (auto)."),
+    )
+    illness = models.BooleanField(_("illness"), default=False)
+    exclusion = models.ForeignKey(
+        "policies.Clause",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("exclusion applied"),
+    )
+    exclusion_reason = models.CharField(_("why excluded"), max_length=300, blank=True)
+    added_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    added_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["claim", "id"]
+        verbose_name = _("loss item")
+        verbose_name_plural = _("loss items")
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(amount__gte=0), name="loss_item_amount_not_negative"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(liability__gte=0, liability__lte=1),
+                name="loss_item_liability_0_1",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.claim_id} {self.label} {self.amount}"
+
+
+class ApprovalRule(models.Model):
+    """From ``min_amount`` on, a decision needs ``approvals`` approvals (multi-level)."""
+
+    min_amount = models.DecimalField(_("from amount"), unique=True, **MONEY)
+    approvals = models.PositiveSmallIntegerField(_("approvals needed"))
+
+    class Meta:
+        ordering = ["min_amount"]
+        verbose_name = _("approval threshold")
+        verbose_name_plural = _("approval thresholds")
+
+    def __str__(self) -> str:
+        return f"≥ {self.min_amount}: {self.approvals}"
+
+
+class DecisionStatus(models.TextChoices):
+    PENDING = "pending", _("awaiting approval")
+    APPROVED = "approved", _("approved")
+    RETURNED = "returned", _("returned")
+    SUPERSEDED = "superseded", _("superseded")
+
+
+class ClaimDecision(models.Model):
+    """A proposed decision with its calculation, waiting for approvals by others.
+
+    At most one is pending per claim; the one approved is what the claim records.
+    """
+
+    claim = models.ForeignKey(Claim, on_delete=models.CASCADE, related_name="decisions")
+    decision = models.CharField(_("decision"), max_length=10, choices=Decision.choices)
+    amount = models.DecimalField(_("amount"), **MONEY)
+    reason = models.TextField(_("reason"), blank=True)
+    calculation = models.JSONField(encoder=DjangoJSONEncoder)
+    approvals_required = models.PositiveSmallIntegerField()
+    status = models.CharField(
+        max_length=10, choices=DecisionStatus.choices, default=DecisionStatus.PENDING
+    )
+    proposed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    proposed_at = models.DateTimeField()
+    escalated_to = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    closed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["claim", "-proposed_at"]
+        verbose_name = _("decision")
+        verbose_name_plural = _("decisions")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["claim"],
+                condition=models.Q(status="pending"),
+                name="one_pending_decision_per_claim",
+            ),
+            models.UniqueConstraint(
+                fields=["claim"],
+                condition=models.Q(status="approved"),
+                name="one_approved_decision_per_claim",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.claim_id} {self.decision} {self.amount} {self.status}"
+
+
+class DecisionApproval(models.Model):
+    decision = models.ForeignKey(ClaimDecision, on_delete=models.CASCADE, related_name="approvals")
+    approver = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    limit = models.DecimalField(**MONEY)  # the approver's limit when they approved
+    at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["decision", "at"]
+        constraints = [
+            models.UniqueConstraint(fields=["decision", "approver"], name="one_approval_per_person")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.decision_id} by {self.approver_id}"

@@ -3,10 +3,10 @@ same event, and what the customer is told at once. No ORM, no I/O."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from difflib import SequenceMatcher
 
 from django.utils.translation import gettext_lazy as _
@@ -224,3 +224,317 @@ DEFAULT_CHECKLISTS: tuple[ChecklistSpec, ...] = (
         ),
     ),
 )
+
+
+# --- adjudication --------------------------------------------------------------------------
+#
+# The calculator is a pure function of the contract and the accepted loss items. Every line
+# it writes is signed money, so the lines always add up to the total, and each one names the
+# clause it rests on. Amounts are rounded once per line: to the fen, half up.
+
+FEN = Decimal("0.01")
+ROUNDING_NOTE = _("Each amount is rounded to the fen (0.01), half up, once per line.")
+
+
+def fen(amount: Decimal) -> Decimal:
+    return amount.quantize(FEN, rounding=ROUND_HALF_UP)
+
+
+def percent(ratio: Decimal) -> str:
+    """0.8 → "80", 0.755 → "75.5"."""
+    return format(fen(ratio * 100).normalize(), "f")
+
+
+@dataclass(frozen=True)
+class ClauseRef:
+    article: str
+    title: str
+    text: str
+
+
+@dataclass(frozen=True)
+class CoverageTerms:
+    code: str
+    name: str
+    limit: Decimal
+    deductible: Decimal = Decimal(0)
+    ratio: Decimal = Decimal(1)
+    waiting_days: int = 0
+    clause: ClauseRef | None = None
+    used: Decimal = Decimal(0)  # already paid under this coverage on this policy
+
+
+@dataclass(frozen=True)
+class PolicyTerms:
+    start: date
+    end: date
+    in_force: bool  # the policy's status allowed cover (not lapsed or surrendered)
+    sum_insured: Decimal
+    paid: Decimal = Decimal(0)  # already paid on this policy by other claims
+    term_clause: ClauseRef | None = None
+    waiting_clause: ClauseRef | None = None
+
+
+@dataclass(frozen=True)
+class LossLine:
+    """One accepted loss item: what is claimed under which coverage.
+
+    ``liability`` is the insured side's share of responsibility (auto, 事故责任比例);
+    ``exclusion`` is an exclusion clause an adjuster applied, with ``exclusion_reason``.
+    """
+
+    coverage: str
+    label: str
+    amount: Decimal
+    liability: Decimal = Decimal(1)
+    illness: bool = False  # illness is subject to waiting periods; accidents are not
+    exclusion: ClauseRef | None = None
+    exclusion_reason: str = ""
+
+
+@dataclass(frozen=True)
+class CalcLine:
+    label: str
+    amount: Decimal
+    kind: str  # claimed, liability, excluded, deductible, ratio, limit, sum_insured
+    coverage: str = ""
+    clause: ClauseRef | None = None
+
+
+@dataclass(frozen=True)
+class Exclusion:
+    code: str
+    reason: str
+    clause: ClauseRef | None = None
+
+
+@dataclass(frozen=True)
+class Calculation:
+    decision: str  # approve / partial / reject
+    claimed: Decimal
+    total: Decimal
+    lines: tuple[CalcLine, ...]
+    exclusions: tuple[Exclusion, ...]
+    by_coverage: Mapping[str, Decimal]
+
+    def as_dict(self) -> dict:
+        """Plain JSON-able data: stored with the decision, sent to notices and the API."""
+
+        def clause(ref: ClauseRef | None) -> dict[str, str]:
+            if ref is None:
+                return {"clause": "", "clause_title": "", "clause_text": ""}
+            return {"clause": ref.article, "clause_title": ref.title, "clause_text": ref.text}
+
+        return {
+            "decision": self.decision,
+            "claimed": str(self.claimed),
+            "total": str(self.total),
+            "currency": "CNY",
+            "rounding": str(ROUNDING_NOTE),
+            "lines": [
+                {
+                    "label": str(line.label),
+                    "amount": str(line.amount),
+                    "kind": line.kind,
+                    "coverage": line.coverage,
+                    **clause(line.clause),
+                }
+                for line in self.lines
+            ],
+            "exclusions": [
+                {"code": e.code, "reason": str(e.reason), **clause(e.clause)}
+                for e in self.exclusions
+            ],
+            "by_coverage": {code: str(amount) for code, amount in self.by_coverage.items()},
+        }
+
+
+def _exclusion_of(
+    item: LossLine, cover: CoverageTerms | None, policy: PolicyTerms, loss_day: date
+) -> Exclusion | None:
+    """Why an item is not covered at all, or None."""
+    if not policy.in_force or not (policy.start <= loss_day <= policy.end):
+        return Exclusion(
+            "not_in_force",
+            _("The policy was not in force on %(day)s.") % {"day": loss_day.isoformat()},
+            policy.term_clause,
+        )
+    if cover is None:
+        return Exclusion(
+            "no_coverage",
+            _("The policy has no coverage for %(item)s.") % {"item": item.label},
+        )
+    if item.illness and loss_day < policy.start + timedelta(days=cover.waiting_days):
+        return Exclusion(
+            "waiting_period",
+            _("Illness within the %(days)s-day waiting period (until %(until)s).")
+            % {
+                "days": cover.waiting_days,
+                "until": (policy.start + timedelta(days=cover.waiting_days)).isoformat(),
+            },
+            policy.waiting_clause or cover.clause,
+        )
+    if item.exclusion is not None:
+        return Exclusion("exclusion", item.exclusion_reason or item.exclusion.title, item.exclusion)
+    return None
+
+
+def adjudicate(
+    *,
+    policy: PolicyTerms,
+    coverages: Mapping[str, CoverageTerms],
+    loss_day: date,
+    items: Sequence[LossLine],
+) -> Calculation:
+    """Decide approve / partial / reject with a line-by-line calculation.
+
+    Per item: the claimed amount, less what an exclusion, the waiting period, a missing
+    coverage or the policy term removes, less the third party's share (liability ratio).
+    Per coverage: less the deductible, times the reimbursement ratio, capped at the
+    coverage's remaining limit. Finally capped at the policy's remaining sum insured.
+    """
+    lines: list[CalcLine] = []
+    exclusions: list[Exclusion] = []
+    covered: dict[str, Decimal] = {}
+    claimed = Decimal(0)
+    partial = False
+    for item in items:
+        amount = fen(item.amount)
+        claimed += amount
+        cover = coverages.get(item.coverage)
+        clause = cover.clause if cover else None
+        lines.append(CalcLine(item.label, amount, "claimed", item.coverage, clause))
+        if (why := _exclusion_of(item, cover, policy, loss_day)) is not None:
+            exclusions.append(why)
+            lines.append(CalcLine(why.reason, -amount, "excluded", item.coverage, why.clause))
+            partial = True
+            continue
+        kept = fen(amount * item.liability)
+        if kept != amount:
+            lines.append(
+                CalcLine(
+                    _("Third party's share: liability %(ratio)s%%")
+                    % {"ratio": percent(item.liability)},
+                    kept - amount,
+                    "liability",
+                    item.coverage,
+                    clause,
+                )
+            )
+        covered[item.coverage] = covered.get(item.coverage, Decimal(0)) + kept
+    by_coverage: dict[str, Decimal] = {}
+    for code, amount in covered.items():
+        cover = coverages[code]
+        after_deductible = max(amount - cover.deductible, Decimal(0))
+        if after_deductible != amount:
+            lines.append(
+                CalcLine(
+                    _("Deductible of %(name)s") % {"name": cover.name},
+                    after_deductible - amount,
+                    "deductible",
+                    code,
+                    cover.clause,
+                )
+            )
+        after_ratio = fen(after_deductible * cover.ratio)
+        if after_ratio != after_deductible:
+            lines.append(
+                CalcLine(
+                    _("Reimbursement ratio %(ratio)s%% of %(name)s")
+                    % {"ratio": percent(cover.ratio), "name": cover.name},
+                    after_ratio - after_deductible,
+                    "ratio",
+                    code,
+                    cover.clause,
+                )
+            )
+        room = max(cover.limit - cover.used, Decimal(0))
+        payable = min(after_ratio, room)
+        if payable != after_ratio:
+            partial = True
+            lines.append(
+                CalcLine(
+                    _("Limit of %(name)s: %(limit)s, %(left)s left")
+                    % {"name": cover.name, "limit": cover.limit, "left": room},
+                    payable - after_ratio,
+                    "limit",
+                    code,
+                    cover.clause,
+                )
+            )
+        by_coverage[code] = payable
+    subtotal = sum(by_coverage.values(), Decimal(0))
+    room = max(policy.sum_insured - policy.paid, Decimal(0))
+    if subtotal > room:
+        partial = True
+        lines.append(
+            CalcLine(
+                _("Remaining sum insured: %(left)s") % {"left": room},
+                room - subtotal,
+                "sum_insured",
+                "",
+                policy.term_clause,
+            )
+        )
+        by_coverage = _shrink(by_coverage, room)
+    total = sum(by_coverage.values(), Decimal(0))
+    # The codes of models.Decision.
+    decision = "reject" if total <= 0 else "partial" if partial else "approve"
+    return Calculation(decision, claimed, total, tuple(lines), tuple(exclusions), by_coverage)
+
+
+def _shrink(by_coverage: Mapping[str, Decimal], room: Decimal) -> dict[str, Decimal]:
+    """Spread a sum-insured cap over the coverages in order, so their parts add up to it."""
+    left = room
+    shrunk = {}
+    for code, amount in by_coverage.items():
+        shrunk[code] = min(amount, left)
+        left -= shrunk[code]
+    return shrunk
+
+
+# --- authority -----------------------------------------------------------------------------
+
+# Default multi-level approval thresholds: from this amount on, this many approvals
+# (each by a different person, none the proposer). Admins edit them (ApprovalRule).
+DEFAULT_APPROVAL_STEPS: tuple[tuple[Decimal, int], ...] = (
+    (Decimal(0), 1),
+    (Decimal(100_000), 2),
+    (Decimal(500_000), 3),
+)
+
+
+def approvals_required(amount: Decimal, steps: Sequence[tuple[Decimal, int]]) -> int:
+    """How many approvals a decision of ``amount`` needs (at least one)."""
+    needed = 1
+    for threshold, count in sorted(steps):
+        if amount >= threshold:
+            needed = max(needed, count)
+    return needed
+
+
+def approval_refusal(
+    *,
+    amount: Decimal,
+    approver: str,
+    proposer: str,
+    limit: Decimal | None,
+    already: Sequence[str],
+    final: bool = True,
+) -> str | None:
+    """Why ``approver`` may not approve this decision, or None.
+
+    Four eyes: never the proposer, never the same person twice. Multi-level: the approvals
+    before the last are the lower levels' signatures; the last one, which applies the
+    decision, needs an approval limit that covers the amount (核赔权限).
+    """
+    if approver == proposer:
+        return _("Nobody may approve their own proposal.")
+    if approver in already:
+        return _("You have already approved this decision; another person must approve.")
+    if limit is None or (final and amount > limit):
+        return _("%(amount)s is above your approval limit (%(limit)s).") % {
+            "amount": amount,
+            "limit": limit if limit is not None else _("none"),
+        }
+    return None

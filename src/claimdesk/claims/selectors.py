@@ -13,6 +13,8 @@ from claimdesk.cases.models import LIVE_STATES, CaseEvent, Deadline, DeadlineSta
 from claimdesk.cases.selectors import case_timeline, cases_visible_to
 from claimdesk.claims.models import Claim, ClaimItem, ItemState
 from claimdesk.claims.rules import EMERGENCY_GUIDANCE, FLAG_LABELS, Flag
+from claimdesk.notices.models import NoticeKind
+from claimdesk.payments.selectors import payment_event_text
 from claimdesk.policies.rules import mask_phone
 from claimdesk.staff.services import is_staff_member
 
@@ -155,6 +157,14 @@ def event_text(event: CaseEvent, claim: Claim) -> str:
         }
     if event.kind == "materials_complete":
         return _("All core materials are complete; the payment commitment runs from now.")
+    if event.kind == "notice_issued" and data.get("notice_kind") in NoticeKind.values:
+        return _("We issued you a written notice: %(title)s.") % {
+            "title": NoticeKind(data["notice_kind"]).label
+        }
+    if event.kind == "archived":
+        return _("Your claim is closed and its file archived.")
+    if text := payment_event_text(event):
+        return text
     if text := _staff_text(event, data):
         return text
     if text := data.get("text"):
@@ -253,3 +263,17 @@ def contact_phone_for(claim: Claim, user) -> str:
     ):
         return claim.contact_phone
     return mask_phone(claim.contact_phone)
+
+
+def claim_review_flags(claim: Claim) -> list[dict[str, str]]:
+    """Every flag an adjuster should weigh, with its reason: intake's and investigation's."""
+    flags = [{"code": f["code"], "reason": f["label"]} for f in claim_flags(claim)]
+    from claimdesk.investigation.selectors import claim_review
+
+    seen = {f["code"] for f in flags}
+    flags += [
+        {"code": f.code, "reason": str(f.reason)}
+        for f in claim_review(claim).flags
+        if f.code not in seen
+    ]
+    return flags

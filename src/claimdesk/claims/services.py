@@ -16,11 +16,12 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.db import IntegrityError, transaction
-from django.db.models import Q
+from django.db.models import Count, Q
 from django.utils.translation import gettext as _
 
-from claimdesk.cases.models import CaseEvent
+from claimdesk.cases.models import Case, CaseEvent, Deadline, DeadlineState, TaskStatus
 from claimdesk.cases.services import (
     CaseError,
     GuardFailed,
@@ -28,31 +29,52 @@ from claimdesk.cases.services import (
     NotAllowed,
     can_act,
     case_open,
+    case_transition,
     deadline_start,
+    escalation_recipient,
+    task_assign,
+    task_cancel,
+    task_complete,
 )
 from claimdesk.claims.models import (
+    ApprovalRule,
     ChecklistTemplateItem,
     Claim,
+    ClaimDecision,
     ClaimItem,
+    Decision,
+    DecisionApproval,
+    DecisionStatus,
     IdempotencyKey,
     ItemState,
+    LossItem,
 )
 from claimdesk.claims.rules import (
+    DEFAULT_APPROVAL_STEPS,
     DUPLICATE_WINDOW,
+    Calculation,
+    ClauseRef,
+    CoverageTerms,
     Flag,
+    LossLine,
+    PolicyTerms,
+    adjudicate,
+    approval_refusal,
+    approvals_required,
     cover_flags,
     is_small_claim,
     looks_duplicate,
     missing_fields,
 )
 from claimdesk.notify.services import notification_queue
-from claimdesk.policies.models import Policy
+from claimdesk.policies.models import Clause, Coverage, Policy
 from claimdesk.policies.rules import LossType
 from claimdesk.policies.selectors import policies_visible_to
 from claimdesk.staff.services import is_staff_member
 from claimdesk.workdays.clocks import to_local
 from claimdesk.workdays.selectors import work_calendar
 
+User = get_user_model()
 PHONE = re.compile(r"^\+?[0-9][0-9\- ]{5,19}$")
 
 
@@ -558,3 +580,606 @@ def claims_chase_missing_items(*, now: datetime) -> int:
             )
         chased += 1
     return chased
+
+
+# --- adjudication: loss items, calculation, decisions with authority ----------------------
+
+DECIDING = frozenset({"reviewing", "awaiting_materials", "investigating", "adjudicating"})
+ASSESSORS = ("cases.decide_claim", "cases.handle_survey")
+
+
+def _clause_ref(clause: Clause | None) -> ClauseRef | None:
+    if clause is None:
+        return None
+    return ClauseRef(article=clause.article, title=clause.title, text=clause.text)
+
+
+def _general_clause(product_id: int, word: str) -> Clause | None:
+    return (
+        Clause.objects.filter(product_id=product_id, kind=Clause.Kind.GENERAL, title__contains=word)
+        .order_by("article")
+        .first()
+    )
+
+
+def _paid_elsewhere(claim: Claim) -> tuple[Decimal, dict[str, Decimal]]:
+    """What other approved claims on the same policy already took, in all and per coverage."""
+    used: dict[str, Decimal] = {}
+    total = Decimal(0)
+    others = ClaimDecision.objects.filter(
+        claim__policy_id=claim.policy_id, status=DecisionStatus.APPROVED
+    ).exclude(claim=claim)
+    for calculation in others.values_list("calculation", flat=True):
+        for code, amount in (calculation.get("by_coverage") or {}).items():
+            used[code] = used.get(code, Decimal(0)) + Decimal(amount)
+            total += Decimal(amount)
+    return total, used
+
+
+def claim_calculation(claim: Claim) -> Calculation:
+    """The calculator's answer for the claim's accepted loss items, against its contract."""
+    policy = claim.policy
+    paid, used = _paid_elsewhere(claim)
+    coverages = {
+        c.code: CoverageTerms(
+            code=c.code,
+            name=c.name,
+            limit=c.limit,
+            deductible=c.deductible,
+            ratio=c.reimbursement_ratio,
+            waiting_days=c.waiting_days,
+            clause=_clause_ref(c.clause),
+            used=used.get(c.code, Decimal(0)),
+        )
+        for c in Coverage.objects.filter(product_id=policy.product_id).select_related("clause")
+    }
+    terms = PolicyTerms(
+        start=policy.start,
+        end=policy.end,
+        in_force=policy.status == Policy.Status.ACTIVE,
+        sum_insured=policy.sum_insured,
+        paid=paid,
+        term_clause=_clause_ref(_general_clause(policy.product_id, "保险期间")),
+        waiting_clause=_clause_ref(_general_clause(policy.product_id, "等待期")),
+    )
+    items = [
+        LossLine(
+            coverage=i.coverage,
+            label=i.label,
+            amount=i.amount,
+            liability=i.liability,
+            illness=i.illness,
+            exclusion=_clause_ref(i.exclusion),
+            exclusion_reason=i.exclusion_reason,
+        )
+        for i in claim.loss_items.select_related("exclusion")
+    ]
+    return adjudicate(
+        policy=terms, coverages=coverages, loss_day=to_local(claim.loss_time).date(), items=items
+    )
+
+
+def _assessing(claim: Claim, actor) -> Case:
+    """Lock the claim's case for a change to its loss items; refuse when not allowed."""
+    case = Case.objects.select_for_update(no_key=True).get(pk=claim.pk)
+    if not any(can_act(actor, case, p) for p in ASSESSORS):
+        raise NotAllowed(
+            _("You may not assess the loss of claim %(number)s.") % {"number": case.number}
+        )
+    if case.status not in DECIDING:
+        raise IllegalTransition(
+            _("Claim %(number)s is %(status)s: its loss can no longer change.")
+            % {"number": case.number, "status": case.status_label()}
+        )
+    return case
+
+
+def _money(raw: Any, field_name: str, *, low: Decimal, high: Decimal | None = None) -> Decimal:
+    try:
+        value = Decimal(str(raw))
+    except (InvalidOperation, ValueError):
+        raise GuardFailed(_("%(field)s must be a number.") % {"field": field_name}) from None
+    if not value.is_finite() or value < low or (high is not None and value > high):
+        raise GuardFailed(_("%(field)s is out of range.") % {"field": field_name})
+    return value
+
+
+def loss_item_add(
+    *,
+    claim: Claim,
+    actor,
+    now: datetime,
+    coverage: str,
+    label: str,
+    amount: Any,
+    liability: Any = 1,
+    illness: bool = False,
+) -> LossItem:
+    """Record an accepted loss item under one of the product's coverages."""
+    with transaction.atomic():
+        case = _assessing(claim, actor)
+        if not Coverage.objects.filter(product_id=claim.policy.product_id, code=coverage).exists():
+            raise GuardFailed(_("The product has no coverage %(code)s.") % {"code": coverage})
+        if not label.strip():
+            raise GuardFailed(_("Name the loss item."))
+        value = _money(amount, _("amount"), low=Decimal(0), high=Decimal("999999999999"))
+        share = _money(liability, _("liability ratio"), low=Decimal(0), high=Decimal(1))
+        item = LossItem.objects.create(
+            claim=claim,
+            coverage=coverage,
+            label=label.strip()[:120],
+            amount=value.quantize(Decimal("0.01")),
+            liability=share.quantize(Decimal("0.001")),
+            illness=illness,
+            added_by=actor,
+            added_at=now,
+        )
+        CaseEvent.objects.create(
+            case=case,
+            at=now,
+            actor=actor,
+            kind="loss_item_added",
+            data={"item": item.pk, "label": item.label, "amount": str(item.amount)},
+        )
+    return item
+
+
+def loss_item_exclude(
+    *, item: LossItem, clause: Clause | None, reason: str, actor, now: datetime
+) -> LossItem:
+    """Apply an exclusion clause of the product to an item (or lift it with ``None``)."""
+    with transaction.atomic():
+        case = _assessing(item.claim, actor)
+        item = LossItem.objects.select_for_update().get(pk=item.pk)
+        if clause is not None:
+            if clause.product_id != item.claim.policy.product_id:
+                raise GuardFailed(_("The clause belongs to another product."))
+            if not reason.strip():
+                raise GuardFailed(_("Say why the exclusion applies."))
+        item.exclusion = clause
+        item.exclusion_reason = reason.strip()[:300] if clause else ""
+        item.save(update_fields=["exclusion", "exclusion_reason"])
+        CaseEvent.objects.create(
+            case=case,
+            at=now,
+            actor=actor,
+            kind="loss_item_excluded" if clause else "loss_item_included",
+            data={"item": item.pk, "clause": clause.article if clause else "", "reason": reason},
+        )
+    return item
+
+
+def loss_item_remove(*, item: LossItem, actor, now: datetime) -> None:
+    with transaction.atomic():
+        case = _assessing(item.claim, actor)
+        CaseEvent.objects.create(
+            case=case,
+            at=now,
+            actor=actor,
+            kind="loss_item_removed",
+            data={"item": item.pk, "label": item.label, "amount": str(item.amount)},
+        )
+        item.delete()
+
+
+def approval_steps() -> list[tuple[Decimal, int]]:
+    rows = list(ApprovalRule.objects.values_list("min_amount", "approvals"))
+    return rows or list(DEFAULT_APPROVAL_STEPS)
+
+
+def approval_limit(user) -> Decimal | None:
+    profile = getattr(user, "staff_profile", None)
+    return profile.approval_limit if profile is not None else None
+
+
+def _approver_for(decision: ClaimDecision, *, exclude: set[int], final: bool):
+    """Who should sign next: the lowest level that may (for the last signature, a limit
+    that covers the amount), then the lightest load."""
+    limit = Q(staff_profile__approval_limit__gte=decision.amount if final else 0)
+    return (
+        User.objects.filter(limit, is_active=True, groups__permissions__codename="decide_claim")
+        .exclude(pk__in=exclude)
+        .annotate(load=Count("tasks", filter=Q(tasks__status=TaskStatus.OPEN)))
+        .order_by("staff_profile__approval_limit", "load", "id")
+        .first()
+    )
+
+
+def _route_for_approval(decision: ClaimDecision, *, actor, now: datetime) -> None:
+    """Give the next approval to someone able to make it, as a task on the case."""
+    done = set(decision.approvals.values_list("approver_id", flat=True))
+    final = len(done) + 1 >= decision.approvals_required
+    approver = _approver_for(decision, exclude=done | {decision.proposed_by_id}, final=final)
+    if approver is None:
+        approver = escalation_recipient(actor)
+    task_assign(
+        case=decision.claim.case,
+        kind="approve_decision",
+        title=_("Approve decision on %(number)s: %(amount)s")
+        % {"number": decision.claim.number, "amount": decision.amount},
+        assignee=approver,
+        actor=actor,
+        now=now,
+    )
+
+
+def _pending(claim: Claim) -> ClaimDecision | None:
+    return claim.decisions.filter(status=DecisionStatus.PENDING).first()
+
+
+def decision_propose(*, claim: Claim, actor, now: datetime, note: str = "") -> ClaimDecision:
+    """Propose the calculator's decision for approval by others (four eyes).
+
+    The amount and the outcome are the calculation's, never typed in: to decide otherwise,
+    change the loss items or apply an exclusion clause, so the decision keeps its basis.
+    A proposer's own earlier pending proposal is replaced; someone else's is not.
+    """
+    with transaction.atomic():
+        case = Case.objects.select_for_update(no_key=True).get(pk=claim.pk)
+        if not can_act(actor, case, "cases.decide_claim"):
+            raise NotAllowed(_("You may not decide claim %(number)s.") % {"number": case.number})
+        if case.status != "adjudicating":
+            raise IllegalTransition(
+                _("Claim %(number)s is %(status)s, not in adjudication.")
+                % {"number": case.number, "status": case.status_label()}
+            )
+        if not claim.loss_items.exists():
+            raise GuardFailed(_("Enter the accepted loss items before proposing a decision."))
+        earlier = _pending(claim)
+        if earlier is not None:
+            if earlier.proposed_by_id != actor.pk:
+                raise IllegalTransition(
+                    _("A decision proposed by %(user)s is awaiting approval.")
+                    % {"user": earlier.proposed_by.get_full_name() or earlier.proposed_by}
+                )
+            earlier.status = DecisionStatus.SUPERSEDED
+            earlier.closed_at = now
+            earlier.save(update_fields=["status", "closed_at"])
+            _close_approval_tasks(case, actor=actor, now=now, status=TaskStatus.CANCELLED)
+        calculation = claim_calculation(claim)
+        reason = note.strip()
+        if calculation.decision == "reject" and not reason:
+            reason = "；".join(str(e.reason) for e in calculation.exclusions) or _(
+                "Nothing is payable after the deductible and the limits."
+            )
+        decision = ClaimDecision.objects.create(
+            claim=claim,
+            decision=calculation.decision,
+            amount=calculation.total,
+            reason=reason,
+            calculation=calculation.as_dict(),
+            approvals_required=approvals_required(calculation.total, approval_steps()),
+            proposed_by=actor,
+            proposed_at=now,
+        )
+        CaseEvent.objects.create(
+            case=case,
+            at=now,
+            actor=actor,
+            kind="decision_proposed",
+            data={
+                "decision": decision.decision,
+                "amount": str(decision.amount),
+                "approvals_required": decision.approvals_required,
+            },
+        )
+        _route_for_approval(decision, actor=actor, now=now)
+    return decision
+
+
+def _close_approval_tasks(case: Case, *, actor, now: datetime, status: str) -> None:
+    for task in case.tasks.filter(kind="approve_decision", status=TaskStatus.OPEN):
+        if status == TaskStatus.DONE and task.assignee_id == actor.pk:
+            task_complete(task=task, actor=actor, now=now, result=_("approved"))
+        else:
+            task_cancel(task=task, actor=actor, now=now)
+
+
+class AboveAuthority(NotAllowed):
+    """The approver's limit is too low; the decision has been escalated."""
+
+
+def decision_approve(*, decision: ClaimDecision, actor, now: datetime) -> ClaimDecision:
+    """Approve a proposed decision within the approver's authority.
+
+    Never the proposer, never twice by the same person, never above the approver's limit
+    (the decision then goes to the next level, and the refusal says to whom). The last
+    approval needed applies the decision: the claim moves on and the customer is told.
+    """
+    escalated_to = None
+    with transaction.atomic():
+        case = Case.objects.select_for_update(no_key=True).get(pk=decision.claim_id)
+        decision = ClaimDecision.objects.select_for_update().get(pk=decision.pk)
+        if not can_act(actor, case, "cases.decide_claim"):
+            raise NotAllowed(_("You may not decide claim %(number)s.") % {"number": case.number})
+        if decision.status != DecisionStatus.PENDING:
+            raise IllegalTransition(
+                _("This decision is %(status)s.") % {"status": decision.get_status_display()}
+            )
+        already = [str(pk) for pk in decision.approvals.values_list("approver_id", flat=True)]
+        limit = approval_limit(actor)
+        final = len(already) + 1 >= decision.approvals_required
+        refusal = approval_refusal(
+            amount=decision.amount,
+            approver=str(actor.pk),
+            proposer=str(decision.proposed_by_id),
+            limit=limit,
+            already=already,
+            final=final,
+        )
+        if (
+            refusal
+            and final
+            and (limit is None or decision.amount > limit)
+            and actor.pk != decision.proposed_by_id
+            and str(actor.pk) not in already
+        ):
+            escalated_to = _escalate(decision, case, actor=actor, now=now, why=str(refusal))
+        elif refusal:
+            raise NotAllowed(str(refusal))
+        else:
+            DecisionApproval.objects.create(decision=decision, approver=actor, limit=limit, at=now)
+            CaseEvent.objects.create(
+                case=case,
+                at=now,
+                actor=actor,
+                kind="decision_approval",
+                data={"decision": decision.decision, "amount": str(decision.amount)},
+            )
+            if decision.approvals.count() >= decision.approvals_required:
+                # Applied while the approver still holds the task that lets them act.
+                _decision_apply(decision, actor=actor, now=now)
+                _close_approval_tasks(case, actor=actor, now=now, status=TaskStatus.DONE)
+            else:
+                # Routed on while the approver still holds the task that lets them assign.
+                _route_for_approval(decision, actor=actor, now=now)
+                for task in case.tasks.filter(
+                    kind="approve_decision", status=TaskStatus.OPEN, assignee=actor
+                ):
+                    task_complete(task=task, actor=actor, now=now, result=_("approved"))
+    if escalated_to is not None:
+        raise AboveAuthority(
+            _("%(why)s The decision has been escalated to %(user)s.")
+            % {"why": refusal, "user": escalated_to.get_full_name() or escalated_to.username},
+            escalated_to=escalated_to.username,
+        )
+    return decision
+
+
+def _escalate(decision: ClaimDecision, case: Case, *, actor, now: datetime, why: str):
+    """Hand the approval to the approver's manager (the next level); logged and notified."""
+    manager = escalation_recipient(actor)
+    if decision.escalated_to_id == manager.pk:
+        return manager
+    decision.escalated_to = manager
+    decision.save(update_fields=["escalated_to"])
+    CaseEvent.objects.create(
+        case=case,
+        at=now,
+        actor=actor,
+        kind="decision_escalated",
+        data={"to": manager.username, "amount": str(decision.amount), "why": why},
+    )
+    _close_approval_tasks(case, actor=actor, now=now, status=TaskStatus.CANCELLED)
+    task_assign(
+        case=case,
+        kind="approve_decision",
+        title=_("Escalated: approve decision on %(number)s: %(amount)s")
+        % {"number": case.number, "amount": decision.amount},
+        assignee=manager,
+        actor=actor,
+        now=now,
+    )
+    return manager
+
+
+def decision_return(*, decision: ClaimDecision, actor, now: datetime, reason: str) -> ClaimDecision:
+    """An approver sends a proposal back with a reason; the proposer revises it."""
+    with transaction.atomic():
+        case = Case.objects.select_for_update(no_key=True).get(pk=decision.claim_id)
+        decision = ClaimDecision.objects.select_for_update().get(pk=decision.pk)
+        if not can_act(actor, case, "cases.decide_claim") or actor.pk == decision.proposed_by_id:
+            raise NotAllowed(_("Only an approver may return a proposal."))
+        if decision.status != DecisionStatus.PENDING:
+            raise IllegalTransition(
+                _("This decision is %(status)s.") % {"status": decision.get_status_display()}
+            )
+        if not reason.strip():
+            raise GuardFailed(_("Say why the proposal goes back."))
+        decision.status = DecisionStatus.RETURNED
+        decision.closed_at = now
+        decision.save(update_fields=["status", "closed_at"])
+        CaseEvent.objects.create(
+            case=case,
+            at=now,
+            actor=actor,
+            kind="decision_returned",
+            data={"reason": reason.strip()},
+        )
+        _close_approval_tasks(case, actor=actor, now=now, status=TaskStatus.CANCELLED)
+        notification_queue(
+            recipient=decision.proposed_by,
+            case=case,
+            kind="decision_returned",
+            now=now,
+            subject=_("Claim %(number)s: your proposal was returned") % {"number": case.number},
+            body=reason.strip(),
+        )
+    return decision
+
+
+def _decision_apply(decision: ClaimDecision, *, actor, now: datetime) -> None:
+    """The approved decision becomes the claim's: state, amount, notices, customer told."""
+    claim = Claim.objects.select_related("case", "policy__holder", "policy__product").get(
+        pk=decision.claim_id
+    )
+    decision.status = DecisionStatus.APPROVED
+    decision.closed_at = now
+    decision.save(update_fields=["status", "closed_at"])
+    claim.decision = decision.decision
+    claim.approved_amount = decision.amount
+    claim.decided_at = now
+    claim.save(update_fields=["decision", "approved_amount", "decided_at"])
+    action = "reject" if decision.decision == Decision.REJECT else "approve"
+    data = {"decision": decision.pk, "amount": str(decision.amount)}
+    if action == "reject":
+        data["reason"] = decision.reason or _("Not covered.")
+    case_transition(case=claim.case, action=action, actor=actor, now=now, data=data)
+    from claimdesk.notices.services import notice_issue
+
+    context = decision_notice_context(claim, decision)
+    if action == "reject":
+        notice_issue(case=claim.case, kind="rejection", context=context, actor=actor, now=now)
+        case_transition(
+            case=claim.case, action="send_rejection_notice", actor=actor, now=now, data={}
+        )
+    else:
+        notice_issue(case=claim.case, kind="claim_report", context=context, actor=actor, now=now)
+        from claimdesk.payments.services import finance_assignee, payment_handover
+
+        # A task for finance; with nobody in finance the claim still waits on their queue.
+        if finance_assignee(claim) is not None:
+            payment_handover(claim=claim, actor=actor, now=now)
+    notification_queue(
+        recipient=claim.policy.holder,
+        case=claim.case,
+        kind="claim_decided",
+        now=now,
+        phone=claim.contact_phone,
+        subject=_("Claim %(number)s decided: %(decision)s %(amount)s")
+        % {
+            "number": claim.number,
+            "decision": Decision(decision.decision).label,
+            "amount": decision.amount,
+        },
+    )
+
+
+FOLLOW_UP_SUGGESTIONS = {
+    LossType.AUTO: _("Book the free post-repair check at a partner shop within 30 days."),
+    LossType.MEDICAL: _("Keep the invoices of follow-up treatment: they can be claimed too."),
+    LossType.CRITICAL_ILLNESS: _("Ask us about the green channel for specialist appointments."),
+    LossType.ACCIDENT: _("Disability appraisal within 180 days may lead to a further benefit."),
+    LossType.PROPERTY: _("Ask us for a free home-safety check after repairs."),
+}
+
+
+def decision_notice_context(claim: Claim, decision: ClaimDecision) -> dict[str, Any]:
+    """The data a claim report or rejection notice is rendered from (JSON-able)."""
+    calculation = decision.calculation
+    # A rejection quotes the clauses it rests on; a claim report every clause it applied.
+    cited = calculation.get("exclusions", [])
+    if decision.decision != Decision.REJECT or not any(e.get("clause") for e in cited):
+        cited = [*cited, *calculation.get("lines", [])]
+    articles = {e["clause"] for e in cited if e.get("clause")}
+    clauses = [
+        {"article": c.article, "title": c.title, "text": c.text}
+        for c in Clause.objects.filter(product_id=claim.policy.product_id, article__in=articles)
+    ]
+    holder = claim.policy.holder
+    return {
+        "claim_no": claim.number,
+        "customer_name": holder.get_full_name() or holder.username,
+        "policy_no": claim.policy.number,
+        "product": claim.policy.product.name,
+        "insured_name": claim.insured_name,
+        "loss_time": to_local(claim.loss_time).isoformat(),
+        "decision": decision.decision,
+        "reason": decision.reason,
+        "calculation": calculation,
+        "clauses": clauses,
+        "follow_up": [str(FOLLOW_UP_SUGGESTIONS.get(claim.loss_type, ""))],
+    }
+
+
+DECISION_ACTIONS = frozenset({"approve", "reject"})
+
+
+def decision_transition_check(case, transition, data: dict[str, Any]) -> str | None:
+    """A claim is approved or rejected only by applying an approved decision, so no call
+    to the plain transition endpoint can skip the calculation, the four eyes or the limit."""
+    if transition.action not in DECISION_ACTIONS:
+        return None
+    wanted = (
+        [Decision.REJECT]
+        if transition.action == "reject"
+        else [
+            Decision.APPROVE,
+            Decision.PARTIAL,
+        ]
+    )
+    approved = ClaimDecision.objects.filter(
+        pk=data.get("decision") if str(data.get("decision", "")).isdigit() else None,
+        claim_id=case.pk,
+        status=DecisionStatus.APPROVED,
+        decision__in=wanted,
+    ).exists()
+    if not approved:
+        return _("Claims are decided by proposing a decision and having it approved.")
+    return None
+
+
+ARCHIVED_AT = frozenset({"closed", "withdrawn"})
+
+
+def claim_archive_on_close(*, case, transition, data, actor, now: datetime) -> None:
+    """结案归档: when a claim closes, freeze its file and seal a manifest in the timeline.
+
+    The manifest (decision, amount, every document's and notice's SHA-256) is a timeline
+    event, so the evidence ledger chains it: what was on file at closure can be proved.
+    """
+    if transition.target not in ARCHIVED_AT:
+        return
+    claim = Claim.objects.filter(pk=case.pk).first()
+    if claim is None or claim.archived_at is not None:
+        return
+    claim.archived_at = now
+    claim.save(update_fields=["archived_at"])
+    from claimdesk.notices.models import Notice
+
+    CaseEvent.objects.create(
+        case=case,
+        at=now,
+        actor=actor,
+        kind="archived",
+        customer_visible=True,
+        data={
+            "decision": claim.decision,
+            "amount": str(claim.approved_amount) if claim.approved_amount is not None else "",
+            "documents": list(claim.documents.order_by("id").values_list("sha256", flat=True)),
+            "notices": list(
+                Notice.objects.filter(case=case).order_by("id").values_list("sha256", flat=True)
+            ),
+        },
+    )
+
+
+INTERIM_TASK = "interim_payment"
+
+
+def claims_interim_payment_tasks(*, now: datetime) -> int:
+    """先予支付: at 60 days without a fixed amount, a task for paying the part already fixed.
+
+    One task per claim, to the case owner, naming what the accepted loss items already fix.
+    """
+    due = Deadline.objects.filter(
+        rule__code="interim_payment",
+        state=DeadlineState.RUNNING,
+        due_at__lte=now,
+        case__is_open=True,
+    ).exclude(case__tasks__kind=INTERIM_TASK)
+    made = 0
+    for deadline in due.select_related("case__claim"):
+        claim = deadline.case.claim
+        fixed = claim_calculation(claim).total if claim.loss_items.exists() else Decimal(0)
+        task_assign(
+            case=deadline.case,
+            kind=INTERIM_TASK,
+            title=_("Interim payment (先予支付) of the amount already fixed: %(amount)s")
+            % {"amount": fixed},
+            assignee=deadline.case.owner,
+            actor=deadline.case.owner,
+            now=now,
+        )
+        made += 1
+    return made

@@ -1,7 +1,43 @@
 from django.apps import AppConfig
+from django.db.models.signals import post_migrate
 from django.utils.translation import gettext_lazy as _
 
 
 class ComplianceConfig(AppConfig):
     name = "claimdesk.compliance"
     verbose_name = _("Compliance")
+
+    def ready(self) -> None:
+        # A ``flush`` (every transactional test) empties the rule table that the data
+        # migration seeded; put the defaults back, but only into an empty table so that an
+        # admin's edits (and deliberate deactivations) are never undone.
+        post_migrate.connect(_ensure_rules, sender=self, dispatch_uid="claimdesk-compliance-rules")
+
+
+def _ensure_rules(using: str = "default", apps=None, **kwargs) -> None:
+    if apps is None:  # ``flush`` sends post_migrate without the migration state
+        from django.apps import apps
+    try:
+        Rule = apps.get_model("compliance", "ComplianceRule")
+    except LookupError:
+        return
+    if not Rule.objects.using(using).exists():
+        seed_default_rules(Rule, using)
+
+
+def seed_default_rules(Rule, using: str = "default") -> None:
+    from claimdesk.compliance.rules import DEFAULT_RULES
+
+    for rule in DEFAULT_RULES:
+        Rule.objects.using(using).get_or_create(
+            code=rule.code,
+            defaults={
+                "pattern": rule.pattern,
+                "kind": rule.kind,
+                "category": rule.category,
+                "reason": rule.reason,
+                "severity": rule.severity,
+                "exceptions": "\n".join(rule.exceptions),
+                "active": True,
+            },
+        )

@@ -1,4 +1,14 @@
-from django.urls import path  # noqa: F401
+"""Compliance pages: live check fragment, QA queue and score card."""
+
+from django.urls import path
+
+from claimdesk.compliance import views
 
 app_name = "compliance"
-urlpatterns: list = []
+urlpatterns = [
+    path("check-fragment/", views.check_fragment, name="check_fragment"),
+    path("held/", views.held_list, name="held_list"),
+    path("held/<int:pk>/release/", views.held_release, name="held_release"),
+    path("qa/", views.qa_list, name="qa_list"),
+    path("qa/<int:pk>/", views.qa_detail, name="qa_detail"),
+]

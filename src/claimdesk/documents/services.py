@@ -125,6 +125,9 @@ def _store(file: File, sha256: str, content_type: str) -> str:
 
 
 def may_upload(actor, claim: Claim) -> bool:
+    """The customer or the intake staff, until the claim is archived at closure."""
+    if claim.archived_at is not None:
+        return False
     return actor.pk == claim.case.customer_id or can_act(actor, claim.case, "cases.handle_intake")
 
 

@@ -1,4 +1,11 @@
-from django.urls import path  # noqa: F401
+"""Surveys (no login, by token) and the service-star board."""
+
+from django.urls import path
+
+from claimdesk.feedback import views
 
 app_name = "feedback"
-urlpatterns: list = []
+urlpatterns = [
+    path("s/<str:token>/", views.survey_page, name="survey"),
+    path("stars/", views.star_board_page, name="stars"),
+]

@@ -1,4 +1,11 @@
-from django.urls import path  # noqa: F401
+"""Investigation pages: the survey page and the published appraisal selection rule."""
+
+from django.urls import path
+
+from claimdesk.investigation import views
 
 app_name = "investigation"
-urlpatterns: list = []
+urlpatterns = [
+    path("surveys/<int:survey_id>/", views.survey_detail, name="survey_detail"),
+    path("appraisal-rule/", views.appraisal_rule, name="appraisal_rule"),
+]

@@ -1,4 +1,10 @@
-from django.urls import path  # noqa: F401
+"""Notices: the portal's PDF download."""
+
+from django.urls import path
+
+from claimdesk.notices import views
 
 app_name = "notices"
-urlpatterns: list = []
+urlpatterns = [
+    path("<int:notice_id>/pdf", views.notice_pdf, name="pdf"),
+]

@@ -26,6 +26,8 @@ class Status(models.TextChoices):
     SENDING = "sending", _("sending")
     SENT = "sent", _("sent")
     FAILED = "failed", _("failed")
+    # stopped by the compliance check (a forbidden promise); a manager releases it to pending
+    HELD = "held", _("held (compliance)")
 
 
 class WebhookEndpoint(models.Model):

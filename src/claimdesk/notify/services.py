@@ -53,8 +53,12 @@ def notification_queue(
     Always an in-app row; an e-mail when the user has an address; an SMS when ``phone`` is
     given; and, for a customer's notification about their own case, one delivery per active
     partner webhook that wants this kind. Delivery is triggered on commit, so a rolled-back
-    action never notifies anyone.
+    action never notifies anyone. A message with a forbidden promise is written ``held``
+    (never delivered) until a manager releases it (``compliance.services``).
     """
+    from claimdesk.compliance.services import notification_screen, notifications_hold
+
+    violations = notification_screen(subject=str(subject), body=str(body))
     common = {
         "recipient": recipient,
         "case": case,
@@ -62,7 +66,8 @@ def notification_queue(
         "subject": str(subject)[:200],
         "body": str(body),
         "created_at": now,
-        "next_attempt_at": now,
+        "next_attempt_at": None if violations else now,
+        "status": Status.HELD if violations else Status.PENDING,
     }
     rows = [Notification(channel=Channel.INAPP, **common)]
     if recipient.email:
@@ -77,7 +82,10 @@ def notification_queue(
             if endpoint.wants(kind)
         ]
     created = Notification.objects.bulk_create(rows)
-    _on_commit_once(_schedule_delivery)
+    if violations:
+        notifications_hold(notifications=created, violations=violations, now=now)
+    else:
+        _on_commit_once(_schedule_delivery)
     return created
 
 

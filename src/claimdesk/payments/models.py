@@ -1,1 +1,134 @@
-"""Payments."""
+"""Payments: one per claim, the transfers tried for it, each with the bank's answer."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from claimdesk.payments.rules import STATE_LABELS, PaymentState
+from claimdesk.policies.models import MONEY
+from claimdesk.policies.rules import mask_account
+
+User = settings.AUTH_USER_MODEL
+
+
+class Payment(models.Model):
+    """The payment of one approved claim to the policy holder's account.
+
+    The amount is the claim's approved amount, copied when finance instructs the payment;
+    the unique constraint on the claim (with the row lock in the services) makes a second
+    payment of the same claim impossible.
+    """
+
+    reference = models.CharField(_("reference"), max_length=32, unique=True)
+    claim = models.ForeignKey(
+        "claims.Claim", on_delete=models.PROTECT, related_name="payments", verbose_name=_("claim")
+    )
+    amount = models.DecimalField(_("amount"), **MONEY)
+    account = models.ForeignKey(
+        "policies.BankAccount",
+        on_delete=models.PROTECT,
+        related_name="payments",
+        verbose_name=_("payee account"),
+    )
+    state = models.CharField(
+        _("state"),
+        max_length=12,
+        choices=list(STATE_LABELS.items()),
+        default=PaymentState.INSTRUCTED,
+    )
+    attempts = models.PositiveSmallIntegerField(_("transfers sent"), default=0)
+    instructed_at = models.DateTimeField(_("instructed"))
+    instructed_by = models.ForeignKey(
+        User, on_delete=models.PROTECT, related_name="+", verbose_name=_("instructed by")
+    )
+    sent_at = models.DateTimeField(_("last sent"), null=True, blank=True)
+    confirmed_at = models.DateTimeField(_("confirmed"), null=True, blank=True)
+    confirmed_by = models.ForeignKey(
+        User,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("confirmed by"),
+    )
+    failed_at = models.DateTimeField(_("last failed"), null=True, blank=True)
+    failure_reason = models.CharField(_("failure reason"), max_length=300, blank=True)
+    escalated_at = models.DateTimeField(_("escalated"), null=True, blank=True)
+    escalated_to = models.ForeignKey(
+        User,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("escalated to"),
+    )
+    bank_ref = models.CharField(_("bank reference"), max_length=64, blank=True)
+    updated_at = models.DateTimeField(_("updated"))
+
+    class Meta:
+        ordering = ["-instructed_at", "-id"]
+        verbose_name = _("payment")
+        verbose_name_plural = _("payments")
+        constraints = [
+            models.UniqueConstraint(fields=["claim"], name="one_payment_per_claim"),
+        ]
+        indexes = [models.Index(fields=["state", "instructed_at"], name="payment_state")]
+
+    def __str__(self) -> str:
+        return f"{self.reference} ¥{self.amount} {self.state}"
+
+    @property
+    def masked_account(self) -> str:
+        return mask_account(self.account.account_number)
+
+    def state_label(self) -> str:
+        return str(STATE_LABELS[PaymentState(self.state)])
+
+
+class AttemptOutcome(models.TextChoices):
+    PENDING = "pending", _("awaiting the bank")
+    CONFIRMED = "confirmed", _("confirmed")
+    FAILED = "failed", _("failed")
+
+
+class PaymentAttempt(models.Model):
+    """One transfer sent to the bank for a payment, and what the bank said about it."""
+
+    payment = models.ForeignKey(Payment, on_delete=models.CASCADE, related_name="transfers")
+    number = models.PositiveSmallIntegerField(_("attempt"))
+    account = models.ForeignKey(
+        "policies.BankAccount",
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("payee account"),
+    )
+    amount = models.DecimalField(_("amount"), **MONEY)
+    sent_at = models.DateTimeField(_("sent"))
+    sent_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+    outcome = models.CharField(
+        _("outcome"), max_length=10, choices=AttemptOutcome.choices, default=AttemptOutcome.PENDING
+    )
+    outcome_at = models.DateTimeField(_("outcome recorded"), null=True, blank=True)
+    outcome_by = models.ForeignKey(
+        User, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    bank_ref = models.CharField(_("bank reference"), max_length=64, blank=True)
+    failure_reason = models.CharField(_("failure reason"), max_length=300, blank=True)
+    via_reconciliation = models.BooleanField(_("from a reconciliation file"), default=False)
+
+    class Meta:
+        ordering = ["payment", "number"]
+        verbose_name = _("transfer")
+        verbose_name_plural = _("transfers")
+        constraints = [
+            models.UniqueConstraint(fields=["payment", "number"], name="one_attempt_number"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.payment_id} #{self.number} {self.outcome}"
+
+    @property
+    def masked_account(self) -> str:
+        return mask_account(self.account.account_number)

@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from claimdesk.staff.models import StaffProfile
+from claimdesk.staff.models import Certification, StaffProfile, TrainingRecord
 
 
 @admin.register(StaffProfile)
@@ -9,3 +9,19 @@ class StaffProfileAdmin(admin.ModelAdmin):
     list_filter = ("team", "branch")
     search_fields = ("user__username", "user__first_name", "user__last_name")
     autocomplete_fields = ("user", "manager")
+
+
+@admin.register(Certification)
+class CertificationAdmin(admin.ModelAdmin):
+    list_display = ("user", "code", "name", "issued_on", "expires_on")
+    list_filter = ("code",)
+    search_fields = ("user__username", "user__first_name", "code", "name")
+    autocomplete_fields = ("user",)
+    date_hierarchy = "expires_on"
+
+
+@admin.register(TrainingRecord)
+class TrainingRecordAdmin(admin.ModelAdmin):
+    list_display = ("user", "course", "hours", "completed_on")
+    search_fields = ("user__username", "user__first_name", "course")
+    autocomplete_fields = ("user",)

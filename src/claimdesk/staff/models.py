@@ -1,6 +1,7 @@
 """Who a member of staff is in the organisation: team, branch, and whom they escalate to."""
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -55,3 +56,62 @@ class ApiToken(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} {self.digest[:8]}…"
+
+
+class Certification(models.Model):
+    """A certificate a person holds (e.g. ``nev`` for new-energy vehicles); work that needs
+    it is assigned only while it is valid (see ``services.certificate_valid``)."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="certifications",
+        verbose_name=_("person"),
+    )
+    code = models.SlugField(_("code"), max_length=40, help_text=_("e.g. nev, survey, disability"))
+    name = models.CharField(_("name"), max_length=100)
+    issued_on = models.DateField(_("issued on"))
+    expires_on = models.DateField(_("expires on"))
+
+    class Meta:
+        ordering = ["user", "code", "-expires_on"]
+        verbose_name = _("certification")
+        verbose_name_plural = _("certifications")
+        indexes = [models.Index(fields=["user", "code"], name="certification_user_code")]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(expires_on__gte=models.F("issued_on")),
+                name="certification_expires_after_issue",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} {self.code} → {self.expires_on}"
+
+    def clean(self) -> None:
+        if self.issued_on and self.expires_on and self.expires_on < self.issued_on:
+            raise ValidationError(
+                {"expires_on": _("A certificate cannot expire before it is issued.")}
+            )
+
+
+class TrainingRecord(models.Model):
+    """A course a member of staff completed, with its hours (服务人员培训记录)."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="training_records",
+        verbose_name=_("person"),
+    )
+    course = models.CharField(_("course"), max_length=120)
+    hours = models.DecimalField(_("hours"), max_digits=5, decimal_places=1)
+    completed_on = models.DateField(_("completed on"))
+
+    class Meta:
+        ordering = ["user", "-completed_on"]
+        verbose_name = _("training record")
+        verbose_name_plural = _("training records")
+
+    def __str__(self) -> str:
+        return f"{self.user} {self.course} ({self.completed_on})"

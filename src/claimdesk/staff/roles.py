@@ -61,4 +61,5 @@ ADMIN_APPS = (
     "compliance",
     "assistant",
     "feedback",
+    "analytics",
 )

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
+from decimal import Decimal
 
 from django.contrib.auth import authenticate, get_user_model
 from django.contrib.auth.models import Group, Permission
@@ -12,7 +13,7 @@ from django.db import transaction
 from django.db.models.signals import m2m_changed
 from django.dispatch import receiver
 
-from claimdesk.staff.models import ApiToken, StaffProfile
+from claimdesk.staff.models import ApiToken, Certification, StaffProfile, TrainingRecord
 from claimdesk.staff.roles import ADMIN_APPS, ROLE_PERMISSIONS, STAFF_ROLES, Role
 
 User = get_user_model()
@@ -52,6 +53,7 @@ def user_create(
     team: str = "",
     branch: str = "",
     region: str = "",
+    approval_limit: Decimal | None = None,
 ):
     """A user in one role; staff get a profile (and Django admin access for admins)."""
     user = User(
@@ -67,7 +69,12 @@ def user_create(
     user.groups.add(Group.objects.get(name=role.value))
     if role in STAFF_ROLES:
         StaffProfile.objects.create(
-            user=user, manager=manager, team=team, branch=branch, region=region
+            user=user,
+            manager=manager,
+            team=team,
+            branch=branch,
+            region=region,
+            approval_limit=approval_limit,
         )
     return user
 
@@ -128,3 +135,48 @@ def token_user(*, token: str, now: datetime):
     if row.last_used_at is None or now - row.last_used_at > timedelta(minutes=5):
         ApiToken.objects.filter(pk=row.pk).update(last_used_at=now)
     return row.user
+
+
+# --- certifications and training -----------------------------------------------------------
+
+
+def certificate_valid(user, code: str, on: date) -> bool:
+    """Whether ``user`` holds certificate ``code`` valid on day ``on`` (issued, not expired).
+
+    The gate for work that needs a certificate (``cases.services.task_assign``): an expired
+    certificate counts as none.
+    """
+    if not getattr(user, "pk", None) or not code:
+        return False
+    return Certification.objects.filter(
+        user=user, code=code, issued_on__lte=on, expires_on__gte=on
+    ).exists()
+
+
+def certified_user_ids(code: str, on: date) -> set[int]:
+    """Ids of everyone holding a valid ``code`` certificate on ``on`` (one query for a pool)."""
+    return set(
+        Certification.objects.filter(code=code, issued_on__lte=on, expires_on__gte=on)
+        .values_list("user_id", flat=True)
+        .distinct()
+    )
+
+
+def certification_grant(
+    *, user, code: str, name: str, issued_on: date, expires_on: date
+) -> Certification:
+    """Record a certificate someone obtained (admin or HR); the dates are checked."""
+    cert = Certification(
+        user=user, code=code, name=name, issued_on=issued_on, expires_on=expires_on
+    )
+    cert.full_clean()
+    cert.save()
+    return cert
+
+
+def training_record_add(*, user, course: str, hours: Decimal, completed_on: date) -> TrainingRecord:
+    """Record a completed course with its hours."""
+    record = TrainingRecord(user=user, course=course, hours=hours, completed_on=completed_on)
+    record.full_clean()
+    record.save()
+    return record

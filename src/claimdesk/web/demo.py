@@ -21,6 +21,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from decimal import Decimal
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import PBKDF2PasswordHasher
@@ -31,14 +32,34 @@ from django.utils import timezone
 
 from claimdesk.cases import selectors, services
 from claimdesk.cases.models import Case, Deadline, DeadlineAlert, Task, TaskStatus
-from claimdesk.claims.models import Claim, ItemState
-from claimdesk.claims.services import claim_item_set_state, claim_report
+from claimdesk.claims.models import Claim, DecisionStatus, ItemState
+from claimdesk.claims.services import (
+    claim_item_set_state,
+    claim_report,
+    decision_approve,
+    decision_propose,
+    loss_item_add,
+    loss_item_exclude,
+)
+from claimdesk.feedback.services import survey_answer, survey_send
+from claimdesk.investigation.models import AppraisalInstitution
+from claimdesk.investigation.services import survey_assign, survey_report_submit
 from claimdesk.notify.models import Notification
 from claimdesk.notify.services import notifications_deliver
+from claimdesk.payments.services import payment_confirm, payment_instruct, payment_send
 from claimdesk.policies.demo import demo_bank_account, demo_policy, demo_products
-from claimdesk.policies.models import Policy
+from claimdesk.policies.models import Clause, Policy
+from claimdesk.service.models import Ticket
+from claimdesk.service.services import (
+    rca_save,
+    ticket_act,
+    ticket_customer_message,
+    ticket_open,
+    ticket_reply,
+)
+from claimdesk.staff.models import StaffProfile
 from claimdesk.staff.roles import Role
-from claimdesk.staff.services import user_create
+from claimdesk.staff.services import certification_grant, user_create
 from claimdesk.workdays.clocks import SHANGHAI
 
 User = get_user_model()
@@ -76,6 +97,19 @@ STAFF = (
     ("finance1", Role.FINANCE, "郑丽", "财务结算组", SH, "上海"),
     ("finance2", Role.FINANCE, "冯涛", "财务结算组", BJ, "北京"),
     ("underwriter1", Role.UNDERWRITER, "何婷", "核保保全组", SH, "上海"),
+)
+
+# 核赔权限: what each decider may approve alone (the last signature of a decision).
+APPROVAL_LIMITS = {
+    "adjuster1": Decimal(50_000),
+    "adjuster2": Decimal(200_000),
+    "manager1": Decimal(1_000_000),
+}
+# Qualified appraisal institutions (伤残鉴定), chosen by the published rotation rule.
+APPRAISERS = (
+    ("上海华东司法鉴定中心", "上海"),
+    ("上海市伤残鉴定所", "上海"),
+    ("北京正阳司法鉴定所", "北京"),
 )
 
 CUSTOMER_NAMES = (
@@ -180,6 +214,21 @@ def _people_create() -> People:
             team=team,
             branch=branch,
             region=region,
+        )
+    for username, limit in APPROVAL_LIMITS.items():
+        StaffProfile.objects.filter(user=by_name[username]).update(approval_limit=limit)
+    today = timezone.localdate()
+    for username in ("surveyor1", "surveyor2"):
+        certification_grant(
+            user=by_name[username],
+            code="nev",
+            name="新能源汽车查勘定损资格",
+            issued_on=today - timedelta(days=400),
+            expires_on=today + timedelta(days=700),
+        )
+    for name, region in APPRAISERS:
+        AppraisalInstitution.objects.get_or_create(
+            name=name, defaults={"qualifications": "disability", "region": region}
         )
     admin = by_name["admin"]
     admin.is_superuser = True
@@ -366,6 +415,154 @@ class Story:
 
         return self.do(run)
 
+    def ticket_open(self, *, customer, actor, category: str, pick: float, **fields) -> Story:
+        """A service-desk ticket; an objection is about one of the customer's decided
+        claims (the objecting customer is the holder of a claim decided by then)."""
+
+        def run(now: datetime) -> None:
+            claim, who = None, customer
+            if category == "objection":
+                decided = list(
+                    Claim.objects.filter(decided_at__lte=now).order_by("pk").select_related("case")
+                )
+                if decided:
+                    claim = decided[int(pick * len(decided))]
+                    who = claim.case.customer
+            if claim is None and category == "objection":
+                return
+            ticket = ticket_open(
+                customer=who,
+                actor=who if actor.pk == customer.pk else actor,
+                category=category,
+                body=fields["subject"],
+                now=now,
+                claim=claim,
+                **fields,
+            )
+            self.case = ticket.case
+
+        return self.do(run)
+
+    def ticket_step(self, step: str, **data) -> Story:
+        """Work a ticket through the service desk (replies pass the compliance gate)."""
+
+        def run(now: datetime) -> None:
+            if self.case is None:  # an objection with no decided claim to object to
+                return
+            ticket = Ticket.objects.get(pk=self.case.pk)
+            owner = self.case.owner
+            if step == "reply":
+                ticket_reply(ticket=ticket, actor=owner, now=now, body=data["message"])
+            elif step == "customer":
+                ticket_customer_message(
+                    ticket=ticket, customer=self.case.customer, now=now, body=data["message"]
+                )
+            elif step == "rca":
+                due = (now + timedelta(days=30)).date()
+                rca_save(ticket=ticket, actor=owner, now=now, owner=owner, due_date=due, **data)
+            else:
+                ticket_act(ticket=ticket, action=step, actor=owner, now=now, data=data)
+            self.case.refresh_from_db()
+
+        return self.do(run)
+
+    def survey(self, surveyor) -> Story:
+        """The owner sends a surveyor (investigation's assignment: region, load, licence)."""
+
+        def run(now: datetime) -> None:
+            assert self.claim is not None and self.case is not None
+            self.tasks["survey"] = survey_assign(
+                claim=self.claim, actor=self.case.owner, now=now, surveyor=surveyor
+            ).task
+
+        return self.do(run)
+
+    def survey_report(self, amount: int) -> Story:
+        """The surveyor closes the investigation and files the written result."""
+
+        def run(now: datetime) -> None:
+            assert self.claim is not None
+            task = self.tasks["survey"]
+            self.case = services.case_transition(
+                case=self.case, action="assessment_done", actor=task.assignee, now=now
+            )
+            survey_report_submit(
+                survey=task.survey,
+                actor=task.assignee,
+                now=now,
+                findings="现场查勘属实，损失与报案描述一致。",
+                assessed_loss=Decimal(amount),
+                method="按维修/医疗票据逐项核定，扣除残值。",
+            )
+
+        return self.do(run)
+
+    def decide(self, adjuster, *, product: str, amount: int, reject: str = "") -> Story:
+        """The adjuster enters the loss, proposes the calculator's decision (a rejection
+        rests on an exclusion clause) and the approvers sign it, lowest level first."""
+
+        def run(now: datetime) -> None:
+            assert self.claim is not None
+            coverage, illness = DEMO_COVERAGE[product](amount)
+            item = loss_item_add(
+                claim=self.claim,
+                actor=adjuster,
+                now=now,
+                coverage=coverage,
+                label=self.claim.loss_cause,
+                amount=amount,
+                illness=illness,
+            )
+            if reject:
+                clause = Clause.objects.get(
+                    product=self.claim.policy.product, article=EXCLUSION_ARTICLE[product]
+                )
+                loss_item_exclude(item=item, clause=clause, reason=reject, actor=adjuster, now=now)
+            decision = decision_propose(claim=self.claim, actor=adjuster, now=now)
+            while decision.status == DecisionStatus.PENDING:
+                task = self.case.tasks.get(kind="approve_decision", status=TaskStatus.OPEN)
+                decision = decision_approve(decision=decision, actor=task.assignee, now=now)
+            self.case.refresh_from_db()
+
+        return self.do(run)
+
+    def pay(self, upto: str) -> Story:
+        """Finance pays the approved amount: instructed, sent, then confirmed."""
+
+        def run(now: datetime) -> None:
+            assert self.claim is not None and self.case is not None
+            if self.case.status != "paying":  # nothing payable after all (e.g. the deductible)
+                return
+            task = self.case.tasks.get(kind="payment", status=TaskStatus.OPEN)
+            payment = payment_instruct(claim=self.claim, actor=task.assignee, now=now)
+            if upto == "instructed":
+                return
+            payment = payment_send(payment=payment, actor=task.assignee, now=now)
+            if upto == "sent":
+                return
+            payment_confirm(payment=payment, actor=task.assignee, now=now)
+            self.case.refresh_from_db()
+
+        return self.do(run)
+
+    def survey_customer(self, answer: tuple[int, int, str] | None) -> Story:
+        """The satisfaction survey is the follow-up; some customers answer it."""
+
+        def run(now: datetime) -> None:
+            assert self.case is not None
+            sent = survey_send(case=self.case, now=now)
+            if sent is not None and answer is not None:
+                csat, nps, comment = answer
+                survey_answer(
+                    token=sent.token,
+                    csat=csat,
+                    nps=nps,
+                    comment=comment,
+                    now=now + timedelta(hours=2),
+                )
+
+        return self.do(run)
+
 
 # --- what cases are about -----------------------------------------------------------------
 
@@ -392,13 +589,16 @@ PRODUCTS = {
         "materials": "诊断证明、病理报告、出院小结",
         "amount": (100_000, 500_000),
         "investigate": 0.3,
-        "reject": ("等待期内确诊，按条款第2.2条退还保费", "投保前已患甲状腺结节未如实告知"),
+        "reject": (
+            "遗传性疾病，属责任免除（条款第2.7条）",
+            "先天性畸形，属责任免除（条款第2.7条）",
+        ),
     },
     "medical": {
         "titles": ("肺炎住院", "阑尾炎手术", "骨折内固定手术", "胆囊切除术", "冠脉支架植入"),
         "label": "医疗险",
         "materials": "住院费用清单、发票原件、出院小结",
-        "amount": (8_000, 120_000),
+        "amount": (12_000, 120_000),
         "investigate": 0.15,
         "reject": (
             "既往症：投保前已确诊（条款第2.6条）",
@@ -422,8 +622,24 @@ PRODUCTS = {
         "reject": ("保管不善导致的受潮霉烂，属责任免除（条款第八条）",),
     },
 }
-# The share of demo claims that are real Claims (policy, checklist) rather than bare cases.
-REAL_CLAIM_SHARE = 0.35
+# What a demo loss is claimed under: coverage code and whether it is an illness (waiting
+# periods apply), by product line and amount; and the exclusion clause a rejection cites.
+DEMO_COVERAGE: dict[str, Callable[[int], tuple[str, bool]]] = {
+    "auto": lambda amount: ("vehicle-damage", False),
+    "critical_illness": lambda amount: ("critical", True),
+    "medical": lambda amount: ("inpatient", True),
+    "accident": lambda amount: (
+        ("accident-medical", False) if amount <= 50_000 else ("death-disability", False)
+    ),
+    "property": lambda amount: ("contents", False),
+}
+EXCLUSION_ARTICLE = {
+    "auto": "10",
+    "critical_illness": "2.7",
+    "medical": "2.6",
+    "accident": "2.6",
+    "property": "8",
+}
 RETURN_REASONS = (
     "照片不清晰，请重新拍摄上传",
     "缺少医院盖章，请补盖后上传",
@@ -464,7 +680,7 @@ CLAIM_PLAN = {
     "paying": (16, 0, 6),
     "rejected": (6, 0, 4),
     "closed": (18, 0, 4),
-    "followed_up": (78, 1, 70),
+    "followed_up": (50, 1, 70),
     "withdrawn": (10, 1, 70),
 }
 TICKET_CATEGORIES = {
@@ -478,6 +694,32 @@ TICKET_CATEGORIES = {
     "complaint": ("理赔时效过长", "客服态度", "定损金额异议", "多次补交材料"),
     "green": ("重疾 急需住院押金", "意外 重伤抢救", "急性心梗 手术垫付"),
     "objection": ("对核赔金额有异议", "对免赔额计算有异议"),
+}
+TICKET_TOPICS = {
+    "理赔时效过长": "timeliness",
+    "赔款到账时间": "timeliness",
+    "客服态度": "service_attitude",
+    "定损金额异议": "amount",
+    "对核赔金额有异议": "amount",
+    "对免赔额计算有异议": "amount",
+    "多次补交材料": "materials",
+}
+# The root-cause analysis a demo complaint closes with, by what it was about.
+RCA_BY_TOPIC = {
+    topic: {
+        "category": category,
+        "department": department,
+        "root_cause": cause,
+        "corrective_action": action,
+        "verification": "下月抽检同类案件复核效果",
+    }
+    for topic, category, department, cause, action in (
+        ("timeliness", "流程", "理赔部", "核赔环节排队积压", "增设核赔岗并启用时效预警"),
+        ("service_attitude", "人员", "客服中心", "坐席未按话术安抚客户", "开展服务礼仪培训"),
+        ("amount", "规则", "理赔部", "定损依据未向客户解释", "定损结果书面告知计算方法"),
+        ("materials", "流程", "理赔部", "材料清单未一次性告知", "启用一次性告知清单"),
+        ("other", "其他", "客服中心", "客户诉求理解偏差", "完善首问记录模板"),
+    )
 }
 TICKET_PLAN = {
     "inquiry": {"new": 5, "in_progress": 5, "resolved": 4, "closed": 16},
@@ -576,47 +818,26 @@ class Planner:
         spec = PRODUCTS[product]
         shanghai = rng.random() < 0.75
         detail = rng.choice(spec["titles"])
-        if product == "auto":
-            title = f"车险 {detail} {self.plate(shanghai)}"
-        elif product == "critical_illness":
-            title = f"重疾险 {detail} 确诊理赔"
-        else:
-            title = f"{spec['label']} {detail}"
         lo, hi = spec["amount"]
         amount = rng.randrange(lo, hi, 100)
+        # A real claim on one of the customers' policies, reported through claim_report; its
+        # checklist is worked through claim_item_set_state as the story goes on.
+        policies = self.policies[product]
+        mine = [p for p in policies if p.holder.username == "customer1"]
+        policy = mine[0] if mine and rng.random() < 0.15 else rng.choice(policies)
         small = product == "auto" and amount < 5_000
-        customer = self.customer()
-        portal = rng.random() < 0.2
+        channel = rng.choices(("portal", "api", "hotline"), weights=(35, 15, 50))[0]
         story = Story(self.start())
-        policies = self.policies.get(product) or []
-        real = bool(policies) and rng.random() < REAL_CLAIM_SHARE
-        if real:
-            # A real claim: reported through claim_report on one of the customer's policies,
-            # its checklist worked through claim_item_set_state as the story goes on.
-            mine = [p for p in policies if p.holder.username == "customer1"]
-            policy = mine[0] if mine and rng.random() < 0.15 else rng.choice(policies)
-            channel = rng.choices(("portal", "api", "hotline"), weights=(35, 15, 50))[0]
-            story.report(
-                reporter=self.agent() if channel == "hotline" else policy.holder,
-                channel=channel,
-                report=self.loss_report(product, detail, policy, amount, shanghai),
-                loss_hours_ago=(
-                    self.hours(24, 24 * 20)
-                    if product in ("medical", "critical_illness")
-                    else self.hours(0.5, 20)
-                ),
-            )
-        else:
-            story.open(
-                actor=customer if portal else self.agent(),
-                customer=customer,
-                kind="claim",
-                title=title,
-                channel="web" if portal else "hotline",
-                product=product,
-                estimated_amount=str(amount),
-                policy=f"P{rng.randrange(10**11, 10**12)}",
-            )
+        story.report(
+            reporter=self.agent() if channel == "hotline" else policy.holder,
+            channel=channel,
+            report=self.loss_report(product, detail, policy, amount, shanghai),
+            loss_hours_ago=(
+                self.hours(24, 24 * 20)
+                if product in ("medical", "critical_illness")
+                else self.hours(0.5, 20)
+            ),
+        )
         send_all = rng.random() < 0.3  # the non-core items come with the first upload
         withdraw_at = None
         if target == "withdrawn":
@@ -673,30 +894,21 @@ class Planner:
         story.wait(self.hours(1, 40))
         # 容缺受理: every core item accepted, non-core ones may still be missing.
         story.items(ItemState.ACCEPTED, by="owner", states=(ItemState.RECEIVED,))
-        payment = {"small": True} if small else {}
         if investigate:
-            story.act("send_to_investigation", **payment)
+            story.act("send_to_investigation")
             state = "investigating"
-            surveyor = p["surveyor1"] if shanghai else p["surveyor2"]
-            story.wait(0.2).assign(
-                "survey",
-                kind="survey",
-                title=f"现场查勘定损：{title}",
-                assignee=surveyor,
-                rule="survey_onsite",
-            )
+            story.wait(0.2).survey(p["surveyor1"] if shanghai else p["surveyor2"])
             if done():
                 return self._finish(story, target, withdraw_at, idle_days)
             story.wait(self.hours(4, 40) if rng.random() < 0.85 else self.hours(50, 90))
-            story.act("assessment_done", surveyor, loss=str(amount), report="查勘报告已上传")
-            story.wait(0.1).complete("survey", f"定损金额 ¥{amount:,}")
+            story.survey_report(amount)
             state = "adjudicating"
         else:
-            story.act("send_to_adjudication", **payment)
+            story.act("send_to_adjudication")
             state = "adjudicating"
         adjuster = p["adjuster1"] if shanghai or rng.random() < 0.3 else p["adjuster2"]
         story.wait(0.3).assign(
-            "review", kind="review", title=f"理赔核定：{title}", assignee=adjuster
+            "review", kind="review", title=f"理赔核定：{detail}", assignee=adjuster
         )
         if done():
             return self._finish(story, target, withdraw_at, idle_days)
@@ -707,24 +919,19 @@ class Planner:
         reject = target == "rejected" or (
             target in ("closed", "followed_up") and rng.random() < 0.15
         )
+        reason = rng.choice(spec["reject"]) if reject else ""
+        story.decide(adjuster, product=product, amount=amount, reject=reason)
+        story.wait(0.1).complete("review", f"拒赔：{reason}" if reject else "核定完成")
         if reject:
-            reason = rng.choice(spec["reject"])
-            story.act("reject", adjuster, reason=reason)
-            state = "rejected"
-            if done():
+            # The approved rejection sends its notice at once and closes the claim.
+            state = "closed"
+            if target == "rejected":
                 return self._finish(story, target, withdraw_at, idle_days)
-            story.wait(self.hours(2, 60) if rng.random() < 0.85 else self.hours(80, 110))
-            story.act("send_rejection_notice", adjuster, notice="拒赔通知书已寄送并短信告知")
-            story.wait(0.1).complete("review", f"拒赔：{reason}")
         else:
-            story.act("approve", adjuster, amount=str(amount))
-            story.wait(0.1).complete("review", f"核定赔付 ¥{amount:,}")
             state = "paying"
-            finance = p["finance1"] if shanghai else p["finance2"]
-            story.wait(self.hours(0.2, 3)).assign(
-                "payment", kind="payment", title=f"赔款支付：{title}", assignee=finance
-            )
             if done():
+                if rng.random() < 0.6:
+                    story.wait(self.hours(0.2, 3)).pay(rng.choice(["instructed", "sent"]))
                 return self._finish(story, target, withdraw_at, idle_days)
             if small:
                 story.wait(self.hours(1, 20) if rng.random() < 0.8 else self.hours(26, 50))
@@ -732,23 +939,21 @@ class Planner:
                 story.wait(
                     self.hours(6, 24 * 5) if rng.random() < 0.85 else self.hours(24 * 8, 24 * 11)
                 )
-            story.act(
-                "confirm_payment",
-                finance,
-                amount=str(amount),
-                account="尾号" + str(rng.randrange(1000, 9999)),
-            )
-            story.wait(0.1).complete("payment", "银行回单已核对")
-        state = "closed"
+            story.pay("confirmed")
+            state = "closed"
         if done():
             return self._finish(story, target, withdraw_at, idle_days)
         story.wait(self.hours(4, 24 * 3) if rng.random() < 0.85 else self.hours(24 * 5, 24 * 7))
-        story.act(
-            "follow_up",
-            csat=rng.choice([3, 4, 4, 5, 5, 5]),
-            nps=rng.randint(5, 10),
-            comment=rng.choice(["理赔很快", "客服耐心", "材料有点多", "希望进度通知更及时", ""]),
+        answer = (
+            (
+                rng.choice([3, 4, 4, 5, 5, 5]),
+                rng.randint(5, 10),
+                rng.choice(["理赔很快", "客服耐心", "材料有点多", "希望进度通知更及时", ""]),
+            )
+            if rng.random() < 0.7
+            else None
         )
+        story.survey_customer(answer)
         assert stop == "followed_up", stop
         return self._finish(story, target, withdraw_at, idle_days)
 
@@ -782,15 +987,21 @@ class Planner:
         customer = self.customer()
         portal = rng.random() < 0.3
         label = {"inquiry": "咨询", "complaint": "投诉", "green": "绿色通道", "objection": "异议"}
-        title = f"{label[category]} {rng.choice(TICKET_CATEGORIES[category])}"
+        subject = rng.choice(TICKET_CATEGORIES[category])
         story = Story(self.start())
-        story.open(
-            actor=customer if portal else self.agent(),
+        story.ticket_open(
             customer=customer,
-            kind="ticket",
-            title=title,
+            actor=customer if portal else self.agent(),
             category=category,
-            channel="web" if portal else "hotline",
+            subject=f"{label[category]} {subject}",
+            channel="portal" if portal else "hotline",
+            topic=TICKET_TOPICS.get(subject, "other"),
+            green_reason=(
+                "critical_illness" if "重疾" in subject or "心梗" in subject else "accident"
+            )
+            if category == "green"
+            else "",
+            pick=rng.random(),
         )
         quick = {
             "inquiry": (0.2, 2.5),
@@ -804,15 +1015,17 @@ class Planner:
             return story
         lo, hi = quick[category] if rng.random() < 0.8 else slow[category]
         if target != "closed" or rng.random() < 0.8:
-            story.wait(self.hours(lo, hi)).act("reply", message="您好，已收到，正在为您处理")
+            story.wait(self.hours(lo, hi)).ticket_step(
+                "reply", message="您好，已收到，正在为您处理"
+            )
             if category in ("complaint", "objection") and (
                 target == "waiting_customer" or rng.random() < 0.3
             ):
-                story.wait(self.hours(2, 48)).act("ask_customer", message="请补充相关凭证")
+                story.wait(self.hours(2, 48)).ticket_step("ask_customer", message="请补充相关凭证")
                 if target == "waiting_customer":
                     self.place(story, (0, 6))
                     return story
-                story.wait(self.hours(12, 24 * 5)).act("customer_replied")
+                story.wait(self.hours(12, 24 * 5)).ticket_step("customer", message="已补充凭证")
             if target == "in_progress":
                 self.place(story, (0, 3) if category != "inquiry" else (0, 0.5))
                 return story
@@ -822,11 +1035,14 @@ class Planner:
             "complaint": (24 * 2, 24 * 18),
             "objection": (24, 24 * 5),
         }
-        story.wait(self.hours(*solve[category])).act("resolve", resolution="已向客户说明处理结果")
+        story.wait(self.hours(*solve[category]))
+        if category == "complaint":
+            story.ticket_step("rca", **RCA_BY_TOPIC[TICKET_TOPICS.get(subject, "other")])
+        story.ticket_step("resolve", resolution="已向客户说明处理结果及依据")
         if target == "resolved":
             self.place(story, (0, 2))
             return story
-        story.wait(self.hours(2, 72)).act("close")
+        story.wait(self.hours(2, 72)).ticket_step("close")
         self.place(story, (1, 80))
         return story
 

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from claimdesk.web import views
+from claimdesk.web import adjudication, views
 
 app_name = "web"
 urlpatterns = [
@@ -15,5 +15,17 @@ urlpatterns = [
     path("claims/<str:number>/", views.claim_detail, name="claim_detail"),
     path("claims/<str:number>/documents/", views.claim_document_add, name="claim_document_add"),
     path("claims/<str:number>/items/<int:item_id>/", views.claim_item_act, name="claim_item_act"),
+    path("claims/<str:number>/loss-items/", adjudication.loss_item_add, name="loss_item_add"),
+    path(
+        "claims/<str:number>/loss-items/<int:item_id>/exclusion/",
+        adjudication.loss_item_exclude,
+        name="loss_item_exclude",
+    ),
+    path("claims/<str:number>/decisions/", adjudication.decision_propose, name="decision_propose"),
+    path(
+        "claims/<str:number>/decisions/<int:decision_id>/",
+        adjudication.decision_act,
+        name="decision_act",
+    ),
     path("notifications/", views.notifications, name="notifications"),
 ]

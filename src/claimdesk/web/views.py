@@ -24,9 +24,12 @@ from claimdesk.claims.rules import RIGHTS_NOTICE
 from claimdesk.claims.services import ReportInvalid, claim_item_set_state, claim_report
 from claimdesk.documents import selectors as document_selectors
 from claimdesk.documents.services import document_upload, may_upload
+from claimdesk.notices.selectors import notices_for
 from claimdesk.notify.models import Notification
 from claimdesk.policies.selectors import policies_visible_to
+from claimdesk.service.models import Ticket
 from claimdesk.staff.services import is_staff_member
+from claimdesk.web.adjudication import adjudication_context
 from claimdesk.web.forms import ClaimReportForm, HotlineReportForm, required_by_type
 
 # Rows of "my work" due within this many seconds are marked as coming soon.
@@ -54,6 +57,31 @@ EVENT_LABELS = {
     "task_cancelled": gettext_lazy("Task cancelled"),
     "owner_changed": gettext_lazy("Owner changed"),
     "document_received": gettext_lazy("Document received"),
+    "loss_item_added": gettext_lazy("Loss item added"),
+    "loss_item_excluded": gettext_lazy("Exclusion applied"),
+    "loss_item_included": gettext_lazy("Exclusion lifted"),
+    "loss_item_removed": gettext_lazy("Loss item removed"),
+    "decision_proposed": gettext_lazy("Decision proposed"),
+    "decision_approval": gettext_lazy("Decision approved by one signer"),
+    "decision_escalated": gettext_lazy("Decision escalated"),
+    "decision_returned": gettext_lazy("Proposal returned"),
+    "notice_issued": gettext_lazy("Notice issued"),
+    "archived": gettext_lazy("Archived"),
+    "payment_instructed": gettext_lazy("Payment instructed"),
+    "payment_sent": gettext_lazy("Payment sent"),
+    "payment_confirmed": gettext_lazy("Payment confirmed"),
+    "payment_failed": gettext_lazy("Payment failed"),
+    "payment_retried": gettext_lazy("Payment retried"),
+    "payment_escalated": gettext_lazy("Payment escalated"),
+    "repair_objection": gettext_lazy("Repair-shop objection"),
+    "repair_objection_resolved": gettext_lazy("Repair-shop objection re-checked"),
+    "appraisal_selected": gettext_lazy("Appraisal institution selected"),
+    "note_added": gettext_lazy("Internal note"),
+    "replied": gettext_lazy("Reply to the customer"),
+    "customer_message": gettext_lazy("Message from the customer"),
+    "rca_saved": gettext_lazy("Root-cause analysis saved"),
+    "survey_sent": gettext_lazy("Satisfaction survey sent"),
+    "survey_answered": gettext_lazy("Satisfaction survey answered"),
 }
 
 
@@ -212,6 +240,9 @@ def case_detail(request: HttpRequest, number: str) -> HttpResponse:
     has_claim = Claim.objects.filter(case=case).exists()
     if has_claim and not staff:
         return redirect("web:claim_detail", number=number)  # the customer's progress page
+    if Ticket.objects.filter(case=case).exists():
+        # A service-desk ticket is worked on its own page: replies pass the compliance gate.
+        return redirect("service:ticket", number=number)
     now = timezone.now()
     actions = [
         {
@@ -266,9 +297,11 @@ def case_act(request: HttpRequest, number: str) -> HttpResponse:
 
 @login_required
 def notifications(request: HttpRequest) -> HttpResponse:
-    rows = Notification.objects.filter(recipient=request.user, channel="inapp").select_related(
-        "case"
-    )[:100]
+    rows = (
+        Notification.objects.filter(recipient=request.user, channel="inapp")
+        .exclude(status="held")  # held by the compliance check until a manager releases it
+        .select_related("case")[:100]
+    )
     return render(request, "web/notifications.html", {"rows": rows})
 
 
@@ -420,6 +453,8 @@ def claim_detail(request: HttpRequest, number: str) -> HttpResponse:
             "may_decide": may_decide,
             "documents": _document_rows(claim, progress.checklist),
             "may_upload": case.is_open and may_upload(request.user, claim),
+            "notices": notices_for(case, request.user),
+            **(adjudication_context(claim, request.user) if staff else {}),
         },
     )
 

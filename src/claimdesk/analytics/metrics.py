@@ -1,0 +1,1503 @@
+"""The analytics figures: one named, documented function per metric, all database aggregations.
+
+Every metric is ``metric_x(f: Filters) -> Metric`` and is registered in ``METRICS`` under its
+code. A ``Metric`` carries the headline value, its plain-words definition (shown beside the
+figure), the table behind it (``rows``/``columns``: breakdowns, charts, exports) and ``drill``:
+the query parameters of ``/analytics/cases/`` that list the cases behind the figure (the
+filters, ``metric=<code>`` and, on a row, that row's breakdown keys). ``cases_behind(params, f)``
+turns those parameters back into the case queryset (the drill-down page calls it).
+``scorecard(f)`` groups the figures into the four evaluation dimensions.
+
+Python only shapes the few grouped rows each query returns (and applies the formulas of
+``rules``); no metric loops over cases.
+
+Note for the index / summary-table work (helper C) — these queries rely on:
+- ``cases_caseevent (case_id, at)`` (exists: ``event_case_at``): stage durations use
+  ``LEAD(at) OVER (PARTITION BY case_id ORDER BY at, id)`` over events of kind opened /
+  transition; "closed in the period" is an event with ``to_status='closed'`` and ``at`` in the
+  period: an index on ``(to_status, at)`` (or ``(kind, to_status, at)``) serves it;
+- ``cases_case`` by ``kind`` and ``opened_at`` ranges: an index on ``(kind, opened_at)``;
+  backlog "now" reads ``(kind, status)`` (exists: ``case_kind_status``); backlog at a past
+  moment takes each case's last status event before it (``event_case_at`` again);
+- ``expected_payment`` (prediction.py) starts from payment events (``kind='transition',
+  from_status='paying', to_status='closed'``) of the last year: the ``(to_status, at)`` index
+  above serves it too;
+- ``cases_deadline`` by ``(state, stopped_at)`` (SLA compliance) and live clocks by ``due_at``;
+- ``claims_claim.decided_at`` (rejection / investigation pass rate);
+- ``feedback_survey.answered_at``; ``service_ticket`` 1-1 with its case;
+- ``policies_policy (holder_id, start)`` and ``end`` (renewal, cross-sell).
+No summary table is needed by this module.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from decimal import ROUND_HALF_UP, Decimal
+
+from django.db import connection
+from django.db.models import (
+    Count,
+    DecimalField,
+    Exists,
+    F,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Sum,
+    Value,
+)
+from django.db.models.functions import Coalesce, TruncDate
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from claimdesk.analytics import rules
+from claimdesk.analytics.filters import FilterError, Filters
+from claimdesk.analytics.sql import STATUS_EVENTS, percentiles, stage_intervals
+from claimdesk.cases.models import LIVE_STATES, Case, CaseEvent, Deadline, DeadlineState
+from claimdesk.cases.rules import workflow
+from claimdesk.workdays.clocks import SHANGHAI
+
+Number = Decimal | int | float | None
+
+
+@dataclass(frozen=True)
+class Metric:
+    """One figure with its definition and the table behind it."""
+
+    code: str
+    label: str
+    definition: str
+    value: Number
+    unit: str  # "%", "h", "days", "¥", "" (a count), "pts" (NPS), "/5" (CSAT), "‱"
+    rows: list[dict] = field(default_factory=list)
+    columns: list[tuple[str, str]] = field(default_factory=list)
+    drill: dict[str, str] = field(default_factory=dict)
+    # What the value names when it is not a number by itself (bottleneck: the stage).
+    detail: str = ""
+
+
+@dataclass(frozen=True)
+class Dimension:
+    """One of the four evaluation dimensions and its figures (each with its definition)."""
+
+    code: str  # customer_experience | operating_efficiency | business_value | process_improvement
+    label: str
+    metrics: list[Metric]
+
+
+MetricFn = Callable[[Filters], Metric]
+DrillFn = Callable[[Filters, Mapping[str, str]], QuerySet[Case]]
+METRICS: dict[str, MetricFn] = {}
+_DRILLS: dict[str, DrillFn] = {}
+
+
+def register(code: str, drill: DrillFn):
+    """Put a metric function in ``METRICS`` and its drill-down population in ``_DRILLS``."""
+
+    def wrap(fn: MetricFn) -> MetricFn:
+        METRICS[code] = fn
+        _DRILLS[code] = drill
+        return fn
+
+    return wrap
+
+
+def cases_behind(params: Mapping[str, str], f: Filters) -> QuerySet[Case]:
+    """The cases behind a figure: ``params`` is a metric's (or a row's) ``drill`` — ``metric=…``
+    plus breakdown keys: ``type``, ``stage``, ``rule``, ``group``/``team``, ``bucket``,
+    ``outcome``, ``product_code``, ``disease``, ``clause``, ``score``, ``topic``, ``source``,
+    ``channel``, ``user``, ``category``, ``department``; ``f`` the filters parsed from the same
+    query string.
+
+    Unknown metric → ``KeyError``; a key value that means nothing → ``ValueError`` (``int()``)
+    or ``FilterError``. The caller restricts the result to what the viewer may see
+    (``cases_visible_to``).
+    """
+    return _DRILLS[params["metric"]](f, params).order_by("-opened_at")
+
+
+# --- shared pieces ----------------------------------------------------------------------------
+
+# Statuses after which a case is done from the customer's point of view, per kind.
+DONE_STATUSES = {
+    "claim": ("closed", "followed_up", "withdrawn"),
+    "ticket": ("resolved", "closed"),
+}
+# Stages spent waiting on the customer, not on us: shown, but never "the bottleneck".
+CUSTOMER_STAGES = ("awaiting_materials", "waiting_customer")
+# Stages after the case is done (the closed claim waiting for its follow-up call, a resolved
+# ticket waiting to be closed): not part of the cycle time.
+AFTER_DONE = ("closed", "followed_up", "withdrawn")
+APPROVED = ("approve", "partial")
+
+
+def _drill(code: str, f: Filters, **extra) -> dict[str, str]:
+    return {"metric": code, **f.to_query(), **{k: str(v) for k, v in extra.items() if v != ""}}
+
+
+def _as_of(f: Filters) -> datetime:
+    """The moment "now" figures are taken at: the end of the period, or now if earlier."""
+    return min(f.bounds()[1], timezone.now())
+
+
+def _hours(seconds: float | None) -> Decimal | None:
+    if seconds is None:
+        return None
+    return (Decimal(str(seconds)) / 3600).quantize(rules.ONE_DECIMAL, ROUND_HALF_UP)
+
+
+def _days(seconds: float | None) -> Decimal | None:
+    if seconds is None:
+        return None
+    return (Decimal(str(seconds)) / 86400).quantize(rules.ONE_DECIMAL, ROUND_HALF_UP)
+
+
+def _events_in(f: Filters, statuses) -> QuerySet[CaseEvent]:
+    return CaseEvent.objects.filter(kind="transition", to_status__in=statuses).filter(
+        f.in_period("at")
+    )
+
+
+def closed_in_period(f: Filters) -> QuerySet[Case]:
+    """Cases of the scope that reached "closed" (claims: paid or rejection notice sent;
+    tickets: closed) in the period."""
+    return f.scope().filter(pk__in=_events_in(f, ["closed"]).values("case_id"))
+
+
+def _type_lookup(kind: str) -> str:
+    """What "claim type" means per kind: the claim's loss type, the ticket's category."""
+    return "claim__loss_type" if kind == "claim" else "category"
+
+
+def _stage_label(kind: str, stage: str) -> str:
+    return str(workflow(kind).states.get(stage, stage))
+
+
+def _type_label(kind: str, value: str) -> str:
+    if kind == "claim":
+        from claimdesk.policies.models import LOSS_TYPE_LABELS
+
+        return str(LOSS_TYPE_LABELS.get(value, value))
+    from claimdesk.service.models import Category
+
+    return str(dict(Category.choices).get(value, value))
+
+
+# --- operating efficiency ---------------------------------------------------------------------
+
+
+def _drill_closed(f: Filters, params: Mapping[str, str]) -> QuerySet[Case]:
+    qs = closed_in_period(f)
+    if t := params.get("type"):
+        qs = qs.filter(**{_type_lookup(f.kind): t})
+    if (stage := params.get("stage")) and stage != "total":
+        qs = qs.filter(events__to_status=stage).distinct()
+    return qs
+
+
+def _stage_stats(f: Filters, *, by_type: bool) -> list[dict]:
+    """Count / median / p90 (seconds) of the stays in each stage of the cases closed in the
+    period, per stage — and per claim type first when ``by_type``."""
+    by = {"type": f"case__{_type_lookup(f.kind)}"} if by_type else {}
+    return percentiles(
+        stage_intervals(closed_in_period(f)),
+        by={**by, "stage": "to_status"},
+        between=("at", "left_at"),
+        skip={"stage": sorted({*AFTER_DONE, *DONE_STATUSES.get(f.kind, ())})},
+    )
+
+
+@register("cycle_time", _drill_closed)
+def metric_cycle_time(f: Filters) -> Metric:
+    """How long cases closed in the period took, per stage and per claim type.
+
+    A stage's time is a stay in that status on the timeline: from the event that put the case
+    into it to the next status event. The total is opening to the "closed" event. Value: the
+    median total in days; rows: median and p90 in hours per type × stage and per stage.
+    """
+    by_type, overall = _stage_stats(f, by_type=True), _stage_stats(f, by_type=False)
+    closings = _events_in(f, ["closed"]).filter(case__in=f.scope().values("pk"))
+    totals_by_type = percentiles(
+        closings, by={"type": f"case__{_type_lookup(f.kind)}"}, between=("case__opened_at", "at")
+    )
+    total = percentiles(closings, between=("case__opened_at", "at"))
+    order = list(workflow(f.kind).states)
+    rows = []
+    for row in [*by_type, *({**r, "type": ""} for r in overall)]:
+        rows.append(
+            {
+                "type": row["type"],
+                "type_label": _type_label(f.kind, row["type"]) if row["type"] else _("all"),
+                "stage": row["stage"],
+                "stage_label": _stage_label(f.kind, row["stage"]),
+                "cases": row["n"],
+                "median_h": _hours(row["p50"]),
+                "p90_h": _hours(row["p90"]),
+                "drill": _drill("cycle_time", f, type=row["type"], stage=row["stage"]),
+            }
+        )
+    for row in [*totals_by_type, *({**r, "type": ""} for r in total)]:
+        rows.append(
+            {
+                "type": row["type"],
+                "type_label": _type_label(f.kind, row["type"]) if row["type"] else _("all"),
+                "stage": "total",
+                "stage_label": _("opening to closing"),
+                "cases": row["n"],
+                "median_h": _hours(row["p50"]),
+                "p90_h": _hours(row["p90"]),
+                "drill": _drill("cycle_time", f, type=row["type"]),
+            }
+        )
+    rank = {s: i for i, s in enumerate(order)}
+    rows.sort(key=lambda r: (r["type"] == "", r["type"], rank.get(r["stage"], len(order))))
+    return Metric(
+        code="cycle_time",
+        label=_("Cycle time"),
+        definition=_(
+            "Cases closed in the period: median time from opening to closing (days). Per "
+            "stage: the time from entering a status to leaving it on the timeline, median and "
+            "90th percentile in hours, per claim type."
+        ),
+        value=_days(total[0]["p50"]) if total else None,
+        unit="days",
+        rows=rows,
+        columns=[
+            ("type_label", _("Type")),
+            ("stage_label", _("Stage")),
+            ("cases", _("Cases")),
+            ("median_h", _("Median (h)")),
+            ("p90_h", _("90th percentile (h)")),
+        ],
+        drill=_drill("cycle_time", f),
+    )
+
+
+@register("bottleneck_stage", _drill_closed)
+def metric_bottleneck_stage(f: Filters) -> Metric:
+    """The stage where cases closed in the period spent the longest (highest median stay).
+
+    Stages that wait on the customer (awaiting materials / waiting for the customer) are listed
+    but are not candidates: the bottleneck is where our own work queues up.
+    """
+    overall = _stage_stats(f, by_type=False)
+    rows = [
+        {
+            "stage": r["stage"],
+            "stage_label": _stage_label(f.kind, r["stage"]),
+            "cases": r["n"],
+            "median_h": _hours(r["p50"]),
+            "p90_h": _hours(r["p90"]),
+            "customer_time": r["stage"] in CUSTOMER_STAGES,
+            "drill": _drill("bottleneck_stage", f, stage=r["stage"]),
+        }
+        for r in overall
+    ]
+    rows.sort(key=lambda r: (-(r["median_h"] or 0), r["stage"]))
+    ours = [r for r in rows if not r["customer_time"]]
+    top = ours[0] if ours else None
+    return Metric(
+        code="bottleneck_stage",
+        label=_("Bottleneck stage"),
+        definition=_(
+            "Among cases closed in the period, the stage with the longest median time spent "
+            "in it (hours). Stages waiting on the customer are shown but not counted as the "
+            "bottleneck."
+        ),
+        value=top["median_h"] if top else None,
+        unit="h",
+        rows=rows,
+        columns=[
+            ("stage_label", _("Stage")),
+            ("cases", _("Cases")),
+            ("median_h", _("Median (h)")),
+            ("p90_h", _("90th percentile (h)")),
+        ],
+        drill=_drill("bottleneck_stage", f, stage=top["stage"] if top else ""),
+        detail=top["stage_label"] if top else "",
+    )
+
+
+def _clock_population(f: Filters) -> tuple[QuerySet[Deadline], Q, Q]:
+    """Clocks that came due or ended in the period, with the met / breached conditions.
+
+    Ended clocks count as they ended; a live clock already past its due time at the end of
+    the period (or now) counts as breached — it can no longer be met.
+    """
+    lo, hi = f.bounds()
+    as_of = _as_of(f)
+    ended = Q(state__in=(DeadlineState.MET, DeadlineState.BREACHED)) & f.in_period("stopped_at")
+    overdue_live = Q(state__in=LIVE_STATES, due_at__gte=lo, due_at__lt=min(hi, as_of))
+    clocks = Deadline.objects.filter(case__in=f.scope().values("pk")).filter(ended | overdue_live)
+    met = Q(state=DeadlineState.MET)
+    return clocks, met, ~met
+
+
+def _drill_sla(f: Filters, params: Mapping[str, str]) -> QuerySet[Case]:
+    clocks, met, breached = _clock_population(f)
+    if rule := params.get("rule"):
+        clocks = clocks.filter(rule__code=rule)
+    if "team" in params and params.get("group") == "team":
+        clocks = clocks.filter(case__owner__staff_profile__team=params["team"])
+    outcome = params.get("outcome")
+    if outcome == "met":
+        clocks = clocks.filter(met)
+    elif outcome == "breached":
+        clocks = clocks.filter(breached)
+    return Case.objects.filter(pk__in=clocks.values("case_id"))
+
+
+@register("sla_compliance", _drill_sla)
+def metric_sla_compliance(f: Filters) -> Metric:
+    """SLA clocks met ÷ (met + breached), per rule and per team of the case owner."""
+    clocks, met, breached = _clock_population(f)
+    counts = {"met": Count("pk", filter=met), "breached": Count("pk", filter=breached)}
+    total = clocks.aggregate(**counts)
+    rows = []
+    for r in clocks.values("rule__code", "rule__name").annotate(**counts).order_by("rule__code"):
+        rows.append(
+            {
+                "group": "rule",
+                "group_label": _("SLA rule"),
+                "key": r["rule__code"],
+                "label": r["rule__name"],
+                "met": r["met"],
+                "breached": r["breached"],
+                "compliance": rules.percent(r["met"], r["met"] + r["breached"]),
+                "drill": _drill("sla_compliance", f, rule=r["rule__code"]),
+            }
+        )
+    team = "case__owner__staff_profile__team"
+    for r in clocks.values(team).annotate(**counts).order_by(team):
+        rows.append(
+            {
+                "group": "team",
+                "group_label": _("team"),
+                "key": r[team] or "",
+                "label": r[team] or _("(no team)"),
+                "met": r["met"],
+                "breached": r["breached"],
+                "compliance": rules.percent(r["met"], r["met"] + r["breached"]),
+                "drill": _drill("sla_compliance", f, group="team", team=r[team] or ""),
+            }
+        )
+    return Metric(
+        code="sla_compliance",
+        label=_("SLA compliance"),
+        definition=_(
+            "Clocks met ÷ (met + breached). Counted: clocks that stopped in the period, plus "
+            "clocks still running whose due time passed in the period (breached). Cancelled "
+            "clocks do not count. Per SLA rule and per team of the case owner."
+        ),
+        value=rules.percent(total["met"], total["met"] + total["breached"]),
+        unit="%",
+        rows=rows,
+        columns=[
+            ("group_label", _("By")),
+            ("label", _("Rule / team")),
+            ("met", _("Met")),
+            ("breached", _("Breached")),
+            ("compliance", _("Compliance (%)")),
+        ],
+        drill=_drill("sla_compliance", f),
+    )
+
+
+def _backlog(f: Filters) -> tuple[QuerySet[Case], datetime]:
+    """Cases of the scope not done at the end of the period (or now, if earlier): opened
+    before then, and their status at that moment is not a done one (closed / followed up /
+    withdrawn claims, resolved / closed tickets; a reopened ticket is open again).
+
+    For "now" the case row itself says it (``status``, index ``case_kind_status``); for a
+    moment in the past the last status event before it does.
+    """
+    now = timezone.now()
+    as_of = min(f.bounds()[1], now)
+    done = DONE_STATUSES.get(f.kind, ("closed",))
+    qs = f.scope().filter(opened_at__lt=as_of)
+    if as_of == now:
+        return qs.exclude(status__in=done), as_of
+    status_then = (
+        CaseEvent.objects.filter(case=OuterRef("pk"), kind__in=STATUS_EVENTS, at__lt=as_of)
+        .order_by("-at", "-id")
+        .values("to_status")[:1]
+    )
+    return qs.annotate(status_then=Subquery(status_then)).exclude(status_then__in=done), as_of
+
+
+def _bucket_q(as_of: datetime, bucket: rules.AgeBucket) -> Q:
+    q = Q()
+    # Age in whole days: opened more than ``low`` and at most ``high`` days back (ends incl.).
+    q &= Q(opened_at__lte=as_of - timedelta(days=bucket.low)) if bucket.low else Q()
+    if bucket.high is not None:
+        q &= Q(opened_at__gt=as_of - timedelta(days=bucket.high + 1))
+    return q
+
+
+def _drill_backlog(f: Filters, params: Mapping[str, str]) -> QuerySet[Case]:
+    qs, as_of = _backlog(f)
+    if code := params.get("bucket"):
+        bucket = next((b for b in rules.AGE_BUCKETS if b.code == code), None)
+        if bucket is None:
+            raise FilterError(_("Unknown age bucket: %(bucket)s") % {"bucket": code})
+        qs = qs.filter(_bucket_q(as_of, bucket))
+    return qs
+
+
+@register("backlog_aging", _drill_backlog)
+def metric_backlog_aging(f: Filters) -> Metric:
+    """Open cases at the end of the period (or now) by age: 0–3, 4–7, 8–15, 16–30, >30 days."""
+    qs, as_of = _backlog(f)
+    counts = qs.aggregate(
+        **{b.code: Count("pk", filter=_bucket_q(as_of, b)) for b in rules.AGE_BUCKETS}
+    )
+    total = sum(counts.values())
+    rows = [
+        {
+            "bucket": b.code,
+            "label": str(b.label),
+            "cases": counts[b.code],
+            "share": rules.percent(counts[b.code], total),
+            "drill": _drill("backlog_aging", f, bucket=b.code),
+        }
+        for b in rules.AGE_BUCKETS
+    ]
+    return Metric(
+        code="backlog_aging",
+        label=_("Backlog"),
+        definition=_(
+            "Cases open at the end of the period (or now, if earlier), by age in whole "
+            "calendar days since opening."
+        ),
+        value=total,
+        unit="",
+        rows=rows,
+        columns=[("label", _("Age")), ("cases", _("Cases")), ("share", _("Share (%)"))],
+        drill=_drill("backlog_aging", f),
+    )
+
+
+def _drill_overdue(f: Filters, params: Mapping[str, str]) -> QuerySet[Case]:
+    now = timezone.now()
+    clocks = Deadline.objects.filter(state__in=LIVE_STATES, case__in=f.scope().values("pk"))
+    if params.get("outcome") == "near_due":
+        clocks = clocks.filter(due_at__gte=now, due_at__lt=now + rules.NEAR_DUE)
+    else:
+        clocks = clocks.filter(due_at__lt=now)
+    if "team" in params:
+        clocks = clocks.filter(case__owner__staff_profile__team=params["team"])
+    return Case.objects.filter(pk__in=clocks.values("case_id"))
+
+
+@register("overdue_now", _drill_overdue)
+def metric_overdue_now(f: Filters) -> Metric:
+    """Live clocks overdue now and due within the next 24 hours, per team (ignores the period:
+    it is about the work on the desks now)."""
+    now = timezone.now()
+    clocks = Deadline.objects.filter(state__in=LIVE_STATES, case__in=f.scope().values("pk"))
+    counts = {
+        "overdue": Count("pk", filter=Q(due_at__lt=now)),
+        "near_due": Count("pk", filter=Q(due_at__gte=now, due_at__lt=now + rules.NEAR_DUE)),
+    }
+    team = "case__owner__staff_profile__team"
+    rows = [
+        {
+            "team": r[team] or "",
+            "label": r[team] or _("(no team)"),
+            "overdue": r["overdue"],
+            "near_due": r["near_due"],
+            "drill": _drill("overdue_now", f, team=r[team] or ""),
+        }
+        for r in clocks.values(team).annotate(**counts).order_by(team)
+        if r["overdue"] or r["near_due"]
+    ]
+    total = clocks.aggregate(**counts)
+    return Metric(
+        code="overdue_now",
+        label=_("Overdue now"),
+        definition=_(
+            "Running or paused SLA clocks past their due time now; near due: due within the "
+            "next 24 hours. Per team of the case owner."
+        ),
+        value=total["overdue"],
+        unit="",
+        rows=rows,
+        columns=[("label", _("Team")), ("overdue", _("Overdue")), ("near_due", _("Due in 24 h"))],
+        drill=_drill("overdue_now", f),
+        detail=_("%(n)d due within 24 h") % {"n": total["near_due"]},
+    )
+
+
+# --- business value ---------------------------------------------------------------------------
+
+
+def _claims_f(f: Filters) -> Filters:
+    return f.with_kind("claim")
+
+
+def _decided(f: Filters) -> QuerySet[Case]:
+    """Claims of the scope whose decision was approved in the period."""
+    return _claims_f(f).scope().filter(f.in_period("claim__decided_at")).exclude(claim__decision="")
+
+
+def _paid_subquery():
+    from claimdesk.payments.models import Payment
+
+    money = DecimalField(max_digits=14, decimal_places=2)
+    paid = (
+        Payment.objects.filter(claim=OuterRef("pk"), state="confirmed")
+        .values("claim")
+        .annotate(s=Sum("amount"))
+        .values("s")
+    )
+    return Coalesce(Subquery(paid, output_field=money), Value(Decimal(0)), output_field=money)
+
+
+def _payout_population(f: Filters):
+    from claimdesk.claims.models import Claim
+
+    cases = closed_in_period(_claims_f(f)).filter(claim__estimated_amount__isnull=False)
+    return Claim.objects.filter(case__in=cases.values("pk")).annotate(paid_amount=_paid_subquery())
+
+
+def _drill_payout(f: Filters, params: Mapping[str, str]) -> QuerySet[Case]:
+    qs = closed_in_period(_claims_f(f)).filter(claim__estimated_amount__isnull=False)
+    if product := params.get("product_code"):
+        qs = qs.filter(claim__policy__product__code=product)
+    if disease := params.get("disease"):
+        qs = qs.filter(claim__loss_type="critical_illness", claim__loss_cause=disease)
+    return qs
+
+
+@register("payout_ratio", _drill_payout)
+def metric_payout_ratio(f: Filters) -> Metric:
+    """Paid ÷ claimed for claims closed in the period, per product and per disease (critical
+    illness, by the cause reported)."""
+    claims = _payout_population(f)
+    sums = {"claims": Count("pk"), "claimed": Sum("estimated_amount"), "paid": Sum("paid_amount")}
+    total = claims.aggregate(**sums)
+
+    def row(group: str, key: str, label: str, r: dict, drill: dict) -> dict:
+        return {
+            "group": group,
+            "group_label": _("product") if group == "product" else _("disease"),
+            "key": key,
+            "label": label,
+            "claims": r["claims"],
+            "claimed": r["claimed"],
+            "paid": r["paid"],
+            "ratio": rules.ratio_percent(r["paid"], r["claimed"]),
+            "drill": drill,
+        }
+
+    rows = [
+        row(
+            "product",
+            r["policy__product__code"],
+            r["policy__product__name"],
+            r,
+            _drill("payout_ratio", f, product_code=r["policy__product__code"]),
+        )
+        for r in claims.values("policy__product__code", "policy__product__name")
+        .annotate(**sums)
+        .order_by("policy__product__code")
+    ]
+    rows += [
+        row(
+            "disease",
+            r["loss_cause"],
+            r["loss_cause"],
+            r,
+            _drill("payout_ratio", f, disease=r["loss_cause"]),
+        )
+        for r in claims.filter(loss_type="critical_illness")
+        .values("loss_cause")
+        .annotate(**sums)
+        .order_by("loss_cause")
+    ]
+    return Metric(
+        code="payout_ratio",
+        label=_("Payout ratio"),
+        definition=_(
+            "Claims closed in the period: confirmed payments ÷ amounts claimed (the estimated "
+            "amount at reporting); rejected claims count with nothing paid. Per product and, "
+            "for critical illness, per disease."
+        ),
+        value=rules.ratio_percent(total["paid"], total["claimed"]),
+        unit="%",
+        rows=rows,
+        columns=[
+            ("group_label", _("By")),
+            ("label", _("Product / disease")),
+            ("claims", _("Claims")),
+            ("claimed", _("Claimed (¥)")),
+            ("paid", _("Paid (¥)")),
+            ("ratio", _("Payout ratio (%)")),
+        ],
+        drill=_drill("payout_ratio", f),
+    )
+
+
+def _investigated(f: Filters) -> QuerySet[Case]:
+    went = CaseEvent.objects.filter(case=OuterRef("pk"), to_status="investigating")
+    return _decided(f).filter(Exists(went))
+
+
+def _drill_investigation(f: Filters, params: Mapping[str, str]) -> QuerySet[Case]:
+    qs = _investigated(f)
+    if params.get("outcome") == "approved":
+        qs = qs.filter(claim__decision__in=APPROVED)
+    elif params.get("outcome") == "rejected":
+        qs = qs.exclude(claim__decision__in=APPROVED)
+    if product := params.get("product_code"):
+        qs = qs.filter(claim__policy__product__code=product)
+    return qs
+
+
+@register("investigation_pass_rate", _drill_investigation)
+def metric_investigation_pass_rate(f: Filters) -> Metric:
+    """Investigated claims decided in the period that were approved (fully or partly)."""
+    qs = _investigated(f)
+    counts = {
+        "decided": Count("pk"),
+        "approved": Count("pk", filter=Q(claim__decision__in=APPROVED)),
+    }
+    total = qs.aggregate(**counts)
+    product = "claim__policy__product__code"
+    rows = [
+        {
+            "product_code": r[product],
+            "label": r["claim__policy__product__name"],
+            "decided": r["decided"],
+            "approved": r["approved"],
+            "rate": rules.percent(r["approved"], r["decided"]),
+            "drill": _drill("investigation_pass_rate", f, product_code=r[product]),
+        }
+        for r in qs.values(product, "claim__policy__product__name")
+        .annotate(**counts)
+        .order_by(product)
+    ]
+    return Metric(
+        code="investigation_pass_rate",
+        label=_("Investigation pass rate"),
+        definition=_(
+            "Claims that went through investigation and were decided in the period: share "
+            "approved in full or in part."
+        ),
+        value=rules.percent(total["approved"], total["decided"]),
+        unit="%",
+        rows=rows,
+        columns=[
+            ("label", _("Product")),
+            ("decided", _("Decided")),
+            ("approved", _("Approved")),
+            ("rate", _("Pass rate (%)")),
+        ],
+        drill=_drill("investigation_pass_rate", f),
+    )
+
+
+def _drill_rejection(f: Filters, params: Mapping[str, str]) -> QuerySet[Case]:
+    qs = _decided(f)
+    if params.get("outcome") == "rejected" or params.get("clause"):
+        qs = qs.filter(claim__decision="reject")
+    if article := params.get("clause"):
+        qs = qs.filter(pk__in=cited_clause_claims(qs, article, params.get("product_code", "")))
+    return qs
+
+
+def _cited_sql(claim_ids_sql: str) -> str:
+    """Rejections' cited clauses, one row per (decision, clause), from the calculation JSON."""
+    if connection.vendor == "postgresql":
+        elements = "jsonb_array_elements(d.calculation::jsonb -> 'exclusions') AS e(value)"
+        article = "e.value ->> 'clause'"
+        join = f"CROSS JOIN LATERAL {elements}"
+    else:
+        article = "json_extract(e.value, '$.clause')"
+        join = "JOIN json_each(d.calculation, '$.exclusions') e"
+    return (
+        f"SELECT d.id AS decision_id, d.claim_id, p.product_id, {article} AS article "
+        f"FROM claims_claimdecision d {join} "
+        "JOIN claims_claim c ON c.case_id = d.claim_id "
+        "JOIN policies_policy p ON p.id = c.policy_id "
+        f"WHERE d.status = 'approved' AND d.decision = 'reject' AND d.claim_id IN ({claim_ids_sql})"
+    )
+
+
+def cited_clause_claims(cases: QuerySet[Case], article: str, product_code: str) -> list[int]:
+    """Ids of the claims (= case ids) of ``cases`` whose rejection cites clause ``article``."""
+    inner, params = cases.values("pk").query.sql_with_params()
+    sql = f"SELECT DISTINCT c.claim_id FROM ({_cited_sql(inner)}) c WHERE c.article = %s"
+    args = [*params, article]
+    if product_code:
+        sql += " AND c.product_id = (SELECT id FROM policies_product WHERE code = %s)"
+        args.append(product_code)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, args)
+        return [r[0] for r in cursor.fetchall()]
+
+
+def top_cited_clauses(cases: QuerySet[Case], limit: int = 5) -> list[dict]:
+    """The clauses rejections of ``cases`` cite most: product, article, title, rejections."""
+    from claimdesk.policies.models import Clause
+
+    inner, params = cases.values("pk").query.sql_with_params()
+    sql = (
+        f"SELECT c.product_id, c.article, COUNT(DISTINCT c.claim_id) AS n FROM ({_cited_sql(inner)}) c "
+        "WHERE c.article IS NOT NULL AND c.article <> '' "
+        "GROUP BY c.product_id, c.article ORDER BY n DESC, c.product_id, c.article"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(f"{sql} LIMIT {int(limit)}", params)
+        top = cursor.fetchall()
+    keys = Q()
+    for product_id, article, _n in top:
+        keys |= Q(product_id=product_id, article=article)
+    clauses = (
+        {
+            (c.product_id, c.article): c
+            for c in Clause.objects.filter(keys).select_related("product")
+        }
+        if top
+        else {}
+    )
+    rows = []
+    for product_id, article, n in top:
+        clause = clauses.get((product_id, article))
+        rows.append(
+            {
+                "product_code": clause.product.code if clause else "",
+                "article": article,
+                "title": clause.title if clause else "",
+                "rejections": n,
+            }
+        )
+    return rows
+
+
+@register("rejection_rate", _drill_rejection)
+def metric_rejection_rate(f: Filters) -> Metric:
+    """Rejected ÷ decided claims (decision approved in the period), with the clauses the
+    rejections cite most (from each rejection's calculation)."""
+    qs = _decided(f)
+    total = qs.aggregate(
+        decided=Count("pk"), rejected=Count("pk", filter=Q(claim__decision="reject"))
+    )
+    rows = [
+        {
+            **r,
+            "share": rules.percent(r["rejections"], total["rejected"]),
+            "drill": _drill(
+                "rejection_rate", f, clause=r["article"], product_code=r["product_code"]
+            ),
+        }
+        for r in top_cited_clauses(qs.filter(claim__decision="reject"))
+    ]
+    return Metric(
+        code="rejection_rate",
+        label=_("Rejection rate"),
+        definition=_(
+            "Claims decided in the period: share rejected. The table lists the policy clauses "
+            "the rejections cite most (a rejection citing two clauses counts for each)."
+        ),
+        value=rules.percent(total["rejected"], total["decided"]),
+        unit="%",
+        rows=rows,
+        columns=[
+            ("product_code", _("Product")),
+            ("article", _("Clause")),
+            ("title", _("Title")),
+            ("rejections", _("Rejections citing it")),
+            ("share", _("Share of rejections (%)")),
+        ],
+        drill=_drill("rejection_rate", f, outcome="rejected"),
+    )
+
+
+# --- customer experience ----------------------------------------------------------------------
+
+
+def _answers(f: Filters):
+    """Survey answers given in the period about cases of the scope (claims or tickets)."""
+    from claimdesk.feedback.models import Survey
+
+    return Survey.objects.filter(case__in=f.scope().values("pk")).filter(f.in_period("answered_at"))
+
+
+def _drill_answers(field: str):
+    def drill(f: Filters, params: Mapping[str, str]) -> QuerySet[Case]:
+        answers = _answers(f).filter(**{f"{field}__isnull": False})
+        if score := params.get("score"):
+            answers = answers.filter(**{field: int(score)})
+        if group := params.get("group"):
+            answers = answers.filter(_NPS_GROUPS[group])
+        return Case.objects.filter(pk__in=answers.values("case_id"))
+
+    return drill
+
+
+@register("csat", _drill_answers("csat"))
+def metric_csat(f: Filters) -> Metric:
+    """Average satisfaction (1–5) of the survey answers given in the period, with the
+    distribution of the ratings and the share satisfied (4–5)."""
+    answers = _answers(f).filter(csat__isnull=False)
+    total = answers.aggregate(
+        n=Count("pk"),
+        total=Sum("csat"),
+        satisfied=Count("pk", filter=Q(csat__gte=rules.SATISFIED_MIN)),
+    )
+    by_score = {r["csat"]: r["n"] for r in answers.values("csat").annotate(n=Count("pk"))}
+    rows = [
+        {
+            "score": score,
+            "answers": by_score.get(score, 0),
+            "share": rules.percent(by_score.get(score, 0), total["n"]),
+            "drill": _drill("csat", f, score=score),
+        }
+        for score in range(5, 0, -1)
+    ]
+    return Metric(
+        code="csat",
+        label=_("CSAT"),
+        definition=_(
+            "Average satisfaction rating (1–5) of the surveys answered in the period about "
+            "cases of the filter; %(satisfied)s%% answered 4 or 5."
+        )
+        % {"satisfied": rules.percent(total["satisfied"], total["n"]) or "—"},
+        value=rules.mean(total["total"], total["n"]),
+        unit="/5",
+        rows=rows,
+        columns=[("score", _("Rating")), ("answers", _("Answers")), ("share", _("Share (%)"))],
+        drill=_drill("csat", f),
+    )
+
+
+_NPS_GROUPS = {
+    "promoters": Q(nps__gte=rules.PROMOTER_MIN),
+    "passives": Q(nps__gt=rules.DETRACTOR_MAX, nps__lt=rules.PROMOTER_MIN),
+    "detractors": Q(nps__lte=rules.DETRACTOR_MAX),
+}
+
+
+@register("nps", _drill_answers("nps"))
+def metric_nps(f: Filters) -> Metric:
+    """Net promoter score of the answers given in the period: % 9–10 minus % 0–6."""
+    answers = _answers(f).filter(nps__isnull=False)
+    counts = answers.aggregate(
+        n=Count("pk"), **{g: Count("pk", filter=q) for g, q in _NPS_GROUPS.items()}
+    )
+    labels = {
+        "promoters": _("promoters (9–10)"),
+        "passives": _("passives (7–8)"),
+        "detractors": _("detractors (0–6)"),
+    }
+    rows = [
+        {
+            "group": g,
+            "label": labels[g],
+            "answers": counts[g],
+            "share": rules.percent(counts[g], counts["n"]),
+            "drill": _drill("nps", f, group=g),
+        }
+        for g in _NPS_GROUPS
+    ]
+    return Metric(
+        code="nps",
+        label=_("NPS"),
+        definition=_(
+            "Net promoter score of the surveys answered in the period: share answering 9–10 "
+            "minus share answering 0–6, in points (−100 to 100)."
+        ),
+        value=rules.nps_score(counts["promoters"], counts["detractors"], counts["n"]),
+        unit="pts",
+        rows=rows,
+        columns=[("label", _("Group")), ("answers", _("Answers")), ("share", _("Share (%)"))],
+        drill=_drill("nps", f),
+    )
+
+
+def _complaints(f: Filters) -> QuerySet[Case]:
+    return f.with_kind("ticket").cases().filter(category="complaint")
+
+
+def _drill_complaints(f: Filters, params: Mapping[str, str]) -> QuerySet[Case]:
+    qs = _complaints(f)
+    if topic := params.get("topic"):
+        qs = qs.filter(ticket__topic=topic)
+    return qs
+
+
+@register("complaint_rate", _drill_complaints)
+def metric_complaint_rate(f: Filters) -> Metric:
+    """Complaint tickets opened in the period per 10,000 claims reported in the period."""
+    from claimdesk.service.models import Topic
+
+    complaints = _complaints(f)
+    n_complaints = complaints.count()
+    n_claims = _claims_f(f).cases().count()
+    topics = dict(Topic.choices)
+    rows = [
+        {
+            "topic": r["ticket__topic"],
+            "label": str(topics.get(r["ticket__topic"], r["ticket__topic"])),
+            "complaints": r["n"],
+            "per_10000": rules.per_10000(r["n"], n_claims),
+            "drill": _drill("complaint_rate", f, topic=r["ticket__topic"]),
+        }
+        for r in complaints.values("ticket__topic")
+        .annotate(n=Count("pk"))
+        .order_by("-n", "ticket__topic")
+    ]
+    return Metric(
+        code="complaint_rate",
+        label=_("Complaint rate"),
+        definition=_(
+            "Complaint tickets opened in the period per 10,000 claims reported in the period "
+            "(%(complaints)d complaints, %(claims)d claims). Branch and team filter the owner "
+            "of each case; product the policy of the claim."
+        )
+        % {"complaints": n_complaints, "claims": n_claims},
+        value=rules.per_10000(n_complaints, n_claims),
+        unit="‱",
+        rows=rows,
+        columns=[
+            ("label", _("Topic")),
+            ("complaints", _("Complaints")),
+            ("per_10000", _("Per 10,000 claims")),
+        ],
+        drill=_drill("complaint_rate", f),
+    )
+
+
+SELF_SERVICE_CHANNELS = ("portal", "api", "assistant")
+ASSISTED_CHANNELS = ("hotline", "email")
+
+
+def _drill_self_service(f: Filters, params: Mapping[str, str]) -> QuerySet[Case]:
+    source = params.get("source", "")
+    channels = (
+        [params["channel"]]
+        if params.get("channel")
+        else [*SELF_SERVICE_CHANNELS, *ASSISTED_CHANNELS]
+    )
+    claims = _claims_f(f).cases().filter(claim__channel__in=channels)
+    tickets = f.with_kind("ticket").cases().filter(ticket__channel__in=channels)
+    if source == "claim":
+        return claims
+    if source == "ticket":
+        return tickets
+    return Case.objects.filter(Q(pk__in=claims.values("pk")) | Q(pk__in=tickets.values("pk")))
+
+
+@register("self_service_rate", _drill_self_service)
+def metric_self_service_rate(f: Filters) -> Metric:
+    """Contacts through the portal, the API or the assistant ÷ all contacts (those plus the
+    hotline and e-mail): claims reported, tickets opened, and assistant conversations that
+    ended without a hand-over to a person."""
+    from claimdesk.assistant.models import Conversation, Turn
+
+    contacts = {
+        "claim": _claims_f(f).cases().values(channel=F("claim__channel")),
+        "ticket": f.with_kind("ticket").cases().values(channel=F("ticket__channel")),
+    }
+    rows = []
+    for source, qs in contacts.items():
+        for r in qs.annotate(n=Count("pk")).order_by("channel"):
+            if r["channel"] in SELF_SERVICE_CHANNELS or r["channel"] in ASSISTED_CHANNELS:
+                rows.append({"source": source, "channel": r["channel"], "contacts": r["n"]})
+    # Conversations belong to no branch/team/product: counted only without those filters.
+    if not (f.branch or f.team or f.product):
+        handed = Turn.objects.filter(conversation=OuterRef("pk"), handed_over=True)
+        answered = (
+            Conversation.objects.filter(f.in_period("started_at"))
+            .filter(Exists(Turn.objects.filter(conversation=OuterRef("pk"))))
+            .exclude(Exists(handed))
+            .count()
+        )
+        if answered:
+            rows.append({"source": "assistant", "channel": "assistant", "contacts": answered})
+    total = sum(r["contacts"] for r in rows)
+    self_served = sum(r["contacts"] for r in rows if r["channel"] in SELF_SERVICE_CHANNELS)
+    source_labels = {
+        "claim": _("claim reports"),
+        "ticket": _("tickets"),
+        "assistant": _("assistant answers"),
+    }
+    for r in rows:
+        r["source_label"] = str(source_labels[r["source"]])
+        r["self_service"] = r["channel"] in SELF_SERVICE_CHANNELS
+        r["share"] = rules.percent(r["contacts"], total)
+        r["drill"] = (
+            _drill("self_service_rate", f, source=r["source"], channel=r["channel"])
+            if r["source"] != "assistant"
+            else {}
+        )
+    return Metric(
+        code="self_service_rate",
+        label=_("Self-service rate"),
+        definition=_(
+            "Contacts in the period through the portal, the API or the FAQ assistant ÷ all "
+            "contacts (also hotline and e-mail): claims reported (bulk imports left out), "
+            "tickets opened, and assistant conversations that ended without a hand-over "
+            "(those only without a branch, team or product filter)."
+        ),
+        value=rules.percent(self_served, total),
+        unit="%",
+        rows=rows,
+        columns=[
+            ("source_label", _("Contact")),
+            ("channel", _("Channel")),
+            ("contacts", _("Contacts")),
+            ("share", _("Share (%)")),
+        ],
+        drill=_drill("self_service_rate", f),
+    )
+
+
+def _resolved(f: Filters) -> QuerySet[Case]:
+    """Tickets of the scope resolved (first time) in the period."""
+    tf = f.with_kind("ticket")
+    return tf.scope().filter(pk__in=_events_in(tf, ["resolved"]).values("case_id"))
+
+
+def _first_contact() -> Q:
+    """Resolved without asking the customer for more and never reopened."""
+    asked = CaseEvent.objects.filter(case=OuterRef("pk"), to_status="waiting_customer")
+    reopened = CaseEvent.objects.filter(
+        case=OuterRef("pk"), from_status="resolved", to_status="in_progress"
+    )
+    return ~Exists(asked) & ~Exists(reopened)
+
+
+def _drill_fcr(f: Filters, params: Mapping[str, str]) -> QuerySet[Case]:
+    qs = _resolved(f)
+    if channel := params.get("channel"):
+        qs = qs.filter(ticket__channel=channel)
+    if params.get("outcome") == "first_contact":
+        qs = qs.filter(_first_contact())
+    elif params.get("outcome") == "more_contacts":
+        qs = qs.exclude(_first_contact())
+    return qs
+
+
+@register("first_contact_resolution", _drill_fcr)
+def metric_first_contact_resolution(f: Filters) -> Metric:
+    """Tickets resolved in the period without going back to the customer or being reopened."""
+    qs = _resolved(f)
+    counts = {"resolved": Count("pk"), "first_contact": Count("pk", filter=_first_contact())}
+    total = qs.aggregate(**counts)
+    rows = [
+        {
+            "channel": r["ticket__channel"],
+            "resolved": r["resolved"],
+            "first_contact": r["first_contact"],
+            "rate": rules.percent(r["first_contact"], r["resolved"]),
+            "drill": _drill("first_contact_resolution", f, channel=r["ticket__channel"]),
+        }
+        for r in qs.values("ticket__channel").annotate(**counts).order_by("ticket__channel")
+    ]
+    return Metric(
+        code="first_contact_resolution",
+        label=_("First-contact resolution"),
+        definition=_(
+            "Tickets resolved in the period that were resolved without asking the customer "
+            "for more (never 'waiting for the customer') and were not reopened, ÷ all tickets "
+            "resolved in the period."
+        ),
+        value=rules.percent(total["first_contact"], total["resolved"]),
+        unit="%",
+        rows=rows,
+        columns=[
+            ("channel", _("Channel")),
+            ("resolved", _("Resolved")),
+            ("first_contact", _("At first contact")),
+            ("rate", _("Rate (%)")),
+        ],
+        drill=_drill("first_contact_resolution", f, outcome="first_contact"),
+    )
+
+
+def _drill_staff(f: Filters, params: Mapping[str, str]) -> QuerySet[Case]:
+    qs = closed_in_period(f)
+    if user := params.get("user"):
+        qs = qs.filter(owner_id=int(user))
+    return qs
+
+
+@register("staff_kpis", _drill_staff)
+def metric_staff_kpis(f: Filters) -> Metric:
+    """Per member of staff: CSAT, NPS, cases closed, median cycle time, SLA compliance,
+    complaint rate and the service-star composite (``feedback.selectors.staff_kpis``)."""
+    from django.contrib.auth import get_user_model
+
+    from claimdesk.feedback.selectors import staff_kpis, star_board
+
+    people = staff_kpis(team=f.team or None, start=f.start, end=f.end)
+    if f.branch:
+        in_branch = set(
+            get_user_model()
+            .objects.filter(staff_profile__branch=f.branch)
+            .values_list("pk", flat=True)
+        )
+        people = [p for p in people if p.user_id in in_branch]
+    rows = [
+        {
+            "user": p.user_id,
+            "name": p.name,
+            "team": p.team,
+            "rank": p.rank,
+            "answers": p.answers,
+            "csat": p.csat,
+            "nps": p.nps,
+            "closed_cases": p.closed_cases,
+            "median_cycle_h": p.median_cycle_hours,
+            "sla_compliance": p.sla_compliance,
+            "complaint_rate": p.complaint_rate,
+            "star_score": p.star_score,
+            "drill": _drill("staff_kpis", f, user=p.user_id),
+        }
+        for p in star_board(people)
+        if p.answers or p.closed_cases or p.clocks_met or p.clocks_breached or p.complaints
+    ]
+    return Metric(
+        code="staff_kpis",
+        label=_("Staff KPIs"),
+        definition=_(
+            "Per member of staff with activity in the period: CSAT (1–5), NPS, cases closed, "
+            "median cycle time (h), SLA compliance (%), complaints per 100 closed cases and "
+            "the service-star composite, best first. Value: people listed."
+        ),
+        value=len(rows),
+        unit="",
+        rows=rows,
+        columns=[
+            ("rank", _("Rank")),
+            ("name", _("Name")),
+            ("team", _("Team")),
+            ("csat", _("CSAT")),
+            ("nps", _("NPS")),
+            ("closed_cases", _("Closed")),
+            ("median_cycle_h", _("Median cycle (h)")),
+            ("sla_compliance", _("SLA (%)")),
+            ("complaint_rate", _("Complaints per 100")),
+            ("star_score", _("Star score")),
+        ],
+        drill=_drill("staff_kpis", f),
+    )
+
+
+# --- process improvement ----------------------------------------------------------------------
+
+
+def _complaints_done(f: Filters) -> QuerySet[Case]:
+    """Complaint tickets of the scope resolved in the period."""
+    return _resolved(f).filter(category="complaint")
+
+
+def _drill_root_causes(f: Filters, params: Mapping[str, str]) -> QuerySet[Case]:
+    qs = _complaints_done(f)
+    if params.get("outcome") == "traced":
+        qs = qs.filter(ticket__rca__isnull=False)
+    elif params.get("outcome") == "untraced":
+        qs = qs.filter(ticket__rca__isnull=True)
+    if category := params.get("category"):
+        qs = qs.filter(ticket__rca__category=category)
+    return qs
+
+
+@register("root_causes", _drill_root_causes)
+def metric_root_causes(f: Filters) -> Metric:
+    """Complaints resolved in the period traced to a root cause (with an RCA report), and the
+    causes by category and responsible department."""
+    qs = _complaints_done(f)
+    total = qs.aggregate(n=Count("pk"), traced=Count("pk", filter=Q(ticket__rca__isnull=False)))
+    rows = [
+        {
+            "category": r["ticket__rca__category"],
+            "department": r["ticket__rca__department"],
+            "complaints": r["n"],
+            "share": rules.percent(r["n"], total["traced"]),
+            "drill": _drill("root_causes", f, category=r["ticket__rca__category"]),
+        }
+        for r in qs.filter(ticket__rca__isnull=False)
+        .values("ticket__rca__category", "ticket__rca__department")
+        .annotate(n=Count("pk"))
+        .order_by("-n", "ticket__rca__category", "ticket__rca__department")
+    ]
+    return Metric(
+        code="root_causes",
+        label=_("Complaints traced to a root cause"),
+        definition=_(
+            "Complaints resolved in the period that have a root-cause analysis, ÷ all "
+            "complaints resolved in the period; the table counts the causes by category and "
+            "responsible department."
+        ),
+        value=rules.percent(total["traced"], total["n"]),
+        unit="%",
+        rows=rows,
+        columns=[
+            ("category", _("Root-cause category")),
+            ("department", _("Department")),
+            ("complaints", _("Complaints")),
+            ("share", _("Share (%)")),
+        ],
+        drill=_drill("root_causes", f, outcome="traced"),
+    )
+
+
+def _actions(f: Filters):
+    """Corrective actions due in the period, from RCAs of complaint tickets of the scope."""
+    from claimdesk.service.models import CorrectiveAction
+
+    tickets = f.with_kind("ticket").scope().filter(category="complaint")
+    return CorrectiveAction.objects.filter(
+        report__ticket__case__in=tickets.values("pk"), due_date__gte=f.start, due_date__lte=f.end
+    )
+
+
+def _drill_actions(f: Filters, params: Mapping[str, str]) -> QuerySet[Case]:
+    actions = _actions(f)
+    if department := params.get("department"):
+        actions = actions.filter(report__department=department)
+    if params.get("outcome") == "done":
+        actions = actions.filter(done_at__isnull=False)
+    elif params.get("outcome") == "open":
+        actions = actions.filter(done_at__isnull=True)
+    return Case.objects.filter(pk__in=actions.values("report__ticket__case_id"))
+
+
+@register("corrective_actions_done", _drill_actions)
+def metric_corrective_actions_done(f: Filters) -> Metric:
+    """Corrective actions due in the period that are done, per responsible department."""
+    actions = _actions(f)
+    end_of_period = f.bounds()[1]
+    counts = {
+        "due": Count("pk"),
+        "done": Count("pk", filter=Q(done_at__isnull=False)),
+        "on_time": Count("pk", filter=Q(done_at__isnull=False, done_at__lt=end_of_period)),
+    }
+    total = actions.aggregate(**counts)
+    rows = [
+        {
+            "department": r["report__department"],
+            "due": r["due"],
+            "done": r["done"],
+            "done_share": rules.percent(r["done"], r["due"]),
+            "drill": _drill("corrective_actions_done", f, department=r["report__department"]),
+        }
+        for r in actions.values("report__department")
+        .annotate(**counts)
+        .order_by("report__department")
+    ]
+    return Metric(
+        code="corrective_actions_done",
+        label=_("Corrective actions done"),
+        definition=_(
+            "Corrective actions from complaint root-cause analyses that were due in the "
+            "period: share done (%(on_time)d done by the end of the period)."
+        )
+        % {"on_time": total["on_time"]},
+        value=rules.percent(total["done"], total["due"]),
+        unit="%",
+        rows=rows,
+        columns=[
+            ("department", _("Department")),
+            ("due", _("Due")),
+            ("done", _("Done")),
+            ("done_share", _("Done (%)")),
+        ],
+        drill=_drill("corrective_actions_done", f, outcome="done"),
+    )
+
+
+# --- business value from policies ---------------------------------------------------------------
+
+
+def _ended_policies(f: Filters):
+    from claimdesk.policies.models import Policy
+
+    qs = Policy.objects.filter(end__gte=f.start, end__lte=f.end)
+    if f.product:
+        qs = qs.filter(product__code=f.product)
+    return qs
+
+
+def _renewed() -> Exists:
+    from claimdesk.policies.models import Policy
+
+    return Exists(
+        Policy.objects.filter(
+            holder=OuterRef("holder"),
+            product__line=OuterRef("product__line"),
+            start__gt=OuterRef("start"),
+        ).exclude(pk=OuterRef("pk"))
+    )
+
+
+def _drill_renewal(f: Filters, params: Mapping[str, str]) -> QuerySet[Case]:
+    policies = _ended_policies(f)
+    if params.get("outcome") == "renewed":
+        policies = policies.filter(_renewed())
+    elif params.get("outcome") == "lapsed":
+        policies = policies.exclude(_renewed())
+    return _claims_f(f).scope().filter(claim__policy__in=policies.values("pk"))
+
+
+@register("renewal_rate", _drill_renewal)
+def metric_renewal_rate(f: Filters) -> Metric:
+    """Customers whose policy ended in the period and who hold a later policy of the same line."""
+    policies = _ended_policies(f)
+    customers = policies.aggregate(
+        ended=Count("holder", distinct=True),
+        renewed=Count("holder", distinct=True, filter=_renewed()),
+    )
+    rows = [
+        {
+            "line": r["product__line"],
+            "customers": r["ended"],
+            "renewed": r["renewed"],
+            "rate": rules.percent(r["renewed"], r["ended"]),
+        }
+        for r in policies.values("product__line")
+        .annotate(
+            ended=Count("holder", distinct=True),
+            renewed=Count("holder", distinct=True, filter=_renewed()),
+        )
+        .order_by("product__line")
+    ]
+    return Metric(
+        code="renewal_rate",
+        label=_("Renewal rate"),
+        definition=_(
+            "Customers whose policy ended in the period who hold a later policy (starting "
+            "after it) of the same line ÷ all customers whose policy ended in the period. "
+            "From policies; the product filter applies, branch and team do not. The "
+            "drill-down lists those customers' claims."
+        ),
+        value=rules.percent(customers["renewed"], customers["ended"]),
+        unit="%",
+        rows=rows,
+        columns=[
+            ("line", _("Line")),
+            ("customers", _("Customers")),
+            ("renewed", _("Renewed")),
+            ("rate", _("Renewal rate (%)")),
+        ],
+        drill=_drill("renewal_rate", f, outcome="renewed"),
+    )
+
+
+def _cross_sold() -> Exists:
+    """A policy of another line taken (started) on or after the claim was opened."""
+    from claimdesk.policies.models import Policy
+
+    return Exists(
+        Policy.objects.filter(
+            holder=OuterRef("customer"),
+            start__gte=OuterRef("claim_day"),
+        ).exclude(product__line=OuterRef("claim__policy__product__line"))
+    )
+
+
+def _claimants(f: Filters) -> QuerySet[Case]:
+    """Claims reported in the period, with the local day they were reported."""
+    return (
+        _claims_f(f)
+        .cases()
+        .filter(customer__isnull=False)
+        .annotate(claim_day=TruncDate("opened_at", tzinfo=SHANGHAI))
+        .annotate(converted=_cross_sold())
+        .order_by()
+    )
+
+
+def _drill_cross_sell(f: Filters, params: Mapping[str, str]) -> QuerySet[Case]:
+    qs = _claimants(f)
+    if params.get("outcome") == "converted":
+        qs = qs.filter(converted=True)
+    return qs
+
+
+@register("cross_sell_rate", _drill_cross_sell)
+def metric_cross_sell_rate(f: Filters) -> Metric:
+    """Customers with a claim reported in the period who took a policy of another line after
+    reporting it."""
+    # Two plain counts (all claimants, converted ones) rather than one COUNT … FILTER over the
+    # EXISTS annotation: Django drops that annotation when it wraps the aggregate.
+    qs = _claimants(f)
+    converted = qs.filter(converted=True)
+    people = Count("customer", distinct=True)
+    line = "claim__policy__product__line"
+    all_lines = {r[line]: r["n"] for r in qs.values(line).annotate(n=people)}
+    won = {r[line]: r["n"] for r in converted.values(line).annotate(n=people)}
+    customers = {
+        "claimants": qs.aggregate(n=people)["n"],
+        "converted": converted.aggregate(n=people)["n"],
+    }
+    rows = [
+        {
+            "line": key,
+            "customers": n,
+            "converted": won.get(key, 0),
+            "rate": rules.percent(won.get(key, 0), n),
+        }
+        for key, n in sorted(all_lines.items())
+    ]
+    return Metric(
+        code="cross_sell_rate",
+        label=_("Cross-sell conversion"),
+        definition=_(
+            "Customers with a claim reported in the period who hold a policy of another line "
+            "starting on or after the day of the claim ÷ all customers with a claim reported "
+            "in the period. From policies and claims."
+        ),
+        value=rules.percent(customers["converted"], customers["claimants"]),
+        unit="%",
+        rows=rows,
+        columns=[
+            ("line", _("Line of the claim")),
+            ("customers", _("Customers")),
+            ("converted", _("Took another line")),
+            ("rate", _("Conversion (%)")),
+        ],
+        drill=_drill("cross_sell_rate", f, outcome="converted"),
+    )
+
+
+# --- the four-dimension scorecard ---------------------------------------------------------------
+
+DIMENSIONS: tuple[tuple[str, object, tuple[str, ...]], ...] = (
+    (
+        "customer_experience",
+        _("Customer experience"),
+        ("csat", "nps", "complaint_rate", "first_contact_resolution", "self_service_rate"),
+    ),
+    (
+        "operating_efficiency",
+        _("Operating efficiency"),
+        ("cycle_time", "bottleneck_stage", "sla_compliance", "backlog_aging"),
+    ),
+    (
+        "business_value",
+        _("Business value"),
+        ("renewal_rate", "cross_sell_rate", "payout_ratio", "investigation_pass_rate"),
+    ),
+    (
+        "process_improvement",
+        _("Process improvement"),
+        ("root_causes", "corrective_actions_done", "rejection_rate"),
+    ),
+)
+
+
+def scorecard(f: Filters) -> list[Dimension]:
+    """The four-dimension evaluation for the period (and the team/branch/product of ``f``):
+    each dimension with its figures, each figure with its definition. Claim figures use the
+    claims of the filter, ticket figures (complaints, first contact) the tickets."""
+    return [
+        Dimension(code=code, label=str(label), metrics=[METRICS[m](f) for m in codes])
+        for code, label, codes in DIMENSIONS
+    ]

@@ -1,0 +1,1 @@
+"""Analytics: summary tables where the dashboard needs them."""

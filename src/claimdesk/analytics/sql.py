@@ -1,0 +1,154 @@
+"""Percentiles and stage intervals, computed in the database on PostgreSQL and SQLite alike.
+
+``percentiles()`` is the one helper every median / p80 / p90 goes through. It wraps an ORM
+queryset (the population, with its group columns and the value) in SQL of its own:
+
+- PostgreSQL: ``percentile_cont(p) WITHIN GROUP (ORDER BY v)`` per group — exact, one pass.
+- SQLite (tests, small installs): no ordered-set aggregates, so each group's rows are ranked
+  with ``ROW_NUMBER() OVER (PARTITION BY … ORDER BY v)`` and only the two values around the
+  wanted rank are fetched per group (``MAX(CASE WHEN rn = k …)``); Python interpolates
+  between those two numbers exactly as ``percentile_cont`` does: rank ``h = p·(n−1)``,
+  ``v[⌊h⌋] + (h−⌊h⌋)·(v[⌊h⌋+1] − v[⌊h⌋])``. The rows themselves never leave the database.
+
+Durations are measured in seconds between two datetime columns:
+``EXTRACT(EPOCH FROM b − a)`` on PostgreSQL, ``(julianday(b) − julianday(a))·86400`` on SQLite
+(Django stores UTC text there, which ``julianday`` reads).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+
+from django.db import connection
+from django.db.models import F, QuerySet, Window
+from django.db.models.functions import Lead
+
+from claimdesk.cases.models import Case, CaseEvent
+
+# Timeline events that put a case into a status: the opening (into the initial status)
+# and every transition.
+STATUS_EVENTS = ("opened", "transition")
+
+
+def _key(p: float) -> str:
+    """0.5 → "p50", 0.9 → "p90", 0.8 → "p80"."""
+    return f"p{round(p * 100):d}"
+
+
+def seconds_between(earlier: str, later: str) -> str:
+    """SQL for the seconds from column ``earlier`` to ``later`` on the current database."""
+    if connection.vendor == "postgresql":
+        return f"EXTRACT(EPOCH FROM ({later} - {earlier}))"
+    # julianday is a float of days: rounded to the millisecond so equal durations compare equal.
+    return f"ROUND((julianday({later}) - julianday({earlier})) * 86400.0, 3)"
+
+
+def percentiles(
+    source: QuerySet,
+    *,
+    by: Mapping[str, str] | None = None,
+    value: str | None = None,
+    between: tuple[str, str] | None = None,
+    ps: Sequence[float] = (0.5, 0.9),
+    skip: Mapping[str, Sequence[str]] | None = None,
+) -> list[dict]:
+    """Count and continuous percentiles of a value per group, computed by the database.
+
+    ``source`` is any queryset; ``by`` maps output names to its lookups (``{"stage":
+    "to_status"}``); the value is either the lookup ``value`` (a number) or the seconds
+    ``between=(start_lookup, end_lookup)`` of two datetimes (annotations such as a
+    ``Lead`` window are fine). Rows whose value is NULL are left out. Returns one dict per
+    group, ordered by the group columns: the group values, ``n`` and ``p50``/``p90``/… as
+    floats (seconds for durations).
+
+    ``skip`` leaves out groups by value *after* the source query ran (``{"stage": ("closed",)}``):
+    filtering the source instead would change what a ``Lead`` window sees.
+    """
+    by = dict(by or {})
+    if (value is None) == (between is None):
+        raise ValueError("give either value or between")
+    columns = {f"g_{name}": F(lookup) for name, lookup in by.items()}
+    if between:
+        columns |= {"v_a": F(between[0]), "v_b": F(between[1])}
+        measure = seconds_between("s0.v_a", "s0.v_b")
+    else:
+        columns |= {"v_a": F(value)}
+        measure = "s0.v_a"
+    inner_sql, params = source.values(**columns).query.sql_with_params()
+    groups = [f"g_{name}" for name in by]
+    group_list = ", ".join(groups)
+    select_groups = "".join(f"{g}, " for g in groups)
+    base = f"SELECT {''.join(f's0.{g}, ' for g in groups)}{measure} AS v FROM ({inner_sql}) s0"
+    params = list(params)
+    conditions = []
+    for name, values in (skip or {}).items():
+        if values:
+            conditions.append(f"s0.g_{name} NOT IN ({', '.join(['%s'] * len(values))})")
+            params.extend(values)
+    if conditions:
+        base += " WHERE " + " AND ".join(conditions)
+
+    if connection.vendor == "postgresql":
+        aggs = ", ".join(
+            f"percentile_cont({float(p)!r}) WITHIN GROUP (ORDER BY s.v) AS {_key(p)}" for p in ps
+        )
+        sql = f"SELECT {select_groups}COUNT(*) AS n, {aggs} FROM ({base}) s WHERE s.v IS NOT NULL"
+        if groups:
+            sql += f" GROUP BY {group_list} ORDER BY {group_list}"
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            names = [c[0] for c in cursor.description]
+            rows = [dict(zip(names, r, strict=True)) for r in cursor.fetchall()]
+        out = []
+        for row in rows:
+            item = {name: row[f"g_{name}"] for name in by}
+            item["n"] = row["n"]
+            for p in ps:
+                v = row[_key(p)]
+                item[_key(p)] = None if v is None else float(v)
+            out.append(item)
+        return [r for r in out if r["n"]]
+
+    partition = f"PARTITION BY {group_list} " if groups else ""
+    picks = []
+    for i, p in enumerate(ps):
+        rank = f"CAST((r.n - 1) * {float(p)!r} AS INTEGER)"
+        picks.append(f"MAX(CASE WHEN r.rn = {rank} THEN r.v END) AS lo_{i}")
+        picks.append(f"MAX(CASE WHEN r.rn = {rank} + 1 THEN r.v END) AS hi_{i}")
+    ranked = (
+        f"SELECT {select_groups}s.v, ROW_NUMBER() OVER ({partition}ORDER BY s.v) - 1 AS rn, "
+        f"COUNT(*) OVER ({partition.strip()}) AS n FROM ({base}) s WHERE s.v IS NOT NULL"
+    )
+    sql = f"SELECT {''.join(f'r.{g}, ' for g in groups)}r.n, {', '.join(picks)} FROM ({ranked}) r"
+    sql += f" GROUP BY {''.join(f'r.{g}, ' for g in groups)}r.n"
+    if groups:
+        sql += f" ORDER BY {', '.join(f'r.{g}' for g in groups)}"
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        names = [c[0] for c in cursor.description]
+        rows = [dict(zip(names, r, strict=True)) for r in cursor.fetchall()]
+    out = []
+    for row in rows:
+        item = {name: row[f"g_{name}"] for name in by}
+        item["n"] = n = row["n"]
+        for i, p in enumerate(ps):
+            h = (n - 1) * float(p)
+            low, high = row[f"lo_{i}"], row[f"hi_{i}"]
+            frac = h - math.floor(h)
+            item[_key(p)] = float(low) if high is None or not frac else low + frac * (high - low)
+        out.append(item)
+    return out
+
+
+def stage_intervals(cases: QuerySet[Case]) -> QuerySet[CaseEvent]:
+    """Each stay of each case in a status: ``stage`` (the status), ``entered`` (when the case
+    came into it) and ``left_at`` (when the next status event moved it on; NULL while it is
+    still there), via ``LEAD(at) OVER (PARTITION BY case ORDER BY at, id)``.
+
+    Feed it to ``percentiles(..., between=("at", "left_at"))``; group by ``to_status`` and any
+    lookup through ``case__…``.
+    """
+    return CaseEvent.objects.filter(case__in=cases.values("pk"), kind__in=STATUS_EVENTS).annotate(
+        left_at=Window(Lead("at"), partition_by=[F("case_id")], order_by=[F("at"), F("id")])
+    )

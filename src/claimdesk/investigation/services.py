@@ -1,0 +1,384 @@
+"""Writes of investigation: assigning a survey, its report and the written result to the
+customer, repair-shop objections on their 24-hour clock, and the appraisal-institution
+selection. Each function is one business action in one transaction; ``now`` comes from the
+caller."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from decimal import Decimal
+
+from django.contrib.auth import get_user_model
+from django.db import IntegrityError, transaction
+from django.db.models import Count, Q
+from django.utils.translation import gettext as _
+
+from claimdesk.cases.models import Case, CaseEvent, TaskStatus
+from claimdesk.cases.services import (
+    GuardFailed,
+    IllegalTransition,
+    NotAllowed,
+    can_act,
+    deadline_start,
+    deadline_stop,
+    task_assign,
+    task_complete,
+)
+from claimdesk.claims.models import Claim
+from claimdesk.documents.models import Document
+from claimdesk.investigation import rules
+from claimdesk.investigation.models import (
+    AppraisalInstitution,
+    AppraisalReferral,
+    ObjectionStatus,
+    RepairObjection,
+    Survey,
+    SurveyStatus,
+)
+from claimdesk.policies.models import Clause
+from claimdesk.staff.roles import Role
+from claimdesk.staff.services import certified_user_ids, is_staff_member
+from claimdesk.workdays.clocks import to_local
+
+User = get_user_model()
+
+NEV_CERTIFICATE = "nev"
+SURVEY_TASK = "survey"
+SURVEY_RULE = "survey_onsite"
+RECHECK_RULE = "repair_recheck"
+# Who may record or re-check a repair shop's objection: the people who handle the claim.
+OBJECTION_PERMISSIONS = ("cases.handle_survey", "cases.decide_claim", "cases.assign_task")
+
+
+def _event(case: Case, *, now: datetime, actor, kind: str, data: dict, visible=False) -> None:
+    """A timeline entry; instants in Asia/Shanghai as the kernel writes them."""
+    data = {k: to_local(v) if isinstance(v, datetime) else v for k, v in data.items()}
+    CaseEvent.objects.create(
+        case=case, at=now, actor=actor, kind=kind, data=data, customer_visible=visible
+    )
+
+
+def _places(claim: Claim) -> tuple[str, ...]:
+    return (claim.loss_place, claim.policy.insured_address)
+
+
+def required_certificate(claim: Claim) -> str:
+    """New-energy-vehicle cases need the ``nev`` certificate; others none."""
+    return NEV_CERTIFICATE if claim.policy.new_energy_vehicle else ""
+
+
+def surveyor_candidates(claim: Claim, *, on) -> list[rules.Candidate]:
+    """Every active surveyor with region match, open survey load and certification."""
+    code = required_certificate(claim) or NEV_CERTIFICATE
+    certified = certified_user_ids(code, on)
+    people = (
+        User.objects.filter(is_active=True, groups__name=Role.SURVEYOR.value)
+        .select_related("staff_profile")
+        .annotate(
+            load=Count("tasks", filter=Q(tasks__status=TaskStatus.OPEN, tasks__kind=SURVEY_TASK))
+        )
+        .order_by("username")
+    )
+    places = _places(claim)
+    out = []
+    for person in people:
+        profile = getattr(person, "staff_profile", None)
+        out.append(
+            rules.Candidate(
+                user_id=person.pk,
+                username=person.username,
+                in_region=rules.region_matches(profile.region if profile else "", *places),
+                load=person.load,
+                certified=person.pk in certified,
+            )
+        )
+    return out
+
+
+def survey_assign(*, claim: Claim, actor, now: datetime, surveyor=None) -> Survey:
+    """Send a surveyor to the claim: the one given, else the best by certification, region
+    and load. A kernel task with the 48-hour on-site clock; it comes back to the owner."""
+    certificate = required_certificate(claim)
+    if surveyor is None:
+        chosen = rules.pick_surveyor(
+            surveyor_candidates(claim, on=to_local(now).date()),
+            need_certificate=bool(certificate),
+        )
+        if chosen is None:
+            raise GuardFailed(
+                _("No surveyor with a valid %(code)s certificate is available.")
+                % {"code": certificate}
+                if certificate
+                else _("No surveyor is available.")
+            )
+        surveyor = User.objects.get(pk=chosen)
+    elif not surveyor.is_active or not surveyor.has_perm("cases.handle_survey"):
+        raise GuardFailed(_("%(user)s is not a surveyor.") % {"user": surveyor.username})
+    try:
+        with transaction.atomic():
+            # The case row lock (as task_assign takes it) serialises two assignments at once.
+            Case.objects.select_for_update(no_key=True).filter(pk=claim.case_id).first()
+            if claim.site_surveys.filter(status=SurveyStatus.ASSIGNED).exists():
+                raise IllegalTransition(
+                    _("Claim %(number)s already has a survey under way.") % {"number": claim.number}
+                )
+            task = task_assign(
+                case=claim.case,
+                kind=SURVEY_TASK,
+                title=_("On-site survey of %(number)s") % {"number": claim.number},
+                assignee=surveyor,
+                actor=actor,
+                now=now,
+                rule_code=SURVEY_RULE,
+                certificate=certificate,
+            )
+            return Survey.objects.create(
+                claim=claim,
+                surveyor=surveyor,
+                task=task,
+                certificate=certificate,
+                assigned_by=actor,
+                assigned_at=now,
+            )
+    except IntegrityError as exc:  # a concurrent assignment won the race
+        raise IllegalTransition(
+            _("Claim %(number)s already has a survey under way.") % {"number": claim.number}
+        ) from exc
+
+
+def survey_basis(claim: Claim) -> str:
+    """The clauses an assessment rests on: the product's coverage clauses."""
+    clauses = Clause.objects.filter(
+        product_id=claim.policy.product_id, kind=Clause.Kind.COVERAGE
+    ).order_by("article")
+    product = claim.policy.product.name
+    return "；".join(f"《{product}》第{c.article}条 {c.title}" for c in clauses)
+
+
+def survey_report_submit(
+    *,
+    survey: Survey,
+    actor,
+    now: datetime,
+    findings: str,
+    assessed_loss: Decimal,
+    method: str,
+    photos: Sequence[int] = (),
+    basis: str = "",
+) -> Survey:
+    """The surveyor's report: stored, the task returns to the case owner, and the customer
+    gets the written result (basis, how the loss was computed, how to object)."""
+    from claimdesk.notices.services import notice_issue
+
+    findings, method, basis = findings.strip(), method.strip(), basis.strip()
+    if not findings or not method:
+        raise GuardFailed(_("The report needs the findings and how the loss was computed."))
+    if assessed_loss is None or not assessed_loss.is_finite() or assessed_loss < 0:
+        raise GuardFailed(_("The assessed loss must be an amount of zero or more."))
+    assessed_loss = assessed_loss.quantize(Decimal("0.01"))
+    with transaction.atomic():
+        survey = (
+            Survey.objects.select_for_update(of=("self",))
+            .select_related("claim__case", "claim__policy__product", "task", "surveyor")
+            .get(pk=survey.pk)
+        )
+        if actor.pk != survey.surveyor_id:
+            raise NotAllowed(_("Only the assigned surveyor can report this survey."))
+        if survey.status != SurveyStatus.ASSIGNED:
+            raise IllegalTransition(
+                _("This survey is already %(status)s.") % {"status": survey.get_status_display()}
+            )
+        claim = survey.claim
+        photo_ids = sorted({int(p) for p in photos})
+        docs = list(Document.objects.filter(claim=claim, pk__in=photo_ids))
+        if len(docs) != len(photo_ids):
+            raise GuardFailed(_("Photos must be documents of this claim."))
+        basis = basis or survey_basis(claim)
+        survey.findings, survey.method, survey.basis = findings, method, basis
+        survey.assessed_loss = assessed_loss
+        survey.status = SurveyStatus.REPORTED
+        survey.reported_at = now
+        survey.save(
+            update_fields=[
+                "findings",
+                "method",
+                "basis",
+                "assessed_loss",
+                "status",
+                "reported_at",
+            ]
+        )
+        survey.photos.set(docs)
+        # The written result first: issuing it needs the surveyor's open task.
+        notice_issue(
+            case=claim.case,
+            kind="survey_result",
+            context={
+                "findings": findings,
+                "assessed_loss": assessed_loss,
+                "method": method,
+                "basis": basis,
+                "surveyor": survey.surveyor.get_full_name() or survey.surveyor.username,
+            },
+            actor=actor,
+            now=now,
+        )
+        task_complete(
+            task=survey.task,
+            actor=actor,
+            now=now,
+            result=_("Survey reported: assessed loss %(amount)s") % {"amount": assessed_loss},
+        )
+    return survey
+
+
+def _may_handle(actor, case: Case) -> bool:
+    return any(can_act(actor, case, p) for p in OBJECTION_PERMISSIONS)
+
+
+def repair_objection_raise(
+    *, survey: Survey, actor, now: datetime, shop: str, text: str, amount_claimed: Decimal
+) -> RepairObjection:
+    """Record a repair shop's objection to the assessment and start the 24-hour re-check."""
+    shop, text = shop.strip(), text.strip()
+    if not shop or not text:
+        raise GuardFailed(_("Name the repair shop and its objection."))
+    if amount_claimed is None or not amount_claimed.is_finite() or amount_claimed < 0:
+        raise GuardFailed(_("The amount the shop claims must be zero or more."))
+    with transaction.atomic():
+        survey = Survey.objects.select_related("claim__case").get(pk=survey.pk)
+        case = survey.claim.case
+        if not is_staff_member(actor) or not _may_handle(actor, case):
+            raise NotAllowed(
+                _("You may not record objections on claim %(number)s.") % {"number": case.number}
+            )
+        if survey.status != SurveyStatus.REPORTED:
+            raise IllegalTransition(_("An objection needs a reported assessment."))
+        deadline = deadline_start(case=case, rule_code=RECHECK_RULE, now=now, actor=actor)
+        objection = RepairObjection.objects.create(
+            survey=survey,
+            shop=shop[:100],
+            text=text,
+            amount_claimed=amount_claimed.quantize(Decimal("0.01")),
+            raised_by=actor,
+            raised_at=now,
+            deadline=deadline,
+        )
+        _event(
+            case,
+            now=now,
+            actor=actor,
+            kind="repair_objection",
+            data={
+                "objection": objection.pk,
+                "shop": objection.shop,
+                "amount_claimed": str(objection.amount_claimed),
+                "due_at": deadline.due_at if deadline else None,
+                "text": _("Repair shop %(shop)s objects to the assessment (claims %(amount)s).")
+                % {"shop": objection.shop, "amount": objection.amount_claimed},
+            },
+        )
+    return objection
+
+
+def repair_objection_resolve(
+    *,
+    objection: RepairObjection,
+    actor,
+    now: datetime,
+    resolution: str,
+    rechecked_amount: Decimal | None = None,
+) -> RepairObjection:
+    """Record the re-check; the 24-hour clock stops (met or breached) once no objection on
+    the case still waits for it."""
+    resolution = resolution.strip()
+    if not resolution:
+        raise GuardFailed(_("Say what the re-check found."))
+    if rechecked_amount is not None and (not rechecked_amount.is_finite() or rechecked_amount < 0):
+        raise GuardFailed(_("The amount after the re-check must be zero or more."))
+    with transaction.atomic():
+        objection = (
+            RepairObjection.objects.select_for_update(of=("self",))
+            .select_related("survey__claim__case", "deadline")
+            .get(pk=objection.pk)
+        )
+        case = objection.survey.claim.case
+        if not is_staff_member(actor) or not _may_handle(actor, case):
+            raise NotAllowed(
+                _("You may not re-check objections on claim %(number)s.") % {"number": case.number}
+            )
+        if objection.status != ObjectionStatus.OPEN:
+            raise IllegalTransition(_("This objection is already resolved."))
+        objection.status = ObjectionStatus.RESOLVED
+        objection.resolution = resolution
+        objection.rechecked_amount = (
+            rechecked_amount.quantize(Decimal("0.01")) if rechecked_amount is not None else None
+        )
+        objection.resolved_by, objection.resolved_at = actor, now
+        objection.save(
+            update_fields=["status", "resolution", "rechecked_amount", "resolved_by", "resolved_at"]
+        )
+        waiting = RepairObjection.objects.filter(
+            deadline_id=objection.deadline_id, status=ObjectionStatus.OPEN
+        ).exists()
+        if objection.deadline is not None and not waiting:
+            deadline_stop(deadline=objection.deadline, now=now, actor=actor)
+        _event(
+            case,
+            now=now,
+            actor=actor,
+            kind="repair_objection_resolved",
+            data={
+                "objection": objection.pk,
+                "resolution": resolution,
+                "text": _("Repair-shop objection re-checked: %(resolution)s")
+                % {"resolution": resolution},
+                "rechecked_amount": str(objection.rechecked_amount)
+                if objection.rechecked_amount is not None
+                else None,
+            },
+        )
+    return objection
+
+
+def appraisal_select(
+    *, claim: Claim, now: datetime, qualification: str = "disability", actor=None
+) -> AppraisalInstitution:
+    """Choose the appraisal institution by the published rotation rule and record it."""
+    with transaction.atomic():
+        rows = list(
+            AppraisalInstitution.objects.select_for_update().filter(active=True).order_by("name")
+        )
+        qualified = [i for i in rows if qualification in i.qualification_set()]
+        places = _places(claim)
+        key = rules.pick_institution(
+            rules.Institution(
+                i.pk, i.name, rules.region_matches(i.region, *places), i.last_selected_at
+            )
+            for i in qualified
+        )
+        if key is None:
+            raise GuardFailed(
+                _("No active institution is qualified for %(q)s.") % {"q": qualification}
+            )
+        chosen = next(i for i in qualified if i.pk == key)
+        chosen.last_selected_at = now
+        chosen.times_selected += 1
+        chosen.save(update_fields=["last_selected_at", "times_selected"])
+        AppraisalReferral.objects.create(
+            claim=claim, institution=chosen, qualification=qualification, selected_at=now
+        )
+        _event(
+            claim.case,
+            now=now,
+            actor=actor,
+            kind="appraisal_selected",
+            data={
+                "institution": chosen.name,
+                "qualification": qualification,
+                "text": _("Appraisal institution selected by rotation: %(name)s")
+                % {"name": chosen.name},
+            },
+        )
+    return chosen

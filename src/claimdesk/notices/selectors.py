@@ -1,0 +1,40 @@
+"""Reads of notices: who may see which letter follows who may see the case."""
+
+from __future__ import annotations
+
+from django.apps import apps
+from django.db.models import Q, QuerySet
+
+from claimdesk.cases.models import Case
+from claimdesk.cases.selectors import cases_visible_to
+from claimdesk.notices.models import Notice
+
+
+def notices_for(case: Case, user) -> QuerySet[Notice]:
+    """The notices of ``case``, newest first; none when ``user`` may not see the case.
+
+    A claim's list also holds the letters of the service tickets about it (the written
+    answer to an objection is issued on the objection ticket), each only if ``user`` may
+    see that ticket too.
+    """
+    visible = cases_visible_to(user)
+    if not visible.filter(pk=case.pk).exists():
+        return Notice.objects.none()
+    about = Q(case=case)
+    if case.kind == "claim" and apps.is_installed("claimdesk.service"):
+        about |= Q(case__ticket__claim_id=case.pk)
+    return (
+        Notice.objects.filter(about, case__in=visible)
+        .select_related("case")
+        .order_by("-created_at", "-id")
+    )
+
+
+def notice_find(user, notice_id: int) -> Notice | None:
+    """The notice if ``user`` may see its case (else None: a 404, never a 403, so a guessed
+    id does not tell whether it exists)."""
+    return (
+        Notice.objects.filter(pk=notice_id, case__in=cases_visible_to(user))
+        .select_related("case")
+        .first()
+    )

@@ -1,0 +1,262 @@
+"""Issuing a notice: check the data, render the letter, store the PDF, tell the customer.
+
+Rendering (the slow part) happens before any write, so a bad context or a rendering failure
+leaves nothing behind; the row, its timeline event (chained by the evidence ledger) and the
+outbox message are then written in one transaction.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Any
+
+from django.conf import settings
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
+from django.db import transaction
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import translation
+from django.utils.translation import gettext as _
+
+from claimdesk.cases.models import Case, CaseEvent
+from claimdesk.cases.services import CaseError, NotAllowed, can_act
+from claimdesk.notices import rules
+from claimdesk.notices.models import Notice, NoticeKind
+from claimdesk.notices.pdf import render_pdf
+from claimdesk.notify.services import notification_queue
+from claimdesk.workdays.clocks import SHANGHAI, to_local
+
+
+class NoticeContextInvalid(CaseError, ValueError):
+    """The caller's data cannot make this notice; ``errors`` names every key at fault."""
+
+    status = 400
+
+    def __init__(self, message: str, errors: Mapping[str, str]):
+        super().__init__(message, errors=dict(errors))
+        self.errors = dict(errors)
+
+
+def insurer_name() -> str:
+    return getattr(settings, "CLAIMDESK_INSURER_NAME", "") or _("ClaimDesk Claims Service Centre")
+
+
+def notice_language(case: Case, context: Mapping[str, Any]) -> str:
+    """The customer's language: ``context["language"]`` when the caller knows it, else the
+    site default (zh-hans)."""
+    wanted = context.get("language") if isinstance(context, Mapping) else None
+    codes = {code for code, _name in settings.LANGUAGES}
+    return wanted if wanted in codes else settings.LANGUAGE_CODE
+
+
+def _customer_name(case: Case) -> str:
+    customer = case.customer
+    if customer is None:
+        return ""
+    return customer.get_full_name() or customer.username
+
+
+def _claim(case: Case):
+    return getattr(case, "claim", None) if case.kind == "claim" else None
+
+
+def _claim_facts(claim) -> dict[str, str]:
+    return {
+        "policy_no": claim.policy.number,
+        "product": claim.policy.product.name,
+        "insured_name": claim.insured_name,
+        "loss_time": to_local(claim.loss_time).isoformat(),
+    }
+
+
+def _complete(case: Case, context: Mapping[str, Any]) -> dict[str, Any]:
+    """The caller's context with the letter's header filled in from the case if left out."""
+    full = dict(context)
+    full.setdefault("claim_no", case.number)
+    full.setdefault("case_kind", case.kind)  # a ticket's letter says "case number"
+    if not full.get("customer_name"):
+        full["customer_name"] = _customer_name(case)
+    claim = _claim(case)
+    if claim is not None:
+        for key, value in _claim_facts(claim).items():
+            if not full.get(key):
+                full[key] = value
+    if isinstance(full.get("follow_up"), list):  # a blank suggestion is no suggestion
+        full["follow_up"] = [
+            s for s in full["follow_up"] if not (isinstance(s, str) and not s.strip())
+        ]
+    return full
+
+
+def _template_context(
+    kind: str, context: Mapping[str, Any], *, issued_at: datetime
+) -> dict[str, Any]:
+    calculation = context.get("calculation") or {}
+    loss_time = datetime.fromisoformat(context["loss_time"]) if context.get("loss_time") else None
+    if loss_time is not None and loss_time.tzinfo is None:  # read as Shanghai time, as people do
+        loss_time = loss_time.replace(tzinfo=SHANGHAI)
+    return {
+        "kind": kind,
+        "title": str(NoticeKind(kind).label),
+        "c": context,
+        "number_label": _("Claim number")
+        if context.get("case_kind", "claim") == "claim"
+        else _("Case number"),
+        "insurer": insurer_name(),
+        "issued_at": to_local(issued_at),
+        "loss_time": to_local(loss_time) if loss_time is not None else None,
+        "decision_label": rules.decision_label(str(context.get("decision") or "")),
+        "currency": calculation.get("currency") or "CNY",
+        "lines": [
+            {**line, "amount_text": rules.fmt_money(line.get("amount"))}
+            for line in calculation.get("lines", [])
+        ],
+        "exclusions": calculation.get("exclusions", []),
+        "total_text": rules.fmt_money(calculation.get("total")),
+        "claimed_text": rules.fmt_money(calculation.get("claimed")),
+        "cited": rules.cited_clauses(calculation),
+        "assessed_text": rules.fmt_money(context.get("assessed_loss")),
+        "follow_up": context.get("follow_up") or [str(s) for s in rules.DEFAULT_FOLLOW_UP],
+    }
+
+
+def notice_html(*, kind: str, context: Mapping[str, Any], language: str, issued_at) -> str:
+    """The letter as HTML, in ``language`` (what ``render_pdf`` prints)."""
+    with translation.override(language):
+        return render_to_string(
+            f"notices/pdf/{kind}.html", _template_context(kind, context, issued_at=issued_at)
+        )
+
+
+def notice_render(notice: Notice) -> bytes:
+    """Render a stored notice again from its context (same templates → same bytes)."""
+    html = notice_html(
+        kind=notice.kind,
+        context=notice.context,
+        language=notice.language,
+        issued_at=notice.created_at,
+    )
+    return render_pdf(html)
+
+
+def _store(pdf: bytes, sha256: str) -> tuple[str, bool]:
+    """Save under a name derived from the content; (name, whether this call wrote it)."""
+    name = f"notices/{sha256[:2]}/{sha256}.pdf"
+    if default_storage.exists(name):
+        return name, False
+    saved = default_storage.save(name, ContentFile(pdf))
+    if saved != name:  # the same bytes were stored concurrently: keep one copy
+        default_storage.delete(saved)
+        return name, False
+    return name, True
+
+
+def notice_url(notice: Notice) -> str:
+    """Where the customer downloads it in the portal (absolute when the site URL is set)."""
+    path = reverse("notices:pdf", args=[notice.pk])
+    return getattr(settings, "CLAIMDESK_SITE_URL", "").rstrip("/") + path
+
+
+def notice_issue(*, case: Case, kind: str, context: dict, actor, now: datetime) -> Notice:
+    """Issue a written notice of ``kind`` on ``case``, rendered from ``context``.
+
+    ``actor`` None is the system (a scheduled job); a person needs one of the kind's
+    permissions on this case. The context is checked per kind (every fault named at once),
+    the letter rendered in the customer's language, the PDF stored with its fingerprint, a
+    customer-visible ``notice_issued`` event written and the customer told through the
+    outbox with the download link.
+    """
+    if kind not in NoticeKind.values:
+        raise NoticeContextInvalid(
+            _("Unknown notice kind %(kind)r; one of: %(kinds)s")
+            % {"kind": kind, "kinds": ", ".join(NoticeKind.values)},
+            {"kind": _("unknown")},
+        )
+    if actor is not None and not any(
+        can_act(actor, case, permission) for permission in rules.PERMISSIONS[kind]
+    ):
+        raise NotAllowed(
+            _("You may not issue a %(kind)s on case %(number)s.")
+            % {"kind": NoticeKind(kind).label, "number": case.number}
+        )
+    full = _complete(case, context) if isinstance(context, Mapping) else context
+    errors = rules.context_errors(kind, full)
+    if not errors and full.get("claim_no") != case.number:
+        errors["claim_no"] = _("is %(given)s but the case is %(number)s") % {
+            "given": full.get("claim_no"),
+            "number": case.number,
+        }
+    if errors:
+        raise NoticeContextInvalid(str(rules.ContextInvalid(errors)), errors)
+    stored = rules.as_json(full)
+    language = notice_language(case, stored)
+    pdf = render_pdf(notice_html(kind=kind, context=stored, language=language, issued_at=now))
+    sha256 = hashlib.sha256(pdf).hexdigest()
+    name, written = _store(pdf, sha256)
+    try:
+        with transaction.atomic():
+            notice = _record(case, kind, stored, language, name, sha256, len(pdf), actor, now)
+    except BaseException:
+        if written and not Notice.objects.filter(file=name).exists():
+            default_storage.delete(name)
+        raise
+    return notice
+
+
+def _record(
+    case: Case,
+    kind: str,
+    context: dict[str, Any],
+    language: str,
+    name: str,
+    sha256: str,
+    size: int,
+    actor,
+    now: datetime,
+) -> Notice:
+    with translation.override(language):
+        title = f"{NoticeKind(kind).label} {case.number}"
+        notice = Notice.objects.create(
+            case=case,
+            kind=kind,
+            title=title,
+            language=language,
+            context=context,
+            file=name,
+            sha256=sha256,
+            size=size,
+            issued_by=actor,
+            created_at=now,
+        )
+        url = notice_url(notice)
+        CaseEvent.objects.create(
+            case=case,
+            at=now,
+            actor=actor,
+            kind="notice_issued",
+            customer_visible=True,
+            data={
+                "notice": notice.pk,
+                "notice_kind": kind,
+                "title": title,
+                "sha256": sha256,
+                "size": size,
+                "text": _("We issued you a written notice: %(title)s.") % {"title": title},
+            },
+        )
+        if case.customer is not None:
+            claim = _claim(case)
+            notification_queue(
+                recipient=case.customer,
+                case=case,
+                kind="notice_issued",
+                now=now,
+                phone=claim.contact_phone if claim is not None else None,
+                subject=_("%(title)s is ready") % {"title": title},
+                body=_("Your %(kind)s for %(number)s is ready. Download it here: %(url)s")
+                % {"kind": NoticeKind(kind).label, "number": case.number, "url": url},
+            )
+    return notice

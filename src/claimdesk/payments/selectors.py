@@ -1,0 +1,89 @@
+"""Reads of payments for the API and the workbench: who may see which payment."""
+
+from __future__ import annotations
+
+from django.db.models import Exists, OuterRef, QuerySet
+from django.utils.translation import gettext as _
+
+from claimdesk.cases.models import CaseEvent
+from claimdesk.cases.selectors import cases_visible_to
+from claimdesk.claims.models import Claim
+from claimdesk.payments.models import Payment
+from claimdesk.payments.rules import PaymentState
+
+
+def payments_visible_to(user) -> QuerySet[Payment]:
+    """A customer sees the payments of their own claims, staff those of the cases they may
+    see (finance: the claims handed to them), oversight all."""
+    return Payment.objects.filter(claim__case__in=cases_visible_to(user)).select_related(
+        "claim__case", "claim__policy__holder", "account", "instructed_by", "escalated_to"
+    )
+
+
+def payment_for_claim(user, claim: Claim) -> Payment | None:
+    return payments_visible_to(user).filter(claim=claim).first()
+
+
+def payment_find(user, reference: str) -> Payment | None:
+    """The payment with ``reference`` if ``user`` may see it (else None: a 404)."""
+    if "\x00" in reference:
+        return None
+    return payments_visible_to(user).filter(reference=reference).first()
+
+
+def payments_by_state(user) -> dict[str, list[Payment]]:
+    """The finance workbench: the payments the user may see, grouped by state, oldest first."""
+    groups: dict[str, list[Payment]] = {s.value: [] for s in PaymentState}
+    for p in payments_visible_to(user).prefetch_related("transfers").order_by("instructed_at"):
+        groups[p.state].append(p)
+    return groups
+
+
+def claims_awaiting_payment(user) -> QuerySet[Claim]:
+    """Claims in ``paying`` the user may see that have no payment yet."""
+    return (
+        Claim.objects.filter(case__in=cases_visible_to(user), case__status="paying")
+        .exclude(Exists(Payment.objects.filter(claim=OuterRef("pk"))))
+        .select_related("case", "policy__holder")
+        .order_by("decided_at", "case__opened_at")
+    )
+
+
+PAYMENT_EVENTS = frozenset(
+    {
+        "payment_instructed",
+        "payment_sent",
+        "payment_retried",
+        "payment_failed",
+        "payment_confirmed",
+        "payment_escalated",
+    }
+)
+
+
+def payment_event_text(event: CaseEvent) -> str | None:
+    """A payment event of the timeline in words (None for other events), for
+    ``claims.selectors.event_text``; customers see only sent, retried and confirmed."""
+    if event.kind not in PAYMENT_EVENTS:
+        return None
+    data = event.data or {}
+    values = {
+        "amount": data.get("amount", ""),
+        "account": data.get("account", ""),
+        "reference": data.get("reference", ""),
+        "attempt": data.get("attempt", ""),
+        "reason": data.get("reason", ""),
+        "to": data.get("to", ""),
+    }
+    texts = {
+        "payment_instructed": _("Payment %(reference)s of ¥%(amount)s instructed."),
+        "payment_sent": _("We sent ¥%(amount)s to your account %(account)s."),
+        "payment_retried": _(
+            "The transfer did not go through; we are sending ¥%(amount)s to your account "
+            "%(account)s again."
+        ),
+        "payment_failed": _("Transfer %(attempt)s of payment %(reference)s failed: %(reason)s"),
+        "payment_confirmed": _("¥%(amount)s has reached your account %(account)s."),
+        "payment_escalated": _("Payment %(reference)s escalated to %(to)s."),
+    }
+    return texts[event.kind] % values

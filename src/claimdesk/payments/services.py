@@ -1,0 +1,755 @@
+"""Every write of the payments app: instruct, send, confirm, fail, retry, escalate, reconcile.
+
+Each action is one transaction that locks the claim's case row first (the kernel's lock
+order: case, then what hangs off it) and then the payment, so two finance people acting on
+one claim at once are serialised: the second sees the first's result and is refused
+clearly, never paying twice. Only ``cases.handle_payment`` with a reason to touch the case
+(the payment task handed to finance, see ``payment_handover``) may act.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from django.contrib.auth import get_user_model
+from django.db import IntegrityError, transaction
+from django.db.models import Count, Q
+from django.utils.translation import gettext as _
+
+from claimdesk.cases.models import Case, Task, TaskStatus
+from claimdesk.cases.services import (
+    CaseError,
+    GuardFailed,
+    IllegalTransition,
+    NotAllowed,
+    _event,
+    can_act,
+    case_transition,
+    escalation_recipient,
+    task_assign,
+    task_complete,
+)
+from claimdesk.claims.models import Claim
+from claimdesk.notify.services import notification_queue
+from claimdesk.payments.models import AttemptOutcome, Payment, PaymentAttempt
+from claimdesk.payments.rules import (
+    ACTION_LABELS,
+    PAYING_DECISIONS,
+    RECONCILE_COLUMNS,
+    PaymentAction,
+    PaymentState,
+    actions_from,
+    bank_amount,
+    bank_outcome,
+    next_state,
+    payment_reference,
+)
+from claimdesk.policies.models import BankAccount
+from claimdesk.staff.roles import Role
+
+User = get_user_model()
+
+PAY_PERMISSION = "cases.handle_payment"
+PAYMENT_TASK = "payment"
+
+
+class PaymentExists(IllegalTransition):
+    """The claim already has its payment: a claim is never paid twice (409)."""
+
+
+# --- helpers ------------------------------------------------------------------------------
+
+
+def _money(amount: Decimal) -> str:
+    return f"{amount:,.2f}"
+
+
+def _refuse(case: Case) -> NotAllowed:
+    return NotAllowed(
+        _("You may not handle the payment of claim %(number)s.") % {"number": case.number}
+    )
+
+
+def _finance_only(actor, case: Case) -> None:
+    if not actor.is_authenticated or not actor.has_perm(PAY_PERMISSION):
+        raise _refuse(case)
+
+
+def _may_pay(
+    actor, case: Case, payment: Payment | None = None, action: PaymentAction | None = None
+) -> None:
+    """Finance only; then (for an action) the payment's state, so that finance hears
+    "already confirmed" rather than "not yours" once the payment task is done; then a
+    reason to touch this case (the payment task, ownership or oversight)."""
+    _finance_only(actor, case)
+    if payment is not None and action is not None:
+        _step(payment, action)
+    if not can_act(actor, case, PAY_PERMISSION):
+        raise _refuse(case)
+
+
+def _lock_case(claim_pk: int) -> Case:
+    """The claim's case row, locked: every payment write on a claim queues here."""
+    return Case.objects.select_for_update(no_key=True).get(pk=claim_pk)
+
+
+def _lock(payment: Payment) -> Payment:
+    """The payment as it is now, locked after its case (the kernel's lock order)."""
+    case = _lock_case(payment.claim_id)
+    locked = (
+        Payment.objects.select_for_update(of=("self",), no_key=True)
+        .select_related("claim__policy__holder", "account")
+        .get(pk=payment.pk)
+    )
+    locked.claim.case = case
+    return locked
+
+
+def _step(payment: Payment, action: PaymentAction) -> PaymentState:
+    target = next_state(payment.state, action)
+    if target is None:
+        raise IllegalTransition(
+            _("%(action)s is not possible while payment %(reference)s is %(state)s.")
+            % {
+                "action": ACTION_LABELS[action],
+                "reference": payment.reference,
+                "state": payment.state_label(),
+            },
+            allowed=[a.value for a in actions_from(payment.state)],
+        )
+    return target
+
+
+def _require_paying(case: Case) -> None:
+    if case.status != "paying":
+        raise IllegalTransition(
+            _("Claim %(number)s is %(status)s, not awaiting payment.")
+            % {"number": case.number, "status": case.status_label()}
+        )
+
+
+def payee_account(claim: Claim, account: BankAccount | None = None) -> BankAccount:
+    """The account a claim is paid to: the one finance picked, which must be the policy
+    holder's own, else the holder's designated (default) account."""
+    holder_id = claim.policy.holder_id
+    if account is not None:
+        if account.owner_id != holder_id:
+            raise GuardFailed(_("Payments go only to an account of the policy holder."))
+        return account
+    accounts = list(BankAccount.objects.filter(owner_id=holder_id))
+    default = next((a for a in accounts if a.is_default), None)
+    if default is not None:
+        return default
+    if len(accounts) == 1:
+        return accounts[0]
+    if not accounts:
+        raise GuardFailed(_("The policy holder has no bank account on file."))
+    raise GuardFailed(_("The policy holder has no designated account: choose one."))
+
+
+def _current_transfer(payment: Payment) -> PaymentAttempt | None:
+    return payment.transfers.filter(number=payment.attempts).first()
+
+
+def _event_data(payment: Payment, **extra: Any) -> dict[str, Any]:
+    return {
+        "reference": payment.reference,
+        "amount": str(payment.amount),
+        "account": payment.masked_account,
+        "attempt": payment.attempts,
+        **extra,
+    }
+
+
+def _send(payment: Payment, *, actor, now: datetime, bank_ref: str) -> PaymentAttempt:
+    """A new transfer of the payment's amount to its account."""
+    payment.attempts += 1
+    payment.state = PaymentState.SENT
+    payment.sent_at = now
+    payment.bank_ref = bank_ref.strip()[:64]
+    payment.updated_at = now
+    payment.save(update_fields=["attempts", "state", "sent_at", "bank_ref", "updated_at"])
+    return PaymentAttempt.objects.create(
+        payment=payment,
+        number=payment.attempts,
+        account=payment.account,
+        amount=payment.amount,
+        sent_at=now,
+        sent_by=actor,
+        bank_ref=payment.bank_ref,
+    )
+
+
+# --- handing the payment to finance -----------------------------------------------------------
+
+
+def finance_assignee(claim: Claim):
+    """Who pays a claim: the active finance person with the fewest open payment tasks,
+    someone in the case owner's region first."""
+    region = getattr(getattr(claim.case.owner, "staff_profile", None), "region", "")
+    people = (
+        User.objects.filter(is_active=True, groups__name=Role.FINANCE.value)
+        .select_related("staff_profile")
+        .annotate(
+            load=Count(
+                "tasks",
+                filter=Q(tasks__kind=PAYMENT_TASK, tasks__status=TaskStatus.OPEN),
+            )
+        )
+        .order_by("load", "id")
+    )
+    people = list(people)
+    local = [
+        p
+        for p in people
+        if region and getattr(getattr(p, "staff_profile", None), "region", "") == region
+    ]
+    return (local or people or [None])[0]
+
+
+def payment_handover(*, claim: Claim, actor, now: datetime, assignee=None) -> Task:
+    """Hand the payment of an approved claim to finance as a task (it returns to the case
+    owner when the payment is confirmed). Already handed over: that task comes back."""
+    open_task = (
+        claim.case.tasks.filter(kind=PAYMENT_TASK, status=TaskStatus.OPEN)
+        .order_by("created_at")
+        .first()
+    )
+    if open_task is not None:
+        return open_task
+    assignee = assignee or finance_assignee(claim)
+    if assignee is None:
+        raise GuardFailed(_("No finance person is available to pay the claim."))
+    if not assignee.has_perm(PAY_PERMISSION):
+        raise GuardFailed(_("Payments go to members of finance."))
+    return task_assign(
+        case=claim.case,
+        kind=PAYMENT_TASK,
+        title=_("Pay claim %(number)s") % {"number": claim.number},
+        assignee=assignee,
+        actor=actor,
+        now=now,
+    )
+
+
+# --- the actions ----------------------------------------------------------------------------
+
+
+def payment_instruct(
+    *, claim: Claim, actor, now: datetime, account: BankAccount | None = None
+) -> Payment:
+    """Instruct the payment of an approved claim: the approved amount (never the
+    caller's), to the holder's designated account unless finance picks another of theirs.
+
+    A second instruction for the same claim is refused (409) and never creates a second
+    payment: the case row lock queues concurrent callers, the unique constraint backs it.
+    """
+    with transaction.atomic():
+        case = _lock_case(claim.pk)
+        _finance_only(actor, case)
+        if Payment.objects.filter(claim_id=claim.pk).exists():
+            raise PaymentExists(
+                _("Claim %(number)s already has its payment.") % {"number": case.number}
+            )
+        _may_pay(actor, case)
+        _require_paying(case)
+        claim = Claim.objects.select_related("policy__holder").get(pk=claim.pk)
+        claim.case = case
+        amount = claim.approved_amount
+        if claim.decision not in PAYING_DECISIONS or amount is None or amount <= 0:
+            raise GuardFailed(
+                _("Claim %(number)s has no approved amount to pay.") % {"number": case.number}
+            )
+        payee = payee_account(claim, account)
+        try:
+            with transaction.atomic():
+                payment = Payment.objects.create(
+                    reference=payment_reference(case.number),
+                    claim=claim,
+                    amount=amount,
+                    account=payee,
+                    instructed_at=now,
+                    instructed_by=actor,
+                    updated_at=now,
+                )
+        except IntegrityError as exc:
+            raise PaymentExists(
+                _("Claim %(number)s already has its payment.") % {"number": case.number}
+            ) from exc
+        _event(
+            case,
+            now=now,
+            actor=actor,
+            kind="payment_instructed",
+            data=_event_data(payment, decision=claim.decision),
+        )
+    return payment
+
+
+def payment_send(*, payment: Payment, actor, now: datetime, bank_ref: str = "") -> Payment:
+    """Send the instructed payment to the bank (the first transfer)."""
+    with transaction.atomic():
+        payment = _lock(payment)
+        case = payment.claim.case
+        _may_pay(actor, case, payment, PaymentAction.SEND)
+        _require_paying(case)
+        _send(payment, actor=actor, now=now, bank_ref=bank_ref)
+        _event(
+            case,
+            now=now,
+            actor=actor,
+            kind="payment_sent",
+            customer_visible=True,
+            data=_event_data(payment),
+        )
+    return payment
+
+
+def _confirm(
+    payment: Payment, *, actor, now: datetime, bank_ref: str, via_reconciliation: bool
+) -> None:
+    """Record the bank's confirmation on a locked payment and close the claim."""
+    case = payment.claim.case
+    _step(payment, PaymentAction.CONFIRM)
+    transfer = _current_transfer(payment)
+    bank_ref = bank_ref.strip()[:64] or payment.bank_ref
+    # The claim transition first: it takes the case's clocks before any event is written
+    # (the kernel's lock order); it stops the payment clock as met or breached.
+    case_transition(
+        case=case,
+        action="confirm_payment",
+        actor=actor,
+        now=now,
+        data={
+            "reference": payment.reference,
+            "amount": str(payment.amount),
+            "account": payment.masked_account,
+        },
+    )
+    payment.state = PaymentState.CONFIRMED
+    payment.confirmed_at = now
+    payment.confirmed_by = actor
+    payment.bank_ref = bank_ref
+    payment.updated_at = now
+    payment.save(update_fields=["state", "confirmed_at", "confirmed_by", "bank_ref", "updated_at"])
+    if transfer is not None:
+        transfer.outcome = AttemptOutcome.CONFIRMED
+        transfer.outcome_at = now
+        transfer.outcome_by = actor
+        transfer.bank_ref = bank_ref
+        transfer.via_reconciliation = via_reconciliation
+        transfer.save()
+    _event(
+        case,
+        now=now,
+        actor=actor,
+        kind="payment_confirmed",
+        customer_visible=True,
+        data=_event_data(payment, bank_ref=bank_ref),
+    )
+    for task in case.tasks.filter(kind=PAYMENT_TASK, status=TaskStatus.OPEN, assignee=actor):
+        task_complete(
+            task=task,
+            actor=actor,
+            now=now,
+            result=_("Paid ¥%(amount)s (%(reference)s).")
+            % {"amount": _money(payment.amount), "reference": payment.reference},
+        )
+    claim = payment.claim
+    notification_queue(
+        recipient=case.customer or claim.policy.holder,
+        case=case,
+        kind="payment_confirmed",
+        now=now,
+        phone=claim.contact_phone,
+        subject=_("Claim %(number)s: ¥%(amount)s paid to your account %(account)s")
+        % {
+            "number": case.number,
+            "amount": _money(payment.amount),
+            "account": payment.masked_account,
+        },
+        body=_(
+            "The payment %(reference)s of ¥%(amount)s for claim %(number)s has reached "
+            "your account %(account)s at %(bank)s. The claim is closed."
+        )
+        % {
+            "reference": payment.reference,
+            "amount": _money(payment.amount),
+            "number": case.number,
+            "account": payment.masked_account,
+            "bank": payment.account.bank_name,
+        },
+    )
+
+
+def payment_confirm(
+    *,
+    payment: Payment,
+    actor,
+    now: datetime,
+    bank_ref: str = "",
+    via_reconciliation: bool = False,
+) -> Payment:
+    """The bank confirms the transfer: the payment clock stops, the claim closes
+    (``confirm_payment``), the payment task returns to the owner, the customer is told."""
+    with transaction.atomic():
+        payment = _lock(payment)
+        _may_pay(actor, payment.claim.case, payment, PaymentAction.CONFIRM)
+        _confirm(
+            payment,
+            actor=actor,
+            now=now,
+            bank_ref=bank_ref,
+            via_reconciliation=via_reconciliation,
+        )
+    return payment
+
+
+def _fail(
+    payment: Payment,
+    *,
+    actor,
+    now: datetime,
+    reason: str,
+    bank_ref: str,
+    via_reconciliation: bool,
+) -> None:
+    _step(payment, PaymentAction.FAIL)
+    reason = reason.strip()[:300]
+    if not reason:
+        raise GuardFailed(_("Say why the transfer failed."))
+    transfer = _current_transfer(payment)
+    bank_ref = bank_ref.strip()[:64] or payment.bank_ref
+    payment.state = PaymentState.FAILED
+    payment.failed_at = now
+    payment.failure_reason = reason
+    payment.bank_ref = bank_ref
+    payment.updated_at = now
+    payment.save(update_fields=["state", "failed_at", "failure_reason", "bank_ref", "updated_at"])
+    if transfer is not None:
+        transfer.outcome = AttemptOutcome.FAILED
+        transfer.outcome_at = now
+        transfer.outcome_by = actor
+        transfer.bank_ref = bank_ref
+        transfer.failure_reason = reason
+        transfer.via_reconciliation = via_reconciliation
+        transfer.save()
+    _event(
+        payment.claim.case,
+        now=now,
+        actor=actor,
+        kind="payment_failed",
+        data=_event_data(payment, reason=reason, bank_ref=bank_ref),
+    )
+
+
+def payment_fail(
+    *,
+    payment: Payment,
+    actor,
+    now: datetime,
+    reason: str,
+    bank_ref: str = "",
+    via_reconciliation: bool = False,
+) -> Payment:
+    """The bank returned the transfer: record why; finance then retries or escalates."""
+    with transaction.atomic():
+        payment = _lock(payment)
+        _may_pay(actor, payment.claim.case, payment, PaymentAction.FAIL)
+        _fail(
+            payment,
+            actor=actor,
+            now=now,
+            reason=reason,
+            bank_ref=bank_ref,
+            via_reconciliation=via_reconciliation,
+        )
+    return payment
+
+
+def payment_retry(
+    *,
+    payment: Payment,
+    actor,
+    now: datetime,
+    account: BankAccount | None = None,
+    bank_ref: str = "",
+) -> Payment:
+    """Send a failed (or escalated) payment again, to another account of the holder if
+    finance picks one; the customer sees that we are trying again."""
+    with transaction.atomic():
+        payment = _lock(payment)
+        case = payment.claim.case
+        _may_pay(actor, case, payment, PaymentAction.RETRY)
+        _require_paying(case)
+        if account is not None:
+            payment.account = payee_account(payment.claim, account)
+            payment.save(update_fields=["account"])
+        _send(payment, actor=actor, now=now, bank_ref=bank_ref)
+        _event(
+            case,
+            now=now,
+            actor=actor,
+            kind="payment_retried",
+            customer_visible=True,
+            data=_event_data(payment),
+        )
+    return payment
+
+
+def payment_escalate(*, payment: Payment, actor, now: datetime, note: str = "") -> Payment:
+    """Hand a failed payment up to the finance person's manager, who is told why."""
+    with transaction.atomic():
+        payment = _lock(payment)
+        case = payment.claim.case
+        _may_pay(actor, case, payment, PaymentAction.ESCALATE)
+        recipient = escalation_recipient(actor)
+        payment.state = PaymentState.ESCALATED
+        payment.escalated_at = now
+        payment.escalated_to = recipient
+        payment.updated_at = now
+        payment.save(update_fields=["state", "escalated_at", "escalated_to", "updated_at"])
+        note = note.strip()[:300]
+        _event(
+            case,
+            now=now,
+            actor=actor,
+            kind="payment_escalated",
+            data=_event_data(
+                payment, to=recipient.username, reason=payment.failure_reason, note=note
+            ),
+        )
+        notification_queue(
+            recipient=recipient,
+            case=case,
+            kind="payment_escalated",
+            now=now,
+            subject=_("Payment %(reference)s for claim %(number)s failed and needs you")
+            % {"reference": payment.reference, "number": case.number},
+            body=_("¥%(amount)s to %(account)s failed %(attempts)s time(s): %(reason)s. %(note)s")
+            % {
+                "amount": _money(payment.amount),
+                "account": payment.masked_account,
+                "attempts": payment.attempts,
+                "reason": payment.failure_reason,
+                "note": note,
+            },
+        )
+    return payment
+
+
+def payment_act(
+    *, payment: Payment, action: str, actor, now: datetime, data: Mapping[str, Any] | None = None
+) -> Payment:
+    """One action by its code, for the API and the pages (their inputs in ``data``)."""
+    data = data or {}
+    bank_ref = str(data.get("bank_ref") or "")
+    try:
+        action = PaymentAction(action)
+    except ValueError as exc:
+        raise GuardFailed(_("Unknown payment action %(action)s.") % {"action": action}) from exc
+    if action is PaymentAction.SEND:
+        return payment_send(payment=payment, actor=actor, now=now, bank_ref=bank_ref)
+    if action is PaymentAction.CONFIRM:
+        return payment_confirm(payment=payment, actor=actor, now=now, bank_ref=bank_ref)
+    if action is PaymentAction.FAIL:
+        reason = str(data.get("reason") or "")
+        return payment_fail(payment=payment, actor=actor, now=now, reason=reason, bank_ref=bank_ref)
+    if action is PaymentAction.RETRY:
+        account = None
+        if data.get("account_id"):
+            account = BankAccount.objects.filter(pk=data["account_id"]).first()
+            if account is None:
+                raise GuardFailed(_("No such bank account."))
+        return payment_retry(
+            payment=payment, actor=actor, now=now, account=account, bank_ref=bank_ref
+        )
+    return payment_escalate(payment=payment, actor=actor, now=now, note=str(data.get("note") or ""))
+
+
+# --- bank reconciliation ----------------------------------------------------------------------
+
+# Headings a bank file may use for each column (English or Chinese).
+COLUMN_ALIASES = {
+    "reference": ("reference", "ref", "payment reference", "支付编号", "付款编号", "参考号"),
+    "status": ("status", "result", "状态", "结果"),
+    "amount": ("amount", "金额"),
+    "bank_ref": ("bank_ref", "bank reference", "银行流水号", "流水号"),
+    "reason": ("reason", "failure reason", "原因", "失败原因"),
+}
+_HEADING = {alias: column for column, aliases in COLUMN_ALIASES.items() for alias in aliases}
+
+
+@dataclass(frozen=True)
+class RowError:
+    row: int
+    reference: str
+    message: str
+
+
+@dataclass
+class ReconcileResult:
+    """What one reconciliation file did, row by row (rows are file line numbers)."""
+
+    confirmed: list[str] = field(default_factory=list)
+    failed: list[str] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)
+    errors: list[RowError] = field(default_factory=list)
+
+    @property
+    def rows(self) -> int:
+        return len(self.confirmed) + len(self.failed) + len(self.unchanged) + len(self.errors)
+
+    def __str__(self) -> str:
+        return (
+            f"{self.rows} rows: {len(self.confirmed)} confirmed, {len(self.failed)} failed, "
+            f"{len(self.unchanged)} unchanged, {len(self.errors)} errors"
+        )
+
+
+def reconcile_rows_read(data: bytes) -> list[tuple[int, dict[str, str]]]:
+    """A bank's CSV (UTF-8 or GB18030) as (line number, row) pairs, columns by heading."""
+    for encoding in ("utf-8-sig", "gb18030"):
+        try:
+            text = data.decode(encoding)
+            break
+        except UnicodeDecodeError:
+            continue
+    else:  # pragma: no cover - gb18030 decodes nearly anything
+        raise GuardFailed(_("The file is not text."))
+    reader = csv.reader(io.StringIO(text))
+    header = next(reader, None)
+    if header is None:
+        raise GuardFailed(_("The file is empty."))
+    columns = [_HEADING.get(h.strip().lower(), "") for h in header]
+    missing = [c for c in ("reference", "status", "amount") if c not in columns]
+    if missing:
+        raise GuardFailed(
+            _("The file lacks the columns: %(columns)s (expected %(expected)s).")
+            % {"columns": ", ".join(missing), "expected": ", ".join(RECONCILE_COLUMNS)}
+        )
+    rows = []
+    for line, cells in enumerate(reader, start=2):
+        if not any(c.strip() for c in cells):
+            continue
+        row = {c: "" for c in RECONCILE_COLUMNS}
+        for column, value in zip(columns, cells, strict=False):
+            if column:
+                row[column] = value.strip()
+        rows.append((line, row))
+    return rows
+
+
+def _reconcile_row(raw: Mapping[str, str], *, actor, now: datetime) -> tuple[str, str]:
+    """Apply one bank line; (what happened, reference). Refusals raise ``CaseError``."""
+    reference = str(raw.get("reference") or "").strip()
+    if not reference:
+        raise GuardFailed(_("The row has no payment reference."))
+    outcome = bank_outcome(str(raw.get("status") or ""))
+    if outcome is None:
+        raise GuardFailed(
+            _("Status %(status)r is neither success nor failed.") % {"status": raw.get("status")}
+        )
+    amount = bank_amount(str(raw.get("amount") or ""))
+    if amount is None:
+        raise GuardFailed(_("Amount %(amount)r is unreadable.") % {"amount": raw.get("amount")})
+    bank_ref = str(raw.get("bank_ref") or "").strip()[:64]
+    if not bank_ref:
+        raise GuardFailed(_("The row has no bank reference to match the transfer."))
+    found = Payment.objects.filter(reference=reference).first()
+    if found is None:
+        raise GuardFailed(_("No payment %(reference)s.") % {"reference": reference})
+    with transaction.atomic():
+        payment = _lock(found)
+        done = (
+            payment.transfers.filter(bank_ref=bank_ref)
+            .exclude(outcome=AttemptOutcome.PENDING)
+            .first()
+        )
+        if done is not None and done.outcome == outcome.value and done.amount == amount:
+            # Applied before (the same file again): nothing to do, whoever imports it.
+            return "unchanged", reference
+        if done is not None:
+            raise GuardFailed(
+                _("Bank reference %(ref)s is already recorded as %(outcome)s.")
+                % {"ref": bank_ref, "outcome": done.get_outcome_display()}
+            )
+        transfer = _current_transfer(payment)
+        if (
+            transfer is not None
+            and not transfer.bank_ref
+            and transfer.outcome == outcome.value
+            and transfer.amount == amount
+            and payment.state != PaymentState.SENT
+        ):
+            # Recorded by hand before the bank's file came: the file adds its reference.
+            transfer.bank_ref = bank_ref
+            transfer.save(update_fields=["bank_ref"])
+            if not payment.bank_ref:
+                payment.bank_ref = bank_ref
+                payment.save(update_fields=["bank_ref"])
+            return "unchanged", reference
+        _may_pay(actor, payment.claim.case)
+        if amount != payment.amount:
+            raise GuardFailed(
+                _("The bank's amount ¥%(bank)s differs from the payment's ¥%(ours)s.")
+                % {"bank": _money(amount), "ours": _money(payment.amount)}
+            )
+        if payment.state != PaymentState.SENT:
+            raise IllegalTransition(
+                _("Payment %(reference)s is %(state)s: no transfer awaits the bank's answer.")
+                % {"reference": reference, "state": payment.state_label()}
+            )
+        if transfer is not None and transfer.bank_ref and transfer.bank_ref != bank_ref:
+            raise GuardFailed(
+                _("Bank reference %(ref)s does not match the transfer sent (%(sent)s).")
+                % {"ref": bank_ref, "sent": transfer.bank_ref}
+            )
+        if outcome is PaymentState.CONFIRMED:
+            _confirm(payment, actor=actor, now=now, bank_ref=bank_ref, via_reconciliation=True)
+            return "confirmed", reference
+        reason = str(raw.get("reason") or "").strip() or _("Returned by the bank.")
+        _fail(
+            payment,
+            actor=actor,
+            now=now,
+            reason=reason,
+            bank_ref=bank_ref,
+            via_reconciliation=True,
+        )
+        return "failed", reference
+
+
+def payments_reconcile(
+    *,
+    actor,
+    now: datetime,
+    rows: Iterable[tuple[int, Mapping[str, str]]] | None = None,
+    file: bytes | None = None,
+) -> ReconcileResult:
+    """Apply a bank reconciliation: each line confirms or fails one transfer on its own
+    (a bad line is listed, the others still apply). Importing the same file again changes
+    nothing: a transfer the bank already answered for is recognised by its bank reference.
+    """
+    if not actor.has_perm(PAY_PERMISSION):
+        raise NotAllowed(_("You may not reconcile payments."))
+    if rows is None:
+        if file is None:
+            raise GuardFailed(_("Give the rows or the file to reconcile."))
+        rows = reconcile_rows_read(file)
+    result = ReconcileResult()
+    for line, raw in rows:
+        try:
+            outcome, reference = _reconcile_row(raw, actor=actor, now=now)
+        except CaseError as exc:
+            reference = str(raw.get("reference") or "").strip()
+            result.errors.append(RowError(line, reference, exc.message))
+            continue
+        getattr(result, outcome).append(reference)
+    return result

@@ -1,0 +1,594 @@
+"""Service-desk writes: tickets on the case kernel, replies through the compliance gate,
+hand-offs, customer messages, templates, root-cause reports and objections.
+
+Every function is one business action in one transaction and takes ``now`` from its caller.
+Ticket transitions that send text to the customer (reply, ask_customer, resolve) only run
+from here: a registered transition check refuses them from any other path, so no text can
+skip the compliance gate and no objection can be answered by its first decider.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from contextvars import ContextVar
+from datetime import date, datetime
+from typing import Any
+
+from django.db import transaction
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
+
+from claimdesk.cases.models import Case, CaseEvent, Task
+from claimdesk.cases.rules import Transition
+from claimdesk.cases.services import (
+    GuardFailed,
+    IllegalTransition,
+    NotAllowed,
+    can_act,
+    case_open,
+    case_transition,
+    task_assign,
+)
+from claimdesk.notify.services import notification_queue
+from claimdesk.service import rules, selectors
+from claimdesk.service.models import (
+    Category,
+    Channel,
+    CorrectiveAction,
+    ReplyTemplate,
+    RootCauseReport,
+    Ticket,
+    TicketMessage,
+    Topic,
+)
+from claimdesk.staff.services import is_staff_member
+
+TICKET_PERMISSION = "cases.handle_ticket"
+
+# Set while a service-desk function drives a ticket transition: the transition check lets
+# customer-facing actions through only then (the text has passed the gate here).
+_SERVICE_DESK: ContextVar[bool] = ContextVar("service_desk_transition", default=False)
+
+
+@contextmanager
+def _desk() -> Iterator[None]:
+    token = _SERVICE_DESK.set(True)
+    try:
+        yield
+    finally:
+        _SERVICE_DESK.reset(token)
+
+
+def _event(case: Case, *, now: datetime, actor, kind: str, visible: bool, **data: Any) -> None:
+    CaseEvent.objects.create(
+        case=case, at=now, actor=actor, kind=kind, customer_visible=visible, data=data
+    )
+
+
+# --- the compliance gate --------------------------------------------------------------------
+
+
+def compliance_refusal(violations: list) -> str:
+    """One sentence naming each forbidden word and why it is forbidden."""
+    parts = [
+        _("“%(term)s” (%(reason)s)")
+        % {"term": v.term, "reason": getattr(v, "reason", "") or getattr(v, "rule", "")}
+        for v in violations
+    ]
+    return _("The message was not sent: it contains %(hits)s.") % {"hits": "; ".join(parts)}
+
+
+def compliance_check(*, text: str, actor, now: datetime, context: str, override_by=None) -> None:
+    """Let ``text`` leave only if the compliance check passes or a manager's override is
+    valid (the compliance app validates and logs the override)."""
+    from claimdesk.compliance.services import message_gate
+
+    result = message_gate(text=text, actor=actor, now=now, context=context, override_by=override_by)
+    if not result.ok:
+        # Warnings travel with the result too; the refusal names what blocks.
+        blocking = [v for v in result.violations if getattr(v, "blocking", True)]
+        raise GuardFailed(
+            compliance_refusal(blocking),
+            violations=[
+                {
+                    "term": v.term,
+                    "rule": str(v.rule),
+                    "start": v.start,
+                    "end": v.end,
+                    "reason": str(getattr(v, "reason", "")),
+                }
+                for v in blocking
+            ],
+        )
+
+
+# --- the transition check -------------------------------------------------------------------
+
+
+def ticket_transition_check(case: Case, transition: Transition, data: dict[str, Any]) -> str | None:
+    """Registered for kind "ticket" (apps.ready): rules every path into the kernel obeys.
+
+    Only tickets the service desk opened (with a Ticket row) are concerned.
+    """
+    ticket = Ticket.objects.filter(case_id=case.pk).first()
+    if ticket is None:
+        return None
+    if transition.action in rules.CUSTOMER_TEXT_FIELDS and not _SERVICE_DESK.get():
+        return _("Answer tickets on the service desk: its replies pass the compliance check first.")
+    if case.category == Category.COMPLAINT and transition.target in ("resolved", "closed"):
+        missing = rules.rca_missing(selectors.rca_fields(ticket))
+        if missing:
+            return _(
+                "A complaint cannot be resolved or closed without a complete root-cause "
+                "report; missing: %(fields)s"
+            ) % {"fields": ", ".join(str(rules.RCA_FIELD_LABELS[f]) for f in missing)}
+    return None
+
+
+# --- tickets --------------------------------------------------------------------------------
+
+
+_UNKNOWN = {
+    "category": gettext_noop("Unknown ticket category %(value)s; one of: %(allowed)s"),
+    "channel": gettext_noop("Unknown channel %(value)s; one of: %(allowed)s"),
+    "topic": gettext_noop("Unknown topic %(value)s; one of: %(allowed)s"),
+}
+
+
+def _choice(value: str, choices, what: str) -> str:
+    if value not in choices.values:
+        raise GuardFailed(
+            _(_UNKNOWN[what]) % {"value": value, "allowed": ", ".join(choices.values)}
+        )
+    return value
+
+
+def ticket_open(
+    *,
+    customer,
+    actor,
+    category: str,
+    subject: str,
+    body: str,
+    channel: str,
+    now: datetime,
+    claim=None,
+    topic: str = "other",
+    green_reason: str = "",
+    complex: bool = False,
+) -> Ticket:
+    """Open a ticket for ``customer``: the kernel case (first-contact ownership, the
+    category's SLA clock), the ticket detail and the customer's first message."""
+    _choice(category, Category, "category")
+    _choice(channel, Channel, "channel")
+    _choice(topic, Topic, "topic")
+    subject, body = (subject or "").strip(), (body or "").strip()
+    if customer is None or is_staff_member(customer):
+        raise GuardFailed(_("A ticket belongs to a customer."))
+    if is_staff_member(actor) and not actor.has_perm(TICKET_PERMISSION):
+        raise NotAllowed(_("You may not open service tickets."))
+    if not subject or not body:
+        raise GuardFailed(_("A ticket needs a subject and a message."))
+    if claim is not None and claim.case.customer_id != customer.pk:
+        raise GuardFailed(_("The linked claim must be one of the customer's own claims."))
+    if green_reason and green_reason not in rules.GREEN_LOSS_TYPES:
+        raise GuardFailed(_("The green channel is for critical illness or accident."))
+    if category == Category.GREEN and not rules.green_allowed(
+        claim.loss_type if claim is not None else None, green_reason
+    ):
+        raise GuardFailed(
+            _(
+                "The green channel is only for critical illness and accident: link such a "
+                "claim or give the reason."
+            )
+        )
+    if category == Category.OBJECTION and claim is None:
+        raise GuardFailed(_("An objection is about a claim: link it."))
+    with transaction.atomic():
+        case = case_open(
+            kind="ticket",
+            title=subject,
+            actor=actor,
+            now=now,
+            customer=customer,
+            category=category,
+            # ``complex`` lets the opening-clock chooser pick a longer commitment for
+            # complex complaints once the SLA table has one.
+            data={
+                "channel": channel,
+                "claim": claim.number if claim is not None else None,
+                "complex": bool(complex),
+            },
+        )
+        ticket = Ticket.objects.create(
+            case=case,
+            channel=channel,
+            claim=claim,
+            topic=topic,
+            subject=subject[:200],
+            green_reason=green_reason,
+            complex=complex or category == Category.COMPLEX,
+        )
+        TicketMessage.objects.create(
+            ticket=ticket, author=actor, body=body, from_customer=True, created_at=now
+        )
+    return ticket
+
+
+def _require_handler(ticket: Ticket, actor) -> None:
+    if not can_act(actor, ticket.case, TICKET_PERMISSION):
+        raise NotAllowed(
+            _("You may not work on ticket %(number)s.") % {"number": ticket.case.number}
+        )
+
+
+def _require_open(ticket: Ticket) -> None:
+    if not ticket.case.is_open:
+        raise IllegalTransition(_("Ticket %(number)s is closed.") % {"number": ticket.case.number})
+
+
+def _require_reviewer(ticket: Ticket, actor) -> None:
+    """An objection is re-reviewed by someone other than whoever decided first."""
+    if ticket.case.category != Category.OBJECTION or ticket.claim_id is None:
+        return
+    if actor.pk in selectors.first_deciders(ticket.claim):
+        raise GuardFailed(
+            _(
+                "You decided claim %(claim)s yourself: the objection must be re-reviewed "
+                "and answered by someone else."
+            )
+            % {"claim": ticket.claim.number}
+        )
+
+
+def _tell_customer(ticket: Ticket, *, now: datetime, body: str, kind: str) -> None:
+    case = ticket.case
+    if case.customer_id is None:
+        return
+    notification_queue(
+        recipient=case.customer,
+        case=case,
+        kind=kind,
+        now=now,
+        subject=_("Reply on your request %(number)s") % {"number": case.number},
+        body=body,
+    )
+
+
+def _locked_status(case: Case) -> str:
+    """The case's status read under its row lock: two replies at once are serialised, so
+    only the first performs the ``reply`` transition and neither is lost."""
+    return (
+        Case.objects.select_for_update(no_key=True).values_list("status", flat=True).get(pk=case.pk)
+    )
+
+
+def _refresh(ticket: Ticket) -> Ticket:
+    return Ticket.objects.select_related("case__owner", "case__customer", "claim__case").get(
+        pk=ticket.pk
+    )
+
+
+def ticket_reply(
+    *,
+    ticket: Ticket,
+    actor,
+    now: datetime,
+    body: str,
+    internal: bool = False,
+    override_by=None,
+) -> TicketMessage:
+    """An agent's reply to the customer (through the compliance gate; the first one stops
+    the response clock) or an internal note (never shown to the customer)."""
+    body = (body or "").strip()
+    if not body:
+        raise GuardFailed(_("The message is empty."))
+    ticket = _refresh(ticket)
+    _require_handler(ticket, actor)
+    _require_open(ticket)
+    with transaction.atomic():
+        if internal:
+            message = TicketMessage.objects.create(
+                ticket=ticket, author=actor, body=body, internal=True, created_at=now
+            )
+            _event(ticket.case, now=now, actor=actor, kind="note_added", visible=False)
+            return message
+        _require_reviewer(ticket, actor)
+        compliance_check(
+            text=body,
+            actor=actor,
+            now=now,
+            context=f"ticket:{ticket.case.number}:reply",
+            override_by=override_by,
+        )
+        message = TicketMessage.objects.create(
+            ticket=ticket,
+            author=actor,
+            body=body,
+            override_by=override_by,
+            created_at=now,
+        )
+        if _locked_status(ticket.case) == "new":  # the first reply moves the ticket, once
+            with _desk():
+                case_transition(
+                    case=ticket.case, action="reply", actor=actor, now=now, data={"message": body}
+                )
+        else:
+            _event(ticket.case, now=now, actor=actor, kind="replied", visible=True)
+        _tell_customer(ticket, now=now, body=body, kind="ticket_reply")
+    return message
+
+
+TICKET_ACTIONS = ("reply", "ask_customer", "customer_replied", "resolve", "reopen", "close")
+
+
+def ticket_act(
+    *,
+    ticket: Ticket,
+    action: str,
+    actor,
+    now: datetime,
+    data: Mapping[str, Any] | None = None,
+    override_by=None,
+) -> Ticket:
+    """Any other step of the ticket: ask the customer, customer replied, resolve, reopen,
+    close. Text that reaches the customer passes the gate; an objection's resolution is
+    issued as the written answer (notice) by a reviewer other than the first decider."""
+    data = {k: v for k, v in dict(data or {}).items() if k != "override"}
+    if action not in TICKET_ACTIONS:
+        raise IllegalTransition(
+            _("Unknown ticket action %(action)s.") % {"action": action},
+            allowed=list(TICKET_ACTIONS),
+        )
+    if action == "reply":
+        ticket_reply(
+            ticket=ticket,
+            actor=actor,
+            now=now,
+            body=str(data.get("message") or ""),
+            override_by=override_by,
+        )
+        return _refresh(ticket)
+    ticket = _refresh(ticket)
+    _require_handler(ticket, actor)
+    field = rules.CUSTOMER_TEXT_FIELDS.get(action)
+    text = str(data.get(field) or "").strip() if field else ""
+    with transaction.atomic():
+        if field:  # text to the customer: on an objection, never from its first decider
+            _require_reviewer(ticket, actor)
+        if text:
+            compliance_check(
+                text=text,
+                actor=actor,
+                now=now,
+                context=f"ticket:{ticket.case.number}:{action}",
+                override_by=override_by,
+            )
+        with _desk():
+            case_transition(case=ticket.case, action=action, actor=actor, now=now, data=data)
+        if text:
+            TicketMessage.objects.create(
+                ticket=ticket, author=actor, body=text, override_by=override_by, created_at=now
+            )
+            _tell_customer(ticket, now=now, body=text, kind=f"ticket_{action}")
+        if action == "resolve" and ticket.case.category == Category.OBJECTION:
+            _objection_notice(ticket, actor=actor, now=now, answer=text)
+    return _refresh(ticket)
+
+
+def _objection_notice(ticket: Ticket, *, actor, now: datetime, answer: str) -> None:
+    """The written explanation of an objection (异议书面解释) as a notice on the ticket."""
+    from claimdesk.notices.services import notice_issue
+
+    first = ticket.messages.filter(from_customer=True).order_by("created_at", "id").first()
+    notice_issue(
+        case=ticket.case,
+        kind="objection_reply",
+        context={
+            "objection": first.body if first else ticket.subject,
+            "answer": answer,
+            "reviewer": actor.get_full_name() or actor.username,
+        },
+        actor=actor,
+        now=now,
+    )
+
+
+def ticket_handoff(*, ticket: Ticket, to, actor, now: datetime, note: str) -> Task:
+    """Hand part of the work to a colleague (surveyor, reviewer, finance): a task that
+    returns to the ticket's owner when done; the owner keeps the ticket."""
+    note = (note or "").strip()
+    if not note:
+        raise GuardFailed(_("Say what the colleague should do."))
+    ticket = _refresh(ticket)
+    with transaction.atomic():
+        task = task_assign(
+            case=ticket.case,
+            kind="ticket_handoff",
+            title=note[:200],
+            assignee=to,
+            actor=actor,
+            now=now,
+        )
+        TicketMessage.objects.create(
+            ticket=ticket,
+            author=actor,
+            body=_("Handed to %(who)s: %(note)s") % {"who": to.username, "note": note},
+            internal=True,
+            created_at=now,
+        )
+    return task
+
+
+def ticket_customer_message(*, ticket: Ticket, customer, now: datetime, body: str) -> TicketMessage:
+    """The customer writes on their own ticket; if it waited on them, it resumes."""
+    body = (body or "").strip()
+    ticket = _refresh(ticket)
+    case = ticket.case
+    if case.customer_id != customer.pk:
+        raise NotAllowed(_("This is not your ticket."))
+    if not body:
+        raise GuardFailed(_("The message is empty."))
+    _require_open(ticket)
+    with transaction.atomic():
+        message = TicketMessage.objects.create(
+            ticket=ticket, author=customer, body=body, from_customer=True, created_at=now
+        )
+        if _locked_status(case) == "waiting_customer":
+            # The kernel's row is for staff; the owner's clock resumes on the customer's
+            # word, recorded as theirs in the data.
+            case_transition(
+                case=case,
+                action="customer_replied",
+                actor=case.owner,
+                now=now,
+                data={"by": customer.username},
+            )
+        else:
+            _event(case, now=now, actor=customer, kind="customer_message", visible=True)
+        notification_queue(
+            recipient=case.owner,
+            case=case,
+            kind="ticket_customer_message",
+            now=now,
+            subject=_("The customer wrote on %(number)s") % {"number": case.number},
+            body=body,
+        )
+    return message
+
+
+# --- templates ------------------------------------------------------------------------------
+
+
+def template_render(template: ReplyTemplate, language: str, variables: Mapping[str, Any]) -> str:
+    """The template's wording in ``language`` (zh-hans or en) with its variables filled;
+    every missing variable is named in one GuardFailed."""
+    lang = (language or "zh-hans").lower()
+    body = template.body_en if lang.startswith("en") else template.body_zh
+    try:
+        return rules.render_text(body, variables)
+    except rules.MissingVariables as exc:
+        raise GuardFailed(str(exc), missing=exc.missing) from exc
+
+
+# --- complaint PDCA -------------------------------------------------------------------------
+
+
+def rca_save(
+    *,
+    ticket: Ticket,
+    actor,
+    now: datetime,
+    category: str,
+    department: str,
+    root_cause: str,
+    corrective_action: str,
+    owner,
+    due_date: date | None,
+    verification: str,
+) -> RootCauseReport:
+    """Write (or complete) the root-cause report of a complaint; its corrective action is
+    tracked as a CorrectiveAction until done."""
+    ticket = _refresh(ticket)
+    _require_handler(ticket, actor)
+    if ticket.case.category != Category.COMPLAINT:
+        raise GuardFailed(_("Root-cause reports are for complaints."))
+    fields = {
+        "category": (category or "").strip(),
+        "department": (department or "").strip(),
+        "root_cause": (root_cause or "").strip(),
+        "corrective_action": (corrective_action or "").strip(),
+        "owner": owner,
+        "due_date": due_date,
+        "verification": (verification or "").strip(),
+    }
+    if missing := rules.rca_missing(fields):
+        raise GuardFailed(
+            _("The root-cause report is incomplete; missing: %(fields)s")
+            % {"fields": ", ".join(str(rules.RCA_FIELD_LABELS[f]) for f in missing)},
+            missing=missing,
+        )
+    if not is_staff_member(owner):
+        raise GuardFailed(_("The action owner must be a member of staff."))
+    with transaction.atomic():
+        report, created = RootCauseReport.objects.select_for_update().get_or_create(
+            ticket=ticket,
+            defaults={
+                **fields,
+                "cause_key": rules.root_cause_key(fields["root_cause"]),
+                "author": actor,
+                "created_at": now,
+                "updated_at": now,
+            },
+        )
+        if not created:
+            for name, value in fields.items():
+                setattr(report, name, value)
+            report.cause_key = rules.root_cause_key(fields["root_cause"])
+            report.updated_at = now
+            report.save()
+        if not report.actions.filter(description=fields["corrective_action"]).exists():
+            CorrectiveAction.objects.create(
+                report=report,
+                description=fields["corrective_action"],
+                owner=owner,
+                due_date=due_date,
+            )
+        _event(
+            ticket.case,
+            now=now,
+            actor=actor,
+            kind="rca_saved",
+            visible=False,
+            category=report.category,
+            recurrence=selectors.rca_recurrence(report),
+        )
+    return report
+
+
+def corrective_action_done(
+    *, action: CorrectiveAction, actor, now: datetime, result: str
+) -> CorrectiveAction:
+    """Mark a corrective action done, with what was done (the "check" of PDCA)."""
+    result = (result or "").strip()
+    if not result:
+        raise GuardFailed(_("Say what was done."))
+    if actor.pk != action.owner_id and not actor.has_perm("cases.view_all_cases"):
+        raise NotAllowed(_("Only the action owner or a manager can mark it done."))
+    with transaction.atomic():
+        action = CorrectiveAction.objects.select_for_update().get(pk=action.pk)
+        if action.done_at is not None:
+            raise IllegalTransition(_("This corrective action is already done."))
+        action.done_at = now
+        action.result = result
+        action.save(update_fields=["done_at", "result"])
+    return action
+
+
+# --- objections -----------------------------------------------------------------------------
+
+
+def objection_open(*, claim, customer, now: datetime, text: str) -> Ticket:
+    """A customer objects to the review or assessment result of their claim: an objection
+    ticket (3-working-day written-answer clock) linked to the claim."""
+    if claim.case.customer_id != customer.pk:
+        raise NotAllowed(_("You can only object to your own claims."))
+    if Ticket.objects.filter(
+        claim=claim, case__category=Category.OBJECTION, case__is_open=True
+    ).exists():
+        raise IllegalTransition(
+            _("An objection to claim %(claim)s is already being reviewed.")
+            % {"claim": claim.number}
+        )
+    return ticket_open(
+        customer=customer,
+        actor=customer,
+        category=Category.OBJECTION,
+        subject=_("Objection to the result of claim %(claim)s") % {"claim": claim.number},
+        body=text,
+        channel=Channel.PORTAL,
+        now=now,
+        claim=claim,
+        topic=Topic.AMOUNT if claim.approved_amount is not None else Topic.OTHER,
+    )
