@@ -82,6 +82,8 @@ def test_bar_chart_links_each_bar_and_writes_its_value():
         "/x?a=1&b=2",
     ]
     assert "12 件" in texts(root)
+    # Counts get whole ticks: 0, 3, 6, 9, 12, 15 for a top of 12.
+    assert {"0 件", "3 件", "15 件"} <= set(texts(root))
 
 
 def test_stacked_bar_stacks_series_and_scales_to_the_total():
@@ -122,6 +124,13 @@ def test_mismatched_series_are_refused():
 )
 def test_nice_max(value, top):
     assert nice_max(value) == top
+
+
+@pytest.mark.parametrize(
+    ("value", "top"), [(0, 5.0), (1, 5.0), (5, 5.0), (6, 10.0), (11, 15.0), (41, 50.0)]
+)
+def test_nice_max_for_counts_has_whole_steps(value, top):
+    assert nice_max(value, integer=True) == top
 
 
 def test_number_text():

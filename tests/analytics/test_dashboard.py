@@ -263,6 +263,7 @@ def test_metric_page_shows_the_table_with_exports(q3, manager1):
     html = client_for(manager1).get("/analytics/metrics/backlog_aging/", Q3).content.decode()
     assert figure(html, "backlog_aging") == "2"
     assert 'data-testid="csv-backlog_aging"' in html and 'data-testid="xlsx-backlog_aging"' in html
+    assert 'data-testid="chart-backlog_aging"' in html
 
 
 def test_exports_carry_the_rows_with_the_same_filters(q3, manager1):
@@ -397,7 +398,7 @@ def test_ticket_figures_and_chinese_labels(q3, manager1):
     r = client.get("/analytics/", {**Q3, "kind": "ticket"})
     assert r.status_code == 200
     html = r.content.decode()
-    assert "数据看板" in html and "四维度评价" in html and "当前超时和临期工作" in html
+    assert "管理看板" in html and "四维度评价" in html and "当前超时和临期工作" in html
     assert '<option value="ticket" selected>' in html
     # Links keep the kind, so the cases behind a ticket figure are tickets.
     assert "kind=ticket" in link(html, "backlog_aging")
@@ -411,3 +412,27 @@ def test_trends_stop_at_today(q3, manager1):
     # months. July: A1 met (100 %); August: M1 breached (0 %); September: A2 breached (0 %).
     points = re.findall(r'data-month="([^"]+)">[^<]*: ([^<]+)</a>', card)
     assert points == [("2026-07", "100%"), ("2026-08", "0%"), ("2026-09", "0%")]
+
+
+def test_api_filters_narrow_like_the_page(q3, manager1):
+    client = client_for(manager1)
+    team = api_get(
+        client, "/analytics/metrics/backlog_aging", period="2026Q3", team="理赔二组"
+    ).json()
+    assert team["value"] == "2" and team["filters"]["team"] == "理赔二组"  # A2 and M2 are adj_b's
+    bad = api_get(client, "/analytics/metrics/backlog_aging", kind="policy").json()
+    assert "policy" in bad["detail"][0]["msg"]
+
+
+def test_drill_down_pages_through_many_cases(q3, manager1, monkeypatch):
+    from claimdesk.analytics import views
+
+    monkeypatch.setattr(views, "CASES_PER_PAGE", 2)
+    client = client_for(manager1)
+    url = link(client.get("/analytics/", Q3).content.decode(), "sla_compliance")
+    first = client.get(url).content.decode()
+    assert len(listed(first)) == 2 and "3 cases" in first
+    nxt = re.search(r'href="(\?[^"]*page=2)"', first)
+    assert nxt, "no link to page 2"
+    second = client.get("/analytics/cases/" + nxt.group(1).replace("&amp;", "&")).content.decode()
+    assert listed(first) | listed(second) == {q3["A1"].number, q3["A2"].number, q3["M1"].number}

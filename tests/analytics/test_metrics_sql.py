@@ -7,7 +7,7 @@ import pytest
 from django.db import connection
 
 from claimdesk.analytics import rules
-from claimdesk.analytics.sql import percentiles
+from claimdesk.analytics.sql import percentile_sets, percentiles
 from claimdesk.claims.models import Claim
 from tests.analytics.conftest import at
 
@@ -53,6 +53,30 @@ def _check(world):
     (whole,) = percentiles(Claim.objects.all(), value="estimated_amount", ps=(0.5,))
     assert whole["p50"] == pytest.approx(rules.percentile_cont(everything, 0.5))
     assert percentiles(Claim.objects.filter(pk=-1), value="estimated_amount") == []
+    # Several groupings at once give the same answers as one query each.
+    sets = percentile_sets(
+        Claim.objects.all(),
+        by={"line": "loss_type", "channel": "channel"},
+        sets=[("line", "channel"), ("line",), ()],
+        value="estimated_amount",
+        ps=PS,
+    )
+    for names in (("line", "channel"), ("line",), ()):
+        alone = percentiles(
+            Claim.objects.all(),
+            by={n: {"line": "loss_type", "channel": "channel"}[n] for n in names},
+            value="estimated_amount",
+            ps=PS,
+        )
+        assert sets[names] == [pytest.approx(r) for r in alone]
+    assert sets[()][0]["n"] == 14
+    empty = percentile_sets(
+        Claim.objects.filter(pk=-1),
+        by={"line": "loss_type"},
+        sets=[("line",), ()],
+        value="estimated_amount",
+    )
+    assert empty == {("line",): [], (): []}
 
 
 def test_percentiles_match_percentile_cont(world):

@@ -324,7 +324,10 @@ def test_materials_flow_to_complete_and_the_payment_clock_starts_from_that_momen
     assert moved.status_code == 200 and moved.json()["status"] == "adjudicating"
     progress = customer.get(f"/claims/{number}/progress").json()
     assert progress["materials_complete"] and progress["missing_core_items"] == []
-    assert when(progress["expected_payment"]) == complete + timedelta(hours=24)
+    assert when(progress["payment_due"]) == complete + timedelta(hours=24)
+    # no similar claims paid yet: the prediction says so rather than guess
+    assert progress["expected_payment"]["median"] is None
+    assert "Not enough history" in progress["expected_payment"]["basis"]
 
 
 def test_a_larger_auto_claim_gets_five_working_days_to_pay(customer, claims_api, agent1):
@@ -372,7 +375,7 @@ def test_progress_tells_the_customer_where_the_claim_stands_in_plain_words(
     p = customer.get(f"/claims/{number}/progress").json()
     assert (p["stage"], p["stage_label"]) == ("report", "Reported")
     assert [s["state"] for s in p["stages"]] == ["current"] + ["upcoming"] * 5
-    assert p["expected_payment"] is None and not p["materials_complete"]
+    assert p["payment_due"] is None and not p["materials_complete"]
     assert (
         "事故认定书" in p["missing_core_items"] and "现场及车损照片" not in p["missing_core_items"]
     )

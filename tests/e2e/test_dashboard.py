@@ -67,7 +67,7 @@ def test_manager_filters_the_dashboard_and_drills_down(live_server, page: Page, 
     start = (today - timedelta(days=60)).isoformat()
     log_in(page, live_server.url, "manager1")
     page.get_by_test_id("nav-dashboard").click()
-    expect(page.locator("h1")).to_contain_text("数据看板")
+    expect(page.locator("h1")).to_contain_text("管理看板")
     # Two claims are overdue now, across both products (the live list ignores the period).
     expect(page.get_by_test_id("overdue-now")).to_have_text("2")
 

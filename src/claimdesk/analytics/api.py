@@ -24,7 +24,7 @@ from claimdesk.analytics.metrics import METRICS, Metric
 router = Router(tags=["analytics"])
 
 
-class Problem(Schema):
+class AnalyticsProblem(Schema):
     detail: str
 
 
@@ -38,7 +38,7 @@ class FiltersIn(Schema):
     kind: str = Field("claim", max_length=20, description="claim or ticket")
 
 
-class FiltersOut(Schema):
+class AnalyticsFilters(Schema):
     start: date
     end: date
     label: str
@@ -54,7 +54,7 @@ class MetricRef(Schema):
     definition: str
 
 
-class ColumnOut(Schema):
+class MetricColumn(Schema):
     key: str
     label: str
 
@@ -70,8 +70,8 @@ class MetricSummary(Schema):
 
 
 class MetricOut(MetricSummary):
-    filters: FiltersOut
-    columns: list[ColumnOut]
+    filters: AnalyticsFilters
+    columns: list[MetricColumn]
     rows: list[dict[str, Any]]
 
 
@@ -82,7 +82,7 @@ class DimensionOut(Schema):
 
 
 class ScorecardOut(Schema):
-    filters: FiltersOut
+    filters: AnalyticsFilters
     dimensions: list[DimensionOut]
 
 
@@ -103,9 +103,7 @@ def _filters(q: FiltersIn) -> Filters:
     try:
         return Filters.from_query(params, today=timezone.localdate())
     except FilterError as exc:
-        raise ValidationError(
-            [{"type": "value_error", "loc": ["query", "period"], "msg": str(exc)}]
-        ) from exc
+        raise ValidationError([{"type": "value_error", "loc": ["query"], "msg": str(exc)}]) from exc
 
 
 def _filters_out(f: Filters) -> dict[str, Any]:
@@ -141,7 +139,7 @@ def _summary(m: Metric) -> dict[str, Any]:
 
 @router.get(
     "/analytics/metrics",
-    response={200: list[MetricRef], 403: Problem},
+    response={200: list[MetricRef], 403: AnalyticsProblem},
     summary="The figures there are",
 )
 def metric_list(request: HttpRequest):
@@ -163,7 +161,7 @@ def metric_list(request: HttpRequest):
 
 @router.get(
     "/analytics/metrics/{code}",
-    response={200: MetricOut, 403: Problem, 404: Problem},
+    response={200: MetricOut, 403: AnalyticsProblem, 404: AnalyticsProblem},
     summary="One figure with its table",
 )
 def metric_get(request: HttpRequest, code: str, q: Query[FiltersIn]):
@@ -185,7 +183,7 @@ def metric_get(request: HttpRequest, code: str, q: Query[FiltersIn]):
 
 @router.get(
     "/analytics/scorecard",
-    response={200: ScorecardOut, 403: Problem},
+    response={200: ScorecardOut, 403: AnalyticsProblem},
     summary="The four-dimension evaluation",
 )
 def scorecard_get(request: HttpRequest, q: Query[FiltersIn]):

@@ -27,13 +27,19 @@ GRID = "#e4e7eb"
 MUTED = "#616e7c"
 
 
-def nice_max(value: float, ticks: int = 5) -> float:
-    """The smallest 1/2/2.5/5 × 10ⁿ step times ``ticks`` that covers ``value`` (axis top)."""
+def nice_max(value: float, ticks: int = 5, *, integer: bool = False) -> float:
+    """The smallest 1/2/2.5/5 × 10ⁿ step times ``ticks`` that covers ``value`` (axis top).
+
+    ``integer`` (counts): whole steps only, so no axis of cases reads 0.2, 0.4, …
+    """
     if value <= 0:
-        return 1.0
+        return float(ticks) if integer else 1.0
     raw = value / ticks
+    if integer and raw <= 1:
+        return float(ticks)
     power = 10 ** math.floor(math.log10(raw))
-    for step in (1, 2, 2.5, 5, 10):
+    steps = (1, 2, 3, 4, 5, 10) if integer else (1, 2, 2.5, 5, 10)
+    for step in steps:
         if raw <= step * power + 1e-12:
             return step * power * ticks
     return 10 * power * ticks  # pragma: no cover - the loop always ends at 10
@@ -240,7 +246,8 @@ def stacked_bar_chart(
         if len(values) != n:
             raise ValueError(f"series {name!r} has {len(values)} values for {n} categories")
     totals = [sum(float(vs[i] or 0) for _, vs in series) for i in range(n)]
-    top = nice_max(max(totals, default=0.0))
+    counts = all(isinstance(v, int) for _, vs in series for v in vs if v is not None)
+    top = nice_max(max(totals, default=0.0), integer=counts)
     legend = len(series) > 1
     # Room above the tallest bar for its value (and for the title and legend).
     left, right, top_pad, bottom = 64, width - 20, 60 if legend else 44, height - 40

@@ -82,10 +82,11 @@ def table_xlsx(
     header = ws.max_row
     for cell in ws[header]:
         cell.font = Font(bold=True)
-    for row in _rows(columns, rows):
+    body = _rows(columns, rows)
+    for row in body:
         ws.append(row)
     for i, (_, label) in enumerate(columns, start=1):
-        width = max([len(str(label))] + [len(str(r[i - 1])) for r in _rows(columns, rows)[:200]])
+        width = max([len(str(label))] + [len(str(r[i - 1])) for r in body[:200]])
         ws.column_dimensions[ws.cell(row=header, column=i).column_letter].width = min(
             max(10, width * 1.6), 60
         )

@@ -26,7 +26,8 @@ Note for the index / summary-table work (helper C) — these queries rely on:
 - ``claims_claim.decided_at`` (rejection / investigation pass rate);
 - ``feedback_survey.answered_at``; ``service_ticket`` 1-1 with its case;
 - ``policies_policy (holder_id, start)`` and ``end`` (renewal, cross-sell).
-No summary table is needed by this module.
+``analytics/migrations/0001_dashboard_indexes.py`` builds these. No summary table is read by
+this module; stage durations are computed from the timeline on every call.
 """
 
 from __future__ import annotations
@@ -55,7 +56,7 @@ from django.utils.translation import gettext as _
 
 from claimdesk.analytics import rules
 from claimdesk.analytics.filters import FilterError, Filters
-from claimdesk.analytics.sql import STATUS_EVENTS, percentiles, stage_intervals
+from claimdesk.analytics.sql import STATUS_EVENTS, percentile_sets, stage_intervals
 from claimdesk.cases.models import LIVE_STATES, Case, CaseEvent, Deadline, DeadlineState
 from claimdesk.cases.rules import workflow
 from claimdesk.workdays.clocks import SHANGHAI
@@ -134,6 +135,12 @@ AFTER_DONE = ("closed", "followed_up", "withdrawn")
 APPROVED = ("approve", "partial")
 
 
+def _totals(grouped: list[dict], keys) -> dict[str, int | Decimal]:
+    """The figure over all groups, summed from the grouped rows (each counted thing is in
+    exactly one group), so the headline needs no query of its own."""
+    return {k: sum((r[k] or 0) for r in grouped) for k in keys}
+
+
 def _drill(code: str, f: Filters, **extra) -> dict[str, str]:
     return {"metric": code, **f.to_query(), **{k: str(v) for k, v in extra.items() if v != ""}}
 
@@ -198,13 +205,13 @@ def _drill_closed(f: Filters, params: Mapping[str, str]) -> QuerySet[Case]:
     return qs
 
 
-def _stage_stats(f: Filters, *, by_type: bool) -> list[dict]:
+def _stays(f: Filters, sets: list[tuple[str, ...]]) -> dict[tuple[str, ...], list[dict]]:
     """Count / median / p90 (seconds) of the stays in each stage of the cases closed in the
-    period, per stage — and per claim type first when ``by_type``."""
-    by = {"type": f"case__{_type_lookup(f.kind)}"} if by_type else {}
-    return percentiles(
+    period, for each grouping in ``sets`` (of "type" and "stage"): one pass on PostgreSQL."""
+    return percentile_sets(
         stage_intervals(closed_in_period(f)),
-        by={**by, "stage": "to_status"},
+        by={"type": f"case__{_type_lookup(f.kind)}", "stage": "to_status"},
+        sets=sets,
         between=("at", "left_at"),
         skip={"stage": sorted({*AFTER_DONE, *DONE_STATUSES.get(f.kind, ())})},
     )
@@ -218,12 +225,16 @@ def metric_cycle_time(f: Filters) -> Metric:
     into it to the next status event. The total is opening to the "closed" event. Value: the
     median total in days; rows: median and p90 in hours per type × stage and per stage.
     """
-    by_type, overall = _stage_stats(f, by_type=True), _stage_stats(f, by_type=False)
+    stays = _stays(f, [("type", "stage"), ("stage",)])
+    by_type, overall = stays[("type", "stage")], stays[("stage",)]
     closings = _events_in(f, ["closed"]).filter(case__in=f.scope().values("pk"))
-    totals_by_type = percentiles(
-        closings, by={"type": f"case__{_type_lookup(f.kind)}"}, between=("case__opened_at", "at")
+    totals = percentile_sets(
+        closings,
+        by={"type": f"case__{_type_lookup(f.kind)}"},
+        sets=[("type",), ()],
+        between=("case__opened_at", "at"),
     )
-    total = percentiles(closings, between=("case__opened_at", "at"))
+    totals_by_type, total = totals[("type",)], totals[()]
     order = list(workflow(f.kind).states)
     rows = []
     for row in [*by_type, *({**r, "type": ""} for r in overall)]:
@@ -283,7 +294,7 @@ def metric_bottleneck_stage(f: Filters) -> Metric:
     Stages that wait on the customer (awaiting materials / waiting for the customer) are listed
     but are not candidates: the bottleneck is where our own work queues up.
     """
-    overall = _stage_stats(f, by_type=False)
+    overall = _stays(f, [("stage",)])[("stage",)]
     rows = [
         {
             "stage": r["stage"],
@@ -355,9 +366,12 @@ def metric_sla_compliance(f: Filters) -> Metric:
     """SLA clocks met ÷ (met + breached), per rule and per team of the case owner."""
     clocks, met, breached = _clock_population(f)
     counts = {"met": Count("pk", filter=met), "breached": Count("pk", filter=breached)}
-    total = clocks.aggregate(**counts)
+    per_rule = list(
+        clocks.values("rule__code", "rule__name").annotate(**counts).order_by("rule__code")
+    )
+    total = _totals(per_rule, counts)  # one rule per clock
     rows = []
-    for r in clocks.values("rule__code", "rule__name").annotate(**counts).order_by("rule__code"):
+    for r in per_rule:
         rows.append(
             {
                 "group": "rule",
@@ -503,6 +517,8 @@ def metric_overdue_now(f: Filters) -> Metric:
         "near_due": Count("pk", filter=Q(due_at__gte=now, due_at__lt=now + rules.NEAR_DUE)),
     }
     team = "case__owner__staff_profile__team"
+    per_team = list(clocks.values(team).annotate(**counts).order_by(team))
+    total = _totals(per_team, counts)
     rows = [
         {
             "team": r[team] or "",
@@ -511,10 +527,9 @@ def metric_overdue_now(f: Filters) -> Metric:
             "near_due": r["near_due"],
             "drill": _drill("overdue_now", f, team=r[team] or ""),
         }
-        for r in clocks.values(team).annotate(**counts).order_by(team)
+        for r in per_team
         if r["overdue"] or r["near_due"]
     ]
-    total = clocks.aggregate(**counts)
     return Metric(
         code="overdue_now",
         label=_("Overdue now"),
@@ -578,7 +593,12 @@ def metric_payout_ratio(f: Filters) -> Metric:
     illness, by the cause reported)."""
     claims = _payout_population(f)
     sums = {"claims": Count("pk"), "claimed": Sum("estimated_amount"), "paid": Sum("paid_amount")}
-    total = claims.aggregate(**sums)
+    per_product = list(
+        claims.values("policy__product__code", "policy__product__name")
+        .annotate(**sums)
+        .order_by("policy__product__code")
+    )
+    total = _totals(per_product, sums)  # one product per claim
 
     def row(group: str, key: str, label: str, r: dict, drill: dict) -> dict:
         return {
@@ -601,9 +621,7 @@ def metric_payout_ratio(f: Filters) -> Metric:
             r,
             _drill("payout_ratio", f, product_code=r["policy__product__code"]),
         )
-        for r in claims.values("policy__product__code", "policy__product__name")
-        .annotate(**sums)
-        .order_by("policy__product__code")
+        for r in per_product
     ]
     rows += [
         row(
@@ -665,8 +683,11 @@ def metric_investigation_pass_rate(f: Filters) -> Metric:
         "decided": Count("pk"),
         "approved": Count("pk", filter=Q(claim__decision__in=APPROVED)),
     }
-    total = qs.aggregate(**counts)
     product = "claim__policy__product__code"
+    per_product = list(
+        qs.values(product, "claim__policy__product__name").annotate(**counts).order_by(product)
+    )
+    total = _totals(per_product, counts)
     rows = [
         {
             "product_code": r[product],
@@ -676,9 +697,7 @@ def metric_investigation_pass_rate(f: Filters) -> Metric:
             "rate": rules.percent(r["approved"], r["decided"]),
             "drill": _drill("investigation_pass_rate", f, product_code=r[product]),
         }
-        for r in qs.values(product, "claim__policy__product__name")
-        .annotate(**counts)
-        .order_by(product)
+        for r in per_product
     ]
     return Metric(
         code="investigation_pass_rate",
@@ -729,7 +748,7 @@ def _cited_sql(claim_ids_sql: str) -> str:
 
 def cited_clause_claims(cases: QuerySet[Case], article: str, product_code: str) -> list[int]:
     """Ids of the claims (= case ids) of ``cases`` whose rejection cites clause ``article``."""
-    inner, params = cases.values("pk").query.sql_with_params()
+    inner, params = cases.order_by().values("pk").query.sql_with_params()
     sql = f"SELECT DISTINCT c.claim_id FROM ({_cited_sql(inner)}) c WHERE c.article = %s"
     args = [*params, article]
     if product_code:
@@ -744,7 +763,7 @@ def top_cited_clauses(cases: QuerySet[Case], limit: int = 5) -> list[dict]:
     """The clauses rejections of ``cases`` cite most: product, article, title, rejections."""
     from claimdesk.policies.models import Clause
 
-    inner, params = cases.values("pk").query.sql_with_params()
+    inner, params = cases.order_by().values("pk").query.sql_with_params()
     sql = (
         f"SELECT c.product_id, c.article, COUNT(DISTINCT c.claim_id) AS n FROM ({_cited_sql(inner)}) c "
         "WHERE c.article IS NOT NULL AND c.article <> '' "
@@ -844,12 +863,12 @@ def metric_csat(f: Filters) -> Metric:
     """Average satisfaction (1–5) of the survey answers given in the period, with the
     distribution of the ratings and the share satisfied (4–5)."""
     answers = _answers(f).filter(csat__isnull=False)
-    total = answers.aggregate(
-        n=Count("pk"),
-        total=Sum("csat"),
-        satisfied=Count("pk", filter=Q(csat__gte=rules.SATISFIED_MIN)),
-    )
     by_score = {r["csat"]: r["n"] for r in answers.values("csat").annotate(n=Count("pk"))}
+    total = {
+        "n": sum(by_score.values()),
+        "total": sum(score * n for score, n in by_score.items()),
+        "satisfied": sum(n for score, n in by_score.items() if score >= rules.SATISFIED_MIN),
+    }
     rows = [
         {
             "score": score,
@@ -1088,7 +1107,8 @@ def metric_first_contact_resolution(f: Filters) -> Metric:
     """Tickets resolved in the period without going back to the customer or being reopened."""
     qs = _resolved(f)
     counts = {"resolved": Count("pk"), "first_contact": Count("pk", filter=_first_contact())}
-    total = qs.aggregate(**counts)
+    per_channel = list(qs.values("ticket__channel").annotate(**counts).order_by("ticket__channel"))
+    total = _totals(per_channel, counts)
     rows = [
         {
             "channel": r["ticket__channel"],
@@ -1097,7 +1117,7 @@ def metric_first_contact_resolution(f: Filters) -> Metric:
             "rate": rules.percent(r["first_contact"], r["resolved"]),
             "drill": _drill("first_contact_resolution", f, channel=r["ticket__channel"]),
         }
-        for r in qs.values("ticket__channel").annotate(**counts).order_by("ticket__channel")
+        for r in per_channel
     ]
     return Metric(
         code="first_contact_resolution",
@@ -1279,7 +1299,10 @@ def metric_corrective_actions_done(f: Filters) -> Metric:
         "done": Count("pk", filter=Q(done_at__isnull=False)),
         "on_time": Count("pk", filter=Q(done_at__isnull=False, done_at__lt=end_of_period)),
     }
-    total = actions.aggregate(**counts)
+    per_department = list(
+        actions.values("report__department").annotate(**counts).order_by("report__department")
+    )
+    total = _totals(per_department, counts)
     rows = [
         {
             "department": r["report__department"],
@@ -1288,9 +1311,7 @@ def metric_corrective_actions_done(f: Filters) -> Metric:
             "done_share": rules.percent(r["done"], r["due"]),
             "drill": _drill("corrective_actions_done", f, department=r["report__department"]),
         }
-        for r in actions.values("report__department")
-        .annotate(**counts)
-        .order_by("report__department")
+        for r in per_department
     ]
     return Metric(
         code="corrective_actions_done",

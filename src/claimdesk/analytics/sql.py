@@ -3,7 +3,8 @@
 ``percentiles()`` is the one helper every median / p80 / p90 goes through. It wraps an ORM
 queryset (the population, with its group columns and the value) in SQL of its own:
 
-- PostgreSQL: ``percentile_cont(p) WITHIN GROUP (ORDER BY v)`` per group — exact, one pass.
+- PostgreSQL: ``percentile_cont(p) WITHIN GROUP (ORDER BY v)`` per group — exact, one pass
+  (``percentile_sets``: several groupings in that one pass with ``GROUPING SETS``).
 - SQLite (tests, small installs): no ordered-set aggregates, so each group's rows are ranked
   with ``ROW_NUMBER() OVER (PARTITION BY … ORDER BY v)`` and only the two values around the
   wanted rank are fetched per group (``MAX(CASE WHEN rn = k …)``); Python interpolates
@@ -44,6 +45,92 @@ def seconds_between(earlier: str, later: str) -> str:
     return f"ROUND((julianday({later}) - julianday({earlier})) * 86400.0, 3)"
 
 
+def _prepare(
+    source: QuerySet,
+    by: Mapping[str, str],
+    value: str | None,
+    between: tuple[str, str] | None,
+    skip: Mapping[str, Sequence[str]] | None,
+) -> tuple[str, list]:
+    """The population as SQL: one row per value, columns ``g_<name>`` and ``v``."""
+    if (value is None) == (between is None):
+        raise ValueError("give either value or between")
+    columns = {f"g_{name}": F(lookup) for name, lookup in by.items()}
+    if between:
+        columns |= {"v_a": F(between[0]), "v_b": F(between[1])}
+        measure = seconds_between("s0.v_a", "s0.v_b")
+    else:
+        columns |= {"v_a": F(value)}
+        measure = "s0.v_a"
+    # No ORDER BY inside (a model's default ordering would sort every row for nothing).
+    inner_sql, inner_params = source.order_by().values(**columns).query.sql_with_params()
+    base = f"SELECT {''.join(f's0.g_{n}, ' for n in by)}{measure} AS v FROM ({inner_sql}) s0"
+    params = list(inner_params)
+    conditions = []
+    for name, values in (skip or {}).items():
+        if values:
+            conditions.append(f"s0.g_{name} NOT IN ({', '.join(['%s'] * len(values))})")
+            params.extend(values)
+    if conditions:
+        base += " WHERE " + " AND ".join(conditions)
+    return base, params
+
+
+def _fetch(sql: str, params: list) -> list[dict]:
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        names = [c[0] for c in cursor.description]
+        return [dict(zip(names, r, strict=True)) for r in cursor.fetchall()]
+
+
+def _pg_aggregates(ps: Sequence[float]) -> str:
+    return ", ".join(
+        f"percentile_cont({float(p)!r}) WITHIN GROUP (ORDER BY s.v) AS {_key(p)}" for p in ps
+    )
+
+
+def _pg_item(row: dict, names: Sequence[str], ps: Sequence[float]) -> dict:
+    item = {name: row[f"g_{name}"] for name in names}
+    item["n"] = row["n"]
+    for p in ps:
+        v = row[_key(p)]
+        item[_key(p)] = None if v is None else float(v)
+    return item
+
+
+def _sqlite_percentiles(
+    base: str, params: list, names: Sequence[str], ps: Sequence[float]
+) -> list[dict]:
+    """Rank each group's values, fetch the two around each wanted rank, interpolate."""
+    groups = [f"g_{n}" for n in names]
+    select_groups = "".join(f"s.{g}, " for g in groups)
+    partition = f"PARTITION BY {', '.join(f's.{g}' for g in groups)} " if groups else ""
+    picks = []
+    for i, p in enumerate(ps):
+        rank = f"CAST((r.n - 1) * {float(p)!r} AS INTEGER)"
+        picks.append(f"MAX(CASE WHEN r.rn = {rank} THEN r.v END) AS lo_{i}")
+        picks.append(f"MAX(CASE WHEN r.rn = {rank} + 1 THEN r.v END) AS hi_{i}")
+    ranked = (
+        f"SELECT {select_groups}s.v, ROW_NUMBER() OVER ({partition}ORDER BY s.v) - 1 AS rn, "
+        f"COUNT(*) OVER ({partition.strip()}) AS n FROM ({base}) s WHERE s.v IS NOT NULL"
+    )
+    sql = f"SELECT {''.join(f'r.{g}, ' for g in groups)}r.n, {', '.join(picks)} FROM ({ranked}) r"
+    sql += f" GROUP BY {''.join(f'r.{g}, ' for g in groups)}r.n"
+    if groups:
+        sql += f" ORDER BY {', '.join(f'r.{g}' for g in groups)}"
+    out = []
+    for row in _fetch(sql, params):
+        item = {name: row[f"g_{name}"] for name in names}
+        item["n"] = n = row["n"]
+        for i, p in enumerate(ps):
+            h = (n - 1) * float(p)
+            low, high = row[f"lo_{i}"], row[f"hi_{i}"]
+            frac = h - math.floor(h)
+            item[_key(p)] = float(low) if high is None or not frac else low + frac * (high - low)
+        out.append(item)
+    return out
+
+
 def percentiles(
     source: QuerySet,
     *,
@@ -66,78 +153,58 @@ def percentiles(
     filtering the source instead would change what a ``Lead`` window sees.
     """
     by = dict(by or {})
-    if (value is None) == (between is None):
-        raise ValueError("give either value or between")
-    columns = {f"g_{name}": F(lookup) for name, lookup in by.items()}
-    if between:
-        columns |= {"v_a": F(between[0]), "v_b": F(between[1])}
-        measure = seconds_between("s0.v_a", "s0.v_b")
-    else:
-        columns |= {"v_a": F(value)}
-        measure = "s0.v_a"
-    inner_sql, params = source.values(**columns).query.sql_with_params()
-    groups = [f"g_{name}" for name in by]
-    group_list = ", ".join(groups)
-    select_groups = "".join(f"{g}, " for g in groups)
-    base = f"SELECT {''.join(f's0.{g}, ' for g in groups)}{measure} AS v FROM ({inner_sql}) s0"
-    params = list(params)
-    conditions = []
-    for name, values in (skip or {}).items():
-        if values:
-            conditions.append(f"s0.g_{name} NOT IN ({', '.join(['%s'] * len(values))})")
-            params.extend(values)
-    if conditions:
-        base += " WHERE " + " AND ".join(conditions)
-
-    if connection.vendor == "postgresql":
-        aggs = ", ".join(
-            f"percentile_cont({float(p)!r}) WITHIN GROUP (ORDER BY s.v) AS {_key(p)}" for p in ps
-        )
-        sql = f"SELECT {select_groups}COUNT(*) AS n, {aggs} FROM ({base}) s WHERE s.v IS NOT NULL"
-        if groups:
-            sql += f" GROUP BY {group_list} ORDER BY {group_list}"
-        with connection.cursor() as cursor:
-            cursor.execute(sql, params)
-            names = [c[0] for c in cursor.description]
-            rows = [dict(zip(names, r, strict=True)) for r in cursor.fetchall()]
-        out = []
-        for row in rows:
-            item = {name: row[f"g_{name}"] for name in by}
-            item["n"] = row["n"]
-            for p in ps:
-                v = row[_key(p)]
-                item[_key(p)] = None if v is None else float(v)
-            out.append(item)
-        return [r for r in out if r["n"]]
-
-    partition = f"PARTITION BY {group_list} " if groups else ""
-    picks = []
-    for i, p in enumerate(ps):
-        rank = f"CAST((r.n - 1) * {float(p)!r} AS INTEGER)"
-        picks.append(f"MAX(CASE WHEN r.rn = {rank} THEN r.v END) AS lo_{i}")
-        picks.append(f"MAX(CASE WHEN r.rn = {rank} + 1 THEN r.v END) AS hi_{i}")
-    ranked = (
-        f"SELECT {select_groups}s.v, ROW_NUMBER() OVER ({partition}ORDER BY s.v) - 1 AS rn, "
-        f"COUNT(*) OVER ({partition.strip()}) AS n FROM ({base}) s WHERE s.v IS NOT NULL"
+    base, params = _prepare(source, by, value, between, skip)
+    if connection.vendor != "postgresql":
+        return _sqlite_percentiles(base, params, list(by), ps)
+    groups = ", ".join(f"g_{n}" for n in by)
+    sql = (
+        f"SELECT {''.join(f'g_{n}, ' for n in by)}COUNT(*) AS n, {_pg_aggregates(ps)} "
+        f"FROM ({base}) s WHERE s.v IS NOT NULL"
     )
-    sql = f"SELECT {''.join(f'r.{g}, ' for g in groups)}r.n, {', '.join(picks)} FROM ({ranked}) r"
-    sql += f" GROUP BY {''.join(f'r.{g}, ' for g in groups)}r.n"
-    if groups:
-        sql += f" ORDER BY {', '.join(f'r.{g}' for g in groups)}"
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        names = [c[0] for c in cursor.description]
-        rows = [dict(zip(names, r, strict=True)) for r in cursor.fetchall()]
-    out = []
-    for row in rows:
-        item = {name: row[f"g_{name}"] for name in by}
-        item["n"] = n = row["n"]
-        for i, p in enumerate(ps):
-            h = (n - 1) * float(p)
-            low, high = row[f"lo_{i}"], row[f"hi_{i}"]
-            frac = h - math.floor(h)
-            item[_key(p)] = float(low) if high is None or not frac else low + frac * (high - low)
-        out.append(item)
+    if by:
+        sql += f" GROUP BY {groups} ORDER BY {groups}"
+    return [r for r in (_pg_item(row, list(by), ps) for row in _fetch(sql, params)) if r["n"]]
+
+
+def percentile_sets(
+    source: QuerySet,
+    *,
+    by: Mapping[str, str],
+    sets: Sequence[Sequence[str]],
+    value: str | None = None,
+    between: tuple[str, str] | None = None,
+    ps: Sequence[float] = (0.5, 0.9),
+    skip: Mapping[str, Sequence[str]] | None = None,
+) -> dict[tuple[str, ...], list[dict]]:
+    """``percentiles`` for several groupings of one population at once (``sets`` are tuples
+    of names of ``by``, e.g. ``[("type", "stage"), ("stage",)]``), keyed by the tuple.
+
+    PostgreSQL reads the population once (``GROUP BY GROUPING SETS``, told apart by
+    ``GROUPING()``); SQLite, which has no grouping sets, runs one query per set.
+    """
+    sets = [tuple(names) for names in sets]
+    by = {name: lookup for name, lookup in by.items() if any(name in names for names in sets)}
+    base, params = _prepare(source, by, value, between, skip)
+    if connection.vendor != "postgresql":
+        return {names: _sqlite_percentiles(base, params, names, ps) for names in sets}
+    columns = [f"g_{n}" for n in by]
+    grouping_sets = ", ".join(f"({', '.join(f'g_{n}' for n in names)})" for names in sets)
+    sql = (
+        f"SELECT {''.join(f'{c}, ' for c in columns)}GROUPING({', '.join(columns)}) AS gid, "
+        f"COUNT(*) AS n, {_pg_aggregates(ps)} FROM ({base}) s WHERE s.v IS NOT NULL "
+        f"GROUP BY GROUPING SETS ({grouping_sets}) ORDER BY gid, {', '.join(columns)}"
+    )
+
+    def mask(names: tuple[str, ...]) -> int:
+        # GROUPING(a, b, …): bit set (first column highest) for each column NOT grouped by.
+        return sum(1 << (len(by) - 1 - i) for i, n in enumerate(by) if n not in names)
+
+    out: dict[tuple[str, ...], list[dict]] = {names: [] for names in sets}
+    by_mask = {mask(names): names for names in sets}
+    for row in _fetch(sql, params):
+        names = by_mask[row["gid"]]
+        if row["n"]:
+            out[names].append(_pg_item(row, names, ps))
     return out
 
 

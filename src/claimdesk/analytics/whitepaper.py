@@ -22,7 +22,7 @@ from django.utils.translation import gettext_lazy
 
 from claimdesk.analytics import charts
 from claimdesk.analytics.filters import QUARTER, FilterError, Filters, month_bounds, quarter_bounds
-from claimdesk.analytics.metrics import METRICS, Dimension, Metric, scorecard
+from claimdesk.analytics.metrics import DIMENSIONS, METRICS, Dimension, Metric
 
 Progress = Callable[[int, int, str], None]
 
@@ -98,7 +98,6 @@ class Section:
     figures: list[Metric] = field(default_factory=list)
     charts: list[str] = field(default_factory=list)
     tables: list[Table] = field(default_factory=list)
-    notes: list[str] = field(default_factory=list)
 
     @property
     def headline(self) -> list[dict[str, str]]:
@@ -152,11 +151,25 @@ def months(f: Filters) -> list[Filters]:
     return out
 
 
-def trend(f: Filters, codes: Iterable[tuple[str, str]], **kw) -> str:
+class Book:
+    """Each figure computed once per (metric, filters) while one paper is built: the
+    scorecard and the chapters show the same numbers, and on a big book each costs seconds."""
+
+    def __init__(self) -> None:
+        self._seen: dict[tuple[str, Filters], Metric] = {}
+
+    def get(self, code: str, f: Filters) -> Metric:
+        key = (code, f)
+        if key not in self._seen:
+            self._seen[key] = METRICS[code](f)
+        return self._seen[key]
+
+
+def trend(book: Book, f: Filters, codes: Iterable[tuple[str, str]], **kw) -> str:
     """A line per metric code: its value month by month over the period."""
     periods = months(f)
     series = [
-        (str(name), [_number(METRICS[code](m).value) for m in periods]) for code, name in codes
+        (str(name), [_number(book.get(code, m).value) for m in periods]) for code, name in codes
     ]
     return charts.line_chart([m.label() for m in periods], series, **kw)
 
@@ -164,8 +177,13 @@ def trend(f: Filters, codes: Iterable[tuple[str, str]], **kw) -> str:
 # --- the chapters -----------------------------------------------------------------------------
 
 
-def section_scorecard(f: Filters) -> tuple[Section, list[Dimension]]:
-    dimensions = scorecard(f)
+def section_scorecard(book: Book, f: Filters) -> tuple[Section, list[Dimension]]:
+    """The four dimensions of ``metrics.DIMENSIONS`` (what ``metrics.scorecard`` returns),
+    from the book so the chapters reuse the figures."""
+    dimensions = [
+        Dimension(code=code, label=str(label), metrics=[book.get(c, f) for c in codes])
+        for code, label, codes in DIMENSIONS
+    ]
     section = Section("scorecard", _("Four-dimension scorecard"))
     for dim in dimensions:
         section.tables.append(
@@ -185,13 +203,14 @@ def section_scorecard(f: Filters) -> tuple[Section, list[Dimension]]:
     return section, dimensions
 
 
-def section_sla(f: Filters) -> Section:
-    m = METRICS["sla_compliance"](f)
+def section_sla(book: Book, f: Filters) -> Section:
+    m = book.get("sla_compliance", f)
     by_rule = [r for r in m.rows if r.get("group") == "rule"]
     by_team = [r for r in m.rows if r.get("group") == "team"]
     section = Section("sla", _("SLA compliance"), figures=[m])
     section.charts.append(
         trend(
+            book,
             f,
             [("sla_compliance", _("SLA compliance"))],
             title=_("SLA compliance by month"),
@@ -210,9 +229,9 @@ def section_sla(f: Filters) -> Section:
     return section
 
 
-def section_cycle(f: Filters) -> Section:
-    m = METRICS["cycle_time"](f)
-    bottleneck = METRICS["bottleneck_stage"](f)
+def section_cycle(book: Book, f: Filters) -> Section:
+    m = book.get("cycle_time", f)
+    bottleneck = book.get("bottleneck_stage", f)
     overall = [r for r in m.rows if not r.get("type") and r.get("stage") != "total"]
     section = Section("cycle_time", _("Cycle time per stage"), figures=[m, bottleneck])
     section.charts.append(
@@ -225,8 +244,8 @@ def section_cycle(f: Filters) -> Section:
     return section
 
 
-def section_backlog(f: Filters) -> Section:
-    m = METRICS["backlog_aging"](f)
+def section_backlog(book: Book, f: Filters) -> Section:
+    m = book.get("backlog_aging", f)
     section = Section("backlog", _("Backlog aging"), figures=[m])
     if m.rows:
         section.charts.append(
@@ -240,8 +259,8 @@ def section_backlog(f: Filters) -> Section:
     return section
 
 
-def section_payout(f: Filters) -> Section:
-    m = METRICS["payout_ratio"](f)
+def section_payout(book: Book, f: Filters) -> Section:
+    m = book.get("payout_ratio", f)
     section = Section("payout", _("Payout ratio"), figures=[m])
     groups: dict[str, list[dict]] = {}
     for row in m.rows:
@@ -254,9 +273,9 @@ def section_payout(f: Filters) -> Section:
     return section
 
 
-def section_rejections(f: Filters) -> Section:
-    m = METRICS["rejection_rate"](f)
-    investigation = METRICS["investigation_pass_rate"](f)
+def section_rejections(book: Book, f: Filters) -> Section:
+    m = book.get("rejection_rate", f)
+    investigation = book.get("investigation_pass_rate", f)
     section = Section("rejections", _("Rejections and clauses cited"), figures=[m, investigation])
     top = m.rows[:10]
     section.charts.append(
@@ -272,18 +291,20 @@ def section_rejections(f: Filters) -> Section:
     return section
 
 
-def section_experience(f: Filters) -> Section:
-    csat, nps = METRICS["csat"](f), METRICS["nps"](f)
+def section_experience(book: Book, f: Filters) -> Section:
+    csat, nps = book.get("csat", f), book.get("nps", f)
     section = Section("experience", _("CSAT and NPS"), figures=[csat, nps])
-    section.charts.append(trend(f, [("csat", "CSAT")], title=_("CSAT by month (1–5)"), y_max=5))
-    section.charts.append(trend(f, [("nps", "NPS")], title=_("NPS by month")))
+    section.charts.append(
+        trend(book, f, [("csat", "CSAT")], title=_("CSAT by month (1–5)"), y_max=5)
+    )
+    section.charts.append(trend(book, f, [("nps", "NPS")], title=_("NPS by month")))
     section.tables.append(metric_table(csat))
     section.tables.append(metric_table(nps))
     return section
 
 
-def section_complaints(f: Filters) -> Section:
-    rate, causes = METRICS["complaint_rate"](f), METRICS["root_causes"](f)
+def section_complaints(book: Book, f: Filters) -> Section:
+    rate, causes = book.get("complaint_rate", f), book.get("root_causes", f)
     section = Section("complaints", _("Complaints and root causes"), figures=[rate, causes])
     section.charts.append(hbar(rate.rows, "label", "complaints", title=_("Complaints by topic")))
     label_key = next(
@@ -298,8 +319,8 @@ def section_complaints(f: Filters) -> Section:
     return section
 
 
-def section_actions(f: Filters) -> Section:
-    m = METRICS["corrective_actions_done"](f)
+def section_actions(book: Book, f: Filters) -> Section:
+    m = book.get("corrective_actions_done", f)
     section = Section("actions", _("Corrective actions"), figures=[m])
     section.charts.append(
         hbar(m.rows, "department", "done_share", title=_("Actions done per department"), unit="%")
@@ -334,12 +355,13 @@ def white_paper_html(
             progress(k, total, str(STEPS[k - 1]))
 
     with translation.override(language):
+        book = Book()
         step(1)
-        overview, dimensions = section_scorecard(f)
+        overview, dimensions = section_scorecard(book, f)
         sections = []
         for k, chapter in enumerate(CHAPTERS, start=2):
             step(k)
-            sections.append(chapter(f))
+            sections.append(chapter(book, f))
         step(len(CHAPTERS) + 2)
         return render_to_string(
             "analytics/whitepaper/white_paper.html",

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from django.db import transaction
+from django.db.models import Count, Max
 from django.utils.translation import gettext as _
 from django.utils.translation import override
 
@@ -56,6 +57,17 @@ class Reply:
 class _Loaded:
     index: search.FaqIndex
     threshold: float
+    fingerprint: tuple
+
+
+def _fingerprint() -> tuple:
+    """One cheap aggregate that changes whenever the active entries do, whatever wrote them
+    (a flush and re-seed, a bulk update, another process)."""
+    return tuple(
+        FaqEntry.objects.filter(active=True)
+        .aggregate(n=Count("pk"), top=Max("pk"), at=Max("updated_at"))
+        .values()
+    )
 
 
 def _load() -> _Loaded:
@@ -75,14 +87,24 @@ def _load() -> _Loaded:
         for e in FaqEntry.objects.filter(active=True).order_by("pk")
     ]
     model = search.embedder() if config.use_embeddings else None
-    return _Loaded(search.FaqIndex(entries, model=model, blend=DEFAULT_BLEND), config.threshold)
+    index = search.FaqIndex(entries, model=model, blend=DEFAULT_BLEND)
+    return _Loaded(index, config.threshold, _fingerprint())
 
 
 _index_cache = ReferenceCache(_load, FaqEntry, AssistantSettings, ttl=300.0)
 
 
+def _loaded() -> _Loaded:
+    """The cached index, checked against the table: an answer never cites a gone entry."""
+    loaded = _index_cache.get()
+    if loaded.fingerprint != _fingerprint():
+        _index_cache.clear()
+        loaded = _index_cache.get()
+    return loaded
+
+
 def faq_index() -> search.FaqIndex:
-    return _index_cache.get().index
+    return _loaded().index
 
 
 def assistant_settings() -> AssistantSettings:
@@ -139,7 +161,7 @@ def assistant_ask(
     """
     text = clean_question(question)
     lang = _language(language, text)
-    loaded = _index_cache.get()
+    loaded = _loaded()
     match = loaded.index.best(text)
     asked_person = rules.wants_person(text)
     unsure = match.entry is None or rules.should_hand_over(match.confidence, loaded.threshold)

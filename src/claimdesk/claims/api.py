@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from ninja import Field, Header, Query, Router, Schema, Status
 from ninja.pagination import PageNumberPagination, paginate
 
+from claimdesk.analytics.prediction import expected_payment
 from claimdesk.cases.api import CaseProblem, NotFound
 from claimdesk.cases.models import CaseEvent, Deadline
 from claimdesk.claims import selectors
@@ -165,6 +166,15 @@ class ProgressEventOut(Schema):
     text: str
 
 
+class ExpectedPaymentOut(Schema):
+    """A prediction, never a promise: median and 80 % dates, or null with the reason."""
+
+    median: datetime | None
+    p80: datetime | None
+    basis: str
+    sample: int
+
+
 class ProgressOut(Schema):
     claim_no: str
     status: str
@@ -177,8 +187,11 @@ class ProgressOut(Schema):
     checklist: list[ChecklistItemOut]
     deadlines: list[DeadlineOut]
     timeline: list[ProgressEventOut]
-    expected_payment: datetime | None = Field(
+    payment_due: datetime | None = Field(
         description="When the running payment commitment falls due; null until it runs."
+    )
+    expected_payment: ExpectedPaymentOut = Field(
+        description="The predicted payment date from similar closed claims, with its basis."
     )
 
 
@@ -259,6 +272,11 @@ def _claim_out(claim: Claim, user, *, timeline: bool = False) -> dict[str, Any]:
         staff = is_staff_member(user)
         out["timeline"] = _timeline(claim, selectors.claim_events(claim, user), staff=staff)
     return out
+
+
+def _expected(claim: Claim) -> dict[str, Any]:
+    e = expected_payment(claim, now=timezone.now())
+    return {"median": _local(e.median), "p80": _local(e.p80), "basis": e.basis, "sample": e.sample}
 
 
 def _find(request: HttpRequest, claim_no: str) -> Claim:
@@ -347,7 +365,8 @@ def claim_progress(request: HttpRequest, claim_no: str):
             "timeline": [
                 {"at": to_local(e.at), "text": selectors.event_text(e, claim)} for e in p.events
             ],
-            "expected_payment": _local(p.expected_payment),
+            "payment_due": _local(p.expected_payment),
+            "expected_payment": _expected(claim),
         },
     )
 

@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, pgettext
 from django.views.decorators.http import require_POST
 
+from claimdesk.analytics.prediction import expected_payment
 from claimdesk.cases import selectors, services
 from claimdesk.cases.models import Case, CaseEvent, Deadline, DeadlineState, SlaRule
 from claimdesk.cases.rules import Transition
@@ -442,7 +443,8 @@ def claim_detail(request: HttpRequest, number: str) -> HttpResponse:
             "items": progress.checklist,
             "core_missing": claim_selectors.missing_core_items(progress.checklist),
             "clocks": _clock_rows(clocks, now),
-            "expected_payment": progress.expected_payment,
+            "payment_due": progress.expected_payment,
+            "expected": expected_payment(claim, now=now) if case.is_open else None,
             "events": _claim_timeline(
                 claim, claim_selectors.claim_events(claim, request.user), staff=staff
             ),

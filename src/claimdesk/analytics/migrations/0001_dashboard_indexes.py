@@ -10,8 +10,7 @@ turns a sequential scan of a whole table into a range scan of the period:
 - ``analytics_event_case_status``: the status events of one case in order (opening and
   transitions only; a third of the timeline is other events) — the stage intervals
   (``LEAD(at) OVER (PARTITION BY case_id ORDER BY at, id)``) and "last status at a moment";
-- ``analytics_case_kind_opened`` / ``analytics_case_kind_closed``: cases of a kind opened /
-  finished in the period;
+- ``analytics_case_kind_opened``: cases of a kind opened in the period (``Filters.cases()``);
 - ``analytics_deadline_stopped`` / ``analytics_deadline_live_due``: clocks that ended in the
   period, and live clocks by due time (SLA compliance, overdue now);
 - ``analytics_claim_decided``: claims decided in the period (rejection, investigation);
@@ -34,7 +33,6 @@ INDEXES = (
         "cases_caseevent (case_id, at, id, to_status) WHERE kind IN ('opened', 'transition')",
     ),
     ("analytics_case_kind_opened", "cases_case (kind, opened_at)"),
-    ("analytics_case_kind_closed", "cases_case (kind, closed_at)"),
     (
         "analytics_deadline_stopped",
         "cases_deadline (stopped_at, case_id) WHERE state IN ('met', 'breached')",
