@@ -977,8 +977,8 @@ def proposal(period: str, rounds: int) -> None:
     print(
         f"\nPROPOSAL stage-stay summary table: built from the timeline in {build:.1f}s "
         f"({rows:,} stays); cycle time per type and stage + overall in one query: "
-        f"{statistics.median(times) * 1000:.0f} ms (median of {rounds}); today cycle_time + "
-        "bottleneck_stage send 5 LEAD() queries over the timeline for the same numbers"
+        f"{statistics.median(times) * 1000:.0f} ms (median of {rounds}); compare cycle_time "
+        "and bottleneck_stage above, which compute the same numbers with LEAD() over the timeline"
     )
 
 

@@ -436,3 +436,32 @@ def test_drill_down_pages_through_many_cases(q3, manager1, monkeypatch):
     assert nxt, "no link to page 2"
     second = client.get("/analytics/cases/" + nxt.group(1).replace("&amp;", "&")).content.decode()
     assert listed(first) | listed(second) == {q3["A1"].number, q3["A2"].number, q3["M1"].number}
+
+
+def test_dashboard_queries_do_not_grow_with_the_cases(q3, world, manager1):
+    """Every figure is an aggregation and the live list one joined query: more cases, more
+    clocks due, the same number of queries."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client = client_for(manager1)
+
+    def queries() -> int:
+        with CaptureQueriesContext(connection) as ctx:
+            assert client.get("/analytics/", Q3).status_code == 200
+        return len(ctx.captured_queries)
+
+    before = queries()
+    owner, policy = q3["A2"].owner, q3["A2"].claim.policy
+    for day in ("2026-09-01 09:00", "2026-09-02 09:00", "2026-09-03 09:00"):
+        claim = world.claim(owner=owner, policy=policy, stages=[("reported", at(day))])
+        world.deadline(
+            claim.case,
+            "contact",
+            state="running",
+            started_at=at(day),
+            due_at=at(day) + timedelta(days=1),
+        )
+    html = client.get("/analytics/", Q3).content.decode()
+    assert figure(html, "now", prefix="overdue") == "4"
+    assert queries() == before

@@ -18,10 +18,11 @@ from typing import Any
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import IntegrityError, transaction
-from django.db.models import Count, Q
+from django.db.models import Count, OuterRef, Q, Subquery
+from django.db.models.functions import Coalesce
 from django.utils.translation import gettext as _
 
-from claimdesk.cases.models import Case, CaseEvent, Deadline, DeadlineState, TaskStatus
+from claimdesk.cases.models import Case, CaseEvent, Deadline, DeadlineState, Task, TaskStatus
 from claimdesk.cases.services import (
     CaseError,
     GuardFailed,
@@ -70,6 +71,7 @@ from claimdesk.notify.services import notification_queue
 from claimdesk.policies.models import Clause, Coverage, Policy
 from claimdesk.policies.rules import LossType
 from claimdesk.policies.selectors import policies_visible_to
+from claimdesk.staff.roles import ROLE_PERMISSIONS
 from claimdesk.staff.services import is_staff_member
 from claimdesk.workdays.clocks import to_local
 from claimdesk.workdays.selectors import work_calendar
@@ -774,12 +776,23 @@ def approval_limit(user) -> Decimal | None:
 
 def _approver_for(decision: ClaimDecision, *, exclude: set[int], final: bool):
     """Who should sign next: the lowest level that may (for the last signature, a limit
-    that covers the amount), then the lightest load."""
-    limit = Q(staff_profile__approval_limit__gte=decision.amount if final else 0)
+    that covers the amount), then the lightest load of open tasks."""
+    deciders = [r.value for r, perms in ROLE_PERMISSIONS.items() if "cases.decide_claim" in perms]
+    open_tasks = (
+        Task.objects.filter(assignee=OuterRef("pk"), status=TaskStatus.OPEN)
+        .order_by()
+        .values("assignee")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
     return (
-        User.objects.filter(limit, is_active=True, groups__permissions__codename="decide_claim")
+        User.objects.filter(
+            is_active=True,
+            groups__name__in=deciders,
+            staff_profile__approval_limit__gte=decision.amount if final else 0,
+        )
         .exclude(pk__in=exclude)
-        .annotate(load=Count("tasks", filter=Q(tasks__status=TaskStatus.OPEN)))
+        .annotate(load=Coalesce(Subquery(open_tasks), 0))
         .order_by("staff_profile__approval_limit", "load", "id")
         .first()
     )
@@ -1038,8 +1051,8 @@ def _decision_apply(decision: ClaimDecision, *, actor, now: datetime) -> None:
         from claimdesk.payments.services import finance_assignee, payment_handover
 
         # A task for finance; with nobody in finance the claim still waits on their queue.
-        if finance_assignee(claim) is not None:
-            payment_handover(claim=claim, actor=actor, now=now)
+        if (assignee := finance_assignee(claim)) is not None:
+            payment_handover(claim=claim, actor=actor, now=now, assignee=assignee)
     notification_queue(
         recipient=claim.policy.holder,
         case=claim.case,

@@ -497,7 +497,9 @@ class Story:
 
         return self.do(run)
 
-    def decide(self, adjuster, *, product: str, amount: int, reject: str = "") -> Story:
+    def decide(
+        self, adjuster, *, product: str, amount: int, reject: str = "", sign: bool = True
+    ) -> Story:
         """The adjuster enters the loss, proposes the calculator's decision (a rejection
         rests on an exclusion clause) and the approvers sign it, lowest level first."""
 
@@ -519,7 +521,7 @@ class Story:
                 )
                 loss_item_exclude(item=item, clause=clause, reason=reject, actor=adjuster, now=now)
             decision = decision_propose(claim=self.claim, actor=adjuster, now=now)
-            while decision.status == DecisionStatus.PENDING:
+            while sign and decision.status == DecisionStatus.PENDING:
                 task = self.case.tasks.get(kind="approve_decision", status=TaskStatus.OPEN)
                 decision = decision_approve(decision=decision, actor=task.assignee, now=now)
             self.case.refresh_from_db()
@@ -911,6 +913,10 @@ class Planner:
             "review", kind="review", title=f"理赔核定：{detail}", assignee=adjuster
         )
         if done():
+            if rng.random() < 0.5:  # a proposal waits for the other adjuster's signature
+                story.wait(self.hours(1, 20)).decide(
+                    adjuster, product=product, amount=amount, sign=False
+                )
             return self._finish(story, target, withdraw_at, idle_days)
         # Now and then a complex case overruns the statutory 30 days (closed ones only, so
         # the open backlog stays believable).

@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from claimdesk.analytics.filters import FilterError
 from claimdesk.analytics.whitepaper import quarter_filters, write_white_paper
+from claimdesk.notices.pdf import FontMissing
 
 
 class Command(BaseCommand):
@@ -54,9 +55,12 @@ class Command(BaseCommand):
             elapsed = time.perf_counter() - started
             self.stderr.write(f"[{step}/{total}] [{bar}] {title}… ({elapsed:.1f} s)")
 
-        html_path, pdf_path = write_white_paper(
-            f, out, now=timezone.now(), progress=progress, language=options["language"]
-        )
+        try:
+            html_path, pdf_path = write_white_paper(
+                f, out, now=timezone.now(), progress=progress, language=options["language"]
+            )
+        except FontMissing as exc:  # printing would draw boxes instead of Chinese characters
+            raise CommandError(str(exc)) from exc
         self.stderr.write(f"[done] [{'#' * 20}] {time.perf_counter() - started:.1f} s")
         self.stdout.write(str(html_path))
         self.stdout.write(str(pdf_path))
