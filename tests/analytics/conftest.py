@@ -24,6 +24,7 @@ from decimal import Decimal
 
 import pytest
 
+from claimdesk.analytics.summaries import rebuild
 from claimdesk.cases.models import Case, CaseEvent, Deadline, SlaRule
 from claimdesk.cases.rules import workflow
 from claimdesk.claims.models import Claim
@@ -126,7 +127,7 @@ class World:
             stages=stages,
             title=loss_cause,
         )
-        return Claim.objects.create(
+        claim = Claim.objects.create(
             case=case,
             policy=policy,
             insured_name="张三",
@@ -141,6 +142,9 @@ class World:
             approved_amount=None if approved is None else Decimal(approved),
             decided_at=decided_at,
         )
+        # What the kernel's transition effect does for real steps (analytics summaries).
+        rebuild([case.pk])
+        return claim
 
     def ticket(
         self,
@@ -163,9 +167,11 @@ class World:
             title=f"{category} ticket",
             category=category,
         )
-        return Ticket.objects.create(
+        ticket = Ticket.objects.create(
             case=case, channel=channel, claim=claim, topic=topic, subject=case.title
         )
+        rebuild([case.pk])
+        return ticket
 
     def payment(self, claim: Claim, amount, *, at_: datetime, state: str = "confirmed"):
         """A payment of the claim (confirmed at ``at_`` unless another state is given)."""

@@ -26,6 +26,8 @@ def _kernel_only(monkeypatch):
     own checks in (approve and reject only through an approved decision, materials before
     adjudication); those are tested with real claims in tests/claims."""
     monkeypatch.setitem(services._TRANSITION_CHECKS, "claim", [])
+
+
 TICKET_CATEGORIES = ("inquiry", "complex", "complaint", "objection", "appeal", "green", "")
 
 # --- the tables as data -------------------------------------------------------------------

@@ -13,12 +13,31 @@ from claimdesk.policies.rules import mask_account, mask_id_number, mask_phone, w
 def policies(products, customer1, customer2):
     start = date(2026, 3, 1)
     return {
-        "auto": demo_policy(number="PAUTO0001", holder=customer1, line="auto", start=start,
-                            insured_name="张三", plate="沪A12345", products=products),
-        "ci": demo_policy(number="PCI0001", holder=customer1, line="critical_illness",
-                          start=start, insured_name="张三", products=products),
-        "other": demo_policy(number="PMED0002", holder=customer2, line="medical", start=start,
-                             insured_name="李四", products=products),
+        "auto": demo_policy(
+            number="PAUTO0001",
+            holder=customer1,
+            line="auto",
+            start=start,
+            insured_name="张三",
+            plate="沪A12345",
+            products=products,
+        ),
+        "ci": demo_policy(
+            number="PCI0001",
+            holder=customer1,
+            line="critical_illness",
+            start=start,
+            insured_name="张三",
+            products=products,
+        ),
+        "other": demo_policy(
+            number="PMED0002",
+            holder=customer2,
+            line="medical",
+            start=start,
+            insured_name="李四",
+            products=products,
+        ),
     }
 
 
@@ -54,8 +73,13 @@ def test_database_refuses_a_policy_ending_before_it_starts(policies):
 def test_only_one_default_bank_account(customer1):
     demo_bank_account(customer1, "张三", "6222020200112233445")
     with pytest.raises(IntegrityError):
-        BankAccount.objects.create(owner=customer1, bank_name="招商银行", account_name="张三",
-                                   account_number="6225880011223344", is_default=True)
+        BankAccount.objects.create(
+            owner=customer1,
+            bank_name="招商银行",
+            account_name="张三",
+            account_number="6225880011223344",
+            is_default=True,
+        )
 
 
 def test_personal_data_masks_keep_only_the_ends():

@@ -5,3 +5,9 @@ from django.utils.translation import gettext_lazy as _
 class AnalyticsConfig(AppConfig):
     name = "claimdesk.analytics"
     verbose_name = _("Analytics")
+
+    def ready(self) -> None:
+        # Summary tables follow every claim / ticket step inside the kernel's transaction.
+        from claimdesk.analytics import summaries
+
+        summaries.register()

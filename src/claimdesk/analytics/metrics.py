@@ -26,21 +26,32 @@ Note for the index / summary-table work (helper C) — these queries rely on:
 - ``claims_claim.decided_at`` (rejection / investigation pass rate);
 - ``feedback_survey.answered_at``; ``service_ticket`` 1-1 with its case;
 - ``policies_policy (holder_id, start)`` and ``end`` (renewal, cross-sell).
-``analytics/migrations/0001_dashboard_indexes.py`` builds these. No summary table is read by
-this module; stage durations are computed from the timeline on every call.
+``analytics/migrations/0001_dashboard_indexes.py`` builds these.
+
+Summary tables (``analytics.models``, kept by ``analytics.summaries`` in the kernel's
+transition transaction, backfilled by ``0002_summaries``): stage stays (cycle time, bottleneck)
+come from ``StageStay`` by ``(kind, closed_at)``; "closed in the period", the opening-to-closing
+totals and the backlog at a past moment from ``CaseSummary`` (closing time, the moment the case
+became done, whether it was ever reopened). Branch / team / product filters still go through
+the case (owners change; the summaries carry only what a case's timeline fixes).
+``computed_once()`` shares figures within one request (page, scorecard).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
+from functools import wraps
 
 from django.db import connection
+from django.db.models import Case as Case_
 from django.db.models import (
+    CharField,
     Count,
-    DecimalField,
     Exists,
     F,
     OuterRef,
@@ -49,14 +60,15 @@ from django.db.models import (
     Subquery,
     Sum,
     Value,
+    When,
 )
-from django.db.models.functions import Coalesce, TruncDate
+from django.db.models.functions import TruncDate
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from claimdesk.analytics import rules
+from claimdesk.analytics import rules, summaries
 from claimdesk.analytics.filters import FilterError, Filters
-from claimdesk.analytics.sql import STATUS_EVENTS, percentile_sets, stage_intervals
+from claimdesk.analytics.sql import STATUS_EVENTS, fetch_rows, percentile_sets
 from claimdesk.cases.models import LIVE_STATES, Case, CaseEvent, Deadline, DeadlineState
 from claimdesk.cases.rules import workflow
 from claimdesk.workdays.clocks import SHANGHAI
@@ -95,13 +107,45 @@ METRICS: dict[str, MetricFn] = {}
 _DRILLS: dict[str, DrillFn] = {}
 
 
+# Results shared inside one ``computed_once()`` block: (what, Filters) → result.
+_SHARED: ContextVar[dict | None] = ContextVar("analytics_shared", default=None)
+
+
+@contextmanager
+def computed_once() -> Iterator[None]:
+    """Inside the block every figure (and the stage stays two figures share) is computed once
+    per ``Filters``: the dashboard page and ``scorecard()`` ask for the same figures several
+    times. Results are only shared within the block (one request), never cached across."""
+    if _SHARED.get() is not None:
+        yield
+        return
+    token = _SHARED.set({})
+    try:
+        yield
+    finally:
+        _SHARED.reset(token)
+
+
+def _once(key: tuple, compute: Callable[[], object]):
+    shared = _SHARED.get()
+    if shared is None:
+        return compute()
+    if key not in shared:
+        shared[key] = compute()
+    return shared[key]
+
+
 def register(code: str, drill: DrillFn):
     """Put a metric function in ``METRICS`` and its drill-down population in ``_DRILLS``."""
 
     def wrap(fn: MetricFn) -> MetricFn:
-        METRICS[code] = fn
+        @wraps(fn)
+        def shared(f: Filters) -> Metric:
+            return _once((code, f), lambda: fn(f))
+
+        METRICS[code] = shared
         _DRILLS[code] = drill
-        return fn
+        return shared
 
     return wrap
 
@@ -122,11 +166,9 @@ def cases_behind(params: Mapping[str, str], f: Filters) -> QuerySet[Case]:
 
 # --- shared pieces ----------------------------------------------------------------------------
 
-# Statuses after which a case is done from the customer's point of view, per kind.
-DONE_STATUSES = {
-    "claim": ("closed", "followed_up", "withdrawn"),
-    "ticket": ("resolved", "closed"),
-}
+# Statuses after which a case is done from the customer's point of view, per kind
+# (``summaries.DONE_STATUSES``: the per-case summary's ``done_at`` is defined by them).
+DONE_STATUSES = summaries.DONE_STATUSES
 # Stages spent waiting on the customer, not on us: shown, but never "the bottleneck".
 CUSTOMER_STAGES = ("awaiting_materials", "waiting_customer")
 # Stages after the case is done (the closed claim waiting for its follow-up call, a resolved
@@ -168,10 +210,16 @@ def _events_in(f: Filters, statuses) -> QuerySet[CaseEvent]:
     )
 
 
+def _closed_ids(f: Filters) -> QuerySet:
+    """Ids of the scope's cases that reached "closed" in the period: a range of the per-case
+    summary (``CaseSummary.closed_at``, the first "closed" event; cases close once)."""
+    return _summaries(f).filter(f.in_period("closed_at")).values("case_id")
+
+
 def closed_in_period(f: Filters) -> QuerySet[Case]:
     """Cases of the scope that reached "closed" (claims: paid or rejection notice sent;
     tickets: closed) in the period."""
-    return f.scope().filter(pk__in=_events_in(f, ["closed"]).values("case_id"))
+    return Case.objects.filter(pk__in=_closed_ids(f))
 
 
 def _type_lookup(kind: str) -> str:
@@ -205,14 +253,45 @@ def _drill_closed(f: Filters, params: Mapping[str, str]) -> QuerySet[Case]:
     return qs
 
 
-def _stays(f: Filters, sets: list[tuple[str, ...]]) -> dict[tuple[str, ...], list[dict]]:
+def _has_case_filters(f: Filters) -> bool:
+    """Whether the population needs more than the case kind (which the summaries carry)."""
+    return bool(f.branch or f.product or f.team)
+
+
+def _summaries(f: Filters) -> QuerySet:
+    """The ``CaseSummary`` rows of the scope (kind from the row itself; branch / team /
+    product through the case only when asked for)."""
+    from claimdesk.analytics.models import CaseSummary
+
+    rows = CaseSummary.objects.filter(kind=f.kind)
+    if _has_case_filters(f):
+        rows = rows.filter(case__in=f.scope().values("pk"))
+    return rows
+
+
+def _stays(f: Filters) -> dict[tuple[str, ...], list[dict]]:
     """Count / median / p90 (seconds) of the stays in each stage of the cases closed in the
-    period, for each grouping in ``sets`` (of "type" and "stage"): one pass on PostgreSQL."""
+    period per type × stage and per stage: one pass on PostgreSQL, shared by cycle time and
+    the bottleneck inside ``computed_once()``.
+
+    Read from the ``StageStay`` summary (``analytics.summaries``): the same stays ``LEAD()``
+    over the timeline gives, kept per case with its closing time, so the period is an index
+    range on ``(kind, closed_at)``.
+    """
+    return _once(("stays", f), lambda: _compute_stays(f))
+
+
+def _compute_stays(f: Filters) -> dict[tuple[str, ...], list[dict]]:
+    from claimdesk.analytics.models import StageStay
+
+    stays = StageStay.objects.filter(kind=f.kind).filter(f.in_period("closed_at"))
+    if _has_case_filters(f):
+        stays = stays.filter(case__in=f.scope().values("pk"))
     return percentile_sets(
-        stage_intervals(closed_in_period(f)),
-        by={"type": f"case__{_type_lookup(f.kind)}", "stage": "to_status"},
-        sets=sets,
-        between=("at", "left_at"),
+        stays,
+        by={"type": "case_type", "stage": "stage"},
+        sets=[("type", "stage"), ("stage",)],
+        value="seconds",
         skip={"stage": sorted({*AFTER_DONE, *DONE_STATUSES.get(f.kind, ())})},
     )
 
@@ -225,14 +304,13 @@ def metric_cycle_time(f: Filters) -> Metric:
     into it to the next status event. The total is opening to the "closed" event. Value: the
     median total in days; rows: median and p90 in hours per type × stage and per stage.
     """
-    stays = _stays(f, [("type", "stage"), ("stage",)])
+    stays = _stays(f)
     by_type, overall = stays[("type", "stage")], stays[("stage",)]
-    closings = _events_in(f, ["closed"]).filter(case__in=f.scope().values("pk"))
     totals = percentile_sets(
-        closings,
-        by={"type": f"case__{_type_lookup(f.kind)}"},
+        _summaries(f).filter(f.in_period("closed_at")),
+        by={"type": "case_type"},
         sets=[("type",), ()],
-        between=("case__opened_at", "at"),
+        between=("opened_at", "closed_at"),
     )
     totals_by_type, total = totals[("type",)], totals[()]
     order = list(workflow(f.kind).states)
@@ -294,7 +372,7 @@ def metric_bottleneck_stage(f: Filters) -> Metric:
     Stages that wait on the customer (awaiting materials / waiting for the customer) are listed
     but are not candidates: the bottleneck is where our own work queues up.
     """
-    overall = _stays(f, [("stage",)])[("stage",)]
+    overall = _stays(f)[("stage",)]
     rows = [
         {
             "stage": r["stage"],
@@ -332,6 +410,14 @@ def metric_bottleneck_stage(f: Filters) -> Metric:
     )
 
 
+def _clocks_of_scope(f: Filters) -> QuerySet[Deadline]:
+    """Clocks of the scope's cases: by the case's kind in the join when that is the only
+    filter (``case_id IN (all cases of the kind)`` would hash every case id)."""
+    if _has_case_filters(f):
+        return Deadline.objects.filter(case__in=f.scope().values("pk"))
+    return Deadline.objects.filter(case__kind=f.kind)
+
+
 def _clock_population(f: Filters) -> tuple[QuerySet[Deadline], Q, Q]:
     """Clocks that came due or ended in the period, with the met / breached conditions.
 
@@ -342,7 +428,7 @@ def _clock_population(f: Filters) -> tuple[QuerySet[Deadline], Q, Q]:
     as_of = _as_of(f)
     ended = Q(state__in=(DeadlineState.MET, DeadlineState.BREACHED)) & f.in_period("stopped_at")
     overdue_live = Q(state__in=LIVE_STATES, due_at__gte=lo, due_at__lt=min(hi, as_of))
-    clocks = Deadline.objects.filter(case__in=f.scope().values("pk")).filter(ended | overdue_live)
+    clocks = _clocks_of_scope(f).filter(ended | overdue_live)
     met = Q(state=DeadlineState.MET)
     return clocks, met, ~met
 
@@ -366,36 +452,44 @@ def metric_sla_compliance(f: Filters) -> Metric:
     """SLA clocks met ÷ (met + breached), per rule and per team of the case owner."""
     clocks, met, breached = _clock_population(f)
     counts = {"met": Count("pk", filter=met), "breached": Count("pk", filter=breached)}
-    per_rule = list(
-        clocks.values("rule__code", "rule__name").annotate(**counts).order_by("rule__code")
-    )
-    total = _totals(per_rule, counts)  # one rule per clock
+    team = "case__owner__staff_profile__team"
+    # One pass grouped by rule × team; per rule and per team are sums of those few rows.
+    grouped = list(clocks.values("rule__code", "rule__name", team).annotate(**counts).order_by())
+    per_rule: dict[tuple[str, str], dict] = {}
+    per_team: dict[str, dict] = {}
+    for r in grouped:
+        for acc in (
+            per_rule.setdefault((r["rule__code"], r["rule__name"]), {"met": 0, "breached": 0}),
+            per_team.setdefault(r[team] or "", {"met": 0, "breached": 0}),
+        ):
+            acc["met"] += r["met"]
+            acc["breached"] += r["breached"]
+    total = _totals(list(per_rule.values()), counts)  # one rule per clock
     rows = []
-    for r in per_rule:
+    for (code, name), r in sorted(per_rule.items()):
         rows.append(
             {
                 "group": "rule",
                 "group_label": _("SLA rule"),
-                "key": r["rule__code"],
-                "label": r["rule__name"],
+                "key": code,
+                "label": name,
                 "met": r["met"],
                 "breached": r["breached"],
                 "compliance": rules.percent(r["met"], r["met"] + r["breached"]),
-                "drill": _drill("sla_compliance", f, rule=r["rule__code"]),
+                "drill": _drill("sla_compliance", f, rule=code),
             }
         )
-    team = "case__owner__staff_profile__team"
-    for r in clocks.values(team).annotate(**counts).order_by(team):
+    for key, r in sorted(per_team.items()):
         rows.append(
             {
                 "group": "team",
                 "group_label": _("team"),
-                "key": r[team] or "",
-                "label": r[team] or _("(no team)"),
+                "key": key,
+                "label": key or _("(no team)"),
                 "met": r["met"],
                 "breached": r["breached"],
                 "compliance": rules.percent(r["met"], r["met"] + r["breached"]),
-                "drill": _drill("sla_compliance", f, group="team", team=r[team] or ""),
+                "drill": _drill("sla_compliance", f, group="team", team=key),
             }
         )
     return Metric(
@@ -420,26 +514,55 @@ def metric_sla_compliance(f: Filters) -> Metric:
     )
 
 
-def _backlog(f: Filters) -> tuple[QuerySet[Case], datetime]:
+def _backlog_parts(f: Filters) -> tuple[list[QuerySet], datetime]:
     """Cases of the scope not done at the end of the period (or now, if earlier): opened
     before then, and their status at that moment is not a done one (closed / followed up /
     withdrawn claims, resolved / closed tickets; a reopened ticket is open again).
 
-    For "now" the case row itself says it (``status``, index ``case_kind_status``); for a
-    moment in the past the last status event before it does.
+    For "now" the case row itself says it (``status``, index ``case_kind_status``). For a
+    moment in the past, three disjoint parts that each read a small range:
+    1. cases not done now that never left a done status: they were not done then either;
+    2. cases done now, never reopened, that became done at or after that moment
+       (``CaseSummary.done_at``, index ``analytics_summary_done``);
+    3. the few cases that were ever reopened: their last status event before the moment.
     """
     now = timezone.now()
     as_of = min(f.bounds()[1], now)
     done = DONE_STATUSES.get(f.kind, ("closed",))
     qs = f.scope().filter(opened_at__lt=as_of)
     if as_of == now:
-        return qs.exclude(status__in=done), as_of
+        return [qs.exclude(status__in=done)], as_of
+    summaries_ = _summaries(f).filter(opened_at__lt=as_of)
+    reopened = summaries_.filter(reopened=True).values("case_id")
+    # By the statuses that are not done (an index range on (kind, status), not NOT IN).
+    not_done = [status for status in workflow(f.kind).states if status not in done]
+    not_done_now = qs.filter(status__in=not_done).exclude(pk__in=reopened)
+    done_later = summaries_.filter(done_at__gte=as_of, reopened=False)
     status_then = (
         CaseEvent.objects.filter(case=OuterRef("pk"), kind__in=STATUS_EVENTS, at__lt=as_of)
         .order_by("-at", "-id")
         .values("to_status")[:1]
     )
-    return qs.annotate(status_then=Subquery(status_then)).exclude(status_then__in=done), as_of
+    reopened_then = (
+        qs.filter(pk__in=reopened)
+        .annotate(status_then=Subquery(status_then))
+        .exclude(status_then__in=done)
+    )
+    return [not_done_now, done_later, reopened_then], as_of
+
+
+def _backlog(f: Filters) -> tuple[QuerySet[Case], datetime]:
+    """The backlog as one case queryset (the drill-down list)."""
+    parts, as_of = _backlog_parts(f)
+    if len(parts) == 1:
+        return parts[0], as_of
+    not_done_now, done_later, reopened_then = parts
+    qs = f.scope().filter(
+        Q(pk__in=not_done_now.values("pk"))
+        | Q(pk__in=done_later.values("case_id"))
+        | Q(pk__in=reopened_then.values("pk"))
+    )
+    return qs, as_of
 
 
 def _bucket_q(as_of: datetime, bucket: rules.AgeBucket) -> Q:
@@ -464,10 +587,14 @@ def _drill_backlog(f: Filters, params: Mapping[str, str]) -> QuerySet[Case]:
 @register("backlog_aging", _drill_backlog)
 def metric_backlog_aging(f: Filters) -> Metric:
     """Open cases at the end of the period (or now) by age: 0–3, 4–7, 8–15, 16–30, >30 days."""
-    qs, as_of = _backlog(f)
-    counts = qs.aggregate(
-        **{b.code: Count("pk", filter=_bucket_q(as_of, b)) for b in rules.AGE_BUCKETS}
-    )
+    parts, as_of = _backlog_parts(f)
+    counts = dict.fromkeys((b.code for b in rules.AGE_BUCKETS), 0)
+    for part in parts:  # disjoint populations: the counts add up
+        got = part.aggregate(
+            **{b.code: Count("pk", filter=_bucket_q(as_of, b)) for b in rules.AGE_BUCKETS}
+        )
+        for code, n in got.items():
+            counts[code] += n
     total = sum(counts.values())
     rows = [
         {
@@ -496,7 +623,7 @@ def metric_backlog_aging(f: Filters) -> Metric:
 
 def _drill_overdue(f: Filters, params: Mapping[str, str]) -> QuerySet[Case]:
     now = timezone.now()
-    clocks = Deadline.objects.filter(state__in=LIVE_STATES, case__in=f.scope().values("pk"))
+    clocks = _clocks_of_scope(f).filter(state__in=LIVE_STATES)
     if params.get("outcome") == "near_due":
         clocks = clocks.filter(due_at__gte=now, due_at__lt=now + rules.NEAR_DUE)
     else:
@@ -511,7 +638,7 @@ def metric_overdue_now(f: Filters) -> Metric:
     """Live clocks overdue now and due within the next 24 hours, per team (ignores the period:
     it is about the work on the desks now)."""
     now = timezone.now()
-    clocks = Deadline.objects.filter(state__in=LIVE_STATES, case__in=f.scope().values("pk"))
+    clocks = _clocks_of_scope(f).filter(state__in=LIVE_STATES)
     counts = {
         "overdue": Count("pk", filter=Q(due_at__lt=now)),
         "near_due": Count("pk", filter=Q(due_at__gte=now, due_at__lt=now + rules.NEAR_DUE)),
@@ -558,24 +685,62 @@ def _decided(f: Filters) -> QuerySet[Case]:
     return _claims_f(f).scope().filter(f.in_period("claim__decided_at")).exclude(claim__decision="")
 
 
-def _paid_subquery():
+def _payout_groups(f: Filters) -> list[dict]:
+    """Claims closed in the period with an amount claimed, grouped by product and disease
+    (critical illness: the cause reported; other lines: None): count, claimed, paid.
+
+    Two grouped statements — the claims, and their confirmed payments joined once — instead
+    of a payment subquery per claim; Python adds the two sets of a few grouped rows.
+    """
+    from claimdesk.claims.models import Claim
     from claimdesk.payments.models import Payment
 
-    money = DecimalField(max_digits=14, decimal_places=2)
-    paid = (
-        Payment.objects.filter(claim=OuterRef("pk"), state="confirmed")
-        .values("claim")
-        .annotate(s=Sum("amount"))
-        .values("s")
+    claims = Claim.objects.filter(
+        case__in=_closed_ids(_claims_f(f)), estimated_amount__isnull=False
     )
-    return Coalesce(Subquery(paid, output_field=money), Value(Decimal(0)), output_field=money)
+    disease = Case_(
+        When(loss_type="critical_illness", then=F("loss_cause")),
+        default=Value(None, output_field=CharField()),
+        output_field=CharField(),
+    )
+    keys = ("code", "name", "disease")
+    grouped = {
+        tuple(r[k] for k in keys): {**r, "paid": Decimal(0)}
+        for r in claims.values(
+            code=F("policy__product__code"), name=F("policy__product__name"), disease=disease
+        )
+        .annotate(claims=Count("pk"), claimed=Sum("estimated_amount"))
+        .order_by()
+    }
+    paid_disease = Case_(
+        When(claim__loss_type="critical_illness", then=F("claim__loss_cause")),
+        default=Value(None, output_field=CharField()),
+        output_field=CharField(),
+    )
+    for r in (
+        Payment.objects.filter(state="confirmed", claim__in=claims.values("pk"))
+        .values(
+            code=F("claim__policy__product__code"),
+            name=F("claim__policy__product__name"),
+            disease=paid_disease,
+        )
+        .annotate(paid=Sum("amount"))
+        .order_by()
+    ):
+        grouped[tuple(r[k] for k in keys)]["paid"] = r["paid"] or Decimal(0)
+    return list(grouped.values())
 
 
-def _payout_population(f: Filters):
-    from claimdesk.claims.models import Claim
-
-    cases = closed_in_period(_claims_f(f)).filter(claim__estimated_amount__isnull=False)
-    return Claim.objects.filter(case__in=cases.values("pk")).annotate(paid_amount=_paid_subquery())
+def _sum_groups(groups: list[dict], key) -> list[dict]:
+    """Claims / claimed / paid of the grouped rows added up per ``key(row)``, ordered by it."""
+    out: dict = {}
+    for g in groups:
+        k = key(g)
+        acc = out.setdefault(k, {"claims": 0, "claimed": Decimal(0), "paid": Decimal(0)})
+        acc["claims"] += g["claims"]
+        acc["claimed"] += g["claimed"] or 0
+        acc["paid"] += g["paid"] or 0
+    return [{"key": k, **v} for k, v in sorted(out.items())]
 
 
 def _drill_payout(f: Filters, params: Mapping[str, str]) -> QuerySet[Case]:
@@ -591,14 +756,9 @@ def _drill_payout(f: Filters, params: Mapping[str, str]) -> QuerySet[Case]:
 def metric_payout_ratio(f: Filters) -> Metric:
     """Paid ÷ claimed for claims closed in the period, per product and per disease (critical
     illness, by the cause reported)."""
-    claims = _payout_population(f)
-    sums = {"claims": Count("pk"), "claimed": Sum("estimated_amount"), "paid": Sum("paid_amount")}
-    per_product = list(
-        claims.values("policy__product__code", "policy__product__name")
-        .annotate(**sums)
-        .order_by("policy__product__code")
-    )
-    total = _totals(per_product, sums)  # one product per claim
+    groups = _payout_groups(f)
+    per_product = _sum_groups(groups, lambda g: (g["code"], g["name"]))
+    total = _totals(per_product, ("claims", "claimed", "paid"))  # one product per claim
 
     def row(group: str, key: str, label: str, r: dict, drill: dict) -> dict:
         return {
@@ -614,27 +774,14 @@ def metric_payout_ratio(f: Filters) -> Metric:
         }
 
     rows = [
-        row(
-            "product",
-            r["policy__product__code"],
-            r["policy__product__name"],
-            r,
-            _drill("payout_ratio", f, product_code=r["policy__product__code"]),
-        )
+        row("product", code, name, r, _drill("payout_ratio", f, product_code=code))
         for r in per_product
+        for code, name in [r["key"]]
     ]
+    critical = [g for g in groups if g["disease"] is not None]
     rows += [
-        row(
-            "disease",
-            r["loss_cause"],
-            r["loss_cause"],
-            r,
-            _drill("payout_ratio", f, disease=r["loss_cause"]),
-        )
-        for r in claims.filter(loss_type="critical_illness")
-        .values("loss_cause")
-        .annotate(**sums)
-        .order_by("loss_cause")
+        row("disease", r["key"], r["key"], r, _drill("payout_ratio", f, disease=r["key"]))
+        for r in _sum_groups(critical, lambda g: g["disease"])
     ]
     return Metric(
         code="payout_ratio",
@@ -1446,18 +1593,27 @@ def _drill_cross_sell(f: Filters, params: Mapping[str, str]) -> QuerySet[Case]:
 def metric_cross_sell_rate(f: Filters) -> Metric:
     """Customers with a claim reported in the period who took a policy of another line after
     reporting it."""
-    # Two plain counts (all claimants, converted ones) rather than one COUNT … FILTER over the
-    # EXISTS annotation: Django drops that annotation when it wraps the aggregate.
-    qs = _claimants(f)
-    converted = qs.filter(converted=True)
-    people = Count("customer", distinct=True)
-    line = "claim__policy__product__line"
-    all_lines = {r[line]: r["n"] for r in qs.values(line).annotate(n=people)}
-    won = {r[line]: r["n"] for r in converted.values(line).annotate(n=people)}
-    customers = {
-        "claimants": qs.aggregate(n=people)["n"],
-        "converted": converted.aggregate(n=people)["n"],
-    }
+    # One statement: the claims of the period with their line and the cross-sell test, read
+    # once (a CTE), counted per line and over all lines (a customer may claim on two lines).
+    inner, params = (
+        _claimants(f)
+        .values(g_customer=F("customer_id"), g_line=F("claim__policy__product__line"))
+        .annotate(g_won=F("converted"))
+        .query.sql_with_params()
+    )
+    counts = (
+        "COUNT(DISTINCT c.g_customer) AS n, "
+        "COUNT(DISTINCT CASE WHEN c.g_won THEN c.g_customer END) AS won FROM c"
+    )
+    sql = (
+        f"WITH c AS ({inner}) SELECT 0 AS everyone, c.g_line AS line, {counts} GROUP BY c.g_line "
+        f"UNION ALL SELECT 1, NULL, {counts}"
+    )
+    grouped = fetch_rows(sql, list(params))
+    all_lines = {r["line"]: r["n"] for r in grouped if not r["everyone"]}
+    won = {r["line"]: r["won"] for r in grouped if not r["everyone"]}
+    everyone = next(r for r in grouped if r["everyone"])
+    customers = {"claimants": everyone["n"], "converted": everyone["won"]}
     rows = [
         {
             "line": key,
@@ -1517,8 +1673,12 @@ DIMENSIONS: tuple[tuple[str, object, tuple[str, ...]], ...] = (
 def scorecard(f: Filters) -> list[Dimension]:
     """The four-dimension evaluation for the period (and the team/branch/product of ``f``):
     each dimension with its figures, each figure with its definition. Claim figures use the
-    claims of the filter, ticket figures (complaints, first contact) the tickets."""
-    return [
-        Dimension(code=code, label=str(label), metrics=[METRICS[m](f) for m in codes])
-        for code, label, codes in DIMENSIONS
-    ]
+    claims of the filter, ticket figures (complaints, first contact) the tickets.
+
+    Inside a ``computed_once()`` block (the dashboard page) it reuses the figures already
+    computed there."""
+    with computed_once():
+        return [
+            Dimension(code=code, label=str(label), metrics=[METRICS[m](f) for m in codes])
+            for code, label, codes in DIMENSIONS
+        ]

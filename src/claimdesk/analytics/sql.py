@@ -76,11 +76,15 @@ def _prepare(
     return base, params
 
 
-def _fetch(sql: str, params: list) -> list[dict]:
+def fetch_rows(sql: str, params: list) -> list[dict]:
+    """The rows of a raw statement as dicts (for the few grouped rows a figure reads)."""
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         names = [c[0] for c in cursor.description]
         return [dict(zip(names, r, strict=True)) for r in cursor.fetchall()]
+
+
+_fetch = fetch_rows
 
 
 def _pg_aggregates(ps: Sequence[float]) -> str:
