@@ -513,6 +513,18 @@ def approvals_required(amount: Decimal, steps: Sequence[tuple[Decimal, int]]) ->
     return needed
 
 
+@dataclass(frozen=True)
+class Refusal:
+    """Why someone may not sign; ``above_limit``: their authority is too low, so the last
+    signature goes up a level instead."""
+
+    reason: str
+    above_limit: bool = False
+
+    def __str__(self) -> str:
+        return self.reason
+
+
 def approval_refusal(
     *,
     amount: Decimal,
@@ -521,7 +533,7 @@ def approval_refusal(
     limit: Decimal | None,
     already: Sequence[str],
     final: bool = True,
-) -> str | None:
+) -> Refusal | None:
     """Why ``approver`` may not approve this decision, or None.
 
     Four eyes: never the proposer, never the same person twice. Multi-level: the approvals
@@ -529,12 +541,15 @@ def approval_refusal(
     decision, needs an approval limit that covers the amount (核赔权限).
     """
     if approver == proposer:
-        return _("Nobody may approve their own proposal.")
+        return Refusal(str(_("Nobody may approve their own proposal.")))
     if approver in already:
-        return _("You have already approved this decision; another person must approve.")
+        return Refusal(
+            str(_("You have already approved this decision; another person must approve."))
+        )
     if limit is None or (final and amount > limit):
-        return _("%(amount)s is above your approval limit (%(limit)s).") % {
+        reason = _("%(amount)s is above your approval limit (%(limit)s).") % {
             "amount": amount,
             "limit": limit if limit is not None else _("none"),
         }
+        return Refusal(str(reason), above_limit=final)
     return None

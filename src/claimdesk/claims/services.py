@@ -920,13 +920,7 @@ def decision_approve(*, decision: ClaimDecision, actor, now: datetime) -> ClaimD
             already=already,
             final=final,
         )
-        if (
-            refusal
-            and final
-            and (limit is None or decision.amount > limit)
-            and actor.pk != decision.proposed_by_id
-            and str(actor.pk) not in already
-        ):
+        if refusal and refusal.above_limit:
             escalated_to = _escalate(decision, case, actor=actor, now=now, why=str(refusal))
         elif refusal:
             raise NotAllowed(str(refusal))
@@ -1180,6 +1174,7 @@ def claims_interim_payment_tasks(*, now: datetime) -> int:
         state=DeadlineState.RUNNING,
         due_at__lte=now,
         case__is_open=True,
+        case__claim__isnull=False,
     ).exclude(case__tasks__kind=INTERIM_TASK)
     made = 0
     for deadline in due.select_related("case__claim"):

@@ -34,7 +34,6 @@ def adjudication_context(claim: Claim, user) -> dict[str, Any]:
 
     return {
         "calculation": services.claim_calculation(claim).as_dict(),
-        "review_flags": claim_selectors.claim_review_flags(claim),
         "review": claim_review(claim),
         "loss_items": list(claim.loss_items.select_related("exclusion")),
         "coverages": list(Coverage.objects.filter(product_id=claim.policy.product_id)),
