@@ -39,9 +39,20 @@ def month_bounds(year: int, month: int) -> tuple[date, date]:
     return date(year, month, 1), date(year, month, monthrange(year, month)[1])
 
 
+YEARS = (1900, 9998)
+
+
 def parse_period(text: str) -> tuple[date, date]:
     """``2026Q3`` → 1 Jul–30 Sep 2026; ``2026-09`` → September; ``2026`` → the year."""
-    text = text.strip()
+    try:
+        return _period(text.strip())
+    except ValueError as exc:  # e.g. year 0
+        if isinstance(exc, FilterError):
+            raise
+        raise FilterError(_("Unknown period: %(period)s") % {"period": text}) from exc
+
+
+def _period(text: str) -> tuple[date, date]:
     if m := QUARTER.match(text):
         return quarter_bounds(int(m[1]), int(m[2]))
     if m := MONTH.match(text):
@@ -85,6 +96,12 @@ class Filters:
     def __post_init__(self) -> None:
         if self.end < self.start:
             raise FilterError(_("The period ends before it starts."))
+        # Room for the month before and the day after (trends, bounds) inside date's range.
+        if not (YEARS[0] <= self.start.year and self.end.year <= YEARS[1]):
+            raise FilterError(
+                _("Periods lie between the years %(first)s and %(last)s.")
+                % {"first": YEARS[0], "last": YEARS[1]}
+            )
 
     # -- the interval -------------------------------------------------------------------------
 

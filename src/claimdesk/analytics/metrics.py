@@ -1290,6 +1290,8 @@ def metric_first_contact_resolution(f: Filters) -> Metric:
 def _drill_staff(f: Filters, params: Mapping[str, str]) -> QuerySet[Case]:
     qs = closed_in_period(f)
     if user := params.get("user"):
+        if not user.isdigit() or int(user) >= 2**63:  # ids the database can hold
+            raise FilterError(_("Unknown person: %(user)s") % {"user": user})
         qs = qs.filter(owner_id=int(user))
     return qs
 

@@ -20,7 +20,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from claimdesk.analytics import charts
+from claimdesk.analytics import charts, metrics
 from claimdesk.analytics.filters import QUARTER, FilterError, Filters, month_bounds, quarter_bounds
 from claimdesk.analytics.metrics import DIMENSIONS, METRICS, Dimension, Metric
 
@@ -354,7 +354,8 @@ def white_paper_html(
         if progress:
             progress(k, total, str(STEPS[k - 1]))
 
-    with translation.override(language):
+    # computed_once: figures the chapters share (e.g. the stage stays) are read once.
+    with translation.override(language), metrics.computed_once():
         book = Book()
         step(1)
         overview, dimensions = section_scorecard(book, f)

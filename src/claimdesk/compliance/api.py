@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema, Status
 
 from claimdesk.cases.api import CaseProblem, NotFound
-from claimdesk.cases.models import Case
+from claimdesk.cases.selectors import cases_visible_to
 from claimdesk.cases.services import NotAllowed
 from claimdesk.compliance import selectors, services
 from claimdesk.notify.models import Notification
@@ -116,7 +116,7 @@ def transcript_create(request: HttpRequest, payload: TranscriptIn):
         raise NotFound(_("No such agent."))
     case = None
     if payload.case_no:
-        case = Case.objects.filter(number=payload.case_no).first()
+        case = cases_visible_to(request.user).filter(number=payload.case_no).first()
         if case is None:
             raise NotFound(_("No such case."))
     transcript = services.transcript_upload(

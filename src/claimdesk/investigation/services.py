@@ -14,11 +14,12 @@ from django.db import IntegrityError, transaction
 from django.db.models import Count, Q
 from django.utils.translation import gettext as _
 
-from claimdesk.cases.models import Case, CaseEvent, TaskStatus
+from claimdesk.cases.models import Case, TaskStatus
 from claimdesk.cases.services import (
     GuardFailed,
     IllegalTransition,
     NotAllowed,
+    _event,
     can_act,
     deadline_start,
     deadline_stop,
@@ -49,14 +50,6 @@ SURVEY_RULE = "survey_onsite"
 RECHECK_RULE = "repair_recheck"
 # Who may record or re-check a repair shop's objection: the people who handle the claim.
 OBJECTION_PERMISSIONS = ("cases.handle_survey", "cases.decide_claim", "cases.assign_task")
-
-
-def _event(case: Case, *, now: datetime, actor, kind: str, data: dict, visible=False) -> None:
-    """A timeline entry; instants in Asia/Shanghai as the kernel writes them."""
-    data = {k: to_local(v) if isinstance(v, datetime) else v for k, v in data.items()}
-    CaseEvent.objects.create(
-        case=case, at=now, actor=actor, kind=kind, data=data, customer_visible=visible
-    )
 
 
 def _places(claim: Claim) -> tuple[str, ...]:

@@ -66,9 +66,12 @@ def survey_detail(request: HttpRequest, survey_id: int) -> HttpResponse:
                     return redirect("investigation:survey_detail", survey.pk)
             elif action == "resolve":
                 form = ResolveForm(request.POST)
-                objection = RepairObjection.objects.filter(
-                    survey=survey, pk=request.POST.get("objection") or 0
-                ).first()
+                objection_id = request.POST.get("objection", "")
+                objection = (
+                    RepairObjection.objects.filter(survey=survey, pk=objection_id).first()
+                    if objection_id.isdigit()
+                    else None
+                )
                 if objection is None:
                     raise Http404
                 if form.is_valid():

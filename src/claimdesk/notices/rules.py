@@ -79,9 +79,9 @@ def money(value: Any) -> Decimal | None:
         return None  # floats lose fen; money travels as strings
     try:
         amount = Decimal(str(value).strip())
-    except (InvalidOperation, ValueError):
+        return amount.quantize(CENT) if amount.is_finite() else None
+    except (InvalidOperation, ValueError):  # unreadable, or too large to quantize (1e30)
         return None
-    return amount.quantize(CENT) if amount.is_finite() else None
 
 
 def _text(value: Any) -> bool:

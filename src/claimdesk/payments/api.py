@@ -23,7 +23,7 @@ from claimdesk.cases.services import GuardFailed, NotAllowed
 from claimdesk.claims.selectors import claim_find
 from claimdesk.payments import selectors
 from claimdesk.payments.models import Payment
-from claimdesk.payments.rules import actions_from
+from claimdesk.payments.rules import MAX_RECONCILE_BYTES, actions_from
 from claimdesk.payments.services import (
     PAY_PERMISSION,
     payment_act,
@@ -37,7 +37,6 @@ from claimdesk.workdays.clocks import to_local
 router = Router(tags=["payments"])
 
 # A bank's daily reconciliation file is a few hundred kilobytes; refuse anything absurd.
-MAX_RECONCILE_BYTES = 5 * 1024 * 1024
 RECONCILE_FILE = File(..., description="the bank's reconciliation CSV (UTF-8 or GB18030)")
 
 

@@ -100,13 +100,18 @@ def bank_outcome(raw: str) -> PaymentState | None:
     return None
 
 
+# The largest bank reconciliation file accepted (page and API).
+MAX_RECONCILE_BYTES = 5 * 1024 * 1024
+
+
 def bank_amount(raw: str) -> Decimal | None:
     """A bank amount (``1,234.50``, ``¥1234.5``) in yuan to the fen; None when unreadable."""
     text = (raw or "").strip().replace(",", "").replace("，", "").lstrip("¥￥").strip()
     try:
         value = Decimal(text)
+        # quantize itself refuses a number too large for the context (e.g. 1e30)
+        if not value.is_finite() or value != value.quantize(Decimal("0.01")):
+            return None
+        return value.quantize(Decimal("0.01"))
     except InvalidOperation:
         return None
-    if not value.is_finite() or value != value.quantize(Decimal("0.01")):
-        return None
-    return value.quantize(Decimal("0.01"))

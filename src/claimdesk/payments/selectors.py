@@ -34,7 +34,7 @@ def payment_find(user, reference: str) -> Payment | None:
 def payments_by_state(user) -> dict[str, list[Payment]]:
     """The finance workbench: the payments the user may see, grouped by state, oldest first."""
     groups: dict[str, list[Payment]] = {s.value: [] for s in PaymentState}
-    for p in payments_visible_to(user).prefetch_related("transfers").order_by("instructed_at"):
+    for p in payments_visible_to(user).order_by("instructed_at"):
         groups[p.state].append(p)
     return groups
 

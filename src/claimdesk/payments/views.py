@@ -15,7 +15,13 @@ from django.views.decorators.http import require_POST
 from claimdesk.cases.services import CaseError
 from claimdesk.claims.selectors import claim_find
 from claimdesk.payments import selectors
-from claimdesk.payments.rules import ACTION_LABELS, STATE_LABELS, PaymentState, actions_from
+from claimdesk.payments.rules import (
+    ACTION_LABELS,
+    MAX_RECONCILE_BYTES,
+    STATE_LABELS,
+    PaymentState,
+    actions_from,
+)
 from claimdesk.payments.services import (
     PAY_PERMISSION,
     payment_act,
@@ -111,6 +117,9 @@ def reconcile(request: HttpRequest) -> HttpResponse:
     upload = request.FILES.get("file")
     if upload is None:
         messages.error(request, _("Choose the bank's reconciliation file."))
+        return redirect("payments:workbench")
+    if upload.size > MAX_RECONCILE_BYTES:
+        messages.error(request, _("The file is too large."))
         return redirect("payments:workbench")
     try:
         result = payments_reconcile(actor=request.user, now=timezone.now(), file=upload.read())

@@ -528,7 +528,10 @@ def rca_save(
             report.cause_key = rules.root_cause_key(fields["root_cause"])
             report.updated_at = now
             report.save()
-        if not report.actions.filter(description=fields["corrective_action"]).exists():
+        same = report.actions.filter(description=fields["corrective_action"])
+        if same.exists():
+            same.filter(done_at__isnull=True).update(owner=owner, due_date=due_date)
+        else:
             CorrectiveAction.objects.create(
                 report=report,
                 description=fields["corrective_action"],
@@ -574,21 +577,24 @@ def objection_open(*, claim, customer, now: datetime, text: str) -> Ticket:
     ticket (3-working-day written-answer clock) linked to the claim."""
     if claim.case.customer_id != customer.pk:
         raise NotAllowed(_("You can only object to your own claims."))
-    if Ticket.objects.filter(
-        claim=claim, case__category=Category.OBJECTION, case__is_open=True
-    ).exists():
-        raise IllegalTransition(
-            _("An objection to claim %(claim)s is already being reviewed.")
-            % {"claim": claim.number}
+    with transaction.atomic():
+        # The claim's case row lock serialises two submissions: the second sees the first.
+        Case.objects.select_for_update(no_key=True).filter(pk=claim.case_id).first()
+        if Ticket.objects.filter(
+            claim=claim, case__category=Category.OBJECTION, case__is_open=True
+        ).exists():
+            raise IllegalTransition(
+                _("An objection to claim %(claim)s is already being reviewed.")
+                % {"claim": claim.number}
+            )
+        return ticket_open(
+            customer=customer,
+            actor=customer,
+            category=Category.OBJECTION,
+            subject=_("Objection to the result of claim %(claim)s") % {"claim": claim.number},
+            body=text,
+            channel=Channel.PORTAL,
+            now=now,
+            claim=claim,
+            topic=Topic.AMOUNT if claim.approved_amount is not None else Topic.OTHER,
         )
-    return ticket_open(
-        customer=customer,
-        actor=customer,
-        category=Category.OBJECTION,
-        subject=_("Objection to the result of claim %(claim)s") % {"claim": claim.number},
-        body=text,
-        channel=Channel.PORTAL,
-        now=now,
-        claim=claim,
-        topic=Topic.AMOUNT if claim.approved_amount is not None else Topic.OTHER,
-    )
