@@ -8,6 +8,8 @@ class AnalyticsConfig(AppConfig):
 
     def ready(self) -> None:
         # Summary tables follow every claim / ticket step inside the kernel's transaction.
-        from claimdesk.analytics import summaries
+        # Daily SLA counts follow every clock stop, owner change and team change.
+        from claimdesk.analytics import sla, summaries
 
         summaries.register()
+        sla.register()

@@ -29,11 +29,18 @@ Note for the index / summary-table work (helper C) — these queries rely on:
 ``analytics/migrations/0001_dashboard_indexes.py`` builds these.
 
 Summary tables (``analytics.models``, kept by ``analytics.summaries`` in the kernel's
-transition transaction, backfilled by ``0002_summaries``): stage stays (cycle time, bottleneck)
-come from ``StageStay`` by ``(kind, closed_at)``; "closed in the period", the opening-to-closing
-totals and the backlog at a past moment from ``CaseSummary`` (closing time, the moment the case
-became done, whether it was ever reopened). Branch / team / product filters still go through
-the case (owners change; the summaries carry only what a case's timeline fixes).
+transition transaction and by signal receivers, backfilled by migrations 0002 / 0004): stage
+stays (cycle time, bottleneck) come from ``StageStay`` by ``(kind, closed_at)``; "closed in the
+period", the opening-to-closing totals and the backlog at a past moment from ``CaseSummary``
+(closing time, the moment the case became done, whether it was ever reopened), which also
+carries what the business and contact figures joined for: customer, channel, product, disease,
+amounts claimed and paid, decision, decided at, investigated (payout ratio, investigation pass
+rate, rejection rate, cross-sell, self-service); the clauses rejections cite come from
+``RejectionClause``. SLA compliance and CSAT / NPS read the daily counts of ``SlaDay`` /
+``SurveyDay`` (``analytics.sla``). The stage percentiles of a period that is over are stored and
+read back (``analytics.stored``; the figure says when it was computed). Branch / team / product
+filters still go through the case (owners change; the summaries carry only what a case's
+timeline and claim fix). Every figure runs with the planner settings of ``sql.tuned()``.
 ``computed_once()`` shares figures within one request (page, scorecard).
 """
 
@@ -48,9 +55,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from functools import wraps
 
 from django.db import connection
-from django.db.models import Case as Case_
 from django.db.models import (
-    CharField,
     Count,
     Exists,
     F,
@@ -59,8 +64,6 @@ from django.db.models import (
     QuerySet,
     Subquery,
     Sum,
-    Value,
-    When,
 )
 from django.db.models.functions import TruncDate
 from django.utils import timezone
@@ -68,7 +71,7 @@ from django.utils.translation import gettext as _
 
 from claimdesk.analytics import rules, summaries
 from claimdesk.analytics.filters import FilterError, Filters
-from claimdesk.analytics.sql import STATUS_EVENTS, fetch_rows, percentile_sets
+from claimdesk.analytics.sql import STATUS_EVENTS, fetch_rows, percentile_sets, tuned
 from claimdesk.cases.models import LIVE_STATES, Case, CaseEvent, Deadline, DeadlineState
 from claimdesk.cases.rules import workflow
 from claimdesk.workdays.clocks import SHANGHAI
@@ -90,6 +93,9 @@ class Metric:
     drill: dict[str, str] = field(default_factory=dict)
     # What the value names when it is not a number by itself (bottleneck: the stage).
     detail: str = ""
+    # When the figure was computed, if it was read back from the store of periods that are
+    # over (``analytics.stored``); None: computed from the rows for this request.
+    computed_at: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -121,7 +127,8 @@ def computed_once() -> Iterator[None]:
         return
     token = _SHARED.set({})
     try:
-        yield
+        with tuned():  # the planner settings once for the whole block (analytics.sql)
+            yield
     finally:
         _SHARED.reset(token)
 
@@ -141,7 +148,11 @@ def register(code: str, drill: DrillFn):
     def wrap(fn: MetricFn) -> MetricFn:
         @wraps(fn)
         def shared(f: Filters) -> Metric:
-            return _once((code, f), lambda: fn(f))
+            def compute() -> Metric:
+                with tuned():
+                    return fn(f)
+
+            return _once((code, f), compute)
 
         METRICS[code] = shared
         _DRILLS[code] = drill
@@ -258,6 +269,21 @@ def _has_case_filters(f: Filters) -> bool:
     return bool(f.branch or f.product or f.team)
 
 
+def _summaries_complete(f: Filters) -> bool:
+    """Whether every case of ``f.kind`` opened in the period has its per-case row (two index
+    counts): cases written with ``bulk_create`` (the bulk claim import) only get theirs at
+    their first step, and until then the figures about cases opened in the period read the
+    raw tables instead."""
+    from claimdesk.analytics.models import CaseSummary
+
+    def check() -> bool:
+        period = f.in_period("opened_at")
+        cases = Case.objects.filter(kind=f.kind).filter(period).count()
+        return cases == CaseSummary.objects.filter(kind=f.kind).filter(period).count()
+
+    return _once(("complete", f.kind, f.start, f.end), check)
+
+
 def _summaries(f: Filters) -> QuerySet:
     """The ``CaseSummary`` rows of the scope (kind from the row itself; branch / team /
     product through the case only when asked for)."""
@@ -269,16 +295,26 @@ def _summaries(f: Filters) -> QuerySet:
     return rows
 
 
-def _stays(f: Filters) -> dict[tuple[str, ...], list[dict]]:
+def _stays(f: Filters) -> tuple[dict[tuple[str, ...], list[dict]], datetime | None]:
     """Count / median / p90 (seconds) of the stays in each stage of the cases closed in the
     period per type × stage and per stage: one pass on PostgreSQL, shared by cycle time and
-    the bottleneck inside ``computed_once()``.
+    the bottleneck inside ``computed_once()``; and when it was computed, if it was read back
+    from the store of periods that are over (``analytics.stored``; None: computed now).
 
     Read from the ``StageStay`` summary (``analytics.summaries``): the same stays ``LEAD()``
     over the timeline gives, kept per case with its closing time, so the period is an index
     range on ``(kind, closed_at)``.
     """
-    return _once(("stays", f), lambda: _compute_stays(f))
+    from claimdesk.analytics.stored import stored
+
+    def compute() -> list:
+        return [[list(k), v] for k, v in _compute_stays(f).items()]
+
+    def read():
+        result, at = stored("stage_stays", f, compute)
+        return {tuple(k): v for k, v in result}, at
+
+    return _once(("stays", f), read)
 
 
 def _compute_stays(f: Filters) -> dict[tuple[str, ...], list[dict]]:
@@ -293,7 +329,27 @@ def _compute_stays(f: Filters) -> dict[tuple[str, ...], list[dict]]:
         sets=[("type", "stage"), ("stage",)],
         value="seconds",
         skip={"stage": sorted({*AFTER_DONE, *DONE_STATUSES.get(f.kind, ())})},
+        bytewise=True,
     )
+
+
+def _cycle_totals(f: Filters) -> tuple[dict[tuple[str, ...], list[dict]], datetime | None]:
+    """Opening to closing of the cases closed in the period, per type and overall (from the
+    per-case summary); stored like the stays once the period is over."""
+    from claimdesk.analytics.stored import stored
+
+    def compute() -> list:
+        totals = percentile_sets(
+            _summaries(f).filter(f.in_period("closed_at")),
+            by={"type": "case_type"},
+            sets=[("type",), ()],
+            between=("opened_at", "closed_at"),
+            bytewise=True,
+        )
+        return [[list(k), v] for k, v in totals.items()]
+
+    result, at = stored("cycle_totals", f, compute)
+    return {tuple(k): v for k, v in result}, at
 
 
 @register("cycle_time", _drill_closed)
@@ -304,15 +360,11 @@ def metric_cycle_time(f: Filters) -> Metric:
     into it to the next status event. The total is opening to the "closed" event. Value: the
     median total in days; rows: median and p90 in hours per type × stage and per stage.
     """
-    stays = _stays(f)
+    stays, stays_at = _stays(f)
     by_type, overall = stays[("type", "stage")], stays[("stage",)]
-    totals = percentile_sets(
-        _summaries(f).filter(f.in_period("closed_at")),
-        by={"type": "case_type"},
-        sets=[("type",), ()],
-        between=("opened_at", "closed_at"),
-    )
+    totals, totals_at = _cycle_totals(f)
     totals_by_type, total = totals[("type",)], totals[()]
+    computed_at = min((t for t in (stays_at, totals_at) if t), default=None)
     order = list(workflow(f.kind).states)
     rows = []
     for row in [*by_type, *({**r, "type": ""} for r in overall)]:
@@ -362,6 +414,7 @@ def metric_cycle_time(f: Filters) -> Metric:
             ("p90_h", _("90th percentile (h)")),
         ],
         drill=_drill("cycle_time", f),
+        computed_at=computed_at,
     )
 
 
@@ -372,7 +425,8 @@ def metric_bottleneck_stage(f: Filters) -> Metric:
     Stages that wait on the customer (awaiting materials / waiting for the customer) are listed
     but are not candidates: the bottleneck is where our own work queues up.
     """
-    overall = _stays(f)[("stage",)]
+    stays, computed_at = _stays(f)
+    overall = stays[("stage",)]
     rows = [
         {
             "stage": r["stage"],
@@ -407,6 +461,7 @@ def metric_bottleneck_stage(f: Filters) -> Metric:
         ],
         drill=_drill("bottleneck_stage", f, stage=top["stage"] if top else ""),
         detail=top["stage_label"] if top else "",
+        computed_at=computed_at,
     )
 
 
@@ -447,20 +502,61 @@ def _drill_sla(f: Filters, params: Mapping[str, str]) -> QuerySet[Case]:
     return Case.objects.filter(pk__in=clocks.values("case_id"))
 
 
+def _sla_grouped(f: Filters) -> list[dict]:
+    """Met / breached clocks of the population per rule × team (keys ``rule__code``,
+    ``rule__name``, ``team``).
+
+    Clocks that ended in the period come from the daily counts (``SlaDay``, kept by
+    ``analytics.sla``: a few hundred rows a quarter) when the filters are among what they are
+    kept by (kind, team, branch); with a product filter, from the clocks themselves. Live
+    clocks already overdue in the period are few and always counted from the clocks.
+    """
+    from django.db.models import Sum
+
+    from claimdesk.analytics.models import SlaDay
+
+    team = "case__owner__staff_profile__team"
+    if f.product:
+        clocks, met, breached = _clock_population(f)
+        counts = {"met": Count("pk", filter=met), "breached": Count("pk", filter=breached)}
+        return [
+            {**r, "team": r[team]}
+            for r in clocks.values("rule__code", "rule__name", team).annotate(**counts).order_by()
+        ]
+    days = SlaDay.objects.filter(kind=f.kind, day__gte=f.start, day__lte=f.end)
+    if f.team:
+        days = days.filter(team=f.team)
+    if f.branch:
+        days = days.filter(branch=f.branch)
+    ended = list(
+        days.values("rule__code", "rule__name", "team")
+        .annotate(met=Sum("met"), breached=Sum("breached"))
+        .order_by()
+    )
+    lo, hi = f.bounds()
+    overdue = list(
+        _clocks_of_scope(f)
+        .filter(state__in=LIVE_STATES, due_at__gte=lo, due_at__lt=min(hi, _as_of(f)))
+        .values("rule__code", "rule__name", team)
+        .annotate(breached=Count("pk"))
+        .order_by()
+    )
+    return ended + [{**r, "team": r[team], "met": 0} for r in overdue]
+
+
 @register("sla_compliance", _drill_sla)
 def metric_sla_compliance(f: Filters) -> Metric:
     """SLA clocks met ÷ (met + breached), per rule and per team of the case owner."""
-    clocks, met, breached = _clock_population(f)
-    counts = {"met": Count("pk", filter=met), "breached": Count("pk", filter=breached)}
-    team = "case__owner__staff_profile__team"
-    # One pass grouped by rule × team; per rule and per team are sums of those few rows.
-    grouped = list(clocks.values("rule__code", "rule__name", team).annotate(**counts).order_by())
+    counts = ("met", "breached")
+    # Grouped by rule × team; per rule and per team are sums of those few rows.
     per_rule: dict[tuple[str, str], dict] = {}
     per_team: dict[str, dict] = {}
-    for r in grouped:
+    for r in _sla_grouped(f):
+        if not (r["met"] or r["breached"]):  # a day row whose clocks all moved away
+            continue
         for acc in (
             per_rule.setdefault((r["rule__code"], r["rule__name"]), {"met": 0, "breached": 0}),
-            per_team.setdefault(r[team] or "", {"met": 0, "breached": 0}),
+            per_team.setdefault(r["team"] or "", {"met": 0, "breached": 0}),
         ):
             acc["met"] += r["met"]
             acc["breached"] += r["breached"]
@@ -591,7 +687,8 @@ def metric_backlog_aging(f: Filters) -> Metric:
     counts = dict.fromkeys((b.code for b in rules.AGE_BUCKETS), 0)
     for part in parts:  # disjoint populations: the counts add up
         got = part.aggregate(
-            **{b.code: Count("pk", filter=_bucket_q(as_of, b)) for b in rules.AGE_BUCKETS}
+            # opened_at (never NULL) rather than the id: the summary's index holds it.
+            **{b.code: Count("opened_at", filter=_bucket_q(as_of, b)) for b in rules.AGE_BUCKETS}
         )
         for code, n in got.items():
             counts[code] += n
@@ -638,7 +735,8 @@ def metric_overdue_now(f: Filters) -> Metric:
     """Live clocks overdue now and due within the next 24 hours, per team (ignores the period:
     it is about the work on the desks now)."""
     now = timezone.now()
-    clocks = _clocks_of_scope(f).filter(state__in=LIVE_STATES)
+    # Only clocks overdue or due within the window count: a range of the live-due index.
+    clocks = _clocks_of_scope(f).filter(state__in=LIVE_STATES, due_at__lt=now + rules.NEAR_DUE)
     counts = {
         "overdue": Count("pk", filter=Q(due_at__lt=now)),
         "near_due": Count("pk", filter=Q(due_at__gte=now, due_at__lt=now + rules.NEAR_DUE)),
@@ -685,50 +783,29 @@ def _decided(f: Filters) -> QuerySet[Case]:
     return _claims_f(f).scope().filter(f.in_period("claim__decided_at")).exclude(claim__decision="")
 
 
+def _decided_rows(f: Filters) -> QuerySet:
+    """The same claims as ``_decided`` from the per-case summary (decision, decided at,
+    investigated, product: kept by ``analytics.summaries``), by the index range of
+    ``decided_at``; ``pk`` is the case id."""
+    return _summaries(_claims_f(f)).filter(f.in_period("decided_at")).exclude(decision="")
+
+
 def _payout_groups(f: Filters) -> list[dict]:
     """Claims closed in the period with an amount claimed, grouped by product and disease
     (critical illness: the cause reported; other lines: None): count, claimed, paid.
 
-    Two grouped statements — the claims, and their confirmed payments joined once — instead
-    of a payment subquery per claim; Python adds the two sets of a few grouped rows.
+    One grouped read of the per-case summary (``CaseSummary``: product, disease, estimated
+    amount and the sum of the confirmed payments, kept by ``analytics.summaries``) over the
+    index range of the closing time.
     """
-    from claimdesk.claims.models import Claim
-    from claimdesk.payments.models import Payment
-
-    claims = Claim.objects.filter(
-        case__in=_closed_ids(_claims_f(f)), estimated_amount__isnull=False
-    )
-    disease = Case_(
-        When(loss_type="critical_illness", then=F("loss_cause")),
-        default=Value(None, output_field=CharField()),
-        output_field=CharField(),
-    )
-    keys = ("code", "name", "disease")
-    grouped = {
-        tuple(r[k] for k in keys): {**r, "paid": Decimal(0)}
-        for r in claims.values(
-            code=F("policy__product__code"), name=F("policy__product__name"), disease=disease
-        )
-        .annotate(claims=Count("pk"), claimed=Sum("estimated_amount"))
+    rows = (
+        _summaries(_claims_f(f))
+        .filter(f.in_period("closed_at"), estimated_amount__isnull=False)
+        .values("disease", code=F("product__code"), name=F("product__name"))
+        .annotate(claims=Count("pk"), claimed=Sum("estimated_amount"), paid=Sum("paid_amount"))
         .order_by()
-    }
-    paid_disease = Case_(
-        When(claim__loss_type="critical_illness", then=F("claim__loss_cause")),
-        default=Value(None, output_field=CharField()),
-        output_field=CharField(),
     )
-    for r in (
-        Payment.objects.filter(state="confirmed", claim__in=claims.values("pk"))
-        .values(
-            code=F("claim__policy__product__code"),
-            name=F("claim__policy__product__name"),
-            disease=paid_disease,
-        )
-        .annotate(paid=Sum("amount"))
-        .order_by()
-    ):
-        grouped[tuple(r[k] for k in keys)]["paid"] = r["paid"] or Decimal(0)
-    return list(grouped.values())
+    return [{**r, "paid": r["paid"] or Decimal(0)} for r in rows]
 
 
 def _sum_groups(groups: list[dict], key) -> list[dict]:
@@ -825,24 +902,26 @@ def _drill_investigation(f: Filters, params: Mapping[str, str]) -> QuerySet[Case
 @register("investigation_pass_rate", _drill_investigation)
 def metric_investigation_pass_rate(f: Filters) -> Metric:
     """Investigated claims decided in the period that were approved (fully or partly)."""
-    qs = _investigated(f)
     counts = {
         "decided": Count("pk"),
-        "approved": Count("pk", filter=Q(claim__decision__in=APPROVED)),
+        "approved": Count("pk", filter=Q(decision__in=APPROVED)),
     }
-    product = "claim__policy__product__code"
     per_product = list(
-        qs.values(product, "claim__policy__product__name").annotate(**counts).order_by(product)
+        _decided_rows(f)
+        .filter(investigated=True)
+        .values(code=F("product__code"), name=F("product__name"))
+        .annotate(**counts)
+        .order_by("code")
     )
     total = _totals(per_product, counts)
     rows = [
         {
-            "product_code": r[product],
-            "label": r["claim__policy__product__name"],
+            "product_code": r["code"],
+            "label": r["name"],
             "decided": r["decided"],
             "approved": r["approved"],
             "rate": rules.percent(r["approved"], r["decided"]),
-            "drill": _drill("investigation_pass_rate", f, product_code=r[product]),
+            "drill": _drill("investigation_pass_rate", f, product_code=r["code"]),
         }
         for r in per_product
     ]
@@ -906,10 +985,10 @@ def cited_clause_claims(cases: QuerySet[Case], article: str, product_code: str) 
         return [r[0] for r in cursor.fetchall()]
 
 
-def top_cited_clauses(cases: QuerySet[Case], limit: int = 5) -> list[dict]:
-    """The clauses rejections of ``cases`` cite most: product, article, title, rejections."""
-    from claimdesk.policies.models import Clause
-
+def top_cited_clauses(cases: QuerySet, limit: int = 5) -> list[dict]:
+    """The clauses rejections of ``cases`` cite most: product, article, title, rejections.
+    ``cases``: any queryset whose ``pk`` is the case id (cases, per-case summaries). Reads
+    the decisions' calculations; the rejection figure reads ``_period_clauses`` instead."""
     inner, params = cases.order_by().values("pk").query.sql_with_params()
     sql = (
         f"SELECT c.product_id, c.article, COUNT(DISTINCT c.claim_id) AS n FROM ({_cited_sql(inner)}) c "
@@ -918,7 +997,31 @@ def top_cited_clauses(cases: QuerySet[Case], limit: int = 5) -> list[dict]:
     )
     with connection.cursor() as cursor:
         cursor.execute(f"{sql} LIMIT {int(limit)}", params)
-        top = cursor.fetchall()
+        return _clause_rows(cursor.fetchall())
+
+
+def _period_clauses(f: Filters, limit: int = 5) -> list[dict]:
+    """``top_cited_clauses`` of the claims of the scope rejected (decision approved) in the
+    period, from ``RejectionClause`` (kept by ``analytics.summaries``): an index range of the
+    decision time instead of each rejection's calculation."""
+    from claimdesk.analytics.models import RejectionClause
+
+    cf = _claims_f(f)
+    rows = RejectionClause.objects.filter(f.in_period("decided_at"))
+    if _has_case_filters(cf):
+        rows = rows.filter(case__in=cf.scope().values("pk"))
+    top = (
+        rows.values_list("product_id", "article")
+        .annotate(n=Count("case", distinct=True))
+        .order_by("-n", "product_id", "article")[:limit]
+    )
+    return _clause_rows(list(top))
+
+
+def _clause_rows(top: list[tuple]) -> list[dict]:
+    """``(product id, article, rejections)`` → rows with the clause's product code and title."""
+    from claimdesk.policies.models import Clause
+
     keys = Q()
     for product_id, article, _n in top:
         keys |= Q(product_id=product_id, article=article)
@@ -948,10 +1051,8 @@ def top_cited_clauses(cases: QuerySet[Case], limit: int = 5) -> list[dict]:
 def metric_rejection_rate(f: Filters) -> Metric:
     """Rejected ÷ decided claims (decision approved in the period), with the clauses the
     rejections cite most (from each rejection's calculation)."""
-    qs = _decided(f)
-    total = qs.aggregate(
-        decided=Count("pk"), rejected=Count("pk", filter=Q(claim__decision="reject"))
-    )
+    qs = _decided_rows(f)
+    total = qs.aggregate(decided=Count("pk"), rejected=Count("pk", filter=Q(decision="reject")))
     rows = [
         {
             **r,
@@ -960,7 +1061,7 @@ def metric_rejection_rate(f: Filters) -> Metric:
                 "rejection_rate", f, clause=r["article"], product_code=r["product_code"]
             ),
         }
-        for r in top_cited_clauses(qs.filter(claim__decision="reject"))
+        for r in _period_clauses(f)
     ]
     return Metric(
         code="rejection_rate",
@@ -987,10 +1088,55 @@ def metric_rejection_rate(f: Filters) -> Metric:
 
 
 def _answers(f: Filters):
-    """Survey answers given in the period about cases of the scope (claims or tickets)."""
+    """Survey answers given in the period about cases of the scope (claims or tickets).
+
+    Without case filters the kind is a scalar subquery per answer (a primary-key probe for
+    each of the period's answers) rather than ``case_id IN (every case of the kind)``, which
+    the planner may answer by hashing the whole case table."""
     from claimdesk.feedback.models import Survey
 
-    return Survey.objects.filter(case__in=f.scope().values("pk")).filter(f.in_period("answered_at"))
+    answers = Survey.objects.filter(f.in_period("answered_at"))
+    if _has_case_filters(f):
+        return answers.filter(case__in=f.scope().values("pk"))
+    kind = Subquery(Case.objects.filter(pk=OuterRef("case_id")).order_by().values("kind")[:1])
+    return answers.annotate(case_kind=kind).filter(case_kind=f.kind)
+
+
+def _answer_counts(f: Filters) -> list[dict]:
+    """Answers given in the period counted per (csat, nps) pair (None: not answered) — a few
+    dozen rows CSAT and NPS both add up, shared inside ``computed_once()``.
+
+    From the daily counts (``SurveyDay``, kept by ``analytics.sla``) when the filters are among
+    what they are kept by (kind, team, branch); with a product filter, from the surveys."""
+    from django.db.models import Sum
+
+    from claimdesk.analytics.models import SurveyDay
+
+    def compute() -> list[dict]:
+        if f.product:
+            return list(
+                _answers(f)
+                .filter(Q(csat__isnull=False) | Q(nps__isnull=False))
+                .values("csat", "nps")
+                .annotate(n=Count("*"))
+                .order_by()
+            )
+        days = SurveyDay.objects.filter(kind=f.kind, day__gte=f.start, day__lte=f.end)
+        if f.team:
+            days = days.filter(team=f.team)
+        if f.branch:
+            days = days.filter(branch=f.branch)
+        return [
+            {
+                "csat": None if r["csat"] < 0 else r["csat"],
+                "nps": None if r["nps"] < 0 else r["nps"],
+                "n": r["n"],
+            }
+            for r in days.values("csat", "nps").annotate(n=Sum("answers")).order_by()
+            if r["n"]
+        ]
+
+    return _once(("answers", f), compute)
 
 
 def _drill_answers(field: str):
@@ -1009,8 +1155,10 @@ def _drill_answers(field: str):
 def metric_csat(f: Filters) -> Metric:
     """Average satisfaction (1–5) of the survey answers given in the period, with the
     distribution of the ratings and the share satisfied (4–5)."""
-    answers = _answers(f).filter(csat__isnull=False)
-    by_score = {r["csat"]: r["n"] for r in answers.values("csat").annotate(n=Count("pk"))}
+    by_score: dict[int, int] = {}
+    for r in _answer_counts(f):
+        if r["csat"] is not None:
+            by_score[r["csat"]] = by_score.get(r["csat"], 0) + r["n"]
     total = {
         "n": sum(by_score.values()),
         "total": sum(score * n for score, n in by_score.items()),
@@ -1051,10 +1199,15 @@ _NPS_GROUPS = {
 @register("nps", _drill_answers("nps"))
 def metric_nps(f: Filters) -> Metric:
     """Net promoter score of the answers given in the period: % 9–10 minus % 0–6."""
-    answers = _answers(f).filter(nps__isnull=False)
-    counts = answers.aggregate(
-        n=Count("pk"), **{g: Count("pk", filter=q) for g, q in _NPS_GROUPS.items()}
-    )
+    scored = [r for r in _answer_counts(f) if r["nps"] is not None]
+    counts = {
+        "n": sum(r["n"] for r in scored),
+        "promoters": sum(r["n"] for r in scored if r["nps"] >= rules.PROMOTER_MIN),
+        "passives": sum(
+            r["n"] for r in scored if rules.DETRACTOR_MAX < r["nps"] < rules.PROMOTER_MIN
+        ),
+        "detractors": sum(r["n"] for r in scored if r["nps"] <= rules.DETRACTOR_MAX),
+    }
     labels = {
         "promoters": _("promoters (9–10)"),
         "passives": _("passives (7–8)"),
@@ -1165,10 +1318,13 @@ def metric_self_service_rate(f: Filters) -> Metric:
     ended without a hand-over to a person."""
     from claimdesk.assistant.models import Conversation, Turn
 
-    contacts = {
-        "claim": _claims_f(f).cases().values(channel=F("claim__channel")),
-        "ticket": f.with_kind("ticket").cases().values(channel=F("ticket__channel")),
-    }
+    contacts = {}
+    for kind, channel in (("claim", "claim__channel"), ("ticket", "ticket__channel")):
+        kf = f.with_kind(kind)
+        if _summaries_complete(kf):  # the per-case rows carry the channel
+            contacts[kind] = _summaries(kf).filter(f.in_period("opened_at")).values("channel")
+        else:
+            contacts[kind] = kf.cases().values(channel=F(channel))
     rows = []
     for source, qs in contacts.items():
         for r in qs.annotate(n=Count("pk")).order_by("channel"):
@@ -1595,27 +1751,52 @@ def _drill_cross_sell(f: Filters, params: Mapping[str, str]) -> QuerySet[Case]:
 def metric_cross_sell_rate(f: Filters) -> Metric:
     """Customers with a claim reported in the period who took a policy of another line after
     reporting it."""
-    # One statement: the claims of the period with their line and the cross-sell test, read
-    # once (a CTE), counted per line and over all lines (a customer may claim on two lines).
+    # One statement: the claims of the period with their line and day (c); per customer and
+    # line the latest policy start (m, from all policies: a few per customer); a claim is
+    # converted when a policy of another line starts on or after its day — a hash join of
+    # the two instead of a policy probe per claim. Counted per line and over all lines (a
+    # customer may claim on two lines).
+    from claimdesk.policies.models import Policy, Product
+
+    cf = _claims_f(f)
+    if _summaries_complete(cf):  # the per-case rows carry customer and product
+        claims = (
+            _summaries(cf)
+            .filter(f.in_period("opened_at"), customer__isnull=False)
+            .values(g_customer=F("customer_id"), g_line=F("product__line"))
+        )
+    else:
+        claims = (
+            cf.cases()
+            .filter(customer__isnull=False)
+            .values(g_customer=F("customer_id"), g_line=F("claim__policy__product__line"))
+        )
     inner, params = (
-        _claimants(f)
-        .values(g_customer=F("customer_id"), g_line=F("claim__policy__product__line"))
-        .annotate(g_won=F("converted"))
+        claims.annotate(g_day=TruncDate("opened_at", tzinfo=SHANGHAI))
+        .order_by()
         .query.sql_with_params()
     )
-    counts = (
-        "COUNT(DISTINCT c.g_customer) AS n, "
-        "COUNT(DISTINCT CASE WHEN c.g_won THEN c.g_customer END) AS won FROM c"
+    policies, products = Policy._meta.db_table, Product._meta.db_table
+    latest = (
+        f"SELECT p.holder_id, pr.line, MAX(p.start) AS last_start FROM {policies} p "
+        f"JOIN {products} pr ON pr.id = p.product_id GROUP BY p.holder_id, pr.line"
     )
+    # Per customer and line whether any of their claims converted (hash aggregation), then
+    # counted per line and, per customer over all lines, in total.
     sql = (
-        f"WITH c AS ({inner}) SELECT 0 AS everyone, c.g_line AS line, {counts} GROUP BY c.g_line "
-        f"UNION ALL SELECT 1, NULL, {counts}"
+        f"WITH c AS ({inner}), m AS ({latest}), j AS (SELECT c.g_customer, c.g_line, "
+        "MAX(CASE WHEN m.holder_id IS NULL THEN 0 ELSE 1 END) AS won FROM c LEFT JOIN m "
+        "ON m.holder_id = c.g_customer AND m.line <> c.g_line AND m.last_start >= c.g_day "
+        "GROUP BY c.g_customer, c.g_line) "
+        "SELECT 0 AS everyone, j.g_line AS line, COUNT(*) AS n, SUM(j.won) AS won FROM j "
+        "GROUP BY j.g_line UNION ALL SELECT 1, NULL, COUNT(*), SUM(w.won) FROM "
+        "(SELECT j.g_customer, MAX(j.won) AS won FROM j GROUP BY j.g_customer) w"
     )
     grouped = fetch_rows(sql, list(params))
     all_lines = {r["line"]: r["n"] for r in grouped if not r["everyone"]}
-    won = {r["line"]: r["won"] for r in grouped if not r["everyone"]}
+    won = {r["line"]: int(r["won"] or 0) for r in grouped if not r["everyone"]}
     everyone = next(r for r in grouped if r["everyone"])
-    customers = {"claimants": everyone["n"], "converted": everyone["won"]}
+    customers = {"claimants": everyone["n"], "converted": int(everyone["won"] or 0)}
     rows = [
         {
             "line": key,

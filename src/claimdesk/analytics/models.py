@@ -5,6 +5,17 @@ when it entered the done status it is in now, whether it ever left a done status
 the period" and "not done at the end of the period" become index ranges instead of a probe
 of the timeline per case.
 
+The customer and channel of ``CaseSummary`` and its claim columns (product, disease, amounts claimed and paid, decision,
+decided at, investigated) are what the business-value figures join for; they are derived by
+the same statement from the claim, its confirmed payments and its timeline, and re-derived
+when the claim or a payment of it is saved (``analytics.summaries``).
+
+``SlaDay`` is the count of SLA clocks that ended, per local day × kind × rule × team × branch
+of the case owner (met, breached): SLA compliance reads a few hundred rows per quarter instead
+of half a million clocks; ``SurveyDay`` the same for survey answers per pair of scores (CSAT,
+NPS). Kept by signal receivers when a clock stops, a survey is answered, a case changes owner
+or a member of staff changes team or branch (``analytics.sla``).
+
 ``StageStay`` is one finished stay of a case in a status (from the event that put it there to
 the next status event), with its seconds and the case's closing time denormalised, so the
 stage figures read a few narrow rows per closed case by ``(kind, closed_at)`` instead of
@@ -15,6 +26,8 @@ for cases that existed before.
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+
+MONEY = {"max_digits": 14, "decimal_places": 2}
 
 
 class StageStay(models.Model):
@@ -69,6 +82,35 @@ class CaseSummary(models.Model):
     # It left a done status at least once (a reopened ticket): "done at a moment" then needs
     # its timeline, not ``done_at``.
     reopened = models.BooleanField(_("reopened"), default=False)
+    # The customer and the channel the case came in by (claim report / ticket channel).
+    customer = models.ForeignKey(
+        "auth.User",
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("customer"),
+    )
+    channel = models.CharField(_("channel"), max_length=20, blank=True, default="")
+    # Claims only (NULL / empty / False for tickets): the policy's product; the disease (the
+    # cause reported, critical illness only); the estimated amount at reporting; the sum of
+    # its confirmed payments; the decision approved, when, and whether it was investigated.
+    product = models.ForeignKey(
+        "policies.Product",
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("product"),
+    )
+    disease = models.CharField(_("disease"), max_length=200, null=True, blank=True)
+    estimated_amount = models.DecimalField(_("estimated amount"), null=True, blank=True, **MONEY)
+    paid_amount = models.DecimalField(_("paid"), null=True, blank=True, **MONEY)
+    decision = models.CharField(_("decision"), max_length=10, blank=True, default="")
+    decided_at = models.DateTimeField(_("decided"), null=True, blank=True)
+    investigated = models.BooleanField(_("investigated"), default=False)
 
     class Meta:
         verbose_name = _("case summary")
@@ -89,7 +131,139 @@ class CaseSummary(models.Model):
                 condition=models.Q(reopened=True),
                 name="analytics_summary_reopened",
             ),
+            models.Index(
+                fields=["kind", "opened_at"],
+                include=["case", "customer", "product", "channel"],
+                name="analytics_summary_opened",
+            ),
+            models.Index(
+                fields=["kind", "closed_at"],
+                include=["case", "product", "disease", "estimated_amount", "paid_amount"],
+                condition=models.Q(estimated_amount__isnull=False),
+                name="analytics_summary_payout",
+            ),
+            models.Index(
+                fields=["kind", "decided_at"],
+                include=["case", "decision", "investigated", "product"],
+                condition=models.Q(decided_at__isnull=False),
+                name="analytics_summary_decided",
+            ),
         ]
 
     def __str__(self) -> str:
         return f"{self.case_id} {self.kind}"
+
+
+class SlaDay(models.Model):
+    """SLA clocks that ended on one local day (Asia/Shanghai), per kind, rule and the team and
+    branch of the case owner: how many were met and how many breached."""
+
+    day = models.DateField(_("day"))
+    kind = models.CharField(_("kind"), max_length=20)
+    rule = models.ForeignKey(
+        "cases.SlaRule", on_delete=models.CASCADE, related_name="+", verbose_name=_("SLA rule")
+    )
+    team = models.CharField(_("team"), max_length=60, blank=True, default="")
+    branch = models.CharField(_("branch"), max_length=60, blank=True, default="")
+    met = models.IntegerField(_("met"), default=0)
+    breached = models.IntegerField(_("breached"), default=0)
+
+    class Meta:
+        verbose_name = _("SLA day")
+        verbose_name_plural = _("SLA days")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["day", "kind", "rule", "team", "branch"], name="analytics_sladay_key"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.day} {self.kind} {self.rule_id} {self.team}: {self.met}/{self.breached}"
+
+
+class StoredFigure(models.Model):
+    """The stage percentiles of a period that is over, stored when first computed after its
+    end (``analytics.stored``) and forgotten when a change touches a case closed in it."""
+
+    code = models.CharField(_("figure"), max_length=40)
+    kind = models.CharField(_("kind"), max_length=20)
+    start = models.DateField(_("from"))
+    end = models.DateField(_("to"))
+    branch = models.CharField(_("branch"), max_length=60, blank=True, default="")
+    product = models.CharField(_("product"), max_length=40, blank=True, default="")
+    team = models.CharField(_("team"), max_length=60, blank=True, default="")
+    computed_at = models.DateTimeField(_("computed"))
+    result = models.JSONField(_("result"))
+
+    class Meta:
+        verbose_name = _("stored figure")
+        verbose_name_plural = _("stored figures")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["code", "kind", "start", "end", "branch", "product", "team"],
+                name="analytics_storedfigure_key",
+            ),
+        ]
+        indexes = [models.Index(fields=["kind", "start", "end"], name="analytics_stored_period")]
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.kind} {self.start}–{self.end}"
+
+
+class SurveyDay(models.Model):
+    """Survey answers given on one local day (Asia/Shanghai), per kind of the case, team and
+    branch of its owner and the pair of scores (-1: not answered): how many."""
+
+    day = models.DateField(_("day"))
+    kind = models.CharField(_("kind"), max_length=20)
+    team = models.CharField(_("team"), max_length=60, blank=True, default="")
+    branch = models.CharField(_("branch"), max_length=60, blank=True, default="")
+    csat = models.SmallIntegerField(_("CSAT"))
+    nps = models.SmallIntegerField(_("NPS"))
+    answers = models.IntegerField(_("answers"), default=0)
+
+    class Meta:
+        verbose_name = _("survey day")
+        verbose_name_plural = _("survey days")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["day", "kind", "team", "branch", "csat", "nps"],
+                name="analytics_surveyday_key",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.day} {self.kind} {self.team} {self.csat}/{self.nps}: {self.answers}"
+
+
+class RejectionClause(models.Model):
+    """A policy clause a rejected claim's approved decision cites (one row per claim and
+    clause), with the claim's product and decision time: the rejection figure's top clauses
+    are a range of ``decided_at`` instead of the decisions' calculation JSON read per claim."""
+
+    case = models.ForeignKey(
+        "cases.Case", on_delete=models.CASCADE, related_name="+", verbose_name=_("case")
+    )
+    product = models.ForeignKey(
+        "policies.Product",
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        related_name="+",
+        verbose_name=_("product"),
+    )
+    article = models.TextField(_("clause"))
+    decided_at = models.DateTimeField(_("decided"))
+
+    class Meta:
+        verbose_name = _("rejection clause")
+        verbose_name_plural = _("rejection clauses")
+        indexes = [
+            models.Index(
+                fields=["decided_at"],
+                include=["case", "product", "article"],
+                name="analytics_clause_decided",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.case_id} {self.article}"

@@ -11,6 +11,18 @@ backfill migration share one statement and cannot drift apart.
 opening, first closing, the moment the case entered the done statuses it is in now, and
 whether it ever left a done status.
 
+``rebuild_clauses(case_ids)``: the clauses the approved decision of a rejected claim cites
+(``RejectionClause``), re-derived when the claim's decision or policy or a decision is saved.
+
+The customer, channel and claim columns of the per-case row (product, disease, estimated and
+paid amounts, decision, decided at, investigated) come from the same statement. Signal
+receivers re-derive a case's row when its claim or ticket is written (just after the kernel
+opened the case: so a claim or ticket has its row from the start), when a payment or decision
+is saved, and when its customer changes. Cases written with ``bulk_create`` (the bulk claim
+import) and bare cases without a claim / ticket row get theirs at their first step; the
+figures about cases *opened* in a period check that every such case has its row and read the
+raw tables when one is missing (``metrics._summaries_complete``).
+
 ``on_transition`` is registered for claims and tickets in ``AnalyticsConfig.ready()``: the
 kernel calls it inside the transition's transaction, so a stay is written (and, on closing,
 every stay of the case learns its closing time) atomically with the step that ends it.
@@ -99,16 +111,31 @@ def summaries_sql(case_filter: str = "") -> str:
         "MIN(CASE WHEN n.done = 1 AND n.grp = n.last_grp THEN n.at END) AS done_at, "
         "MAX(CASE WHEN n.done = 1 AND n.grp < n.last_grp THEN 1 ELSE 0 END) AS reopened, "
         "MIN(CASE WHEN n.event_kind = 'transition' AND n.to_status = 'closed' THEN n.at END) "
-        "AS closed_at "
+        "AS closed_at, "
+        "MAX(CASE WHEN n.to_status = 'investigating' THEN 1 ELSE 0 END) AS investigated "
         f"FROM ({numbered}) n GROUP BY n.case_id"
+    )
+    # Confirmed payments of the claim (claims only; tickets: NULL).
+    paid = (
+        "CASE WHEN cl.case_id IS NULL THEN NULL ELSE COALESCE((SELECT SUM(pay.amount) "
+        "FROM payments_payment pay WHERE pay.claim_id = cl.case_id AND pay.state = 'confirmed'), "
+        "0) END"
     )
     return (
         f"INSERT INTO {SUMMARY_TABLE} "
-        "(case_id, kind, case_type, opened_at, closed_at, done_at, reopened) "
+        "(case_id, kind, case_type, opened_at, closed_at, done_at, reopened, customer_id, "
+        "channel, product_id, disease, estimated_amount, paid_amount, decision, decided_at, "
+        "investigated) "
         "SELECT c.id, c.kind, CASE WHEN c.kind = 'claim' THEN cl.loss_type ELSE c.category END, "
-        "c.opened_at, p.closed_at, p.done_at, p.reopened = 1 "
+        "c.opened_at, p.closed_at, p.done_at, p.reopened = 1, c.customer_id, "
+        "COALESCE(cl.channel, t.channel, ''), pol.product_id, "
+        "CASE WHEN cl.loss_type = 'critical_illness' THEN cl.loss_cause END, "
+        f"cl.estimated_amount, {paid}, COALESCE(cl.decision, ''), cl.decided_at, "
+        "p.investigated = 1 "
         f"FROM ({per_case}) p JOIN cases_case c ON c.id = p.case_id "
-        "LEFT JOIN claims_claim cl ON cl.case_id = p.case_id"
+        "LEFT JOIN claims_claim cl ON cl.case_id = p.case_id "
+        "LEFT JOIN service_ticket t ON t.case_id = p.case_id "
+        "LEFT JOIN policies_policy pol ON pol.id = cl.policy_id"
     )
 
 
@@ -127,10 +154,54 @@ def rebuild_summaries(case_ids: Sequence[int] | None = None) -> None:
         cursor.execute(summaries_sql(f"IN ({marks})"), ids)
 
 
+CLAUSE_TABLE = "analytics_rejectionclause"
+
+
+def clauses_sql(case_filter: str = "") -> str:
+    """``INSERT … SELECT`` of the clauses cited by the approved decision of rejected claims
+    (``exclusions[].clause`` of its calculation), one row per claim and clause, with the
+    claim's product and decision time; ``case_filter`` as in ``stays_sql``."""
+    if connection.vendor == "postgresql":
+        article = "e.value ->> 'clause'"
+        join = "CROSS JOIN LATERAL jsonb_array_elements(d.calculation::jsonb -> 'exclusions') e"
+    else:
+        article = "json_extract(e.value, '$.clause')"
+        join = "JOIN json_each(d.calculation, '$.exclusions') e"
+    where = f" AND d.claim_id {case_filter}" if case_filter else ""
+    return (
+        f"INSERT INTO {CLAUSE_TABLE} (case_id, product_id, article, decided_at) "
+        f"SELECT DISTINCT d.claim_id, pol.product_id, {article}, cl.decided_at "
+        f"FROM claims_claimdecision d {join} "
+        "JOIN claims_claim cl ON cl.case_id = d.claim_id "
+        "JOIN policies_policy pol ON pol.id = cl.policy_id "
+        "WHERE d.status = 'approved' AND d.decision = 'reject' AND cl.decision = 'reject' "
+        f"AND cl.decided_at IS NOT NULL AND {article} IS NOT NULL AND {article} <> ''{where}"
+    )
+
+
+def rebuild_clauses(case_ids: Sequence[int] | None = None) -> None:
+    """Re-derive the cited clauses of ``case_ids`` (every claim when ``None``)."""
+    with connection.cursor() as cursor:
+        if case_ids is None:
+            cursor.execute(f"DELETE FROM {CLAUSE_TABLE}")
+            cursor.execute(clauses_sql())
+            return
+        ids = [int(i) for i in case_ids]
+        if not ids:
+            return
+        marks = ", ".join(["%s"] * len(ids))
+        cursor.execute(f"DELETE FROM {CLAUSE_TABLE} WHERE case_id IN ({marks})", ids)
+        cursor.execute(clauses_sql(f"IN ({marks})"), ids)
+
+
 def rebuild(case_ids: Sequence[int] | None = None) -> None:
-    """Every summary of ``case_ids`` (every case when ``None``) from the timeline."""
+    """Every summary of ``case_ids`` (every case when ``None``) from the timeline; the stored
+    stage figures of the periods the cases closed in are forgotten (``analytics.stored``)."""
+    from claimdesk.analytics.stored import forget_cases
+
     rebuild_stays(case_ids)
     rebuild_summaries(case_ids)
+    forget_cases(case_ids)
 
 
 def rebuild_stays(case_ids: Sequence[int] | None = None) -> None:
@@ -155,8 +226,82 @@ def on_transition(*, case, transition, data, actor, now) -> None:
     rebuild([case.pk])
 
 
+# Claim fields the per-case row carries: a save touching one of them re-derives the row.
+CLAIM_FIELDS = frozenset(
+    {"policy", "loss_type", "loss_cause", "estimated_amount", "decision", "decided_at"}
+)
+# ... and those the stays carry too (the claim type) or the filters read (the product).
+CLAIM_STAY_FIELDS = frozenset({"policy", "loss_type"})
+# ... and those the cited clauses carry (``RejectionClause``).
+CLAUSE_FIELDS = frozenset({"policy", "decision", "decided_at"})
+PAYMENT_FIELDS = frozenset({"state", "amount", "claim"})
+TICKET_FIELDS = frozenset({"channel"})
+
+
+def on_ticket_saved(sender, instance, created, update_fields=None, **kwargs) -> None:
+    """``post_save`` of a ticket: its channel (written after the case is opened)."""
+    if update_fields is None or TICKET_FIELDS.intersection(update_fields):
+        rebuild_summaries([instance.pk])
+
+
+def _remember_customer(sender, instance, **kwargs) -> None:
+    if "customer_id" in instance.__dict__:
+        instance._analytics_customer = instance.__dict__["customer_id"]
+
+
+def on_case_saved(sender, instance, created, **kwargs) -> None:
+    """``post_save`` of a case: a new customer."""
+    before = getattr(instance, "_analytics_customer", instance.customer_id)
+    instance._analytics_customer = instance.customer_id
+    if not created and before != instance.customer_id:
+        rebuild_summaries([instance.pk])
+
+
+def on_claim_saved(sender, instance, created, update_fields=None, **kwargs) -> None:
+    """``post_save`` of a claim: its product, disease, amount claimed or decision may have
+    changed (the decision is written just before the step that announces it)."""
+    # The claim type and product are on the stays too: a full re-derivation (and the stored
+    # stage figures forgotten); a new claim or other fields: its per-case row.
+    changed = set(CLAIM_FIELDS if update_fields is None else update_fields)
+    if CLAIM_STAY_FIELDS & changed and not created:
+        rebuild([instance.pk])
+    elif update_fields is None or CLAIM_FIELDS.intersection(update_fields):
+        rebuild_summaries([instance.pk])
+    if CLAUSE_FIELDS & changed:
+        rebuild_clauses([instance.pk])
+
+
+def on_decision_saved(sender, instance, **kwargs) -> None:
+    """``post_save`` / ``post_delete`` of a claim decision: the clauses a rejection cites."""
+    rebuild_clauses([instance.claim_id])
+
+
+def on_payment_saved(sender, instance, update_fields=None, **kwargs) -> None:
+    """``post_save`` / ``post_delete`` of a payment: the claim's confirmed total."""
+    if update_fields is None or PAYMENT_FIELDS.intersection(update_fields):
+        rebuild_summaries([instance.claim_id])
+
+
 def register() -> None:
+    from django.db.models.signals import post_delete, post_init, post_save
+
+    from claimdesk.cases.models import Case
     from claimdesk.cases.services import register_transition_effect
+    from claimdesk.claims.models import Claim, ClaimDecision
+    from claimdesk.payments.models import Payment
+    from claimdesk.service.models import Ticket
 
     for kind in KINDS:
         register_transition_effect(kind, on_transition)
+    post_save.connect(on_claim_saved, sender=Claim, dispatch_uid="analytics_claim_summary")
+    post_save.connect(on_payment_saved, sender=Payment, dispatch_uid="analytics_payment_summary")
+    post_delete.connect(
+        on_payment_saved, sender=Payment, dispatch_uid="analytics_payment_summary_deleted"
+    )
+    post_save.connect(on_decision_saved, sender=ClaimDecision, dispatch_uid="analytics_clauses")
+    post_delete.connect(
+        on_decision_saved, sender=ClaimDecision, dispatch_uid="analytics_clauses_deleted"
+    )
+    post_save.connect(on_ticket_saved, sender=Ticket, dispatch_uid="analytics_ticket_summary")
+    post_init.connect(_remember_customer, sender=Case, dispatch_uid="analytics_case_customer")
+    post_save.connect(on_case_saved, sender=Case, dispatch_uid="analytics_case_summary")

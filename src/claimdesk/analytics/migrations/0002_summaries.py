@@ -13,9 +13,11 @@ from django.db import migrations, models
 
 
 def backfill(apps, schema_editor):
-    from claimdesk.analytics.summaries import rebuild
+    # The per-case rows are filled by 0003 (their statement now also fills the claim columns
+    # 0003 adds, which do not exist yet here); the stays by the statement the kernel hook runs.
+    from claimdesk.analytics.summaries import rebuild_stays
 
-    rebuild(None)
+    rebuild_stays(None)
 
 
 class Migration(migrations.Migration):
