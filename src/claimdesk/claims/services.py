@@ -125,21 +125,43 @@ MAX_LENGTHS = {
 
 
 def _policy_for(reporter, report: Mapping[str, Any]) -> Policy | None:
-    """The policy a report names, among those the reporter may see, in one query: with its
-    holder, product and whether the named person is insured on it (``named_is_insured``)."""
+    """The policy a report names, among those the reporter may see, in one query with what
+    the report needs to know before writing: its holder and product, whether the named
+    person is insured on it (``named_is_insured``), whether claims on it lie near the loss
+    time (``near_claims``: only then can there be possible duplicates) and whether the holder
+    has accepted documents (``holder_has_documents``: only then can any be reused)."""
+    from claimdesk.documents.models import Document  # documents imports claims
+
     policy_no = report.get("policy_no")
     if not policy_no:
         return None
     name = str(report.get("insured_name") or "").strip()
-    return (
+    found = (
         policies_visible_to(reporter)
         .select_related("holder")
         .annotate(
-            named_is_insured=Exists(InsuredPerson.objects.filter(policy=OuterRef("pk"), name=name))
+            named_is_insured=Exists(InsuredPerson.objects.filter(policy=OuterRef("pk"), name=name)),
+            holder_has_documents=Exists(
+                Document.objects.filter(
+                    claim__case__customer_id=OuterRef("holder_id"),
+                    item__state=ItemState.ACCEPTED,
+                )
+            ),
         )
         .filter(number=str(policy_no).strip())
-        .first()
     )
+    loss_time = report.get("loss_time")
+    if isinstance(loss_time, datetime) and loss_time.tzinfo is not None:
+        found = found.annotate(
+            near_claims=Exists(
+                Claim.objects.filter(
+                    policy=OuterRef("pk"),
+                    insured_name=name,
+                    loss_time__range=(loss_time - DUPLICATE_WINDOW, loss_time + DUPLICATE_WINDOW),
+                )
+            )
+        )
+    return found.first()
 
 
 def report_check(
@@ -377,8 +399,10 @@ def claim_report(
             )
             claim.save(force_insert=True)
             items = _checklist(claim, now)
-            document_reuse_lasting(claim=claim, now=now, actor=reporter, items=items)
-            duplicates = _possible_duplicates(claim)
+            if policy.holder_has_documents:
+                document_reuse_lasting(claim=claim, now=now, actor=reporter, items=items)
+            near = getattr(policy, "near_claims", True)  # read with the policy
+            duplicates = _possible_duplicates(claim) if near else []
             if duplicates:
                 claim.possible_duplicates.add(*duplicates)
                 for flagged in (claim, *duplicates):
