@@ -8,7 +8,8 @@ import pytest
 from django.db import IntegrityError, transaction
 
 from claimdesk.cases.models import Case, CaseEvent, Deadline, DeadlineState, SlaRule
-from claimdesk.db import COPY_FROM, bulk_insert
+from claimdesk.db import COPY_FROM, bulk_insert, insert_values
+from claimdesk.ledger.models import LedgerEntry
 from claimdesk.notify.models import Channel, Notification, Status
 from tests.conftest import at
 
@@ -121,3 +122,23 @@ def test_the_database_refusing_a_row_is_an_integrity_error(agent1, customer1):
         _cases(agent1, customer1, COPY_FROM + 1, "SAME")  # numbers SAME000000 … unique
         _cases(agent1, customer1, COPY_FROM + 1, "SAME")
     assert not Case.objects.filter(number__startswith="SAME").exists()
+
+
+@pytest.mark.parametrize("n", [2, COPY_FROM])
+def test_plain_value_rows(n, agent1, customer1):
+    """``insert_values``: rows as tuples for the named columns, JSON included."""
+    cases = _cases(agent1, customer1, n, f"W{n}")
+    insert_values(
+        LedgerEntry,
+        ("case_id", "seq", "record_type", "record_id", "prev_hash", "entry_hash", "digests", "at"),
+        [(c.pk, 1, "event", c.pk, "0" * 64, "a" * 64, {"id": "0123abcd"}, T0) for c in cases],
+    )
+    stored = LedgerEntry.objects.filter(case__in=cases).order_by("case_id")
+    assert stored.count() == n
+    first = stored.first()
+    assert (first.case_id, first.seq, first.digests, first.at) == (
+        cases[0].pk,
+        1,
+        {"id": "0123abcd"},
+        T0,
+    )
