@@ -12,6 +12,7 @@ demo products, policies and agents, then measures and prints medians. See ``benc
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import os
 import signal
@@ -208,14 +209,33 @@ class Floor:
                 ],
             )
             case_id = cursor.fetchone()[0]
-            cursor.executemany(
+            cursor.execute(
                 "INSERT INTO cases_caseevent (case_id, at, actor_id, kind, action, from_status, "
-                "to_status, data, customer_visible) VALUES (%s, %s, %s, %s, '', '', %s, %s, %s)",
+                "to_status, data, customer_visible) VALUES (%s, %s, %s, %s, '', '', %s, %s, %s), "
+                "(%s, %s, %s, %s, '', '', %s, %s, %s), (%s, %s, %s, %s, '', '', %s, %s, %s) "
+                "RETURNING id",
                 [
-                    (case_id, now, agent, "opened", "reported", '{"owner": "bench_agent"}', True),
-                    (case_id, now, agent, "deadline_started", "", '{"rule": "contact"}', False),
-                    (case_id, now, agent, "deadline_started", "", '{"rule": "decision"}', False),
+                    *(case_id, now, agent, "opened", "reported", '{"owner": "bench_agent"}', True),
+                    *(case_id, now, agent, "deadline_started", "", '{"rule": "contact"}', False),
+                    *(case_id, now, agent, "deadline_started", "", '{"rule": "decision"}', False),
                 ],
+            )
+            event_ids = [row[0] for row in cursor.fetchall()]
+            # The evidence ledger: one entry per event, chained, and the case's head.
+            prev, entries = "0" * 64, []
+            for seq, event_id in enumerate(event_ids, start=1):
+                entry_hash = hashlib.sha256(f"{prev}{event_id}".encode()).hexdigest()
+                entries.append((case_id, seq, event_id, prev, entry_hash, now))
+                prev = entry_hash
+            cursor.executemany(
+                "INSERT INTO ledger_ledgerentry (case_id, seq, record_type, record_id, "
+                "prev_hash, entry_hash, digests, at) VALUES (%s, %s, 'event', %s, %s, %s, "
+                "'{}', %s)",
+                entries,
+            )
+            cursor.execute(
+                "INSERT INTO ledger_ledgerhead (case_id, seq, last_hash) VALUES (%s, %s, %s)",
+                [case_id, len(entries), prev],
             )
             budget, zero = timedelta(days=1), timedelta(0)
             if self.conn.vendor == "sqlite":  # Django stores durations as microseconds there
@@ -233,8 +253,8 @@ class Floor:
             cursor.execute(
                 "INSERT INTO claims_claim (case_id, policy_id, insured_name, loss_time, "
                 "loss_place, loss_cause, description, loss_type, estimated_amount, "
-                "contact_phone, channel, reporter_id, flags, materials_chase_count) VALUES "
-                "(%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, 'hotline', %s, '[]', 0)",
+                "contact_phone, channel, reporter_id, flags, materials_chase_count, decision) "
+                "VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, 'hotline', %s, '[]', 0, '')",
                 [
                     case_id,
                     pol.pk,

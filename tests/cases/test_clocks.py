@@ -64,7 +64,9 @@ def test_a_live_clock_is_not_started_twice(agent1, customer1):
 
 
 def test_an_inactive_rule_starts_nothing(agent1, customer1):
-    SlaRule.objects.filter(code="decision_statutory").update(active=False)
+    rule = SlaRule.objects.get(code="decision_statutory")
+    rule.active = False
+    rule.save()  # as the admin does
     case = open_claim(agent1, customer1)
     assert list(case.deadlines.values_list("rule__code", flat=True)) == ["contact"]
 
@@ -76,9 +78,9 @@ def test_an_unknown_rule_is_a_clear_error(agent1, customer1):
 
 
 def test_an_admin_tuned_reminder_and_escalation(agent1):
-    SlaRule.objects.filter(code="complex_solution").update(
-        reminder_percent=50, escalation_percent=100
-    )
+    rule = SlaRule.objects.get(code="complex_solution")
+    rule.reminder_percent, rule.escalation_percent = 50, 100
+    rule.save()  # as the admin does
     case = _ticket(agent1, "complex", T0)
     d = case.deadlines.get()
     assert d.due_at == T0 + 24 * H

@@ -59,8 +59,13 @@ def page(browser):
     context = browser.new_context(
         locale="zh-CN", timezone_id="Asia/Shanghai", viewport={"width": 1280, "height": 860}
     )
+    from playwright.sync_api import expect
+
     page = context.new_page()
     page.set_default_timeout(20_000)
+    # Assertions wait as long as actions: on a loaded machine a first answer (the assistant
+    # loading its model, WeasyPrint its fonts) can take longer than Playwright's 5 s.
+    expect.set_options(timeout=20_000)
     yield page
     context.close()
 

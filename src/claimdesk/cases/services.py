@@ -18,6 +18,7 @@ from django.db.models import Count, Min, Q
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
+from claimdesk.cache import ReferenceCache
 from claimdesk.cases.models import (
     LIVE_STATES,
     AlertKind,
@@ -33,6 +34,7 @@ from claimdesk.cases.models import (
     TaskStatus,
 )
 from claimdesk.cases.rules import NUMBER_PREFIX, Kind, Transition, resolve_clocks, workflow
+from claimdesk.ledger.services import ledger_append_events
 from claimdesk.notify.services import notification_queue
 from claimdesk.staff.roles import Role
 from claimdesk.staff.services import certificate_valid, is_staff_member
@@ -101,9 +103,10 @@ def register_transition_effect(kind: str, effect: TransitionEffect) -> None:
 # --- helpers ------------------------------------------------------------------------------
 
 
-def _event(
+def _event_new(
     case: Case, *, now: datetime, actor, kind: str, customer_visible: bool = False, **fields: Any
 ) -> CaseEvent:
+    """An unsaved timeline event (``_event`` writes one, ``_events_save_new_case`` several)."""
     if "data" in fields:
         # One spelling for instants in the timeline, whether read from the database (UTC)
         # or just computed (local): Asia/Shanghai, as people read them.
@@ -111,23 +114,55 @@ def _event(
             k: to_local(v) if isinstance(v, datetime) and v.tzinfo else v
             for k, v in fields["data"].items()
         }
-    return CaseEvent.objects.create(
-        case=case, at=now, actor=actor, kind=kind, customer_visible=customer_visible, **fields
+    return CaseEvent(
+        case=case,
+        at=now,
+        actor_id=getattr(actor, "pk", None),
+        kind=kind,
+        customer_visible=customer_visible,
+        **fields,
     )
 
 
+def _event(case: Case, **fields: Any) -> CaseEvent:
+    """Write one timeline event; its ``post_save`` chains it in the evidence ledger."""
+    event = _event_new(case, **fields)
+    event.save(force_insert=True)
+    return event
+
+
+def _events_save_new_case(events: list[CaseEvent]) -> None:
+    """Write a just-opened case's first events in one INSERT and start its ledger chain
+    (``bulk_create`` sends no ``post_save``, so the chain is written here)."""
+    ledger_append_events(CaseEvent.objects.bulk_create(events), new_cases=True)
+
+
 def _next_number(kind: Kind, now: datetime) -> str:
+    """The next number of the day, e.g. FL20260930000042: one locking UPDATE … RETURNING
+    (PostgreSQL and SQLite ≥ 3.35), a new row on the day's first case."""
     prefix, day = NUMBER_PREFIX[kind], to_local(now).date()
-    seq = CaseNumberSequence.objects.select_for_update().filter(prefix=prefix, day=day).first()
-    if seq is None:
+    params = [prefix, connection.ops.adapt_datefield_value(day)]
+    with connection.cursor() as cursor:
+        cursor.execute(_NUMBER_SQL, params)
+        row = cursor.fetchone()
+    if row is None:
         try:
             with transaction.atomic():
-                seq = CaseNumberSequence.objects.create(prefix=prefix, day=day, last=0)
-        except IntegrityError:
-            seq = CaseNumberSequence.objects.select_for_update().get(prefix=prefix, day=day)
-    seq.last += 1
-    seq.save(update_fields=["last"])
-    return f"{prefix}{day:%Y%m%d}{seq.last:06d}"
+                CaseNumberSequence.objects.create(prefix=prefix, day=day, last=1)
+                last = 1
+        except IntegrityError:  # another transaction opened the day first
+            with connection.cursor() as cursor:
+                cursor.execute(_NUMBER_SQL, params)
+                last = cursor.fetchone()[0]
+    else:
+        last = row[0]
+    return f"{prefix}{day:%Y%m%d}{last:06d}"
+
+
+_NUMBER_SQL = (
+    f"UPDATE {CaseNumberSequence._meta.db_table} SET last = last + 1 "
+    "WHERE prefix = %s AND day = %s RETURNING last"
+)
 
 
 def least_loaded_agent():
@@ -264,12 +299,66 @@ def _sync_next_due(case: Case) -> None:
     Case.objects.filter(pk=case.pk).update(next_due_at=case.next_due_at)
 
 
-def _rules(codes) -> dict[str, SlaRule]:
-    """The SLA rules of one operation's clocks in one query (fresh: admin edits count at once)."""
-    codes = list(codes)
-    if len(codes) < 2:
-        return {}
-    return {r.code: r for r in SlaRule.objects.filter(code__in=codes)}
+# SLA rules are admin reference data read by every clock start.
+_sla_rules = ReferenceCache(lambda: {r.code: r for r in SlaRule.objects.all()}, SlaRule)
+
+
+def _rule(code: str) -> SlaRule:
+    try:
+        return _sla_rules.get()[code]
+    except KeyError:
+        raise CaseError(_("Unknown SLA rule %(code)s.") % {"code": code}) from None
+
+
+def deadline_times(
+    rule: SlaRule, now: datetime, calendar: WorkCalendar | None = None
+) -> dict[str, Any]:
+    """Budget, due time and milestones of a clock of ``rule`` started at ``now`` (the same
+    for every clock of the rule started then: bulk intake computes them once)."""
+    clk = clock(rule.unit, calendar)
+    due = clk.due_at(now, rule.amount)
+    budget = clk.counted(now, due)
+    return {
+        "budget": budget,
+        "due_at": due,
+        "remind_at": clk.advance(now, budget * rule.reminder_percent / 100),
+        "escalate_at": clk.advance(now, budget * rule.escalation_percent / 100),
+    }
+
+
+def _deadline_new(
+    case: Case,
+    rule: SlaRule,
+    *,
+    now: datetime,
+    task: Task | None = None,
+    calendar: WorkCalendar | None = None,
+    times: Mapping[str, Any] | None = None,
+) -> Deadline:
+    """An unsaved running clock of ``rule`` from ``now``, milestones placed."""
+    d = Deadline(
+        case=case,
+        task=task,
+        rule=rule,
+        unit=rule.unit,
+        assignee_id=task.assignee_id if task else case.owner_id,
+        state=DeadlineState.RUNNING,
+        started_at=now,
+        segment_started_at=now,
+        **(times or deadline_times(rule, now, calendar)),
+    )
+    d.next_action_at = _next_action(d)
+    return d
+
+
+def _started_event(case: Case, d: Deadline, *, now: datetime, actor) -> CaseEvent:
+    return _event_new(
+        case,
+        now=now,
+        actor=actor,
+        kind="deadline_started",
+        data={"rule": d.rule.code, "due_at": d.due_at, "task": d.task_id},
+    )
 
 
 def _start(
@@ -280,45 +369,16 @@ def _start(
     actor,
     task: Task | None = None,
     calendar: WorkCalendar | None = None,
-    rules: Mapping[str, SlaRule] | None = None,
 ) -> Deadline | None:
-    rule = rules.get(rule_code) if rules is not None else None
-    if rule is None:
-        try:
-            rule = SlaRule.objects.get(code=rule_code)
-        except SlaRule.DoesNotExist as exc:
-            raise CaseError(_("Unknown SLA rule %(code)s.") % {"code": rule_code}) from exc
+    rule = _rule(rule_code)
     if not rule.active:
         return None
     live = case.deadlines.filter(rule=rule, task=task, state__in=LIVE_STATES).first()
     if live is not None:
         return live
-    clk = clock(rule.unit, calendar)
-    due = clk.due_at(now, rule.amount)
-    budget = clk.counted(now, due)
-    d = Deadline(
-        case=case,
-        task=task,
-        rule=rule,
-        unit=rule.unit,
-        assignee=task.assignee if task else case.owner,
-        state=DeadlineState.RUNNING,
-        started_at=now,
-        budget=budget,
-        segment_started_at=now,
-        due_at=due,
-        remind_at=clk.advance(now, budget * rule.reminder_percent / 100),
-        escalate_at=clk.advance(now, budget * rule.escalation_percent / 100),
-    )
-    d.next_action_at = _next_action(d)
-    d.save()
-    _event(
-        case,
-        now=now,
-        actor=actor,
-        kind="deadline_started",
-        data={"rule": rule.code, "due_at": due, "task": task.pk if task else None},
-    )
+    d = _deadline_new(case, rule, now=now, task=task, calendar=calendar)
+    d.save(force_insert=True)
+    _started_event(case, d, now=now, actor=actor).save(force_insert=True)
     return d
 
 
@@ -449,10 +509,8 @@ def _apply_clocks(
             _pause(d, now=now, actor=actor, reason=t.action, calendar=calendar)
         elif code in t.resumes:
             _resume(d, now=now, actor=actor, calendar=calendar)
-    codes = resolve_clocks(t.starts, case, data)
-    rules = _rules(codes)
-    for code in codes:
-        _start(case, code, now=now, actor=actor, calendar=calendar, rules=rules)
+    for code in resolve_clocks(t.starts, case, data):
+        _start(case, code, now=now, actor=actor, calendar=calendar)
     if t.stop_all:
         for task in case.tasks.filter(status=TaskStatus.OPEN):
             _task_close(task, now=now, actor=actor, status=TaskStatus.CANCELLED)
@@ -483,9 +541,11 @@ def case_open(
         raise NotAllowed(_("Customers may only open cases for themselves."))
     if owner is not None and not (owner.is_active and is_staff_member(owner)):
         raise GuardFailed(_("The new owner must be a member of staff."))
-    with transaction.atomic():
-        owner = owner or (actor if staff else least_loaded_agent())
-        case = Case.objects.create(
+    owner = owner or (actor if staff else least_loaded_agent())
+    # No savepoint: every refusal above comes before the first write, and callers never
+    # carry on after a failed write, so the savepoint's two statements would buy nothing.
+    with transaction.atomic(savepoint=False):
+        case = Case(
             number=_next_number(kind, now),
             kind=kind,
             category=category,
@@ -496,7 +556,18 @@ def case_open(
             opened_at=now,
             updated_at=now,
         )
-        _event(
+        calendar = work_calendar()
+        clocks = []
+        for code in resolve_clocks(wf.opening_clocks, case, data or {}):
+            rule = _rule(code)
+            if rule.active:
+                clocks.append(_deadline_new(case, rule, now=now, calendar=calendar))
+        case.next_due_at = min((d.due_at for d in clocks), default=None)
+        case.save(force_insert=True)
+        for d in clocks:
+            d.case = case  # the pk is known now
+        Deadline.objects.bulk_create(clocks)
+        opened = _event_new(
             case,
             now=now,
             actor=actor,
@@ -505,13 +576,9 @@ def case_open(
             customer_visible=True,
             data={"owner": owner.username, **(data or {})},
         )
-        calendar = work_calendar()
-        codes = resolve_clocks(wf.opening_clocks, case, data or {})
-        rules = _rules(codes)
-        for code in codes:
-            _start(case, code, now=now, actor=actor, calendar=calendar, rules=rules)
-        _refresh_next_due(case)
-        case.save(update_fields=["next_due_at"])
+        _events_save_new_case(
+            [opened, *(_started_event(case, d, now=now, actor=actor) for d in clocks)]
+        )
         if owner.pk != actor.pk:
             notification_queue(
                 recipient=owner,

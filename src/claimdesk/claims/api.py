@@ -21,7 +21,7 @@ from claimdesk.analytics.prediction import expected_payment
 from claimdesk.cases.api import CaseProblem, NotFound
 from claimdesk.cases.models import CaseEvent, Deadline
 from claimdesk.claims import selectors
-from claimdesk.claims.models import Channel, Claim
+from claimdesk.claims.models import Channel, Claim, ClaimItem
 from claimdesk.claims.rules import RIGHTS_NOTICE
 from claimdesk.claims.services import claim_item_set_state, claim_report
 from claimdesk.staff.services import is_staff_member
@@ -207,7 +207,7 @@ def _local(moment: datetime | None) -> datetime | None:
     return to_local(moment) if moment is not None else None
 
 
-def _items(claim: Claim) -> list[dict[str, Any]]:
+def _items(items) -> list[dict[str, Any]]:
     return [
         {
             "code": i.code,
@@ -217,7 +217,7 @@ def _items(claim: Claim) -> list[dict[str, Any]]:
             "state_label": str(i.get_state_display()),
             "reason": i.reason,
         }
-        for i in claim.items.all()
+        for i in items
     ]
 
 
@@ -242,8 +242,19 @@ def _timeline(claim: Claim, events: list[CaseEvent], *, staff: bool) -> list[dic
     ]
 
 
-def _claim_out(claim: Claim, user, *, timeline: bool = False) -> dict[str, Any]:
+def _claim_out(
+    claim: Claim,
+    user,
+    *,
+    timeline: bool = False,
+    items: list[ClaimItem] | None = None,
+    duplicates: list[Claim] | None = None,
+) -> dict[str, Any]:
+    """The claim as the API shows it; ``items`` and ``duplicates`` when the caller holds
+    them already (a report just registered), else read."""
     case = claim.case
+    items = claim.items.all() if items is None else items
+    duplicates = claim.possible_duplicates.all() if duplicates is None else duplicates
     out: dict[str, Any] = {
         "claim_no": case.number,
         "status": case.status,
@@ -261,12 +272,12 @@ def _claim_out(claim: Claim, user, *, timeline: bool = False) -> dict[str, Any]:
         "owner": case.owner.get_full_name() or case.owner.username,
         "reported_at": to_local(case.opened_at),
         "materials_complete_at": _local(claim.materials_complete_at),
-        "checklist": _items(claim),
+        "checklist": _items(items),
         "deadlines": _deadlines(selectors.claim_clocks(claim)),
         "notice": str(RIGHTS_NOTICE),
         "emergency_guidance": selectors.claim_guidance(claim),
-        "flags": selectors.claim_flags(claim),
-        "possible_duplicates": sorted(c.case.number for c in claim.possible_duplicates.all()),
+        "flags": selectors.claim_flags(claim, duplicates=duplicates),
+        "possible_duplicates": sorted(c.case.number for c in duplicates),
     }
     if timeline:
         staff = is_staff_member(user)
@@ -323,10 +334,15 @@ def claim_create(
         now=timezone.now(),
         idempotency_key=idempotency_key,
     )
+    if result.created:  # the reporter's own new claim, answered from what was just written
+        out = _claim_out(
+            result.claim, request.user, items=result.items, duplicates=result.duplicates
+        )
+        return Status(201, out)
     claim = selectors.claim_find(request.user, result.claim.number)
     if claim is None:  # e.g. the reporter handed the case on; what they may see is gone
         raise NotFound(_("No claim %(number)s.") % {"number": result.claim.number})
-    return Status(201 if result.created else 200, _claim_out(claim, request.user))
+    return Status(200, _claim_out(claim, request.user))
 
 
 @router.get("/claims", response=list[ClaimSummaryOut])
@@ -360,7 +376,7 @@ def claim_progress(request: HttpRequest, claim_no: str):
             "materials_complete": claim.materials_complete_at is not None,
             "materials_complete_at": _local(claim.materials_complete_at),
             "missing_core_items": [i.name for i in selectors.missing_core_items(p.checklist)],
-            "checklist": _items(claim),
+            "checklist": _items(claim.items.all()),
             "deadlines": _deadlines(p.clocks),
             "timeline": [
                 {"at": to_local(e.at), "text": selectors.event_text(e, claim)} for e in p.events

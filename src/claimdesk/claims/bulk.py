@@ -29,10 +29,17 @@ from django.db import DataError, IntegrityError, transaction
 from django.db.models import Count, Q
 from django.utils.translation import gettext as _
 
-from claimdesk.cases.models import Case, CaseEvent, CaseNumberSequence, Deadline, SlaRule
+from claimdesk.cases.models import Case, CaseNumberSequence, Deadline
 from claimdesk.cases.rules import NUMBER_PREFIX, Kind, resolve_clocks, workflow
-from claimdesk.cases.services import CaseError, NotAllowed, _next_action
-from claimdesk.claims.models import Channel, Claim, ClaimItem
+from claimdesk.cases.services import (
+    CaseError,
+    NotAllowed,
+    _deadline_new,
+    _event_new,
+    _rule,
+    deadline_times,
+)
+from claimdesk.claims.models import Channel, Claim
 from claimdesk.claims.rules import DUPLICATE_WINDOW, Flag
 from claimdesk.claims.services import (
     checklist_build,
@@ -44,14 +51,15 @@ from claimdesk.claims.services import (
     report_check,
     report_flags,
 )
+from claimdesk.db import bulk_insert
 from claimdesk.ledger.services import ledger_append_events
-from claimdesk.notify import services as notify_services
+from claimdesk.notify.services import notification_queue_many
 from claimdesk.policies.models import Policy
 from claimdesk.policies.selectors import policies_visible_to
 from claimdesk.staff.roles import Role
 from claimdesk.staff.services import is_staff_member
 from claimdesk.workdays.clocks import SHANGHAI, to_local
-from claimdesk.workdays.selectors import clock, work_calendar
+from claimdesk.workdays.selectors import work_calendar
 
 User = get_user_model()
 
@@ -274,52 +282,21 @@ def _reserve_numbers(kind: Kind, now: datetime, count: int) -> list[str]:
 
 
 class _Clocks:
-    """Opening clocks at one ``now``: due, reminder and escalation times per rule, computed
-    once with the workdays clock exactly as ``cases.services._start`` does."""
+    """Opening clocks at one ``now``: the kernel's clocks, their due, reminder and
+    escalation times computed once per rule (the same for every claim of the import)."""
 
     def __init__(self, now: datetime):
         self.now = now
         self.calendar = work_calendar()
-        self.rules = {r.code: r for r in SlaRule.objects.all()}
         self.times: dict[str, dict[str, Any]] = {}
 
     def build(self, case: Case, code: str) -> Deadline | None:
-        rule = self.rules.get(code)
-        if rule is None:
-            raise CaseError(_("Unknown SLA rule %(code)s.") % {"code": code})
+        rule = _rule(code)
         if not rule.active:
             return None
         if code not in self.times:
-            clk = clock(rule.unit, self.calendar)
-            due = clk.due_at(self.now, rule.amount)
-            budget = clk.counted(self.now, due)
-            self.times[code] = {
-                "budget": budget,
-                "due_at": due,
-                "remind_at": clk.advance(self.now, budget * rule.reminder_percent / 100),
-                "escalate_at": clk.advance(self.now, budget * rule.escalation_percent / 100),
-            }
-        d = Deadline(
-            case=case,
-            task=None,
-            rule=rule,
-            unit=rule.unit,
-            assignee=case.owner,
-            state="running",
-            started_at=self.now,
-            segment_started_at=self.now,
-            **self.times[code],
-        )
-        d.next_action_at = _next_action(d)
-        return d
-
-
-def _event(case: Case, *, now: datetime, actor, kind: str, **fields: Any) -> CaseEvent:
-    data = {
-        k: to_local(v) if isinstance(v, datetime) and v.tzinfo else v
-        for k, v in fields.pop("data", {}).items()
-    }
-    return CaseEvent(case=case, at=now, actor=actor, kind=kind, data=data, **fields)
+            self.times[code] = deadline_times(rule, self.now, self.calendar)
+        return _deadline_new(case, rule, now=self.now, times=self.times[code])
 
 
 # --- the import -----------------------------------------------------------------------------
@@ -425,10 +402,10 @@ class _Importer:
             cases.append(case)
             deadlines.append(clocks)
             opening_data.append(data)
-        Case.objects.bulk_create(cases)
+        bulk_insert(cases)
         for case, clocks, data in zip(cases, deadlines, opening_data, strict=True):
             events.append(
-                _event(
+                _event_new(
                     case,
                     now=now,
                     actor=actor,
@@ -441,7 +418,7 @@ class _Importer:
             for d in clocks:
                 d.case = case
                 events.append(
-                    _event(
+                    _event_new(
                         case,
                         now=now,
                         actor=actor,
@@ -449,9 +426,9 @@ class _Importer:
                         data={"rule": d.rule.code, "due_at": d.due_at, "task": None},
                     )
                 )
-        Deadline.objects.bulk_create([d for clocks in deadlines for d in clocks])
+        bulk_insert([d for clocks in deadlines for d in clocks])
         # bulk_create sends no post_save: chain the events in the evidence ledger here.
-        ledger_append_events(CaseEvent.objects.bulk_create(events))
+        ledger_append_events(bulk_insert(events), new_cases=True)
 
         claims = [
             claim_build(
@@ -466,13 +443,13 @@ class _Importer:
             for v, case in zip(chunk, cases, strict=True)
         ]
         links = self._duplicates(claims)
-        Claim.objects.bulk_create(claims)
+        bulk_insert(claims)
         items = {
             c.pk: checklist_build(c, self._templates(c.policy, c.loss_type), now) for c in claims
         }
-        ClaimItem.objects.bulk_create([i for rows in items.values() for i in rows])
+        bulk_insert([i for rows in items.values() for i in rows])
         through = Claim.possible_duplicates.through
-        through.objects.bulk_create(
+        bulk_insert(
             [through(from_claim_id=a, to_claim_id=b) for a, b in links]
             + [through(from_claim_id=b, to_claim_id=a) for a, b in links]
         )
@@ -497,7 +474,7 @@ class _Importer:
                         "subject": _("New case %(number)s is yours") % {"number": case.number},
                     }
                 )
-        _notify(messages)
+        notification_queue_many(messages)
         created = [(v.row, case.number) for v, case in zip(chunk, cases, strict=True)]
         return created, len({a for a, _b in links})
 
@@ -521,17 +498,6 @@ class _Importer:
                 links.extend((claim.pk, d.pk) for d in dups)
             seen[key].append(claim)
         return links
-
-
-def _notify(messages: list[dict[str, Any]]) -> None:
-    """Queue the chunk's notifications: in one INSERT once the outbox offers
-    ``notification_queue_many`` (proposed to notify), else one ``notification_queue`` each."""
-    many = getattr(notify_services, "notification_queue_many", None)
-    if many is not None:
-        many(messages)
-        return
-    for message in messages:
-        notify_services.notification_queue(**message)
 
 
 def rows_raw(report: Mapping[str, Any]) -> dict[str, Any]:

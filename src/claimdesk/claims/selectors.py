@@ -83,11 +83,14 @@ def claim_clocks(claim: Claim, *, live_only: bool = False) -> list[Deadline]:
     return sorted(clocks, key=lambda d: (d.state not in LIVE_STATES, d.due_at, d.pk))
 
 
-def claim_flags(claim: Claim) -> list[dict[str, str]]:
+def claim_flags(claim: Claim, *, duplicates=None) -> list[dict[str, str]]:
     """The claim's flags with readable labels. A link to a possible duplicate is shown on
-    both claims, also on the earlier one that was registered before the later report."""
+    both claims, also on the earlier one that was registered before the later report.
+    ``duplicates``: the linked claims when the caller holds them, else read."""
     codes = list(claim.flags)
-    if Flag.POSSIBLE_DUPLICATE not in codes and claim.possible_duplicates.all():
+    if duplicates is None:
+        duplicates = claim.possible_duplicates.all()
+    if Flag.POSSIBLE_DUPLICATE not in codes and duplicates:
         codes.append(Flag.POSSIBLE_DUPLICATE)
     return [{"code": f, "label": str(FLAG_LABELS.get(f, f))} for f in codes]
 

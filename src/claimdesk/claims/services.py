@@ -18,10 +18,11 @@ from typing import Any
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import IntegrityError, transaction
-from django.db.models import Count, OuterRef, Q, Subquery
+from django.db.models import Count, Exists, OuterRef, Subquery
 from django.db.models.functions import Coalesce
 from django.utils.translation import gettext as _
 
+from claimdesk.cache import ReferenceCache
 from claimdesk.cases.models import Case, CaseEvent, Deadline, DeadlineState, Task, TaskStatus
 from claimdesk.cases.services import (
     CaseError,
@@ -68,7 +69,7 @@ from claimdesk.claims.rules import (
     missing_fields,
 )
 from claimdesk.notify.services import notification_queue
-from claimdesk.policies.models import Clause, Coverage, Policy
+from claimdesk.policies.models import Clause, Coverage, InsuredPerson, Policy
 from claimdesk.policies.rules import LossType
 from claimdesk.policies.selectors import policies_visible_to
 from claimdesk.staff.roles import ROLE_PERMISSIONS
@@ -98,6 +99,7 @@ class ReportResult:
     claim: Claim
     created: bool
     duplicates: list[Claim] = field(default_factory=list)
+    items: list[ClaimItem] = field(default_factory=list)  # the checklist of a new claim
 
 
 def _parse_amount(raw: Any, errors: dict[str, str]) -> Decimal | None:
@@ -122,17 +124,44 @@ MAX_LENGTHS = {
 }
 
 
-def _policy_for(reporter, policy_no: Any) -> Policy | None:
-    """The policy a report names, among those the reporter may see (with its insured)."""
+def _policy_for(reporter, report: Mapping[str, Any]) -> Policy | None:
+    """The policy a report names, among those the reporter may see, in one query with what
+    the report needs to know before writing: its holder and product, whether the named
+    person is insured on it (``named_is_insured``), whether claims on it lie near the loss
+    time (``near_claims``: only then can there be possible duplicates) and whether the holder
+    has accepted documents (``holder_has_documents``: only then can any be reused)."""
+    from claimdesk.documents.models import Document  # documents imports claims
+
+    policy_no = report.get("policy_no")
     if not policy_no:
         return None
-    return (
+    name = str(report.get("insured_name") or "").strip()
+    found = (
         policies_visible_to(reporter)
         .select_related("holder")
-        .prefetch_related("insured")
+        .annotate(
+            named_is_insured=Exists(InsuredPerson.objects.filter(policy=OuterRef("pk"), name=name)),
+            holder_has_documents=Exists(
+                Document.objects.filter(
+                    claim__case__customer_id=OuterRef("holder_id"),
+                    item__state=ItemState.ACCEPTED,
+                )
+            ),
+        )
         .filter(number=str(policy_no).strip())
-        .first()
     )
+    loss_time = report.get("loss_time")
+    if isinstance(loss_time, datetime) and loss_time.tzinfo is not None:
+        found = found.annotate(
+            near_claims=Exists(
+                Claim.objects.filter(
+                    policy=OuterRef("pk"),
+                    insured_name=name,
+                    loss_time__range=(loss_time - DUPLICATE_WINDOW, loss_time + DUPLICATE_WINDOW),
+                )
+            )
+        )
+    return found.first()
 
 
 def report_check(
@@ -142,7 +171,8 @@ def report_check(
 
     One set of rules for every channel: ``claim_report`` and bulk import both call this,
     the bulk path with the policies of a whole chunk fetched at once (``insured``
-    prefetched). ``policy`` is None when the number is missing or unknown to the reporter.
+    prefetched), ``claim_report`` with the policy's ``named_is_insured`` annotation.
+    ``policy`` is None when the number is missing or unknown to the reporter.
     """
     errors = {f: _("This field is required.") for f in missing_fields(report)}
     loss_type = str(report.get("loss_type") or "")
@@ -168,13 +198,20 @@ def report_check(
             errors[f] = _("At most %(limit)d characters.") % {"limit": limit}
     amount = _parse_amount(report.get("estimated_amount"), errors)
     name = str(report.get("insured_name") or "").strip()
-    if policy is not None and name and not any(p.name == name for p in policy.insured.all()):
+    if policy is not None and name and not _is_insured(policy, name):
         errors["insured_name"] = _("%(name)s is not insured under this policy.") % {"name": name}
     return errors, amount
 
 
+def _is_insured(policy: Policy, name: str) -> bool:
+    known = getattr(policy, "named_is_insured", None)  # read with the policy (claim_report)
+    if known is not None:
+        return known
+    return any(p.name == name for p in policy.insured.all())
+
+
 def _validate(reporter, report: Mapping[str, Any], now: datetime) -> tuple[Policy, Decimal | None]:
-    policy = _policy_for(reporter, report.get("policy_no"))
+    policy = _policy_for(reporter, report)
     errors, amount = report_check(report, policy=policy, now=now)
     if errors:
         raise ReportInvalid(errors)
@@ -232,16 +269,20 @@ def claim_build(
     )
 
 
+# The checklist templates are admin reference data, read by every report.
+_templates = ReferenceCache(
+    lambda: tuple(ChecklistTemplateItem.objects.filter(active=True).order_by("position", "id")),
+    ChecklistTemplateItem,
+)
+
+
 def checklist_templates(product_id: int, loss_type: str) -> list[ChecklistTemplateItem]:
     """The one-time checklist of a product and loss type: the loss type's items, a
     product's own items winning by code."""
-    templates = ChecklistTemplateItem.objects.filter(
-        Q(product__isnull=True) | Q(product=product_id),
-        loss_type=loss_type,
-        active=True,
-    ).order_by("position", "id")
     chosen: dict[str, ChecklistTemplateItem] = {}
-    for t in templates:
+    for t in _templates.get():
+        if t.loss_type != loss_type or t.product_id not in (None, product_id):
+            continue
         if t.code not in chosen or t.product_id is not None:
             chosen[t.code] = t
     return list(chosen.values())
@@ -252,7 +293,12 @@ def checklist_build(
 ) -> list[ClaimItem]:
     return [
         ClaimItem(
-            claim=claim, code=t.code, name=t.name, core=t.core, lasting=t.lasting, updated_at=now
+            claim_id=claim.pk,
+            code=t.code,
+            name=t.name,
+            core=t.core,
+            lasting=t.lasting,
+            updated_at=now,
         )
         for t in templates
     ]
@@ -304,12 +350,12 @@ def _possible_duplicates(claim: Claim) -> list[Claim]:
     return duplicates_among(claim, near)
 
 
-def document_reuse_lasting(*, claim: Claim, now: datetime, actor) -> None:
+def document_reuse_lasting(*, claim: Claim, now: datetime, actor, items: list[ClaimItem]) -> None:
     """一次提交、全程复用: identity and bank documents already accepted for this customer
     count for the new claim too (documents imports claims, hence the late import)."""
     from claimdesk.documents.services import document_reuse_lasting as reuse
 
-    reuse(claim=claim, now=now, actor=actor)
+    reuse(claim=claim, now=now, actor=actor, items=items)
 
 
 def claim_report(
@@ -353,8 +399,10 @@ def claim_report(
             )
             claim.save(force_insert=True)
             items = _checklist(claim, now)
-            document_reuse_lasting(claim=claim, now=now, actor=reporter)
-            duplicates = _possible_duplicates(claim)
+            if policy.holder_has_documents:
+                document_reuse_lasting(claim=claim, now=now, actor=reporter, items=items)
+            near = getattr(policy, "near_claims", True)  # read with the policy
+            duplicates = _possible_duplicates(claim) if near else []
             if duplicates:
                 claim.possible_duplicates.add(*duplicates)
                 for flagged in (claim, *duplicates):
@@ -377,7 +425,7 @@ def claim_report(
             if seen is not None:
                 return ReportResult(seen.claim, created=False)
         raise
-    return ReportResult(claim, created=True, duplicates=duplicates)
+    return ReportResult(claim, created=True, duplicates=duplicates, items=items)
 
 
 def claim_is_small(claim: Claim) -> bool:

@@ -363,24 +363,26 @@ def document_confirm(
 # --- reuse (一次提交、全程复用) --------------------------------------------------------------------
 
 
-def document_reuse_lasting(*, claim: Claim, now: datetime, actor=None) -> list[Document]:
+def document_reuse_lasting(
+    *, claim: Claim, now: datetime, actor=None, items: list[ClaimItem] | None = None
+) -> list[Document]:
     """Attach to ``claim`` the customer's documents of lasting items (ID card, bank card,
     licences) already accepted on earlier claims; each such item becomes received.
 
     The reused document points at the same stored file; nothing is copied. Called by
-    ``claim_report`` right after the checklist is built.
+    ``claim_report`` right after the checklist is built, with its ``items`` (else read).
     """
     customer_id = claim.case.customer_id
     if customer_id is None:
         return []
-    actor = actor or claim.case.customer
+    if items is None:
+        items = list(claim.items.filter(lasting=True))
     wanted = {
-        i.code: i
-        for i in claim.items.filter(lasting=True, state__in=(ItemState.MISSING, ItemState.RETURNED))
+        i.code: i for i in items if i.lasting and i.state in (ItemState.MISSING, ItemState.RETURNED)
     }
     if not wanted:
         return []
-    sources = (
+    sources = list(
         Document.objects.filter(
             claim__case__customer_id=customer_id,
             item__code__in=list(wanted),
@@ -390,6 +392,9 @@ def document_reuse_lasting(*, claim: Claim, now: datetime, actor=None) -> list[D
         .select_related("claim__case", "item")
         .order_by("-uploaded_at", "-id")
     )
+    if not sources:
+        return []
+    actor = actor or claim.case.customer
     reused: list[Document] = []
     with transaction.atomic():
         for source in sources:

@@ -43,13 +43,29 @@ def _norm(value: Any) -> Any:
     return value
 
 
+_STORED = DjangoJSONEncoder()
+# Built once: json.dumps with options builds a new encoder per call, thousands per bulk import.
+_CANONICAL = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
 def stored_json(value: Any) -> Any:
     """What a JSONField gives back after saving ``value`` (Django's encoder, then parsed)."""
-    return json.loads(json.dumps(value, cls=DjangoJSONEncoder))
+    return json.loads(_STORED.encode(value))
 
 
 def canonical_json(value: Any) -> str:
-    return json.dumps(_norm(value), sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return _dumps(_norm(value))
+
+
+_SCALARS = {None: "null", True: "true", False: "false"}
+
+
+def _dumps(normalised: Any) -> str:
+    if normalised is None or normalised is True or normalised is False:
+        return _SCALARS[normalised]  # what the encoder writes, without building one
+    if type(normalised) is int:
+        return str(normalised)
+    return _CANONICAL.encode(normalised)
 
 
 def chain_hash(prev_hash: str, canonical: str) -> str:
@@ -59,9 +75,19 @@ def chain_hash(prev_hash: str, canonical: str) -> str:
 def field_digests(record: Mapping[str, Any]) -> dict[str, str]:
     """A short fingerprint per field, so a check can say which field changed without the
     ledger keeping a second copy of personal data."""
-    return {
-        k: hashlib.sha256(canonical_json(v).encode()).hexdigest()[:16] for k, v in record.items()
-    }
+    return _digests(_norm(record))
+
+
+def _digests(normalised: Mapping[str, Any]) -> dict[str, str]:
+    return {k: hashlib.sha256(_dumps(v).encode()).hexdigest()[:16] for k, v in normalised.items()}
+
+
+def seal(prev_hash: str, record: Mapping[str, Any]) -> tuple[str, dict[str, str]]:
+    """The entry hash of ``record`` chained after ``prev_hash`` and its field digests:
+    ``chain_hash(prev_hash, canonical_json(record))`` and ``field_digests(record)``,
+    normalising the record once."""
+    normalised = _norm(record)
+    return chain_hash(prev_hash, _dumps(normalised)), _digests(normalised)
 
 
 def event_record(

@@ -17,6 +17,7 @@ from typing import Any
 from django.db import connection, transaction
 from django.utils import timezone
 
+from claimdesk.db import insert_values
 from claimdesk.ledger import rules
 from claimdesk.ledger.models import LedgerEntry, LedgerHead
 
@@ -68,22 +69,21 @@ def ledger_append(*, case_id: int, record: dict[str, Any], at: datetime) -> Ledg
         log.warning("ledger: %s %s chained outside its transaction", record["type"], record["id"])
     with transaction.atomic(savepoint=False):  # no savepoint inside the caller's transaction
         head = LedgerHead.objects.select_for_update().filter(case_id=case_id).first()
-        canonical = rules.canonical_json(record)
         if head is None:
             # A case's first record, almost always in the transaction that creates the case,
             # so nobody else can be chaining it. Should two transactions still start the
             # same chain, the second fails on the head's primary key and rolls back whole.
-            entry_hash = rules.chain_hash(rules.GENESIS, canonical)
+            entry_hash, digests = rules.seal(rules.GENESIS, record)
             LedgerHead.objects.create(case_id=case_id, seq=1, last_hash=entry_hash)
-            return _entry(case_id, 1, rules.GENESIS, entry_hash, record, at)
+            return _entry(case_id, 1, rules.GENESIS, entry_hash, digests, record, at)
         prev_hash, seq = head.last_hash, head.seq + 1
-        entry_hash = rules.chain_hash(prev_hash, canonical)
-        entry = _entry(case_id, seq, prev_hash, entry_hash, record, at)
+        entry_hash, digests = rules.seal(prev_hash, record)
+        entry = _entry(case_id, seq, prev_hash, entry_hash, digests, record, at)
         LedgerHead.objects.filter(case_id=case_id).update(seq=seq, last_hash=entry_hash)
         return entry
 
 
-def _entry(case_id, seq, prev_hash, entry_hash, record, at) -> LedgerEntry:
+def _entry(case_id, seq, prev_hash, entry_hash, digests, record, at) -> LedgerEntry:
     return LedgerEntry.objects.create(
         case_id=case_id,
         seq=seq,
@@ -91,16 +91,35 @@ def _entry(case_id, seq, prev_hash, entry_hash, record, at) -> LedgerEntry:
         record_id=record["id"],
         prev_hash=prev_hash,
         entry_hash=entry_hash,
-        digests=rules.field_digests(record),
+        digests=digests,
         at=at,
     )
 
 
+_ENTRY_COLUMNS = (
+    "case_id",
+    "seq",
+    "record_type",
+    "record_id",
+    "prev_hash",
+    "entry_hash",
+    "digests",
+    "at",
+)
+
+
 def _append_many(
-    rows: Iterable[tuple[int, dict[str, Any], datetime]], *, Entry=LedgerEntry, Head=LedgerHead
+    rows: Iterable[tuple[int, dict[str, Any], datetime]],
+    *,
+    Entry=LedgerEntry,
+    Head=LedgerHead,
+    new_cases: bool = False,
 ) -> int:
     """Chain ``(case_id, record, at)`` rows, in the order given per case, with a handful of
-    queries per batch: lock the existing heads, insert the entries, insert or update heads."""
+    queries per batch: lock the existing heads, insert the entries, insert or update heads.
+    ``new_cases``: the cases were created in this transaction, so they have no head yet
+    (nobody else can chain them) and the lookup is skipped; a wrong claim fails on the
+    head's primary key and rolls the transaction back."""
     per_case: dict[int, list[tuple[dict[str, Any], datetime]]] = {}
     for case_id, record, at in rows:
         per_case.setdefault(case_id, []).append((record, at))
@@ -108,45 +127,43 @@ def _append_many(
     ids = list(per_case)
     for i in range(0, len(ids), BATCH):
         batch = ids[i : i + BATCH]
-        heads = {h.case_id: h for h in Head.objects.select_for_update().filter(case_id__in=batch)}
+        heads = (
+            {}
+            if new_cases
+            else {h.case_id: h for h in Head.objects.select_for_update().filter(case_id__in=batch)}
+        )
         entries, new_heads = [], []
         for case_id in batch:
             head = heads.get(case_id)
             seq, prev = (head.seq, head.last_hash) if head else (0, rules.GENESIS)
             for record, at in per_case[case_id]:
                 seq += 1
-                entry_hash = rules.chain_hash(prev, rules.canonical_json(record))
+                entry_hash, digests = rules.seal(prev, record)
                 entries.append(
-                    Entry(
-                        case_id=case_id,
-                        seq=seq,
-                        record_type=record["type"],
-                        record_id=record["id"],
-                        prev_hash=prev,
-                        entry_hash=entry_hash,
-                        digests=rules.field_digests(record),
-                        at=at,
-                    )
+                    (case_id, seq, record["type"], record["id"], prev, entry_hash, digests, at)
                 )
                 prev = entry_hash
             if head is None:
-                new_heads.append(Head(case_id=case_id, seq=seq, last_hash=prev))
+                new_heads.append((case_id, seq, prev))
             else:
                 head.seq, head.last_hash = seq, prev
-        Entry.objects.bulk_create(entries, batch_size=BATCH)
-        Head.objects.bulk_create(new_heads, batch_size=BATCH)
+        insert_values(Entry, _ENTRY_COLUMNS, entries)
+        insert_values(Head, ("case_id", "seq", "last_hash"), new_heads)
         if heads:
             Head.objects.bulk_update(list(heads.values()), ["seq", "last_hash"], batch_size=BATCH)
         written += len(entries)
     return written
 
 
-def ledger_append_events(events: Iterable) -> int:
+def ledger_append_events(events: Iterable, *, new_cases: bool = False) -> int:
     """Chain events written with ``bulk_create`` (which sends no ``post_save``): call it in
     the same transaction, right after the ``bulk_create``, with the created objects (their
-    pks set, as PostgreSQL and SQLite return them). Events are chained in the order given."""
+    pks set, as PostgreSQL and SQLite return them). Events are chained in the order given.
+    ``new_cases``: every event belongs to a case opened in this transaction."""
     with transaction.atomic(savepoint=False):
-        return _append_many((e.case_id, event_record(e), _aware(e.at)) for e in events)
+        return _append_many(
+            ((e.case_id, event_record(e), _aware(e.at)) for e in events), new_cases=new_cases
+        )
 
 
 def ledger_append_documents(documents: Iterable) -> int:
