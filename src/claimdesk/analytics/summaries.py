@@ -267,7 +267,7 @@ def on_claim_saved(sender, instance, created, update_fields=None, **kwargs) -> N
         rebuild([instance.pk])
     elif update_fields is None or CLAIM_FIELDS.intersection(update_fields):
         rebuild_summaries([instance.pk])
-    if CLAUSE_FIELDS & changed:
+    if CLAUSE_FIELDS & changed and (instance.decision or not created):  # a new claim cites none
         rebuild_clauses([instance.pk])
 
 

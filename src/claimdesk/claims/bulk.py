@@ -29,6 +29,7 @@ from django.db import DataError, IntegrityError, transaction
 from django.db.models import Count, Q
 from django.utils.translation import gettext as _
 
+from claimdesk.analytics.summaries import rebuild_summaries
 from claimdesk.cases.models import Case, CaseNumberSequence, Deadline
 from claimdesk.cases.rules import NUMBER_PREFIX, Kind, resolve_clocks, workflow
 from claimdesk.cases.services import (
@@ -444,6 +445,8 @@ class _Importer:
         ]
         links = self._duplicates(claims)
         bulk_insert(claims)
+        # bulk_insert sends no post_save: the claims' per-case analytics rows are written here.
+        rebuild_summaries([c.pk for c in claims])
         items = {
             c.pk: checklist_build(c, self._templates(c.policy, c.loss_type), now) for c in claims
         }
