@@ -92,3 +92,14 @@ def test_a_clean_chain_and_each_kind_of_break():
     extra = {**records, ("document", 9): {"type": "document", "id": 9}}
     _, broken = rules.check_chain("CL1", chain, extra, head)
     assert (broken.record_type, broken.record_id) == ("document", 9)
+
+
+@settings(max_examples=80, deadline=None)
+@given(st.dictionaries(st.text(), json_values, max_size=6), st.text(min_size=64, max_size=64))
+def test_seal_is_the_chain_hash_and_digests_of_the_canonical_record(record, prev):
+    """What the services write (``seal``, each field encoded once) is what the verifier
+    recomputes (``canonical_json``, ``field_digests``), for any JSON record."""
+    record = {**record, "at": datetime(2026, 9, 30, 10, 0, tzinfo=SH), "amount": Decimal("9.90")}
+    entry_hash, digests = rules.seal(prev, record)
+    assert entry_hash == rules.chain_hash(prev, rules.canonical_json(record))
+    assert digests == rules.field_digests(record)

@@ -39,6 +39,7 @@ class Case(models.Model):
     customer = models.ForeignKey(
         User,
         on_delete=models.PROTECT,
+        db_index=False,  # case_customer_opened leads with it
         null=True,
         blank=True,
         related_name="customer_cases",
@@ -122,7 +123,9 @@ class AppendOnlyQuerySet(models.QuerySet):
 class CaseEvent(models.Model):
     """One line of a case's timeline. Never changed, never deleted."""
 
-    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="events")
+    case = models.ForeignKey(
+        Case, on_delete=models.PROTECT, related_name="events", db_index=False
+    )  # event_case_at leads with it
     at = models.DateTimeField(_("when"))
     actor = models.ForeignKey(
         User, on_delete=models.PROTECT, null=True, blank=True, verbose_name=_("who")
@@ -211,7 +214,9 @@ class Deadline(models.Model):
     partial index reads only clocks that have something due.
     """
 
-    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="deadlines")
+    case = models.ForeignKey(
+        Case, on_delete=models.CASCADE, related_name="deadlines", db_index=False
+    )  # deadline_case_state leads with it
     task = models.ForeignKey(
         "Task", on_delete=models.CASCADE, null=True, blank=True, related_name="deadlines"
     )

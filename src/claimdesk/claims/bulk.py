@@ -40,10 +40,11 @@ from claimdesk.cases.services import (
     _rule,
     deadline_times,
 )
-from claimdesk.claims.models import Channel, Claim
+from claimdesk.claims.models import Channel, Claim, ClaimItem
 from claimdesk.claims.rules import DUPLICATE_WINDOW, Flag
 from claimdesk.claims.services import (
-    checklist_build,
+    CHECKLIST_COLUMNS,
+    checklist_rows,
     checklist_templates,
     claim_build,
     claim_case_fields,
@@ -52,7 +53,7 @@ from claimdesk.claims.services import (
     report_check,
     report_flags,
 )
-from claimdesk.db import bulk_insert
+from claimdesk.db import bulk_insert, insert_values
 from claimdesk.ledger.services import ledger_append_events
 from claimdesk.notify.services import notification_queue_many
 from claimdesk.policies.models import Policy
@@ -447,10 +448,12 @@ class _Importer:
         bulk_insert(claims)
         # bulk_insert sends no post_save: the claims' per-case analytics rows are written here.
         rebuild_summaries([c.pk for c in claims])
-        items = {
-            c.pk: checklist_build(c, self._templates(c.policy, c.loss_type), now) for c in claims
-        }
-        bulk_insert([i for rows in items.values() for i in rows])
+        checklists = {c.pk: self._templates(c.policy, c.loss_type) for c in claims}
+        insert_values(
+            ClaimItem,
+            CHECKLIST_COLUMNS,
+            [row for c in claims for row in checklist_rows(c.pk, checklists[c.pk], now)],
+        )
         through = Claim.possible_duplicates.through
         bulk_insert(
             [through(from_claim_id=a, to_claim_id=b) for a, b in links]
@@ -464,7 +467,7 @@ class _Importer:
                     "case": case,
                     "kind": "claim_registered",
                     "now": now,
-                    **registered_notice(case.number, items[claim.pk]),
+                    **registered_notice(case.number, checklists[claim.pk]),
                 }
             )
             if case.owner.pk != actor.pk:

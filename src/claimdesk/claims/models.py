@@ -28,7 +28,9 @@ class Claim(models.Model):
     case = models.OneToOneField(
         "cases.Case", on_delete=models.PROTECT, primary_key=True, related_name="claim"
     )
-    policy = models.ForeignKey("policies.Policy", on_delete=models.PROTECT, related_name="claims")
+    policy = models.ForeignKey(
+        "policies.Policy", on_delete=models.PROTECT, related_name="claims", db_index=False
+    )  # claim_policy_loss leads with it
     insured_name = models.CharField(_("insured person"), max_length=60)
     loss_time = models.DateTimeField(_("time of loss"))
     loss_place = models.CharField(_("place of loss"), max_length=200, blank=True)
@@ -126,7 +128,9 @@ class ItemState(models.TextChoices):
 class ClaimItem(models.Model):
     """One checklist item of one claim and where it stands."""
 
-    claim = models.ForeignKey(Claim, on_delete=models.CASCADE, related_name="items")
+    claim = models.ForeignKey(
+        Claim, on_delete=models.CASCADE, related_name="items", db_index=False
+    )  # claim_item_unique leads with it
     code = models.SlugField(max_length=40)
     name = models.CharField(max_length=100)
     core = models.BooleanField()

@@ -288,19 +288,22 @@ def checklist_templates(product_id: int, loss_type: str) -> list[ChecklistTempla
     return list(chosen.values())
 
 
+CHECKLIST_COLUMNS = ("claim_id", "code", "name", "core", "lasting", "state", "reason", "updated_at")
+
+
+def checklist_rows(claim_id: int, templates: list[ChecklistTemplateItem], now: datetime):
+    """A new claim's checklist as rows of ``CHECKLIST_COLUMNS``: every item still missing."""
+    return [
+        (claim_id, t.code, t.name, t.core, t.lasting, ItemState.MISSING, "", now) for t in templates
+    ]
+
+
 def checklist_build(
     claim: Claim, templates: list[ChecklistTemplateItem], now: datetime
 ) -> list[ClaimItem]:
     return [
-        ClaimItem(
-            claim_id=claim.pk,
-            code=t.code,
-            name=t.name,
-            core=t.core,
-            lasting=t.lasting,
-            updated_at=now,
-        )
-        for t in templates
+        ClaimItem(**dict(zip(CHECKLIST_COLUMNS, row, strict=True)))
+        for row in checklist_rows(claim.pk, templates, now)
     ]
 
 
@@ -323,8 +326,9 @@ def duplicates_among(claim: Claim, candidates) -> list:
     ]
 
 
-def registered_notice(number: str, items: list[ClaimItem]) -> dict[str, str]:
-    """The customer's "registered" message with the one-time checklist."""
+def registered_notice(number: str, items) -> dict[str, str]:
+    """The customer's "registered" message with the one-time checklist (its items or the
+    templates they were made from: anything with a ``name``)."""
     return {
         "subject": _("Claim %(number)s registered") % {"number": number},
         "body": _("Please provide at once: %(items)s.")

@@ -37,7 +37,9 @@ class LedgerEntry(models.Model):
     field that changed; the integrity itself rests on ``entry_hash``.
     """
 
-    case = models.ForeignKey("cases.Case", on_delete=models.PROTECT, related_name="ledger")
+    case = models.ForeignKey(
+        "cases.Case", on_delete=models.PROTECT, related_name="ledger", db_index=False
+    )  # ledger_case_seq leads with it
     seq = models.PositiveIntegerField()
     record_type = models.CharField(max_length=10, choices=RecordType.choices)
     record_id = models.BigIntegerField()

@@ -84,10 +84,12 @@ def _digests(normalised: Mapping[str, Any]) -> dict[str, str]:
 
 def seal(prev_hash: str, record: Mapping[str, Any]) -> tuple[str, dict[str, str]]:
     """The entry hash of ``record`` chained after ``prev_hash`` and its field digests:
-    ``chain_hash(prev_hash, canonical_json(record))`` and ``field_digests(record)``,
-    normalising the record once."""
-    normalised = _norm(record)
-    return chain_hash(prev_hash, _dumps(normalised)), _digests(normalised)
+    ``chain_hash(prev_hash, canonical_json(record))`` and ``field_digests(record)``, with
+    each field encoded once (the canonical record is its sorted fields' JSON joined)."""
+    parts = {str(k): _dumps(v) for k, v in _norm(record).items()}
+    canonical = "{" + ",".join(f"{_dumps(k)}:{parts[k]}" for k in sorted(parts)) + "}"
+    digests = {k: hashlib.sha256(p.encode()).hexdigest()[:16] for k, p in parts.items()}
+    return chain_hash(prev_hash, canonical), digests
 
 
 def event_record(
