@@ -86,14 +86,15 @@ def normalise(text: str) -> tuple[str, list[int]]:
     traditional → simplified for the characters that matter, spaces, invisible characters
     and separators dropped, and number words mapped ("百分之百" → "100%").
     """
-    chars: list[str] = []
+    folds = list(map(_fold, text))
+    joined = "".join(folds)
+    if len(joined) == len(text) and "" not in folds:
+        # The common case: every character folds to exactly one (nothing dropped or split).
+        return _replace_phrases(joined, list(range(len(text))))
     index: list[int] = []
-    for i, original in enumerate(text):
-        folded = _fold(original)
-        if folded:
-            chars.append(folded)
-            index.extend([i] * len(folded))
-    return _replace_phrases("".join(chars), index)
+    for i, folded in enumerate(folds):
+        index.extend([i] * len(folded))
+    return _replace_phrases(joined, index)
 
 
 @lru_cache(maxsize=8192)
