@@ -34,6 +34,16 @@ def django_db_serialized_rollback():
 
 
 @pytest.fixture(autouse=True)
+def _fresh_reference_caches():
+    """A transactional test empties the tables without ``post_migrate`` (serialised
+    rollback), so a reference cache could still hold its rows (a webhook endpoint that no
+    longer exists): every test starts from the database."""
+    from claimdesk.cache import ReferenceCache
+
+    ReferenceCache.clear_all()
+
+
+@pytest.fixture(autouse=True)
 def _eager_tasks(settings):
     settings.CELERY_TASK_ALWAYS_EAGER = True
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"

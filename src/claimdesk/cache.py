@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import threading
 import time
+import weakref
 from collections.abc import Callable
 from typing import Generic, TypeVar
 
@@ -26,7 +27,10 @@ class ReferenceCache(Generic[T]):
     raw SQL) are seen after ``ttl``.
     """
 
+    _instances: weakref.WeakSet[ReferenceCache] = weakref.WeakSet()
+
     def __init__(self, load: Callable[[], T], *models, ttl: float = 60.0) -> None:
+        ReferenceCache._instances.add(self)
         self._load, self._ttl = load, ttl
         self._entry: tuple[T, float] | None = None
         self._generation = 0
@@ -41,6 +45,13 @@ class ReferenceCache(Generic[T]):
         with self._lock:
             self._generation += 1
             self._entry = None
+
+    @classmethod
+    def clear_all(cls) -> None:
+        """Drop every cached table: for a database emptied without ``post_migrate`` (a test
+        flushing with serialised rollback), after which cached rows would point nowhere."""
+        for cache in list(cls._instances):
+            cache.clear()
 
     def _flushed(self, **kwargs) -> None:
         self.clear()

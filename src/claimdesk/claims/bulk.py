@@ -480,7 +480,7 @@ class _Importer:
                         "subject": _("New case %(number)s is yours") % {"number": case.number},
                     }
                 )
-        notification_queue_many(messages)
+        notification_queue_many(messages, returning=False)
         created = [(v.row, case.number) for v, case in zip(chunk, cases, strict=True)]
         return created, len({a for a, _b in links})
 

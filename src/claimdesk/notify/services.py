@@ -15,7 +15,6 @@ Delivery is at-least-once with a lease, which in practice means once:
 
 from __future__ import annotations
 
-import copy
 import logging
 from collections.abc import Iterable, Mapping
 from datetime import datetime, timedelta
@@ -27,7 +26,7 @@ from django.db import transaction
 from django.db.models import F
 
 from claimdesk.cache import ReferenceCache
-from claimdesk.db import bulk_insert
+from claimdesk.db import bulk_insert, insert_values
 from claimdesk.notify import channels
 from claimdesk.notify.models import Channel, Notification, Status, WebhookEndpoint
 
@@ -74,12 +73,16 @@ def notification_queue(
     )
 
 
-def notification_queue_many(messages: Iterable[Mapping[str, Any]]) -> list[Notification]:
+def notification_queue_many(
+    messages: Iterable[Mapping[str, Any]], *, returning: bool = True
+) -> list[Notification]:
     """``notification_queue`` for many messages (its keyword arguments, one mapping each)
-    in one INSERT: what a bulk import of a thousand claims needs."""
+    in one INSERT: what a bulk import of a thousand claims needs. ``returning=False``: the
+    caller wants no row objects back (bulk intake), so rows that are not held are written
+    as plain values and ``[]`` comes back."""
     from claimdesk.compliance.services import notifications_hold
 
-    rows: list[Notification] = []
+    rows: list[dict[str, Any]] = []
     held: list[tuple[slice, list, datetime]] = []
     for message in messages:
         first = len(rows)
@@ -88,16 +91,27 @@ def notification_queue_many(messages: Iterable[Mapping[str, Any]]) -> list[Notif
             held.append((slice(first, len(rows)), violations, message["now"]))
     if not rows:
         return []
-    created = bulk_insert(rows)
-    for part, violations, now in held:
-        notifications_hold(notifications=created[part], violations=violations, now=now)
-    if any(n.status == Status.PENDING for n in created):
+    if returning or held:
+        created = bulk_insert([Notification(**row) for row in rows])
+        for part, violations, now in held:
+            notifications_hold(notifications=created[part], violations=violations, now=now)
+    else:
+        insert_values(Notification, _COLUMNS, [[row[c] for c in _COLUMNS] for row in rows])
+        created = []
+    if any(row["status"] == Status.PENDING for row in rows):
         _on_commit_once(_schedule_delivery)
     return created
 
 
+# Every column of an outbox row but its key, with the model's defaults for a new row.
+_COLUMNS = tuple(f.attname for f in Notification._meta.concrete_fields if not f.primary_key)
+_NEW_ROW = {
+    f.attname: f.get_default() for f in Notification._meta.concrete_fields if not f.primary_key
+}
+
+
 def _message_rows(
-    rows: list[Notification],
+    rows: list[dict[str, Any]],
     *,
     recipient,
     subject: str,
@@ -107,11 +121,13 @@ def _message_rows(
     body: str = "",
     phone: str | None = None,
 ) -> list:
-    """Append one message's outbox rows (unsaved) to ``rows``; its blocking violations."""
+    """Append one message's outbox rows (column values) to ``rows``; its blocking
+    violations."""
     from claimdesk.compliance.services import notification_screen
 
     violations = notification_screen(subject=str(subject), body=str(body))
-    common = {  # ids, not objects: nothing reads them back off the new rows
+    common = {
+        **_NEW_ROW,
         "recipient_id": recipient.pk,
         "case_id": case.pk if case is not None else None,
         "kind": kind,
@@ -121,16 +137,16 @@ def _message_rows(
         "next_attempt_at": None if violations else now,
         "status": Status.HELD if violations else Status.PENDING,
     }
-    rows.append(Notification(channel=Channel.INAPP, **common))
+    rows.append({**common, "channel": Channel.INAPP})
     if recipient.email:
-        rows.append(Notification(channel=Channel.EMAIL, **common))
+        rows.append({**common, "channel": Channel.EMAIL})
     phone = (phone or "").strip()
     if phone:
-        rows.append(Notification(channel=Channel.SMS, phone=phone[:32], **common))
+        rows.append({**common, "channel": Channel.SMS, "phone": phone[:32]})
     if case is not None and case.customer_id is not None and case.customer_id == recipient.pk:
         rows += [
-            Notification(channel=Channel.WEBHOOK, endpoint=endpoint, **common)
-            for endpoint in map(copy.copy, _active_endpoints.get())
+            {**common, "channel": Channel.WEBHOOK, "endpoint_id": endpoint.pk}
+            for endpoint in _active_endpoints.get()
             if endpoint.wants(kind)
         ]
     return violations
