@@ -1,7 +1,8 @@
 from datetime import date, datetime
 
 from django.http import HttpRequest
-from ninja import Router, Schema
+from django.utils.translation import gettext as _
+from ninja import Router, Schema, Status
 
 from claimdesk.cases.models import SlaRule
 from claimdesk.workdays.clocks import SHANGHAI
@@ -32,15 +33,18 @@ class DueOut(Schema):
 def add(request: HttpRequest, date: date, n: int):
     """The n-th working day after a date (the date itself not counted)."""
     if not 0 <= n <= 3650:
-        return 400, {"detail": "n must be between 0 and 3650"}
+        return Status(400, {"detail": _("n must be between 0 and 3650.")})
     cal = work_calendar()
     result = cal.add_working_days(date, n)
-    return 200, {
-        "date": date,
-        "n": n,
-        "result": result,
-        "provisional": cal.is_provisional(result.year),
-    }
+    return Status(
+        200,
+        {
+            "date": date,
+            "n": n,
+            "result": result,
+            "provisional": cal.is_provisional(result.year),
+        },
+    )
 
 
 @router.get("/due", response={200: DueOut, 404: Problem})
@@ -48,12 +52,15 @@ def due(request: HttpRequest, rule: str, at: datetime):
     """Due time of an SLA rule for an event at ``at`` (naive times are Asia/Shanghai)."""
     found = SlaRule.objects.filter(code=rule).first()
     if found is None:
-        return 404, {"detail": f"unknown SLA rule {rule}"}
+        return Status(404, {"detail": _("Unknown SLA rule %(code)s.") % {"code": rule}})
     at = at if at.tzinfo else at.replace(tzinfo=SHANGHAI)
     due_at = clock(found.unit).due_at(at, found.amount)
-    return 200, {
-        "rule": found.code,
-        "unit": found.unit,
-        "event_at": at.astimezone(SHANGHAI),
-        "due_at": due_at.astimezone(SHANGHAI),
-    }
+    return Status(
+        200,
+        {
+            "rule": found.code,
+            "unit": found.unit,
+            "event_at": at.astimezone(SHANGHAI),
+            "due_at": due_at.astimezone(SHANGHAI),
+        },
+    )
