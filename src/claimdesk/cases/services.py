@@ -34,6 +34,7 @@ from claimdesk.cases.models import (
     TaskStatus,
 )
 from claimdesk.cases.rules import NUMBER_PREFIX, Kind, Transition, resolve_clocks, workflow
+from claimdesk.db import bulk_insert
 from claimdesk.ledger.services import ledger_append_events
 from claimdesk.notify.services import notification_queue
 from claimdesk.staff.roles import Role
@@ -106,7 +107,7 @@ def register_transition_effect(kind: str, effect: TransitionEffect) -> None:
 def _event_new(
     case: Case, *, now: datetime, actor, kind: str, customer_visible: bool = False, **fields: Any
 ) -> CaseEvent:
-    """An unsaved timeline event (``_event`` writes one, ``_events_save_new_case`` several)."""
+    """An unsaved timeline event (``_event`` writes one, ``_events_save_new_cases`` several)."""
     if "data" in fields:
         # One spelling for instants in the timeline, whether read from the database (UTC)
         # or just computed (local): Asia/Shanghai, as people read them.
@@ -131,36 +132,36 @@ def _event(case: Case, **fields: Any) -> CaseEvent:
     return event
 
 
-def _events_save_new_case(events: list[CaseEvent]) -> None:
-    """Write a just-opened case's first events in one INSERT and start its ledger chain
-    (``bulk_create`` sends no ``post_save``, so the chain is written here)."""
-    ledger_append_events(CaseEvent.objects.bulk_create(events), new_cases=True)
+def _events_save_new_cases(events: list[CaseEvent]) -> None:
+    """Write the first events of cases opened in this transaction at once and start their
+    ledger chains (a bulk write sends no ``post_save``, so the chains are written here)."""
+    ledger_append_events(bulk_insert(events), new_cases=True)
 
 
-def _next_number(kind: Kind, now: datetime) -> str:
-    """The next number of the day, e.g. FL20260930000042: one locking UPDATE … RETURNING
-    (PostgreSQL and SQLite ≥ 3.35), a new row on the day's first case."""
+def reserve_numbers(kind: Kind, now: datetime, count: int = 1) -> list[str]:
+    """The next ``count`` case numbers of the day, e.g. FL20260930000042: one locking
+    ``UPDATE … RETURNING`` (PostgreSQL and SQLite ≥ 3.35), a new row on the day's first case.
+    Bulk intake reserves a whole chunk's numbers at once."""
     prefix, day = NUMBER_PREFIX[kind], to_local(now).date()
-    params = [prefix, connection.ops.adapt_datefield_value(day)]
+    params = [count, prefix, connection.ops.adapt_datefield_value(day)]
     with connection.cursor() as cursor:
         cursor.execute(_NUMBER_SQL, params)
         row = cursor.fetchone()
     if row is None:
         try:
             with transaction.atomic():
-                CaseNumberSequence.objects.create(prefix=prefix, day=day, last=1)
-                last = 1
+                CaseNumberSequence.objects.create(prefix=prefix, day=day, last=count)
+                row = (count,)
         except IntegrityError:  # another transaction opened the day first
             with connection.cursor() as cursor:
                 cursor.execute(_NUMBER_SQL, params)
-                last = cursor.fetchone()[0]
-    else:
-        last = row[0]
-    return f"{prefix}{day:%Y%m%d}{last:06d}"
+                row = cursor.fetchone()
+    last = row[0]
+    return [f"{prefix}{day:%Y%m%d}{n:06d}" for n in range(last - count + 1, last + 1)]
 
 
 _NUMBER_SQL = (
-    f"UPDATE {CaseNumberSequence._meta.db_table} SET last = last + 1 "
+    f"UPDATE {CaseNumberSequence._meta.db_table} SET last = last + %s "
     "WHERE prefix = %s AND day = %s RETURNING last"
 )
 
@@ -546,7 +547,7 @@ def case_open(
     # carry on after a failed write, so the savepoint's two statements would buy nothing.
     with transaction.atomic(savepoint=False):
         case = Case(
-            number=_next_number(kind, now),
+            number=reserve_numbers(kind, now)[0],
             kind=kind,
             category=category,
             status=wf.initial,
@@ -566,7 +567,7 @@ def case_open(
         case.save(force_insert=True)
         for d in clocks:
             d.case = case  # the pk is known now
-        Deadline.objects.bulk_create(clocks)
+        bulk_insert(clocks)
         opened = _event_new(
             case,
             now=now,
@@ -576,7 +577,7 @@ def case_open(
             customer_visible=True,
             data={"owner": owner.username, **(data or {})},
         )
-        _events_save_new_case(
+        _events_save_new_cases(
             [opened, *(_started_event(case, d, now=now, actor=actor) for d in clocks)]
         )
         if owner.pk != actor.pk:

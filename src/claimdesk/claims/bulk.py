@@ -30,15 +30,17 @@ from django.db.models import Count, Q
 from django.utils.translation import gettext as _
 
 from claimdesk.analytics.summaries import rebuild_summaries
-from claimdesk.cases.models import Case, CaseNumberSequence, Deadline
-from claimdesk.cases.rules import NUMBER_PREFIX, Kind, resolve_clocks, workflow
+from claimdesk.cases.models import Case, Deadline
+from claimdesk.cases.rules import Kind, resolve_clocks, workflow
 from claimdesk.cases.services import (
     CaseError,
     NotAllowed,
     _deadline_new,
     _event_new,
+    _events_save_new_cases,
     _rule,
     deadline_times,
+    reserve_numbers,
 )
 from claimdesk.claims.models import Channel, Claim, ClaimItem
 from claimdesk.claims.rules import DUPLICATE_WINDOW, Flag
@@ -54,7 +56,6 @@ from claimdesk.claims.services import (
     report_flags,
 )
 from claimdesk.db import bulk_insert, insert_values
-from claimdesk.ledger.services import ledger_append_events
 from claimdesk.notify.services import notification_queue_many
 from claimdesk.policies.models import Policy
 from claimdesk.policies.selectors import policies_visible_to
@@ -267,22 +268,6 @@ class _Owners:
 # event, opening clocks, next due time); tests/claims/test_bulk.py proves the clocks equal.
 
 
-def _reserve_numbers(kind: Kind, now: datetime, count: int) -> list[str]:
-    """A block of ``count`` consecutive case numbers of the day, in one locked update."""
-    prefix, day = NUMBER_PREFIX[kind], to_local(now).date()
-    seq = CaseNumberSequence.objects.select_for_update().filter(prefix=prefix, day=day).first()
-    if seq is None:
-        try:
-            with transaction.atomic():
-                seq = CaseNumberSequence.objects.create(prefix=prefix, day=day, last=0)
-        except IntegrityError:
-            seq = CaseNumberSequence.objects.select_for_update().get(prefix=prefix, day=day)
-    first = seq.last + 1
-    seq.last += count
-    seq.save(update_fields=["last"])
-    return [f"{prefix}{day:%Y%m%d}{n:06d}" for n in range(first, seq.last + 1)]
-
-
 class _Clocks:
     """Opening clocks at one ``now``: the kernel's clocks, their due, reminder and
     escalation times computed once per rule (the same for every claim of the import)."""
@@ -379,7 +364,7 @@ class _Importer:
 
     def _write(self, chunk: list[_Valid]) -> tuple[list[tuple[int, str]], int]:
         now, actor, wf = self.now, self.reporter, self.workflow
-        numbers = _reserve_numbers(Kind.CLAIM, now, len(chunk))
+        numbers = reserve_numbers(Kind.CLAIM, now, len(chunk))
         cases, events, deadlines, opening_data = [], [], [], []
         for v, number in zip(chunk, numbers, strict=True):
             fields = claim_case_fields(v.policy, v.report, self.channel)
@@ -430,7 +415,7 @@ class _Importer:
                 )
         bulk_insert([d for clocks in deadlines for d in clocks])
         # bulk_create sends no post_save: chain the events in the evidence ledger here.
-        ledger_append_events(bulk_insert(events), new_cases=True)
+        _events_save_new_cases(events)
 
         claims = [
             claim_build(
