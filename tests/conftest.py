@@ -34,6 +34,21 @@ def django_db_serialized_rollback():
 
 
 @pytest.fixture(autouse=True)
+def _restore_language():
+    """A request with ``Accept-Language: en`` leaves English active in the thread
+    (LocaleMiddleware activates, nothing deactivates): put back what was active, so the next
+    test on the same worker sees the default language."""
+    from django.utils import translation
+
+    before = translation.get_language()
+    yield
+    if before:
+        translation.activate(before)
+    else:
+        translation.deactivate()
+
+
+@pytest.fixture(autouse=True)
 def _fresh_reference_caches():
     """A transactional test empties the tables without ``post_migrate`` (serialised
     rollback), so a reference cache could still hold its rows (a webhook endpoint that no

@@ -264,18 +264,3 @@ class World:
 @pytest.fixture
 def world(products) -> World:
     return World(products)
-
-
-@pytest.fixture(autouse=True)
-def _restore_language():
-    """Pages requested with ``Accept-Language: en`` leave English active in the thread
-    (LocaleMiddleware activates, nothing deactivates): put back what was active, so tests
-    that run next on the same worker see the default language."""
-    from django.utils import translation
-
-    before = translation.get_language()
-    yield
-    if before:
-        translation.activate(before)
-    else:
-        translation.deactivate()

@@ -405,3 +405,16 @@ def test_batch_api(policies, agent1, customer1):
     assert len(answer.json()["created"]) == 3
     assert post(customer1, [row(0)]).status_code == 403
     assert post(agent1, [row(0)] * 1001).status_code == 422
+
+
+def test_imported_claims_have_their_analytics_rows(policies, agent1):
+    """Bulk writes send no post_save: the import says which claims it wrote, and the
+    dashboard's per-case rows carry them at once (channel, customer, amount claimed)."""
+    from claimdesk.analytics.models import CaseSummary
+
+    result = _import(read_reports(as_csv([row(i) for i in range(60)]), "t.csv"), agent1, chunk=50)
+    assert not result.errors
+    summaries = CaseSummary.objects.filter(case__claim__isnull=False)
+    assert summaries.count() == 60
+    first = summaries.get(case__claim__estimated_amount=Decimal("1000"))
+    assert (first.channel, first.customer_id) == ("bulk", policies[0].holder_id)

@@ -271,6 +271,11 @@ def on_claim_saved(sender, instance, created, update_fields=None, **kwargs) -> N
         rebuild_clauses([instance.pk])
 
 
+def on_claims_imported(sender, case_ids, **kwargs) -> None:
+    """Bulk intake wrote claims without ``post_save``: their per-case rows."""
+    rebuild_summaries(case_ids)
+
+
 def on_decision_saved(sender, instance, **kwargs) -> None:
     """``post_save`` / ``post_delete`` of a claim decision: the clauses a rejection cites."""
     rebuild_clauses([instance.claim_id])
@@ -288,12 +293,14 @@ def register() -> None:
     from claimdesk.cases.models import Case
     from claimdesk.cases.services import register_transition_effect
     from claimdesk.claims.models import Claim, ClaimDecision
+    from claimdesk.claims.signals import claims_imported
     from claimdesk.payments.models import Payment
     from claimdesk.service.models import Ticket
 
     for kind in KINDS:
         register_transition_effect(kind, on_transition)
     post_save.connect(on_claim_saved, sender=Claim, dispatch_uid="analytics_claim_summary")
+    claims_imported.connect(on_claims_imported, dispatch_uid="analytics_claims_imported")
     post_save.connect(on_payment_saved, sender=Payment, dispatch_uid="analytics_payment_summary")
     post_delete.connect(
         on_payment_saved, sender=Payment, dispatch_uid="analytics_payment_summary_deleted"

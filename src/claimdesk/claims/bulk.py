@@ -29,7 +29,6 @@ from django.db import DataError, IntegrityError, transaction
 from django.db.models import Count, Q
 from django.utils.translation import gettext as _
 
-from claimdesk.analytics.summaries import rebuild_summaries
 from claimdesk.cases.models import Case, Deadline
 from claimdesk.cases.rules import Kind, resolve_clocks, workflow
 from claimdesk.cases.services import (
@@ -55,6 +54,7 @@ from claimdesk.claims.services import (
     report_check,
     report_flags,
 )
+from claimdesk.claims.signals import claims_imported
 from claimdesk.db import bulk_insert, insert_values
 from claimdesk.notify.services import notification_queue_many
 from claimdesk.policies.models import Policy
@@ -431,8 +431,8 @@ class _Importer:
         ]
         links = self._duplicates(claims)
         bulk_insert(claims)
-        # bulk_insert sends no post_save: the claims' per-case analytics rows are written here.
-        rebuild_summaries([c.pk for c in claims])
+        # bulk_insert sends no post_save: whoever keeps rows per claim hears of them here.
+        claims_imported.send(sender=Claim, case_ids=[c.pk for c in claims])
         checklists = {c.pk: self._templates(c.policy, c.loss_type) for c in claims}
         insert_values(
             ClaimItem,
