@@ -265,10 +265,10 @@ def fill(world: World, lo: int, hi: int) -> float:
     from django.db import connection
 
     from claimdesk.cases.models import Case, Deadline, Task
-    from claimdesk.cases.rules import Kind, workflow
+    from claimdesk.cases.workflow import workflow
 
     t0 = time.perf_counter()
-    load("cases_case", CASE_COLUMNS, world.cases(lo, hi, workflow(Kind.CLAIM).initial))
+    load("cases_case", CASE_COLUMNS, world.cases(lo, hi, workflow("claim").initial))
     load("cases_deadline", DEADLINE_COLUMNS, world.deadlines(lo, hi))
     t_lo, t_hi = (lo - 1) // TASKS_EVERY + 1, hi // TASKS_EVERY
     if t_hi >= t_lo:

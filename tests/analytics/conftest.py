@@ -25,8 +25,9 @@ from decimal import Decimal
 import pytest
 
 from claimdesk.analytics.summaries import rebuild
-from claimdesk.cases.models import Case, CaseEvent, Deadline, SlaRule
-from claimdesk.cases.rules import workflow
+from claimdesk.cases.models import Case, Deadline, SlaRule
+from claimdesk.cases.timeline import timeline_record
+from claimdesk.cases.workflow import workflow
 from claimdesk.claims.models import Claim
 from claimdesk.policies.demo import demo_policy
 from claimdesk.staff.roles import Role
@@ -91,13 +92,11 @@ class World:
             closed_at=last_at if final else None,
             is_open=not final,
         )
-        CaseEvent.objects.create(
-            case=case, at=opened_at, actor=owner, kind="opened", to_status=first_status
-        )
+        timeline_record(case, now=opened_at, actor=owner, kind="opened", to_status=first_status)
         for (before, _), (status, moment) in itertools.pairwise(stages):
-            CaseEvent.objects.create(
-                case=case,
-                at=moment,
+            timeline_record(
+                case,
+                now=moment,
                 actor=owner,
                 kind="transition",
                 action=f"to_{status}",

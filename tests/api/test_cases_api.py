@@ -8,7 +8,7 @@ import pytest
 
 from claimdesk.cases import services
 from claimdesk.cases.models import Case, CaseEvent, Task
-from claimdesk.cases.sla_defaults import SLA_DEFAULTS
+from claimdesk.cases.workflow import sla_defaults
 from tests.cases.conftest import T0, open_claim, step
 from tests.conftest import at
 
@@ -148,7 +148,7 @@ def test_my_work_over_the_api_takes_a_fixed_number_of_queries(
 def test_sla_rules_are_listed(api, agent1):
     rules = {r["code"]: r for r in api(agent1).get("/sla-rules").json()}
     # the SPEC's fourteen, plus the apps' own (e.g. the 24-hour repair-shop re-check)
-    assert {code for code, *_ in SLA_DEFAULTS} <= set(rules)
+    assert {rule.code for rule in sla_defaults()} <= set(rules)
     assert rules["repair_recheck"]["amount"] == "24.00"
     assert rules["contact"]["unit"] == "working_days"
     assert rules["survey_onsite"]["amount"] == "48.00"

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime, timedelta
 
 import pytest
 
 from claimdesk.cases import services
+from claimdesk.cases import workflow as kernel
 from claimdesk.cases.models import Case, CaseEvent
+from claimdesk.claims import workflow as claim_workflow
 from claimdesk.notify.models import Notification
 from claimdesk.staff.roles import Role
 from claimdesk.staff.services import user_create
@@ -16,6 +19,33 @@ from tests.conftest import PASSWORD, at
 # Wed 30 Sept 2026, the day before the National Day holiday (1–7 Oct; Sat 10 Oct is a
 # 调休 working day).
 T0 = at("2026-09-30 10:00")
+
+
+def _payment_clock_from_data(case, data):
+    return "payment_small" if data.get("small") else "payment"
+
+
+@pytest.fixture(autouse=True)
+def _kernel_only(monkeypatch):
+    """These tests drive the claim table on bare cases (no claim row), to test the kernel's
+    machinery with a real table. The claim's own checks (approve and reject only through an
+    approved decision, materials before adjudication), its archiving effect and its choice
+    of payment clock read the claim; they are tested with real claims in tests/claims. Here
+    the payment clock is chosen from the step's data instead."""
+    wf = claim_workflow.WORKFLOW
+    rows = tuple(
+        replace(
+            t,
+            starts=tuple(
+                _payment_clock_from_data if s is claim_workflow.payment_clock else s
+                for s in t.starts
+            ),
+        )
+        for t in wf.transitions
+    )
+    monkeypatch.setitem(
+        kernel._REGISTRY, wf.kind, replace(wf, checks=(), effects=(), transitions=rows)
+    )
 
 
 def step(case: Case, action: str, actor, now: datetime, **data) -> Case:

@@ -7,25 +7,20 @@ from datetime import timedelta
 
 import pytest
 from django.contrib.auth.models import Permission
+from django.db.models import TextChoices
 
-from claimdesk.cases import rules, services
+from claimdesk.cases import services
+from claimdesk.cases import workflow as kernel
 from claimdesk.cases.models import Case, CaseEvent, Deadline, Task
-from claimdesk.cases.rules import WORKFLOWS, Kind, Transition, Workflow, resolve_clocks
 from claimdesk.cases.services import GuardFailed, IllegalTransition, NotAllowed
-from claimdesk.cases.sla_defaults import SLA_DEFAULTS
+from claimdesk.cases.workflow import Transition, Workflow, requires, resolve_clocks, workflows
 from claimdesk.notify.models import Notification
+from claimdesk.service import workflow as ticket_workflow
 from tests.cases.conftest import T0, claim_in_adjudication, open_claim, snapshot, step
 from tests.conftest import at
 
-RULE_CODES = {code for code, *_ in SLA_DEFAULTS}
-
-
-@pytest.fixture(autouse=True)
-def _kernel_only(monkeypatch):
-    """These tests drive the kernel's claim table on bare cases. The claims app plugs its
-    own checks in (approve and reject only through an approved decision, materials before
-    adjudication); those are tested with real claims in tests/claims."""
-    monkeypatch.setitem(services._TRANSITION_CHECKS, "claim", [])
+RULE_CODES = {rule.code for rule in kernel.sla_defaults()}
+KINDS = [wf.kind for wf in workflows()]
 
 
 TICKET_CATEGORIES = ("inquiry", "complex", "complaint", "objection", "appeal", "green", "")
@@ -52,21 +47,21 @@ def _all_clock_codes(wf: Workflow) -> set[str]:
     return codes
 
 
-@pytest.mark.parametrize("kind", list(Kind))
+@pytest.mark.parametrize("kind", KINDS)
 def test_every_table_is_consistent(kind):
-    wf = WORKFLOWS[kind]
-    assert wf.kind is kind
-    assert wf.initial in wf.states
-    assert wf.final <= set(wf.states)
+    wf = kernel.workflow(kind)
+    assert wf.kind == kind
+    assert wf.initial in wf.state_codes()
+    assert wf.final <= set(wf.state_codes())
     assert wf.initial not in wf.final
     for t in wf.transitions:
-        assert t.source in wf.states, t
-        assert t.target in wf.states, t
-        assert t.permission.startswith("cases."), t
+        assert t.source in wf.state_codes(), t
+        assert t.target in wf.state_codes(), t
+        assert not t.permission.startswith("cases."), t  # work permissions belong to the kind
         assert str(t.label), t
         assert wf.find(t.source, t.action) is t
     # final states are dead ends; every other state has a way on
-    for state in wf.states:
+    for state in wf.state_codes():
         outgoing = wf.available(state)
         if state in wf.final:
             assert outgoing == [], f"{kind}: final {state} has {outgoing}"
@@ -74,18 +69,18 @@ def test_every_table_is_consistent(kind):
             assert outgoing, f"{kind}: {state} is a dead end but not final"
 
 
-@pytest.mark.parametrize("kind", list(Kind))
+@pytest.mark.parametrize("kind", KINDS)
 def test_every_state_is_reachable_and_can_finish(kind):
-    wf = WORKFLOWS[kind]
+    wf = kernel.workflow(kind)
     seen, todo = {wf.initial}, deque([wf.initial])
     while todo:
         for t in wf.available(todo.popleft()):
             if t.target not in seen:
                 seen.add(t.target)
                 todo.append(t.target)
-    assert seen == set(wf.states)
+    assert seen == set(wf.state_codes())
     # from every state some final state can be reached
-    for state in wf.states:
+    for state in wf.state_codes():
         seen, todo = {state}, deque([state])
         while todo:
             for t in wf.available(todo.popleft()):
@@ -95,16 +90,16 @@ def test_every_state_is_reachable_and_can_finish(kind):
         assert seen & wf.final, f"{kind}: no way to finish from {state}"
 
 
-@pytest.mark.parametrize("kind", list(Kind))
+@pytest.mark.parametrize("kind", KINDS)
 def test_every_clock_named_by_a_table_is_a_seeded_rule(kind):
-    unknown = _all_clock_codes(WORKFLOWS[kind]) - RULE_CODES
+    unknown = _all_clock_codes(kernel.workflow(kind)) - RULE_CODES
     assert not unknown
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize("kind", list(Kind))
+@pytest.mark.parametrize("kind", KINDS)
 def test_every_permission_named_by_a_table_exists(kind):
-    for t in WORKFLOWS[kind].transitions:
+    for t in kernel.workflow(kind).transitions:
         app, codename = t.permission.split(".")
         assert Permission.objects.filter(content_type__app_label=app, codename=codename).exists(), (
             t.permission
@@ -112,47 +107,63 @@ def test_every_permission_named_by_a_table_exists(kind):
 
 
 def test_withdraw_from_every_open_state_except_a_closed_claim():
-    claim = WORKFLOWS[Kind.CLAIM]
-    for state in claim.states:
+    claim = kernel.workflow("claim")
+    for state in claim.state_codes():
         t = claim.find(state, "withdraw")
         if state in claim.final or state == "closed":
             assert t is None, state
         else:
             assert t is not None and t.stop_all and t.target == "withdrawn", state
-    for kind in (Kind.POLICY_SERVICE, Kind.UNDERWRITING):
-        wf = WORKFLOWS[kind]
+    for kind in ("policy_service", "underwriting"):
+        wf = kernel.workflow(kind)
         assert {t.source for t in wf.transitions if t.action == "withdraw"} == (
-            set(wf.states) - wf.final
+            set(wf.state_codes()) - wf.final
         )
 
 
+class _A(TextChoices):
+    A = "a", "A"
+
+
+class _AB(TextChoices):
+    A = "a", "A"
+    B = "b", "B"
+
+
 def test_a_table_refuses_unknown_states_and_duplicate_rows():
-    row = Transition("a", "go", "b", "cases.handle_intake", "Go")
+    row = Transition("a", "go", "b", "claims.handle_intake", "Go")
     with pytest.raises(ValueError, match="unknown state"):
-        Workflow(Kind.CLAIM, "a", {"a": "A"}, frozenset(), (row,))
+        Workflow("toy", "Toy", "TY", _A, "a", frozenset(), (row,))
     with pytest.raises(ValueError, match="two rows"):
-        Workflow(Kind.CLAIM, "a", {"a": "A", "b": "B"}, frozenset({"b"}), (row, row))
+        Workflow("toy", "Toy", "TY", _AB, "a", frozenset({"b"}), (row, row))
+
+
+def test_the_registry_refuses_a_second_workflow_for_a_kind_or_prefix():
+    row = Transition("a", "go", "b", "claims.handle_intake", "Go")
+    claim = kernel.workflow("claim")
+    with pytest.raises(ValueError, match="registered twice"):
+        kernel.register(Workflow("claim", "Claim", "ZZ", _AB, "a", frozenset({"b"}), (row,)))
+    with pytest.raises(ValueError, match="prefix"):
+        kernel.register(Workflow("toy", "Toy", claim.number_prefix, _AB, "a", frozenset(), ()))
+    kernel.register(claim)  # the same workflow again is harmless
+    with pytest.raises(LookupError):
+        kernel.workflow("toy")
 
 
 def test_guard_requires_non_blank_values():
-    guard = rules.requires("reason", "items")
+    guard = requires("reason", "items")
     assert guard(None, {"reason": "x", "items": ["发票"]}) is None
     problem = str(guard(None, {"reason": "   ", "items": None}))
     assert "reason" in problem and "items" in problem
 
 
-def test_small_claims_get_the_24_hour_payment_clock():
-    assert rules.small_claim_payment(None, {"small": True}) == "payment_small"
-    assert rules.small_claim_payment(None, {}) == "payment"
-
-
 def test_ticket_clocks_follow_the_category():
-    assert rules.ticket_opening_clock(_FakeCase("inquiry"), {}) == "inquiry_reply"
-    assert rules.ticket_opening_clock(_FakeCase("complaint"), {}) == "complaint"
-    assert rules.ticket_opening_clock(_FakeCase("appeal"), {}) == "complex_solution"
-    assert rules.ticket_opening_clock(_FakeCase("whatever"), {}) is None
-    assert rules.green_preapproval(_FakeCase("green"), {}) == "green_preapproval"
-    assert rules.green_preapproval(_FakeCase("inquiry"), {}) is None
+    assert ticket_workflow.opening_clock(_FakeCase("inquiry"), {}) == "inquiry_reply"
+    assert ticket_workflow.opening_clock(_FakeCase("complaint"), {}) == "complaint"
+    assert ticket_workflow.opening_clock(_FakeCase("appeal"), {}) == "complex_solution"
+    assert ticket_workflow.opening_clock(_FakeCase("whatever"), {}) is None
+    assert ticket_workflow.green_preapproval(_FakeCase("green"), {}) == "green_preapproval"
+    assert ticket_workflow.green_preapproval(_FakeCase("inquiry"), {}) is None
 
 
 # --- refusals leave nothing behind --------------------------------------------------------
@@ -427,12 +438,12 @@ def test_a_complaint_clock_waits_for_the_customer(agent1, customer1):
     assert clock.due_at == at("2026-10-19 00:00")  # three days later
 
 
-@pytest.mark.parametrize("kind", [Kind.POLICY_SERVICE, Kind.UNDERWRITING])
+@pytest.mark.parametrize("kind", ["policy_service", "underwriting"])
 def test_requests_run_on_the_same_machinery(kind, underwriter1, customer1, agent1):
     case = services.case_open(
         kind=kind, title="变更受益人", actor=underwriter1, customer=customer1, now=T0
     )
-    assert case.number.startswith(rules.NUMBER_PREFIX[kind] + "20260930")
+    assert case.number.startswith(kernel.workflow(kind).number_prefix + "20260930")
     with pytest.raises(NotAllowed):
         step(case, "review", agent1, T0)
     case = step(case, "review", underwriter1, T0 + timedelta(hours=1))

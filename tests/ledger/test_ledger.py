@@ -11,6 +11,7 @@ import pytest
 from django.db import transaction
 
 from claimdesk.cases.models import CaseEvent
+from claimdesk.cases.timeline import timeline_event, timeline_record
 from claimdesk.ledger import rules
 from claimdesk.ledger.models import LedgerEntry, LedgerHead
 from claimdesk.ledger.selectors import ledger_verify
@@ -155,7 +156,7 @@ def test_a_rolled_back_event_leaves_no_entry(agent1, customer1):
     case = worked_case(agent1, customer1)
     before = LedgerEntry.objects.count()
     with pytest.raises(RuntimeError), transaction.atomic():
-        CaseEvent.objects.create(case=case, at=T0, kind="note")
+        timeline_record(case, now=T0, kind="note")
         assert LedgerEntry.objects.count() == before + 1  # same transaction
         raise RuntimeError
     assert LedgerEntry.objects.count() == before
@@ -165,7 +166,7 @@ def test_a_rolled_back_event_leaves_no_entry(agent1, customer1):
 def test_appending_costs_three_queries(agent1, customer1, django_assert_num_queries):
     case = worked_case(agent1, customer1)
     with transaction.atomic(), django_assert_num_queries(4):  # the event's INSERT + 3
-        CaseEvent.objects.create(case=case, at=T0, kind="note", data={"n": 1})
+        timeline_record(case, now=T0, kind="note", data={"n": 1})
     assert ledger_verify(case).ok
 
 
@@ -174,9 +175,9 @@ def test_values_come_back_the_same_from_the_database(agent1, customer1):
     from decimal import Decimal
 
     case = worked_case(agent1, customer1)
-    CaseEvent.objects.create(
-        case=case,
-        at=T0 + timedelta(microseconds=123456),
+    timeline_record(
+        case,
+        now=T0 + timedelta(microseconds=123456),
         kind="note",
         data={"amount": Decimal("1234.50"), "when": T0, "ratio": 0.7, "big": 1e20, "说明": "定损"},
     )
@@ -239,7 +240,7 @@ def test_bulk_created_events_are_chained_by_ledger_append_events(
     a = worked_case(agent1, customer1, title="A")
     b = worked_case(agent1, customer2, title="B")
     batch = [
-        CaseEvent(case=case, at=T0 + timedelta(hours=3, minutes=i), kind="note", data={"i": i})
+        timeline_event(case, now=T0 + timedelta(hours=3, minutes=i), kind="note", data={"i": i})
         for i in range(20)
         for case in (a, b)
     ]
@@ -286,6 +287,6 @@ def test_a_new_case_chain_costs_three_queries_too(agent1, django_assert_num_quer
         updated_at=T0,
     )
     with transaction.atomic(), django_assert_num_queries(4):  # the event's INSERT + 3
-        CaseEvent.objects.create(case=case, at=T0, kind="opened")
+        timeline_record(case, now=T0, kind="opened")
     assert LedgerHead.objects.get(case=case).seq == 1
     assert ledger_verify(case).ok

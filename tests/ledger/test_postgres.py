@@ -13,6 +13,7 @@ import pytest
 from django.db import connection, transaction
 
 from claimdesk.cases.models import CaseEvent
+from claimdesk.cases.timeline import timeline_record
 from claimdesk.ledger.models import LedgerEntry
 from claimdesk.ledger.selectors import ledger_verify
 from tests.ledger.conftest import T0, events, sql, worked_case
@@ -33,9 +34,9 @@ def test_concurrent_appends_never_fork_a_chain(transactional_db, agent1, custome
             barrier.wait(timeout=10)
             for j in range(EACH):
                 with transaction.atomic():
-                    CaseEvent.objects.create(
-                        case=case if (i + j) % 3 else other,
-                        at=T0 + timedelta(hours=2, seconds=i * EACH + j),
+                    timeline_record(
+                        case if (i + j) % 3 else other,
+                        now=T0 + timedelta(hours=2, seconds=i * EACH + j),
                         kind="note",
                         data={"thread": i, "n": j},
                     )

@@ -8,7 +8,7 @@ from datetime import date, timedelta
 import pytest
 from django.utils import translation
 
-from claimdesk.cases.models import CaseEvent, Deadline, TaskStatus
+from claimdesk.cases.models import Deadline, TaskStatus
 from claimdesk.cases.services import (
     GuardFailed,
     IllegalTransition,
@@ -17,6 +17,7 @@ from claimdesk.cases.services import (
     task_assign,
     task_complete,
 )
+from claimdesk.cases.timeline import timeline_record
 from claimdesk.claims.services import claim_item_set_state
 from claimdesk.compliance.models import OverrideLog
 from claimdesk.notify.models import Notification
@@ -365,9 +366,9 @@ def surveyed_claim(agent1, manager1, auto_policy):
 def test_the_first_decider_is_read_from_the_claims_timeline(surveyed_claim, manager1, agent1):
     assert selectors.first_deciders(surveyed_claim) == {manager1.pk}
     # An approve/reject step on the claim's timeline names its actor too.
-    CaseEvent.objects.create(
-        case=surveyed_claim.case,
-        at=T0,
+    timeline_record(
+        surveyed_claim.case,
+        now=T0,
         actor=agent1,
         kind="transition",
         action="reject",

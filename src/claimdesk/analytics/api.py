@@ -1,6 +1,6 @@
 """Analytics endpoints: the list of figures, one figure with its table, the scorecard.
 
-Managers only (``cases.view_analytics``: 403 for anyone else). The filters are the
+Managers only (``analytics.view_analytics``: 403 for anyone else). The filters are the
 dashboard's: ``period`` (2026Q3, 2026-09) or ``start``/``end`` dates, plus ``branch``,
 ``product``, ``team`` and ``kind``; a date that is not one, or a period that means nothing,
 is a 422 in the same shape as django-ninja's own validation answers.
@@ -87,7 +87,7 @@ class ScorecardOut(Schema):
 
 
 def _refused(request: HttpRequest):
-    if not request.user.has_perm("cases.view_analytics"):
+    if not request.user.has_perm("analytics.view_analytics"):
         return Status(403, {"detail": "only managers may read analytics"})
     return None
 

@@ -73,7 +73,7 @@ from claimdesk.analytics import rules, summaries
 from claimdesk.analytics.filters import FilterError, Filters
 from claimdesk.analytics.sql import STATUS_EVENTS, fetch_rows, percentile_sets, tuned
 from claimdesk.cases.models import LIVE_STATES, Case, CaseEvent, Deadline, DeadlineState
-from claimdesk.cases.rules import workflow
+from claimdesk.cases.workflow import workflow
 from claimdesk.workdays.clocks import SHANGHAI
 
 Number = Decimal | int | float | None
@@ -239,7 +239,7 @@ def _type_lookup(kind: str) -> str:
 
 
 def _stage_label(kind: str, stage: str) -> str:
-    return str(workflow(kind).states.get(stage, stage))
+    return workflow(kind).state_label(stage)
 
 
 def _type_label(kind: str, value: str) -> str:
@@ -365,7 +365,7 @@ def metric_cycle_time(f: Filters) -> Metric:
     totals, totals_at = _cycle_totals(f)
     totals_by_type, total = totals[("type",)], totals[()]
     computed_at = min((t for t in (stays_at, totals_at) if t), default=None)
-    order = list(workflow(f.kind).states)
+    order = workflow(f.kind).state_codes()
     rows = []
     for row in [*by_type, *({**r, "type": ""} for r in overall)]:
         rows.append(
@@ -631,7 +631,7 @@ def _backlog_parts(f: Filters) -> tuple[list[QuerySet], datetime]:
     summaries_ = _summaries(f).filter(opened_at__lt=as_of)
     reopened = summaries_.filter(reopened=True).values("case_id")
     # By the statuses that are not done (an index range on (kind, status), not NOT IN).
-    not_done = [status for status in workflow(f.kind).states if status not in done]
+    not_done = [status for status in workflow(f.kind).state_codes() if status not in done]
     not_done_now = qs.filter(status__in=not_done).exclude(pk__in=reopened)
     done_later = summaries_.filter(done_at__gte=as_of, reopened=False)
     status_then = (

@@ -115,6 +115,9 @@ class CaseSummary(models.Model):
     class Meta:
         verbose_name = _("case summary")
         verbose_name_plural = _("case summaries")
+        permissions = [
+            ("view_analytics", "See dashboards and reports"),
+        ]
         indexes = [
             models.Index(
                 fields=["kind", "closed_at"],

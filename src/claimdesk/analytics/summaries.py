@@ -34,7 +34,7 @@ from collections.abc import Sequence
 
 from django.db import connection
 
-# The kinds whose stages the dashboard measures (cases.services transition effects).
+# The kinds whose stages the dashboard measures (it subscribes to their steps).
 KINDS = ("claim", "ticket")
 STAY_TABLE = "analytics_stagestay"
 SUMMARY_TABLE = "analytics_casesummary"
@@ -220,10 +220,10 @@ def rebuild_stays(case_ids: Sequence[int] | None = None) -> None:
         cursor.execute(stays_sql(f"IN ({marks})"), ids + ids)
 
 
-def on_transition(*, case, transition, data, actor, now) -> None:
-    """Kernel transition effect: the step just ended the stay in the previous status (and
+def on_transition(event) -> None:
+    """A kernel step (``CaseTransitioned``) just ended the stay in the previous status (and
     may have closed, finished or reopened the case)."""
-    rebuild([case.pk])
+    rebuild([event.case.pk])
 
 
 # Claim fields the per-case row carries: a save touching one of them re-derives the row.
@@ -290,15 +290,14 @@ def on_payment_saved(sender, instance, update_fields=None, **kwargs) -> None:
 def register() -> None:
     from django.db.models.signals import post_delete, post_init, post_save
 
+    from claimdesk.cases.events import CaseTransitioned, subscribe
     from claimdesk.cases.models import Case
-    from claimdesk.cases.services import register_transition_effect
     from claimdesk.claims.models import Claim, ClaimDecision
     from claimdesk.claims.signals import claims_imported
     from claimdesk.payments.models import Payment
     from claimdesk.service.models import Ticket
 
-    for kind in KINDS:
-        register_transition_effect(kind, on_transition)
+    subscribe(CaseTransitioned, on_transition, kinds=KINDS)
     post_save.connect(on_claim_saved, sender=Claim, dispatch_uid="analytics_claim_summary")
     claims_imported.connect(on_claims_imported, dispatch_uid="analytics_claims_imported")
     post_save.connect(on_payment_saved, sender=Payment, dispatch_uid="analytics_payment_summary")

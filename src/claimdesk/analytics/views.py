@@ -48,12 +48,12 @@ CASES_PER_PAGE = 50
 
 
 def analytics_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
-    """Log in first; then only holders of ``cases.view_analytics`` (managers): 403 for others."""
+    """Log in first; then only holders of ``analytics.view_analytics`` (managers): 403 for others."""
 
     @login_required
     @wraps(view)
     def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
-        if not request.user.has_perm("cases.view_analytics"):
+        if not request.user.has_perm("analytics.view_analytics"):
             raise PermissionDenied
         return view(request, *args, **kwargs)
 

@@ -8,22 +8,34 @@ class CasesConfig(AppConfig):
     verbose_name = _("Cases")
 
     def ready(self) -> None:
-        # The transition tables name rules by code, so every default rule must exist. The
-        # data migration seeds them once; this puts back any that a ``flush`` (and so every
-        # transactional test) removed. Existing rules, as the admin tuned them, are untouched.
+        # The transition tables name rules by code, so every kind's default rule must exist.
+        # The data migration seeds them once; this puts back any that a ``flush`` (and so
+        # every transactional test) removed, and adds those of a kind registered since.
+        # Existing rules, as the admin tuned them, are untouched.
         post_migrate.connect(_ensure_sla_rules, sender=self, dispatch_uid="claimdesk-sla-rules")
 
 
-def _ensure_sla_rules(using: str = "default", apps=None, **kwargs) -> None:
-    from claimdesk.cases.sla_defaults import SLA_DEFAULTS
+def seed_sla_rules(SlaRule, using: str = "default") -> None:
+    """Create every registered kind's default SLA rule that does not exist yet."""
+    from claimdesk.cases.workflow import sla_defaults
 
+    for rule in sla_defaults():
+        SlaRule.objects.using(using).get_or_create(
+            code=rule.code,
+            defaults={
+                "name": rule.name,
+                "unit": rule.unit.value,
+                "amount": rule.amount,
+                "basis": rule.basis,
+            },
+        )
+
+
+def _ensure_sla_rules(using: str = "default", apps=None, **kwargs) -> None:
     if apps is None:  # ``flush`` sends post_migrate without the migration state
         from django.apps import apps
     try:
         SlaRule = apps.get_model("cases", "SlaRule")
     except LookupError:  # migrating backwards past the model
         return
-    for code, name, unit, amount, basis in SLA_DEFAULTS:
-        SlaRule.objects.using(using).get_or_create(
-            code=code, defaults={"name": name, "unit": unit.value, "amount": amount, "basis": basis}
-        )
+    seed_sla_rules(SlaRule, using)

@@ -12,7 +12,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from claimdesk.cases.rules import KIND_LABELS, Kind, workflow
+from claimdesk.cases.workflow import Workflow, kind_choices, workflow
 from claimdesk.workdays.clocks import Unit
 
 User = settings.AUTH_USER_MODEL
@@ -29,7 +29,8 @@ class Case(models.Model):
     """One claim, ticket, policy-service request or underwriting application."""
 
     number = models.CharField(_("number"), max_length=32, unique=True)
-    kind = models.CharField(_("kind"), max_length=20, choices=list(KIND_LABELS.items()))
+    # The kinds are whatever the domain apps register (``cases.workflow``).
+    kind = models.CharField(_("kind"), max_length=20, choices=kind_choices)
     category = models.CharField(_("category"), max_length=40, blank=True)
     status = models.CharField(_("status"), max_length=40)
     title = models.CharField(_("title"), max_length=200)
@@ -71,31 +72,30 @@ class Case(models.Model):
             ("view_all_cases", "See every case"),
             ("reassign_case", "Hand a case to another owner"),
             ("assign_task", "Assign tasks on a case"),
-            ("handle_intake", "Take reports and review materials"),
-            ("handle_survey", "Survey and assess losses"),
-            ("decide_claim", "Decide claims"),
-            ("handle_payment", "Execute payments"),
-            ("handle_followup", "Do follow-ups"),
-            ("handle_ticket", "Work service tickets"),
-            ("handle_policy_service", "Work policy-service requests"),
-            ("decide_underwriting", "Decide underwriting"),
-            ("override_compliance", "Let a blocked message go out (logged)"),
-            ("score_quality", "Score QA samples"),
-            ("view_analytics", "See dashboards and reports"),
         ]
 
     def __str__(self) -> str:
         return f"{self.number} {self.title}"
 
     @property
-    def workflow(self):
+    def workflow(self) -> Workflow:
         return workflow(self.kind)
 
     def status_label(self) -> str:
-        return str(self.workflow.states.get(self.status, self.status))
+        return self.workflow.state_label(self.status)
 
     def kind_label(self) -> str:
-        return str(KIND_LABELS[Kind(self.kind)])
+        return str(self.workflow.label)
+
+    def clean(self) -> None:
+        """A case's status is one of its kind's states (the admin edits cases too)."""
+        super().clean()
+        try:
+            wf = self.workflow
+        except LookupError:
+            raise ValidationError({"kind": _("Unknown kind of case.")}) from None
+        if self.status not in wf.states.values:
+            raise ValidationError({"status": _("Not a state of this kind of case.")})
 
 
 class CaseNumberSequence(models.Model):

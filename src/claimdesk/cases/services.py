@@ -7,7 +7,7 @@ that leave only after commit.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
 from claimdesk.cache import ReferenceCache
+from claimdesk.cases.events import CaseTransitioned, publish
 from claimdesk.cases.models import (
     LIVE_STATES,
     AlertKind,
@@ -33,9 +34,9 @@ from claimdesk.cases.models import (
     Task,
     TaskStatus,
 )
-from claimdesk.cases.rules import NUMBER_PREFIX, Kind, Transition, resolve_clocks, workflow
+from claimdesk.cases.timeline import timeline_event, timeline_record, timeline_record_many
+from claimdesk.cases.workflow import Transition, resolve_clocks, workflow
 from claimdesk.db import bulk_insert
-from claimdesk.ledger.services import ledger_append_events
 from claimdesk.notify.services import notification_queue
 from claimdesk.staff.roles import Role
 from claimdesk.staff.services import certificate_valid, is_staff_member
@@ -69,80 +70,14 @@ class GuardFailed(CaseError):
     status = 400
 
 
-# --- domain checks ----------------------------------------------------------------------
-
-# A check sees the locked case, the transition and the action's data (which it may complete,
-# e.g. with facts from the claim); it returns None to allow, else the reason it refuses.
-TransitionCheck = Callable[[Case, Transition, dict[str, Any]], str | None]
-_TRANSITION_CHECKS: dict[str, list[TransitionCheck]] = {}
-
-
-def register_transition_check(kind: str, check: TransitionCheck) -> None:
-    """Let a domain app (claims, service desk) add its own rules to a kind's transitions.
-
-    Registered at app start-up; every path into ``case_transition`` (API, pages, tasks)
-    runs them, so they cannot be bypassed.
-    """
-    checks = _TRANSITION_CHECKS.setdefault(kind, [])
-    if check not in checks:
-        checks.append(check)
-
-
-# An effect runs after a transition is written, in its transaction (e.g. archiving a claim
-# when it closes): whatever it writes commits or rolls back with the step itself.
-TransitionEffect = Callable[..., None]
-_TRANSITION_EFFECTS: dict[str, list[TransitionEffect]] = {}
-
-
-def register_transition_effect(kind: str, effect: TransitionEffect) -> None:
-    """``effect(case=, transition=, data=, actor=, now=)`` after every step of ``kind``."""
-    effects = _TRANSITION_EFFECTS.setdefault(kind, [])
-    if effect not in effects:
-        effects.append(effect)
-
-
 # --- helpers ------------------------------------------------------------------------------
 
 
-def _event_new(
-    case: Case, *, now: datetime, actor, kind: str, customer_visible: bool = False, **fields: Any
-) -> CaseEvent:
-    """An unsaved timeline event (``_event`` writes one, ``_events_save_new_cases`` several)."""
-    if "data" in fields:
-        # One spelling for instants in the timeline, whether read from the database (UTC)
-        # or just computed (local): Asia/Shanghai, as people read them.
-        fields["data"] = {
-            k: to_local(v) if isinstance(v, datetime) and v.tzinfo else v
-            for k, v in fields["data"].items()
-        }
-    return CaseEvent(
-        case=case,
-        at=now,
-        actor_id=getattr(actor, "pk", None),
-        kind=kind,
-        customer_visible=customer_visible,
-        **fields,
-    )
-
-
-def _event(case: Case, **fields: Any) -> CaseEvent:
-    """Write one timeline event; its ``post_save`` chains it in the evidence ledger."""
-    event = _event_new(case, **fields)
-    event.save(force_insert=True)
-    return event
-
-
-def _events_save_new_cases(events: list[CaseEvent]) -> None:
-    """Write the first events of cases opened in this transaction at once and start their
-    ledger chains (a bulk write sends no ``post_save``, so the chains are written here)."""
-    ledger_append_events(bulk_insert(events), new_cases=True)
-
-
-def reserve_numbers(kind: Kind, now: datetime, count: int = 1) -> list[str]:
+def reserve_numbers(kind: str, now: datetime, count: int = 1) -> list[str]:
     """The next ``count`` case numbers of the day, e.g. FL20260930000042: one locking
     ``UPDATE … RETURNING`` (PostgreSQL and SQLite ≥ 3.35), a new row on the day's first case.
     Bulk intake reserves a whole chunk's numbers at once."""
-    prefix, day = NUMBER_PREFIX[kind], to_local(now).date()
+    prefix, day = workflow(kind).number_prefix, to_local(now).date()
     params = [count, prefix, connection.ops.adapt_datefield_value(day)]
     with connection.cursor() as cursor:
         cursor.execute(_NUMBER_SQL, params)
@@ -304,7 +239,8 @@ def _sync_next_due(case: Case) -> None:
 _sla_rules = ReferenceCache(lambda: {r.code: r for r in SlaRule.objects.all()}, SlaRule)
 
 
-def _rule(code: str) -> SlaRule:
+def sla_rule(code: str) -> SlaRule:
+    """The SLA rule of ``code`` as the admin left it (cached reference data)."""
     try:
         return _sla_rules.get()[code]
     except KeyError:
@@ -327,7 +263,7 @@ def deadline_times(
     }
 
 
-def _deadline_new(
+def deadline_new(
     case: Case,
     rule: SlaRule,
     *,
@@ -352,8 +288,9 @@ def _deadline_new(
     return d
 
 
-def _started_event(case: Case, d: Deadline, *, now: datetime, actor) -> CaseEvent:
-    return _event_new(
+def clock_started_event(case: Case, d: Deadline, *, now: datetime, actor) -> CaseEvent:
+    """The timeline line that says a clock started (unsaved: written with its case's lines)."""
+    return timeline_event(
         case,
         now=now,
         actor=actor,
@@ -371,15 +308,15 @@ def _start(
     task: Task | None = None,
     calendar: WorkCalendar | None = None,
 ) -> Deadline | None:
-    rule = _rule(rule_code)
+    rule = sla_rule(rule_code)
     if not rule.active:
         return None
     live = case.deadlines.filter(rule=rule, task=task, state__in=LIVE_STATES).first()
     if live is not None:
         return live
-    d = _deadline_new(case, rule, now=now, task=task, calendar=calendar)
+    d = deadline_new(case, rule, now=now, task=task, calendar=calendar)
     d.save(force_insert=True)
-    _started_event(case, d, now=now, actor=actor).save(force_insert=True)
+    timeline_record_many([clock_started_event(case, d, now=now, actor=actor)])
     return d
 
 
@@ -414,7 +351,7 @@ def _pause(deadline: Deadline, *, now: datetime, actor, reason: str = "", calend
     deadline.next_action_at = None
     deadline.save(update_fields=_PAUSE_FIELDS)
     DeadlinePause.objects.create(deadline=deadline, paused_at=now, reason=reason[:200])
-    _event(
+    timeline_record(
         deadline.case,
         now=now,
         actor=actor,
@@ -446,7 +383,7 @@ def _resume(deadline: Deadline, *, now: datetime, actor, calendar=None) -> None:
     DeadlinePause.objects.filter(deadline=deadline, resumed_at__isnull=True).update(resumed_at=now)
     if deadline.task_id:
         Task.objects.filter(pk=deadline.task_id).update(due_at=deadline.due_at)
-    _event(
+    timeline_record(
         deadline.case,
         now=now,
         actor=actor,
@@ -474,7 +411,7 @@ def _stop(deadline: Deadline, *, now: datetime, actor, cancel: bool = False) -> 
     deadline.stopped_at = now
     deadline.next_action_at = None
     deadline.save(update_fields=_STOP_FIELDS)
-    _event(
+    timeline_record(
         deadline.case,
         now=now,
         actor=actor,
@@ -522,7 +459,7 @@ def _apply_clocks(
 
 def case_open(
     *,
-    kind: Kind | str,
+    kind: str,
     title: str,
     actor,
     now: datetime,
@@ -533,8 +470,10 @@ def case_open(
 ) -> Case:
     """Register a case. Whoever on the staff takes it first owns it (首问负责制); a case a
     customer opens goes to the least-loaded agent. The kind's opening clocks start now."""
-    kind = Kind(kind)
-    wf = workflow(kind)
+    try:
+        wf = workflow(kind)
+    except LookupError:
+        raise GuardFailed(_("Unknown kind of case %(kind)s.") % {"kind": kind}) from None
     if not title.strip():
         raise GuardFailed(_("A case needs a title."))
     staff = is_staff_member(actor)
@@ -547,8 +486,8 @@ def case_open(
     # carry on after a failed write, so the savepoint's two statements would buy nothing.
     with transaction.atomic(savepoint=False):
         case = Case(
-            number=reserve_numbers(kind, now)[0],
-            kind=kind,
+            number=reserve_numbers(wf.kind, now)[0],
+            kind=wf.kind,
             category=category,
             status=wf.initial,
             title=title.strip()[:200],
@@ -560,15 +499,15 @@ def case_open(
         calendar = work_calendar()
         clocks = []
         for code in resolve_clocks(wf.opening_clocks, case, data or {}):
-            rule = _rule(code)
+            rule = sla_rule(code)
             if rule.active:
-                clocks.append(_deadline_new(case, rule, now=now, calendar=calendar))
+                clocks.append(deadline_new(case, rule, now=now, calendar=calendar))
         case.next_due_at = min((d.due_at for d in clocks), default=None)
         case.save(force_insert=True)
         for d in clocks:
             d.case = case  # the pk is known now
         bulk_insert(clocks)
-        opened = _event_new(
+        opened = timeline_event(
             case,
             now=now,
             actor=actor,
@@ -577,8 +516,9 @@ def case_open(
             customer_visible=True,
             data={"owner": owner.username, **(data or {})},
         )
-        _events_save_new_cases(
-            [opened, *(_started_event(case, d, now=now, actor=actor) for d in clocks)]
+        timeline_record_many(
+            [opened, *(clock_started_event(case, d, now=now, actor=actor) for d in clocks)],
+            new_cases=True,
         )
         if owner.pk != actor.pk:
             notification_queue(
@@ -618,7 +558,7 @@ def case_transition(
             )
         if t.guard and (problem := t.guard(case, data)):
             raise GuardFailed(str(problem))
-        for check in _TRANSITION_CHECKS.get(case.kind, ()):
+        for check in wf.checks:
             if problem := check(case, t, data):
                 raise GuardFailed(str(problem))
         live = _lock_live_clocks(case)
@@ -628,7 +568,7 @@ def case_transition(
         if t.target in wf.final:
             case.is_open = False
             case.closed_at = now
-        _event(
+        timeline_record(
             case,
             now=now,
             actor=actor,
@@ -642,8 +582,9 @@ def case_transition(
         _apply_clocks(case, t, data, now, actor, live)
         _refresh_next_due(case)
         case.save()
-        for effect in _TRANSITION_EFFECTS.get(case.kind, ()):
+        for effect in wf.effects:
             effect(case=case, transition=t, data=data, actor=actor, now=now)
+        publish(CaseTransitioned(case=case, transition=t, data=data, actor=actor, now=now))
         if t.customer_visible and case.customer_id and case.customer_id != actor.pk:
             notification_queue(
                 recipient=case.customer,
@@ -675,7 +616,7 @@ def case_reassign(*, case: Case, new_owner, actor, now: datetime, reason: str) -
         case.deadlines.filter(task__isnull=True, state__in=LIVE_STATES).update(assignee=new_owner)
         # Work handed out by the old owner comes back to whoever owns the case now.
         case.tasks.filter(status=TaskStatus.OPEN, returns_to=old).update(returns_to=new_owner)
-        _event(
+        timeline_record(
             case,
             now=now,
             actor=actor,
@@ -741,7 +682,7 @@ def task_assign(
             if d is not None:
                 task.due_at = d.due_at
                 task.save(update_fields=["due_at"])
-        _event(
+        timeline_record(
             case,
             now=now,
             actor=actor,
@@ -773,7 +714,7 @@ def _task_close(task: Task, *, now: datetime, actor, status: str, result: str = 
     live = task.deadlines.filter(state__in=LIVE_STATES).select_related("rule", "case")
     for d in live.select_for_update(of=("self",), no_key=True):
         _stop(d, now=now, actor=actor, cancel=status == TaskStatus.CANCELLED)
-    _event(
+    timeline_record(
         task.case,
         now=now,
         actor=actor,
@@ -869,7 +810,7 @@ def _raise_alert(d: Deadline, kind: AlertKind, done_field: str, now: datetime) -
     )
     if not created:  # raised before (the mark was lost): never twice, never a failed sweep
         return False
-    _event(
+    timeline_record(
         d.case,
         now=now,
         actor=None,

@@ -20,6 +20,7 @@ from claimdesk.cases.api import CaseProblem, NotFound
 from claimdesk.cases.services import IllegalTransition, case_transition
 from claimdesk.claims import selectors, services
 from claimdesk.claims.models import Claim, ClaimDecision, Decision, DecisionStatus, LossItem
+from claimdesk.claims.workflow import DECISION_ACTIONS
 from claimdesk.policies.models import Clause
 from claimdesk.staff.services import is_staff_member
 
@@ -278,7 +279,7 @@ def claim_action(request: HttpRequest, claim_no: str, action: str, payload: Acti
     if claim is None:
         raise NotFound(_("No claim %(number)s.") % {"number": claim_no})
     now = timezone.now()
-    if action in services.DECISION_ACTIONS:
+    if action in DECISION_ACTIONS:
         pending = claim.decisions.filter(status=DecisionStatus.PENDING).first()
         wanted_reject = action == "reject"
         if pending is None or (pending.decision == Decision.REJECT) != wanted_reject:

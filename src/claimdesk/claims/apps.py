@@ -8,19 +8,10 @@ class ClaimsConfig(AppConfig):
     verbose_name = _("Claims")
 
     def ready(self) -> None:
-        from claimdesk.cases.services import (
-            register_transition_check,
-            register_transition_effect,
-        )
-        from claimdesk.claims.services import (
-            claim_archive_on_close,
-            claim_transition_check,
-            decision_transition_check,
-        )
+        from claimdesk.cases.workflow import register
+        from claimdesk.claims.workflow import WORKFLOW
 
-        register_transition_check("claim", claim_transition_check)
-        register_transition_check("claim", decision_transition_check)
-        register_transition_effect("claim", claim_archive_on_close)
+        register(WORKFLOW)
         # A ``flush`` (every transactional test) empties the checklist table that the data
         # migration seeded; put the defaults back, but only into an empty table so that an
         # admin's edits are never undone.

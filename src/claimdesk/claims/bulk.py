@@ -30,17 +30,17 @@ from django.db.models import Count, Q
 from django.utils.translation import gettext as _
 
 from claimdesk.cases.models import Case, Deadline
-from claimdesk.cases.rules import Kind, resolve_clocks, workflow
 from claimdesk.cases.services import (
     CaseError,
     NotAllowed,
-    _deadline_new,
-    _event_new,
-    _events_save_new_cases,
-    _rule,
+    clock_started_event,
+    deadline_new,
     deadline_times,
     reserve_numbers,
+    sla_rule,
 )
+from claimdesk.cases.timeline import timeline_event, timeline_record_many
+from claimdesk.cases.workflow import resolve_clocks
 from claimdesk.claims.models import Channel, Claim, ClaimItem
 from claimdesk.claims.rules import DUPLICATE_WINDOW, Flag
 from claimdesk.claims.services import (
@@ -55,6 +55,7 @@ from claimdesk.claims.services import (
     report_flags,
 )
 from claimdesk.claims.signals import claims_imported
+from claimdesk.claims.workflow import WORKFLOW
 from claimdesk.db import bulk_insert, insert_values
 from claimdesk.notify.services import notification_queue_many
 from claimdesk.policies.models import Policy
@@ -278,12 +279,12 @@ class _Clocks:
         self.times: dict[str, dict[str, Any]] = {}
 
     def build(self, case: Case, code: str) -> Deadline | None:
-        rule = _rule(code)
+        rule = sla_rule(code)
         if not rule.active:
             return None
         if code not in self.times:
             self.times[code] = deadline_times(rule, self.now, self.calendar)
-        return _deadline_new(case, rule, now=self.now, times=self.times[code])
+        return deadline_new(case, rule, now=self.now, times=self.times[code])
 
 
 # --- the import -----------------------------------------------------------------------------
@@ -300,12 +301,12 @@ class _Valid:
 
 class _Importer:
     def __init__(self, *, reporter, now: datetime, channel: str, spread: bool):
-        if not (is_staff_member(reporter) and reporter.has_perm("cases.handle_intake")):
+        if not (is_staff_member(reporter) and reporter.has_perm("claims.handle_intake")):
             raise NotAllowed(_("You may not import claims."))
         self.reporter, self.now, self.channel = reporter, now, channel
         self.owners = _Owners(reporter, spread=spread)
         self.clocks = _Clocks(now)
-        self.workflow = workflow(Kind.CLAIM)
+        self.workflow = WORKFLOW
         self.policies: dict[str, Policy | None] = {}
         self.templates: dict[tuple[int, str], list] = {}
 
@@ -364,14 +365,14 @@ class _Importer:
 
     def _write(self, chunk: list[_Valid]) -> tuple[list[tuple[int, str]], int]:
         now, actor, wf = self.now, self.reporter, self.workflow
-        numbers = reserve_numbers(Kind.CLAIM, now, len(chunk))
+        numbers = reserve_numbers(WORKFLOW.kind, now, len(chunk))
         cases, events, deadlines, opening_data = [], [], [], []
         for v, number in zip(chunk, numbers, strict=True):
             fields = claim_case_fields(v.policy, v.report, self.channel)
             data = fields["data"]
             case = Case(
                 number=number,
-                kind=Kind.CLAIM,
+                kind=WORKFLOW.kind,
                 category=fields["category"],
                 status=wf.initial,
                 title=fields["title"].strip()[:200],
@@ -392,7 +393,7 @@ class _Importer:
         bulk_insert(cases)
         for case, clocks, data in zip(cases, deadlines, opening_data, strict=True):
             events.append(
-                _event_new(
+                timeline_event(
                     case,
                     now=now,
                     actor=actor,
@@ -404,18 +405,9 @@ class _Importer:
             )
             for d in clocks:
                 d.case = case
-                events.append(
-                    _event_new(
-                        case,
-                        now=now,
-                        actor=actor,
-                        kind="deadline_started",
-                        data={"rule": d.rule.code, "due_at": d.due_at, "task": None},
-                    )
-                )
+                events.append(clock_started_event(case, d, now=now, actor=actor))
         bulk_insert([d for clocks in deadlines for d in clocks])
-        # bulk_create sends no post_save: chain the events in the evidence ledger here.
-        _events_save_new_cases(events)
+        timeline_record_many(events, new_cases=True)
 
         claims = [
             claim_build(
@@ -508,7 +500,7 @@ def claims_import(
     """Register every valid report of ``rows`` ((row number, raw values) pairs) and list the
     rest with their errors.
 
-    ``reporter`` is a member of staff who may take reports (``cases.handle_intake``). Good
+    ``reporter`` is a member of staff who may take reports (``claims.handle_intake``). Good
     rows land in chunks of ``chunk`` claims, one transaction each; a claim is written whole
     or not at all. ``progress`` is called with the number of rows done after each chunk.
     """

@@ -8,6 +8,7 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from claimdesk.claims.rules import is_small_claim
 from claimdesk.policies.models import LOSS_TYPE_LABELS, MONEY
 
 
@@ -63,6 +64,13 @@ class Claim(models.Model):
     class Meta:
         verbose_name = _("claim")
         verbose_name_plural = _("claims")
+        permissions = [
+            ("handle_intake", "Take reports and review materials"),
+            ("handle_survey", "Survey and assess losses"),
+            ("decide_claim", "Decide claims"),
+            ("handle_payment", "Execute payments"),
+            ("handle_followup", "Do follow-ups"),
+        ]
         indexes = [models.Index(fields=["policy", "loss_time"], name="claim_policy_loss")]
 
     def __str__(self) -> str:
@@ -71,6 +79,11 @@ class Claim(models.Model):
     @property
     def number(self) -> str:
         return self.case.number
+
+    @property
+    def is_small(self) -> bool:
+        """A small case (小额案件): paid on the 24-hour commitment."""
+        return is_small_claim(self.loss_type, self.estimated_amount)
 
 
 class ChecklistTemplateItem(models.Model):

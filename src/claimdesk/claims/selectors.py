@@ -131,7 +131,7 @@ def _transition_text(event: CaseEvent, claim: Claim) -> str:
     }
     text = texts.get(event.action)
     if text is None:
-        status = claim.case.workflow.states.get(event.to_status, event.to_status)
+        status = claim.case.workflow.state_label(event.to_status)
         return _("The claim is now: %(status)s.") % {"status": status}
     if "%(items)s" in text:
         items = data.get("items")
@@ -262,7 +262,7 @@ def contact_phone_for(claim: Claim, user) -> str:
     call customers (intake, survey) see it whole; other roles see it masked (138****5678)."""
     case = claim.case
     if user.pk in (case.customer_id, case.owner_id) or any(
-        user.has_perm(p) for p in ("cases.handle_intake", "cases.handle_survey")
+        user.has_perm(p) for p in ("claims.handle_intake", "claims.handle_survey")
     ):
         return claim.contact_phone
     return mask_phone(claim.contact_phone)

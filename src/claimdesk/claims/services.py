@@ -23,7 +23,7 @@ from django.db.models.functions import Coalesce
 from django.utils.translation import gettext as _
 
 from claimdesk.cache import ReferenceCache
-from claimdesk.cases.models import Case, CaseEvent, Deadline, DeadlineState, Task, TaskStatus
+from claimdesk.cases.models import Case, Deadline, DeadlineState, Task, TaskStatus
 from claimdesk.cases.services import (
     CaseError,
     GuardFailed,
@@ -38,6 +38,7 @@ from claimdesk.cases.services import (
     task_cancel,
     task_complete,
 )
+from claimdesk.cases.timeline import timeline_record
 from claimdesk.claims.models import (
     ApprovalRule,
     ChecklistTemplateItem,
@@ -64,10 +65,10 @@ from claimdesk.claims.rules import (
     approval_refusal,
     approvals_required,
     cover_flags,
-    is_small_claim,
     looks_duplicate,
     missing_fields,
 )
+from claimdesk.claims.workflow import payment_rule
 from claimdesk.notify.services import notification_queue
 from claimdesk.policies.models import Clause, Coverage, InsuredPerson, Policy
 from claimdesk.policies.rules import LossType
@@ -378,7 +379,7 @@ def claim_report(
         if seen is not None:
             return ReportResult(seen.claim, created=False)
     staff = is_staff_member(reporter)
-    may_report = "cases.handle_intake" if staff else "cases.act_as_customer"
+    may_report = "claims.handle_intake" if staff else "cases.act_as_customer"
     if not reporter.has_perm(may_report):
         raise NotAllowed(_("You may not report claims."))
     policy, amount = _validate(reporter, report, now)
@@ -432,10 +433,6 @@ def claim_report(
     return ReportResult(claim, created=True, duplicates=duplicates, items=items)
 
 
-def claim_is_small(claim: Claim) -> bool:
-    return is_small_claim(claim.loss_type, claim.estimated_amount)
-
-
 def materials_complete(claim: Claim) -> bool:
     """容缺受理: every core item accepted; non-core items may still be missing."""
     return not claim.items.filter(core=True).exclude(state=ItemState.ACCEPTED).exists()
@@ -444,9 +441,9 @@ def materials_complete(claim: Claim) -> bool:
 def _item_event(
     claim: Claim, item: ClaimItem, *, actor, now: datetime, kind: str, customer_visible: bool = True
 ) -> None:
-    CaseEvent.objects.create(
-        case=claim.case,
-        at=now,
+    timeline_record(
+        claim.case,
+        now=now,
         actor=actor,
         kind=kind,
         customer_visible=customer_visible,
@@ -479,7 +476,7 @@ def claim_item_set_state(
         )
         claim = item.claim
         customer_upload = state == ItemState.RECEIVED and actor.pk == claim.case.customer_id
-        if not (customer_upload or can_act(actor, claim.case, "cases.handle_intake")):
+        if not (customer_upload or can_act(actor, claim.case, "claims.handle_intake")):
             raise NotAllowed(
                 _("You may not change the materials of claim %(number)s.")
                 % {"number": claim.number}
@@ -524,13 +521,8 @@ def _materials_completed(claim: Claim, *, actor, now: datetime) -> None:
         return
     claim.materials_complete_at = now
     claim.save(update_fields=["materials_complete_at"])
-    CaseEvent.objects.create(
-        case=claim.case,
-        at=now,
-        actor=actor,
-        kind="materials_complete",
-        customer_visible=True,
-        data={},
+    timeline_record(
+        claim.case, now=now, actor=actor, kind="materials_complete", customer_visible=True, data={}
     )
     for rule_code in (payment_rule(claim), "interim_payment"):
         deadline_start(case=claim.case, rule_code=rule_code, now=now, actor=actor)
@@ -542,32 +534,6 @@ def _materials_completed(claim: Claim, *, actor, now: datetime) -> None:
         phone=claim.contact_phone,
         subject=_("Claim %(number)s: materials complete") % {"number": claim.number},
     )
-
-
-def payment_rule(claim: Claim) -> str:
-    return "payment_small" if claim_is_small(claim) else "payment"
-
-
-MATERIALS_GATED = frozenset({"send_to_investigation", "send_to_adjudication"})
-
-
-def claim_transition_check(case, transition, data: dict[str, Any]) -> str | None:
-    """Claims move past review only with every core item accepted (容缺受理); the payment
-    commitment that then applies is the claim's own, never the caller's say-so."""
-    if transition.action not in MATERIALS_GATED:
-        return None
-    claim = Claim.objects.filter(case=case).first()
-    if claim is None:
-        return None
-    missing = list(
-        claim.items.filter(core=True)
-        .exclude(state=ItemState.ACCEPTED)
-        .values_list("name", flat=True)
-    )
-    if missing:
-        return _("Core materials not yet accepted: %(items)s.") % {"items": "、".join(missing)}
-    data["small"] = claim_is_small(claim)
-    return None
 
 
 CHASE_LIMIT = 5
@@ -616,9 +582,9 @@ def claims_chase_missing_items(*, now: datetime) -> int:
             locked.materials_chased_at = now
             locked.materials_chase_count += 1
             locked.save(update_fields=["materials_chased_at", "materials_chase_count"])
-            CaseEvent.objects.create(
-                case=locked.case,
-                at=now,
+            timeline_record(
+                locked.case,
+                now=now,
                 kind="materials_chased",
                 customer_visible=True,
                 data={"items": names},
@@ -639,7 +605,7 @@ def claims_chase_missing_items(*, now: datetime) -> int:
 # --- adjudication: loss items, calculation, decisions with authority ----------------------
 
 DECIDING = frozenset({"reviewing", "awaiting_materials", "investigating", "adjudicating"})
-ASSESSORS = ("cases.decide_claim", "cases.handle_survey")
+ASSESSORS = ("claims.decide_claim", "claims.handle_survey")
 
 
 def _clause_ref(clause: Clause | None) -> ClauseRef | None:
@@ -768,9 +734,9 @@ def loss_item_add(
             added_by=actor,
             added_at=now,
         )
-        CaseEvent.objects.create(
-            case=case,
-            at=now,
+        timeline_record(
+            case,
+            now=now,
             actor=actor,
             kind="loss_item_added",
             data={"item": item.pk, "label": item.label, "amount": str(item.amount)},
@@ -793,9 +759,9 @@ def loss_item_exclude(
         item.exclusion = clause
         item.exclusion_reason = reason.strip()[:300] if clause else ""
         item.save(update_fields=["exclusion", "exclusion_reason"])
-        CaseEvent.objects.create(
-            case=case,
-            at=now,
+        timeline_record(
+            case,
+            now=now,
             actor=actor,
             kind="loss_item_excluded" if clause else "loss_item_included",
             data={"item": item.pk, "clause": clause.article if clause else "", "reason": reason},
@@ -806,9 +772,9 @@ def loss_item_exclude(
 def loss_item_remove(*, item: LossItem, actor, now: datetime) -> None:
     with transaction.atomic():
         case = _assessing(item.claim, actor)
-        CaseEvent.objects.create(
-            case=case,
-            at=now,
+        timeline_record(
+            case,
+            now=now,
             actor=actor,
             kind="loss_item_removed",
             data={"item": item.pk, "label": item.label, "amount": str(item.amount)},
@@ -829,7 +795,7 @@ def approval_limit(user) -> Decimal | None:
 def _approver_for(decision: ClaimDecision, *, exclude: set[int], final: bool):
     """Who should sign next: the lowest level that may (for the last signature, a limit
     that covers the amount), then the lightest load of open tasks."""
-    deciders = [r.value for r, perms in ROLE_PERMISSIONS.items() if "cases.decide_claim" in perms]
+    deciders = [r.value for r, perms in ROLE_PERMISSIONS.items() if "claims.decide_claim" in perms]
     open_tasks = (
         Task.objects.filter(assignee=OuterRef("pk"), status=TaskStatus.OPEN)
         .order_by()
@@ -881,7 +847,7 @@ def decision_propose(*, claim: Claim, actor, now: datetime, note: str = "") -> C
     """
     with transaction.atomic():
         case = Case.objects.select_for_update(no_key=True).get(pk=claim.pk)
-        if not can_act(actor, case, "cases.decide_claim"):
+        if not can_act(actor, case, "claims.decide_claim"):
             raise NotAllowed(_("You may not decide claim %(number)s.") % {"number": case.number})
         if case.status != "adjudicating":
             raise IllegalTransition(
@@ -917,9 +883,9 @@ def decision_propose(*, claim: Claim, actor, now: datetime, note: str = "") -> C
             proposed_by=actor,
             proposed_at=now,
         )
-        CaseEvent.objects.create(
-            case=case,
-            at=now,
+        timeline_record(
+            case,
+            now=now,
             actor=actor,
             kind="decision_proposed",
             data={
@@ -955,7 +921,7 @@ def decision_approve(*, decision: ClaimDecision, actor, now: datetime) -> ClaimD
     with transaction.atomic():
         case = Case.objects.select_for_update(no_key=True).get(pk=decision.claim_id)
         decision = ClaimDecision.objects.select_for_update().get(pk=decision.pk)
-        if not can_act(actor, case, "cases.decide_claim"):
+        if not can_act(actor, case, "claims.decide_claim"):
             raise NotAllowed(_("You may not decide claim %(number)s.") % {"number": case.number})
         if decision.status != DecisionStatus.PENDING:
             raise IllegalTransition(
@@ -978,9 +944,9 @@ def decision_approve(*, decision: ClaimDecision, actor, now: datetime) -> ClaimD
             raise NotAllowed(str(refusal))
         else:
             DecisionApproval.objects.create(decision=decision, approver=actor, limit=limit, at=now)
-            CaseEvent.objects.create(
-                case=case,
-                at=now,
+            timeline_record(
+                case,
+                now=now,
                 actor=actor,
                 kind="decision_approval",
                 data={"decision": decision.decision, "amount": str(decision.amount)},
@@ -1012,9 +978,9 @@ def _escalate(decision: ClaimDecision, case: Case, *, actor, now: datetime, why:
         return manager
     decision.escalated_to = manager
     decision.save(update_fields=["escalated_to"])
-    CaseEvent.objects.create(
-        case=case,
-        at=now,
+    timeline_record(
+        case,
+        now=now,
         actor=actor,
         kind="decision_escalated",
         data={"to": manager.username, "amount": str(decision.amount), "why": why},
@@ -1037,7 +1003,7 @@ def decision_return(*, decision: ClaimDecision, actor, now: datetime, reason: st
     with transaction.atomic():
         case = Case.objects.select_for_update(no_key=True).get(pk=decision.claim_id)
         decision = ClaimDecision.objects.select_for_update().get(pk=decision.pk)
-        if not can_act(actor, case, "cases.decide_claim") or actor.pk == decision.proposed_by_id:
+        if not can_act(actor, case, "claims.decide_claim") or actor.pk == decision.proposed_by_id:
             raise NotAllowed(_("Only an approver may return a proposal."))
         if decision.status != DecisionStatus.PENDING:
             raise IllegalTransition(
@@ -1048,12 +1014,8 @@ def decision_return(*, decision: ClaimDecision, actor, now: datetime, reason: st
         decision.status = DecisionStatus.RETURNED
         decision.closed_at = now
         decision.save(update_fields=["status", "closed_at"])
-        CaseEvent.objects.create(
-            case=case,
-            at=now,
-            actor=actor,
-            kind="decision_returned",
-            data={"reason": reason.strip()},
+        timeline_record(
+            case, now=now, actor=actor, kind="decision_returned", data={"reason": reason.strip()}
         )
         _close_approval_tasks(case, actor=actor, now=now, status=TaskStatus.CANCELLED)
         notification_queue(
@@ -1149,68 +1111,6 @@ def decision_notice_context(claim: Claim, decision: ClaimDecision) -> dict[str, 
         "clauses": clauses,
         "follow_up": [str(FOLLOW_UP_SUGGESTIONS.get(claim.loss_type, ""))],
     }
-
-
-DECISION_ACTIONS = frozenset({"approve", "reject"})
-
-
-def decision_transition_check(case, transition, data: dict[str, Any]) -> str | None:
-    """A claim is approved or rejected only by applying an approved decision, so no call
-    to the plain transition endpoint can skip the calculation, the four eyes or the limit."""
-    if transition.action not in DECISION_ACTIONS:
-        return None
-    wanted = (
-        [Decision.REJECT]
-        if transition.action == "reject"
-        else [
-            Decision.APPROVE,
-            Decision.PARTIAL,
-        ]
-    )
-    approved = ClaimDecision.objects.filter(
-        pk=data.get("decision") if str(data.get("decision", "")).isdigit() else None,
-        claim_id=case.pk,
-        status=DecisionStatus.APPROVED,
-        decision__in=wanted,
-    ).exists()
-    if not approved:
-        return _("Claims are decided by proposing a decision and having it approved.")
-    return None
-
-
-ARCHIVED_AT = frozenset({"closed", "withdrawn"})
-
-
-def claim_archive_on_close(*, case, transition, data, actor, now: datetime) -> None:
-    """结案归档: when a claim closes, freeze its file and seal a manifest in the timeline.
-
-    The manifest (decision, amount, every document's and notice's SHA-256) is a timeline
-    event, so the evidence ledger chains it: what was on file at closure can be proved.
-    """
-    if transition.target not in ARCHIVED_AT:
-        return
-    claim = Claim.objects.filter(pk=case.pk).first()
-    if claim is None or claim.archived_at is not None:
-        return
-    claim.archived_at = now
-    claim.save(update_fields=["archived_at"])
-    from claimdesk.notices.models import Notice
-
-    CaseEvent.objects.create(
-        case=case,
-        at=now,
-        actor=actor,
-        kind="archived",
-        customer_visible=True,
-        data={
-            "decision": claim.decision,
-            "amount": str(claim.approved_amount) if claim.approved_amount is not None else "",
-            "documents": list(claim.documents.order_by("id").values_list("sha256", flat=True)),
-            "notices": list(
-                Notice.objects.filter(case=case).order_by("id").values_list("sha256", flat=True)
-            ),
-        },
-    )
 
 
 INTERIM_TASK = "interim_payment"

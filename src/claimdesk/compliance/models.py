@@ -69,6 +69,10 @@ class ComplianceRule(models.Model):
         ordering = ["code"]
         verbose_name = _("compliance rule")
         verbose_name_plural = _("compliance rules")
+        permissions = [
+            ("override_compliance", "Let a blocked message go out (logged)"),
+            ("score_quality", "Score QA samples"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.code}: {self.pattern}"

@@ -32,8 +32,8 @@ from claimdesk.compliance.rules import Violation
 from claimdesk.notify.models import Notification, Status
 from claimdesk.workdays.clocks import to_local
 
-OVERRIDE_PERMISSION = "cases.override_compliance"
-SCORE_PERMISSION = "cases.score_quality"
+OVERRIDE_PERMISSION = "compliance.override_compliance"
+SCORE_PERMISSION = "compliance.score_quality"
 SCORE_CRITERIA = ("compliance", "accuracy", "attitude", "timeliness")
 SCORE_RANGE = range(1, 6)
 
@@ -64,7 +64,7 @@ def message_gate(*, text: str, actor, now: datetime, context: str, override_by=N
     ``"ticket:TK2026…:reply"``; it is kept in the override log.
 
     ok when there is no blocking violation (warnings are returned, not blocking). With
-    blocking violations it is ok only if ``override_by`` holds ``cases.override_compliance``;
+    blocking violations it is ok only if ``override_by`` holds ``compliance.override_compliance``;
     then an ``OverrideLog`` row is written (in the caller's transaction, if any) and
     ``overridden`` is true. Someone without that permission changes nothing: not ok.
     """
@@ -161,9 +161,11 @@ def transcript_upload(
     *, agent, text: str, uploaded_by, now: datetime, case=None, title: str = "", called_at=None
 ) -> CallTranscript:
     """Store a call transcript for QA sampling (staff who work tickets, or a manager)."""
-    if not (uploaded_by.has_perm("cases.handle_ticket") or uploaded_by.has_perm(SCORE_PERMISSION)):
+    if not (
+        uploaded_by.has_perm("service.handle_ticket") or uploaded_by.has_perm(SCORE_PERMISSION)
+    ):
         raise NotAllowed(_("You may not upload call transcripts."))
-    if not agent.is_active or not agent.has_perm("cases.handle_ticket"):
+    if not agent.is_active or not agent.has_perm("service.handle_ticket"):
         raise NotAllowed(_("Transcripts belong to an agent who works tickets."))
     return CallTranscript.objects.create(
         agent=agent,

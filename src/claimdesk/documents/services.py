@@ -19,8 +19,8 @@ from django.core.files.storage import default_storage
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
-from claimdesk.cases.models import CaseEvent
 from claimdesk.cases.services import CaseError, IllegalTransition, NotAllowed, can_act
+from claimdesk.cases.timeline import timeline_record
 from claimdesk.claims.models import Claim, ClaimItem, ItemState
 from claimdesk.claims.services import claim_item_set_state
 from claimdesk.documents import rules
@@ -28,7 +28,7 @@ from claimdesk.documents.models import Document, OcrStatus
 
 CHUNK = 64 * 1024
 logger = logging.getLogger(__name__)
-CONFIRM_PERMISSIONS = ("cases.handle_intake", "cases.decide_claim")
+CONFIRM_PERMISSIONS = ("claims.handle_intake", "claims.decide_claim")
 
 
 class DocumentNotFound(CaseError):
@@ -58,8 +58,8 @@ def _mib(n: int) -> str:
 
 
 def _event(claim: Claim, *, actor, now: datetime, kind: str, visible: bool, **data: Any) -> None:
-    CaseEvent.objects.create(
-        case=claim.case, at=now, actor=actor, kind=kind, customer_visible=visible, data=data
+    timeline_record(
+        claim.case, now=now, actor=actor, kind=kind, customer_visible=visible, data=data
     )
 
 
@@ -128,7 +128,7 @@ def may_upload(actor, claim: Claim) -> bool:
     """The customer or the intake staff, until the claim is archived at closure."""
     if claim.archived_at is not None:
         return False
-    return actor.pk == claim.case.customer_id or can_act(actor, claim.case, "cases.handle_intake")
+    return actor.pk == claim.case.customer_id or can_act(actor, claim.case, "claims.handle_intake")
 
 
 def document_upload(

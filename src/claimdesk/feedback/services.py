@@ -26,9 +26,11 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 
 from claimdesk.cases.models import Case, CaseEvent
-from claimdesk.cases.rules import Kind
 from claimdesk.cases.services import CaseError, can_act, case_transition
+from claimdesk.cases.timeline import timeline_record
 from claimdesk.claims.models import Claim
+from claimdesk.claims.workflow import KIND as CLAIM
+from claimdesk.claims.workflow import ClaimState
 from claimdesk.feedback import rules
 from claimdesk.feedback.models import (
     EventKind,
@@ -39,6 +41,7 @@ from claimdesk.feedback.models import (
 )
 from claimdesk.notify.services import notification_queue
 from claimdesk.policies.models import Policy
+from claimdesk.service.workflow import KIND as TICKET
 from claimdesk.staff.roles import STAFF_ROLES
 from claimdesk.staff.services import is_staff_member
 from claimdesk.workdays.clocks import local_midnight, to_local
@@ -47,8 +50,8 @@ from claimdesk.workdays.selectors import work_calendar
 log = logging.getLogger(__name__)
 
 STAFF_ROLE_NAMES = tuple(r.value for r in STAFF_ROLES)
-SURVEYED_KINDS = (Kind.CLAIM.value, Kind.TICKET.value)
-CLOSED = "closed"
+SURVEYED_KINDS = (CLAIM, TICKET)
+CLOSED = ClaimState.CLOSED
 
 
 class SurveyNotFound(CaseError):
@@ -101,7 +104,7 @@ def surveys_due(*, now: datetime) -> QuerySet[Case]:
     qs = (
         Case.objects.filter(
             kind__in=SURVEYED_KINDS,
-            status__in=(CLOSED, "followed_up"),
+            status__in=(CLOSED, ClaimState.FOLLOWED_UP),
             customer__isnull=False,
             customer__is_active=True,
         )
@@ -154,9 +157,7 @@ def survey_send(*, case: Case, now: datetime) -> Survey | None:
                 )
         except IntegrityError:
             return None  # a parallel sweep has just sent it
-        CaseEvent.objects.create(
-            case=case, at=now, kind="survey_sent", customer_visible=True, data={}
-        )
+        timeline_record(case, now=now, kind="survey_sent", customer_visible=True, data={})
         notification_queue(
             recipient=customer,
             case=case,
@@ -174,7 +175,7 @@ def survey_send(*, case: Case, now: datetime) -> Survey | None:
                 "days": rules.SURVEY_VALID_DAYS,
             },
         )
-        if case.kind == Kind.CLAIM and case.status == CLOSED:
+        if case.kind == CLAIM and case.status == CLOSED:
             _follow_up(case, now)
     return survey
 
@@ -182,7 +183,7 @@ def survey_send(*, case: Case, now: datetime) -> Survey | None:
 def _follow_up(case: Case, now: datetime) -> None:
     owner = case.owner
     why = None
-    if not (owner.is_active and can_act(owner, case, "cases.handle_followup")):
+    if not (owner.is_active and can_act(owner, case, "claims.handle_followup")):
         why = _("The case owner may not do follow-ups; a colleague must record it.")
     else:
         try:
@@ -192,11 +193,8 @@ def _follow_up(case: Case, now: datetime) -> None:
         except CaseError as exc:
             why = exc.message
     if why:
-        CaseEvent.objects.create(
-            case=case,
-            at=now,
-            kind="followup_left_to_staff",
-            data={"reason": str(why), "via": "survey"},
+        timeline_record(
+            case, now=now, kind="followup_left_to_staff", data={"reason": str(why), "via": "survey"}
         )
 
 
@@ -240,8 +238,8 @@ def surveys_remind_due(*, now: datetime) -> int:
                 body=_("Your rating helps us improve: %(link)s")
                 % {"link": survey_link(survey.token)},
             )
-            CaseEvent.objects.create(
-                case=survey.case, at=now, kind="survey_reminded", customer_visible=True, data={}
+            timeline_record(
+                survey.case, now=now, kind="survey_reminded", customer_visible=True, data={}
             )
         reminded += 1
     return reminded
@@ -286,9 +284,9 @@ def survey_answer(*, token: str, csat: Any, nps: Any, comment: str = "", now: da
             raise SurveyExpired(_("This survey link has expired."))
         survey.csat, survey.nps, survey.comment, survey.answered_at = csat, nps, comment, now
         survey.save(update_fields=["csat", "nps", "comment", "answered_at"])
-        CaseEvent.objects.create(
-            case_id=survey.case_id,
-            at=now,
+        timeline_record(
+            survey.case,
+            now=now,
             actor=survey.customer,
             kind="survey_answered",
             customer_visible=True,
@@ -350,9 +348,9 @@ def _fire(
             phone=phone,
         )
         if case is not None:
-            CaseEvent.objects.create(
-                case=case,
-                at=now,
+            timeline_record(
+                case,
+                now=now,
                 kind="proactive_service",
                 customer_visible=True,
                 data={"rule": rule.code, "subject": subject},

@@ -19,13 +19,13 @@ from claimdesk.cases.services import (
     GuardFailed,
     IllegalTransition,
     NotAllowed,
-    _event,
     can_act,
     deadline_start,
     deadline_stop,
     task_assign,
     task_complete,
 )
+from claimdesk.cases.timeline import timeline_record
 from claimdesk.claims.models import Claim
 from claimdesk.documents.models import Document
 from claimdesk.investigation import rules
@@ -49,7 +49,7 @@ SURVEY_TASK = "survey"
 SURVEY_RULE = "survey_onsite"
 RECHECK_RULE = "repair_recheck"
 # Who may record or re-check a repair shop's objection: the people who handle the claim.
-OBJECTION_PERMISSIONS = ("cases.handle_survey", "cases.decide_claim", "cases.assign_task")
+OBJECTION_PERMISSIONS = ("claims.handle_survey", "claims.decide_claim", "cases.assign_task")
 
 
 def _places(claim: Claim) -> tuple[str, ...]:
@@ -106,7 +106,7 @@ def survey_assign(*, claim: Claim, actor, now: datetime, surveyor=None) -> Surve
                 else _("No surveyor is available.")
             )
         surveyor = User.objects.get(pk=chosen)
-    elif not surveyor.is_active or not surveyor.has_perm("cases.handle_survey"):
+    elif not surveyor.is_active or not surveyor.has_perm("claims.handle_survey"):
         raise GuardFailed(_("%(user)s is not a surveyor.") % {"user": surveyor.username})
     try:
         with transaction.atomic():
@@ -258,7 +258,7 @@ def repair_objection_raise(
             raised_at=now,
             deadline=deadline,
         )
-        _event(
+        timeline_record(
             case,
             now=now,
             actor=actor,
@@ -317,7 +317,7 @@ def repair_objection_resolve(
         ).exists()
         if objection.deadline is not None and not waiting:
             deadline_stop(deadline=objection.deadline, now=now, actor=actor)
-        _event(
+        timeline_record(
             case,
             now=now,
             actor=actor,
@@ -362,7 +362,7 @@ def appraisal_select(
         AppraisalReferral.objects.create(
             claim=claim, institution=chosen, qualification=qualification, selected_at=now
         )
-        _event(
+        timeline_record(
             claim.case,
             now=now,
             actor=actor,

@@ -1,10 +1,11 @@
 """Evidence ledger (SPEC step 2): a tamper-evident hash chain per case.
 
-Every ``cases.CaseEvent`` and ``documents.Document`` is appended to its case's chain by a
-``post_save`` receiver, in the transaction that writes the record:
+Every ``cases.CaseEvent`` is appended to its case's chain by a subscriber of the kernel's
+timeline writer (``cases.timeline``), and every ``documents.Document`` by a ``post_save``
+receiver, in the transaction that writes the record:
 ``entry_hash = sha256(prev_hash + canonical_record)`` (``rules.py``). Appends lock the
 case's ``LedgerHead`` row, so concurrent transactions never fork a chain; code that writes
-events with ``bulk_create`` (no ``post_save``) calls ``services.ledger_append_events``.
+documents with ``bulk_create`` (no ``post_save``) calls ``services.ledger_append_documents``.
 
 ``selectors.ledger_verify`` and ``claimdesk verify-ledger [CLAIM_NO]`` recompute every chain
 from the rows as they are *now* and name the first break: a record edited, deleted or

@@ -8,21 +8,26 @@ class LedgerConfig(AppConfig):
     verbose_name = _("Evidence ledger")
 
     def ready(self) -> None:
-        # Every new timeline event and document is chained in the transaction that writes
-        # it. A lazy string sender would be a system-check error (signals.E001) while the
-        # documents app is not installed, hence the guard.
-        post_save.connect(_event_saved, sender="cases.CaseEvent", dispatch_uid="ledger-event")
+        from claimdesk.cases.timeline import timeline_subscribe
+
+        # Every new timeline line is chained in the transaction that writes it: the timeline
+        # has one writer, which hands each batch to its subscribers.
+        timeline_subscribe(_events_written)
+        # Documents are saved by the documents app. A lazy string sender would be a
+        # system-check error (signals.E001) while that app is not installed, hence the guard.
         if apps.is_installed("claimdesk.documents"):
             post_save.connect(
                 _document_saved, sender="documents.Document", dispatch_uid="ledger-document"
             )
 
 
-def _event_saved(sender, instance, created: bool, raw: bool = False, **kwargs) -> None:
-    if created and not raw:  # raw: fixture loading, which writes rows as they were
-        from claimdesk.ledger.services import ledger_append_event
+def _events_written(events: list, new_cases: bool) -> None:
+    from claimdesk.ledger.services import ledger_append_event, ledger_append_events
 
-        ledger_append_event(instance)
+    if len(events) == 1 and not new_cases:
+        ledger_append_event(events[0])
+    else:
+        ledger_append_events(events, new_cases=new_cases)
 
 
 def _document_saved(sender, instance, created: bool, raw: bool = False, **kwargs) -> None:

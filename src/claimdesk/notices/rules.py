@@ -41,10 +41,10 @@ TEXT_KEYS = (
 )
 # Who may issue each kind (any one of the permissions, on a case the actor works on).
 PERMISSIONS: Mapping[str, tuple[str, ...]] = {
-    "claim_report": ("cases.decide_claim",),
-    "rejection": ("cases.decide_claim",),
-    "survey_result": ("cases.handle_survey", "cases.decide_claim"),
-    "objection_reply": ("cases.decide_claim", "cases.handle_ticket", "cases.handle_survey"),
+    "claim_report": ("claims.decide_claim",),
+    "rejection": ("claims.decide_claim",),
+    "survey_result": ("claims.handle_survey", "claims.decide_claim"),
+    "objection_reply": ("claims.decide_claim", "service.handle_ticket", "claims.handle_survey"),
 }
 DEFAULT_FOLLOW_UP = (
     gettext_lazy(

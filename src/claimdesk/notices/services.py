@@ -21,8 +21,9 @@ from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext as _
 
-from claimdesk.cases.models import Case, CaseEvent
+from claimdesk.cases.models import Case
 from claimdesk.cases.services import CaseError, NotAllowed, can_act
+from claimdesk.cases.timeline import timeline_record
 from claimdesk.notices import rules
 from claimdesk.notices.models import Notice, NoticeKind
 from claimdesk.notices.pdf import render_pdf
@@ -232,9 +233,9 @@ def _record(
             created_at=now,
         )
         url = notice_url(notice)
-        CaseEvent.objects.create(
-            case=case,
-            at=now,
+        timeline_record(
+            case,
+            now=now,
             actor=actor,
             kind="notice_issued",
             customer_visible=True,

@@ -3,7 +3,7 @@
 Each action is one transaction that locks the claim's case row first (the kernel's lock
 order: case, then what hangs off it) and then the payment, so two finance people acting on
 one claim at once are serialised: the second sees the first's result and is refused
-clearly, never paying twice. Only ``cases.handle_payment`` with a reason to touch the case
+clearly, never paying twice. Only ``claims.handle_payment`` with a reason to touch the case
 (the payment task handed to finance, see ``payment_handover``) may act.
 """
 
@@ -28,13 +28,13 @@ from claimdesk.cases.services import (
     GuardFailed,
     IllegalTransition,
     NotAllowed,
-    _event,
     can_act,
     case_transition,
     escalation_recipient,
     task_assign,
     task_complete,
 )
+from claimdesk.cases.timeline import timeline_record
 from claimdesk.claims.models import Claim
 from claimdesk.notify.services import notification_queue
 from claimdesk.payments.models import AttemptOutcome, Payment, PaymentAttempt
@@ -55,7 +55,7 @@ from claimdesk.staff.roles import Role
 
 User = get_user_model()
 
-PAY_PERMISSION = "cases.handle_payment"
+PAY_PERMISSION = "claims.handle_payment"
 PAYMENT_TASK = "payment"
 
 
@@ -282,7 +282,7 @@ def payment_instruct(
             raise PaymentExists(
                 _("Claim %(number)s already has its payment.") % {"number": case.number}
             ) from exc
-        _event(
+        timeline_record(
             case,
             now=now,
             actor=actor,
@@ -300,7 +300,7 @@ def payment_send(*, payment: Payment, actor, now: datetime, bank_ref: str = "") 
         _may_pay(actor, case, payment, PaymentAction.SEND)
         _require_paying(case)
         _send(payment, actor=actor, now=now, bank_ref=bank_ref)
-        _event(
+        timeline_record(
             case,
             now=now,
             actor=actor,
@@ -345,7 +345,7 @@ def _confirm(
         transfer.bank_ref = bank_ref
         transfer.via_reconciliation = via_reconciliation
         transfer.save()
-    _event(
+    timeline_record(
         case,
         now=now,
         actor=actor,
@@ -440,7 +440,7 @@ def _fail(
         transfer.failure_reason = reason
         transfer.via_reconciliation = via_reconciliation
         transfer.save()
-    _event(
+    timeline_record(
         payment.claim.case,
         now=now,
         actor=actor,
@@ -492,7 +492,7 @@ def payment_retry(
             payment.account = payee_account(payment.claim, account)
             payment.save(update_fields=["account"])
         _send(payment, actor=actor, now=now, bank_ref=bank_ref)
-        _event(
+        timeline_record(
             case,
             now=now,
             actor=actor,
@@ -516,7 +516,7 @@ def payment_escalate(*, payment: Payment, actor, now: datetime, note: str = "") 
         payment.updated_at = now
         payment.save(update_fields=["state", "escalated_at", "escalated_to", "updated_at"])
         note = note.strip()[:300]
-        _event(
+        timeline_record(
             case,
             now=now,
             actor=actor,

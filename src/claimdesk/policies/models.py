@@ -140,6 +140,10 @@ class Policy(models.Model):
         ordering = ["-start", "number"]
         verbose_name = _("policy")
         verbose_name_plural = _("policies")
+        permissions = [
+            ("handle_policy_service", "Work policy-service requests"),
+            ("decide_underwriting", "Decide underwriting"),
+        ]
         indexes = [models.Index(fields=["holder", "-start"], name="policy_holder_start")]
         constraints = [
             models.CheckConstraint(

@@ -8,10 +8,10 @@ class ServiceConfig(AppConfig):
     verbose_name = _("Service desk")
 
     def ready(self) -> None:
-        from claimdesk.cases.services import register_transition_check
-        from claimdesk.service.services import ticket_transition_check
+        from claimdesk.cases.workflow import register
+        from claimdesk.service.workflow import WORKFLOW
 
-        register_transition_check("ticket", ticket_transition_check)
+        register(WORKFLOW)
         # A ``flush`` (every transactional test) empties the template table the data
         # migration seeded; put the defaults back, only into an empty table so that an
         # admin's edits are never undone.

@@ -21,7 +21,7 @@ class Channel(models.TextChoices):
 
 
 class Category(models.TextChoices):
-    """``Case.category`` of a ticket: it picks the SLA clock (cases.rules)."""
+    """``Case.category`` of a ticket: it picks the SLA clock (service.workflow)."""
 
     INQUIRY = "inquiry", _("inquiry")
     COMPLEX = "complex", _("complex matter")
@@ -69,6 +69,9 @@ class Ticket(models.Model):
     class Meta:
         verbose_name = _("ticket")
         verbose_name_plural = _("tickets")
+        permissions = [
+            ("handle_ticket", "Work service tickets"),
+        ]
         indexes = [models.Index(fields=["topic"], name="ticket_topic")]
 
     def __str__(self) -> str:

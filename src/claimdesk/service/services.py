@@ -9,9 +9,7 @@ skip the compliance gate and no objection can be answered by its first decider.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
-from contextvars import ContextVar
+from collections.abc import Mapping
 from datetime import date, datetime
 from typing import Any
 
@@ -19,8 +17,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
-from claimdesk.cases.models import Case, CaseEvent, Task
-from claimdesk.cases.rules import Transition
+from claimdesk.cases.models import Case, Task
 from claimdesk.cases.services import (
     GuardFailed,
     IllegalTransition,
@@ -30,6 +27,7 @@ from claimdesk.cases.services import (
     case_transition,
     task_assign,
 )
+from claimdesk.cases.timeline import timeline_record
 from claimdesk.notify.services import notification_queue
 from claimdesk.service import rules, selectors
 from claimdesk.service.models import (
@@ -42,28 +40,14 @@ from claimdesk.service.models import (
     TicketMessage,
     Topic,
 )
+from claimdesk.service.workflow import service_desk
 from claimdesk.staff.services import is_staff_member
 
-TICKET_PERMISSION = "cases.handle_ticket"
-
-# Set while a service-desk function drives a ticket transition: the transition check lets
-# customer-facing actions through only then (the text has passed the gate here).
-_SERVICE_DESK: ContextVar[bool] = ContextVar("service_desk_transition", default=False)
-
-
-@contextmanager
-def _desk() -> Iterator[None]:
-    token = _SERVICE_DESK.set(True)
-    try:
-        yield
-    finally:
-        _SERVICE_DESK.reset(token)
+TICKET_PERMISSION = "service.handle_ticket"
 
 
 def _event(case: Case, *, now: datetime, actor, kind: str, visible: bool, **data: Any) -> None:
-    CaseEvent.objects.create(
-        case=case, at=now, actor=actor, kind=kind, customer_visible=visible, data=data
-    )
+    timeline_record(case, now=now, actor=actor, kind=kind, customer_visible=visible, data=data)
 
 
 # --- the compliance gate --------------------------------------------------------------------
@@ -104,26 +88,6 @@ def compliance_check(*, text: str, actor, now: datetime, context: str, override_
 
 
 # --- the transition check -------------------------------------------------------------------
-
-
-def ticket_transition_check(case: Case, transition: Transition, data: dict[str, Any]) -> str | None:
-    """Registered for kind "ticket" (apps.ready): rules every path into the kernel obeys.
-
-    Only tickets the service desk opened (with a Ticket row) are concerned.
-    """
-    ticket = Ticket.objects.filter(case_id=case.pk).first()
-    if ticket is None:
-        return None
-    if transition.action in rules.CUSTOMER_TEXT_FIELDS and not _SERVICE_DESK.get():
-        return _("Answer tickets on the service desk: its replies pass the compliance check first.")
-    if case.category == Category.COMPLAINT and transition.target in ("resolved", "closed"):
-        missing = rules.rca_missing(selectors.rca_fields(ticket))
-        if missing:
-            return _(
-                "A complaint cannot be resolved or closed without a complete root-cause "
-                "report; missing: %(fields)s"
-            ) % {"fields": ", ".join(str(rules.RCA_FIELD_LABELS[f]) for f in missing)}
-    return None
 
 
 # --- tickets --------------------------------------------------------------------------------
@@ -310,7 +274,7 @@ def ticket_reply(
             created_at=now,
         )
         if _locked_status(ticket.case) == "new":  # the first reply moves the ticket, once
-            with _desk():
+            with service_desk():
                 case_transition(
                     case=ticket.case, action="reply", actor=actor, now=now, data={"message": body}
                 )
@@ -365,7 +329,7 @@ def ticket_act(
                 context=f"ticket:{ticket.case.number}:{action}",
                 override_by=override_by,
             )
-        with _desk():
+        with service_desk():
             case_transition(case=ticket.case, action=action, actor=actor, now=now, data=data)
         if text:
             TicketMessage.objects.create(

@@ -167,7 +167,7 @@ def _page(
         "messages_list": selectors.ticket_messages(ticket, user),
         "clocks": _clocks(ticket, now),
         "can_reply": staff and case.is_open and can_act(user, case, services.TICKET_PERMISSION),
-        "can_override": user.has_perm("cases.override_compliance"),
+        "can_override": user.has_perm("compliance.override_compliance"),
         "actions": actions,
         "templates": selectors.templates_active() if staff else [],
         "template_id": template_id,

@@ -16,31 +16,32 @@ class Role(StrEnum):
 
 STAFF_ROLES = frozenset(Role) - {Role.CUSTOMER}
 
-# Work permissions live on cases.Case (see its Meta). Admin also gets every model permission
+# Work permissions live on the model of the app that owns the work (its Meta): cases.Case
+# for any case, claims.Claim, service.Ticket, policies.Policy, compliance, analytics. Admin also gets every model permission
 # of the ClaimDesk apps, for the reference data in the Django admin.
 ROLE_PERMISSIONS: dict[Role, tuple[str, ...]] = {
     Role.CUSTOMER: ("cases.act_as_customer",),
     Role.AGENT: (
-        "cases.handle_intake",
-        "cases.handle_followup",
-        "cases.handle_ticket",
+        "claims.handle_intake",
+        "claims.handle_followup",
+        "service.handle_ticket",
         "cases.assign_task",
     ),
-    Role.SURVEYOR: ("cases.handle_survey",),
-    Role.ADJUSTER: ("cases.decide_claim", "cases.assign_task"),
-    Role.FINANCE: ("cases.handle_payment",),
-    Role.UNDERWRITER: ("cases.handle_policy_service", "cases.decide_underwriting"),
+    Role.SURVEYOR: ("claims.handle_survey",),
+    Role.ADJUSTER: ("claims.decide_claim", "cases.assign_task"),
+    Role.FINANCE: ("claims.handle_payment",),
+    Role.UNDERWRITER: ("policies.handle_policy_service", "policies.decide_underwriting"),
     Role.MANAGER: (
         "cases.view_all_cases",
-        "cases.decide_claim",
-        "cases.override_compliance",
-        "cases.score_quality",
-        "cases.view_analytics",
+        "claims.decide_claim",
+        "compliance.override_compliance",
+        "compliance.score_quality",
+        "analytics.view_analytics",
         "cases.assign_task",
         "cases.reassign_case",
-        "cases.handle_ticket",
-        "cases.handle_intake",
-        "cases.handle_followup",
+        "service.handle_ticket",
+        "claims.handle_intake",
+        "claims.handle_followup",
     ),
     Role.ADMIN: ("cases.view_all_cases", "cases.reassign_case"),
 }

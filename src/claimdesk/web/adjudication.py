@@ -41,11 +41,11 @@ def adjudication_context(claim: Claim, user) -> dict[str, Any]:
             Clause.objects.filter(product_id=claim.policy.product_id, kind=Clause.Kind.EXCLUSION)
         ),
         "may_assess": may_assess,
-        "may_propose": case.status == "adjudicating" and can_act(user, case, "cases.decide_claim"),
+        "may_propose": case.status == "adjudicating" and can_act(user, case, "claims.decide_claim"),
         "pending": pending,
         "may_approve": pending is not None
         and pending.proposed_by_id != user.pk
-        and can_act(user, case, "cases.decide_claim"),
+        and can_act(user, case, "claims.decide_claim"),
         "decisions": list(
             claim.decisions.select_related("proposed_by").prefetch_related("approvals__approver")
         ),

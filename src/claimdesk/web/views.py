@@ -18,7 +18,7 @@ from django.views.decorators.http import require_POST
 from claimdesk.analytics.prediction import expected_payment
 from claimdesk.cases import selectors, services
 from claimdesk.cases.models import Case, CaseEvent, Deadline, DeadlineState, SlaRule
-from claimdesk.cases.rules import Transition
+from claimdesk.cases.workflow import Transition
 from claimdesk.claims import selectors as claim_selectors
 from claimdesk.claims.models import Claim
 from claimdesk.claims.rules import RIGHTS_NOTICE
@@ -202,7 +202,7 @@ def _clock_rows(clocks: list[Deadline], now: datetime) -> list[dict]:
 
 def _event_rows(case: Case, events: list[CaseEvent]) -> list[dict]:
     labels = {t.action: t.label for t in case.workflow.transitions}
-    states = case.workflow.states
+    wf = case.workflow
     rule_names = dict(SlaRule.objects.values_list("code", "name"))
     rows = []
     for e in events:
@@ -227,7 +227,7 @@ def _event_rows(case: Case, events: list[CaseEvent]) -> list[dict]:
             {
                 "event": e,
                 "what": what,
-                "to_status": states.get(e.to_status, e.to_status) if e.to_status else "",
+                "to_status": wf.state_label(e.to_status) if e.to_status else "",
                 "detail": " · ".join(str(d) for d in detail),
             }
         )
@@ -411,7 +411,7 @@ def claim_new(request: HttpRequest) -> HttpResponse:
 @login_required
 def claim_hotline(request: HttpRequest) -> HttpResponse:
     """An agent enters a report taken on the phone and owns the case (首问负责制)."""
-    if not (is_staff_member(request.user) and request.user.has_perm("cases.handle_intake")):
+    if not (is_staff_member(request.user) and request.user.has_perm("claims.handle_intake")):
         raise Http404
     return _report_page(request, HotlineReportForm, channel="hotline", policies=())
 
@@ -429,7 +429,7 @@ def claim_detail(request: HttpRequest, number: str) -> HttpResponse:
     # Staff see every clock, their tasks' too; the customer the case's own commitments.
     clocks = selectors.case_clocks(case) if staff else claim_selectors.claim_clocks(claim)
     may_decide = (
-        staff and case.is_open and services.can_act(request.user, case, "cases.handle_intake")
+        staff and case.is_open and services.can_act(request.user, case, "claims.handle_intake")
     )
     return render(
         request,

@@ -2,13 +2,10 @@ from django.db import migrations
 
 
 def seed(apps, schema_editor):
-    from claimdesk.cases.sla_defaults import SLA_DEFAULTS
+    # The rules are declared by each kind's workflow (registered when the apps loaded).
+    from claimdesk.cases.apps import seed_sla_rules
 
-    SlaRule = apps.get_model("cases", "SlaRule")
-    for code, name, unit, amount, basis in SLA_DEFAULTS:
-        SlaRule.objects.get_or_create(
-            code=code, defaults={"name": name, "unit": unit.value, "amount": amount, "basis": basis}
-        )
+    seed_sla_rules(apps.get_model("cases", "SlaRule"))
 
 
 class Migration(migrations.Migration):

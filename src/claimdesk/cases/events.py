@@ -1,0 +1,47 @@
+"""What happened to a case, published for readers that the domain must not call itself.
+
+The kernel publishes typed events; readers such as analytics subscribe to them in their
+app's ``ready`` instead of being called by, or hooking into, the domain's code. Handlers run
+in the publishing transaction, so what they write commits or rolls back with the step.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable, Collection, Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, TypeVar
+
+from claimdesk.cases.workflow import Transition
+
+
+@dataclass(frozen=True)
+class CaseTransitioned:
+    """A step of a case's workflow was written (the case as it is after the step)."""
+
+    case: Any
+    transition: Transition
+    data: Mapping[str, Any]
+    actor: Any
+    now: datetime
+
+
+E = TypeVar("E")
+_HANDLERS: dict[type, list[tuple[Callable[[Any], None], frozenset[str] | None]]] = defaultdict(list)
+
+
+def subscribe(
+    event_type: type[E], handler: Callable[[E], None], *, kinds: Collection[str] | None = None
+) -> None:
+    """Call ``handler`` with every ``event_type`` published (of cases of ``kinds`` only)."""
+    entry = (handler, frozenset(kinds) if kinds is not None else None)
+    if entry not in _HANDLERS[event_type]:
+        _HANDLERS[event_type].append(entry)
+
+
+def publish(event: CaseTransitioned) -> None:
+    kind = event.case.kind
+    for handler, kinds in _HANDLERS[type(event)]:
+        if kinds is None or kind in kinds:
+            handler(event)

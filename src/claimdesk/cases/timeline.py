@@ -1,0 +1,104 @@
+"""The one writer of the case timeline (``CaseEvent``).
+
+Every line of every case's timeline is written here, by the kernel's own services and by the
+domain apps alike, so that what must happen to each new line happens to all of them: the
+evidence ledger (which subscribes with ``timeline_subscribe``) chains it in the same
+transaction, and instants read the same everywhere.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping
+from datetime import datetime
+from typing import Any
+
+from claimdesk.cases.models import Case, CaseEvent
+from claimdesk.db import bulk_insert
+from claimdesk.workdays.clocks import to_local
+
+# A subscriber sees the events just written, in the writing transaction; ``new_cases`` says
+# they all belong to cases opened in that transaction (no earlier line to follow).
+TimelineSubscriber = Callable[[list[CaseEvent], bool], None]
+_SUBSCRIBERS: list[TimelineSubscriber] = []
+
+
+def timeline_subscribe(subscriber: TimelineSubscriber) -> None:
+    """Run ``subscriber`` on every batch of new timeline lines (from an app's ``ready``)."""
+    if subscriber not in _SUBSCRIBERS:
+        _SUBSCRIBERS.append(subscriber)
+
+
+def _local_instants(data: Mapping[str, Any]) -> dict[str, Any]:
+    # One spelling for instants in the timeline, whether read from the database (UTC) or
+    # just computed (local): Asia/Shanghai, as people read them.
+    return {k: to_local(v) if isinstance(v, datetime) and v.tzinfo else v for k, v in data.items()}
+
+
+def timeline_event(
+    case: Case,
+    *,
+    now: datetime,
+    kind: str,
+    actor: Any = None,
+    customer_visible: bool = False,
+    action: str = "",
+    from_status: str = "",
+    to_status: str = "",
+    data: Mapping[str, Any] | None = None,
+) -> CaseEvent:
+    """An unsaved timeline line, for ``timeline_record_many``."""
+    return CaseEvent(
+        case=case,
+        at=now,
+        actor_id=getattr(actor, "pk", None),
+        kind=kind,
+        action=action,
+        from_status=from_status,
+        to_status=to_status,
+        data=_local_instants(data or {}),
+        customer_visible=customer_visible,
+    )
+
+
+def timeline_record(
+    case: Case,
+    *,
+    now: datetime,
+    kind: str,
+    actor: Any = None,
+    customer_visible: bool = False,
+    action: str = "",
+    from_status: str = "",
+    to_status: str = "",
+    data: Mapping[str, Any] | None = None,
+) -> CaseEvent:
+    """Write one line of ``case``'s timeline (call it inside the action's transaction)."""
+    event = timeline_event(
+        case,
+        now=now,
+        actor=actor,
+        kind=kind,
+        customer_visible=customer_visible,
+        action=action,
+        from_status=from_status,
+        to_status=to_status,
+        data=data,
+    )
+    event.save(force_insert=True)
+    for subscriber in _SUBSCRIBERS:
+        subscriber([event], False)
+    return event
+
+
+def timeline_record_many(
+    events: Iterable[CaseEvent], *, new_cases: bool = False
+) -> list[CaseEvent]:
+    """Write many lines at once (built with ``timeline_event``), in the order given.
+
+    ``new_cases``: every line belongs to a case opened in this transaction (bulk intake,
+    ``case_open``), so there is no earlier line to lock and follow.
+    """
+    written = bulk_insert(list(events))
+    for subscriber in _SUBSCRIBERS:
+        subscriber(written, new_cases)
+    return written
