@@ -20,6 +20,7 @@ from claimdesk.cases.api import CaseProblem, NotFound
 from claimdesk.cases.services import IllegalTransition, case_transition
 from claimdesk.claims import selectors, services
 from claimdesk.claims.models import Claim, ClaimDecision, Decision, DecisionStatus, LossItem
+from claimdesk.claims.rules import approvals_required
 from claimdesk.claims.workflow import DECISION_ACTIONS
 from claimdesk.policies.models import Clause
 from claimdesk.staff.services import is_staff_member
@@ -163,7 +164,7 @@ def calculation(request: HttpRequest, claim_no: str):
             **calc,
             "claim_no": claim.number,
             "flags": selectors.claim_review_flags(claim),
-            "approvals_required": services.approvals_required(
+            "approvals_required": approvals_required(
                 Decimal(calc["total"]), services.approval_steps()
             ),
         },

@@ -1,0 +1,97 @@
+"""Claim services, one module per concern; every write is one business action in one
+transaction, through the kernel's public API.
+
+- ``intake``: reporting a claim (every channel), its checklist and possible duplicates;
+- ``materials``: the checklist item by item, materials complete, reminders (容缺受理);
+- ``assessment``: loss items and the clause-cited calculation;
+- ``decisions``: proposals, four eyes, authority and escalation, applying a decision;
+- ``interim``: 先予支付 tasks at 60 days.
+"""
+
+from claimdesk.claims.services.assessment import (
+    ASSESSORS,
+    DECIDING,
+    claim_calculation,
+    loss_item_add,
+    loss_item_exclude,
+    loss_item_remove,
+)
+from claimdesk.claims.services.decisions import (
+    FOLLOW_UP_SUGGESTIONS,
+    AboveAuthority,
+    approval_limit,
+    approval_steps,
+    decision_approve,
+    decision_notice_context,
+    decision_propose,
+    decision_return,
+)
+from claimdesk.claims.services.intake import (
+    CHECKLIST_COLUMNS,
+    MAX_LENGTHS,
+    PHONE,
+    ReportInvalid,
+    ReportResult,
+    checklist_build,
+    checklist_rows,
+    checklist_templates,
+    claim_build,
+    claim_case_fields,
+    claim_report,
+    document_reuse_lasting,
+    duplicates_among,
+    registered_notice,
+    report_check,
+    report_flags,
+)
+from claimdesk.claims.services.interim import (
+    INTERIM_TASK,
+    claims_interim_payment_tasks,
+)
+from claimdesk.claims.services.materials import (
+    CHASE_LIMIT,
+    CHASED_STATES,
+    claim_item_set_state,
+    claims_chase_missing_items,
+    materials_complete,
+)
+
+__all__ = [
+    "ASSESSORS",
+    "CHASED_STATES",
+    "CHASE_LIMIT",
+    "CHECKLIST_COLUMNS",
+    "DECIDING",
+    "FOLLOW_UP_SUGGESTIONS",
+    "INTERIM_TASK",
+    "MAX_LENGTHS",
+    "PHONE",
+    "AboveAuthority",
+    "ReportInvalid",
+    "ReportResult",
+    "approval_limit",
+    "approval_steps",
+    "checklist_build",
+    "checklist_rows",
+    "checklist_templates",
+    "claim_build",
+    "claim_calculation",
+    "claim_case_fields",
+    "claim_item_set_state",
+    "claim_report",
+    "claims_chase_missing_items",
+    "claims_interim_payment_tasks",
+    "decision_approve",
+    "decision_notice_context",
+    "decision_propose",
+    "decision_return",
+    "document_reuse_lasting",
+    "duplicates_among",
+    "loss_item_add",
+    "loss_item_exclude",
+    "loss_item_remove",
+    "materials_complete",
+    "registered_notice",
+    "report_check",
+    "report_flags",
+]

@@ -1,0 +1,216 @@
+"""Loss assessment for adjudication: the loss items and the clause-cited calculation.
+
+Nobody types an amount: adjusters and surveyors change loss items or apply an exclusion with a
+reason, and the calculator (``rules.adjudicate``) derives the amount from them.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from claimdesk.cases.models import Case
+from claimdesk.cases.services import (
+    GuardFailed,
+    IllegalTransition,
+    NotAllowed,
+    can_act,
+)
+from claimdesk.cases.timeline import timeline_record
+from claimdesk.claims.models import (
+    Claim,
+    ClaimDecision,
+    DecisionStatus,
+    LossItem,
+)
+from claimdesk.claims.rules import (
+    Calculation,
+    ClauseRef,
+    CoverageTerms,
+    LossLine,
+    PolicyTerms,
+    adjudicate,
+)
+from claimdesk.policies.models import Clause, Coverage, Policy
+from claimdesk.workdays.clocks import to_local
+
+DECIDING = frozenset({"reviewing", "awaiting_materials", "investigating", "adjudicating"})
+ASSESSORS = ("claims.decide_claim", "claims.handle_survey")
+
+
+def _clause_ref(clause: Clause | None) -> ClauseRef | None:
+    if clause is None:
+        return None
+    return ClauseRef(article=clause.article, title=clause.title, text=clause.text)
+
+
+def _general_clause(product_id: int, word: str) -> Clause | None:
+    return (
+        Clause.objects.filter(product_id=product_id, kind=Clause.Kind.GENERAL, title__contains=word)
+        .order_by("article")
+        .first()
+    )
+
+
+def _paid_elsewhere(claim: Claim) -> tuple[Decimal, dict[str, Decimal]]:
+    """What other approved claims on the same policy already took, in all and per coverage."""
+    used: dict[str, Decimal] = {}
+    total = Decimal(0)
+    others = ClaimDecision.objects.filter(
+        claim__policy_id=claim.policy_id, status=DecisionStatus.APPROVED
+    ).exclude(claim=claim)
+    for calculation in others.values_list("calculation", flat=True):
+        for code, amount in (calculation.get("by_coverage") or {}).items():
+            used[code] = used.get(code, Decimal(0)) + Decimal(amount)
+            total += Decimal(amount)
+    return total, used
+
+
+def claim_calculation(claim: Claim) -> Calculation:
+    """The calculator's answer for the claim's accepted loss items, against its contract."""
+    policy = claim.policy
+    paid, used = _paid_elsewhere(claim)
+    coverages = {
+        c.code: CoverageTerms(
+            code=c.code,
+            name=c.name,
+            limit=c.limit,
+            deductible=c.deductible,
+            ratio=c.reimbursement_ratio,
+            waiting_days=c.waiting_days,
+            clause=_clause_ref(c.clause),
+            used=used.get(c.code, Decimal(0)),
+        )
+        for c in Coverage.objects.filter(product_id=policy.product_id).select_related("clause")
+    }
+    terms = PolicyTerms(
+        start=policy.start,
+        end=policy.end,
+        in_force=policy.status == Policy.Status.ACTIVE,
+        sum_insured=policy.sum_insured,
+        paid=paid,
+        term_clause=_clause_ref(_general_clause(policy.product_id, "保险期间")),
+        waiting_clause=_clause_ref(_general_clause(policy.product_id, "等待期")),
+    )
+    items = [
+        LossLine(
+            coverage=i.coverage,
+            label=i.label,
+            amount=i.amount,
+            liability=i.liability,
+            illness=i.illness,
+            exclusion=_clause_ref(i.exclusion),
+            exclusion_reason=i.exclusion_reason,
+        )
+        for i in claim.loss_items.select_related("exclusion")
+    ]
+    return adjudicate(
+        policy=terms, coverages=coverages, loss_day=to_local(claim.loss_time).date(), items=items
+    )
+
+
+def _assessing(claim: Claim, actor) -> Case:
+    """Lock the claim's case for a change to its loss items; refuse when not allowed."""
+    case = Case.objects.select_for_update(no_key=True).get(pk=claim.pk)
+    if not any(can_act(actor, case, p) for p in ASSESSORS):
+        raise NotAllowed(
+            _("You may not assess the loss of claim %(number)s.") % {"number": case.number}
+        )
+    if case.status not in DECIDING:
+        raise IllegalTransition(
+            _("Claim %(number)s is %(status)s: its loss can no longer change.")
+            % {"number": case.number, "status": case.status_label()}
+        )
+    return case
+
+
+def _money(raw: Any, field_name: str, *, low: Decimal, high: Decimal | None = None) -> Decimal:
+    try:
+        value = Decimal(str(raw))
+    except (InvalidOperation, ValueError):
+        raise GuardFailed(_("%(field)s must be a number.") % {"field": field_name}) from None
+    if not value.is_finite() or value < low or (high is not None and value > high):
+        raise GuardFailed(_("%(field)s is out of range.") % {"field": field_name})
+    return value
+
+
+def loss_item_add(
+    *,
+    claim: Claim,
+    actor,
+    now: datetime,
+    coverage: str,
+    label: str,
+    amount: Any,
+    liability: Any = 1,
+    illness: bool = False,
+) -> LossItem:
+    """Record an accepted loss item under one of the product's coverages."""
+    with transaction.atomic():
+        case = _assessing(claim, actor)
+        if not Coverage.objects.filter(product_id=claim.policy.product_id, code=coverage).exists():
+            raise GuardFailed(_("The product has no coverage %(code)s.") % {"code": coverage})
+        if not label.strip():
+            raise GuardFailed(_("Name the loss item."))
+        value = _money(amount, _("amount"), low=Decimal(0), high=Decimal("999999999999"))
+        share = _money(liability, _("liability ratio"), low=Decimal(0), high=Decimal(1))
+        item = LossItem.objects.create(
+            claim=claim,
+            coverage=coverage,
+            label=label.strip()[:120],
+            amount=value.quantize(Decimal("0.01")),
+            liability=share.quantize(Decimal("0.001")),
+            illness=illness,
+            added_by=actor,
+            added_at=now,
+        )
+        timeline_record(
+            case,
+            now=now,
+            actor=actor,
+            kind="loss_item_added",
+            data={"item": item.pk, "label": item.label, "amount": str(item.amount)},
+        )
+    return item
+
+
+def loss_item_exclude(
+    *, item: LossItem, clause: Clause | None, reason: str, actor, now: datetime
+) -> LossItem:
+    """Apply an exclusion clause of the product to an item (or lift it with ``None``)."""
+    with transaction.atomic():
+        case = _assessing(item.claim, actor)
+        item = LossItem.objects.select_for_update().get(pk=item.pk)
+        if clause is not None:
+            if clause.product_id != item.claim.policy.product_id:
+                raise GuardFailed(_("The clause belongs to another product."))
+            if not reason.strip():
+                raise GuardFailed(_("Say why the exclusion applies."))
+        item.exclusion = clause
+        item.exclusion_reason = reason.strip()[:300] if clause else ""
+        item.save(update_fields=["exclusion", "exclusion_reason"])
+        timeline_record(
+            case,
+            now=now,
+            actor=actor,
+            kind="loss_item_excluded" if clause else "loss_item_included",
+            data={"item": item.pk, "clause": clause.article if clause else "", "reason": reason},
+        )
+    return item
+
+
+def loss_item_remove(*, item: LossItem, actor, now: datetime) -> None:
+    with transaction.atomic():
+        case = _assessing(item.claim, actor)
+        timeline_record(
+            case,
+            now=now,
+            actor=actor,
+            kind="loss_item_removed",
+            data={"item": item.pk, "label": item.label, "amount": str(item.amount)},
+        )
+        item.delete()

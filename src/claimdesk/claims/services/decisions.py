@@ -1,0 +1,381 @@
+"""Decisions with four eyes and authority (核定, 核赔权限): propose, approve, escalate above a
+signer's limit, return; applying an approved decision moves the claim and issues its notice.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from django.contrib.auth import get_user_model
+from django.db import transaction
+from django.db.models import Count, OuterRef, Subquery
+from django.db.models.functions import Coalesce
+from django.utils.translation import gettext as _
+
+from claimdesk.cases.models import Case, Task, TaskStatus
+from claimdesk.cases.services import (
+    GuardFailed,
+    IllegalTransition,
+    NotAllowed,
+    can_act,
+    case_transition,
+    escalation_recipient,
+    task_assign,
+    task_cancel,
+    task_complete,
+)
+from claimdesk.cases.timeline import timeline_record
+from claimdesk.claims.models import (
+    ApprovalRule,
+    Claim,
+    ClaimDecision,
+    Decision,
+    DecisionApproval,
+    DecisionStatus,
+)
+from claimdesk.claims.rules import (
+    DEFAULT_APPROVAL_STEPS,
+    approval_refusal,
+    approvals_required,
+)
+from claimdesk.claims.services.assessment import claim_calculation
+from claimdesk.notify.services import notification_queue
+from claimdesk.policies.models import Clause
+from claimdesk.policies.rules import LossType
+from claimdesk.staff.roles import ROLE_PERMISSIONS
+from claimdesk.workdays.clocks import to_local
+
+User = get_user_model()
+
+
+def approval_steps() -> list[tuple[Decimal, int]]:
+    rows = list(ApprovalRule.objects.values_list("min_amount", "approvals"))
+    return rows or list(DEFAULT_APPROVAL_STEPS)
+
+
+def approval_limit(user) -> Decimal | None:
+    profile = getattr(user, "staff_profile", None)
+    return profile.approval_limit if profile is not None else None
+
+
+def _approver_for(decision: ClaimDecision, *, exclude: set[int], final: bool):
+    """Who should sign next: the lowest level that may (for the last signature, a limit
+    that covers the amount), then the lightest load of open tasks."""
+    deciders = [r.value for r, perms in ROLE_PERMISSIONS.items() if "claims.decide_claim" in perms]
+    open_tasks = (
+        Task.objects.filter(assignee=OuterRef("pk"), status=TaskStatus.OPEN)
+        .order_by()
+        .values("assignee")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    return (
+        User.objects.filter(
+            is_active=True,
+            groups__name__in=deciders,
+            staff_profile__approval_limit__gte=decision.amount if final else 0,
+        )
+        .exclude(pk__in=exclude)
+        .annotate(load=Coalesce(Subquery(open_tasks), 0))
+        .order_by("staff_profile__approval_limit", "load", "id")
+        .first()
+    )
+
+
+def _route_for_approval(decision: ClaimDecision, *, actor, now: datetime) -> None:
+    """Give the next approval to someone able to make it, as a task on the case."""
+    done = set(decision.approvals.values_list("approver_id", flat=True))
+    final = len(done) + 1 >= decision.approvals_required
+    approver = _approver_for(decision, exclude=done | {decision.proposed_by_id}, final=final)
+    if approver is None:
+        approver = escalation_recipient(actor)
+    task_assign(
+        case=decision.claim.case,
+        kind="approve_decision",
+        title=_("Approve decision on %(number)s: %(amount)s")
+        % {"number": decision.claim.number, "amount": decision.amount},
+        assignee=approver,
+        actor=actor,
+        now=now,
+    )
+
+
+def _pending(claim: Claim) -> ClaimDecision | None:
+    return claim.decisions.filter(status=DecisionStatus.PENDING).first()
+
+
+def decision_propose(*, claim: Claim, actor, now: datetime, note: str = "") -> ClaimDecision:
+    """Propose the calculator's decision for approval by others (four eyes).
+
+    The amount and the outcome are the calculation's, never typed in: to decide otherwise,
+    change the loss items or apply an exclusion clause, so the decision keeps its basis.
+    A proposer's own earlier pending proposal is replaced; someone else's is not.
+    """
+    with transaction.atomic():
+        case = Case.objects.select_for_update(no_key=True).get(pk=claim.pk)
+        if not can_act(actor, case, "claims.decide_claim"):
+            raise NotAllowed(_("You may not decide claim %(number)s.") % {"number": case.number})
+        if case.status != "adjudicating":
+            raise IllegalTransition(
+                _("Claim %(number)s is %(status)s, not in adjudication.")
+                % {"number": case.number, "status": case.status_label()}
+            )
+        if not claim.loss_items.exists():
+            raise GuardFailed(_("Enter the accepted loss items before proposing a decision."))
+        earlier = _pending(claim)
+        if earlier is not None:
+            if earlier.proposed_by_id != actor.pk:
+                raise IllegalTransition(
+                    _("A decision proposed by %(user)s is awaiting approval.")
+                    % {"user": earlier.proposed_by.get_full_name() or earlier.proposed_by}
+                )
+            earlier.status = DecisionStatus.SUPERSEDED
+            earlier.closed_at = now
+            earlier.save(update_fields=["status", "closed_at"])
+            _close_approval_tasks(case, actor=actor, now=now, status=TaskStatus.CANCELLED)
+        calculation = claim_calculation(claim)
+        reason = note.strip()
+        if calculation.decision == "reject" and not reason:
+            reason = "；".join(str(e.reason) for e in calculation.exclusions) or _(
+                "Nothing is payable after the deductible and the limits."
+            )
+        decision = ClaimDecision.objects.create(
+            claim=claim,
+            decision=calculation.decision,
+            amount=calculation.total,
+            reason=reason,
+            calculation=calculation.as_dict(),
+            approvals_required=approvals_required(calculation.total, approval_steps()),
+            proposed_by=actor,
+            proposed_at=now,
+        )
+        timeline_record(
+            case,
+            now=now,
+            actor=actor,
+            kind="decision_proposed",
+            data={
+                "decision": decision.decision,
+                "amount": str(decision.amount),
+                "approvals_required": decision.approvals_required,
+            },
+        )
+        _route_for_approval(decision, actor=actor, now=now)
+    return decision
+
+
+def _close_approval_tasks(case: Case, *, actor, now: datetime, status: str) -> None:
+    for task in case.tasks.filter(kind="approve_decision", status=TaskStatus.OPEN):
+        if status == TaskStatus.DONE and task.assignee_id == actor.pk:
+            task_complete(task=task, actor=actor, now=now, result=_("approved"))
+        else:
+            task_cancel(task=task, actor=actor, now=now)
+
+
+class AboveAuthority(NotAllowed):
+    """The approver's limit is too low; the decision has been escalated."""
+
+
+def decision_approve(*, decision: ClaimDecision, actor, now: datetime) -> ClaimDecision:
+    """Approve a proposed decision within the approver's authority.
+
+    Never the proposer, never twice by the same person, never above the approver's limit
+    (the decision then goes to the next level, and the refusal says to whom). The last
+    approval needed applies the decision: the claim moves on and the customer is told.
+    """
+    escalated_to = None
+    with transaction.atomic():
+        case = Case.objects.select_for_update(no_key=True).get(pk=decision.claim_id)
+        decision = ClaimDecision.objects.select_for_update().get(pk=decision.pk)
+        if not can_act(actor, case, "claims.decide_claim"):
+            raise NotAllowed(_("You may not decide claim %(number)s.") % {"number": case.number})
+        if decision.status != DecisionStatus.PENDING:
+            raise IllegalTransition(
+                _("This decision is %(status)s.") % {"status": decision.get_status_display()}
+            )
+        already = [str(pk) for pk in decision.approvals.values_list("approver_id", flat=True)]
+        limit = approval_limit(actor)
+        final = len(already) + 1 >= decision.approvals_required
+        refusal = approval_refusal(
+            amount=decision.amount,
+            approver=str(actor.pk),
+            proposer=str(decision.proposed_by_id),
+            limit=limit,
+            already=already,
+            final=final,
+        )
+        if refusal and refusal.above_limit:
+            escalated_to = _escalate(decision, case, actor=actor, now=now, why=str(refusal))
+        elif refusal:
+            raise NotAllowed(str(refusal))
+        else:
+            DecisionApproval.objects.create(decision=decision, approver=actor, limit=limit, at=now)
+            timeline_record(
+                case,
+                now=now,
+                actor=actor,
+                kind="decision_approval",
+                data={"decision": decision.decision, "amount": str(decision.amount)},
+            )
+            if decision.approvals.count() >= decision.approvals_required:
+                # Applied while the approver still holds the task that lets them act.
+                _decision_apply(decision, actor=actor, now=now)
+                _close_approval_tasks(case, actor=actor, now=now, status=TaskStatus.DONE)
+            else:
+                # Routed on while the approver still holds the task that lets them assign.
+                _route_for_approval(decision, actor=actor, now=now)
+                for task in case.tasks.filter(
+                    kind="approve_decision", status=TaskStatus.OPEN, assignee=actor
+                ):
+                    task_complete(task=task, actor=actor, now=now, result=_("approved"))
+    if escalated_to is not None:
+        raise AboveAuthority(
+            _("%(why)s The decision has been escalated to %(user)s.")
+            % {"why": refusal, "user": escalated_to.get_full_name() or escalated_to.username},
+            escalated_to=escalated_to.username,
+        )
+    return decision
+
+
+def _escalate(decision: ClaimDecision, case: Case, *, actor, now: datetime, why: str):
+    """Hand the approval to the approver's manager (the next level); logged and notified."""
+    manager = escalation_recipient(actor)
+    if decision.escalated_to_id == manager.pk:
+        return manager
+    decision.escalated_to = manager
+    decision.save(update_fields=["escalated_to"])
+    timeline_record(
+        case,
+        now=now,
+        actor=actor,
+        kind="decision_escalated",
+        data={"to": manager.username, "amount": str(decision.amount), "why": why},
+    )
+    _close_approval_tasks(case, actor=actor, now=now, status=TaskStatus.CANCELLED)
+    task_assign(
+        case=case,
+        kind="approve_decision",
+        title=_("Escalated: approve decision on %(number)s: %(amount)s")
+        % {"number": case.number, "amount": decision.amount},
+        assignee=manager,
+        actor=actor,
+        now=now,
+    )
+    return manager
+
+
+def decision_return(*, decision: ClaimDecision, actor, now: datetime, reason: str) -> ClaimDecision:
+    """An approver sends a proposal back with a reason; the proposer revises it."""
+    with transaction.atomic():
+        case = Case.objects.select_for_update(no_key=True).get(pk=decision.claim_id)
+        decision = ClaimDecision.objects.select_for_update().get(pk=decision.pk)
+        if not can_act(actor, case, "claims.decide_claim") or actor.pk == decision.proposed_by_id:
+            raise NotAllowed(_("Only an approver may return a proposal."))
+        if decision.status != DecisionStatus.PENDING:
+            raise IllegalTransition(
+                _("This decision is %(status)s.") % {"status": decision.get_status_display()}
+            )
+        if not reason.strip():
+            raise GuardFailed(_("Say why the proposal goes back."))
+        decision.status = DecisionStatus.RETURNED
+        decision.closed_at = now
+        decision.save(update_fields=["status", "closed_at"])
+        timeline_record(
+            case, now=now, actor=actor, kind="decision_returned", data={"reason": reason.strip()}
+        )
+        _close_approval_tasks(case, actor=actor, now=now, status=TaskStatus.CANCELLED)
+        notification_queue(
+            recipient=decision.proposed_by,
+            case=case,
+            kind="decision_returned",
+            now=now,
+            subject=_("Claim %(number)s: your proposal was returned") % {"number": case.number},
+            body=reason.strip(),
+        )
+    return decision
+
+
+def _decision_apply(decision: ClaimDecision, *, actor, now: datetime) -> None:
+    """The approved decision becomes the claim's: state, amount, notices, customer told."""
+    claim = Claim.objects.select_related("case", "policy__holder", "policy__product").get(
+        pk=decision.claim_id
+    )
+    decision.status = DecisionStatus.APPROVED
+    decision.closed_at = now
+    decision.save(update_fields=["status", "closed_at"])
+    claim.decision = decision.decision
+    claim.approved_amount = decision.amount
+    claim.decided_at = now
+    claim.save(update_fields=["decision", "approved_amount", "decided_at"])
+    action = "reject" if decision.decision == Decision.REJECT else "approve"
+    data = {"decision": decision.pk, "amount": str(decision.amount)}
+    if action == "reject":
+        data["reason"] = decision.reason or _("Not covered.")
+    case_transition(case=claim.case, action=action, actor=actor, now=now, data=data)
+    from claimdesk.notices.services import notice_issue
+
+    context = decision_notice_context(claim, decision)
+    if action == "reject":
+        notice_issue(case=claim.case, kind="rejection", context=context, actor=actor, now=now)
+        case_transition(
+            case=claim.case, action="send_rejection_notice", actor=actor, now=now, data={}
+        )
+    else:
+        notice_issue(case=claim.case, kind="claim_report", context=context, actor=actor, now=now)
+        from claimdesk.payments.services import finance_assignee, payment_handover
+
+        # A task for finance; with nobody in finance the claim still waits on their queue.
+        if (assignee := finance_assignee(claim)) is not None:
+            payment_handover(claim=claim, actor=actor, now=now, assignee=assignee)
+    notification_queue(
+        recipient=claim.policy.holder,
+        case=claim.case,
+        kind="claim_decided",
+        now=now,
+        phone=claim.contact_phone,
+        subject=_("Claim %(number)s decided: %(decision)s %(amount)s")
+        % {
+            "number": claim.number,
+            "decision": Decision(decision.decision).label,
+            "amount": decision.amount,
+        },
+    )
+
+
+FOLLOW_UP_SUGGESTIONS = {
+    LossType.AUTO: _("Book the free post-repair check at a partner shop within 30 days."),
+    LossType.MEDICAL: _("Keep the invoices of follow-up treatment: they can be claimed too."),
+    LossType.CRITICAL_ILLNESS: _("Ask us about the green channel for specialist appointments."),
+    LossType.ACCIDENT: _("Disability appraisal within 180 days may lead to a further benefit."),
+    LossType.PROPERTY: _("Ask us for a free home-safety check after repairs."),
+}
+
+
+def decision_notice_context(claim: Claim, decision: ClaimDecision) -> dict[str, Any]:
+    """The data a claim report or rejection notice is rendered from (JSON-able)."""
+    calculation = decision.calculation
+    # A rejection quotes the clauses it rests on; a claim report every clause it applied.
+    cited = calculation.get("exclusions", [])
+    if decision.decision != Decision.REJECT or not any(e.get("clause") for e in cited):
+        cited = [*cited, *calculation.get("lines", [])]
+    articles = {e["clause"] for e in cited if e.get("clause")}
+    clauses = [
+        {"article": c.article, "title": c.title, "text": c.text}
+        for c in Clause.objects.filter(product_id=claim.policy.product_id, article__in=articles)
+    ]
+    holder = claim.policy.holder
+    return {
+        "claim_no": claim.number,
+        "customer_name": holder.get_full_name() or holder.username,
+        "policy_no": claim.policy.number,
+        "product": claim.policy.product.name,
+        "insured_name": claim.insured_name,
+        "loss_time": to_local(claim.loss_time).isoformat(),
+        "decision": decision.decision,
+        "reason": decision.reason,
+        "calculation": calculation,
+        "clauses": clauses,
+        "follow_up": [str(FOLLOW_UP_SUGGESTIONS.get(claim.loss_type, ""))],
+    }

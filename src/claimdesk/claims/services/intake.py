@@ -1,0 +1,399 @@
+"""Claim intake (报案): one path for the API, the portal, the hotline form and bulk import.
+
+``claim_report`` validates, registers (with flags rather than refusals where the claim must
+later be decided and explained), builds the one-time checklist, links possible duplicates and
+starts the kernel's clocks through ``case_open``.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.db.models import Exists, OuterRef
+from django.utils.translation import gettext as _
+
+from claimdesk.cache import ReferenceCache
+from claimdesk.cases.services import (
+    CaseError,
+    NotAllowed,
+    case_open,
+)
+from claimdesk.claims.models import (
+    ChecklistTemplateItem,
+    Claim,
+    ClaimItem,
+    IdempotencyKey,
+    ItemState,
+)
+from claimdesk.claims.rules import (
+    DUPLICATE_WINDOW,
+    Flag,
+    cover_flags,
+    looks_duplicate,
+    missing_fields,
+)
+from claimdesk.notify.services import notification_queue
+from claimdesk.policies.models import InsuredPerson, Policy
+from claimdesk.policies.rules import LossType
+from claimdesk.policies.selectors import policies_visible_to
+from claimdesk.staff.services import is_staff_member
+from claimdesk.workdays.clocks import to_local
+
+PHONE = re.compile(r"^\+?[0-9][0-9\- ]{5,19}$")
+
+
+class ReportInvalid(CaseError):
+    """The report cannot be registered; ``errors`` maps each field to what is wrong."""
+
+    status = 400
+
+    def __init__(self, errors: dict[str, str]):
+        super().__init__(
+            _("The report has errors: %(fields)s") % {"fields": ", ".join(sorted(errors))},
+            errors=errors,
+        )
+        self.errors = errors
+
+
+@dataclass
+class ReportResult:
+    claim: Claim
+    created: bool
+    duplicates: list[Claim] = field(default_factory=list)
+    items: list[ClaimItem] = field(default_factory=list)  # the checklist of a new claim
+
+
+def _parse_amount(raw: Any, errors: dict[str, str]) -> Decimal | None:
+    if raw in (None, ""):
+        return None
+    try:
+        amount = Decimal(str(raw))
+    except InvalidOperation:
+        errors["estimated_amount"] = _("Enter an amount like 12800.50.")
+        return None
+    if not amount.is_finite() or amount < 0 or amount >= Decimal("1e12"):
+        errors["estimated_amount"] = _("The amount must be zero or more.")
+        return None
+    return amount.quantize(Decimal("0.01"))
+
+
+# Text fields and the longest value their column holds: refused with a message here rather
+# than failing in the database (PostgreSQL) or being stored whole (SQLite).
+MAX_LENGTHS = {
+    f: Claim._meta.get_field(f).max_length
+    for f in ("insured_name", "loss_place", "loss_cause", "contact_phone")
+}
+
+
+def _policy_for(reporter, report: Mapping[str, Any]) -> Policy | None:
+    """The policy a report names, among those the reporter may see, in one query with what
+    the report needs to know before writing: its holder and product, whether the named
+    person is insured on it (``named_is_insured``), whether claims on it lie near the loss
+    time (``near_claims``: only then can there be possible duplicates) and whether the holder
+    has accepted documents (``holder_has_documents``: only then can any be reused)."""
+    from claimdesk.documents.models import Document  # documents imports claims
+
+    policy_no = report.get("policy_no")
+    if not policy_no:
+        return None
+    name = str(report.get("insured_name") or "").strip()
+    found = (
+        policies_visible_to(reporter)
+        .select_related("holder")
+        .annotate(
+            named_is_insured=Exists(InsuredPerson.objects.filter(policy=OuterRef("pk"), name=name)),
+            holder_has_documents=Exists(
+                Document.objects.filter(
+                    claim__case__customer_id=OuterRef("holder_id"),
+                    item__state=ItemState.ACCEPTED,
+                )
+            ),
+        )
+        .filter(number=str(policy_no).strip())
+    )
+    loss_time = report.get("loss_time")
+    if isinstance(loss_time, datetime) and loss_time.tzinfo is not None:
+        found = found.annotate(
+            near_claims=Exists(
+                Claim.objects.filter(
+                    policy=OuterRef("pk"),
+                    insured_name=name,
+                    loss_time__range=(loss_time - DUPLICATE_WINDOW, loss_time + DUPLICATE_WINDOW),
+                )
+            )
+        )
+    return found.first()
+
+
+def report_check(
+    report: Mapping[str, Any], *, policy: Policy | None, now: datetime
+) -> tuple[dict[str, str], Decimal | None]:
+    """Every field error of a report and its amount, given the policy its number found.
+
+    One set of rules for every channel: ``claim_report`` and bulk import both call this,
+    the bulk path with the policies of a whole chunk fetched at once (``insured``
+    prefetched), ``claim_report`` with the policy's ``named_is_insured`` annotation.
+    ``policy`` is None when the number is missing or unknown to the reporter.
+    """
+    errors = {f: _("This field is required.") for f in missing_fields(report)}
+    loss_type = str(report.get("loss_type") or "")
+    if loss_type and loss_type not in LossType.__members__.values():
+        errors["loss_type"] = _("Choose one of: %(types)s.") % {
+            "types": ", ".join(t.value for t in LossType)
+        }
+    if report.get("policy_no") and policy is None:
+        errors["policy_no"] = _("Unknown policy number.")
+    loss_time = report.get("loss_time")
+    if isinstance(loss_time, datetime):
+        if loss_time.tzinfo is None:
+            errors["loss_time"] = _("Give the time of loss with its time zone.")
+        elif loss_time > now:
+            errors["loss_time"] = _("The time of loss is in the future.")
+    elif loss_time not in (None, ""):
+        errors["loss_time"] = _("Give the time of loss as a date and time.")
+    phone = str(report.get("contact_phone") or "").strip()
+    if phone and not PHONE.match(phone):
+        errors["contact_phone"] = _("Enter a phone number of digits.")
+    for f, limit in MAX_LENGTHS.items():
+        if f not in errors and len(str(report.get(f) or "").strip()) > limit:
+            errors[f] = _("At most %(limit)d characters.") % {"limit": limit}
+    amount = _parse_amount(report.get("estimated_amount"), errors)
+    name = str(report.get("insured_name") or "").strip()
+    if policy is not None and name and not _is_insured(policy, name):
+        errors["insured_name"] = _("%(name)s is not insured under this policy.") % {"name": name}
+    return errors, amount
+
+
+def _is_insured(policy: Policy, name: str) -> bool:
+    known = getattr(policy, "named_is_insured", None)  # read with the policy (claim_report)
+    if known is not None:
+        return known
+    return any(p.name == name for p in policy.insured.all())
+
+
+def _validate(reporter, report: Mapping[str, Any], now: datetime) -> tuple[Policy, Decimal | None]:
+    policy = _policy_for(reporter, report)
+    errors, amount = report_check(report, policy=policy, now=now)
+    if errors:
+        raise ReportInvalid(errors)
+    assert policy is not None  # no errors: the policy was found
+    return policy, amount
+
+
+def report_flags(policy: Policy, report: Mapping[str, Any]) -> list[str]:
+    """Cover flags of a valid report: registered anyway, decided and explained later."""
+    return cover_flags(
+        loss_day=to_local(report["loss_time"]).date(),
+        start=policy.start,
+        end=policy.end,
+        in_force=policy.status == Policy.Status.ACTIVE,
+        product_line=policy.product.line,
+        loss_type=str(report["loss_type"]),
+    )
+
+
+def claim_case_fields(policy: Policy, report: Mapping[str, Any], channel: str) -> dict[str, Any]:
+    """What ``case_open`` is told about a claim's case (title, category, opening data)."""
+    return {
+        "kind": "claim",
+        "category": str(report["loss_type"]),
+        "title": f"{policy.product.name} {str(report['loss_cause']).strip()}"[:200],
+        "data": {"channel": channel, "policy_no": policy.number},
+    }
+
+
+def claim_build(
+    *,
+    case,
+    policy: Policy,
+    report: Mapping[str, Any],
+    amount: Decimal | None,
+    channel: str,
+    reporter,
+    flags: list[str],
+) -> Claim:
+    """The (unsaved) claim of a valid report: one mapping of report fields for all paths."""
+    return Claim(
+        case=case,
+        policy=policy,
+        insured_name=str(report["insured_name"]).strip(),
+        loss_time=report["loss_time"],
+        loss_place=str(report.get("loss_place") or "").strip(),
+        loss_cause=str(report["loss_cause"]).strip(),
+        description=str(report.get("description") or "").strip(),
+        loss_type=str(report["loss_type"]),
+        estimated_amount=amount,
+        contact_phone=str(report["contact_phone"]).strip(),
+        channel=channel,
+        reporter=reporter,
+        flags=flags,
+    )
+
+
+# The checklist templates are admin reference data, read by every report.
+_templates = ReferenceCache(
+    lambda: tuple(ChecklistTemplateItem.objects.filter(active=True).order_by("position", "id")),
+    ChecklistTemplateItem,
+)
+
+
+def checklist_templates(product_id: int, loss_type: str) -> list[ChecklistTemplateItem]:
+    """The one-time checklist of a product and loss type: the loss type's items, a
+    product's own items winning by code."""
+    chosen: dict[str, ChecklistTemplateItem] = {}
+    for t in _templates.get():
+        if t.loss_type != loss_type or t.product_id not in (None, product_id):
+            continue
+        if t.code not in chosen or t.product_id is not None:
+            chosen[t.code] = t
+    return list(chosen.values())
+
+
+CHECKLIST_COLUMNS = ("claim_id", "code", "name", "core", "lasting", "state", "reason", "updated_at")
+
+
+def checklist_rows(claim_id: int, templates: list[ChecklistTemplateItem], now: datetime):
+    """A new claim's checklist as rows of ``CHECKLIST_COLUMNS``: every item still missing."""
+    return [
+        (claim_id, t.code, t.name, t.core, t.lasting, ItemState.MISSING, "", now) for t in templates
+    ]
+
+
+def checklist_build(
+    claim: Claim, templates: list[ChecklistTemplateItem], now: datetime
+) -> list[ClaimItem]:
+    return [
+        ClaimItem(**dict(zip(CHECKLIST_COLUMNS, row, strict=True)))
+        for row in checklist_rows(claim.pk, templates, now)
+    ]
+
+
+def duplicates_among(claim: Claim, candidates) -> list:
+    """The candidates (claims, or anything with the same attributes) that look like the
+    same event as ``claim``: same policy and insured person, loss within a day, similar
+    cause. Linked and shown, never merged."""
+    return [
+        c
+        for c in candidates
+        if c.pk != claim.pk
+        and c.policy_id == claim.policy_id
+        and c.insured_name == claim.insured_name
+        and looks_duplicate(
+            loss_time=claim.loss_time,
+            cause=claim.loss_cause,
+            other_time=c.loss_time,
+            other_cause=c.loss_cause,
+        )
+    ]
+
+
+def registered_notice(number: str, items) -> dict[str, str]:
+    """The customer's "registered" message with the one-time checklist (its items or the
+    templates they were made from: anything with a ``name``)."""
+    return {
+        "subject": _("Claim %(number)s registered") % {"number": number},
+        "body": _("Please provide at once: %(items)s.")
+        % {"items": "、".join(i.name for i in items)},
+    }
+
+
+def _checklist(claim: Claim, now: datetime) -> list[ClaimItem]:
+    """The one-time checklist: the loss type's items, a product's own items winning by code."""
+    templates = checklist_templates(claim.policy.product_id, claim.loss_type)
+    return ClaimItem.objects.bulk_create(checklist_build(claim, templates, now))
+
+
+def _possible_duplicates(claim: Claim) -> list[Claim]:
+    near = Claim.objects.filter(
+        policy=claim.policy,
+        insured_name=claim.insured_name,
+        loss_time__range=(
+            claim.loss_time - DUPLICATE_WINDOW,
+            claim.loss_time + DUPLICATE_WINDOW,
+        ),
+    ).select_related("case")
+    return duplicates_among(claim, near)
+
+
+def document_reuse_lasting(*, claim: Claim, now: datetime, actor, items: list[ClaimItem]) -> None:
+    """一次提交、全程复用: identity and bank documents already accepted for this customer
+    count for the new claim too (documents imports claims, hence the late import)."""
+    from claimdesk.documents.services import document_reuse_lasting as reuse
+
+    reuse(claim=claim, now=now, actor=actor, items=items)
+
+
+def claim_report(
+    *,
+    reporter,
+    report: Mapping[str, Any],
+    channel: str,
+    now: datetime,
+    idempotency_key: str | None = None,
+) -> ReportResult:
+    """Register a claim reported by a customer (their own policy) or by staff (hotline:
+    the agent who takes the call owns the case)."""
+    key = (idempotency_key or "").strip()[:100]
+    if key:
+        seen = IdempotencyKey.objects.filter(user=reporter, key=key).select_related("claim").first()
+        if seen is not None:
+            return ReportResult(seen.claim, created=False)
+    staff = is_staff_member(reporter)
+    may_report = "claims.handle_intake" if staff else "cases.act_as_customer"
+    if not reporter.has_perm(may_report):
+        raise NotAllowed(_("You may not report claims."))
+    policy, amount = _validate(reporter, report, now)
+    flags = report_flags(policy, report)
+    try:
+        with transaction.atomic():
+            case = case_open(
+                **claim_case_fields(policy, report, channel),
+                actor=reporter,
+                customer=policy.holder,
+                owner=reporter if staff else None,
+                now=now,
+            )
+            claim = claim_build(
+                case=case,
+                policy=policy,
+                report=report,
+                amount=amount,
+                channel=channel,
+                reporter=reporter,
+                flags=flags,
+            )
+            claim.save(force_insert=True)
+            items = _checklist(claim, now)
+            if policy.holder_has_documents:
+                document_reuse_lasting(claim=claim, now=now, actor=reporter, items=items)
+            near = getattr(policy, "near_claims", True)  # read with the policy
+            duplicates = _possible_duplicates(claim) if near else []
+            if duplicates:
+                claim.possible_duplicates.add(*duplicates)
+                for flagged in (claim, *duplicates):
+                    if Flag.POSSIBLE_DUPLICATE not in flagged.flags:
+                        flagged.flags = [*flagged.flags, Flag.POSSIBLE_DUPLICATE]
+                        flagged.save(update_fields=["flags"])
+            if key:
+                IdempotencyKey.objects.create(user=reporter, key=key, claim=claim, created_at=now)
+            notification_queue(
+                recipient=policy.holder,
+                case=case,
+                kind="claim_registered",
+                now=now,
+                phone=claim.contact_phone,
+                **registered_notice(case.number, items),
+            )
+    except IntegrityError:
+        if key:
+            seen = IdempotencyKey.objects.filter(user=reporter, key=key).first()
+            if seen is not None:
+                return ReportResult(seen.claim, created=False)
+        raise
+    return ReportResult(claim, created=True, duplicates=duplicates, items=items)
