@@ -32,10 +32,12 @@ run: $(STAMP) syscheck
 
 test: $(STAMP) syscheck
 	$(BIN)/ruff check src tests bench
+	cd src && ../$(BIN)/lint-imports ../pyproject.toml
 	$(BIN)/python -m pytest -n 2
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests bench
+	cd src && ../$(BIN)/lint-imports ../pyproject.toml
 	$(BIN)/ruff format --check src tests bench
 
 format: $(STAMP)

@@ -13,6 +13,7 @@ from ninja.security import HttpBearer, django_auth
 from claimdesk.analytics.api import router as analytics_router
 from claimdesk.assistant.api import router as assistant_router
 from claimdesk.cases.api import router as cases_router
+from claimdesk.cases.api import sla_router as cases_sla_router
 from claimdesk.cases.services import CaseError
 from claimdesk.claims.adjudication_api import router as adjudication_router
 from claimdesk.claims.api import router as claims_router
@@ -127,6 +128,7 @@ api.add_router("/v1/auth", auth_router)
 api.add_router("/v1", me_router)
 api.add_router("/v1", cases_router)
 api.add_router("/v1/workdays", workdays_router)
+api.add_router("/v1/workdays", cases_sla_router)
 api.add_router("/v1", policies_router)
 api.add_router("/v1", documents_router)
 api.add_router("/v1", claims_bulk_router)  # before claims: /claims/batch is no claim number

@@ -12,7 +12,6 @@ to the moment our claim entered its status, are the expected dates. With fewer t
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.db.models import F, OuterRef, Subquery
@@ -21,6 +20,7 @@ from django.utils.translation import gettext as _
 from claimdesk.analytics import rules
 from claimdesk.analytics.sql import STATUS_EVENTS, percentiles
 from claimdesk.cases.models import CaseEvent
+from claimdesk.claims.forecast import PaymentForecast
 from claimdesk.claims.models import Claim
 from claimdesk.workdays.clocks import to_local
 
@@ -28,20 +28,6 @@ HISTORY_DAYS = 365
 # Payment confirmed: the claim leaves "paying" for "closed".
 PAID = {"from_status": "paying", "to_status": "closed"}
 NO_PAYMENT = {"rejected", "withdrawn"}
-
-
-@dataclass(frozen=True)
-class Expected:
-    """The expected payment: median and 80 % dates (None when not estimable) and why."""
-
-    median: datetime | None
-    p80: datetime | None
-    basis: str
-    sample: int
-
-    def as_dict(self) -> dict:
-        """For the API's progress answer (``expected_payment``) and templates."""
-        return {"median": self.median, "p80": self.p80, "basis": self.basis, "sample": self.sample}
 
 
 def _days(seconds: float) -> str:
@@ -56,16 +42,16 @@ def _band_text(low, high) -> str:
     return _("¥%(low)s–%(high)s") % {"low": f"{low:,.0f}", "high": f"{high:,.0f}"}
 
 
-def expected_payment(claim: Claim, *, now: datetime) -> Expected:
+def expected_payment(claim: Claim, *, now: datetime) -> PaymentForecast:
     """The expected payment dates of ``claim`` as of ``now`` (see the module docstring)."""
     case = claim.case
     events = CaseEvent.objects.filter(case=case)
     paid = events.filter(kind="transition", **PAID).order_by("at").first()
     if paid is not None:
         day = f"{to_local(paid.at):%Y-%m-%d}"
-        return Expected(paid.at, paid.at, _("Paid on %(day)s.") % {"day": day}, 0)
+        return PaymentForecast(paid.at, paid.at, _("Paid on %(day)s.") % {"day": day}, 0)
     if case.status in NO_PAYMENT or case.status not in rules.PATH_TO_PAYMENT_STATUSES:
-        return Expected(None, None, _("No payment is expected for this claim."), 0)
+        return PaymentForecast(None, None, _("No payment is expected for this claim."), 0)
 
     entered = (
         events.filter(kind__in=STATUS_EVENTS, to_status=case.status)
@@ -103,7 +89,7 @@ def expected_payment(claim: Claim, *, now: datetime) -> Expected:
     sample = stats[0]["n"] if stats else 0
     status = case.status_label()
     if sample < rules.MIN_SIMILAR_CLAIMS:
-        return Expected(
+        return PaymentForecast(
             None,
             None,
             _(
@@ -116,7 +102,7 @@ def expected_payment(claim: Claim, *, now: datetime) -> Expected:
         )
     median = entered + timedelta(seconds=round(stats[0]["p50"]))
     p80 = entered + timedelta(seconds=round(stats[0]["p80"]))
-    return Expected(
+    return PaymentForecast(
         median,
         p80,
         _(

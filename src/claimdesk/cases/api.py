@@ -9,12 +9,15 @@ from typing import Any
 from django.contrib.auth import get_user_model
 from django.http import HttpRequest
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from ninja import Field, Router, Schema, Status
 from ninja.pagination import LimitOffsetPagination, paginate
 
 from claimdesk.cases import selectors, services
 from claimdesk.cases.models import Case, SlaRule, Task
 from claimdesk.staff.services import is_staff_member
+from claimdesk.workdays.clocks import SHANGHAI
+from claimdesk.workdays.selectors import clock
 
 router = Router(tags=["cases"])
 User = get_user_model()
@@ -303,3 +306,34 @@ def task_complete(request: HttpRequest, task_id: int, payload: TaskDoneIn | None
 @router.get("/sla-rules", response=list[SlaRuleOut])
 def sla_rules(request: HttpRequest):
     return SlaRule.objects.all()
+
+
+# --- SLA rules on the working-day calendar (served under /workdays beside the calendar) ---
+
+sla_router = Router(tags=["working days"])
+
+
+class DueOut(Schema):
+    rule: str
+    unit: str
+    event_at: datetime
+    due_at: datetime
+
+
+@sla_router.get("/due", response={200: DueOut, 404: CaseProblem})
+def due(request: HttpRequest, rule: str, at: datetime):
+    """Due time of an SLA rule for an event at ``at`` (naive times are Asia/Shanghai)."""
+    found = SlaRule.objects.filter(code=rule).first()
+    if found is None:
+        return Status(404, {"detail": _("Unknown SLA rule %(code)s.") % {"code": rule}})
+    at = at if at.tzinfo else at.replace(tzinfo=SHANGHAI)
+    due_at = clock(found.unit).due_at(at, found.amount)
+    return Status(
+        200,
+        {
+            "rule": found.code,
+            "unit": found.unit,
+            "event_at": at.astimezone(SHANGHAI),
+            "due_at": due_at.astimezone(SHANGHAI),
+        },
+    )

@@ -1,8 +1,10 @@
-"""What happened to a case, published for readers that the domain must not call itself.
+"""What happened to a case, published for readers that the publisher must not call itself.
 
-The kernel publishes typed events; readers such as analytics subscribe to them in their
-app's ``ready`` instead of being called by, or hooking into, the domain's code. Handlers run
-in the publishing transaction, so what they write commits or rolls back with the step.
+The kernel publishes typed events (``CaseTransitioned``) and domain apps publish their own
+(``claims.events``); readers such as analytics, notices or payments subscribe in their app's
+``ready`` instead of being imported by the publisher. Handlers run in the publishing
+transaction, in the order they subscribed, so what they write commits or rolls back with the
+step.
 """
 
 from __future__ import annotations
@@ -40,7 +42,8 @@ def subscribe(
         _HANDLERS[event_type].append(entry)
 
 
-def publish(event: CaseTransitioned) -> None:
+def publish(event: Any) -> None:
+    """Hand ``event`` (any of the typed events, each with its ``case``) to its subscribers."""
     kind = event.case.kind
     for handler, kinds in _HANDLERS[type(event)]:
         if kinds is None or kind in kinds:

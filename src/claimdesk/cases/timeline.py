@@ -28,6 +28,26 @@ def timeline_subscribe(subscriber: TimelineSubscriber) -> None:
         _SUBSCRIBERS.append(subscriber)
 
 
+# A customer text reads one timeline line in the customer's words, or None when the line is
+# not of its kinds: each app that writes lines registers one for its own kinds.
+CustomerText = Callable[[CaseEvent], str | None]
+_TEXTS: list[CustomerText] = []
+
+
+def register_customer_text(text: CustomerText) -> None:
+    """Let an app word its own timeline lines for the customer (from its ``ready``)."""
+    if text not in _TEXTS:
+        _TEXTS.append(text)
+
+
+def customer_text(event: CaseEvent) -> str | None:
+    """The registered wording of ``event`` for the customer; None when no app words it."""
+    for text in _TEXTS:
+        if (words := text(event)) is not None:
+            return words
+    return None
+
+
 def _local_instants(data: Mapping[str, Any]) -> dict[str, Any]:
     # One spelling for instants in the timeline, whether read from the database (UTC) or
     # just computed (local): Asia/Shanghai, as people read them.

@@ -17,10 +17,10 @@ from django.utils.translation import gettext as _
 from ninja import Field, Header, Query, Router, Schema, Status
 from ninja.pagination import PageNumberPagination, paginate
 
-from claimdesk.analytics.prediction import expected_payment
 from claimdesk.cases.api import CaseProblem, NotFound
 from claimdesk.cases.models import CaseEvent, Deadline
 from claimdesk.claims import selectors
+from claimdesk.claims.forecast import payment_forecast
 from claimdesk.claims.models import Channel, Claim, ClaimItem
 from claimdesk.claims.rules import RIGHTS_NOTICE
 from claimdesk.claims.services import claim_item_set_state, claim_report
@@ -286,7 +286,7 @@ def _claim_out(
 
 
 def _expected(claim: Claim) -> dict[str, Any]:
-    e = expected_payment(claim, now=timezone.now())
+    e = payment_forecast(claim, now=timezone.now())
     return {"median": _local(e.median), "p80": _local(e.p80), "basis": e.basis, "sample": e.sample}
 
 

@@ -3,6 +3,7 @@ progress view (stage, checklist, running clocks, the timeline in plain words).""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -11,10 +12,9 @@ from django.utils.translation import gettext as _
 
 from claimdesk.cases.models import LIVE_STATES, CaseEvent, Deadline, DeadlineState
 from claimdesk.cases.selectors import case_timeline, cases_visible_to
+from claimdesk.cases.timeline import customer_text
 from claimdesk.claims.models import Claim, ClaimItem, ItemState
 from claimdesk.claims.rules import EMERGENCY_GUIDANCE, FLAG_LABELS, Flag
-from claimdesk.notices.models import NoticeKind
-from claimdesk.payments.selectors import payment_event_text
 from claimdesk.policies.rules import mask_phone
 from claimdesk.staff.services import is_staff_member
 
@@ -160,13 +160,9 @@ def event_text(event: CaseEvent, claim: Claim) -> str:
         }
     if event.kind == "materials_complete":
         return _("All core materials are complete; the payment commitment runs from now.")
-    if event.kind == "notice_issued" and data.get("notice_kind") in NoticeKind.values:
-        return _("We issued you a written notice: %(title)s.") % {
-            "title": NoticeKind(data["notice_kind"]).label
-        }
     if event.kind == "archived":
         return _("Your claim is closed and its file archived.")
-    if text := payment_event_text(event):
+    if text := customer_text(event):  # lines other apps wrote (payments, notices, …)
         return text
     if text := _staff_text(event, data):
         return text
@@ -268,15 +264,25 @@ def contact_phone_for(claim: Claim, user) -> str:
     return mask_phone(claim.contact_phone)
 
 
-def claim_review_flags(claim: Claim) -> list[dict[str, str]]:
-    """Every flag an adjuster should weigh, with its reason: intake's and investigation's."""
-    flags = [{"code": f["code"], "reason": f["label"]} for f in claim_flags(claim)]
-    from claimdesk.investigation.selectors import claim_review
+# Other apps' flags on a claim (investigation's red flags), each a list of {code, reason}.
+FlagSource = Callable[[Claim], list[dict[str, str]]]
+_FLAG_SOURCES: list[FlagSource] = []
 
+
+def register_review_flags(source: FlagSource) -> None:
+    """Let an app add its flags to what an adjuster weighs (from its ``ready``)."""
+    if source not in _FLAG_SOURCES:
+        _FLAG_SOURCES.append(source)
+
+
+def claim_review_flags(claim: Claim) -> list[dict[str, str]]:
+    """Every flag an adjuster should weigh, with its reason: intake's and the other apps'
+    (investigation's red flags), each code once."""
+    flags = [{"code": f["code"], "reason": f["label"]} for f in claim_flags(claim)]
     seen = {f["code"] for f in flags}
-    flags += [
-        {"code": f.code, "reason": str(f.reason)}
-        for f in claim_review(claim).flags
-        if f.code not in seen
-    ]
+    for source in _FLAG_SOURCES:
+        for flag in source(claim):
+            if flag["code"] not in seen:
+                seen.add(flag["code"])
+                flags.append(flag)
     return flags

@@ -7,7 +7,7 @@ the claim itself; and what a step does after it is written (archiving on closure
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
@@ -25,7 +25,6 @@ from claimdesk.cases.workflow import (
     withdrawals,
 )
 from claimdesk.claims.models import Claim, ClaimDecision, Decision, DecisionStatus, ItemState
-from claimdesk.notices.models import Notice
 from claimdesk.workdays.clocks import Unit
 
 KIND = "claim"
@@ -119,6 +118,15 @@ def decided_by_approved_decision(
     return None
 
 
+# What else is on file at closure, by name (the notices app adds its letters' SHA-256).
+_ARCHIVE_PARTS: dict[str, Callable[[Any], list[str]]] = {}
+
+
+def register_archive_part(name: str, fingerprints: Callable[[Any], list[str]]) -> None:
+    """Seal ``fingerprints(case)`` under ``name`` in every closing manifest (from ``ready``)."""
+    _ARCHIVE_PARTS[name] = fingerprints
+
+
 def archive_on_close(*, case: Any, transition: Transition, actor: Any, now: datetime, **_: Any):
     """结案归档: when a claim closes, freeze its file and seal a manifest in the timeline.
 
@@ -132,7 +140,7 @@ def archive_on_close(*, case: Any, transition: Transition, actor: Any, now: date
         return
     claim.archived_at = now
     claim.save(update_fields=["archived_at"])
-    notices = Notice.objects.filter(case=case).order_by("id").values_list("sha256", flat=True)
+    parts = {name: part(case) for name, part in _ARCHIVE_PARTS.items()}
     timeline_record(
         case,
         now=now,
@@ -143,7 +151,7 @@ def archive_on_close(*, case: Any, transition: Transition, actor: Any, now: date
             "decision": claim.decision,
             "amount": str(claim.approved_amount) if claim.approved_amount is not None else "",
             "documents": list(claim.documents.order_by("id").values_list("sha256", flat=True)),
-            "notices": list(notices),
+            **parts,
         },
     )
 

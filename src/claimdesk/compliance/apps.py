@@ -8,6 +8,11 @@ class ComplianceConfig(AppConfig):
     verbose_name = _("Compliance")
 
     def ready(self) -> None:
+        from claimdesk.compliance.services import ComplianceScreen
+        from claimdesk.notify.services import install_message_screen
+
+        # Every outgoing message passes the compliance screen (held on a forbidden promise).
+        install_message_screen(ComplianceScreen())
         # A ``flush`` (every transactional test) empties the rule table that the data
         # migration seeded; put the defaults back, but only into an empty table so that an
         # admin's edits (and deliberate deactivations) are never undone.

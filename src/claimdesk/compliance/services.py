@@ -30,6 +30,7 @@ from claimdesk.compliance.models import (
 )
 from claimdesk.compliance.rules import Violation
 from claimdesk.notify.models import Notification, Status
+from claimdesk.notify.services import MessageScreen, deliver_after_commit
 from claimdesk.workdays.clocks import to_local
 
 OVERRIDE_PERMISSION = "compliance.override_compliance"
@@ -99,6 +100,16 @@ def notification_screen(*, subject: str, body: str) -> list[Violation]:
     return rules.blocking(compliance_check(f"{subject}\n{body}"))
 
 
+class ComplianceScreen(MessageScreen):
+    """The outbox's screen: forbidden promises hold a message until a manager releases it."""
+
+    def check(self, subject: str, body: str) -> list[Violation]:
+        return notification_screen(subject=subject, body=body)
+
+    def hold(self, notifications, problems, now: datetime) -> None:
+        notifications_hold(notifications=notifications, violations=problems, now=now)
+
+
 def notifications_hold(*, notifications, violations, now: datetime) -> list[NotificationHold]:
     """Record why these (already ``held``) outbox rows were stopped."""
     found = [v.as_dict() | {"severity": v.severity} for v in violations]
@@ -111,8 +122,6 @@ def notification_release(notification, manager, now: datetime) -> int:
     """A manager lets a held message go: the row and the other channels' rows of the same
     message go back to ``pending`` (due now), with one ``OverrideLog`` entry. Returns how
     many rows were released (0 when nothing was held any more)."""
-    from claimdesk.notify.services import _on_commit_once, _schedule_delivery
-
     if not can_override(manager):
         raise NotAllowed(_("Only a manager may release a held message."))
     with transaction.atomic():
@@ -150,7 +159,7 @@ def notification_release(notification, manager, now: datetime) -> int:
         NotificationHold.objects.filter(pk__in=[h.pk for h in holds]).update(
             released_at=now, released_by=manager, override=log
         )
-        _on_commit_once(_schedule_delivery)
+        deliver_after_commit()
     return len(siblings)
 
 

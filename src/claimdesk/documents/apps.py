@@ -5,3 +5,10 @@ from django.utils.translation import gettext_lazy as _
 class DocumentsConfig(AppConfig):
     name = "claimdesk.documents"
     verbose_name = _("Documents")
+
+    def ready(self) -> None:
+        from claimdesk.cases.events import subscribe
+        from claimdesk.claims.events import ClaimRegistered
+        from claimdesk.documents.services import documents_on_claim_registered
+
+        subscribe(ClaimRegistered, documents_on_claim_registered)

@@ -21,6 +21,7 @@ from django.utils.translation import gettext as _
 
 from claimdesk.cases.services import CaseError, IllegalTransition, NotAllowed, can_act
 from claimdesk.cases.timeline import timeline_record
+from claimdesk.claims.events import ClaimRegistered
 from claimdesk.claims.models import Claim, ClaimItem, ItemState
 from claimdesk.claims.services import claim_item_set_state
 from claimdesk.documents import rules
@@ -440,3 +441,11 @@ def document_reuse_lasting(
             if not wanted:
                 break
     return reused
+
+
+def documents_on_claim_registered(event: ClaimRegistered) -> None:
+    """一次提交、全程复用: lasting documents already accepted count for a new claim."""
+    if event.holder_has_accepted_documents:
+        document_reuse_lasting(
+            claim=event.claim, now=event.now, actor=event.actor, items=event.items
+        )

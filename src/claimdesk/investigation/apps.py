@@ -8,6 +8,11 @@ class InvestigationConfig(AppConfig):
     verbose_name = _("Investigation and loss assessment")
 
     def ready(self) -> None:
+        from claimdesk.claims.selectors import register_review_flags
+        from claimdesk.investigation.selectors import claim_red_flags
+
+        # An adjuster weighs investigation's red flags beside intake's.
+        register_review_flags(claim_red_flags)
         # The data migration seeds the defaults once; a ``flush`` (every transactional
         # test) empties the tables, so put them back, only into empty tables.
         post_migrate.connect(_ensure_defaults, sender=self, dispatch_uid="claimdesk-investigation")

@@ -248,3 +248,8 @@ def surveys_visible_to(user) -> QuerySet[Survey]:
     if user.has_perm("cases.view_all_cases"):
         return surveys
     return surveys.filter(Q(surveyor=user) | Q(claim__case__owner=user))
+
+
+def claim_red_flags(claim: Claim) -> list[dict[str, str]]:
+    """The review's red flags as the adjuster's flag list reads them (code and reason)."""
+    return [{"code": f.code, "reason": str(f.reason)} for f in claim_review(claim).flags]

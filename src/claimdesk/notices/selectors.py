@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from django.apps import apps
 from django.db.models import Q, QuerySet
+from django.utils.translation import gettext as _
 
-from claimdesk.cases.models import Case
+from claimdesk.cases.models import Case, CaseEvent
 from claimdesk.cases.selectors import cases_visible_to
-from claimdesk.notices.models import Notice
+from claimdesk.notices.models import Notice, NoticeKind
 
 
 def notices_for(case: Case, user) -> QuerySet[Notice]:
@@ -38,3 +39,16 @@ def notice_find(user, notice_id: int) -> Notice | None:
         .select_related("case")
         .first()
     )
+
+
+def notice_event_text(event: CaseEvent) -> str | None:
+    """A ``notice_issued`` line of the timeline in the customer's words (None for others)."""
+    kind = (event.data or {}).get("notice_kind")
+    if event.kind != "notice_issued" or kind not in NoticeKind.values:
+        return None
+    return _("We issued you a written notice: %(title)s.") % {"title": NoticeKind(kind).label}
+
+
+def notice_fingerprints(case: Case) -> list[str]:
+    """The SHA-256 of every notice of ``case``, oldest first (the closing manifest's part)."""
+    return list(Notice.objects.filter(case=case).order_by("id").values_list("sha256", flat=True))

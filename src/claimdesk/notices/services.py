@@ -24,6 +24,7 @@ from django.utils.translation import gettext as _
 from claimdesk.cases.models import Case
 from claimdesk.cases.services import CaseError, NotAllowed, can_act
 from claimdesk.cases.timeline import timeline_record
+from claimdesk.claims.events import ClaimDecided
 from claimdesk.notices import rules
 from claimdesk.notices.models import Notice, NoticeKind
 from claimdesk.notices.pdf import render_pdf
@@ -261,3 +262,14 @@ def _record(
                 % {"kind": NoticeKind(kind).label, "number": case.number, "url": url},
             )
     return notice
+
+
+def notice_on_claim_decided(event: ClaimDecided) -> None:
+    """The written notice of a decision, issued as the decision becomes the claim's."""
+    notice_issue(
+        case=event.case,
+        kind=event.notice_kind,
+        context=event.notice_context,
+        actor=event.actor,
+        now=event.now,
+    )

@@ -40,6 +40,26 @@ _active_endpoints = ReferenceCache(
 )
 
 
+class MessageScreen:
+    """What stops an outgoing message: ``check`` names its blocking problems ([] lets it go)
+    and ``hold`` records why rows written ``held`` were stopped. The compliance app installs
+    its screen at start-up; the outbox itself knows no rules."""
+
+    def check(self, subject: str, body: str) -> list[Any]:
+        return []
+
+    def hold(self, notifications: list[Notification], problems: list[Any], now: datetime) -> None:
+        return None
+
+
+_SCREEN: MessageScreen = MessageScreen()
+
+
+def install_message_screen(screen: MessageScreen) -> None:
+    global _SCREEN
+    _SCREEN = screen
+
+
 def notification_queue(
     *,
     recipient,
@@ -56,7 +76,7 @@ def notification_queue(
     given; and, for a customer's notification about their own case, one delivery per active
     partner webhook that wants this kind. Delivery is triggered on commit, so a rolled-back
     action never notifies anyone. A message with a forbidden promise is written ``held``
-    (never delivered) until a manager releases it (``compliance.services``).
+    (never delivered) until a manager releases it (the installed ``MessageScreen``).
     """
     return notification_queue_many(
         [
@@ -80,8 +100,6 @@ def notification_queue_many(
     in one INSERT: what a bulk import of a thousand claims needs. ``returning=False``: the
     caller wants no row objects back (bulk intake), so rows that are not held are written
     as plain values and ``[]`` comes back."""
-    from claimdesk.compliance.services import notifications_hold
-
     rows: list[dict[str, Any]] = []
     held: list[tuple[slice, list, datetime]] = []
     for message in messages:
@@ -94,7 +112,7 @@ def notification_queue_many(
     if returning or held:
         created = bulk_insert([Notification(**row) for row in rows])
         for part, violations, now in held:
-            notifications_hold(notifications=created[part], violations=violations, now=now)
+            _SCREEN.hold(created[part], violations, now)
     else:
         insert_values(Notification, _COLUMNS, [[row[c] for c in _COLUMNS] for row in rows])
         created = []
@@ -123,9 +141,7 @@ def _message_rows(
 ) -> list:
     """Append one message's outbox rows (column values) to ``rows``; its blocking
     violations."""
-    from claimdesk.compliance.services import notification_screen
-
-    violations = notification_screen(subject=str(subject), body=str(body))
+    violations = _SCREEN.check(str(subject), str(body))
     common = {
         **_NEW_ROW,
         "recipient_id": recipient.pk,
@@ -150,6 +166,11 @@ def _message_rows(
             if endpoint.wants(kind)
         ]
     return violations
+
+
+def deliver_after_commit() -> None:
+    """Deliver the pending outbox once this transaction commits (once, however often asked)."""
+    _on_commit_once(_schedule_delivery)
 
 
 def _on_commit_once(func) -> None:

@@ -5,3 +5,14 @@ from django.utils.translation import gettext_lazy as _
 class PaymentsConfig(AppConfig):
     name = "claimdesk.payments"
     verbose_name = _("Payments")
+
+    def ready(self) -> None:
+        from claimdesk.cases.events import subscribe
+        from claimdesk.cases.timeline import register_customer_text
+        from claimdesk.claims.events import ClaimDecided
+        from claimdesk.payments.selectors import payment_event_text
+        from claimdesk.payments.services import payment_on_claim_decided
+
+        # An approved claim goes to finance (after its notice: notices subscribe first).
+        subscribe(ClaimDecided, payment_on_claim_decided)
+        register_customer_text(payment_event_text)

@@ -35,6 +35,7 @@ from claimdesk.cases.services import (
     task_complete,
 )
 from claimdesk.cases.timeline import timeline_record
+from claimdesk.claims.events import ClaimDecided
 from claimdesk.claims.models import Claim
 from claimdesk.notify.services import notification_queue
 from claimdesk.payments.models import AttemptOutcome, Payment, PaymentAttempt
@@ -753,3 +754,10 @@ def payments_reconcile(
             continue
         getattr(result, outcome).append(reference)
     return result
+
+
+def payment_on_claim_decided(event: ClaimDecided) -> None:
+    """An approved claim becomes a task for finance; with nobody in finance the claim still
+    waits on their queue."""
+    if event.approved and (assignee := finance_assignee(event.claim)) is not None:
+        payment_handover(claim=event.claim, actor=event.actor, now=event.now, assignee=assignee)

@@ -21,6 +21,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from claimdesk.cases.countdown import SOON_SECONDS, countdown_text
 from claimdesk.cases.models import DeadlineState
 from claimdesk.cases.services import CaseError, GuardFailed, can_act
 from claimdesk.claims.models import Claim
@@ -29,7 +30,6 @@ from claimdesk.service.models import Category, Channel, CorrectiveAction, Ticket
 from claimdesk.service.rules import RCA_FIELD_LABELS, template_variables
 from claimdesk.staff.roles import Role
 from claimdesk.staff.services import is_staff_member
-from claimdesk.web.views import SOON_SECONDS, countdown_text
 
 User = get_user_model()
 

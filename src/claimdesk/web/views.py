@@ -12,14 +12,15 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, pgettext
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from claimdesk.analytics.prediction import expected_payment
 from claimdesk.cases import selectors, services
+from claimdesk.cases.countdown import SOON_SECONDS, countdown_text
 from claimdesk.cases.models import Case, CaseEvent, Deadline, DeadlineState, SlaRule
 from claimdesk.cases.workflow import Transition
 from claimdesk.claims import selectors as claim_selectors
+from claimdesk.claims.forecast import payment_forecast
 from claimdesk.claims.models import Claim
 from claimdesk.claims.rules import RIGHTS_NOTICE
 from claimdesk.claims.services import ReportInvalid, claim_item_set_state, claim_report
@@ -32,9 +33,6 @@ from claimdesk.service.models import Ticket
 from claimdesk.staff.services import is_staff_member
 from claimdesk.web.adjudication import adjudication_context
 from claimdesk.web.forms import ClaimReportForm, HotlineReportForm, required_by_type
-
-# Rows of "my work" due within this many seconds are marked as coming soon.
-SOON_SECONDS = 4 * 3600
 
 # What the fields an action requires are called on its form.
 FIELD_LABELS = {
@@ -84,18 +82,6 @@ EVENT_LABELS = {
     "survey_sent": gettext_lazy("Satisfaction survey sent"),
     "survey_answered": gettext_lazy("Satisfaction survey answered"),
 }
-
-
-def countdown_text(seconds: int) -> str:
-    """``2天 03:04:05`` / ``已超时 00:12:00``; the page's script keeps the same format live."""
-    left = abs(int(seconds))
-    days, rest = divmod(left, 86400)
-    hours, rest = divmod(rest, 3600)
-    minutes, secs = divmod(rest, 60)
-    text = f"{hours:02d}:{minutes:02d}:{secs:02d}"
-    if days:
-        text = f"{days}{pgettext('days in a countdown', 'd')} {text}"
-    return f"{_('overdue')} {text}" if seconds < 0 else text
 
 
 def _duration_text(span: timedelta) -> str:
@@ -444,7 +430,7 @@ def claim_detail(request: HttpRequest, number: str) -> HttpResponse:
             "core_missing": claim_selectors.missing_core_items(progress.checklist),
             "clocks": _clock_rows(clocks, now),
             "payment_due": progress.expected_payment,
-            "expected": expected_payment(claim, now=now) if case.is_open else None,
+            "expected": payment_forecast(claim, now=now) if case.is_open else None,
             "events": _claim_timeline(
                 claim, claim_selectors.claim_events(claim, request.user), staff=staff
             ),

@@ -1,12 +1,10 @@
-from datetime import date, datetime
+from datetime import date
 
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
 from ninja import Router, Schema, Status
 
-from claimdesk.cases.models import SlaRule
-from claimdesk.workdays.clocks import SHANGHAI
-from claimdesk.workdays.selectors import clock, work_calendar
+from claimdesk.workdays.selectors import work_calendar
 
 router = Router(tags=["working days"])
 
@@ -20,13 +18,6 @@ class WorkdayOut(Schema):
     n: int
     result: date
     provisional: bool
-
-
-class DueOut(Schema):
-    rule: str
-    unit: str
-    event_at: datetime
-    due_at: datetime
 
 
 @router.get("/add", response={200: WorkdayOut, 400: Problem})
@@ -43,24 +34,5 @@ def add(request: HttpRequest, date: date, n: int):
             "n": n,
             "result": result,
             "provisional": cal.is_provisional(result.year),
-        },
-    )
-
-
-@router.get("/due", response={200: DueOut, 404: Problem})
-def due(request: HttpRequest, rule: str, at: datetime):
-    """Due time of an SLA rule for an event at ``at`` (naive times are Asia/Shanghai)."""
-    found = SlaRule.objects.filter(code=rule).first()
-    if found is None:
-        return Status(404, {"detail": _("Unknown SLA rule %(code)s.") % {"code": rule}})
-    at = at if at.tzinfo else at.replace(tzinfo=SHANGHAI)
-    due_at = clock(found.unit).due_at(at, found.amount)
-    return Status(
-        200,
-        {
-            "rule": found.code,
-            "unit": found.unit,
-            "event_at": at.astimezone(SHANGHAI),
-            "due_at": due_at.astimezone(SHANGHAI),
         },
     )

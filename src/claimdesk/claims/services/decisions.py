@@ -14,6 +14,7 @@ from django.db.models import Count, OuterRef, Subquery
 from django.db.models.functions import Coalesce
 from django.utils.translation import gettext as _
 
+from claimdesk.cases.events import publish
 from claimdesk.cases.models import Case, Task, TaskStatus
 from claimdesk.cases.services import (
     GuardFailed,
@@ -27,6 +28,7 @@ from claimdesk.cases.services import (
     task_complete,
 )
 from claimdesk.cases.timeline import timeline_record
+from claimdesk.claims.events import ClaimDecided
 from claimdesk.claims.models import (
     ApprovalRule,
     Claim,
@@ -314,21 +316,23 @@ def _decision_apply(decision: ClaimDecision, *, actor, now: datetime) -> None:
     if action == "reject":
         data["reason"] = decision.reason or _("Not covered.")
     case_transition(case=claim.case, action=action, actor=actor, now=now, data=data)
-    from claimdesk.notices.services import notice_issue
-
-    context = decision_notice_context(claim, decision)
+    # The notice (and for an approval the hand-over to finance) follow from the subscribers.
+    publish(
+        ClaimDecided(
+            case=claim.case,
+            claim=claim,
+            decision=decision,
+            approved=action == "approve",
+            notice_kind="rejection" if action == "reject" else "claim_report",
+            notice_context=decision_notice_context(claim, decision),
+            actor=actor,
+            now=now,
+        )
+    )
     if action == "reject":
-        notice_issue(case=claim.case, kind="rejection", context=context, actor=actor, now=now)
         case_transition(
             case=claim.case, action="send_rejection_notice", actor=actor, now=now, data={}
         )
-    else:
-        notice_issue(case=claim.case, kind="claim_report", context=context, actor=actor, now=now)
-        from claimdesk.payments.services import finance_assignee, payment_handover
-
-        # A task for finance; with nobody in finance the claim still waits on their queue.
-        if (assignee := finance_assignee(claim)) is not None:
-            payment_handover(claim=claim, actor=actor, now=now, assignee=assignee)
     notification_queue(
         recipient=claim.policy.holder,
         case=claim.case,

@@ -19,11 +19,13 @@ from django.db.models import Exists, OuterRef
 from django.utils.translation import gettext as _
 
 from claimdesk.cache import ReferenceCache
+from claimdesk.cases.events import publish
 from claimdesk.cases.services import (
     CaseError,
     NotAllowed,
     case_open,
 )
+from claimdesk.claims.events import ClaimRegistered
 from claimdesk.claims.models import (
     ChecklistTemplateItem,
     Claim,
@@ -97,8 +99,6 @@ def _policy_for(reporter, report: Mapping[str, Any]) -> Policy | None:
     person is insured on it (``named_is_insured``), whether claims on it lie near the loss
     time (``near_claims``: only then can there be possible duplicates) and whether the holder
     has accepted documents (``holder_has_documents``: only then can any be reused)."""
-    from claimdesk.documents.models import Document  # documents imports claims
-
     policy_no = report.get("policy_no")
     if not policy_no:
         return None
@@ -109,9 +109,10 @@ def _policy_for(reporter, report: Mapping[str, Any]) -> Policy | None:
         .annotate(
             named_is_insured=Exists(InsuredPerson.objects.filter(policy=OuterRef("pk"), name=name)),
             holder_has_documents=Exists(
-                Document.objects.filter(
+                ClaimItem.objects.filter(
                     claim__case__customer_id=OuterRef("holder_id"),
-                    item__state=ItemState.ACCEPTED,
+                    state=ItemState.ACCEPTED,
+                    documents__isnull=False,  # an accepted item with a document on file
                 )
             ),
         )
@@ -321,14 +322,6 @@ def _possible_duplicates(claim: Claim) -> list[Claim]:
     return duplicates_among(claim, near)
 
 
-def document_reuse_lasting(*, claim: Claim, now: datetime, actor, items: list[ClaimItem]) -> None:
-    """一次提交、全程复用: identity and bank documents already accepted for this customer
-    count for the new claim too (documents imports claims, hence the late import)."""
-    from claimdesk.documents.services import document_reuse_lasting as reuse
-
-    reuse(claim=claim, now=now, actor=actor, items=items)
-
-
 def claim_report(
     *,
     reporter,
@@ -370,8 +363,17 @@ def claim_report(
             )
             claim.save(force_insert=True)
             items = _checklist(claim, now)
-            if policy.holder_has_documents:
-                document_reuse_lasting(claim=claim, now=now, actor=reporter, items=items)
+            # Documents already on file may count for this claim (一次提交、全程复用).
+            publish(
+                ClaimRegistered(
+                    case=claim.case,
+                    claim=claim,
+                    items=items,
+                    holder_has_accepted_documents=policy.holder_has_documents,
+                    actor=reporter,
+                    now=now,
+                )
+            )
             near = getattr(policy, "near_claims", True)  # read with the policy
             duplicates = _possible_duplicates(claim) if near else []
             if duplicates:
