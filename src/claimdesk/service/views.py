@@ -29,6 +29,7 @@ from claimdesk.service.models import Category, Channel, CorrectiveAction, Ticket
 from claimdesk.service.rules import RCA_FIELD_LABELS, template_variables
 from claimdesk.staff.roles import Role
 from claimdesk.staff.services import is_staff_member
+from claimdesk.web.errors import refuse_case
 from claimdesk.web.views import SOON_SECONDS, countdown_text
 
 User = get_user_model()
@@ -89,7 +90,7 @@ def queue_rows(request: HttpRequest) -> HttpResponse:
 def _ticket_or_404(request: HttpRequest, number: str) -> Ticket:
     ticket = selectors.ticket_find(request.user, number)
     if ticket is None:
-        raise Http404
+        refuse_case(request.user, number)
     return ticket
 
 
