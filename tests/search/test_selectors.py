@@ -85,9 +85,7 @@ def test_a_customer_never_searches(customer1, zhang_claim):
     assert search(user=customer1, terms=parse_query(q=zhang_claim.number)) == []
 
 
-def test_phones_are_masked_for_roles_that_do_not_call_customers(
-    agent1, adjuster1, zhang_claim
-):
+def test_phones_are_masked_for_roles_that_do_not_call_customers(agent1, adjuster1, zhang_claim):
     task_assign(
         case=zhang_claim.case,
         kind="adjudicate",
