@@ -107,3 +107,22 @@ def test_phones_are_masked_for_roles_that_do_not_call_customers(agent1, adjuster
 def test_phone_last4_is_kept_by_the_database(zhang_claim):
     assert Claim.objects.get(pk=zhang_claim.pk).contact_phone_last4 == "8000"
     assert Claim.objects.filter(contact_phone_last4="8000").count() == 1
+
+
+def test_a_customers_tickets_are_found_by_their_phone(agent1, zhang_claim, customer1):
+    from claimdesk.service.services import ticket_open
+
+    ticket = ticket_open(
+        customer=customer1,
+        actor=agent1,
+        category="inquiry",
+        subject="理赔进度",
+        body="请问我的理赔到哪一步了？",
+        channel="hotline",
+        now=NOW,
+        claim=zhang_claim,
+    )
+    hits = {h.kind: h for h in search(user=agent1, terms=parse_query(q="13800138000"))}
+    assert hits["ticket"].number == ticket.number
+    assert hits["ticket"].link == f"/service/tickets/{ticket.number}/"
+    assert ("ticket", ticket.number) in found(agent1, ticket.number)
