@@ -25,6 +25,7 @@ from claimdesk.investigation.api import router as investigation_router
 from claimdesk.notices.api import router as notices_router
 from claimdesk.payments.api import router as payments_router
 from claimdesk.policies.api import router as policies_router
+from claimdesk.search.api import router as search_router
 from claimdesk.service.api import router as service_router
 from claimdesk.staff.api import me_router
 from claimdesk.staff.api import router as auth_router
@@ -142,6 +143,7 @@ api.add_router("/v1", compliance_router)
 api.add_router("/v1", assistant_router)
 api.add_router("/v1", feedback_router)
 api.add_router("/v1", analytics_router)
+api.add_router("/v1", search_router)
 
 
 @api.exception_handler(CaseError)

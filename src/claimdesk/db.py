@@ -39,7 +39,8 @@ def bulk_insert(objs: Sequence[M]) -> list[M]:
         return model._default_manager.using(alias).bulk_create(objs)
     opts = model._meta
     pk = opts.pk
-    fields = list(opts.concrete_fields)
+    # Generated columns (search keys such as a phone's last four digits) are the database's.
+    fields = [f for f in opts.concrete_fields if not f.generated]
     with conn.cursor() as cursor:
         if isinstance(pk, _AUTO):
             cursor.execute(

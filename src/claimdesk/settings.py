@@ -56,6 +56,7 @@ INSTALLED_APPS = [
     "claimdesk.assistant",
     "claimdesk.feedback",
     "claimdesk.analytics",
+    "claimdesk.search",
 ]
 
 MIDDLEWARE = [

@@ -18,5 +18,8 @@ urlpatterns = [
     path("assistant/", include("claimdesk.assistant.urls")),
     path("feedback/", include("claimdesk.feedback.urls")),
     path("analytics/", include("claimdesk.analytics.urls")),
+    path("search/", include("claimdesk.search.urls")),
     path("", include("claimdesk.web.urls")),
 ]
+
+handler403 = "claimdesk.web.errors.permission_denied"

@@ -162,8 +162,10 @@ def test_the_progress_page_is_only_for_the_claims_customer_and_its_staff(
     url = reverse("web:claim_detail", args=[claim.number])
     client.force_login(customer2)
     assert client.get(url).status_code == 404
-    client.force_login(agent2)  # neither owner nor on a task
-    assert client.get(url).status_code == 404
+    client.force_login(agent2)  # neither owner nor on a task: told who owns it
+    refused = client.get(url)
+    assert refused.status_code == 403
+    assert "由 agent1 负责" in refused.content.decode()
     client.force_login(customer1)
     resp = client.get(url)
     assert resp.status_code == 200

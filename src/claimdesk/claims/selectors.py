@@ -7,7 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Prefetch, Q, QuerySet
 from django.utils.translation import gettext as _
 
 from claimdesk.cases.models import LIVE_STATES, CaseEvent, Deadline, DeadlineState
@@ -15,7 +15,8 @@ from claimdesk.cases.selectors import case_timeline, cases_visible_to
 from claimdesk.cases.timeline import customer_text
 from claimdesk.claims.models import Claim, ClaimItem, ItemState
 from claimdesk.claims.rules import EMERGENCY_GUIDANCE, FLAG_LABELS, Flag
-from claimdesk.policies.rules import mask_phone
+from claimdesk.policies.models import Policy
+from claimdesk.policies.selectors import phone_as_seen_by, policies_matching, policies_visible_to
 from claimdesk.staff.services import is_staff_member
 
 # The customer's road through a claim (报案受理 → 资料审核 → 调查定损 → 理赔核定 → 赔付结案 → 回访):
@@ -72,6 +73,85 @@ def claim_find(user, claim_no: str) -> Claim | None:
         )
         .filter(case__number=claim_no)
         .first()
+    )
+
+
+def claims_matching(
+    user,
+    *,
+    number: str = "",
+    phone: str = "",
+    last4: str = "",
+    name: str = "",
+    policies: QuerySet[Policy] | None = None,
+) -> QuerySet[Claim]:
+    """Claims a staff search finds among those ``user`` may see: by number (prefix), by the
+    contact phone (whole or last four digits), by the insured person's name, or on one of
+    ``policies`` (what the search found by plate, an insured's phone or ID number). Each
+    term is an index look-up of its own; visibility is the kernel's rule."""
+    found = Q()
+    if number:
+        found |= Q(case__number__startswith=number)
+    if phone:
+        found |= Q(contact_phone_last4=phone[-4:], contact_phone=phone)
+    if last4:
+        found |= Q(contact_phone_last4=last4)
+    if name:
+        found |= Q(insured_name=name)
+    if policies is not None:
+        found |= Q(policy__in=policies.values("pk"))
+    if not found:
+        return Claim.objects.none()
+    return claims_visible_to(user).filter(found)
+
+
+@dataclass(frozen=True)
+class CallerClaim:
+    """An open claim of a caller; ``may_open`` says whether the agent may open it (else the
+    page names its owner)."""
+
+    claim: Claim
+    may_open: bool
+
+
+@dataclass(frozen=True)
+class Caller:
+    """What the hotline knows about a caller before a new report is taken."""
+
+    phone: str
+    policies: list[Policy]
+    open_claims: list[CallerClaim]
+
+
+def caller_lookup(*, user, phone: str, limit: int = 20) -> Caller:
+    """The caller's policies (an insured person on them has this phone, or an earlier
+    claim gave it as contact, and the other policies of the same holders) and the open
+    claims on them, the newest first. Every open claim is listed, also a colleague's:
+    the agent must not register the same event twice, and can say who handles it."""
+    by_phone = policies_matching(user, phone=phone)
+    reported = Claim.objects.filter(contact_phone_last4=phone[-4:], contact_phone=phone)
+    holders = Policy.objects.filter(
+        Q(pk__in=by_phone.values("pk")) | Q(pk__in=reported.values("policy_id"))
+    ).values("holder_id")
+    policies = list(
+        policies_visible_to(user)
+        .filter(holder_id__in=holders)
+        .prefetch_related("insured")
+        .order_by("-start", "number")[:limit]
+    )
+    claims = list(
+        Claim.objects.filter(case__is_open=True)
+        .filter(Q(policy__in=[p.pk for p in policies]) | Q(pk__in=reported.values("pk")))
+        .select_related("case__owner", "policy")
+        .order_by("-case__opened_at")[:limit]
+    )
+    visible = set(
+        claims_visible_to(user).filter(pk__in=[c.pk for c in claims]).values_list("pk", flat=True)
+    )
+    return Caller(
+        phone=phone,
+        policies=policies,
+        open_claims=[CallerClaim(c, c.pk in visible) for c in claims],
     )
 
 
@@ -257,11 +337,9 @@ def contact_phone_for(claim: Claim, user) -> str:
     """The contact phone as ``user`` may see it: the customer, the owner and the staff who
     call customers (intake, survey) see it whole; other roles see it masked (138****5678)."""
     case = claim.case
-    if user.pk in (case.customer_id, case.owner_id) or any(
-        user.has_perm(p) for p in ("claims.handle_intake", "claims.handle_survey")
-    ):
-        return claim.contact_phone
-    return mask_phone(claim.contact_phone)
+    return phone_as_seen_by(
+        user, claim.contact_phone, own=user.pk in (case.customer_id, case.owner_id)
+    )
 
 
 # Other apps' flags on a claim (investigation's red flags), each a list of {code, reason}.

@@ -9,6 +9,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from django.db.models.functions import Right, Upper
 from django.utils.translation import gettext_lazy as _
 
 from claimdesk.policies.rules import LossType, in_force
@@ -144,7 +145,10 @@ class Policy(models.Model):
             ("handle_policy_service", "Work policy-service requests"),
             ("decide_underwriting", "Decide underwriting"),
         ]
-        indexes = [models.Index(fields=["holder", "-start"], name="policy_holder_start")]
+        indexes = [
+            models.Index(fields=["holder", "-start"], name="policy_holder_start"),
+            models.Index(fields=["vehicle_plate"], name="policy_vehicle_plate"),
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=models.Q(end__gte=models.F("start")), name="policy_end_after_start"
@@ -169,11 +173,26 @@ class InsuredPerson(models.Model):
     birth_date = models.DateField(_("birth date"), null=True, blank=True)
     phone = models.CharField(_("phone"), max_length=30, blank=True)
     relation_to_holder = models.CharField(_("relation to holder"), max_length=20, default="本人")
+    # Staff search by the last four digits of a phone or an ID number (an ID may end in X):
+    # kept by the database, so each look-up is an index scan.
+    phone_last4 = models.GeneratedField(
+        expression=Right("phone", 4),
+        output_field=models.CharField(max_length=4),
+        db_persist=True,
+        db_index=True,
+    )
+    id_last4 = models.GeneratedField(
+        expression=Right(Upper("id_number"), 4),
+        output_field=models.CharField(max_length=4),
+        db_persist=True,
+        db_index=True,
+    )
 
     class Meta:
         ordering = ["policy", "id"]
         verbose_name = _("insured person")
         verbose_name_plural = _("insured persons")
+        indexes = [models.Index(fields=["name"], name="insured_name")]
 
     def __str__(self) -> str:
         return self.name

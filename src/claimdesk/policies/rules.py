@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+import unicodedata
 from datetime import date, timedelta
 from enum import StrEnum
 
@@ -43,3 +45,21 @@ def mask_phone(value: str) -> str:
 
 def mask_account(value: str) -> str:
     return mask(value, 0, 4)
+
+
+# A phone number as stored: digits only, from a short service number to a landline with
+# its area code.
+PHONE_DIGITS = re.compile(r"^[0-9]{5,14}$")
+_PHONE_NOISE = re.compile(r"[\s\-()（）·.]")
+
+
+def normalize_phone(value: str) -> str:
+    """A phone number as typed or read out (``+86 138-0013-8000``, full-width digits) as
+    the digits it is stored as (``13800138000``); anything that is not a phone stays as it
+    is, so the caller can refuse it."""
+    text = _PHONE_NOISE.sub("", unicodedata.normalize("NFKC", value or ""))
+    if text.startswith("+86"):
+        text = text[3:]
+    elif text.startswith("0086"):
+        text = text[4:]
+    return text

@@ -31,6 +31,23 @@ def ticket_find(user, ticket_no: str) -> Ticket | None:
     return tickets_visible_to(user).filter(case__number=ticket_no).first()
 
 
+def tickets_matching(
+    user, *, number: str = "", claims: QuerySet | None = None, customers: QuerySet | None = None
+) -> QuerySet[Ticket]:
+    """Tickets a staff search finds among those ``user`` may see: by number (prefix),
+    about one of ``claims``, or raised by one of ``customers`` (user ids)."""
+    found = Q()
+    if number:
+        found |= Q(case__number__startswith=number)
+    if claims is not None:
+        found |= Q(claim__in=claims.values("pk"))
+    if customers is not None:
+        found |= Q(case__customer__in=customers)
+    if not found:
+        return Ticket.objects.none()
+    return tickets_visible_to(user).filter(found)
+
+
 def ticket_list(user, *, open_only: bool = False) -> QuerySet[Ticket]:
     tickets = tickets_visible_to(user)
     if open_only:

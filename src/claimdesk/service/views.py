@@ -23,6 +23,7 @@ from django.views.decorators.http import require_POST
 
 from claimdesk.cases.countdown import SOON_SECONDS, countdown_text
 from claimdesk.cases.models import DeadlineState
+from claimdesk.cases.refusals import refuse_case
 from claimdesk.cases.services import CaseError, GuardFailed, can_act
 from claimdesk.claims.models import Claim
 from claimdesk.service import selectors, services
@@ -89,7 +90,7 @@ def queue_rows(request: HttpRequest) -> HttpResponse:
 def _ticket_or_404(request: HttpRequest, number: str) -> Ticket:
     ticket = selectors.ticket_find(request.user, number)
     if ticket is None:
-        raise Http404
+        refuse_case(request.user, number)
     return ticket
 
 

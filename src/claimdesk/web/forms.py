@@ -118,6 +118,24 @@ class HotlineReportForm(ClaimReportForm):
     )
 
 
+def hotline_initial(policy: Policy | None, *, phone: str = "") -> dict[str, Any]:
+    """The hotline form filled from what the caller look-up found: the chosen policy, its
+    insured person (the one with the caller's phone when there are several), the loss type
+    of its product and the caller's phone as the contact."""
+    initial: dict[str, Any] = {"contact_phone": phone} if phone else {}
+    if policy is None:
+        return initial
+    insured = list(policy.insured.all())
+    person = next((i for i in insured if phone and i.phone == phone), None)
+    person = person or (insured[0] if insured else None)
+    initial.update({"policy_no": policy.number, "loss_type": policy.product.line})
+    if person is not None:
+        initial["insured_name"] = person.name
+        if not phone and person.phone:
+            initial["contact_phone"] = person.phone
+    return initial
+
+
 def policy_label(p: Policy) -> str:
     insured = "、".join(i.name for i in p.insured.all())
     return f"{p.number} · {p.product.name}" + (f" · {insured}" if insured else "")

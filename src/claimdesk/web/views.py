@@ -18,6 +18,7 @@ from django.views.decorators.http import require_POST
 from claimdesk.cases import selectors, services
 from claimdesk.cases.countdown import SOON_SECONDS, countdown_text
 from claimdesk.cases.models import Case, CaseEvent, Deadline, DeadlineState, SlaRule
+from claimdesk.cases.refusals import refuse_case
 from claimdesk.cases.workflow import Transition
 from claimdesk.claims import selectors as claim_selectors
 from claimdesk.claims.forecast import payment_forecast
@@ -28,11 +29,17 @@ from claimdesk.documents import selectors as document_selectors
 from claimdesk.documents.services import document_upload, may_upload
 from claimdesk.notices.selectors import notices_for
 from claimdesk.notify.models import Notification
+from claimdesk.policies.rules import PHONE_DIGITS, normalize_phone
 from claimdesk.policies.selectors import policies_visible_to
 from claimdesk.service.models import Ticket
 from claimdesk.staff.services import is_staff_member
 from claimdesk.web.adjudication import adjudication_context
-from claimdesk.web.forms import ClaimReportForm, HotlineReportForm, required_by_type
+from claimdesk.web.forms import (
+    ClaimReportForm,
+    HotlineReportForm,
+    hotline_initial,
+    required_by_type,
+)
 
 # What the fields an action requires are called on its form.
 FIELD_LABELS = {
@@ -146,7 +153,7 @@ def my_cases(request: HttpRequest) -> HttpResponse:
 def _case_or_404(request: HttpRequest, number: str) -> Case:
     case = selectors.cases_visible_to(request.user).filter(number=number).first()
     if case is None:
-        raise Http404
+        refuse_case(request.user, number)
     return case
 
 
@@ -303,7 +310,7 @@ CLAIM_EVENT_KINDS = frozenset(
 def _claim_or_404(request: HttpRequest, number: str) -> Claim:
     claim = claim_selectors.claim_find(request.user, number)
     if claim is None:
-        raise Http404
+        refuse_case(request.user, number)
     return claim
 
 
@@ -360,14 +367,22 @@ def _report(request: HttpRequest, form, *, channel: str) -> HttpResponse | None:
     return redirect("web:claim_detail", number=number)
 
 
-def _report_page(request: HttpRequest, form_class, *, channel: str, policies) -> HttpResponse:
+def _report_page(
+    request: HttpRequest,
+    form_class,
+    *,
+    channel: str,
+    policies,
+    initial: dict | None = None,
+    extra: dict | None = None,
+) -> HttpResponse:
     if request.method == "POST":
         form = form_class(request.POST, policies=policies)
         if form.is_valid() and (done := _report(request, form, channel=channel)):
             return done
         key = request.POST.get("idempotency_key") or uuid4().hex
     else:
-        form = form_class(policies=policies)
+        form = form_class(policies=policies, initial=initial)
         key = uuid4().hex
     return render(
         request,
@@ -378,8 +393,9 @@ def _report_page(request: HttpRequest, form_class, *, channel: str, policies) ->
             "idempotency_key": key,
             "required_by_type": required_by_type(),
             "no_policies": channel == "portal" and not policies,
+            **(extra or {}),
         },
-        status=400 if request.method == "POST" else 200,
+        status=400 if request.method == "POST" or (extra or {}).get("caller_error") else 200,
     )
 
 
@@ -399,7 +415,44 @@ def claim_hotline(request: HttpRequest) -> HttpResponse:
     """An agent enters a report taken on the phone and owns the case (首问负责制)."""
     if not (is_staff_member(request.user) and request.user.has_perm("claims.handle_intake")):
         raise Http404
-    return _report_page(request, HotlineReportForm, channel="hotline", policies=())
+    caller, chosen, error = _caller_context(request)
+    return _report_page(
+        request,
+        HotlineReportForm,
+        channel="hotline",
+        policies=(),
+        initial=hotline_initial(chosen, phone=caller.phone if caller else ""),
+        extra={
+            "caller": caller,
+            "caller_query": request.GET.get("caller", ""),
+            "caller_error": error,
+            "chosen": chosen,
+        },
+    )
+
+
+def _caller_context(request: HttpRequest):
+    """The hotline's caller look-up (``?caller=`` a phone) and the policy the agent chose
+    from it (``?policy=``), or a message saying what to type."""
+    if request.method != "GET":
+        return None, None, ""
+    caller = None
+    query = request.GET.get("caller", "").strip()
+    if query:
+        phone = normalize_phone(query)
+        if not PHONE_DIGITS.match(phone):
+            return None, None, _("Type the caller's whole phone number, digits only.")
+        caller = claim_selectors.caller_lookup(user=request.user, phone=phone)
+    number = request.GET.get("policy", "").strip()
+    chosen = None
+    if number and "\x00" not in number:
+        chosen = (
+            policies_visible_to(request.user)
+            .prefetch_related("insured")
+            .filter(number=number)
+            .first()
+        )
+    return caller, chosen, ""
 
 
 @login_required
