@@ -12,6 +12,7 @@ from django.http import HttpRequest
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AnonymousUser, User
+    from typing_extensions import TypeIs
 
 # The person an action is done by: always a signed-in user (the project's AUTH_USER_MODEL).
 # The page and API edge narrows ``request.user`` to it; ``Actor | None`` is "the system".
@@ -25,3 +26,8 @@ class AuthedRequest(HttpRequest):
     """A request behind ``login_required`` or the API's authentication: ``user`` is an Actor."""
 
     user: User
+
+
+def signed_in(user: Viewer | None) -> TypeIs[Actor]:
+    """Is ``user`` a signed-in person? Narrows a Viewer to an Actor for the type checker."""
+    return user is not None and user.is_authenticated

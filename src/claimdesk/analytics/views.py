@@ -34,6 +34,7 @@ from claimdesk.cases.models import LIVE_STATES, Deadline
 from claimdesk.cases.selectors import cases_visible_to
 from claimdesk.policies.models import Product
 from claimdesk.staff.models import StaffProfile
+from claimdesk.types import AuthedRequest
 
 # The live list: at most this many rows in an export, this many on the dashboard itself.
 DUE_NOW_LIMIT = 1000
@@ -52,7 +53,7 @@ def analytics_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpR
 
     @login_required
     @wraps(view)
-    def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+    def wrapper(request: AuthedRequest, *args, **kwargs) -> HttpResponse:
         if not request.user.has_perm("cases.view_analytics"):
             raise PermissionDenied
         return view(request, *args, **kwargs)
@@ -436,7 +437,7 @@ def _dashboard_data(f: Filters, now: datetime) -> dict[str, Any]:
 
 
 @analytics_required
-def dashboard(request: HttpRequest) -> HttpResponse:
+def dashboard(request: AuthedRequest) -> HttpResponse:
     """Overdue and near-due work now, trends, backlog aging, root causes, the scorecard and
     every figure with its definition, each linked to the cases behind it."""
     context, f = _base_context(request)
@@ -447,7 +448,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
 
 
 @analytics_required
-def metric_detail(request: HttpRequest, code: str) -> HttpResponse:
+def metric_detail(request: AuthedRequest, code: str) -> HttpResponse:
     """One figure with its definition and its whole table, each row linked to its cases."""
     if code not in METRICS:
         raise Http404
@@ -462,7 +463,7 @@ def metric_detail(request: HttpRequest, code: str) -> HttpResponse:
 
 
 @analytics_required
-def cases_behind(request: HttpRequest) -> HttpResponse:
+def cases_behind(request: AuthedRequest) -> HttpResponse:
     """The cases behind one number: the metric's own query for the filters and row keys."""
     code = request.GET.get("metric", "")
     if code not in METRICS:
@@ -540,10 +541,10 @@ def _filter_note(f: Filters) -> str:
 
 
 @analytics_required
-def export_csv(request: HttpRequest, code: str) -> HttpResponse:
+def export_csv(request: AuthedRequest, code: str) -> HttpResponse:
     return _export(request, code, "csv")
 
 
 @analytics_required
-def export_xlsx(request: HttpRequest, code: str) -> HttpResponse:
+def export_xlsx(request: AuthedRequest, code: str) -> HttpResponse:
     return _export(request, code, "xlsx")

@@ -25,6 +25,7 @@ from claimdesk.claims.models import Claim, ClaimItem, ItemState
 from claimdesk.claims.services import claim_item_set_state
 from claimdesk.documents import rules
 from claimdesk.documents.models import Document, OcrStatus
+from claimdesk.types import Actor, Viewer
 
 CHUNK = 64 * 1024
 logger = logging.getLogger(__name__)
@@ -57,7 +58,9 @@ def _mib(n: int) -> str:
     return f"{n / (1024 * 1024):.1f} MB" if n >= 1024 * 1024 else f"{n} bytes"
 
 
-def _event(claim: Claim, *, actor, now: datetime, kind: str, visible: bool, **data: Any) -> None:
+def _event(
+    claim: Claim, *, actor: Actor | None, now: datetime, kind: str, visible: bool, **data: Any
+) -> None:
     CaseEvent.objects.create(
         case=claim.case, at=now, actor=actor, kind=kind, customer_visible=visible, data=data
     )
@@ -124,7 +127,7 @@ def _store(file: File, sha256: str, content_type: str) -> str:
     return name
 
 
-def may_upload(actor, claim: Claim) -> bool:
+def may_upload(actor: Viewer, claim: Claim) -> bool:
     """The customer or the intake staff, until the claim is archived at closure."""
     if claim.archived_at is not None:
         return False
@@ -132,7 +135,7 @@ def may_upload(actor, claim: Claim) -> bool:
 
 
 def document_upload(
-    *, claim: Claim, file: File, actor, now: datetime, item_code: str | None = None
+    *, claim: Claim, file: File, actor: Actor, now: datetime, item_code: str | None = None
 ) -> UploadResult:
     """Store a file for a claim (the customer's own, or staff working its intake).
 
@@ -315,7 +318,7 @@ def document_confirm(
     *,
     document: Document,
     fields: dict[str, Any],
-    actor,
+    actor: Actor,
     now: datetime,
     item_code: str | None = None,
 ) -> Document:
@@ -364,7 +367,7 @@ def document_confirm(
 
 
 def document_reuse_lasting(
-    *, claim: Claim, now: datetime, actor=None, items: list[ClaimItem] | None = None
+    *, claim: Claim, now: datetime, actor: Actor | None = None, items: list[ClaimItem] | None = None
 ) -> list[Document]:
     """Attach to ``claim`` the customer's documents of lasting items (ID card, bank card,
     licences) already accepted on earlier claims; each such item becomes received.

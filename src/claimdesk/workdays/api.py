@@ -1,10 +1,10 @@
 from datetime import date, datetime
 
-from django.http import HttpRequest
 from django.utils.translation import gettext as _
 from ninja import Router, Schema, Status
 
 from claimdesk.cases.models import SlaRule
+from claimdesk.types import AuthedRequest
 from claimdesk.workdays.clocks import SHANGHAI
 from claimdesk.workdays.selectors import clock, work_calendar
 
@@ -30,7 +30,7 @@ class DueOut(Schema):
 
 
 @router.get("/add", response={200: WorkdayOut, 400: Problem})
-def add(request: HttpRequest, date: date, n: int):
+def add(request: AuthedRequest, date: date, n: int):
     """The n-th working day after a date (the date itself not counted)."""
     if not 0 <= n <= 3650:
         return Status(400, {"detail": _("n must be between 0 and 3650.")})
@@ -48,7 +48,7 @@ def add(request: HttpRequest, date: date, n: int):
 
 
 @router.get("/due", response={200: DueOut, 404: Problem})
-def due(request: HttpRequest, rule: str, at: datetime):
+def due(request: AuthedRequest, rule: str, at: datetime):
     """Due time of an SLA rule for an event at ``at`` (naive times are Asia/Shanghai)."""
     found = SlaRule.objects.filter(code=rule).first()
     if found is None:
