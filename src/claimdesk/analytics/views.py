@@ -12,7 +12,7 @@ from dataclasses import replace
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from functools import wraps
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode
 
 from django.contrib.auth.decorators import login_required
@@ -35,6 +35,15 @@ from claimdesk.cases.selectors import cases_visible_to
 from claimdesk.policies.models import Product
 from claimdesk.staff.models import StaffProfile
 from claimdesk.types import AuthedRequest
+
+if TYPE_CHECKING:
+    from typing import TypedDict
+
+    from django_stubs_ext import WithAnnotations
+
+    class _DueNow(TypedDict):  # what due_now() annotates on each clock
+        has_claim: bool
+
 
 # The live list: at most this many rows in an export, this many on the dashboard itself.
 DUE_NOW_LIMIT = 1000
@@ -106,7 +115,7 @@ def months_of(f: Filters, today: date | None = None) -> list[Filters]:
     ``today``; at least ``TREND_MIN_MONTHS`` (earlier whole months added), at most
     ``TREND_MAX_MONTHS``."""
     last_day = min(f.end, today) if today else f.end
-    firsts = []
+    firsts: list[date] = []
     cursor = f.start.replace(day=1)
     while cursor <= last_day and len(firsts) < TREND_MAX_MONTHS:
         firsts.append(cursor)
@@ -275,7 +284,7 @@ def _trend(book: MetricBook, code: str, f: Filters, today: date) -> dict[str, An
 # --- the live list ---------------------------------------------------------------------------
 
 
-def due_now(f: Filters, now: datetime) -> QuerySet[Deadline]:
+def due_now(f: Filters, now: datetime) -> QuerySet[WithAnnotations[Deadline, _DueNow]]:
     """The clocks behind the ``overdue_now`` figure, one by one: live (running or paused)
     clocks on cases of the filters' scope that are overdue or due within ``NEAR_DUE``, most
     overdue first. Whatever the period: this is the work on the desks now."""
@@ -471,7 +480,7 @@ def cases_behind(request: AuthedRequest) -> HttpResponse:
     context, f = _base_context(request)
     if f is None:
         return render(request, "analytics/cases.html", context, status=400)
-    keys = {k: v for k, v in request.GET.items() if k not in RESERVED}
+    keys = {k: request.GET[k] for k in request.GET if k not in RESERVED}  # (the last value)
     try:
         cases = metrics.cases_behind({"metric": code, **keys}, f)
     except (ValueError, TypeError, LookupError, StopIteration) as exc:

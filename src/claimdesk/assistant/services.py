@@ -177,7 +177,7 @@ def assistant_ask(
             language=lang,
             asked_at=now,
         )
-        if not asked_person and not unsure:
+        if entry is not None and not unsure:  # (no entry when the customer asked for a person)
             turn.answer = entry.answer(lang)
             turn.save()
             return _reply(conversation, turn, entry, lang)

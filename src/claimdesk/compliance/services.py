@@ -224,7 +224,12 @@ def ticket_texts(case) -> list[tuple[str, str]]:
                 texts.append((f"event:{event.pk}", value))
     texts += _service_messages(case)
     seen: set[str] = set()
-    return [(s, t) for s, t in texts if not (t in seen or seen.add(t))]
+    unique = []
+    for source, text in texts:
+        if text not in seen:
+            seen.add(text)
+            unique.append((source, text))
+    return unique
 
 
 def _service_messages(case) -> list[tuple[str, str]]:

@@ -87,7 +87,7 @@ def _out(document: Document, claim: Claim, *, duplicate: bool = False) -> dict[s
                 "by": document.confirmed_by.username,
                 "at": document.confirmed_at,
             }
-            if document.confirmed_at
+            if document.confirmed_at and document.confirmed_by is not None
             else None
         ),
     }

@@ -343,12 +343,13 @@ def document_confirm(
         document.confirmed_by = actor
         document.confirmed_at = now
         update = ["confirmed_fields", "confirmed_by", "confirmed_at"]
-        if item is not None and item.pk != document.item_id:
-            document.item, document.kind = item, item.code
+        moved_to = item if item is not None and item.pk != document.item_id else None
+        if moved_to is not None:
+            document.item, document.kind = moved_to, moved_to.code
             update += ["item", "kind"]
         document.save(update_fields=update)
-        if "item" in update and item.state in (ItemState.MISSING, ItemState.RETURNED):
-            claim_item_set_state(item=item, state=ItemState.RECEIVED, actor=actor, now=now)
+        if moved_to is not None and moved_to.state in (ItemState.MISSING, ItemState.RETURNED):
+            claim_item_set_state(item=moved_to, state=ItemState.RECEIVED, actor=actor, now=now)
         _event(
             claim,
             actor=actor,
@@ -401,6 +402,8 @@ def document_reuse_lasting(
     reused: list[Document] = []
     with transaction.atomic():
         for source in sources:
+            if source.item is None:  # excluded by the query; said again for the type checker
+                continue
             item = wanted.pop(source.item.code, None)
             if item is None:
                 continue

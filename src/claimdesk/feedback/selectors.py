@@ -223,7 +223,7 @@ def star_board(rows: list[KpiRow]) -> list[KpiRow]:
     """
     ranked = sorted(
         (r for r in rows if r.star_score is not None),
-        key=lambda r: (-r.star_score, -(r.answers), r.username),
+        key=lambda r: (-(r.star_score or 0), -(r.answers), r.username),
     )
     previous, rank = None, 0
     for position, row in enumerate(ranked, start=1):

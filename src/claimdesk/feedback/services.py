@@ -364,7 +364,7 @@ def _not_fired(rule: ProactiveRule, key) -> Exists:
     return Exists(ProactiveFiring.objects.filter(rule=rule, occasion_key=key))
 
 
-def _claim_reported(rule: ProactiveRule, now: datetime) -> int:
+def _claim_reported(rule: ProactiveRule, now: datetime) -> tuple[int, bool]:
     """After a claim of ``loss_type`` is reported: partner shops in its city, courtesy cars.
 
     Scans claims reported since the rule's last scan (an hour of overlap, at most
@@ -417,7 +417,7 @@ def _claim_reported(rule: ProactiveRule, now: datetime) -> int:
     return fired, len(batch) < _batch()
 
 
-def _claim_free(rule: ProactiveRule, now: datetime) -> int:
+def _claim_free(rule: ProactiveRule, now: datetime) -> tuple[int, bool]:
     """A customer who had a policy in force ``years`` years ago and has one in force today,
     with no claim reported in between: a protection-review offer, once per policy in force.
 
@@ -475,7 +475,7 @@ def _complaint_tickets():
     return Ticket.objects.filter(case__category="complaint")
 
 
-def _before_anniversary(rule: ProactiveRule, now: datetime) -> int:
+def _before_anniversary(rule: ProactiveRule, now: datetime) -> tuple[int, bool]:
     """A customer who complained about ``complaint_topic`` within ``lookback_days``: a
     claim-process walkthrough ``days_before`` days before each policy's anniversary."""
     tickets = _complaint_tickets()

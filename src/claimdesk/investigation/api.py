@@ -157,7 +157,7 @@ def _objection_out(o: RepairObjection) -> dict:
         "amount_claimed": o.amount_claimed,
         "status": o.status,
         "raised_at": o.raised_at,
-        "due_at": o.deadline.due_at if o.deadline_id else None,
+        "due_at": o.deadline.due_at if o.deadline is not None else None,
         "resolution": o.resolution,
         "rechecked_amount": o.rechecked_amount,
         "resolved_at": o.resolved_at,

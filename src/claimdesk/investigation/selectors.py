@@ -180,7 +180,7 @@ def text_hits(claim: Claim, docs: list[Document] | None = None) -> list[TextHit]
     terms = _terms_for(claim)
     tokens.add_words(t.term for t in terms)
     specs = [rules.TermSpec(t.term, t.kind, t.pk) for t in terms]
-    by_id = {t.pk: t for t in terms}
+    by_id: dict[object, ExclusionTerm] = {t.pk: t for t in terms}
     exclusions = list(
         Clause.objects.filter(
             product_id=claim.policy.product_id, kind=Clause.Kind.EXCLUSION

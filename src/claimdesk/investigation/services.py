@@ -315,11 +315,14 @@ def repair_objection_resolve(
         objection.save(
             update_fields=["status", "resolution", "rechecked_amount", "resolved_by", "resolved_at"]
         )
-        waiting = RepairObjection.objects.filter(
-            deadline_id=objection.deadline_id, status=ObjectionStatus.OPEN
-        ).exists()
-        if objection.deadline is not None and not waiting:
-            deadline_stop(deadline=objection.deadline, now=now, actor=actor)
+        deadline = objection.deadline
+        if (
+            deadline is not None
+            and not RepairObjection.objects.filter(
+                deadline=deadline, status=ObjectionStatus.OPEN
+            ).exists()
+        ):
+            deadline_stop(deadline=deadline, now=now, actor=actor)
         _event(
             case,
             now=now,

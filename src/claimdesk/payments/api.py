@@ -119,7 +119,7 @@ def _payment_out(p: Payment, user: Actor) -> dict:
         "sent_at": _local(p.sent_at),
         "confirmed_at": _local(p.confirmed_at),
         "failure_reason": p.failure_reason if staff else "",
-        "escalated_to": p.escalated_to.username if staff and p.escalated_to_id else None,
+        "escalated_to": p.escalated_to.username if staff and p.escalated_to is not None else None,
         "allowed_actions": [a.value for a in actions_from(p.state)] if may_pay else [],
         "transfers": [
             {

@@ -190,7 +190,7 @@ def _send(payment: Payment, *, actor: Actor, now: datetime, bank_ref: str) -> Pa
 # --- handing the payment to finance -----------------------------------------------------------
 
 
-def finance_assignee(claim: Claim):
+def finance_assignee(claim: Claim) -> Actor | None:
     """Who pays a claim: the active finance person with the fewest open payment tasks,
     someone in the case owner's region first."""
     region = getattr(getattr(claim.case.owner, "staff_profile", None), "region", "")
@@ -205,13 +205,14 @@ def finance_assignee(claim: Claim):
         )
         .order_by("load", "id")
     )
-    people = list(people)
+    candidates = list(people)
     local = [
         p
-        for p in people
+        for p in candidates
         if region and getattr(getattr(p, "staff_profile", None), "region", "") == region
     ]
-    return (local or people or [None])[0]
+    pool = local or candidates
+    return pool[0] if pool else None
 
 
 def payment_handover(

@@ -119,7 +119,7 @@ def reconcile(request: AuthedRequest) -> HttpResponse:
     if upload is None:
         messages.error(request, _("Choose the bank's reconciliation file."))
         return redirect("payments:workbench")
-    if upload.size > MAX_RECONCILE_BYTES:
+    if upload.size is not None and upload.size > MAX_RECONCILE_BYTES:
         messages.error(request, _("The file is too large."))
         return redirect("payments:workbench")
     try:

@@ -9,6 +9,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from claimdesk.money import MONEY, money_field
@@ -16,7 +17,7 @@ from claimdesk.policies.rules import LossType, in_force
 
 __all__ = ["MONEY"]  # claims.models still spreads it; new code uses money_field
 
-LOSS_TYPE_LABELS = {
+LOSS_TYPE_LABELS: dict[str, Promise] = {
     LossType.AUTO: _("Auto"),
     LossType.MEDICAL: _("Medical"),
     LossType.CRITICAL_ILLNESS: _("Critical illness"),
@@ -107,7 +108,7 @@ class Coverage(models.Model):
         return f"{self.product.code}/{self.name}"
 
     def clean(self) -> None:
-        if self.clause_id and self.clause.product_id != self.product_id:
+        if self.clause_id and self.clause and self.clause.product_id != self.product_id:
             raise ValidationError({"clause": _("The clause belongs to another product.")})
 
 

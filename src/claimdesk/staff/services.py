@@ -24,7 +24,7 @@ def roles_ensure(*, using: str = "default") -> None:
     """Create the role groups and give them their permissions (idempotent)."""
     for role, perms in ROLE_PERMISSIONS.items():
         group, _ = Group.objects.using(using).get_or_create(name=role.value)
-        wanted = []
+        wanted: list[Permission] = []
         for dotted in perms:
             app_label, codename = dotted.split(".")
             wanted.extend(

@@ -1,3 +1,4 @@
+import datetime as dt
 from datetime import date, datetime
 
 from django.utils.translation import gettext as _
@@ -16,9 +17,9 @@ class Problem(Schema):
 
 
 class WorkdayOut(Schema):
-    date: date
+    date: dt.date  # (a field named like the type: the module's name keeps them apart)
     n: int
-    result: date
+    result: dt.date
     provisional: bool
 
 
