@@ -31,8 +31,16 @@ every stay of the case learns its closing time) atomically with the step that en
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from django.db import connection
+
+from claimdesk.types import Actor
+
+if TYPE_CHECKING:
+    from datetime import datetime
+
+    from claimdesk.cases.models import Case
 
 # The kinds whose stages the dashboard measures (cases.services transition effects).
 KINDS = ("claim", "ticket")
@@ -220,7 +228,9 @@ def rebuild_stays(case_ids: Sequence[int] | None = None) -> None:
         cursor.execute(stays_sql(f"IN ({marks})"), ids + ids)
 
 
-def on_transition(*, case, transition, data, actor, now) -> None:
+def on_transition(
+    *, case: Case, transition: object, data: object, actor: Actor | None, now: datetime
+) -> None:
     """Kernel transition effect: the step just ended the stay in the previous status (and
     may have closed, finished or reopened the case)."""
     rebuild([case.pk])

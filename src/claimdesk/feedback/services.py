@@ -41,6 +41,7 @@ from claimdesk.notify.services import notification_queue
 from claimdesk.policies.models import Policy
 from claimdesk.staff.roles import STAFF_ROLES
 from claimdesk.staff.services import is_staff_member
+from claimdesk.types import Actor
 from claimdesk.workdays.clocks import local_midnight, to_local
 from claimdesk.workdays.selectors import work_calendar
 
@@ -314,7 +315,7 @@ def _message(rule: ProactiveRule, values: dict[str, Any]) -> tuple[str, str]:
 def _fire(
     rule: ProactiveRule,
     *,
-    customer,
+    customer: Actor,
     occasion_key: str,
     now: datetime,
     values: dict[str, Any],
