@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint format messages bench demo clean syscheck
+.PHONY: run test lint typecheck format messages bench demo clean syscheck
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -39,6 +39,10 @@ lint: $(STAMP)
 	$(BIN)/ruff check src tests bench
 	cd src && ../$(BIN)/lint-imports ../pyproject.toml
 	$(BIN)/ruff format --check src tests bench
+
+# mypy with django-stubs over the files listed in pyproject.toml ([tool.mypy] files).
+typecheck: $(STAMP)
+	PYTHONPATH=src $(BIN)/mypy
 
 format: $(STAMP)
 	$(BIN)/ruff format src tests bench

@@ -14,7 +14,8 @@ from operator import attrgetter
 from typing import Any, TypeVar
 
 from django.db import connections, router
-from django.db.models import AutoField, BigAutoField, JSONField, Model, SmallAutoField
+from django.db.backends.base.base import BaseDatabaseWrapper
+from django.db.models import AutoField, BigAutoField, Field, JSONField, Model, SmallAutoField
 
 M = TypeVar("M", bound=Model)
 
@@ -56,11 +57,12 @@ def bulk_insert(objs: Sequence[M]) -> list[M]:
         # The raw psycopg cursor: its errors mapped to Django's (IntegrityError …) by hand.
         with conn.wrap_database_errors, cursor.cursor.copy(statement) as copy:
             for obj in objs:
-                row = plain(obj)
+                row: Sequence[Any] = plain(obj)
                 if special:
-                    row = list(row)
+                    values = list(row)
                     for i, conv in special:
-                        row[i] = conv(obj)
+                        values[i] = conv(obj)
+                    row = values
                 copy.write_row(row)
     for obj in objs:
         obj._state.adding = False
@@ -68,7 +70,9 @@ def bulk_insert(objs: Sequence[M]) -> list[M]:
     return objs
 
 
-def insert_values(model: type[Model], attnames: Sequence[str], rows: Sequence[Sequence]) -> None:
+def insert_values(
+    model: type[Model], attnames: Sequence[str], rows: Sequence[Sequence[Any]]
+) -> None:
     """Insert ``rows`` of plain values for the columns ``attnames`` of ``model`` (every
     column the database needs: Django sets no database defaults); no objects, no keys back.
     For rows nobody reads back in the same transaction (the evidence ledger's entries),
@@ -83,20 +87,28 @@ def insert_values(model: type[Model], attnames: Sequence[str], rows: Sequence[Se
         )
         return
     opts = model._meta
-    fields = [opts.get_field(name) for name in attnames]
+    fields = [_column(model, name) for name in attnames]
     json_at = [i for i, f in enumerate(fields) if isinstance(f, JSONField)]
     columns = ", ".join(conn.ops.quote_name(f.column) for f in fields)
     statement = f"COPY {conn.ops.quote_name(opts.db_table)} ({columns}) FROM STDIN"
     with conn.cursor() as cursor, conn.wrap_database_errors, cursor.cursor.copy(statement) as copy:
         for row in rows:
             if json_at:
-                row = list(row)
+                values = list(row)
                 for i in json_at:
-                    row[i] = fields[i].get_db_prep_save(row[i], conn)
+                    values[i] = fields[i].get_db_prep_save(values[i], conn)
+                row = values
             copy.write_row(row)
 
 
-def _converter(field, conn) -> Callable[[Model], Any] | None:
+def _column(model: type[Model], name: str) -> Field[Any, Any]:
+    field = model._meta.get_field(name)
+    if not isinstance(field, Field) or field.column is None:
+        raise ValueError(f"{model.__name__}.{name} is not a column")
+    return field
+
+
+def _converter(field: Field[Any, Any], conn: BaseDatabaseWrapper) -> Callable[[Model], Any] | None:
     """How to read a column value off an object when the attribute will not do: JSON goes
     through the field (its encoder), ``auto_now`` fields are stamped as ``save()`` would.
     Everything else psycopg adapts as it is (choices are ``str``/``int`` subclasses)."""

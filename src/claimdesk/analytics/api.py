@@ -20,6 +20,7 @@ from ninja.errors import ValidationError
 from claimdesk.analytics import metrics
 from claimdesk.analytics.filters import FilterError, Filters
 from claimdesk.analytics.metrics import METRICS, Metric
+from claimdesk.types import AuthedRequest
 
 router = Router(tags=["analytics"])
 
@@ -142,7 +143,7 @@ def _summary(m: Metric) -> dict[str, Any]:
     response={200: list[MetricRef], 403: AnalyticsProblem},
     summary="The figures there are",
 )
-def metric_list(request: HttpRequest):
+def metric_list(request: AuthedRequest):
     """Every metric code with its label and definition.
 
     Labels live with each metric's computation, so each is computed over today alone (one
@@ -164,7 +165,7 @@ def metric_list(request: HttpRequest):
     response={200: MetricOut, 403: AnalyticsProblem, 404: AnalyticsProblem},
     summary="One figure with its table",
 )
-def metric_get(request: HttpRequest, code: str, q: Query[FiltersIn]):
+def metric_get(request: AuthedRequest, code: str, q: Query[FiltersIn]):
     """The figure for the filters: value, unit, definition, the table behind it and the
     drill-down parameters of ``/analytics/cases/``."""
     if refused := _refused(request):
@@ -186,7 +187,7 @@ def metric_get(request: HttpRequest, code: str, q: Query[FiltersIn]):
     response={200: ScorecardOut, 403: AnalyticsProblem},
     summary="The four-dimension evaluation",
 )
-def scorecard_get(request: HttpRequest, q: Query[FiltersIn]):
+def scorecard_get(request: AuthedRequest, q: Query[FiltersIn]):
     """Customer experience, operating efficiency, business value and process improvement,
     each with its figures and the definition of each."""
     if refused := _refused(request):

@@ -178,11 +178,11 @@ def line_chart(
     """
     legend = len(series) > 1
     left, right, top_pad, bottom = 64, width - 40, 48 if legend else 32, height - 40
-    values = [float(v) for _, vs in series for v in vs if v is not None]
-    top = float(y_max) if y_max is not None else _top(values)
+    known = [float(v) for _, vs in series for v in vs if v is not None]
+    top = float(y_max) if y_max is not None else _top(known)
     low = 0.0
-    if values and min(values) < 0:
-        top = nice_max(max(max(values), -min(values)))
+    if known and min(known) < 0:
+        top = nice_max(max(max(known), -min(known)))
         low = -top
     n = len(categories)
     step = (right - left) / max(n - 1, 1)
@@ -259,9 +259,9 @@ def stacked_bar_chart(
         parts += _legend([name for name, _ in series], left, 34 if title else 14)
     parts += _value_axis(top, left, right, bottom, top_pad, unit, y_label)
     parts += _category_labels(categories, xs, bottom, x_label, width, height)
-    scale = (bottom - top_pad) / top if top else 0
+    scale = (bottom - top_pad) / top if top else 0.0
     for i, (x, c) in enumerate(zip(xs, categories, strict=True)):
-        base = bottom
+        base: float = bottom
         rects = []
         for j, (name, values) in enumerate(series):
             v = values[i]

@@ -184,10 +184,9 @@ class Filters:
         if period:
             start, end = parse_period(period)
         elif start_text or end_text:
-            start = _parse_date(start_text, "start") if start_text else None
+            given = _parse_date(start_text, "start") if start_text else None
             end = _parse_date(end_text, "end") if end_text else today
-            if start is None:
-                start = quarter_bounds(end.year, (end.month - 1) // 3 + 1)[0]
+            start = given or quarter_bounds(end.year, (end.month - 1) // 3 + 1)[0]
         else:
             start = quarter_bounds(today.year, (today.month - 1) // 3 + 1)[0]
             end = today

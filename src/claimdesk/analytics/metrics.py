@@ -53,6 +53,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from functools import wraps
+from typing import TYPE_CHECKING, Any
 
 from django.db import connection
 from django.db.models import (
@@ -75,6 +76,17 @@ from claimdesk.analytics.sql import STATUS_EVENTS, fetch_rows, percentile_sets, 
 from claimdesk.cases.models import LIVE_STATES, Case, CaseEvent, Deadline, DeadlineState
 from claimdesk.cases.workflow import workflow
 from claimdesk.workdays.clocks import SHANGHAI
+
+if TYPE_CHECKING:
+    from datetime import date
+    from typing import TypedDict
+
+    from django_stubs_ext import WithAnnotations
+
+    class _Claimant(TypedDict):  # what _claimants() annotates on each case
+        claim_day: date
+        converted: bool
+
 
 Number = Decimal | int | float | None
 
@@ -868,7 +880,7 @@ def metric_payout_ratio(f: Filters) -> Metric:
             "amount at reporting); rejected claims count with nothing paid. Per product and, "
             "for critical illness, per disease."
         ),
-        value=rules.ratio_percent(total["paid"], total["claimed"]),
+        value=rules.ratio_percent(Decimal(total["paid"]), Decimal(total["claimed"])),
         unit="%",
         rows=rows,
         columns=[
@@ -1318,7 +1330,7 @@ def metric_self_service_rate(f: Filters) -> Metric:
     ended without a hand-over to a person."""
     from claimdesk.assistant.models import Conversation, Turn
 
-    contacts = {}
+    contacts: dict[str, QuerySet[Any, Any]] = {}
     for kind, channel in (("claim", "claim__channel"), ("ticket", "ticket__channel")):
         kf = f.with_kind(kind)
         if _summaries_complete(kf):  # the per-case rows carry the channel
@@ -1728,7 +1740,7 @@ def _cross_sold() -> Exists:
     )
 
 
-def _claimants(f: Filters) -> QuerySet[Case]:
+def _claimants(f: Filters) -> QuerySet[WithAnnotations[Case, _Claimant]]:
     """Claims reported in the period, with the local day they were reported."""
     return (
         _claims_f(f)
@@ -1740,7 +1752,9 @@ def _claimants(f: Filters) -> QuerySet[Case]:
     )
 
 
-def _drill_cross_sell(f: Filters, params: Mapping[str, str]) -> QuerySet[Case]:
+def _drill_cross_sell(
+    f: Filters, params: Mapping[str, str]
+) -> QuerySet[WithAnnotations[Case, _Claimant]]:
     qs = _claimants(f)
     if params.get("outcome") == "converted":
         qs = qs.filter(converted=True)
@@ -1759,6 +1773,7 @@ def metric_cross_sell_rate(f: Filters) -> Metric:
     from claimdesk.policies.models import Policy, Product
 
     cf = _claims_f(f)
+    claims: QuerySet[Any, Any]
     if _summaries_complete(cf):  # the per-case rows carry customer and product
         claims = (
             _summaries(cf)

@@ -27,7 +27,7 @@ for cases that existed before.
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-MONEY = {"max_digits": 14, "decimal_places": 2}
+from claimdesk.money import money_field
 
 
 class StageStay(models.Model):
@@ -106,8 +106,8 @@ class CaseSummary(models.Model):
         verbose_name=_("product"),
     )
     disease = models.CharField(_("disease"), max_length=200, null=True, blank=True)
-    estimated_amount = models.DecimalField(_("estimated amount"), null=True, blank=True, **MONEY)
-    paid_amount = models.DecimalField(_("paid"), null=True, blank=True, **MONEY)
+    estimated_amount = money_field(_("estimated amount"), null=True, blank=True)
+    paid_amount = money_field(_("paid"), null=True, blank=True)
     decision = models.CharField(_("decision"), max_length=10, blank=True, default="")
     decided_at = models.DateTimeField(_("decided"), null=True, blank=True)
     investigated = models.BooleanField(_("investigated"), default=False)

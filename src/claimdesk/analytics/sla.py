@@ -126,14 +126,14 @@ def _bump(table: _Table, rows: Iterable[tuple[tuple, tuple[int, ...]]]) -> None:
         acc = merged.setdefault(tuple(key), [0] * len(table.counts))
         for i, n in enumerate(counts):
             acc[i] += n
-    rows = [(k, c) for k, c in merged.items() if any(c)]
-    if not rows:
+    changed = [(k, c) for k, c in merged.items() if any(c)]
+    if not changed:
         return
     width = 4 + len(table.keys) + len(table.counts)
-    values = ", ".join([f"({', '.join(['%s'] * width)})"] * len(rows))
+    values = ", ".join([f"({', '.join(['%s'] * width)})"] * len(changed))
     params: list = []
-    for key, counts in rows:
-        params += [*key, *counts]
+    for key_values, totals in changed:
+        params += [*key_values, *totals]
     conflict = ", ".join(("day", "kind", "team", "branch", *table.keys))
     update = ", ".join(f"{c} = {table.name}.{c} + excluded.{c}" for c in table.counts)
     with connection.cursor() as cursor:

@@ -59,11 +59,11 @@ def tuned() -> Iterator[None]:
             olds = ", ".join(f"current_setting('{name}')" for name in names)
             cursor.execute(f"SELECT {olds}, {sets}", [v for n in names for v in (n, TUNED[n])])
             before = cursor.fetchone()[: len(names)]
-        connection._analytics_tuned = True
+        setattr(connection, "_analytics_tuned", True)  # noqa: B010 (not a declared attribute)
         try:
             yield
         finally:
-            connection._analytics_tuned = False
+            setattr(connection, "_analytics_tuned", False)  # noqa: B010
         # On an error the rollback of the savepoint / transaction undoes the settings instead.
         with connection.cursor() as cursor:
             pairs = [v for pair in zip(names, before, strict=True) for v in pair]
@@ -104,6 +104,7 @@ def _prepare(
         columns |= {"v_a": F(between[0]), "v_b": F(between[1])}
         measure = seconds_between("s0.v_a", "s0.v_b")
     else:
+        assert value is not None  # exactly one of value and between, checked above
         columns |= {"v_a": F(value)}
         measure = "s0.v_a"
     # No ORDER BY inside (a model's default ordering would sort every row for nothing).
@@ -234,13 +235,13 @@ def percentile_sets(
     ``GROUPING()``); SQLite, which has no grouping sets, runs one query per set. ``bytewise``:
     see ``_prepare`` (text group columns only; groups then come in byte order).
     """
-    sets = [tuple(names) for names in sets]
-    by = {name: lookup for name, lookup in by.items() if any(name in names for names in sets)}
+    groupings = [tuple(names) for names in sets]
+    by = {name: lookup for name, lookup in by.items() if any(name in names for names in groupings)}
     base, params = _prepare(source, by, value, between, skip, bytewise)
     if connection.vendor != "postgresql":
-        return {names: _sqlite_percentiles(base, params, names, ps) for names in sets}
+        return {names: _sqlite_percentiles(base, params, names, ps) for names in groupings}
     columns = [f"g_{n}" for n in by]
-    grouping_sets = ", ".join(f"({', '.join(f'g_{n}' for n in names)})" for names in sets)
+    grouping_sets = ", ".join(f"({', '.join(f'g_{n}' for n in names)})" for names in groupings)
     sql = (
         f"SELECT {''.join(f'{c}, ' for c in columns)}GROUPING({', '.join(columns)}) AS gid, "
         f"COUNT(*) AS n, {_pg_aggregates(ps)} FROM ({base}) s WHERE s.v IS NOT NULL "
@@ -251,8 +252,8 @@ def percentile_sets(
         # GROUPING(a, b, …): bit set (first column highest) for each column NOT grouped by.
         return sum(1 << (len(by) - 1 - i) for i, n in enumerate(by) if n not in names)
 
-    out: dict[tuple[str, ...], list[dict]] = {names: [] for names in sets}
-    by_mask = {mask(names): names for names in sets}
+    out: dict[tuple[str, ...], list[dict]] = {names: [] for names in groupings}
+    by_mask = {mask(names): names for names in groupings}
     for row in _fetch(sql, params):
         names = by_mask[row["gid"]]
         if row["n"]:

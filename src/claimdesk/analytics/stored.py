@@ -22,12 +22,15 @@ from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from datetime import datetime
+from typing import TypeVar
 
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
 
 from claimdesk.workdays.clocks import SHANGHAI
+
+T = TypeVar("T")  # what compute() gives: JSON, read back from the store as it was written
 
 _LIVE: ContextVar[bool] = ContextVar("analytics_live", default=False)
 
@@ -55,7 +58,7 @@ def _identity(code: str, f) -> dict:
     }
 
 
-def stored(code: str, f, compute: Callable[[], object]) -> tuple[object, datetime | None]:
+def stored(code: str, f, compute: Callable[[], T]) -> tuple[T, datetime | None]:
     """``compute()`` for filters ``f``, read from / written to the store when the period is
     over: ``(result, computed_at)``; ``computed_at`` is None when computed now from the rows
     of a period still running (or inside ``live()``). ``result`` must be JSON."""
@@ -104,7 +107,8 @@ def forget_cases(case_ids: Iterable[int] | None) -> None:
     for kind, at in CaseSummary.objects.filter(
         case_id__in=ids, closed_at__isnull=False
     ).values_list("kind", "closed_at"):
-        closed.setdefault(kind, []).append(at)
+        if at is not None:  # excluded by the filter; said again for the type checker
+            closed.setdefault(kind, []).append(at)
     for kind, moments in closed.items():
         forget(kind, moments)
 

@@ -31,8 +31,12 @@ every stay of the case learns its closing time) atomically with the step that en
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from django.db import connection
+
+if TYPE_CHECKING:
+    from claimdesk.cases.events import CaseTransitioned
 
 # The kinds whose stages the dashboard measures (it subscribes to their steps).
 KINDS = ("claim", "ticket")
@@ -220,7 +224,7 @@ def rebuild_stays(case_ids: Sequence[int] | None = None) -> None:
         cursor.execute(stays_sql(f"IN ({marks})"), ids + ids)
 
 
-def on_transition(event) -> None:
+def on_transition(event: CaseTransitioned) -> None:
     """A kernel step (``CaseTransitioned``) just ended the stay in the previous status (and
     may have closed, finished or reopened the case)."""
     rebuild([event.case.pk])

@@ -12,7 +12,7 @@ from dataclasses import replace
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from functools import wraps
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode
 
 from django.contrib.auth.decorators import login_required
@@ -34,6 +34,16 @@ from claimdesk.cases.models import LIVE_STATES, Deadline
 from claimdesk.cases.selectors import cases_visible_to
 from claimdesk.policies.models import Product
 from claimdesk.staff.models import StaffProfile
+from claimdesk.types import AuthedRequest
+
+if TYPE_CHECKING:
+    from typing import TypedDict
+
+    from django_stubs_ext import WithAnnotations
+
+    class _DueNow(TypedDict):  # what due_now() annotates on each clock
+        has_claim: bool
+
 
 # The live list: at most this many rows in an export, this many on the dashboard itself.
 DUE_NOW_LIMIT = 1000
@@ -52,7 +62,7 @@ def analytics_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpR
 
     @login_required
     @wraps(view)
-    def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+    def wrapper(request: AuthedRequest, *args, **kwargs) -> HttpResponse:
         if not request.user.has_perm("analytics.view_analytics"):
             raise PermissionDenied
         return view(request, *args, **kwargs)
@@ -105,7 +115,7 @@ def months_of(f: Filters, today: date | None = None) -> list[Filters]:
     ``today``; at least ``TREND_MIN_MONTHS`` (earlier whole months added), at most
     ``TREND_MAX_MONTHS``."""
     last_day = min(f.end, today) if today else f.end
-    firsts = []
+    firsts: list[date] = []
     cursor = f.start.replace(day=1)
     while cursor <= last_day and len(firsts) < TREND_MAX_MONTHS:
         firsts.append(cursor)
@@ -274,7 +284,7 @@ def _trend(book: MetricBook, code: str, f: Filters, today: date) -> dict[str, An
 # --- the live list ---------------------------------------------------------------------------
 
 
-def due_now(f: Filters, now: datetime) -> QuerySet[Deadline]:
+def due_now(f: Filters, now: datetime) -> QuerySet[WithAnnotations[Deadline, _DueNow]]:
     """The clocks behind the ``overdue_now`` figure, one by one: live (running or paused)
     clocks on cases of the filters' scope that are overdue or due within ``NEAR_DUE``, most
     overdue first. Whatever the period: this is the work on the desks now."""
@@ -436,7 +446,7 @@ def _dashboard_data(f: Filters, now: datetime) -> dict[str, Any]:
 
 
 @analytics_required
-def dashboard(request: HttpRequest) -> HttpResponse:
+def dashboard(request: AuthedRequest) -> HttpResponse:
     """Overdue and near-due work now, trends, backlog aging, root causes, the scorecard and
     every figure with its definition, each linked to the cases behind it."""
     context, f = _base_context(request)
@@ -447,7 +457,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
 
 
 @analytics_required
-def metric_detail(request: HttpRequest, code: str) -> HttpResponse:
+def metric_detail(request: AuthedRequest, code: str) -> HttpResponse:
     """One figure with its definition and its whole table, each row linked to its cases."""
     if code not in METRICS:
         raise Http404
@@ -462,7 +472,7 @@ def metric_detail(request: HttpRequest, code: str) -> HttpResponse:
 
 
 @analytics_required
-def cases_behind(request: HttpRequest) -> HttpResponse:
+def cases_behind(request: AuthedRequest) -> HttpResponse:
     """The cases behind one number: the metric's own query for the filters and row keys."""
     code = request.GET.get("metric", "")
     if code not in METRICS:
@@ -470,7 +480,7 @@ def cases_behind(request: HttpRequest) -> HttpResponse:
     context, f = _base_context(request)
     if f is None:
         return render(request, "analytics/cases.html", context, status=400)
-    keys = {k: v for k, v in request.GET.items() if k not in RESERVED}
+    keys = {k: request.GET[k] for k in request.GET if k not in RESERVED}  # (the last value)
     try:
         cases = metrics.cases_behind({"metric": code, **keys}, f)
     except (ValueError, TypeError, LookupError, StopIteration) as exc:
@@ -540,10 +550,10 @@ def _filter_note(f: Filters) -> str:
 
 
 @analytics_required
-def export_csv(request: HttpRequest, code: str) -> HttpResponse:
+def export_csv(request: AuthedRequest, code: str) -> HttpResponse:
     return _export(request, code, "csv")
 
 
 @analytics_required
-def export_xlsx(request: HttpRequest, code: str) -> HttpResponse:
+def export_xlsx(request: AuthedRequest, code: str) -> HttpResponse:
     return _export(request, code, "xlsx")

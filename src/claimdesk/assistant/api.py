@@ -19,6 +19,7 @@ from ninja import Field, Router, Schema, Status
 from claimdesk.assistant import selectors, services
 from claimdesk.assistant.models import Conversation, Turn
 from claimdesk.cases.api import CaseProblem
+from claimdesk.types import AuthedRequest
 
 router = Router(tags=["assistant"])
 
@@ -115,7 +116,7 @@ def _own(request: HttpRequest, conversation_id) -> Conversation:
     "/assistant/ask",
     response={200: AssistantAnswerOut, 400: CaseProblem, 403: CaseProblem, 404: CaseProblem},
 )
-def assistant_ask(request: HttpRequest, payload: AssistantAskIn):
+def assistant_ask(request: AuthedRequest, payload: AssistantAskIn):
     """Answer a question from the knowledge base, with its source entry and confidence.
 
     Below the confidence threshold, or when the question asks for a person ("转人工",
@@ -137,7 +138,7 @@ def assistant_ask(request: HttpRequest, payload: AssistantAskIn):
     "/assistant/conversations/{conversation_id}/handover",
     response={200: AssistantAnswerOut, 400: CaseProblem, 403: CaseProblem, 404: CaseProblem},
 )
-def assistant_hand_over(request: HttpRequest, conversation_id: uuid.UUID):
+def assistant_hand_over(request: AuthedRequest, conversation_id: uuid.UUID):
     """Hand one's conversation to a person: an inquiry ticket with the conversation."""
     conversation = _own(request, conversation_id)
     reply = services.assistant_hand_over(
@@ -150,7 +151,7 @@ def assistant_hand_over(request: HttpRequest, conversation_id: uuid.UUID):
     "/assistant/conversations/{conversation_id}",
     response={200: AssistantConversationOut, 404: CaseProblem},
 )
-def assistant_conversation(request: HttpRequest, conversation_id: uuid.UUID):
+def assistant_conversation(request: AuthedRequest, conversation_id: uuid.UUID):
     """One's own conversation, turn by turn (anyone else's: 404)."""
     conversation = _own(request, conversation_id)
     return Status(

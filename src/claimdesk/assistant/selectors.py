@@ -5,9 +5,12 @@ from __future__ import annotations
 import uuid
 
 from claimdesk.assistant.models import Conversation, Turn
+from claimdesk.types import Viewer
 
 
-def conversation_for(user, conversation_id, *, session_key: str = "") -> Conversation | None:
+def conversation_for(
+    user: Viewer | None, conversation_id, *, session_key: str = ""
+) -> Conversation | None:
     """The conversation if it is ``user``'s own (or, for an anonymous visitor, this browser
     session's); None for anyone else's, so callers answer 404 and reveal nothing."""
     try:

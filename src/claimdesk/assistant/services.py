@@ -20,6 +20,7 @@ from claimdesk.assistant.models import AssistantSettings, Conversation, FaqEntry
 from claimdesk.cache import ReferenceCache
 from claimdesk.cases.services import CaseError, GuardFailed
 from claimdesk.staff.services import is_staff_member
+from claimdesk.types import Viewer, signed_in
 
 MAX_QUESTION = 500
 DEFAULT_THRESHOLD = rules.DEFAULT_THRESHOLD
@@ -129,24 +130,20 @@ def clean_question(question: str) -> str:
 
 
 def conversation_start(
-    *, user, now: datetime, language: str, session_key: str = ""
+    *, user: Viewer | None, now: datetime, language: str, session_key: str = ""
 ) -> Conversation:
     return Conversation.objects.create(
-        user=user if _signed_in(user) else None,
-        session_key="" if _signed_in(user) else session_key,
+        user=user if signed_in(user) else None,
+        session_key="" if signed_in(user) else session_key,
         language=language,
         started_at=now,
     )
 
 
-def _signed_in(user) -> bool:
-    return user is not None and getattr(user, "is_authenticated", False)
-
-
 def assistant_ask(
     *,
     question: str,
-    user,
+    user: Viewer | None,
     now: datetime,
     conversation: Conversation | None = None,
     language: str | None = None,
@@ -180,7 +177,7 @@ def assistant_ask(
             language=lang,
             asked_at=now,
         )
-        if not asked_person and not unsure:
+        if entry is not None and not unsure:  # (no entry when the customer asked for a person)
             turn.answer = entry.answer(lang)
             turn.save()
             return _reply(conversation, turn, entry, lang)
@@ -189,7 +186,7 @@ def assistant_ask(
         return _hand_over(conversation, turn, user=user, now=now, lang=lang, asked=asked_person)
 
 
-def assistant_hand_over(*, conversation: Conversation, user, now: datetime) -> Reply:
+def assistant_hand_over(*, conversation: Conversation, user: Viewer | None, now: datetime) -> Reply:
     """The customer pressed "talk to a person": hand the conversation over as it is."""
     lang = conversation.language or "zh-hans"
     with transaction.atomic():
@@ -201,10 +198,10 @@ def assistant_hand_over(*, conversation: Conversation, user, now: datetime) -> R
         return _hand_over(conversation, turn, user=user, now=now, lang=lang, asked=True)
 
 
-def _hand_over(conversation, turn, *, user, now, lang: str, asked: bool) -> Reply:
+def _hand_over(conversation, turn, *, user: Viewer | None, now, lang: str, asked: bool) -> Reply:
     """Open (or reuse) the conversation's inquiry ticket and say so in the turn's answer."""
     with override(lang):
-        if not _signed_in(user):
+        if not signed_in(user):
             turn.answer = _(
                 "I am not sure I can answer that. Please log in to talk to a person, or call "
                 "our hotline 95500 (24 hours)."
@@ -251,7 +248,9 @@ def _hand_over(conversation, turn, *, user, now, lang: str, asked: bool) -> Repl
         return _reply(conversation, turn, None, lang)
 
 
-def _add_to_ticket(conversation: Conversation, turn: Turn, *, user, now: datetime) -> str | None:
+def _add_to_ticket(
+    conversation: Conversation, turn: Turn, *, user: Viewer | None, now: datetime
+) -> str | None:
     """A later hand-over of the same conversation: what was said since the last one goes to
     the open ticket as the customer's message. None when that ticket is no longer open (a
     new one is opened then)."""
@@ -273,7 +272,7 @@ def _add_to_ticket(conversation: Conversation, turn: Turn, *, user, now: datetim
     return ticket.case.number
 
 
-def _open_ticket(conversation: Conversation, *, user, now: datetime) -> str:
+def _open_ticket(conversation: Conversation, *, user: Viewer | None, now: datetime) -> str:
     from claimdesk.service.services import ticket_open
 
     turns = list(conversation.turns.select_related("entry").order_by("asked_at", "id"))

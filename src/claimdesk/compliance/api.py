@@ -6,7 +6,6 @@ from __future__ import annotations
 from datetime import datetime
 
 from django.contrib.auth import get_user_model
-from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema, Status
@@ -16,6 +15,7 @@ from claimdesk.cases.selectors import cases_visible_to
 from claimdesk.cases.services import NotAllowed
 from claimdesk.compliance import selectors, services
 from claimdesk.notify.models import Notification
+from claimdesk.types import AuthedRequest
 
 router = Router(tags=["compliance"])
 User = get_user_model()
@@ -71,7 +71,7 @@ class ReleaseOut(Schema):
 
 
 @router.post("/compliance/check", response={200: CheckOut})
-def compliance_check(request: HttpRequest, payload: CheckIn):
+def compliance_check(request: AuthedRequest, payload: CheckIn):
     """Check a text before it is sent; any signed-in user may ask."""
     found = services.compliance_check(payload.text)
     return {
@@ -81,7 +81,7 @@ def compliance_check(request: HttpRequest, payload: CheckIn):
 
 
 @router.get("/compliance/overrides", response={200: list[OverrideOut], 403: CaseProblem})
-def override_list(request: HttpRequest, limit: int = Query(100, ge=1, le=500)):
+def override_list(request: AuthedRequest, limit: int = Query(100, ge=1, le=500)):
     """The override log, newest first (managers)."""
     if not services.can_override(request.user):
         raise NotAllowed(_("Only a manager may read the override log."))
@@ -109,7 +109,7 @@ def override_list(request: HttpRequest, limit: int = Query(100, ge=1, le=500)):
     "/compliance/transcripts",
     response={201: TranscriptOut, 400: CaseProblem, 403: CaseProblem, 404: CaseProblem},
 )
-def transcript_create(request: HttpRequest, payload: TranscriptIn):
+def transcript_create(request: AuthedRequest, payload: TranscriptIn):
     """Upload a call transcript for QA sampling; the automatic check runs at once."""
     agent = User.objects.filter(username=payload.agent).first()
     if agent is None:
@@ -146,7 +146,7 @@ def transcript_create(request: HttpRequest, payload: TranscriptIn):
     "/compliance/notifications/{notification_id}/release",
     response={200: ReleaseOut, 403: CaseProblem, 404: CaseProblem},
 )
-def notification_release(request: HttpRequest, notification_id: int):
+def notification_release(request: AuthedRequest, notification_id: int):
     """Let a held notification (and its other channels) go out; logged as an override."""
     if not services.can_override(request.user):
         raise NotAllowed(_("Only a manager may release a held message."))

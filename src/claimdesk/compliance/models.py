@@ -82,7 +82,8 @@ class ComplianceRule(models.Model):
             error = rules.regex_error(self.pattern)
             if error:
                 raise ValidationError({"pattern": _("Not a valid regular expression: %s") % error})
-            if rules.compile_rule(self.as_rule()).fullmatch(""):
+            compiled = rules.compile_rule(self.as_rule())
+            if compiled is not None and compiled.fullmatch(""):
                 raise ValidationError({"pattern": _("The pattern must not match empty text.")})
         elif not rules.normalise(self.pattern)[0]:
             raise ValidationError({"pattern": _("The term is empty once normalised.")})
@@ -300,4 +301,5 @@ class QaReview(models.Model):
             self.score_attitude,
             self.score_timeliness,
         ]
-        return None if None in scores else sum(scores)
+        given = [s for s in scores if s is not None]
+        return sum(given) if len(given) == len(scores) else None

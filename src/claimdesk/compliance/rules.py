@@ -184,7 +184,7 @@ class Violation:
     def blocking(self) -> bool:
         return self.severity == Severity.BLOCK
 
-    def as_dict(self) -> dict:
+    def as_dict(self) -> dict[str, str | int]:
         return {
             "term": self.term,
             "rule": self.rule,

@@ -8,6 +8,7 @@ a blocked text go and is always logged.
 from __future__ import annotations
 
 import random
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -31,6 +32,7 @@ from claimdesk.compliance.models import (
 from claimdesk.compliance.rules import Violation
 from claimdesk.notify.models import Notification, Status
 from claimdesk.notify.services import MessageScreen, deliver_after_commit
+from claimdesk.types import Actor, Viewer
 from claimdesk.workdays.clocks import to_local
 
 OVERRIDE_PERMISSION = "compliance.override_compliance"
@@ -47,7 +49,7 @@ _active_rules = ReferenceCache(
 @dataclass(frozen=True)
 class GateResult:
     ok: bool
-    violations: list = field(default_factory=list)  # of Violation(term, rule, start, end, reason)
+    violations: list[Violation] = field(default_factory=list)
     overridden: bool = False
 
 
@@ -56,11 +58,18 @@ def compliance_check(text: str) -> list[Violation]:
     return rules.check(text or "", _active_rules.get())
 
 
-def can_override(user) -> bool:
+def can_override(user: Viewer | None) -> bool:
     return bool(user is not None and user.is_active and user.has_perm(OVERRIDE_PERMISSION))
 
 
-def message_gate(*, text: str, actor, now: datetime, context: str, override_by=None) -> GateResult:
+def message_gate(
+    *,
+    text: str,
+    actor: Actor | None,
+    now: datetime,
+    context: str,
+    override_by: Actor | None = None,
+) -> GateResult:
     """May ``text`` (written by ``actor``) go out? ``context`` says where, e.g.
     ``"ticket:TK2026…:reply"``; it is kept in the override log.
 
@@ -81,7 +90,15 @@ def message_gate(*, text: str, actor, now: datetime, context: str, override_by=N
     return GateResult(ok=True, violations=violations, overridden=True)
 
 
-def override_log(*, text: str, violations, actor, manager, now: datetime, context: str):
+def override_log(
+    *,
+    text: str,
+    violations: Sequence[Violation],
+    actor: Actor | None,
+    manager: Actor,
+    now: datetime,
+    context: str,
+) -> OverrideLog:
     return OverrideLog.objects.create(
         created_at=now,
         context=str(context)[:100],
@@ -118,7 +135,7 @@ def notifications_hold(*, notifications, violations, now: datetime) -> list[Noti
     )
 
 
-def notification_release(notification, manager, now: datetime) -> int:
+def notification_release(notification, manager: Actor, now: datetime) -> int:
     """A manager lets a held message go: the row and the other channels' rows of the same
     message go back to ``pending`` (due now), with one ``OverrideLog`` entry. Returns how
     many rows were released (0 when nothing was held any more)."""
@@ -218,7 +235,12 @@ def ticket_texts(case) -> list[tuple[str, str]]:
                 texts.append((f"event:{event.pk}", value))
     texts += _service_messages(case)
     seen: set[str] = set()
-    return [(s, t) for s, t in texts if not (t in seen or seen.add(t))]
+    unique = []
+    for source, text in texts:
+        if text not in seen:
+            seen.add(text)
+            unique.append((source, text))
+    return unique
 
 
 def _service_messages(case) -> list[tuple[str, str]]:
@@ -309,7 +331,9 @@ def qa_sample_previous_week(*, now: datetime, rng: random.Random | None = None):
     return qa_sample(week_start=to_local(now).date() - timedelta(days=7), now=now, rng=rng)
 
 
-def qa_review_score(*, review: QaReview, scorer, now: datetime, scores: dict, comment: str = ""):
+def qa_review_score(
+    *, review: QaReview, scorer: Actor, now: datetime, scores: dict, comment: str = ""
+):
     """Fill (or correct) the score card: 1–5 for each of 合规, 准确, 态度, 时效."""
     if not scorer.has_perm(SCORE_PERMISSION):
         raise NotAllowed(_("Only a QA manager may score."))

@@ -15,6 +15,7 @@ from django.views.decorators.http import require_POST
 from claimdesk.cases.services import CaseError
 from claimdesk.compliance import selectors, services
 from claimdesk.compliance.models import QaStatus
+from claimdesk.types import AuthedRequest
 
 MAX_TEXT = 20000
 
@@ -33,7 +34,7 @@ def _marked(text: str, violations) -> list[tuple[str, bool]]:
 
 @login_required
 @require_POST
-def check_fragment(request: HttpRequest) -> HttpResponse:
+def check_fragment(request: AuthedRequest) -> HttpResponse:
     """A small ``<div>`` for htmx live feedback on a reply box (POST ``text``)."""
     text = request.POST.get("text", "")[:MAX_TEXT]
     found = services.compliance_check(text)
@@ -57,7 +58,7 @@ def _require_manager(request: HttpRequest) -> None:
 
 
 @login_required
-def held_list(request: HttpRequest) -> HttpResponse:
+def held_list(request: AuthedRequest) -> HttpResponse:
     """Messages the check stopped, with what was found, and the latest overrides."""
     _require_manager(request)
     return render(
@@ -72,7 +73,7 @@ def held_list(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_POST
-def held_release(request: HttpRequest, pk: int) -> HttpResponse:
+def held_release(request: AuthedRequest, pk: int) -> HttpResponse:
     _require_manager(request)
     hold = get_object_or_404(selectors.held_messages(), pk=pk)
     count = services.notification_release(hold.notification, request.user, timezone.now())
@@ -86,7 +87,7 @@ def _require_scorer(request: HttpRequest) -> None:
 
 
 @login_required
-def qa_list(request: HttpRequest) -> HttpResponse:
+def qa_list(request: AuthedRequest) -> HttpResponse:
     _require_scorer(request)
     status = request.GET.get("status") or QaStatus.QUEUED
     rows = selectors.qa_reviews(status=status if status != "all" else None)[:300]
@@ -98,7 +99,7 @@ def qa_list(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def qa_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def qa_detail(request: AuthedRequest, pk: int) -> HttpResponse:
     _require_scorer(request)
     review = get_object_or_404(selectors.qa_reviews(), pk=pk)
     errors = ""

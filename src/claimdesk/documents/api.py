@@ -5,13 +5,14 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from django.http import FileResponse, HttpRequest
+from django.http import FileResponse
 from django.utils import timezone
 from ninja import Field, File, Form, Router, Schema, Status, UploadedFile
 
 from claimdesk.claims.models import Claim
 from claimdesk.documents import selectors, services
 from claimdesk.documents.models import Document
+from claimdesk.types import AuthedRequest
 
 router = Router(tags=["documents"])
 
@@ -86,13 +87,13 @@ def _out(document: Document, claim: Claim, *, duplicate: bool = False) -> dict[s
                 "by": document.confirmed_by.username,
                 "at": document.confirmed_at,
             }
-            if document.confirmed_at
+            if document.confirmed_at and document.confirmed_by is not None
             else None
         ),
     }
 
 
-def _claim(request: HttpRequest, claim_no: str) -> Claim:
+def _claim(request: AuthedRequest, claim_no: str) -> Claim:
     claim = selectors.claim_for_documents(request.user, claim_no)
     if claim is None:
         raise services.DocumentNotFound(f"no claim {claim_no.replace(chr(0), '')}")
@@ -124,7 +125,7 @@ _REFUSALS = {
     response={200: DocumentOut, 201: DocumentOut, 413: DocumentProblem, **_REFUSALS},
 )
 def document_upload(
-    request: HttpRequest,
+    request: AuthedRequest,
     claim_no: str,
     file: File[UploadedFile],
     item: Form[str | None] = None,
@@ -142,7 +143,7 @@ def document_upload(
 
 
 @router.get("/claims/{claim_no}/documents", response={200: list[DocumentOut], 404: DocumentProblem})
-def document_list(request: HttpRequest, claim_no: str):
+def document_list(request: AuthedRequest, claim_no: str):
     """Every document of a claim with its OCR proposal."""
     claim = _claim(request, claim_no)
     documents = selectors.claim_documents(claim).select_related("reused_from__claim__case")
@@ -153,7 +154,7 @@ def document_list(request: HttpRequest, claim_no: str):
     "/claims/{claim_no}/documents/{document_id}",
     response={200: DocumentOut, 404: DocumentProblem},
 )
-def document_detail(request: HttpRequest, claim_no: str, document_id: int):
+def document_detail(request: AuthedRequest, claim_no: str, document_id: int):
     """One document: its fingerprint, the OCR proposal (status pending/done/failed, text,
     fields, suggested item) and what staff confirmed."""
     claim = _claim(request, claim_no)
@@ -175,7 +176,7 @@ def document_detail(request: HttpRequest, claim_no: str, document_id: int):
         }
     },
 )
-def document_file(request: HttpRequest, claim_no: str, document_id: int):
+def document_file(request: AuthedRequest, claim_no: str, document_id: int):
     """The stored file, as an attachment under its sanitised name."""
     claim = _claim(request, claim_no)
     document = _document(claim, document_id)
@@ -193,7 +194,7 @@ def document_file(request: HttpRequest, claim_no: str, document_id: int):
     "/claims/{claim_no}/documents/{document_id}/confirm",
     response={200: DocumentOut, **_REFUSALS},
 )
-def document_confirm(request: HttpRequest, claim_no: str, document_id: int, payload: ConfirmIn):
+def document_confirm(request: AuthedRequest, claim_no: str, document_id: int, payload: ConfirmIn):
     """Staff confirm or correct the extracted fields (and optionally the checklist item);
     the proposal is kept beside what was confirmed."""
     claim = _claim(request, claim_no)

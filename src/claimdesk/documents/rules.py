@@ -88,8 +88,8 @@ def _amount(text: str) -> str | None:
             value = parse_amount(m.group(1))
             if value is not None:
                 return str(value)
-    m = _CURRENCY_AMOUNT.search(text)
-    value = parse_amount(m.group(1)) if m else None
+    currency = _CURRENCY_AMOUNT.search(text)
+    value = parse_amount(currency.group(1)) if currency else None
     return str(value) if value is not None else None
 
 

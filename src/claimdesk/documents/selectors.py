@@ -7,9 +7,10 @@ from django.db.models import QuerySet
 from claimdesk.cases.selectors import cases_visible_to
 from claimdesk.claims.models import Claim
 from claimdesk.documents.models import Document, OcrStatus
+from claimdesk.types import Actor
 
 
-def claim_for_documents(user, claim_no: str) -> Claim | None:
+def claim_for_documents(user: Actor, claim_no: str) -> Claim | None:
     """The claim ``claim_no`` if ``user`` may see it (a customer: only their own)."""
     if "\x00" in claim_no:
         return None

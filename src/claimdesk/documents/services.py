@@ -26,6 +26,7 @@ from claimdesk.claims.models import Claim, ClaimItem, ItemState
 from claimdesk.claims.services import claim_item_set_state
 from claimdesk.documents import rules
 from claimdesk.documents.models import Document, OcrStatus
+from claimdesk.types import Actor, Viewer
 
 CHUNK = 64 * 1024
 logger = logging.getLogger(__name__)
@@ -58,7 +59,9 @@ def _mib(n: int) -> str:
     return f"{n / (1024 * 1024):.1f} MB" if n >= 1024 * 1024 else f"{n} bytes"
 
 
-def _event(claim: Claim, *, actor, now: datetime, kind: str, visible: bool, **data: Any) -> None:
+def _event(
+    claim: Claim, *, actor: Actor | None, now: datetime, kind: str, visible: bool, **data: Any
+) -> None:
     timeline_record(
         claim.case, now=now, actor=actor, kind=kind, customer_visible=visible, data=data
     )
@@ -125,7 +128,7 @@ def _store(file: File, sha256: str, content_type: str) -> str:
     return name
 
 
-def may_upload(actor, claim: Claim) -> bool:
+def may_upload(actor: Viewer, claim: Claim) -> bool:
     """The customer or the intake staff, until the claim is archived at closure."""
     if claim.archived_at is not None:
         return False
@@ -133,7 +136,7 @@ def may_upload(actor, claim: Claim) -> bool:
 
 
 def document_upload(
-    *, claim: Claim, file: File, actor, now: datetime, item_code: str | None = None
+    *, claim: Claim, file: File, actor: Actor, now: datetime, item_code: str | None = None
 ) -> UploadResult:
     """Store a file for a claim (the customer's own, or staff working its intake).
 
@@ -316,7 +319,7 @@ def document_confirm(
     *,
     document: Document,
     fields: dict[str, Any],
-    actor,
+    actor: Actor,
     now: datetime,
     item_code: str | None = None,
 ) -> Document:
@@ -341,12 +344,13 @@ def document_confirm(
         document.confirmed_by = actor
         document.confirmed_at = now
         update = ["confirmed_fields", "confirmed_by", "confirmed_at"]
-        if item is not None and item.pk != document.item_id:
-            document.item, document.kind = item, item.code
+        moved_to = item if item is not None and item.pk != document.item_id else None
+        if moved_to is not None:
+            document.item, document.kind = moved_to, moved_to.code
             update += ["item", "kind"]
         document.save(update_fields=update)
-        if "item" in update and item.state in (ItemState.MISSING, ItemState.RETURNED):
-            claim_item_set_state(item=item, state=ItemState.RECEIVED, actor=actor, now=now)
+        if moved_to is not None and moved_to.state in (ItemState.MISSING, ItemState.RETURNED):
+            claim_item_set_state(item=moved_to, state=ItemState.RECEIVED, actor=actor, now=now)
         _event(
             claim,
             actor=actor,
@@ -365,7 +369,7 @@ def document_confirm(
 
 
 def document_reuse_lasting(
-    *, claim: Claim, now: datetime, actor=None, items: list[ClaimItem] | None = None
+    *, claim: Claim, now: datetime, actor: Actor | None = None, items: list[ClaimItem] | None = None
 ) -> list[Document]:
     """Attach to ``claim`` the customer's documents of lasting items (ID card, bank card,
     licences) already accepted on earlier claims; each such item becomes received.
@@ -399,6 +403,8 @@ def document_reuse_lasting(
     reused: list[Document] = []
     with transaction.atomic():
         for source in sources:
+            if source.item is None:  # excluded by the query; said again for the type checker
+                continue
             item = wanted.pop(source.item.code, None)
             if item is None:
                 continue

@@ -19,6 +19,7 @@ from ninja import Field, Query, Router, Schema, Status
 from claimdesk.cases.services import NotAllowed
 from claimdesk.feedback import selectors, services
 from claimdesk.staff.services import is_staff_member
+from claimdesk.types import AuthedRequest
 from claimdesk.workdays.clocks import to_local
 
 router = Router(tags=["feedback"])
@@ -135,7 +136,7 @@ class KpiPeriodQuery(Schema):
     response={200: list[StaffKpiOut], 400: FeedbackProblem, 403: FeedbackProblem},
     url_name="staff_kpis",
 )
-def staff_kpis(request: HttpRequest, q: Query[KpiPeriodQuery]):
+def staff_kpis(request: AuthedRequest, q: Query[KpiPeriodQuery]):
     """Managers (``cases.view_all_cases``) get everyone (or one team); other staff themselves."""
     if not is_staff_member(request.user):
         raise NotAllowed(_("Only staff have KPIs."))

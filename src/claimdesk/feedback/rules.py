@@ -23,9 +23,9 @@ DETRACTOR_MAX = 6
 ONE_DECIMAL = Decimal("0.1")
 
 
-def answer_problems(csat, nps) -> dict[str, str]:
+def answer_problems(csat: object, nps: object) -> dict[str, str]:
     """Field → what is wrong with it; empty when the answer may be stored."""
-    problems = {}
+    problems: dict[str, str] = {}
     for field, value, (low, high) in (("csat", csat, CSAT_RANGE), ("nps", nps, NPS_RANGE)):
         if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
             problems[field] = str(
@@ -108,8 +108,8 @@ def star_score(
     parts = star_components(csat, nps, sla, complaints)
     if not parts:
         return None
-    weight = sum(STAR_WEIGHTS[k] for k in parts)
-    total = sum(STAR_WEIGHTS[k] * v for k, v in parts.items())
+    weight = sum((STAR_WEIGHTS[k] for k in parts), Decimal(0))
+    total = sum((STAR_WEIGHTS[k] * v for k, v in parts.items()), Decimal(0))
     return (total / weight).quantize(ONE_DECIMAL, ROUND_HALF_UP)
 
 

@@ -27,6 +27,7 @@ from claimdesk.cases.models import CaseEvent, Deadline, DeadlineState
 from claimdesk.feedback import rules
 from claimdesk.feedback.models import Survey
 from claimdesk.staff.roles import STAFF_ROLES
+from claimdesk.types import Actor
 from claimdesk.workdays.clocks import local_midnight
 
 User = get_user_model()
@@ -99,7 +100,7 @@ class KpiRow:
         return (Decimal(self.median_cycle.total_seconds()) / 3600).quantize(rules.ONE_DECIMAL)
 
 
-def staff_people(*, user=None, team: str | None = None) -> QuerySet:
+def staff_people(*, user: Actor | None = None, team: str | None = None) -> QuerySet:
     qs = User.objects.filter(is_active=True, groups__name__in=STAFF_ROLE_NAMES)
     if user is not None:
         qs = qs.filter(pk=user.pk)
@@ -131,7 +132,9 @@ def _complaints_by_owner(people, since, until) -> dict[int, int]:
     return {r["claim__case__owner"]: r["n"] for r in rows}
 
 
-def staff_kpis(*, user=None, team: str | None = None, start: date, end: date) -> list[KpiRow]:
+def staff_kpis(
+    *, user: Actor | None = None, team: str | None = None, start: date, end: date
+) -> list[KpiRow]:
     """KPIs per member of staff for the days ``start`` … ``end`` (inclusive, Shanghai).
 
     - CSAT: average of the 1–5 ratings answered in the period about the person's cases.
@@ -220,7 +223,7 @@ def star_board(rows: list[KpiRow]) -> list[KpiRow]:
     """
     ranked = sorted(
         (r for r in rows if r.star_score is not None),
-        key=lambda r: (-r.star_score, -(r.answers), r.username),
+        key=lambda r: (-(r.star_score or 0), -(r.answers), r.username),
     )
     previous, rank = None, 0
     for position, row in enumerate(ranked, start=1):
@@ -230,7 +233,7 @@ def star_board(rows: list[KpiRow]) -> list[KpiRow]:
     return ranked + sorted((r for r in rows if r.star_score is None), key=lambda r: r.username)
 
 
-def kpis_visible_to(viewer, *, team: str | None, start: date, end: date) -> list[KpiRow]:
+def kpis_visible_to(viewer: Actor, *, team: str | None, start: date, end: date) -> list[KpiRow]:
     """Managers (``cases.view_all_cases``) see everyone; other staff only themselves."""
     if viewer.has_perm("cases.view_all_cases"):
         return staff_kpis(team=team, start=start, end=end)

@@ -44,6 +44,7 @@ from claimdesk.policies.models import Policy
 from claimdesk.service.workflow import KIND as TICKET
 from claimdesk.staff.roles import STAFF_ROLES
 from claimdesk.staff.services import is_staff_member
+from claimdesk.types import Actor
 from claimdesk.workdays.clocks import local_midnight, to_local
 from claimdesk.workdays.selectors import work_calendar
 
@@ -312,7 +313,7 @@ def _message(rule: ProactiveRule, values: dict[str, Any]) -> tuple[str, str]:
 def _fire(
     rule: ProactiveRule,
     *,
-    customer,
+    customer: Actor,
     occasion_key: str,
     now: datetime,
     values: dict[str, Any],
@@ -362,7 +363,7 @@ def _not_fired(rule: ProactiveRule, key) -> Exists:
     return Exists(ProactiveFiring.objects.filter(rule=rule, occasion_key=key))
 
 
-def _claim_reported(rule: ProactiveRule, now: datetime) -> int:
+def _claim_reported(rule: ProactiveRule, now: datetime) -> tuple[int, bool]:
     """After a claim of ``loss_type`` is reported: partner shops in its city, courtesy cars.
 
     Scans claims reported since the rule's last scan (an hour of overlap, at most
@@ -415,7 +416,7 @@ def _claim_reported(rule: ProactiveRule, now: datetime) -> int:
     return fired, len(batch) < _batch()
 
 
-def _claim_free(rule: ProactiveRule, now: datetime) -> int:
+def _claim_free(rule: ProactiveRule, now: datetime) -> tuple[int, bool]:
     """A customer who had a policy in force ``years`` years ago and has one in force today,
     with no claim reported in between: a protection-review offer, once per policy in force.
 
@@ -473,7 +474,7 @@ def _complaint_tickets():
     return Ticket.objects.filter(case__category="complaint")
 
 
-def _before_anniversary(rule: ProactiveRule, now: datetime) -> int:
+def _before_anniversary(rule: ProactiveRule, now: datetime) -> tuple[int, bool]:
     """A customer who complained about ``complaint_topic`` within ``lookback_days``: a
     claim-process walkthrough ``days_before`` days before each policy's anniversary."""
     tickets = _complaint_tickets()

@@ -12,6 +12,7 @@ from django.views.decorators.http import require_http_methods
 from claimdesk.feedback import rules, selectors, services
 from claimdesk.feedback.forms import PeriodForm, SurveyForm
 from claimdesk.staff.services import is_staff_member
+from claimdesk.types import AuthedRequest
 from claimdesk.workdays.clocks import to_local
 
 
@@ -55,7 +56,7 @@ def survey_page(request: HttpRequest, token: str) -> HttpResponse:
 
 
 @login_required
-def star_board_page(request: HttpRequest) -> HttpResponse:
+def star_board_page(request: AuthedRequest) -> HttpResponse:
     """Managers see everyone's row; other staff see their own; customers nothing."""
     if not is_staff_member(request.user):
         raise PermissionDenied

@@ -8,7 +8,6 @@ from datetime import datetime
 from decimal import Decimal
 
 from django.contrib.auth import get_user_model
-from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import Field, Router, Schema, Status
@@ -19,6 +18,7 @@ from claimdesk.claims import selectors as claim_selectors
 from claimdesk.claims.models import Claim
 from claimdesk.investigation import selectors, services
 from claimdesk.investigation.models import RepairObjection, Survey
+from claimdesk.types import AuthedRequest
 
 router = Router(tags=["investigation"])
 User = get_user_model()
@@ -114,7 +114,7 @@ class RepairObjectionOut(Schema):
 # --- helpers ------------------------------------------------------------------------------
 
 
-def _claim(request: HttpRequest, claim_no: str) -> Claim:
+def _claim(request: AuthedRequest, claim_no: str) -> Claim:
     claim = claim_selectors.claim_find(request.user, claim_no)
     if claim is None:
         raise NotFound(_("No claim %(number)s.") % {"number": claim_no})
@@ -123,7 +123,7 @@ def _claim(request: HttpRequest, claim_no: str) -> Claim:
     return claim
 
 
-def _survey(request: HttpRequest, survey_id: int) -> Survey:
+def _survey(request: AuthedRequest, survey_id: int) -> Survey:
     survey = selectors.surveys_visible_to(request.user).filter(pk=survey_id).first()
     if survey is None:
         raise NotFound(_("No survey %(id)s.") % {"id": survey_id})
@@ -157,7 +157,7 @@ def _objection_out(o: RepairObjection) -> dict:
         "amount_claimed": o.amount_claimed,
         "status": o.status,
         "raised_at": o.raised_at,
-        "due_at": o.deadline.due_at if o.deadline_id else None,
+        "due_at": o.deadline.due_at if o.deadline is not None else None,
         "resolution": o.resolution,
         "rechecked_amount": o.rechecked_amount,
         "resolved_at": o.resolved_at,
@@ -201,7 +201,7 @@ def review_out(claim: Claim) -> dict:
     "/claims/{claim_no}/review",
     response={200: ClaimReviewOut, 403: CaseProblem, 404: CaseProblem},
 )
-def claim_review(request: HttpRequest, claim_no: str):
+def claim_review(request: AuthedRequest, claim_no: str):
     """Path (online / simplified / investigate / standard), red flags with reasons and
     text-check hits with the clause each touches. Staff only; nothing here decides."""
     return review_out(_claim(request, claim_no))
@@ -217,7 +217,7 @@ def claim_review(request: HttpRequest, claim_no: str):
         409: CaseProblem,
     },
 )
-def survey_create(request: HttpRequest, claim_no: str, payload: SiteSurveyIn):
+def survey_create(request: AuthedRequest, claim_no: str, payload: SiteSurveyIn):
     """Send a surveyor (the one named, else chosen by certification, region and load)."""
     claim = _claim(request, claim_no)
     surveyor = None
@@ -232,7 +232,7 @@ def survey_create(request: HttpRequest, claim_no: str, payload: SiteSurveyIn):
 
 
 @router.get("/surveys/{survey_id}", response={200: SiteSurveyOut, 404: CaseProblem})
-def survey_detail(request: HttpRequest, survey_id: int):
+def survey_detail(request: AuthedRequest, survey_id: int):
     return _survey_out(_survey(request, survey_id))
 
 
@@ -246,7 +246,7 @@ def survey_detail(request: HttpRequest, survey_id: int):
         409: CaseProblem,
     },
 )
-def survey_report(request: HttpRequest, survey_id: int, payload: SurveyReportIn):
+def survey_report(request: AuthedRequest, survey_id: int, payload: SurveyReportIn):
     """The assigned surveyor's report; the customer gets the written result."""
     survey = services.survey_report_submit(
         survey=_survey(request, survey_id),
@@ -271,7 +271,7 @@ def survey_report(request: HttpRequest, survey_id: int, payload: SurveyReportIn)
         409: CaseProblem,
     },
 )
-def objection_create(request: HttpRequest, survey_id: int, payload: RepairObjectionIn):
+def objection_create(request: AuthedRequest, survey_id: int, payload: RepairObjectionIn):
     """Record a repair shop's objection; it is re-checked within 24 hours."""
     objection = services.repair_objection_raise(
         survey=_survey(request, survey_id),
@@ -294,7 +294,7 @@ def objection_create(request: HttpRequest, survey_id: int, payload: RepairObject
         409: CaseProblem,
     },
 )
-def objection_resolve(request: HttpRequest, objection_id: int, payload: RepairObjectionResolveIn):
+def objection_resolve(request: AuthedRequest, objection_id: int, payload: RepairObjectionResolveIn):
     surveys = selectors.surveys_visible_to(request.user)
     objection = (
         RepairObjection.objects.filter(pk=objection_id, survey__in=surveys)

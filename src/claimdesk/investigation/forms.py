@@ -25,7 +25,9 @@ class SurveyReportForm(forms.Form):
 
     def __init__(self, *args, documents=(), **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["photos"].choices = [(d.pk, d.original_name) for d in documents]
+        photos = self.fields["photos"]
+        assert isinstance(photos, forms.TypedMultipleChoiceField)
+        photos.choices = [(d.pk, d.original_name) for d in documents]
 
 
 class ObjectionForm(forms.Form):

@@ -13,7 +13,8 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from claimdesk.policies.models import LOSS_TYPE_LABELS, MONEY
+from claimdesk.money import money_field
+from claimdesk.policies.models import LOSS_TYPE_LABELS
 
 
 class InvestigationSettings(models.Model):
@@ -25,11 +26,10 @@ class InvestigationSettings(models.Model):
         default="auto",
         help_text=_("Comma-separated loss types, e.g. auto."),
     )
-    online_limit = models.DecimalField(
+    online_limit = money_field(
         _("online assessment below (yuan)"),
         default=Decimal("5000"),
         validators=[MinValueValidator(0)],
-        **MONEY,
     )
     early_loss_days = models.PositiveIntegerField(
         _("loss soon after policy start (days)"), default=30
@@ -178,7 +178,7 @@ class Survey(models.Model):
         _("status"), max_length=10, choices=SurveyStatus.choices, default=SurveyStatus.ASSIGNED
     )
     findings = models.TextField(_("findings"), blank=True)
-    assessed_loss = models.DecimalField(_("assessed loss"), null=True, blank=True, **MONEY)
+    assessed_loss = money_field(_("assessed loss"), null=True, blank=True)
     method = models.TextField(_("how the loss was computed"), blank=True)
     basis = models.TextField(_("basis"), blank=True)
     photos = models.ManyToManyField(
@@ -216,8 +216,9 @@ class RepairObjection(models.Model):
     )
     shop = models.CharField(_("repair shop"), max_length=100)
     text = models.TextField(_("objection"))
-    amount_claimed = models.DecimalField(
-        _("amount the shop claims"), validators=[MinValueValidator(0)], **MONEY
+    amount_claimed = money_field(
+        _("amount the shop claims"),
+        validators=[MinValueValidator(0)],
     )
     raised_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
@@ -230,8 +231,10 @@ class RepairObjection(models.Model):
         _("status"), max_length=10, choices=ObjectionStatus.choices, default=ObjectionStatus.OPEN
     )
     resolution = models.TextField(_("re-check result"), blank=True)
-    rechecked_amount = models.DecimalField(
-        _("amount after re-check"), null=True, blank=True, **MONEY
+    rechecked_amount = money_field(
+        _("amount after re-check"),
+        null=True,
+        blank=True,
     )
     resolved_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"

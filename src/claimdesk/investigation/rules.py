@@ -24,12 +24,13 @@ class Path(StrEnum):
 
 
 def path_label(path: str) -> str:
-    return {
+    labels: dict[str, str] = {
         Path.ONLINE: _("Online assessment (small case)"),
         Path.SIMPLIFIED: _("Simplified investigation (common critical illness)"),
         Path.INVESTIGATE: _("Investigation (red flags)"),
         Path.STANDARD: _("Standard assessment"),
-    }.get(path, path)
+    }
+    return labels.get(path, path)
 
 
 class FlagCode(StrEnum):

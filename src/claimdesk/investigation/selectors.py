@@ -23,6 +23,7 @@ from claimdesk.investigation.models import (
 from claimdesk.investigation.rules import RiskFlag
 from claimdesk.policies.models import Clause
 from claimdesk.staff.services import is_staff_member
+from claimdesk.types import Actor, Viewer
 from claimdesk.workdays.clocks import to_local
 
 # Documents whose date is about the person or vehicle, not the loss: no date check.
@@ -179,7 +180,7 @@ def text_hits(claim: Claim, docs: list[Document] | None = None) -> list[TextHit]
     terms = _terms_for(claim)
     tokens.add_words(t.term for t in terms)
     specs = [rules.TermSpec(t.term, t.kind, t.pk) for t in terms]
-    by_id = {t.pk: t for t in terms}
+    by_id: dict[object, ExclusionTerm] = {t.pk: t for t in terms}
     exclusions = list(
         Clause.objects.filter(
             product_id=claim.policy.product_id, kind=Clause.Kind.EXCLUSION
@@ -235,12 +236,12 @@ def claim_review(claim: Claim) -> ClaimReview:
     )
 
 
-def review_visible(user) -> bool:
+def review_visible(user: Viewer) -> bool:
     """Reviews are for staff only: customers never see red flags or hits."""
     return is_staff_member(user)
 
 
-def surveys_visible_to(user) -> QuerySet[Survey]:
+def surveys_visible_to(user: Actor) -> QuerySet[Survey]:
     """Oversight sees every survey; others the ones they do or the claims they own."""
     surveys = Survey.objects.select_related("claim__case", "claim__policy", "surveyor", "task")
     if not user.is_authenticated or not is_staff_member(user):

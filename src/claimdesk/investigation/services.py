@@ -40,6 +40,7 @@ from claimdesk.investigation.models import (
 from claimdesk.policies.models import Clause
 from claimdesk.staff.roles import Role
 from claimdesk.staff.services import certified_user_ids, is_staff_member
+from claimdesk.types import Actor
 from claimdesk.workdays.clocks import to_local
 
 User = get_user_model()
@@ -89,7 +90,9 @@ def surveyor_candidates(claim: Claim, *, on) -> list[rules.Candidate]:
     return out
 
 
-def survey_assign(*, claim: Claim, actor, now: datetime, surveyor=None) -> Survey:
+def survey_assign(
+    *, claim: Claim, actor: Actor, now: datetime, surveyor: Actor | None = None
+) -> Survey:
     """Send a surveyor to the claim: the one given, else the best by certification, region
     and load. A kernel task with the 48-hour on-site clock; it comes back to the owner."""
     certificate = required_certificate(claim)
@@ -152,7 +155,7 @@ def survey_basis(claim: Claim) -> str:
 def survey_report_submit(
     *,
     survey: Survey,
-    actor,
+    actor: Actor,
     now: datetime,
     findings: str,
     assessed_loss: Decimal,
@@ -226,12 +229,12 @@ def survey_report_submit(
     return survey
 
 
-def _may_handle(actor, case: Case) -> bool:
+def _may_handle(actor: Actor, case: Case) -> bool:
     return any(can_act(actor, case, p) for p in OBJECTION_PERMISSIONS)
 
 
 def repair_objection_raise(
-    *, survey: Survey, actor, now: datetime, shop: str, text: str, amount_claimed: Decimal
+    *, survey: Survey, actor: Actor, now: datetime, shop: str, text: str, amount_claimed: Decimal
 ) -> RepairObjection:
     """Record a repair shop's objection to the assessment and start the 24-hour re-check."""
     shop, text = shop.strip(), text.strip()
@@ -278,7 +281,7 @@ def repair_objection_raise(
 def repair_objection_resolve(
     *,
     objection: RepairObjection,
-    actor,
+    actor: Actor,
     now: datetime,
     resolution: str,
     rechecked_amount: Decimal | None = None,
@@ -312,11 +315,14 @@ def repair_objection_resolve(
         objection.save(
             update_fields=["status", "resolution", "rechecked_amount", "resolved_by", "resolved_at"]
         )
-        waiting = RepairObjection.objects.filter(
-            deadline_id=objection.deadline_id, status=ObjectionStatus.OPEN
-        ).exists()
-        if objection.deadline is not None and not waiting:
-            deadline_stop(deadline=objection.deadline, now=now, actor=actor)
+        deadline = objection.deadline
+        if (
+            deadline is not None
+            and not RepairObjection.objects.filter(
+                deadline=deadline, status=ObjectionStatus.OPEN
+            ).exists()
+        ):
+            deadline_stop(deadline=deadline, now=now, actor=actor)
         timeline_record(
             case,
             now=now,
@@ -336,7 +342,7 @@ def repair_objection_resolve(
 
 
 def appraisal_select(
-    *, claim: Claim, now: datetime, qualification: str = "disability", actor=None
+    *, claim: Claim, now: datetime, qualification: str = "disability", actor: Actor | None = None
 ) -> AppraisalInstitution:
     """Choose the appraisal institution by the published rotation rule and record it."""
     with transaction.atomic():

@@ -19,9 +19,10 @@ from claimdesk.investigation.models import (
     RepairObjection,
     SurveyStatus,
 )
+from claimdesk.types import AuthedRequest
 
 
-def _survey_or_404(request: HttpRequest, survey_id: int):
+def _survey_or_404(request: AuthedRequest, survey_id: int):
     survey = selectors.surveys_visible_to(request.user).filter(pk=survey_id).first()
     if survey is None:
         raise Http404
@@ -29,7 +30,7 @@ def _survey_or_404(request: HttpRequest, survey_id: int):
 
 
 @login_required
-def survey_detail(request: HttpRequest, survey_id: int) -> HttpResponse:
+def survey_detail(request: AuthedRequest, survey_id: int) -> HttpResponse:
     survey = _survey_or_404(request, survey_id)
     claim = survey.claim
     documents = list(claim.documents.order_by("id"))

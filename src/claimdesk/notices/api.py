@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from django.http import FileResponse, HttpRequest
+from django.http import FileResponse
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from ninja import Router, Schema, Status
@@ -17,6 +17,7 @@ from claimdesk.cases.api import CaseProblem, NotFound
 from claimdesk.claims.selectors import claim_find
 from claimdesk.notices.models import Notice
 from claimdesk.notices.selectors import notice_find, notices_for
+from claimdesk.types import AuthedRequest
 from claimdesk.workdays.clocks import to_local
 
 router = Router(tags=["notices"])
@@ -57,7 +58,7 @@ def pdf_response(notice: Notice) -> FileResponse:
 
 
 @router.get("/claims/{claim_no}/notices", response={200: list[NoticeOut], 404: CaseProblem})
-def notice_list(request: HttpRequest, claim_no: str):
+def notice_list(request: AuthedRequest, claim_no: str):
     """The written notices of a claim, newest first, each with the URL of its PDF."""
     claim = claim_find(request.user, claim_no)
     if claim is None:
@@ -78,7 +79,7 @@ def notice_list(request: HttpRequest, claim_no: str):
         }
     },
 )
-def notice_pdf(request: HttpRequest, notice_id: int):
+def notice_pdf(request: AuthedRequest, notice_id: int):
     """One notice's PDF (inline, with a file name such as rejection-CLM…-7.pdf)."""
     notice = notice_find(request.user, notice_id)
     if notice is None:

@@ -172,7 +172,8 @@ def context_errors(kind: str, context: Any) -> dict[str, str]:
 def as_json(context: Mapping[str, Any]) -> dict[str, Any]:
     """The context as it is stored (Decimals and datetimes as strings): what is rendered is
     exactly what is kept, so a re-render gives the same letter."""
-    return json.loads(json.dumps(context, cls=DjangoJSONEncoder))
+    stored: dict[str, Any] = json.loads(json.dumps(context, cls=DjangoJSONEncoder))
+    return stored
 
 
 def fmt_money(value: Any) -> str:

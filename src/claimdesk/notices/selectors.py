@@ -9,9 +9,10 @@ from django.utils.translation import gettext as _
 from claimdesk.cases.models import Case, CaseEvent
 from claimdesk.cases.selectors import cases_visible_to
 from claimdesk.notices.models import Notice, NoticeKind
+from claimdesk.types import Actor
 
 
-def notices_for(case: Case, user) -> QuerySet[Notice]:
+def notices_for(case: Case, user: Actor) -> QuerySet[Notice]:
     """The notices of ``case``, newest first; none when ``user`` may not see the case.
 
     A claim's list also holds the letters of the service tickets about it (the written
@@ -31,7 +32,7 @@ def notices_for(case: Case, user) -> QuerySet[Notice]:
     )
 
 
-def notice_find(user, notice_id: int) -> Notice | None:
+def notice_find(user: Actor, notice_id: int) -> Notice | None:
     """The notice if ``user`` may see its case (else None: a 404, never a 403, so a guessed
     id does not tell whether it exists)."""
     return (

@@ -29,6 +29,7 @@ from claimdesk.notices import rules
 from claimdesk.notices.models import Notice, NoticeKind
 from claimdesk.notices.pdf import render_pdf
 from claimdesk.notify.services import notification_queue
+from claimdesk.types import Actor
 from claimdesk.workdays.clocks import SHANGHAI, to_local
 
 
@@ -162,7 +163,7 @@ def notice_url(notice: Notice) -> str:
     return getattr(settings, "CLAIMDESK_SITE_URL", "").rstrip("/") + path
 
 
-def notice_issue(*, case: Case, kind: str, context: dict, actor, now: datetime) -> Notice:
+def notice_issue(*, case: Case, kind: str, context: dict, actor: Actor, now: datetime) -> Notice:
     """Issue a written notice of ``kind`` on ``case``, rendered from ``context``.
 
     ``actor`` None is the system (a scheduled job); a person needs one of the kind's
@@ -216,7 +217,7 @@ def _record(
     name: str,
     sha256: str,
     size: int,
-    actor,
+    actor: Actor,
     now: datetime,
 ) -> Notice:
     with translation.override(language):

@@ -96,7 +96,7 @@ def webhook_payload(note: Notification) -> bytes:
     return json.dumps(
         {
             "event": note.kind,
-            "case_number": note.case.number if note.case_id else None,
+            "case_number": note.case.number if note.case is not None else None,
             "subject": note.subject,
             "body": note.body,
             "created_at": note.created_at.isoformat(),

@@ -29,6 +29,7 @@ from claimdesk.cache import ReferenceCache
 from claimdesk.db import bulk_insert, insert_values
 from claimdesk.notify import channels
 from claimdesk.notify.models import Channel, Notification, Status, WebhookEndpoint
+from claimdesk.types import Actor
 
 log = logging.getLogger(__name__)
 MAX_ATTEMPTS = 8
@@ -339,7 +340,7 @@ def notification_requeue(*, ids, now: datetime) -> int:
     return count
 
 
-def notification_mark_read(*, user, ids: list[int], now: datetime) -> int:
+def notification_mark_read(*, user: Actor, ids: list[int], now: datetime) -> int:
     return Notification.objects.filter(recipient=user, pk__in=ids, read_at__isnull=True).update(
         read_at=now
     )

@@ -12,7 +12,6 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Literal
 
-from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import Field, File, Router, Schema, Status
@@ -32,6 +31,7 @@ from claimdesk.payments.services import (
 )
 from claimdesk.policies.models import BankAccount
 from claimdesk.staff.services import is_staff_member
+from claimdesk.types import Actor, AuthedRequest
 from claimdesk.workdays.clocks import to_local
 
 router = Router(tags=["payments"])
@@ -102,7 +102,7 @@ def _local(moment: datetime | None) -> datetime | None:
     return to_local(moment) if moment is not None else None
 
 
-def _payment_out(p: Payment, user) -> dict:
+def _payment_out(p: Payment, user: Actor) -> dict:
     staff = is_staff_member(user)
     may_pay = staff and user.has_perm(PAY_PERMISSION)
     return {
@@ -119,7 +119,7 @@ def _payment_out(p: Payment, user) -> dict:
         "sent_at": _local(p.sent_at),
         "confirmed_at": _local(p.confirmed_at),
         "failure_reason": p.failure_reason if staff else "",
-        "escalated_to": p.escalated_to.username if staff and p.escalated_to_id else None,
+        "escalated_to": p.escalated_to.username if staff and p.escalated_to is not None else None,
         "allowed_actions": [a.value for a in actions_from(p.state)] if may_pay else [],
         "transfers": [
             {
@@ -140,7 +140,7 @@ def _payment_out(p: Payment, user) -> dict:
     }
 
 
-def _claim(request: HttpRequest, claim_no: str):
+def _claim(request: AuthedRequest, claim_no: str):
     claim = claim_find(request.user, claim_no)
     if claim is None:
         raise NotFound(_("No claim %(number)s.") % {"number": claim_no})
@@ -156,7 +156,7 @@ def _account(account_id: int | None) -> BankAccount | None:
     return account
 
 
-def _reread(request: HttpRequest, reference: str) -> dict:
+def _reread(request: AuthedRequest, reference: str) -> dict:
     payment = selectors.payment_find(request.user, reference)
     if payment is None:  # e.g. the action handed the case on: what the caller sees is gone
         raise NotFound(_("No payment %(reference)s.") % {"reference": reference})
@@ -173,7 +173,7 @@ def _reread(request: HttpRequest, reference: str) -> dict:
         409: CaseProblem,
     },
 )
-def payment_create(request: HttpRequest, claim_no: str, payload: InstructIn | None = None):
+def payment_create(request: AuthedRequest, claim_no: str, payload: InstructIn | None = None):
     """Instruct the payment of an approved claim (finance): the approved amount to the
     policy holder's designated account (or ``account_id``, another of theirs). A claim is
     paid once: a second instruction is refused with 409."""
@@ -188,7 +188,7 @@ def payment_create(request: HttpRequest, claim_no: str, payload: InstructIn | No
 
 
 @router.get("/claims/{claim_no}/payment", response={200: PaymentOut, 404: CaseProblem})
-def payment_detail(request: HttpRequest, claim_no: str):
+def payment_detail(request: AuthedRequest, claim_no: str):
     """The claim's payment: the customer sees their own with the account masked; staff by
     role, with every transfer and what they may do next."""
     claim = _claim(request, claim_no)
@@ -209,7 +209,7 @@ def payment_detail(request: HttpRequest, claim_no: str):
     },
 )
 def payment_action(
-    request: HttpRequest,
+    request: AuthedRequest,
     reference: str,
     action: Literal["send", "confirm", "fail", "retry", "escalate"],
     payload: ActionIn | None = None,
@@ -230,7 +230,7 @@ def payment_action(
     "/payments/reconcile",
     response={200: ReconcileOut, 400: CaseProblem, 403: CaseProblem},
 )
-def payment_reconcile(request: HttpRequest, file: UploadedFile = RECONCILE_FILE):
+def payment_reconcile(request: AuthedRequest, file: UploadedFile = RECONCILE_FILE):
     """Upload the bank's reconciliation CSV (finance): columns ``reference``, ``status``
     (success/failed or 成功/失败), ``amount``, ``bank_ref``, ``reason``. Each line confirms
     or fails one transfer; bad lines are listed with the reason and the others still

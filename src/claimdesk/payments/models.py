@@ -6,8 +6,8 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from claimdesk.money import money_field
 from claimdesk.payments.rules import STATE_LABELS, PaymentState
-from claimdesk.policies.models import MONEY
 from claimdesk.policies.rules import mask_account
 
 User = settings.AUTH_USER_MODEL
@@ -25,7 +25,7 @@ class Payment(models.Model):
     claim = models.ForeignKey(
         "claims.Claim", on_delete=models.PROTECT, related_name="payments", verbose_name=_("claim")
     )
-    amount = models.DecimalField(_("amount"), **MONEY)
+    amount = money_field(_("amount"))
     account = models.ForeignKey(
         "policies.BankAccount",
         on_delete=models.PROTECT,
@@ -104,7 +104,7 @@ class PaymentAttempt(models.Model):
         related_name="+",
         verbose_name=_("payee account"),
     )
-    amount = models.DecimalField(_("amount"), **MONEY)
+    amount = money_field(_("amount"))
     sent_at = models.DateTimeField(_("sent"))
     sent_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
     outcome = models.CharField(

@@ -10,9 +10,10 @@ from claimdesk.cases.selectors import cases_visible_to
 from claimdesk.claims.models import Claim
 from claimdesk.payments.models import Payment
 from claimdesk.payments.rules import PaymentState
+from claimdesk.types import Actor
 
 
-def payments_visible_to(user) -> QuerySet[Payment]:
+def payments_visible_to(user: Actor) -> QuerySet[Payment]:
     """A customer sees the payments of their own claims, staff those of the cases they may
     see (finance: the claims handed to them), oversight all."""
     return Payment.objects.filter(claim__case__in=cases_visible_to(user)).select_related(
@@ -20,18 +21,18 @@ def payments_visible_to(user) -> QuerySet[Payment]:
     )
 
 
-def payment_for_claim(user, claim: Claim) -> Payment | None:
+def payment_for_claim(user: Actor, claim: Claim) -> Payment | None:
     return payments_visible_to(user).filter(claim=claim).first()
 
 
-def payment_find(user, reference: str) -> Payment | None:
+def payment_find(user: Actor, reference: str) -> Payment | None:
     """The payment with ``reference`` if ``user`` may see it (else None: a 404)."""
     if "\x00" in reference:
         return None
     return payments_visible_to(user).filter(reference=reference).first()
 
 
-def payments_by_state(user) -> dict[str, list[Payment]]:
+def payments_by_state(user: Actor) -> dict[str, list[Payment]]:
     """The finance workbench: the payments the user may see, grouped by state, oldest first."""
     groups: dict[str, list[Payment]] = {s.value: [] for s in PaymentState}
     for p in payments_visible_to(user).order_by("instructed_at"):
@@ -39,7 +40,7 @@ def payments_by_state(user) -> dict[str, list[Payment]]:
     return groups
 
 
-def claims_awaiting_payment(user) -> QuerySet[Claim]:
+def claims_awaiting_payment(user: Actor) -> QuerySet[Claim]:
     """Claims in ``paying`` the user may see that have no payment yet."""
     return (
         Claim.objects.filter(case__in=cases_visible_to(user), case__status="paying")

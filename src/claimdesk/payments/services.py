@@ -53,6 +53,7 @@ from claimdesk.payments.rules import (
 )
 from claimdesk.policies.models import BankAccount
 from claimdesk.staff.roles import Role
+from claimdesk.types import Actor
 
 User = get_user_model()
 
@@ -77,13 +78,13 @@ def _refuse(case: Case) -> NotAllowed:
     )
 
 
-def _finance_only(actor, case: Case) -> None:
+def _finance_only(actor: Actor, case: Case) -> None:
     if not actor.is_authenticated or not actor.has_perm(PAY_PERMISSION):
         raise _refuse(case)
 
 
 def _may_pay(
-    actor, case: Case, payment: Payment | None = None, action: PaymentAction | None = None
+    actor: Actor, case: Case, payment: Payment | None = None, action: PaymentAction | None = None
 ) -> None:
     """Finance only; then (for an action) the payment's state, so that finance hears
     "already confirmed" rather than "not yours" once the payment task is done; then a
@@ -168,7 +169,7 @@ def _event_data(payment: Payment, **extra: Any) -> dict[str, Any]:
     }
 
 
-def _send(payment: Payment, *, actor, now: datetime, bank_ref: str) -> PaymentAttempt:
+def _send(payment: Payment, *, actor: Actor, now: datetime, bank_ref: str) -> PaymentAttempt:
     """A new transfer of the payment's amount to its account."""
     payment.attempts += 1
     payment.state = PaymentState.SENT
@@ -190,7 +191,7 @@ def _send(payment: Payment, *, actor, now: datetime, bank_ref: str) -> PaymentAt
 # --- handing the payment to finance -----------------------------------------------------------
 
 
-def finance_assignee(claim: Claim):
+def finance_assignee(claim: Claim) -> Actor | None:
     """Who pays a claim: the active finance person with the fewest open payment tasks,
     someone in the case owner's region first."""
     region = getattr(getattr(claim.case.owner, "staff_profile", None), "region", "")
@@ -205,16 +206,19 @@ def finance_assignee(claim: Claim):
         )
         .order_by("load", "id")
     )
-    people = list(people)
+    candidates = list(people)
     local = [
         p
-        for p in people
+        for p in candidates
         if region and getattr(getattr(p, "staff_profile", None), "region", "") == region
     ]
-    return (local or people or [None])[0]
+    pool = local or candidates
+    return pool[0] if pool else None
 
 
-def payment_handover(*, claim: Claim, actor, now: datetime, assignee=None) -> Task:
+def payment_handover(
+    *, claim: Claim, actor: Actor, now: datetime, assignee: Actor | None = None
+) -> Task:
     """Hand the payment of an approved claim to finance as a task (it returns to the case
     owner when the payment is confirmed). Already handed over: that task comes back."""
     open_task = (
@@ -243,7 +247,7 @@ def payment_handover(*, claim: Claim, actor, now: datetime, assignee=None) -> Ta
 
 
 def payment_instruct(
-    *, claim: Claim, actor, now: datetime, account: BankAccount | None = None
+    *, claim: Claim, actor: Actor, now: datetime, account: BankAccount | None = None
 ) -> Payment:
     """Instruct the payment of an approved claim: the approved amount (never the
     caller's), to the holder's designated account unless finance picks another of theirs.
@@ -293,7 +297,7 @@ def payment_instruct(
     return payment
 
 
-def payment_send(*, payment: Payment, actor, now: datetime, bank_ref: str = "") -> Payment:
+def payment_send(*, payment: Payment, actor: Actor, now: datetime, bank_ref: str = "") -> Payment:
     """Send the instructed payment to the bank (the first transfer)."""
     with transaction.atomic():
         payment = _lock(payment)
@@ -313,7 +317,7 @@ def payment_send(*, payment: Payment, actor, now: datetime, bank_ref: str = "") 
 
 
 def _confirm(
-    payment: Payment, *, actor, now: datetime, bank_ref: str, via_reconciliation: bool
+    payment: Payment, *, actor: Actor, now: datetime, bank_ref: str, via_reconciliation: bool
 ) -> None:
     """Record the bank's confirmation on a locked payment and close the claim."""
     case = payment.claim.case
@@ -392,7 +396,7 @@ def _confirm(
 def payment_confirm(
     *,
     payment: Payment,
-    actor,
+    actor: Actor,
     now: datetime,
     bank_ref: str = "",
     via_reconciliation: bool = False,
@@ -415,7 +419,7 @@ def payment_confirm(
 def _fail(
     payment: Payment,
     *,
-    actor,
+    actor: Actor,
     now: datetime,
     reason: str,
     bank_ref: str,
@@ -453,7 +457,7 @@ def _fail(
 def payment_fail(
     *,
     payment: Payment,
-    actor,
+    actor: Actor,
     now: datetime,
     reason: str,
     bank_ref: str = "",
@@ -477,7 +481,7 @@ def payment_fail(
 def payment_retry(
     *,
     payment: Payment,
-    actor,
+    actor: Actor,
     now: datetime,
     account: BankAccount | None = None,
     bank_ref: str = "",
@@ -504,7 +508,7 @@ def payment_retry(
     return payment
 
 
-def payment_escalate(*, payment: Payment, actor, now: datetime, note: str = "") -> Payment:
+def payment_escalate(*, payment: Payment, actor: Actor, now: datetime, note: str = "") -> Payment:
     """Hand a failed payment up to the finance person's manager, who is told why."""
     with transaction.atomic():
         payment = _lock(payment)
@@ -546,7 +550,12 @@ def payment_escalate(*, payment: Payment, actor, now: datetime, note: str = "") 
 
 
 def payment_act(
-    *, payment: Payment, action: str, actor, now: datetime, data: Mapping[str, Any] | None = None
+    *,
+    payment: Payment,
+    action: str,
+    actor: Actor,
+    now: datetime,
+    data: Mapping[str, Any] | None = None,
 ) -> Payment:
     """One action by its code, for the API and the pages (their inputs in ``data``)."""
     data = data or {}
@@ -647,7 +656,7 @@ def reconcile_rows_read(data: bytes) -> list[tuple[int, dict[str, str]]]:
     return rows
 
 
-def _reconcile_row(raw: Mapping[str, str], *, actor, now: datetime) -> tuple[str, str]:
+def _reconcile_row(raw: Mapping[str, str], *, actor: Actor, now: datetime) -> tuple[str, str]:
     """Apply one bank line; (what happened, reference). Refusals raise ``CaseError``."""
     reference = str(raw.get("reference") or "").strip()
     if not reference:
@@ -729,7 +738,7 @@ def _reconcile_row(raw: Mapping[str, str], *, actor, now: datetime) -> tuple[str
 
 def payments_reconcile(
     *,
-    actor,
+    actor: Actor,
     now: datetime,
     rows: Iterable[tuple[int, Mapping[str, str]]] | None = None,
     file: bytes | None = None,

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -28,6 +28,7 @@ from claimdesk.payments.services import (
     payment_instruct,
     payments_reconcile,
 )
+from claimdesk.types import AuthedRequest
 
 # Inputs an action's form asks for.
 ACTION_FIELDS = {
@@ -41,7 +42,7 @@ ACTION_FIELDS = {
 
 @login_required
 @permission_required(PAY_PERMISSION, raise_exception=True)
-def workbench(request: HttpRequest) -> HttpResponse:
+def workbench(request: AuthedRequest) -> HttpResponse:
     groups = selectors.payments_by_state(request.user)
     sections = [
         {
@@ -70,7 +71,7 @@ def workbench(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_POST
 @permission_required(PAY_PERMISSION, raise_exception=True)
-def instruct(request: HttpRequest, number: str) -> HttpResponse:
+def instruct(request: AuthedRequest, number: str) -> HttpResponse:
     claim = claim_find(request.user, number)
     if claim is None:
         raise Http404
@@ -90,7 +91,7 @@ def instruct(request: HttpRequest, number: str) -> HttpResponse:
 @login_required
 @require_POST
 @permission_required(PAY_PERMISSION, raise_exception=True)
-def act(request: HttpRequest, reference: str, action: str) -> HttpResponse:
+def act(request: AuthedRequest, reference: str, action: str) -> HttpResponse:
     payment = selectors.payment_find(request.user, reference)
     if payment is None:
         raise Http404
@@ -113,12 +114,12 @@ def act(request: HttpRequest, reference: str, action: str) -> HttpResponse:
 @login_required
 @require_POST
 @permission_required(PAY_PERMISSION, raise_exception=True)
-def reconcile(request: HttpRequest) -> HttpResponse:
+def reconcile(request: AuthedRequest) -> HttpResponse:
     upload = request.FILES.get("file")
     if upload is None:
         messages.error(request, _("Choose the bank's reconciliation file."))
         return redirect("payments:workbench")
-    if upload.size > MAX_RECONCILE_BYTES:
+    if upload.size is not None and upload.size > MAX_RECONCILE_BYTES:
         messages.error(request, _("The file is too large."))
         return redirect("payments:workbench")
     try:

@@ -1,11 +1,11 @@
 from datetime import date
 from decimal import Decimal
 
-from django.http import HttpRequest
 from ninja import Router, Schema
 from ninja.pagination import LimitOffsetPagination, paginate
 
 from claimdesk.policies.selectors import policies_visible_to
+from claimdesk.types import AuthedRequest
 
 router = Router(tags=["policies"])
 
@@ -35,7 +35,7 @@ class PolicyOut(Schema):
 
 @router.get("/policies", response=list[PolicyOut])
 @paginate(LimitOffsetPagination)
-def policy_list(request: HttpRequest, number: str | None = None):
+def policy_list(request: AuthedRequest, number: str | None = None):
     """A customer's own policies; staff may look one up with ``?number=``."""
     policies = policies_visible_to(request.user)
     if number:

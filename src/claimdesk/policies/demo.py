@@ -9,6 +9,7 @@ from decimal import Decimal
 from django.db import transaction
 
 from claimdesk.policies.models import BankAccount, Clause, Coverage, InsuredPerson, Policy, Product
+from claimdesk.types import Actor
 
 D = Decimal
 
@@ -230,7 +231,7 @@ def demo_policy(
     return policy
 
 
-def demo_bank_account(owner, name: str, number: str) -> BankAccount:
+def demo_bank_account(owner: Actor, name: str, number: str) -> BankAccount:
     account, _ = BankAccount.objects.get_or_create(
         owner=owner,
         account_number=number,

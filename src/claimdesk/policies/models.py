@@ -10,18 +10,21 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models.functions import Right, Upper
+from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
+from claimdesk.money import MONEY, money_field
 from claimdesk.policies.rules import LossType, in_force
 
-LOSS_TYPE_LABELS = {
+__all__ = ["MONEY"]  # claims.models still spreads it; new code uses money_field
+
+LOSS_TYPE_LABELS: dict[str, Promise] = {
     LossType.AUTO: _("Auto"),
     LossType.MEDICAL: _("Medical"),
     LossType.CRITICAL_ILLNESS: _("Critical illness"),
     LossType.ACCIDENT: _("Accident"),
     LossType.PROPERTY: _("Property"),
 }
-MONEY = {"max_digits": 14, "decimal_places": 2}
 
 
 class Product(models.Model):
@@ -70,9 +73,11 @@ class Coverage(models.Model):
     product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="coverages")
     code = models.SlugField(_("code"), max_length=40)
     name = models.CharField(_("name"), max_length=100)
-    limit = models.DecimalField(_("limit"), validators=[MinValueValidator(0)], **MONEY)
-    deductible = models.DecimalField(
-        _("deductible"), default=Decimal(0), validators=[MinValueValidator(0)], **MONEY
+    limit = money_field(_("limit"), validators=[MinValueValidator(0)])
+    deductible = money_field(
+        _("deductible"),
+        default=Decimal(0),
+        validators=[MinValueValidator(0)],
     )
     reimbursement_ratio = models.DecimalField(
         _("reimbursement ratio"),
@@ -104,7 +109,7 @@ class Coverage(models.Model):
         return f"{self.product.code}/{self.name}"
 
     def clean(self) -> None:
-        if self.clause_id and self.clause.product_id != self.product_id:
+        if self.clause_id and self.clause and self.clause.product_id != self.product_id:
             raise ValidationError({"clause": _("The clause belongs to another product.")})
 
 
@@ -125,9 +130,11 @@ class Policy(models.Model):
     )
     start = models.DateField(_("start"))
     end = models.DateField(_("end"))
-    sum_insured = models.DecimalField(_("sum insured"), validators=[MinValueValidator(0)], **MONEY)
-    premium = models.DecimalField(
-        _("premium"), default=Decimal(0), validators=[MinValueValidator(0)], **MONEY
+    sum_insured = money_field(_("sum insured"), validators=[MinValueValidator(0)])
+    premium = money_field(
+        _("premium"),
+        default=Decimal(0),
+        validators=[MinValueValidator(0)],
     )
     status = models.CharField(
         _("status"), max_length=12, choices=Status.choices, default=Status.ACTIVE

@@ -7,12 +7,13 @@ from django.db.models import Q, QuerySet
 from claimdesk.policies.models import InsuredPerson, Policy
 from claimdesk.policies.rules import mask_phone
 from claimdesk.staff.services import is_staff_member
+from claimdesk.types import Actor
 
 # Roles that call customers (intake, survey) see their phone numbers whole.
 CALLS_CUSTOMERS = ("claims.handle_intake", "claims.handle_survey")
 
 
-def policies_visible_to(user) -> QuerySet[Policy]:
+def policies_visible_to(user: Actor) -> QuerySet[Policy]:
     """Customers see the policies they hold; staff see all (for intake and servicing)."""
     if not user.is_authenticated:
         return Policy.objects.none()

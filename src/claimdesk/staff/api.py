@@ -3,6 +3,7 @@ from django.utils import timezone
 from ninja import Router, Schema, Status
 
 from claimdesk.staff.services import token_issue, user_roles
+from claimdesk.types import AuthedRequest
 
 router = Router(tags=["auth"])
 
@@ -41,7 +42,7 @@ me_router = Router(tags=["auth"])
 
 
 @me_router.get("/me", response=MeOut)
-def me(request: HttpRequest):
+def me(request: AuthedRequest):
     """The authenticated caller: username, display name and roles."""
     user = request.user
     return {
@@ -52,5 +53,5 @@ def me(request: HttpRequest):
 
 
 @router.get("/me", response=MeOut, include_in_schema=False)
-def me_alias(request: HttpRequest):
+def me_alias(request: AuthedRequest):
     return me(request)

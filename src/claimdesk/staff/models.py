@@ -5,6 +5,8 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from claimdesk.money import money_field
+
 
 class StaffProfile(models.Model):
     user = models.OneToOneField(
@@ -22,10 +24,8 @@ class StaffProfile(models.Model):
     team = models.CharField(_("team"), max_length=60, blank=True)
     branch = models.CharField(_("branch"), max_length=60, blank=True)
     region = models.CharField(_("region"), max_length=60, blank=True)
-    approval_limit = models.DecimalField(
+    approval_limit = money_field(
         _("approval limit"),
-        max_digits=14,
-        decimal_places=2,
         null=True,
         blank=True,
         help_text=_("The largest claim amount this person may approve alone; empty: none."),

@@ -15,6 +15,7 @@ from django.dispatch import receiver
 
 from claimdesk.staff.models import ApiToken, Certification, StaffProfile, TrainingRecord
 from claimdesk.staff.roles import ADMIN_APPS, ROLE_PERMISSIONS, STAFF_ROLES, Role
+from claimdesk.types import Actor, Viewer
 
 User = get_user_model()
 
@@ -23,7 +24,7 @@ def roles_ensure(*, using: str = "default") -> None:
     """Create the role groups and give them their permissions (idempotent)."""
     for role, perms in ROLE_PERMISSIONS.items():
         group, _ = Group.objects.using(using).get_or_create(name=role.value)
-        wanted = []
+        wanted: list[Permission] = []
         for dotted in perms:
             app_label, codename = dotted.split(".")
             wanted.extend(
@@ -49,7 +50,7 @@ def user_create(
     first_name: str = "",
     last_name: str = "",
     email: str = "",
-    manager=None,
+    manager: Actor | None = None,
     team: str = "",
     branch: str = "",
     region: str = "",
@@ -83,7 +84,7 @@ _ROLES_CACHE = "_claimdesk_roles_cache"
 _STAFF_ROLE_NAMES = frozenset(r.value for r in STAFF_ROLES)
 
 
-def user_roles(user) -> set[str]:
+def user_roles(user: Viewer) -> set[str]:
     """The user's role names, read once per user object (like Django's permission cache:
     a request loads its user afresh; ``user.groups`` changes on this object clear it)."""
     roles = getattr(user, _ROLES_CACHE, None)
@@ -98,7 +99,7 @@ def _groups_changed(sender, instance, **kwargs) -> None:
     instance.__dict__.pop(_ROLES_CACHE, None)
 
 
-def is_staff_member(user) -> bool:
+def is_staff_member(user: Viewer) -> bool:
     return user.is_authenticated and (
         user.is_superuser or not _STAFF_ROLE_NAMES.isdisjoint(user_roles(user))
     )
@@ -140,7 +141,7 @@ def token_user(*, token: str, now: datetime):
 # --- certifications and training -----------------------------------------------------------
 
 
-def certificate_valid(user, code: str, on: date) -> bool:
+def certificate_valid(user: Actor, code: str, on: date) -> bool:
     """Whether ``user`` holds certificate ``code`` valid on day ``on`` (issued, not expired).
 
     The gate for work that needs a certificate (``cases.services.task_assign``): an expired
@@ -163,7 +164,7 @@ def certified_user_ids(code: str, on: date) -> set[int]:
 
 
 def certification_grant(
-    *, user, code: str, name: str, issued_on: date, expires_on: date
+    *, user: Actor, code: str, name: str, issued_on: date, expires_on: date
 ) -> Certification:
     """Record a certificate someone obtained (admin or HR); the dates are checked."""
     cert = Certification(
@@ -174,7 +175,9 @@ def certification_grant(
     return cert
 
 
-def training_record_add(*, user, course: str, hours: Decimal, completed_on: date) -> TrainingRecord:
+def training_record_add(
+    *, user: Actor, course: str, hours: Decimal, completed_on: date
+) -> TrainingRecord:
     """Record a completed course with its hours."""
     record = TrainingRecord(user=user, course=course, hours=hours, completed_on=completed_on)
     record.full_clean()

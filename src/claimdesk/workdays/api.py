@@ -1,9 +1,10 @@
+import datetime as dt
 from datetime import date
 
-from django.http import HttpRequest
 from django.utils.translation import gettext as _
 from ninja import Router, Schema, Status
 
+from claimdesk.types import AuthedRequest
 from claimdesk.workdays.selectors import work_calendar
 
 router = Router(tags=["working days"])
@@ -14,14 +15,14 @@ class Problem(Schema):
 
 
 class WorkdayOut(Schema):
-    date: date
+    date: dt.date  # (a field named like the type: the module's name keeps them apart)
     n: int
-    result: date
+    result: dt.date
     provisional: bool
 
 
 @router.get("/add", response={200: WorkdayOut, 400: Problem})
-def add(request: HttpRequest, date: date, n: int):
+def add(request: AuthedRequest, date: date, n: int):
     """The n-th working day after a date (the date itself not counted)."""
     if not 0 <= n <= 3650:
         return Status(400, {"detail": _("n must be between 0 and 3650.")})

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from django.db import transaction
+from django.db.models import CharField
 
 from claimdesk.workdays.models import HolidayOverride, OfficialScheduleYear
 
@@ -40,11 +41,14 @@ class ScheduleImport:
     official_years: list[int] = field(default_factory=list)
 
 
-NAME_MAX = HolidayOverride._meta.get_field("name").max_length
+_NAME = HolidayOverride._meta.get_field("name")
+assert isinstance(_NAME, CharField) and _NAME.max_length is not None
+NAME_MAX: int = _NAME.max_length
 
 
 def _parse_rows(text: str) -> list[tuple[date, bool, str]]:
-    rows, errors = [], []
+    rows: list[tuple[date, bool, str]] = []
+    errors: list[str] = []
     seen: dict[date, int] = {}
     reader = csv.reader(io.StringIO(text.lstrip("\ufeff")))
     for lineno, raw in enumerate(reader, start=1):
