@@ -56,6 +56,8 @@ INSTALLED_APPS = [
     "claimdesk.assistant",
     "claimdesk.feedback",
     "claimdesk.analytics",
+    # Demo data (``claimdesk demo``): builds through the apps above, nothing imports it.
+    "claimdesk.demo",
 ]
 
 MIDDLEWARE = [
