@@ -57,6 +57,8 @@ INSTALLED_APPS = [
     "claimdesk.feedback",
     "claimdesk.analytics",
     "claimdesk.search",
+    # Demo data (``claimdesk demo``): builds through the apps above, nothing imports it.
+    "claimdesk.demo",
 ]
 
 MIDDLEWARE = [

@@ -37,18 +37,6 @@ def make_claim(agent1):
 
 
 @pytest.fixture
-def med_policy(products, customer1):
-    return demo_policy(
-        number="PMED0001",
-        holder=customer1,
-        line="medical",
-        start=date(2026, 1, 1),
-        insured_name="张三",
-        products=products,
-    )
-
-
-@pytest.fixture
 def nev_policy(products, customer1):
     policy = demo_policy(
         number="PNEV0001",

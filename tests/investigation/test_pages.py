@@ -32,7 +32,6 @@ def survey(auto_policy, customer1, make_claim, agent1, surveyor):
 
 
 def test_surveyor_reports_on_the_page(survey, agent1):
-    pytest.importorskip("claimdesk.notices.services")
     c = login(survey.surveyor)
     url = f"/investigation/surveys/{survey.pk}/"
     page = c.get(url)

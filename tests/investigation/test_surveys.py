@@ -145,7 +145,6 @@ def test_only_surveyors_are_sent(claim, agent1, adjuster1):
 
 
 def report(survey, actor, **kw):
-    pytest.importorskip("claimdesk.notices.services")  # the written result's issuer
     args = {
         "findings": "后保险杠破损，尾灯碎裂",
         "assessed_loss": Decimal("2860.5"),

@@ -24,7 +24,6 @@ INK = "#1f2933"
 # Units written right after the number, without a space.
 TIGHT_UNITS = ("%", "‰", "‱", "/5")
 GRID = "#e4e7eb"
-MUTED = "#616e7c"
 
 
 def nice_max(value: float, ticks: int = 5, *, integer: bool = False) -> float:

@@ -36,13 +36,6 @@ AGE_BUCKETS = (
 )
 
 
-def age_bucket(age_days: int) -> AgeBucket:
-    """The bucket of an age in whole days (for single cases; metrics count in SQL)."""
-    return next(
-        b for b in AGE_BUCKETS if age_days >= b.low and (b.high is None or age_days <= b.high)
-    )
-
-
 def percent(part: int | Decimal, whole: int | Decimal) -> Decimal | None:
     """``part`` as a percentage of ``whole``, one decimal, half up; None when nothing to count."""
     if not whole:

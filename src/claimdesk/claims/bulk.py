@@ -21,7 +21,6 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import Decimal
-from pathlib import Path
 from typing import Any
 
 from django.contrib.auth import get_user_model
@@ -525,14 +524,6 @@ def claims_import(
     result.created.sort()
     result.errors.sort(key=lambda e: e.row)
     return result
-
-
-def claims_import_file(
-    *, reporter, path: Path, now: datetime, **options: Any
-) -> tuple[int, ImportResult]:
-    """Read and import a CSV or XLSX file; returns (data rows read, result)."""
-    rows = read_reports(path.read_bytes(), path.name)
-    return len(rows), claims_import(reporter=reporter, rows=rows, now=now, **options)
 
 
 def error_report_write(errors: Iterable[RowError], out: io.TextIOBase | Any) -> None:

@@ -12,6 +12,7 @@ from difflib import SequenceMatcher
 from django.utils.translation import gettext_lazy as _
 
 from claimdesk.policies.rules import LossType
+from claimdesk.seeddata import seed_data
 
 # Fields a report of each loss type cannot do without (beyond the common ones).
 COMMON_REQUIRED = (
@@ -158,71 +159,11 @@ class ChecklistSpec:
     items: tuple[ChecklistItemSpec, ...] = field(default_factory=tuple)
 
 
-_ID = ChecklistItemSpec("id_card", "被保险人身份证", core=True, lasting=True)
-_BANK = ChecklistItemSpec("bank_card", "收款银行卡", core=True, lasting=True)
-_FORM = ChecklistItemSpec("claim_form", "理赔申请书", core=True)
-
-DEFAULT_CHECKLISTS: tuple[ChecklistSpec, ...] = (
-    ChecklistSpec(
-        LossType.AUTO,
-        (
-            _FORM,
-            ChecklistItemSpec("accident_report", "事故认定书", core=True),
-            ChecklistItemSpec("repair_invoice", "维修发票", core=True),
-            ChecklistItemSpec("vehicle_license", "行驶证", core=True, lasting=True),
-            ChecklistItemSpec("driver_license", "驾驶证", core=True, lasting=True),
-            ChecklistItemSpec("scene_photos", "现场及车损照片", core=False),
-            _BANK,
-        ),
-    ),
-    ChecklistSpec(
-        LossType.CRITICAL_ILLNESS,
-        (
-            _FORM,
-            ChecklistItemSpec("diagnosis", "诊断证明", core=True),
-            ChecklistItemSpec("pathology", "病理报告", core=True),
-            ChecklistItemSpec("discharge_summary", "出院小结", core=False),
-            ChecklistItemSpec("medical_records", "病历资料", core=False),
-            _ID,
-            _BANK,
-        ),
-    ),
-    ChecklistSpec(
-        LossType.MEDICAL,
-        (
-            _FORM,
-            ChecklistItemSpec("medical_invoice", "医疗费用发票", core=True),
-            ChecklistItemSpec("expense_list", "费用清单", core=True),
-            ChecklistItemSpec("diagnosis", "诊断证明", core=True),
-            ChecklistItemSpec("discharge_summary", "出院小结", core=False),
-            _ID,
-            _BANK,
-        ),
-    ),
-    ChecklistSpec(
-        LossType.ACCIDENT,
-        (
-            _FORM,
-            ChecklistItemSpec("accident_proof", "意外事故证明", core=True),
-            ChecklistItemSpec("medical_invoice", "医疗费用发票", core=True),
-            ChecklistItemSpec("diagnosis", "诊断证明", core=True),
-            ChecklistItemSpec("disability_appraisal", "伤残鉴定书", core=False),
-            _ID,
-            _BANK,
-        ),
-    ),
-    ChecklistSpec(
-        LossType.PROPERTY,
-        (
-            _FORM,
-            ChecklistItemSpec("loss_list", "财产损失清单", core=True),
-            ChecklistItemSpec("loss_photos", "受损财产照片", core=True),
-            ChecklistItemSpec("purchase_proof", "购买凭证或发票", core=False),
-            ChecklistItemSpec("fire_or_weather_proof", "消防或气象证明", core=False),
-            _ID,
-            _BANK,
-        ),
-    ),
+# The one-time checklist per loss type (data/checklists.json), seeded into
+# ChecklistTemplateItem; admins edit there.
+DEFAULT_CHECKLISTS: tuple[ChecklistSpec, ...] = tuple(
+    ChecklistSpec(LossType(spec["loss_type"]), tuple(ChecklistItemSpec(**i) for i in spec["items"]))
+    for spec in seed_data("claimdesk.claims", "checklists.json")
 )
 
 

@@ -17,6 +17,8 @@ from functools import lru_cache
 
 from django.utils.translation import gettext_lazy as _
 
+from claimdesk.seeddata import seed_data
+
 # Characters dropped wherever they are: a space or an invisible character never changes the
 # meaning of Chinese text, and separators are the usual trick to split a term ("保-证").
 # Sentence punctuation (，。) is kept: removing it would join words across sentences.
@@ -194,29 +196,12 @@ class Violation:
         }
 
 
-# (code, term, category, severity, exceptions) — seeded into ComplianceRule; admins edit there.
-DEFAULT_RULES: tuple[Rule, ...] = (
-    Rule("pay_100_percent", r"100%的?(?:赔付|赔偿|理赔|报销|赔)", kind=Kind.REGEX),
-    Rule("approve_100_percent", "100%通过"),
-    Rule("fastest_payout", "最快到账", category=Category.MISLEADING),
-    Rule(
-        "guarantee",
-        "保证",
-        exceptions=("保证保险", "保证金", "保证人", "保证期间", "保证合同"),
-    ),
-    Rule("promise_will_pay", "一定赔"),
-    Rule("promise_surely_pay", "肯定赔"),
-    Rule("promise_must_pay", "必赔"),
-    Rule("absolutely", "绝对", exceptions=("绝对免赔额", "绝对免赔率", "绝对免赔")),
-    Rule("sure_pay", "稳赔"),
-    Rule("pay_all_guaranteed", "包赔"),
-    Rule("pass_guaranteed", "包过"),
-    Rule("unconditional_pay", "无条件赔付"),
-    Rule("zero_risk", "零风险", category=Category.GUARANTEED_RETURN),
-    Rule("no_risk", "无风险", category=Category.GUARANTEED_RETURN),
-    Rule("instant_payout", "秒到账", category=Category.MISLEADING),
-    Rule("same_day_payout", "当天到账", category=Category.MISLEADING, severity=Severity.WARN),
-    Rule("full_payout", "全额赔付", severity=Severity.WARN),
+# The default forbidden promises (data/forbidden_promises.json: code, pattern and, where not
+# the defaults, kind, category, severity, exceptions) — seeded into ComplianceRule; admins
+# edit there.
+DEFAULT_RULES: tuple[Rule, ...] = tuple(
+    Rule(**{**r, "exceptions": tuple(r.get("exceptions", ()))})
+    for r in seed_data("claimdesk.compliance", "forbidden_promises.json")
 )
 
 

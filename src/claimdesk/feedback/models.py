@@ -77,10 +77,6 @@ class Survey(models.Model):
     def __str__(self) -> str:
         return f"{self.case_id} → {self.customer_id}"
 
-    @property
-    def is_answered(self) -> bool:
-        return self.answered_at is not None
-
 
 class EventKind(models.TextChoices):
     CLAIM_REPORTED = "claim_reported", _("a claim is reported")

@@ -4,34 +4,14 @@ re-check SLA rule. Seeded by data migrations and again after a ``flush`` into em
 from decimal import Decimal
 
 from claimdesk.investigation.rules import DEFAULT_CRITICAL_ILLNESSES
+from claimdesk.seeddata import seed_data
 
-# (term, kind, loss type or "" for all). The clause is found on each product at review time
-# (its exclusion clause mentioning the term, else its first), so the defaults need no
-# product rows; an admin may pin a product and clause per term.
-DEFAULT_TERMS: tuple[tuple[str, str, str], ...] = (
-    ("既往", "pre_existing", ""),
-    ("既往史", "pre_existing", ""),
-    ("既往症", "pre_existing", ""),
-    ("病史", "pre_existing", ""),
-    ("复发", "pre_existing", ""),
-    ("多年", "pre_existing", ""),
-    ("酒后驾驶", "exclusion", ""),
-    ("醉酒", "exclusion", ""),
-    ("饮酒", "exclusion", "auto"),
-    ("无证驾驶", "exclusion", ""),
-    ("毒品", "exclusion", ""),
-    ("美容", "exclusion", "medical"),
-    ("整形", "exclusion", "medical"),
-    ("先天性", "exclusion", "critical_illness"),
-    ("遗传性", "exclusion", "critical_illness"),
-    ("艾滋病", "exclusion", "critical_illness"),
-    ("自伤", "exclusion", ""),
-    ("潜水", "exclusion", "accident"),
-    ("跳伞", "exclusion", "accident"),
-    ("攀岩", "exclusion", "accident"),
-    ("故意", "exclusion", ""),
-    ("自然磨损", "exclusion", "property"),
-    ("霉烂", "exclusion", "property"),
+# (term, kind, loss type or "" for all) in data/exclusion_terms.json. The clause is found on
+# each product at review time (its exclusion clause mentioning the term, else its first), so
+# the defaults need no product rows; an admin may pin a product and clause per term.
+DEFAULT_TERMS: tuple[tuple[str, str, str], ...] = tuple(
+    (t["term"], t["kind"], t["loss_type"])
+    for t in seed_data("claimdesk.investigation", "exclusion_terms.json")
 )
 
 RECHECK_RULE = (

@@ -15,6 +15,8 @@ from enum import StrEnum
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
+from claimdesk.seeddata import seed_data
+
 
 class Path(StrEnum):
     ONLINE = "online"  # small case, assessed online
@@ -43,14 +45,9 @@ class FlagCode(StrEnum):
 # Loss types whose diagnosis may put a claim on the simplified path.
 HEALTH_LOSS_TYPES = frozenset({"critical_illness", "medical"})
 
-DEFAULT_CRITICAL_ILLNESSES = (
-    "恶性肿瘤",
-    "甲状腺癌",
-    "急性心肌梗死",
-    "脑卒中后遗症",
-    "重大器官移植术",
-    "冠状动脉搭桥术",
-    "终末期肾病",
+# The common critical illnesses (data/critical_illnesses.json), seeded into CriticalIllness.
+DEFAULT_CRITICAL_ILLNESSES: tuple[str, ...] = tuple(
+    seed_data("claimdesk.investigation", "critical_illnesses.json")
 )
 
 

@@ -4,8 +4,7 @@ Every ``cases.CaseEvent`` is appended to its case's chain by a subscriber of the
 timeline writer (``cases.timeline``), and every ``documents.Document`` by a ``post_save``
 receiver, in the transaction that writes the record:
 ``entry_hash = sha256(prev_hash + canonical_record)`` (``rules.py``). Appends lock the
-case's ``LedgerHead`` row, so concurrent transactions never fork a chain; code that writes
-documents with ``bulk_create`` (no ``post_save``) calls ``services.ledger_append_documents``.
+case's ``LedgerHead`` row, so concurrent transactions never fork a chain.
 
 ``selectors.ledger_verify`` and ``claimdesk verify-ledger [CLAIM_NO]`` recompute every chain
 from the rows as they are *now* and name the first break: a record edited, deleted or

@@ -166,14 +166,6 @@ def ledger_append_events(events: Iterable, *, new_cases: bool = False) -> int:
         )
 
 
-def ledger_append_documents(documents: Iterable) -> int:
-    """The same for documents written with ``bulk_create``."""
-    with transaction.atomic(savepoint=False):
-        return _append_many(
-            (d.claim_id, document_record(d), _aware(d.uploaded_at)) for d in documents
-        )
-
-
 def ledger_backfill(*, Event, Document, Entry, Head) -> int:
     """Chain every event and document not yet in the ledger (rows written before the ledger
     existed), per case in time order. Takes the model classes so the data migration can pass

@@ -13,7 +13,7 @@ from django.db import transaction
 from django.db.models.signals import m2m_changed
 from django.dispatch import receiver
 
-from claimdesk.staff.models import ApiToken, Certification, StaffProfile, TrainingRecord
+from claimdesk.staff.models import ApiToken, Certification, StaffProfile
 from claimdesk.staff.roles import ADMIN_APPS, ROLE_PERMISSIONS, STAFF_ROLES, Role
 from claimdesk.types import Actor, Viewer
 
@@ -173,13 +173,3 @@ def certification_grant(
     cert.full_clean()
     cert.save()
     return cert
-
-
-def training_record_add(
-    *, user: Actor, course: str, hours: Decimal, completed_on: date
-) -> TrainingRecord:
-    """Record a completed course with its hours."""
-    record = TrainingRecord(user=user, course=course, hours=hours, completed_on=completed_on)
-    record.full_clean()
-    record.save()
-    return record

@@ -19,8 +19,8 @@ from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 
+from claimdesk.demo.people import demo_users_present
 from claimdesk.env import envbool
-from claimdesk.web.demo import demo_users_present
 
 STOP_TIMEOUT = 30.0  # seconds a child gets to finish its work after SIGTERM
 

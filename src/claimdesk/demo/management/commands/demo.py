@@ -1,6 +1,7 @@
 from django.core.management.base import BaseCommand
 
-from claimdesk.web.demo import DEFAULT_SEED, demo_create, demo_users_present
+from claimdesk.demo.build import DEFAULT_SEED, demo_create
+from claimdesk.demo.people import demo_users_present
 
 
 class Command(BaseCommand):
@@ -19,6 +20,11 @@ class Command(BaseCommand):
         if present:
             self.stdout.write(f"Demo users already exist ({', '.join(present)}); nothing to do.")
             return
-        summary = demo_create(seed=seed)
+        self.stdout.write("Loading the demo data (a few minutes); progress by step:")
+        summary = demo_create(seed=seed, report=self._progress)
         for line in summary.lines():
             self.stdout.write(line)
+
+    def _progress(self, line: str) -> None:
+        self.stdout.write(line)
+        self.stdout.flush()

@@ -1,0 +1,223 @@
+"""``demo_create``: the people, their policies, the plan, and then every planned step of every
+case run in time order through the real services (``case_open``, ``case_transition``,
+``claim_report``, ``task_assign`` …) with ``now`` moving forward and the beat's SLA sweep every
+few simulated hours, so the timeline, the clocks (running, paused, met, breached), the alerts
+and the notifications are what the product itself would have written.
+
+Everything happens in one transaction: the demo is there completely or not at all. It takes
+a while, so it reports its progress line by line (``report``) and where the time went.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections import Counter
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from django.contrib.auth import get_user_model
+from django.db import transaction
+from django.db.models import Count
+from django.test.utils import override_settings
+from django.utils import timezone
+
+from claimdesk.cases import selectors, services
+from claimdesk.cases.models import Case, Deadline, DeadlineAlert, Task, TaskStatus
+from claimdesk.claims.models import Claim
+from claimdesk.demo.people import DEMO_PASSWORD, People, people_create
+from claimdesk.demo.planner import HISTORY_DAYS, Planner
+from claimdesk.demo.policies import policies_create
+from claimdesk.demo.story import Step, Story
+from claimdesk.notify.models import Notification
+from claimdesk.notify.services import notifications_deliver
+
+User = get_user_model()
+
+DEFAULT_SEED = 20260930
+SWEEP_EVERY = timedelta(hours=3)
+PROGRESS_EVERY = timedelta(days=10)  # one progress line per this much simulated time
+
+Report = Callable[[str], None]
+
+
+@contextmanager
+def _quick_demo_setup() -> Iterator[None]:
+    """Cheap password hashing, and background tasks run inline (after the commit)."""
+    from claimdesk.celery import app
+
+    eager = app.conf.task_always_eager
+    app.conf.task_always_eager = True
+    trace_log = logging.getLogger("celery.app.trace")  # "Task … succeeded" for inline runs
+    level = trace_log.level
+    trace_log.setLevel(logging.WARNING)
+    try:
+        with override_settings(PASSWORD_HASHERS=["claimdesk.demo.people.DemoHasher"]):
+            yield
+    finally:
+        app.conf.task_always_eager = eager
+        trace_log.setLevel(level)
+
+
+class Progress:
+    """Progress lines with elapsed times, and the time spent per kind of step."""
+
+    def __init__(self, report: Report):
+        self.report = report
+        self.started = self.mark = time.monotonic()
+        self.seconds: Counter[str] = Counter()
+        self.counts: Counter[str] = Counter()
+
+    def line(self, text: str) -> None:
+        now = time.monotonic()
+        self.report(f"[{now - self.started:6.1f} s] {text} ({now - self.mark:.1f} s)")
+        self.mark = now
+
+    def timed(self, label: str, run: Callable[[], object]):
+        t = time.monotonic()
+        result = run()
+        self.seconds[label] += time.monotonic() - t
+        self.counts[label] += 1
+        return result
+
+    def breakdown(self) -> str:
+        parts = [
+            f"{label} {self.seconds[label]:.1f} s/{self.counts[label]}"
+            for label, _s in self.seconds.most_common()
+        ]
+        return "Time by step (seconds/count): " + ", ".join(parts)
+
+
+def demo_create(
+    *, now: datetime | None = None, seed: int = DEFAULT_SEED, report: Report | None = None
+) -> DemoSummary:
+    """Create the demo accounts and cases. The caller checks ``demo_users_present`` first."""
+    progress = Progress(report or (lambda line: None))
+    now = now or timezone.now()
+    with _quick_demo_setup(), transaction.atomic():
+        people = people_create()
+        staff = len(people.by_name) - len(people.customers)
+        progress.line(f"People: {staff} staff, {len(people.customers)} customers")
+        policies = policies_create(people, now)
+        progress.line(f"Policies: {sum(len(p) for p in policies.values())} on 5 products")
+        stories = Planner(people, now=now, seed=seed, policies=policies).stories()
+        steps = _steps_in_order(stories)
+        kinds = Counter(s.kind for s in stories)
+        progress.line(
+            f"Planned {len(stories)} cases ({', '.join(f'{k} {n}' for k, n in kinds.items())}),"
+            f" {len(steps)} steps over {HISTORY_DAYS} days"
+        )
+        sweeps = _simulate(steps, now=now, progress=progress)
+    progress.line("Committed")
+    # The commit ran the delivery task inline; whatever it left (each run sends a batch) goes
+    # now, so the outbox is empty as the worker would leave it.
+    delivered = 0
+    while batch := progress.timed("deliver", lambda: notifications_deliver(now=timezone.now())):
+        delivered += batch
+    progress.line(f"Outbox emptied ({delivered} notifications left after the commit's delivery)")
+    progress.report(progress.breakdown())
+    return _summary(people, time.monotonic() - progress.started, sweeps, timezone.now())
+
+
+def _steps_in_order(stories: list[Story]) -> list[Step]:
+    """All steps of all stories by time; a story's own steps keep their order on ties."""
+    numbered = [(step.at, n, step) for n, story in enumerate(stories) for step in story.steps]
+    numbered.sort(key=lambda s: (s[0], s[1]))
+    return [step for _at, _n, step in numbered]
+
+
+def _simulate(steps: list[Step], *, now: datetime, progress: Progress) -> int:
+    """Run the steps in time order with the beat's sweep every ``SWEEP_EVERY`` in between,
+    then sweep up to ``now`` and once at the real current time. Returns the sweeps run."""
+    sweeps = 0
+    next_sweep = steps[0].at + SWEEP_EVERY
+    next_line = steps[0].at + PROGRESS_EVERY
+    for done, step in enumerate(steps):
+        while next_sweep <= step.at:
+            sweeps += progress.timed("sweep", lambda at=next_sweep: _sweep(at))
+            next_sweep += SWEEP_EVERY
+        if step.at >= next_line:
+            days = (step.at - steps[0].at).days
+            progress.line(f"Simulated {days} days: {done}/{len(steps)} steps, {sweeps} sweeps")
+            next_line += PROGRESS_EVERY
+        progress.timed(step.label, lambda step=step: step.run(step.at))
+    while next_sweep <= now:
+        sweeps += progress.timed("sweep", lambda at=next_sweep: _sweep(at))
+        next_sweep += SWEEP_EVERY
+    progress.timed("sweep", lambda: services.deadline_sweep(now=timezone.now()))
+    progress.line(f"Simulated all {len(steps)} steps, {sweeps + 1} sweeps")
+    return sweeps + 1
+
+
+def _sweep(now: datetime) -> int:
+    """The beat's sweep at ``now``, skipped when no clock has anything due (most ticks)."""
+    if not Deadline.objects.filter(next_action_at__lte=now).exists():
+        return 0
+    services.deadline_sweep(now=now)
+    return 1
+
+
+# --- the summary ---------------------------------------------------------------------------
+
+
+@dataclass
+class DemoSummary:
+    seconds: float = 0.0
+    users: Counter = field(default_factory=Counter)
+    cases: Counter = field(default_factory=Counter)
+    statuses: dict[str, Counter] = field(default_factory=dict)
+    clocks: Counter = field(default_factory=Counter)
+    alerts: Counter = field(default_factory=Counter)
+    open_tasks: Counter = field(default_factory=Counter)
+    notifications: int = 0
+    claims: Counter = field(default_factory=Counter)
+    sweeps: int = 0
+    agent1_work: list[str] = field(default_factory=list)
+
+    def lines(self) -> list[str]:
+        def fmt(c: Counter) -> str:
+            return ", ".join(f"{k} {v}" for k, v in sorted(c.items()))
+
+        out = [
+            f"Demo loaded in {self.seconds:.1f} s ({self.sweeps} SLA sweeps over the simulated days).",
+            f"Users: {fmt(self.users)}  (password {DEMO_PASSWORD})",
+            f"Cases: {sum(self.cases.values())} — {fmt(self.cases)}",
+        ]
+        out += [f"  {kind}: {fmt(c)}" for kind, c in sorted(self.statuses.items())]
+        out += [
+            f"Claims with policy and checklist, by channel: {fmt(self.claims)}",
+            f"SLA clocks: {fmt(self.clocks)}",
+            f"Alerts: {fmt(self.alerts)}",
+            f"Open tasks: {fmt(self.open_tasks)}",
+            f"Notifications: {self.notifications}",
+            "agent1's work, most urgent first:",
+            *(f"  {line}" for line in self.agent1_work),
+            "Log in at /login/ as agent1 / demo12345.",
+        ]
+        return out
+
+
+def _summary(people: People, seconds: float, sweeps: int, now: datetime) -> DemoSummary:
+    s = DemoSummary(seconds=seconds, sweeps=sweeps)
+    s.users = Counter(dict(User.objects.values_list("groups__name").annotate(n=Count("id"))))
+    for kind, status, n in Case.objects.values_list("kind", "status").annotate(n=Count("id")):
+        s.cases[kind] += n
+        s.statuses.setdefault(kind, Counter())[status] = n
+    s.clocks = Counter(dict(Deadline.objects.values_list("state").annotate(n=Count("id"))))
+    s.alerts = Counter(dict(DeadlineAlert.objects.values_list("kind").annotate(n=Count("id"))))
+    s.open_tasks = Counter(
+        dict(
+            Task.objects.filter(status=TaskStatus.OPEN)
+            .values_list("assignee__username")
+            .annotate(n=Count("id"))
+        )
+    )
+    s.notifications = Notification.objects.count()
+    s.claims = Counter(dict(Claim.objects.values_list("channel").annotate(n=Count("pk"))))
+    for item in selectors.my_work(people["agent1"], limit=6):
+        left = item.remaining(now)
+        when = "no clock" if left is None else f"{left.total_seconds() / 3600:+.1f} h"
+        s.agent1_work.append(f"{when:>10}  {item.case.number}  {item.case.title}")
+    return s
