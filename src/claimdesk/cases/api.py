@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from datetime import datetime
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 from django.contrib.auth import get_user_model
-from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import Field, Router, Schema, Status
@@ -16,8 +15,21 @@ from ninja.pagination import LimitOffsetPagination, paginate
 from claimdesk.cases import selectors, services
 from claimdesk.cases.models import Case, SlaRule, Task
 from claimdesk.staff.services import is_staff_member
+from claimdesk.types import AuthedRequest
 from claimdesk.workdays.clocks import SHANGHAI
 from claimdesk.workdays.selectors import clock
+
+if TYPE_CHECKING:
+    from claimdesk.cases.models import CaseEvent, Deadline
+
+    class _CaseForSchema(Case):  # a case with what _case_out() sets on it for CaseOut
+        allowed_actions: list[str]
+        clocks: list[Deadline]
+        timeline: list[CaseEvent]
+
+        class Meta:
+            abstract = True
+
 
 router = Router(tags=["cases"])
 User = get_user_model()
@@ -172,17 +184,18 @@ def _case_out(case: Case, user) -> Case:
     read model attributes (``owner.username``, ``status_label()``), which a dict lacks.
     """
     staff = is_staff_member(user)
-    case.allowed_actions = [
+    out = cast("_CaseForSchema", case)
+    out.allowed_actions = [
         t.action
         for t in case.workflow.available(case.status)
         if staff and services.can_act(user, case, t.permission)
     ]
-    case.clocks = selectors.case_clocks(case)
-    case.timeline = list(selectors.case_timeline(case, customer_view=not staff))
-    return case
+    out.clocks = selectors.case_clocks(case)
+    out.timeline = list(selectors.case_timeline(case, customer_view=not staff))
+    return out
 
 
-def _find_case(request: HttpRequest, number: str) -> Case:
+def _find_case(request: AuthedRequest, number: str) -> Case:
     if "\x00" in number:  # no case has one, and PostgreSQL cannot even compare it
         raise NotFound(f"no case {number!r}")
     case = (
@@ -197,7 +210,7 @@ def _find_case(request: HttpRequest, number: str) -> Case:
 
 
 @router.get("/my-work", response=list[WorkItemOut])
-def my_work(request: HttpRequest, limit: int = 50):
+def my_work(request: AuthedRequest, limit: int = 50):
     """My open cases and tasks, the nearest due first."""
     now = timezone.now()
     items = selectors.my_work(request.user, limit=max(1, min(limit, 200)))
@@ -208,7 +221,9 @@ def my_work(request: HttpRequest, limit: int = 50):
             "status_label": i.case.status_label(),
             "task": i.task,
             "due_at": i.due_at,
-            "seconds_left": int(i.remaining(now).total_seconds()) if i.due_at else None,
+            "seconds_left": int(left.total_seconds())
+            if (left := i.remaining(now)) is not None
+            else None,
         }
         for i in items
     ]
@@ -217,7 +232,7 @@ def my_work(request: HttpRequest, limit: int = 50):
 @router.get("/cases", response=list[CaseSummary])
 @paginate(LimitOffsetPagination)
 def case_list(
-    request: HttpRequest,
+    request: AuthedRequest,
     kind: str | None = None,
     status: str | None = None,
     open: bool | None = None,
@@ -233,7 +248,7 @@ def case_list(
 
 
 @router.get("/cases/{number}", response={200: CaseOut, 404: CaseProblem})
-def case_detail(request: HttpRequest, number: str):
+def case_detail(request: AuthedRequest, number: str):
     """A case with every clock and its timeline (customers see their own, public part)."""
     return Status(200, _case_out(_find_case(request, number), request.user))
 
@@ -242,7 +257,7 @@ def case_detail(request: HttpRequest, number: str):
     "/cases/{number}/transitions",
     response={200: CaseOut, 400: CaseProblem, 403: CaseProblem, 404: CaseProblem, 409: CaseProblem},
 )
-def case_transition(request: HttpRequest, number: str, payload: TransitionIn):
+def case_transition(request: AuthedRequest, number: str, payload: TransitionIn):
     """Apply a workflow action; refusals say why (403 not yours, 409 not now, 400 missing)."""
     case = services.case_transition(
         case=_find_case(request, number),
@@ -258,7 +273,7 @@ def case_transition(request: HttpRequest, number: str, payload: TransitionIn):
     "/cases/{number}/tasks",
     response={201: TaskOut, 400: CaseProblem, 403: CaseProblem, 404: CaseProblem, 409: CaseProblem},
 )
-def task_assign(request: HttpRequest, number: str, payload: TaskIn):
+def task_assign(request: AuthedRequest, number: str, payload: TaskIn):
     """Hand work on a case to a member of staff, optionally on an SLA clock (``rule``)."""
     case = _find_case(request, number)  # first: nobody learns usernames from other cases
     if not services.can_act(request.user, case, "cases.assign_task"):
@@ -284,7 +299,7 @@ def task_assign(request: HttpRequest, number: str, payload: TaskIn):
     "/tasks/{task_id}/complete",
     response={200: TaskOut, 403: CaseProblem, 404: CaseProblem, 409: CaseProblem},
 )
-def task_complete(request: HttpRequest, task_id: int, payload: TaskDoneIn | None = None):
+def task_complete(request: AuthedRequest, task_id: int, payload: TaskDoneIn | None = None):
     """Finish a task (the body, with a ``result``, is optional); the work goes back to the
     case owner."""
     task = Task.objects.filter(
@@ -304,7 +319,7 @@ def task_complete(request: HttpRequest, task_id: int, payload: TaskDoneIn | None
 
 
 @router.get("/sla-rules", response=list[SlaRuleOut])
-def sla_rules(request: HttpRequest):
+def sla_rules(request: AuthedRequest):
     return SlaRule.objects.all()
 
 
@@ -321,7 +336,7 @@ class DueOut(Schema):
 
 
 @sla_router.get("/due", response={200: DueOut, 404: CaseProblem})
-def due(request: HttpRequest, rule: str, at: datetime):
+def due(request: AuthedRequest, rule: str, at: datetime):
     """Due time of an SLA rule for an event at ``at`` (naive times are Asia/Shanghai)."""
     found = SlaRule.objects.filter(code=rule).first()
     if found is None:

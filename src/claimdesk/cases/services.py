@@ -78,7 +78,7 @@ def reserve_numbers(kind: str, now: datetime, count: int = 1) -> list[str]:
     ``UPDATE … RETURNING`` (PostgreSQL and SQLite ≥ 3.35), a new row on the day's first case.
     Bulk intake reserves a whole chunk's numbers at once."""
     prefix, day = workflow(kind).number_prefix, to_local(now).date()
-    params = [count, prefix, connection.ops.adapt_datefield_value(day)]
+    params: list[int | str | None] = [count, prefix, connection.ops.adapt_datefield_value(day)]
     with connection.cursor() as cursor:
         cursor.execute(_NUMBER_SQL, params)
         row = cursor.fetchone()

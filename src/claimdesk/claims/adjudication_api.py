@@ -11,7 +11,6 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import Field, Router, Schema, Status
@@ -24,6 +23,7 @@ from claimdesk.claims.rules import approvals_required
 from claimdesk.claims.workflow import DECISION_ACTIONS
 from claimdesk.policies.models import Clause
 from claimdesk.staff.services import is_staff_member
+from claimdesk.types import AuthedRequest
 
 router = Router(tags=["adjudication"])
 PROBLEMS = {400: CaseProblem, 403: CaseProblem, 404: CaseProblem, 409: CaseProblem}
@@ -85,7 +85,7 @@ class LossItemOut(Schema):
 
     @staticmethod
     def resolve_exclusion(obj: LossItem) -> str | None:
-        return obj.exclusion.article if obj.exclusion_id else None
+        return obj.exclusion.article if obj.exclusion is not None else None
 
 
 class ExclusionIn(Schema):
@@ -115,7 +115,7 @@ class DecisionOut(Schema):
 
     @staticmethod
     def resolve_escalated_to(obj: ClaimDecision) -> str | None:
-        return obj.escalated_to.username if obj.escalated_to_id else None
+        return obj.escalated_to.username if obj.escalated_to is not None else None
 
 
 class ProposeIn(Schema):
@@ -137,7 +137,7 @@ class ActionOut(Schema):
     allowed_actions: list[str]
 
 
-def _staff_claim(request: HttpRequest, claim_no: str) -> Claim:
+def _staff_claim(request: AuthedRequest, claim_no: str) -> Claim:
     """A claim for its handlers: customers get the same 404 as for a claim that isn't."""
     claim = selectors.claim_find(request.user, claim_no)
     if claim is None or not is_staff_member(request.user):
@@ -153,7 +153,7 @@ def _decision(claim: Claim, decision_id: int) -> ClaimDecision:
 
 
 @router.get("/claims/{claim_no}/calculation", response={200: CalculationOut, 404: CaseProblem})
-def calculation(request: HttpRequest, claim_no: str):
+def calculation(request: AuthedRequest, claim_no: str):
     """The calculator's preview for the accepted loss items: the decision it leads to,
     each line with its clause, the exclusions, and every flag with its reason."""
     claim = _staff_claim(request, claim_no)
@@ -172,13 +172,13 @@ def calculation(request: HttpRequest, claim_no: str):
 
 
 @router.get("/claims/{claim_no}/loss-items", response={200: list[LossItemOut], 404: CaseProblem})
-def loss_items(request: HttpRequest, claim_no: str):
+def loss_items(request: AuthedRequest, claim_no: str):
     claim = _staff_claim(request, claim_no)
     return Status(200, list(claim.loss_items.select_related("exclusion")))
 
 
 @router.post("/claims/{claim_no}/loss-items", response={201: LossItemOut, **PROBLEMS})
-def loss_item_add(request: HttpRequest, claim_no: str, payload: LossItemIn):
+def loss_item_add(request: AuthedRequest, claim_no: str, payload: LossItemIn):
     """Record an accepted loss item (adjuster or surveyor on the case)."""
     claim = _staff_claim(request, claim_no)
     item = services.loss_item_add(
@@ -190,7 +190,7 @@ def loss_item_add(request: HttpRequest, claim_no: str, payload: LossItemIn):
 @router.post(
     "/claims/{claim_no}/loss-items/{item_id}/exclusion", response={200: LossItemOut, **PROBLEMS}
 )
-def loss_item_exclude(request: HttpRequest, claim_no: str, item_id: int, payload: ExclusionIn):
+def loss_item_exclude(request: AuthedRequest, claim_no: str, item_id: int, payload: ExclusionIn):
     """Apply one of the product's clauses as an exclusion to an item, with the reason."""
     claim = _staff_claim(request, claim_no)
     item = claim.loss_items.filter(pk=item_id).first()
@@ -212,7 +212,7 @@ def loss_item_exclude(request: HttpRequest, claim_no: str, item_id: int, payload
 
 
 @router.delete("/claims/{claim_no}/loss-items/{item_id}", response={204: None, **PROBLEMS})
-def loss_item_remove(request: HttpRequest, claim_no: str, item_id: int):
+def loss_item_remove(request: AuthedRequest, claim_no: str, item_id: int):
     claim = _staff_claim(request, claim_no)
     item = claim.loss_items.filter(pk=item_id).first()
     if item is None:
@@ -222,7 +222,7 @@ def loss_item_remove(request: HttpRequest, claim_no: str, item_id: int):
 
 
 @router.get("/claims/{claim_no}/decisions", response={200: list[DecisionOut], 404: CaseProblem})
-def decisions(request: HttpRequest, claim_no: str):
+def decisions(request: AuthedRequest, claim_no: str):
     claim = _staff_claim(request, claim_no)
     return Status(
         200,
@@ -235,7 +235,7 @@ def decisions(request: HttpRequest, claim_no: str):
 
 
 @router.post("/claims/{claim_no}/decisions", response={201: DecisionOut, **PROBLEMS})
-def decision_propose(request: HttpRequest, claim_no: str, payload: ProposeIn | None = None):
+def decision_propose(request: AuthedRequest, claim_no: str, payload: ProposeIn | None = None):
     """Propose the calculator's decision; it goes to an approver with a sufficient limit."""
     claim = _staff_claim(request, claim_no)
     decision = services.decision_propose(
@@ -247,7 +247,7 @@ def decision_propose(request: HttpRequest, claim_no: str, payload: ProposeIn | N
 @router.post(
     "/claims/{claim_no}/decisions/{decision_id}/approve", response={200: DecisionOut, **PROBLEMS}
 )
-def decision_approve(request: HttpRequest, claim_no: str, decision_id: int):
+def decision_approve(request: AuthedRequest, claim_no: str, decision_id: int):
     """Approve within your limit; above it the decision is escalated and this answers 403."""
     claim = _staff_claim(request, claim_no)
     decision = services.decision_approve(
@@ -259,7 +259,7 @@ def decision_approve(request: HttpRequest, claim_no: str, decision_id: int):
 @router.post(
     "/claims/{claim_no}/decisions/{decision_id}/return", response={200: DecisionOut, **PROBLEMS}
 )
-def decision_return(request: HttpRequest, claim_no: str, decision_id: int, payload: ReturnIn):
+def decision_return(request: AuthedRequest, claim_no: str, decision_id: int, payload: ReturnIn):
     claim = _staff_claim(request, claim_no)
     decision = services.decision_return(
         decision=_decision(claim, decision_id),
@@ -271,7 +271,9 @@ def decision_return(request: HttpRequest, claim_no: str, decision_id: int, paylo
 
 
 @router.post("/claims/{claim_no}/actions/{action}", response={200: ActionOut, **PROBLEMS})
-def claim_action(request: HttpRequest, claim_no: str, action: str, payload: ActionIn | None = None):
+def claim_action(
+    request: AuthedRequest, claim_no: str, action: str, payload: ActionIn | None = None
+):
     """Take a step of the claim's transition table; refused with 403/409 and a message.
 
     ``approve`` and ``reject`` approve the pending proposal of that outcome.

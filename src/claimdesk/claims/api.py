@@ -11,7 +11,6 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any, Literal
 
-from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import Field, Header, Query, Router, Schema, Status
@@ -25,6 +24,7 @@ from claimdesk.claims.models import Channel, Claim, ClaimItem
 from claimdesk.claims.rules import RIGHTS_NOTICE
 from claimdesk.claims.services import claim_item_set_state, claim_report
 from claimdesk.staff.services import is_staff_member
+from claimdesk.types import AuthedRequest
 from claimdesk.workdays.clocks import SHANGHAI, to_local
 
 router = Router(tags=["claims"])
@@ -235,7 +235,7 @@ def _timeline(claim: Claim, events: list[CaseEvent], *, staff: bool) -> list[dic
             "kind": e.kind,
             "action": e.action,
             "text": selectors.event_text(e, claim),
-            "actor": e.actor.username if staff and e.actor_id else None,
+            "actor": e.actor.username if staff and e.actor is not None else None,
             "data": e.data if staff else {},
         }
         for e in events
@@ -253,8 +253,8 @@ def _claim_out(
     """The claim as the API shows it; ``items`` and ``duplicates`` when the caller holds
     them already (a report just registered), else read."""
     case = claim.case
-    items = claim.items.all() if items is None else items
-    duplicates = claim.possible_duplicates.all() if duplicates is None else duplicates
+    item_rows = claim.items.all() if items is None else items
+    linked = claim.possible_duplicates.all() if duplicates is None else duplicates
     out: dict[str, Any] = {
         "claim_no": case.number,
         "status": case.status,
@@ -272,12 +272,12 @@ def _claim_out(
         "owner": case.owner.get_full_name() or case.owner.username,
         "reported_at": to_local(case.opened_at),
         "materials_complete_at": _local(claim.materials_complete_at),
-        "checklist": _items(items),
+        "checklist": _items(item_rows),
         "deadlines": _deadlines(selectors.claim_clocks(claim)),
         "notice": str(RIGHTS_NOTICE),
         "emergency_guidance": selectors.claim_guidance(claim),
-        "flags": selectors.claim_flags(claim, duplicates=duplicates),
-        "possible_duplicates": sorted(c.case.number for c in duplicates),
+        "flags": selectors.claim_flags(claim, duplicates=linked),
+        "possible_duplicates": sorted(c.case.number for c in linked),
     }
     if timeline:
         staff = is_staff_member(user)
@@ -290,7 +290,7 @@ def _expected(claim: Claim) -> dict[str, Any]:
     return {"median": _local(e.median), "p80": _local(e.p80), "basis": e.basis, "sample": e.sample}
 
 
-def _find(request: HttpRequest, claim_no: str) -> Claim:
+def _find(request: AuthedRequest, claim_no: str) -> Claim:
     claim = selectors.claim_find(request.user, claim_no)
     if claim is None:
         raise NotFound(_("No claim %(number)s.") % {"number": claim_no})
@@ -313,7 +313,7 @@ def _report(payload: ClaimIn) -> dict[str, Any]:
     response={200: ClaimOut, 201: ClaimOut, 400: IntakeProblem, 403: CaseProblem},
 )
 def claim_create(
-    request: HttpRequest,
+    request: AuthedRequest,
     payload: ClaimIn,
     idempotency_key: str | None = Header(
         None,
@@ -347,20 +347,20 @@ def claim_create(
 
 @router.get("/claims", response=list[ClaimSummaryOut])
 @paginate(PageNumberPagination)
-def claim_list(request: HttpRequest, status: str | None = Query(None, max_length=40)):
+def claim_list(request: AuthedRequest, status: str | None = Query(None, max_length=40)):
     """The claims the caller may see, newest first: a customer their own, staff by role."""
     return selectors.claim_list(request.user, status=status)
 
 
 @router.get("/claims/{claim_no}", response={200: ClaimDetailOut, 404: CaseProblem})
-def claim_detail(request: HttpRequest, claim_no: str):
+def claim_detail(request: AuthedRequest, claim_no: str):
     """A claim with its checklist, clocks and timeline (a customer sees its public part)."""
     claim = _find(request, claim_no)
     return Status(200, _claim_out(claim, request.user, timeline=True))
 
 
 @router.get("/claims/{claim_no}/progress", response={200: ProgressOut, 404: CaseProblem})
-def claim_progress(request: HttpRequest, claim_no: str):
+def claim_progress(request: AuthedRequest, claim_no: str):
     """The customer's view: the stage, what is still missing, each running commitment
     with its due time, and what happened in plain words."""
     claim = _find(request, claim_no)
@@ -397,7 +397,7 @@ def claim_progress(request: HttpRequest, claim_no: str):
         409: CaseProblem,
     },
 )
-def claim_item_update(request: HttpRequest, claim_no: str, code: str, payload: ItemStateIn):
+def claim_item_update(request: AuthedRequest, claim_no: str, code: str, payload: ItemStateIn):
     """Move a checklist item: the customer marks it received; staff accept it or return
     it with a reason. Accepting the last core item completes the materials and starts the
     payment commitment."""

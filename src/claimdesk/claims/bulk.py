@@ -471,7 +471,7 @@ class _Importer:
         seen: dict[tuple[int, str], list] = defaultdict(list)
         for c in near:
             seen[c.policy_id, c.insured_name].append(c)
-        links = []
+        links: list[tuple[int, int]] = []
         for claim in claims:
             key = (claim.policy_id, claim.insured_name)
             dups = duplicates_among(claim, seen[key])

@@ -4,13 +4,13 @@ the good ones land, the bad ones come back with their index and field errors."""
 
 from __future__ import annotations
 
-from django.http import HttpRequest
 from django.utils import timezone
 from ninja import Body, Field, Router, Schema, Status
 
 from claimdesk.cases.api import CaseProblem
 from claimdesk.claims.bulk import MAX_BATCH, claims_import
 from claimdesk.claims.models import Channel
+from claimdesk.types import AuthedRequest
 
 router = Router(tags=["claims"])
 REPORTS = Body(..., max_length=MAX_BATCH)  # a JSON array of at most 1,000 reports
@@ -49,7 +49,7 @@ class BatchOut(Schema):
 
 @router.post("/claims/batch", response={200: BatchOut, 400: CaseProblem, 403: CaseProblem})
 def claims_batch(
-    request: HttpRequest,
+    request: AuthedRequest,
     reports: list[BatchReportIn] = REPORTS,
 ):
     """Register up to 1,000 reports at once (staff taking reports only). Possible duplicates,

@@ -10,7 +10,8 @@ from django.db.models.functions import Right
 from django.utils.translation import gettext_lazy as _
 
 from claimdesk.claims.rules import is_small_claim
-from claimdesk.policies.models import LOSS_TYPE_LABELS, MONEY
+from claimdesk.money import money_field
+from claimdesk.policies.models import LOSS_TYPE_LABELS
 
 
 class Channel(models.TextChoices):
@@ -41,7 +42,7 @@ class Claim(models.Model):
     loss_type = models.CharField(
         _("loss type"), max_length=20, choices=list(LOSS_TYPE_LABELS.items())
     )
-    estimated_amount = models.DecimalField(_("estimated amount"), null=True, blank=True, **MONEY)
+    estimated_amount = money_field(_("estimated amount"), null=True, blank=True)
     contact_phone = models.CharField(_("contact phone"), max_length=30)
     # Staff search a caller by the last four digits: kept by the database on every write
     # (bulk intake included), so the look-up is an index scan.
@@ -65,7 +66,7 @@ class Claim(models.Model):
     # The approved decision (services.decision_approve): what finance pays and the
     # customer is told. Empty until a decision is approved.
     decision = models.CharField(_("decision"), max_length=10, choices=Decision.choices, blank=True)
-    approved_amount = models.DecimalField(_("approved amount"), null=True, blank=True, **MONEY)
+    approved_amount = money_field(_("approved amount"), null=True, blank=True)
     decided_at = models.DateTimeField(_("decided"), null=True, blank=True)
     # 结案归档: set when the claim closes; its file is frozen from then on.
     archived_at = models.DateTimeField(_("archived"), null=True, blank=True)
@@ -196,7 +197,7 @@ class LossItem(models.Model):
     claim = models.ForeignKey(Claim, on_delete=models.CASCADE, related_name="loss_items")
     coverage = models.SlugField(_("coverage"), max_length=40)
     label = models.CharField(_("item"), max_length=120)
-    amount = models.DecimalField(_("amount claimed"), **MONEY)
+    amount = money_field(_("amount claimed"))
     liability = models.DecimalField(
         _("liability ratio"),
         max_digits=4,
@@ -240,7 +241,7 @@ class LossItem(models.Model):
 class ApprovalRule(models.Model):
     """From ``min_amount`` on, a decision needs ``approvals`` approvals (multi-level)."""
 
-    min_amount = models.DecimalField(_("from amount"), unique=True, **MONEY)
+    min_amount = money_field(_("from amount"), unique=True)
     approvals = models.PositiveSmallIntegerField(_("approvals needed"))
 
     class Meta:
@@ -267,7 +268,7 @@ class ClaimDecision(models.Model):
 
     claim = models.ForeignKey(Claim, on_delete=models.CASCADE, related_name="decisions")
     decision = models.CharField(_("decision"), max_length=10, choices=Decision.choices)
-    amount = models.DecimalField(_("amount"), **MONEY)
+    amount = money_field(_("amount"))
     reason = models.TextField(_("reason"), blank=True)
     calculation = models.JSONField(encoder=DjangoJSONEncoder)
     approvals_required = models.PositiveSmallIntegerField()
@@ -313,7 +314,7 @@ class DecisionApproval(models.Model):
     approver = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
-    limit = models.DecimalField(**MONEY)  # the approver's limit when they approved
+    limit = money_field()  # the approver's limit when they approved
     at = models.DateTimeField()
 
     class Meta:

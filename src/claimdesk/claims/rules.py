@@ -8,7 +8,9 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from difflib import SequenceMatcher
+from typing import Any
 
+from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from claimdesk.policies.rules import LossType
@@ -117,7 +119,7 @@ def is_small_claim(loss_type: str, estimated_amount: Decimal | None) -> bool:
     )
 
 
-EMERGENCY_GUIDANCE: Mapping[str, str] = {
+EMERGENCY_GUIDANCE: Mapping[str, Promise] = {
     LossType.AUTO: _(
         "Switch on the hazard lights and place the warning triangle 50–150 m behind the car. "
         "If anyone is hurt call 120 and 122. Take photos of the scene, the vehicles and the "
@@ -258,7 +260,7 @@ class Calculation:
     exclusions: tuple[Exclusion, ...]
     by_coverage: Mapping[str, Decimal]
 
-    def as_dict(self) -> dict:
+    def as_dict(self) -> dict[str, Any]:
         """Plain JSON-able data: stored with the decision, sent to notices and the API."""
 
         def clause(ref: ClauseRef | None) -> dict[str, str]:

@@ -107,12 +107,15 @@ def decided_by_approved_decision(
         [Decision.REJECT] if transition.action == "reject" else [Decision.APPROVE, Decision.PARTIAL]
     )
     decision = str(data.get("decision", ""))
-    approved = ClaimDecision.objects.filter(
-        pk=decision if decision.isdigit() else None,
-        claim_id=case.pk,
-        status=DecisionStatus.APPROVED,
-        decision__in=wanted,
-    ).exists()
+    approved = (
+        decision.isdigit()
+        and ClaimDecision.objects.filter(
+            pk=decision,
+            claim_id=case.pk,
+            status=DecisionStatus.APPROVED,
+            decision__in=wanted,
+        ).exists()
+    )
     if not approved:
         return gettext("Claims are decided by proposing a decision and having it approved.")
     return None

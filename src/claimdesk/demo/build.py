@@ -12,11 +12,13 @@ from __future__ import annotations
 
 import logging
 import time
-from collections import Counter
+from collections import Counter, defaultdict
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from functools import partial
+from typing import TypeVar
 
 from django.contrib.auth import get_user_model
 from django.db import transaction
@@ -61,13 +63,16 @@ def _quick_demo_setup() -> Iterator[None]:
         trace_log.setLevel(level)
 
 
+_T = TypeVar("_T")
+
+
 class Progress:
     """Progress lines with elapsed times, and the time spent per kind of step."""
 
     def __init__(self, report: Report):
         self.report = report
         self.started = self.mark = time.monotonic()
-        self.seconds: Counter[str] = Counter()
+        self.seconds: defaultdict[str, float] = defaultdict(float)
         self.counts: Counter[str] = Counter()
 
     def line(self, text: str) -> None:
@@ -75,7 +80,7 @@ class Progress:
         self.report(f"[{now - self.started:6.1f} s] {text} ({now - self.mark:.1f} s)")
         self.mark = now
 
-    def timed(self, label: str, run: Callable[[], object]):
+    def timed(self, label: str, run: Callable[[], _T]) -> _T:
         t = time.monotonic()
         result = run()
         self.seconds[label] += time.monotonic() - t
@@ -85,7 +90,7 @@ class Progress:
     def breakdown(self) -> str:
         parts = [
             f"{label} {self.seconds[label]:.1f} s/{self.counts[label]}"
-            for label, _s in self.seconds.most_common()
+            for label, _s in sorted(self.seconds.items(), key=lambda kv: kv[1], reverse=True)
         ]
         return "Time by step (seconds/count): " + ", ".join(parts)
 
@@ -136,15 +141,15 @@ def _simulate(steps: list[Step], *, now: datetime, progress: Progress) -> int:
     next_line = steps[0].at + PROGRESS_EVERY
     for done, step in enumerate(steps):
         while next_sweep <= step.at:
-            sweeps += progress.timed("sweep", lambda at=next_sweep: _sweep(at))
+            sweeps += progress.timed("sweep", partial(_sweep, next_sweep))
             next_sweep += SWEEP_EVERY
         if step.at >= next_line:
             days = (step.at - steps[0].at).days
             progress.line(f"Simulated {days} days: {done}/{len(steps)} steps, {sweeps} sweeps")
             next_line += PROGRESS_EVERY
-        progress.timed(step.label, lambda step=step: step.run(step.at))
+        progress.timed(step.label, partial(step.run, step.at))
     while next_sweep <= now:
-        sweeps += progress.timed("sweep", lambda at=next_sweep: _sweep(at))
+        sweeps += progress.timed("sweep", partial(_sweep, next_sweep))
         next_sweep += SWEEP_EVERY
     progress.timed("sweep", lambda: services.deadline_sweep(now=timezone.now()))
     progress.line(f"Simulated all {len(steps)} steps, {sweeps + 1} sweeps")

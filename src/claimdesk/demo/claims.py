@@ -42,6 +42,8 @@ def withdraw_points() -> list[str]:
 class ClaimScenario:
     """One claim's story, drawn from the planner's random stream."""
 
+    story: Story  # written by _report(), the first stage
+
     def __init__(self, planner: Planner, target: str, idle_days: tuple[float, float]):
         self.pl, self.rng, self.p = planner, planner.rng, planner.p
         self.target, self.idle_days = target, idle_days

@@ -4,8 +4,19 @@ cases of each kind end where (the plans). Data only; the scenarios draw from it.
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import TypedDict
 
-PRODUCTS = {
+
+class ProductSpec(TypedDict):
+    titles: tuple[str, ...]  # what the losses are called
+    label: str
+    materials: str
+    amount: tuple[int, int]  # the range claimed, in yuan
+    investigate: float  # the share of claims surveyed
+    reject: tuple[str, ...]  # reasons a claim is rejected
+
+
+PRODUCTS: dict[str, ProductSpec] = {
     "auto": {
         "titles": (
             "追尾事故",

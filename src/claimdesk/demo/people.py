@@ -14,6 +14,7 @@ from django.utils import timezone
 from claimdesk.investigation.models import AppraisalInstitution
 from claimdesk.staff.roles import Role
 from claimdesk.staff.services import certification_grant, user_create
+from claimdesk.types import Actor
 
 User = get_user_model()
 
@@ -93,10 +94,10 @@ def customer_username(number: int) -> str:
 
 @dataclass
 class People:
-    by_name: dict[str, object]
-    customers: list
+    by_name: dict[str, Actor]
+    customers: list[Actor]
 
-    def __getitem__(self, username: str):
+    def __getitem__(self, username: str) -> Actor:
         return self.by_name[username]
 
     @classmethod
@@ -109,7 +110,7 @@ class People:
 
 def people_create() -> People:
     """Every demo account, through ``user_create`` (profiles, approval limits, roles)."""
-    by_name: dict[str, object] = {}
+    by_name: dict[str, Actor] = {}
     for username, role, name, team, branch, region in STAFF:
         by_name[username] = user_create(
             username=username,
@@ -123,7 +124,7 @@ def people_create() -> People:
             approval_limit=APPROVAL_LIMITS.get(username),
         )
     _staff_extras(by_name)
-    customers = []
+    customers: list[Actor] = []
     for i, name in enumerate(CUSTOMER_NAMES, start=1):
         username = customer_username(i)
         customers.append(
@@ -139,7 +140,7 @@ def people_create() -> People:
     return People(by_name, customers)
 
 
-def _staff_extras(by_name: dict[str, object]) -> None:
+def _staff_extras(by_name: dict[str, Actor]) -> None:
     """Surveyors' NEV licences, the appraisal institutions, and admin as superuser (the
     last two have no service: they are reference rows and an account flag an admin sets)."""
     today = timezone.localdate()

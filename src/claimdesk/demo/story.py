@@ -194,7 +194,7 @@ class Story:
         """The surveyor closes the investigation and files the written result."""
 
         def run(now: datetime) -> None:
-            assert self.claim is not None
+            assert self.claim is not None and self.case is not None
             task = self.tasks["survey"]
             self.case = services.case_transition(
                 case=self.case, action="assessment_done", actor=task.assignee, now=now

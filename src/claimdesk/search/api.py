@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from django.http import HttpRequest
 from django.utils.translation import gettext as _
 from ninja import Field, Router, Schema, Status
 
 from claimdesk.search import selectors
 from claimdesk.search.rules import QueryInvalid, parse_query
+from claimdesk.types import AuthedRequest
 
 router = Router(tags=["search"])
 
@@ -38,7 +38,7 @@ class SearchOut(Schema):
     response={200: SearchOut, 400: SearchProblem, 403: SearchProblem},
     summary="Search claims, tickets and policies",
 )
-def search(request: HttpRequest, q: str = ""):
+def search(request: AuthedRequest, q: str = ""):
     """A claim, ticket or policy number; a customer's name; a phone (whole or last 4); an
     ID number (last 4); a licence plate. Staff only; results are what the caller's role
     may see, open ones first, at most 50."""

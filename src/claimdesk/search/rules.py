@@ -7,6 +7,7 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
+from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from claimdesk.policies.rules import PHONE_DIGITS, normalize_phone
@@ -25,7 +26,7 @@ ID_NUMBER = re.compile(r"^[0-9]{14}[0-9X]$|^[0-9]{17}[0-9X]$")
 class QueryInvalid(ValueError):
     """A query the search cannot answer; ``message`` says what to type instead."""
 
-    def __init__(self, message) -> None:
+    def __init__(self, message: str | Promise) -> None:
         super().__init__(str(message))
         self.message = str(message)
 

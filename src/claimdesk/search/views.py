@@ -4,16 +4,17 @@ from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import render
 from django.utils.translation import gettext as _
 
 from claimdesk.search import selectors
 from claimdesk.search.rules import QueryInvalid, parse_query
+from claimdesk.types import AuthedRequest
 
 
 @login_required
-def results(request: HttpRequest) -> HttpResponse:
+def results(request: AuthedRequest) -> HttpResponse:
     """Results of the search box; a query it cannot answer says what to type (400)."""
     if not selectors.may_search(request.user):
         raise PermissionDenied(_("Search is for staff."))

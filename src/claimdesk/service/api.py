@@ -13,7 +13,6 @@ from datetime import date, datetime
 from typing import Any
 
 from django.contrib.auth import get_user_model
-from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import Field, Router, Schema, Status
@@ -27,6 +26,7 @@ from claimdesk.service import selectors, services
 from claimdesk.service.models import CorrectiveAction, ReplyTemplate, Ticket
 from claimdesk.service.rules import SCENARIO_LABELS, template_variables
 from claimdesk.staff.services import is_staff_member
+from claimdesk.types import AuthedRequest
 from claimdesk.workdays.clocks import to_local
 
 router = Router(tags=["service"])
@@ -301,7 +301,7 @@ def _out(ticket: Ticket, user) -> dict[str, Any]:
         "next_due_at": to_local(case.next_due_at) if case.next_due_at else None,
         "is_open": case.is_open,
         "claim": _claim_link(ticket.claim),
-        "customer": case.customer.username if case.customer_id else None,
+        "customer": case.customer.username if case.customer is not None else None,
         "green_reason": ticket.green_reason,
         "complex": ticket.complex,
         "allowed_actions": [
@@ -337,7 +337,7 @@ def _out(ticket: Ticket, user) -> dict[str, Any]:
     }
 
 
-def _find(request: HttpRequest, ticket_no: str) -> Ticket:
+def _find(request: AuthedRequest, ticket_no: str) -> Ticket:
     ticket = selectors.ticket_find(request.user, ticket_no)
     if ticket is None:
         raise NotFound(_("No ticket %(number)s.") % {"number": ticket_no})
@@ -358,7 +358,7 @@ _ERRORS = {400: ServiceProblem, 403: ServiceProblem, 404: ServiceProblem, 409: S
 
 
 @router.post("/tickets", response={201: TicketOut, **_ERRORS})
-def ticket_create(request: HttpRequest, payload: TicketIn):
+def ticket_create(request: AuthedRequest, payload: TicketIn):
     """Open a ticket: a customer for themselves, staff for a named customer (first-contact
     ownership: the staff member who takes it owns it)."""
     user = request.user
@@ -399,20 +399,20 @@ def ticket_create(request: HttpRequest, payload: TicketIn):
 
 @router.get("/tickets", response=list[TicketSummaryOut])
 @paginate(PageNumberPagination)
-def ticket_list(request: HttpRequest, open: bool = False):
+def ticket_list(request: AuthedRequest, open: bool = False):
     """The tickets the caller may see, newest first (``open=true``: open ones only)."""
     return selectors.ticket_list(request.user, open_only=open)
 
 
 @router.get("/tickets/{ticket_no}", response={200: TicketOut, 404: ServiceProblem})
-def ticket_detail(request: HttpRequest, ticket_no: str):
+def ticket_detail(request: AuthedRequest, ticket_no: str):
     """A ticket with its conversation (internal notes only for staff), clocks, allowed
     actions and the linked claim's current state."""
     return Status(200, _out(_find(request, ticket_no), request.user))
 
 
 @router.post("/tickets/{ticket_no}/replies", response={201: TicketOut, **_ERRORS})
-def ticket_reply(request: HttpRequest, ticket_no: str, payload: TicketReplyIn):
+def ticket_reply(request: AuthedRequest, ticket_no: str, payload: TicketReplyIn):
     """Staff: a reply to the customer, checked for forbidden promises first (400 naming
     each word and why). Customer: a message on their own ticket."""
     ticket = _find(request, ticket_no)
@@ -431,7 +431,7 @@ def ticket_reply(request: HttpRequest, ticket_no: str, payload: TicketReplyIn):
 
 
 @router.post("/tickets/{ticket_no}/notes", response={201: TicketOut, **_ERRORS})
-def ticket_note(request: HttpRequest, ticket_no: str, payload: TicketNoteIn):
+def ticket_note(request: AuthedRequest, ticket_no: str, payload: TicketNoteIn):
     """An internal note: staff only, never shown to the customer."""
     ticket = _find(request, ticket_no)
     services.ticket_reply(
@@ -441,7 +441,7 @@ def ticket_note(request: HttpRequest, ticket_no: str, payload: TicketNoteIn):
 
 
 @router.post("/tickets/{ticket_no}/actions/{action}", response={200: TicketOut, **_ERRORS})
-def ticket_action(request: HttpRequest, ticket_no: str, action: str, payload: TicketActionIn):
+def ticket_action(request: AuthedRequest, ticket_no: str, action: str, payload: TicketActionIn):
     """reply, ask_customer, customer_replied, resolve, reopen, close. A complaint resolves
     only with a complete root-cause report; an objection only by another reviewer."""
     ticket = _find(request, ticket_no)
@@ -457,7 +457,7 @@ def ticket_action(request: HttpRequest, ticket_no: str, action: str, payload: Ti
 
 
 @router.post("/tickets/{ticket_no}/rca", response={200: TicketOut, **_ERRORS})
-def ticket_rca(request: HttpRequest, ticket_no: str, payload: TicketRcaIn):
+def ticket_rca(request: AuthedRequest, ticket_no: str, payload: TicketRcaIn):
     """Write the complaint's root-cause report (问题根因分析报告)."""
     ticket = _find(request, ticket_no)
     if not is_staff_member(request.user):
@@ -485,7 +485,7 @@ class CorrectiveActionDoneIn(Schema):
     "/tickets/{ticket_no}/rca/actions/{action_id}/done", response={200: TicketOut, **_ERRORS}
 )
 def corrective_action_done(
-    request: HttpRequest, ticket_no: str, action_id: int, payload: CorrectiveActionDoneIn
+    request: AuthedRequest, ticket_no: str, action_id: int, payload: CorrectiveActionDoneIn
 ):
     """Mark a corrective action of the complaint's root-cause report done, with its result."""
     ticket = _find(request, ticket_no)
@@ -499,7 +499,7 @@ def corrective_action_done(
 
 
 @router.get("/templates", response={200: list[ReplyTemplateOut], 403: ServiceProblem})
-def template_list(request: HttpRequest, scenario: str | None = None):
+def template_list(request: AuthedRequest, scenario: str | None = None):
     """The reply templates (话术), by scenario: staff only."""
     if not is_staff_member(request.user):
         raise NotAllowed(_("Templates are for staff."))
@@ -510,7 +510,7 @@ def template_list(request: HttpRequest, scenario: str | None = None):
 
 
 @router.post("/templates/{template_id}/render", response={200: TemplateRenderOut, **_ERRORS})
-def template_render(request: HttpRequest, template_id: int, payload: TemplateRenderIn):
+def template_render(request: AuthedRequest, template_id: int, payload: TemplateRenderIn):
     """Render a template in zh-hans or en; missing variables are named (400, ``missing``)."""
     if not is_staff_member(request.user):
         raise NotAllowed(_("Templates are for staff."))
@@ -526,7 +526,7 @@ def template_render(request: HttpRequest, template_id: int, payload: TemplateRen
 
 
 @router.post("/claims/{claim_no}/objections", response={201: TicketOut, **_ERRORS})
-def objection_create(request: HttpRequest, claim_no: str, payload: ClaimObjectionIn):
+def objection_create(request: AuthedRequest, claim_no: str, payload: ClaimObjectionIn):
     """The customer objects to the review or assessment result of their claim: an
     objection ticket with the 3-working-day written-answer clock."""
     claim = claim_selectors.claim_find(request.user, claim_no)

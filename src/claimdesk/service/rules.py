@@ -92,7 +92,7 @@ def render_text(body: str, variables: Mapping[str, Any]) -> str:
     if missing:
         raise MissingVariables(missing)
 
-    def fill(m: re.Match) -> str:
+    def fill(m: re.Match[str]) -> str:
         token = m.group(0)
         if token == "{{":
             return "{"

@@ -144,8 +144,8 @@ def ticket_template_variables(ticket: Ticket | None) -> dict[str, str]:
         return {}
     case = ticket.case
     values: dict[str, str] = {"ticket_no": case.number}
-    if case.customer_id:
-        values["customer"] = case.customer.get_full_name() or case.customer.username
+    if case.customer_id and (customer := case.customer) is not None:
+        values["customer"] = customer.get_full_name() or customer.username
     if case.next_due_at:
         values["due"] = f"{to_local(case.next_due_at):%Y-%m-%d %H:%M}"
     claim = ticket.claim

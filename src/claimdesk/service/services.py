@@ -194,15 +194,15 @@ def _require_open(ticket: Ticket) -> None:
 
 def _require_reviewer(ticket: Ticket, actor) -> None:
     """An objection is re-reviewed by someone other than whoever decided first."""
-    if ticket.case.category != Category.OBJECTION or ticket.claim_id is None:
+    if ticket.case.category != Category.OBJECTION or (claim := ticket.claim) is None:
         return
-    if actor.pk in selectors.first_deciders(ticket.claim):
+    if actor.pk in selectors.first_deciders(claim):
         raise GuardFailed(
             _(
                 "You decided claim %(claim)s yourself: the objection must be re-reviewed "
                 "and answered by someone else."
             )
-            % {"claim": ticket.claim.number}
+            % {"claim": claim.number}
         )
 
 
@@ -473,6 +473,7 @@ def rca_save(
             % {"fields": ", ".join(str(rules.RCA_FIELD_LABELS[f]) for f in missing)},
             missing=missing,
         )
+    assert due_date is not None  # rca_missing() asks for it
     if not is_staff_member(owner):
         raise GuardFailed(_("The action owner must be a member of staff."))
     with transaction.atomic():

@@ -7,13 +7,15 @@ page with its reason (and the text typed is kept).
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import date
+from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
@@ -27,10 +29,18 @@ from claimdesk.cases.refusals import refuse_case
 from claimdesk.cases.services import CaseError, GuardFailed, can_act
 from claimdesk.claims.models import Claim
 from claimdesk.service import selectors, services
-from claimdesk.service.models import Category, Channel, CorrectiveAction, Ticket, Topic
+from claimdesk.service.models import (
+    Category,
+    Channel,
+    CorrectiveAction,
+    RootCauseReport,
+    Ticket,
+    Topic,
+)
 from claimdesk.service.rules import RCA_FIELD_LABELS, template_variables
 from claimdesk.staff.roles import Role
 from claimdesk.staff.services import is_staff_member
+from claimdesk.types import AuthedRequest
 
 User = get_user_model()
 
@@ -39,7 +49,7 @@ CUSTOMER_CATEGORIES = (Category.INQUIRY, Category.COMPLAINT, Category.APPEAL, Ca
 ACTION_FIELDS = {"ask_customer": "message", "resolve": "resolution"}
 
 
-def _require_agent(request: HttpRequest) -> None:
+def _require_agent(request: AuthedRequest) -> None:
     if not request.user.has_perm(services.TICKET_PERMISSION):
         raise PermissionDenied
 
@@ -52,7 +62,7 @@ def _urgency(seconds: int | None) -> str:
     return "soon" if seconds < SOON_SECONDS else "later"
 
 
-def _queue_rows(request: HttpRequest) -> dict:
+def _queue_rows(request: AuthedRequest) -> dict:
     now = timezone.now()
     rows = []
     for ticket in selectors.ticket_queue(request.user):
@@ -72,7 +82,7 @@ def _queue_rows(request: HttpRequest) -> dict:
 
 
 @login_required
-def queue(request: HttpRequest) -> HttpResponse:
+def queue(request: AuthedRequest) -> HttpResponse:
     """The agent's open tickets, overdue first, then the nearest due clock."""
     if not is_staff_member(request.user):
         return redirect("service:my_tickets")
@@ -81,13 +91,13 @@ def queue(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def queue_rows(request: HttpRequest) -> HttpResponse:
+def queue_rows(request: AuthedRequest) -> HttpResponse:
     """The queue's rows alone, for the page's periodic refresh."""
     _require_agent(request)
     return render(request, "service/_queue_rows.html", _queue_rows(request))
 
 
-def _ticket_or_404(request: HttpRequest, number: str) -> Ticket:
+def _ticket_or_404(request: AuthedRequest, number: str) -> Ticket:
     ticket = selectors.ticket_find(request.user, number)
     if ticket is None:
         refuse_case(request.user, number)
@@ -118,7 +128,7 @@ def _check_url() -> str:
         return ""
 
 
-def _picked_template(request: HttpRequest, ticket: Ticket) -> tuple[str, list[str], str]:
+def _picked_template(request: AuthedRequest, ticket: Ticket) -> tuple[str, list[str], str]:
     """The reply box text from a picked template: rendered with what the ticket knows; the
     variables still missing are named and left as placeholders for the agent to fill."""
     template_id = request.GET.get("template", "")
@@ -142,7 +152,7 @@ def _picked_template(request: HttpRequest, ticket: Ticket) -> tuple[str, list[st
 
 
 def _page(
-    request: HttpRequest,
+    request: AuthedRequest,
     ticket: Ticket,
     *,
     draft: str = "",
@@ -161,7 +171,8 @@ def _page(
             if t.action == "reply" or not can_act(user, case, t.permission):
                 continue
             actions.append({"transition": t, "field": ACTION_FIELDS.get(t.action)})
-    context = {
+    rca: RootCauseReport | None = getattr(ticket, "rca", None) if staff else None
+    context: dict[str, Any] = {
         "ticket": ticket,
         "case": case,
         "staff": staff,
@@ -177,7 +188,7 @@ def _page(
         "refusal": refusal,
         "violations": violations or [],
         "check_url": _check_url() if staff else "",
-        "rca": getattr(ticket, "rca", None) if staff else None,
+        "rca": rca,
         "rca_recurrence": None,
         "rca_labels": RCA_FIELD_LABELS,
         "staff_users": User.objects.filter(is_active=True)
@@ -190,19 +201,19 @@ def _page(
         if case.category in Category.values
         else case.category,
     }
-    if context["rca"] is not None:
-        context["rca_recurrence"] = selectors.rca_recurrence(context["rca"])
+    if rca is not None:
+        context["rca_recurrence"] = selectors.rca_recurrence(rca)
     return render(request, "service/ticket.html", context, status=status)
 
 
 @login_required
-def ticket_detail(request: HttpRequest, number: str) -> HttpResponse:
+def ticket_detail(request: AuthedRequest, number: str) -> HttpResponse:
     return _page(request, _ticket_or_404(request, number))
 
 
 @login_required
 @require_POST
-def ticket_reply(request: HttpRequest, number: str) -> HttpResponse:
+def ticket_reply(request: AuthedRequest, number: str) -> HttpResponse:
     """Staff: a reply (through the compliance gate) or an internal note. Customer: a
     message on their own ticket. A refusal is shown with its reason; the text is kept."""
     ticket = _ticket_or_404(request, number)
@@ -235,7 +246,7 @@ def ticket_reply(request: HttpRequest, number: str) -> HttpResponse:
 
 @login_required
 @require_POST
-def ticket_act(request: HttpRequest, number: str) -> HttpResponse:
+def ticket_act(request: AuthedRequest, number: str) -> HttpResponse:
     ticket = _ticket_or_404(request, number)
     action = request.POST.get("action", "")
     data = {}
@@ -264,7 +275,7 @@ def ticket_act(request: HttpRequest, number: str) -> HttpResponse:
 
 @login_required
 @require_POST
-def ticket_handoff(request: HttpRequest, number: str) -> HttpResponse:
+def ticket_handoff(request: AuthedRequest, number: str) -> HttpResponse:
     ticket = _ticket_or_404(request, number)
     to = User.objects.filter(username=request.POST.get("to", ""), is_active=True).first()
     try:
@@ -285,7 +296,7 @@ def ticket_handoff(request: HttpRequest, number: str) -> HttpResponse:
 
 @login_required
 @require_POST
-def ticket_rca(request: HttpRequest, number: str) -> HttpResponse:
+def ticket_rca(request: AuthedRequest, number: str) -> HttpResponse:
     """The complaint's root-cause report form."""
     ticket = _ticket_or_404(request, number)
     post = request.POST
@@ -317,7 +328,7 @@ def ticket_rca(request: HttpRequest, number: str) -> HttpResponse:
 
 @login_required
 @require_POST
-def corrective_action_done(request: HttpRequest, number: str, action_id: int) -> HttpResponse:
+def corrective_action_done(request: AuthedRequest, number: str, action_id: int) -> HttpResponse:
     ticket = _ticket_or_404(request, number)
     action = CorrectiveAction.objects.filter(pk=action_id, report__ticket=ticket).first()
     if action is None:
@@ -336,7 +347,7 @@ def corrective_action_done(request: HttpRequest, number: str, action_id: int) ->
 
 
 @login_required
-def my_tickets(request: HttpRequest) -> HttpResponse:
+def my_tickets(request: AuthedRequest) -> HttpResponse:
     """The customer's tickets and a form to open one, optionally about one of their claims."""
     user = request.user
     if is_staff_member(user):
@@ -346,14 +357,15 @@ def my_tickets(request: HttpRequest) -> HttpResponse:
         .select_related("case")
         .order_by("-case__opened_at")
     )
-    error, form = "", {}
+    error = ""
+    form: Mapping[str, str] = {}
     if request.method == "POST":
         form = request.POST
         claim = None
         if form.get("claim"):
             claim = claims.filter(case__number=form["claim"]).first()
         try:
-            if form.get("category") not in CUSTOMER_CATEGORIES:
+            if form.get("category", "") not in CUSTOMER_CATEGORIES:
                 raise GuardFailed(_("Choose what your request is about."))
             if form.get("claim") and claim is None:
                 raise GuardFailed(_("Choose one of your own claims."))

@@ -4,6 +4,7 @@ signer's limit, return; applying an approved decision moves the claim and issues
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
@@ -213,6 +214,7 @@ def decision_approve(*, decision: ClaimDecision, actor, now: datetime) -> ClaimD
         elif refusal:
             raise NotAllowed(str(refusal))
         else:
+            assert limit is not None  # approval_refusal refuses anyone without a limit
             DecisionApproval.objects.create(decision=decision, approver=actor, limit=limit, at=now)
             timeline_record(
                 case,
@@ -348,7 +350,7 @@ def _decision_apply(decision: ClaimDecision, *, actor, now: datetime) -> None:
     )
 
 
-FOLLOW_UP_SUGGESTIONS = {
+FOLLOW_UP_SUGGESTIONS: Mapping[str, str] = {
     LossType.AUTO: _("Book the free post-repair check at a partner shop within 30 days."),
     LossType.MEDICAL: _("Keep the invoices of follow-up treatment: they can be claimed too."),
     LossType.CRITICAL_ILLNESS: _("Ask us about the green channel for specialist appointments."),

@@ -12,9 +12,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal, InvalidOperation
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, models, transaction
 from django.db.models import Exists, OuterRef
 from django.utils.translation import gettext as _
 
@@ -46,6 +46,17 @@ from claimdesk.policies.rules import LossType
 from claimdesk.policies.selectors import policies_visible_to
 from claimdesk.staff.services import is_staff_member
 from claimdesk.workdays.clocks import to_local
+
+if TYPE_CHECKING:
+    from typing import TypedDict
+
+    from django_stubs_ext import WithAnnotations
+
+    class _ReportPolicyFacts(TypedDict):  # what _policy_for() annotates on the policy
+        named_is_insured: bool
+        holder_has_documents: bool
+
+    ReportPolicy = WithAnnotations[Policy, _ReportPolicyFacts]
 
 PHONE = re.compile(r"^\+?[0-9][0-9\- ]{5,19}$")
 
@@ -87,13 +98,18 @@ def _parse_amount(raw: Any, errors: dict[str, str]) -> Decimal | None:
 
 # Text fields and the longest value their column holds: refused with a message here rather
 # than failing in the database (PostgreSQL) or being stored whole (SQLite).
+def _column_max_length(name: str) -> int:
+    column = Claim._meta.get_field(name)
+    assert isinstance(column, models.CharField) and column.max_length is not None, name
+    return column.max_length
+
+
 MAX_LENGTHS = {
-    f: Claim._meta.get_field(f).max_length
-    for f in ("insured_name", "loss_place", "loss_cause", "contact_phone")
+    f: _column_max_length(f) for f in ("insured_name", "loss_place", "loss_cause", "contact_phone")
 }
 
 
-def _policy_for(reporter, report: Mapping[str, Any]) -> Policy | None:
+def _policy_for(reporter, report: Mapping[str, Any]) -> ReportPolicy | None:
     """The policy a report names, among those the reporter may see, in one query with what
     the report needs to know before writing: its holder and product, whether the named
     person is insured on it (``named_is_insured``), whether claims on it lie near the loss
@@ -178,7 +194,9 @@ def _is_insured(policy: Policy, name: str) -> bool:
     return any(p.name == name for p in policy.insured.all())
 
 
-def _validate(reporter, report: Mapping[str, Any], now: datetime) -> tuple[Policy, Decimal | None]:
+def _validate(
+    reporter, report: Mapping[str, Any], now: datetime
+) -> tuple[ReportPolicy, Decimal | None]:
     policy = _policy_for(reporter, report)
     errors, amount = report_check(report, policy=policy, now=now)
     if errors:

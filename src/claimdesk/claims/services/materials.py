@@ -160,7 +160,9 @@ def claims_chase_missing_items(*, now: datetime) -> int:
     )
     chased = 0
     for claim in candidates:
-        since = to_local(claim.materials_chased_at or claim.materials_complete_at).date()
+        last = claim.materials_chased_at or claim.materials_complete_at
+        assert last is not None  # only claims whose materials are complete were read
+        since = to_local(last).date()
         if calendar.add_working_days(since, every) > today:
             continue
         with transaction.atomic():
