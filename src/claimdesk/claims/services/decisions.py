@@ -13,7 +13,9 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.db.models import Count, OuterRef, Subquery
 from django.db.models.functions import Coalesce
+from django.utils.functional import Promise
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from claimdesk.cases.events import publish
 from claimdesk.cases.models import Case, Task, TaskStatus
@@ -350,12 +352,21 @@ def _decision_apply(decision: ClaimDecision, *, actor, now: datetime) -> None:
     )
 
 
-FOLLOW_UP_SUGGESTIONS: Mapping[str, str] = {
-    LossType.AUTO: _("Book the free post-repair check at a partner shop within 30 days."),
-    LossType.MEDICAL: _("Keep the invoices of follow-up treatment: they can be claimed too."),
-    LossType.CRITICAL_ILLNESS: _("Ask us about the green channel for specialist appointments."),
-    LossType.ACCIDENT: _("Disability appraisal within 180 days may lead to a further benefit."),
-    LossType.PROPERTY: _("Ask us for a free home-safety check after repairs."),
+# Lazy: read in the language of the notice being written, not of whoever imported the module.
+FOLLOW_UP_SUGGESTIONS: Mapping[str, Promise] = {
+    LossType.AUTO: gettext_lazy(
+        "Book the free post-repair check at a partner shop within 30 days."
+    ),
+    LossType.MEDICAL: gettext_lazy(
+        "Keep the invoices of follow-up treatment: they can be claimed too."
+    ),
+    LossType.CRITICAL_ILLNESS: gettext_lazy(
+        "Ask us about the green channel for specialist appointments."
+    ),
+    LossType.ACCIDENT: gettext_lazy(
+        "Disability appraisal within 180 days may lead to a further benefit."
+    ),
+    LossType.PROPERTY: gettext_lazy("Ask us for a free home-safety check after repairs."),
 }
 
 
