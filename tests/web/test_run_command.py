@@ -114,6 +114,9 @@ def test_run_serves_pages_and_the_embedded_beat_delivers_the_sweep(tmp_path):
                 return False
 
         _wait_for(login_page_ok, 90, "the login page never answered", proc, log)
+        # The command says so itself, once its own probe has had an answer.
+        ready = f"ready: http://127.0.0.1:{port}/"
+        _wait_for(lambda: ready in log.read_text(), 90, "no ready line", proc, log)
 
         def swept() -> bool:
             text = log.read_text()
@@ -129,7 +132,6 @@ def test_run_serves_pages_and_the_embedded_beat_delivers_the_sweep(tmp_path):
     text = log.read_text()
     steps = ["migrating the database", "starting the Celery worker", "starting the web server"]
     assert all(step in text for step in steps)
-    assert f"ready: http://127.0.0.1:{port}/" in text
     assert "warmed up: assistant" in text  # in the web workers, before the first request
     assert "Stopped." in text
     assert (tmp_path / "broker.sqlite3").exists()
