@@ -112,21 +112,22 @@ def _answers(url: str) -> bool:
 
 
 @pytest.fixture(scope="session")
-def live_server(live_server, django_db_blocker):
+def live_server(django_db_setup, live_server, django_db_blocker):
     """pytest-django's live server, counting its requests in flight, with its slow
-    components loaded and its login page answering before the first test uses it."""
+    components loaded and its login page answering before the first test uses it. After the
+    test database exists (the warm-up reads the knowledge base, the login page a session)."""
     from claimdesk.warmup import warm_up
 
     httpd = live_server.thread.httpd
     live_server.in_flight = InFlight(httpd.get_app())
     httpd.set_app(live_server.in_flight)
-    with django_db_blocker.unblock():
+    with django_db_blocker.unblock():  # for this thread and the server's
         warm_up()  # the server thread shares this process: one load serves every test
-    deadline = time.monotonic() + READY_S
-    while not _answers(f"{live_server.url}/login/"):
-        if time.monotonic() > deadline:
-            pytest.fail(f"the live server did not answer /login/ within {READY_S} s")
-        time.sleep(0.2)  # polling a condition, not waiting a fixed time
+        deadline = time.monotonic() + READY_S
+        while not _answers(f"{live_server.url}/login/"):
+            if time.monotonic() > deadline:
+                pytest.fail(f"the live server did not answer /login/ within {READY_S} s")
+            time.sleep(0.2)  # polling a condition, not waiting a fixed time
     return live_server
 
 
