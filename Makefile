@@ -3,6 +3,9 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+# `make run PORT=8100 HOST=0.0.0.0` serves elsewhere.
+HOST ?= 127.0.0.1
+PORT ?= 8000
 
 .PHONY: run test lint typecheck format messages bench demo clean syscheck
 
@@ -16,21 +19,19 @@ $(STAMP): $(BIN)/python pyproject.toml
 
 # Compiled catalogues (.mo) are committed; this refreshes them after editing a .po file.
 messages: $(STAMP)
-	@command -v msgfmt >/dev/null || { echo "missing system package: gettext (apt-get install gettext)"; exit 1; }
+	@bin/system-packages gettext
 	cd src/claimdesk && ../../$(BIN)/claimdesk makemessages -l zh_Hans -l en --no-obsolete -v 0
 	cd src/claimdesk && ../../$(BIN)/claimdesk compilemessages -v 0
 
-# The Debian packages the product needs (README): Chinese glyphs in pages and PDFs, and
-# HarfBuzz's subsetter without which WeasyPrint takes 13 s a page. Said clearly, never skipped.
+# The Debian packages the product needs (bin/system-packages has the list and the reasons):
+# all the missing ones installed in one step as root with apt, else the one command to run.
 syscheck:
-	@fc-list ':family=Noto Sans CJK SC' family 2>/dev/null | grep -q . || { echo "missing system package: fonts-noto-cjk (apt-get install fonts-noto-cjk)"; exit 1; }
-	@/sbin/ldconfig -p 2>/dev/null | grep -q libharfbuzz-subset || { echo "missing system package: libharfbuzz-subset0 (apt-get install libharfbuzz-subset0)"; exit 1; }
-	@command -v pdftoppm >/dev/null || { echo "missing system package: poppler-utils (apt-get install poppler-utils)"; exit 1; }
+	@bin/system-packages
 
-run: $(STAMP) syscheck
-	$(BIN)/claimdesk run
+run: syscheck $(STAMP)
+	$(BIN)/claimdesk run --host $(HOST) --port $(PORT)
 
-test: $(STAMP) syscheck
+test: syscheck $(STAMP)
 	$(BIN)/ruff check src tests bench
 	cd src && ../$(BIN)/lint-imports ../pyproject.toml
 	$(BIN)/python -m pytest -n 2

@@ -35,6 +35,8 @@ def test_gunicorn_serves_the_wsgi_app_on_the_chosen_address():
     assert command[1:4] == ["-m", "gunicorn", "claimdesk.wsgi:application"]
     assert command[command.index("--bind") + 1] == "127.0.0.1:8123"
     assert command[command.index("--workers") + 1] == "3"
+    # Its workers load the assistant's model and the OCR engine before their first request.
+    assert command[command.index("--config") + 1] == "python:claimdesk.gunicorn_conf"
 
 
 def test_when_one_child_dies_the_other_is_stopped_and_the_command_fails():
@@ -112,6 +114,9 @@ def test_run_serves_pages_and_the_embedded_beat_delivers_the_sweep(tmp_path):
                 return False
 
         _wait_for(login_page_ok, 90, "the login page never answered", proc, log)
+        # The command says so itself, once its own probe has had an answer.
+        ready = f"ready: http://127.0.0.1:{port}/"
+        _wait_for(lambda: ready in log.read_text(), 90, "no ready line", proc, log)
 
         def swept() -> bool:
             text = log.read_text()
@@ -125,5 +130,8 @@ def test_run_serves_pages_and_the_embedded_beat_delivers_the_sweep(tmp_path):
             proc.kill()
             proc.wait()
     text = log.read_text()
+    steps = ["migrating the database", "starting the Celery worker", "starting the web server"]
+    assert all(step in text for step in steps)
+    assert "warmed up: assistant" in text  # in the web workers, before the first request
     assert "Stopped." in text
     assert (tmp_path / "broker.sqlite3").exists()

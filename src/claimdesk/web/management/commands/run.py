@@ -4,6 +4,10 @@ Migrates, loads the demo once, then runs two children side by side: a Celery wor
 an embedded beat (the SLA sweep every minute, notifications) on the broker from the
 settings (a SQLite file by default), and gunicorn serving the site. Ctrl-C or SIGTERM stops
 both cleanly; if either dies, the other is stopped and the command fails.
+
+Each step prints one line as it starts, and "ready: URL" once the site answers, so a first
+start never sits silent: the workers load the slow components (the assistant's model, the
+OCR engine) before they take requests, and that wait is part of "ready".
 """
 
 from __future__ import annotations
@@ -13,6 +17,8 @@ import signal
 import subprocess
 import sys
 import time
+import urllib.error
+import urllib.request
 from pathlib import Path
 
 from django.conf import settings
@@ -23,6 +29,7 @@ from claimdesk.demo.people import demo_users_present
 from claimdesk.env import envbool
 
 STOP_TIMEOUT = 30.0  # seconds a child gets to finish its work after SIGTERM
+PROBE_EVERY = 0.5  # seconds between "does the site answer yet?"
 
 
 def _die_with_parent() -> None:  # pragma: no cover - runs in the child, Linux only
@@ -52,7 +59,9 @@ class Command(BaseCommand):
         parser.add_argument("--workers", type=int, default=2, help="gunicorn worker processes")
 
     def handle(self, *args, **opts):
-        call_command("migrate", interactive=False, verbosity=1)
+        self._started = time.monotonic()
+        self._step("migrating the database")
+        call_command("migrate", interactive=False, verbosity=0)
         self._demo_once(skip=opts["no_demo"])
         # WhiteNoise serves app static files through the finders; an empty STATIC_ROOT
         # just keeps it from warning that the directory is missing.
@@ -60,16 +69,23 @@ class Command(BaseCommand):
 
         children: dict[str, subprocess.Popen] = {}
         if not opts["no_worker"]:
+            self._step("starting the Celery worker with beat")
             children["worker"] = self._spawn(self._worker_command())
+        self._step(f"starting the web server ({opts['workers']} workers, loading their models)")
         children["web"] = self._spawn(self._web_command(opts))
-        url = f"http://{opts['host']}:{opts['port']}/"
-        self.stdout.write(self.style.SUCCESS(f"ClaimDesk at {url} — log in as agent1 / demo12345"))
         if opts["host"] not in settings.ALLOWED_HOSTS:
             self.stdout.write(
                 f"Note: {opts['host']} is not in CLAIMDESK_ALLOWED_HOSTS; set it to the name "
                 "clients use."
             )
-        self._supervise(children)
+        self._supervise(children, opts)
+
+    def _elapsed(self) -> str:
+        return f"[{time.monotonic() - getattr(self, '_started', time.monotonic()):5.1f} s]"
+
+    def _step(self, text: str) -> None:
+        self.stdout.write(f"{self._elapsed()} {text}…")
+        self.stdout.flush()
 
     def _demo_once(self, *, skip: bool) -> None:
         if skip:
@@ -81,6 +97,7 @@ class Command(BaseCommand):
         if present:
             self.stdout.write(f"Demo data present ({len(present)} demo accounts).")
             return
+        self._step("loading the demo data (first start only)")
         call_command("demo", stdout=self.stdout)
 
     # --- children ------------------------------------------------------------------------
@@ -107,6 +124,8 @@ class Command(BaseCommand):
             "-m",
             "gunicorn",
             "claimdesk.wsgi:application",
+            "--config",
+            "python:claimdesk.gunicorn_conf",  # workers load the slow components first
             "--bind",
             f"{opts['host']}:{opts['port']}",
             "--workers",
@@ -130,7 +149,9 @@ class Command(BaseCommand):
             preexec_fn=_die_with_parent if sys.platform.startswith("linux") else None,
         )
 
-    def _supervise(self, children: dict[str, subprocess.Popen]) -> None:
+    def _supervise(self, children: dict[str, subprocess.Popen], opts=None) -> None:
+        """Watch the children until a signal or a death; say "ready" once the site answers
+        (``opts`` gives its address; without them nothing is probed)."""
         stopping: list[int] = []
 
         def on_signal(signum, frame):
@@ -138,6 +159,7 @@ class Command(BaseCommand):
 
         previous = {s: signal.signal(s, on_signal) for s in (signal.SIGINT, signal.SIGTERM)}
         failed = None
+        ready = opts is None
         try:
             while not stopping and failed is None:
                 for name, proc in children.items():
@@ -145,7 +167,9 @@ class Command(BaseCommand):
                         failed = (name, proc.returncode)
                         break
                 else:
-                    time.sleep(0.3)
+                    if not ready and (ready := self._answers(opts)):
+                        self._ready(f"http://{opts['host']}:{opts['port']}/")
+                    time.sleep(PROBE_EVERY if not ready else 0.3)
         finally:
             self._stop(children)
             for s, handler in previous.items():
@@ -154,6 +178,27 @@ class Command(BaseCommand):
             name, code = failed
             raise CommandError(f"the {name} process exited with status {code}; stopped the rest")
         self.stdout.write("Stopped.")
+
+    def _answers(self, opts) -> bool:
+        """Whether the login page answers (any HTTP status: a 400 for a host name that is
+        not allowed is still a server that is up)."""
+        host = "127.0.0.1" if opts["host"] in ("0.0.0.0", "::", "") else opts["host"]
+        if ":" in host:
+            host = f"[{host}]"
+        try:
+            with urllib.request.urlopen(f"http://{host}:{opts['port']}/login/", timeout=5):
+                return True
+        except urllib.error.HTTPError:
+            return True
+        except (OSError, ValueError):
+            return False
+
+    def _ready(self, url: str) -> None:
+        self.stdout.write(
+            self.style.SUCCESS(f"{self._elapsed()} ready: {url}")
+            + " (log in as agent1 / demo12345; Ctrl-C stops)"
+        )
+        self.stdout.flush()
 
     def _stop(self, children: dict[str, subprocess.Popen]) -> None:
         """SIGTERM to each child (web first, so no new work arrives), then wait, then kill."""
