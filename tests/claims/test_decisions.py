@@ -70,7 +70,7 @@ def test_the_proposer_can_never_approve(claim, adjuster1):
     assert decision.status == DecisionStatus.PENDING
 
 
-def test_approval_applies_the_decision(claim, adjuster1, adjuster2, customer1):
+def test_approval_applies_the_decision(claim, adjuster1, adjuster2, customer1, finance1):
     decision = decision_propose(claim=claim, actor=adjuster1, now=T0)
     decision_approve(decision=decision, actor=adjuster2, now=at("2026-09-30 11:00"))
     claim.refresh_from_db()
@@ -81,6 +81,13 @@ def test_approval_applies_the_decision(claim, adjuster1, adjuster2, customer1):
     assert statutory.state == "met"
     assert claim.case.notices.filter(kind="claim_report").exists()
     assert not Task.objects.filter(case=claim.case, kind="approve_decision", status="open")
+    # The customer's letter is issued before the payment goes to finance.
+    kinds = list(claim.case.events.order_by("id").values_list("kind", "data"))
+    letter = kinds.index(next(k for k in kinds if k[0] == "notice_issued"))
+    handover = kinds.index(
+        next(k for k in kinds if k[0] == "task_assigned" and k[1].get("kind") == "payment")
+    )
+    assert letter < handover
 
 
 def test_above_the_limit_escalates_to_the_manager(agent1, adjuster1, adjuster2, manager1):

@@ -13,6 +13,6 @@ class PaymentsConfig(AppConfig):
         from claimdesk.payments.selectors import payment_event_text
         from claimdesk.payments.services import payment_on_claim_decided
 
-        # An approved claim goes to finance (after its notice: notices subscribe first).
-        subscribe(ClaimDecided, payment_on_claim_decided)
+        # An approved claim goes to finance, after its letter is issued (notices: order 0).
+        subscribe(ClaimDecided, payment_on_claim_decided, order=10)
         register_customer_text(payment_event_text)
