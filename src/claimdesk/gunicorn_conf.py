@@ -4,22 +4,18 @@ import threading
 
 
 def post_worker_init(worker):
-    """Warm the slow components before this worker accepts its first request. In a thread,
-    with the main thread telling the arbiter it is alive: on a loaded machine the load may
-    take longer than gunicorn's worker timeout, and the worker must not be killed for it."""
+    """Start loading the slow components (the assistant's model and vectors) as this worker
+    starts, in a thread: the worker serves pages meanwhile, and a question that comes before
+    the load is done waits only for the rest of it. Not before accepting requests: on a
+    loaded machine that held the first page back by minutes and past gunicorn's timeout."""
     from django.db import connections
 
     from claimdesk.warmup import WEB, warm_up
-
-    done = threading.Event()
 
     def run():
         try:
             warm_up(WEB)
         finally:
             connections.close_all()  # this thread's; requests open their own
-            done.set()
 
     threading.Thread(target=run, name="warm-up", daemon=True).start()
-    while not done.wait(1.0):
-        worker.notify()

@@ -6,8 +6,8 @@ settings (a SQLite file by default), and gunicorn serving the site. Ctrl-C or SI
 both cleanly; if either dies, the other is stopped and the command fails.
 
 Each step prints one line as it starts, and "ready: URL" once the site answers, so a first
-start never sits silent: the workers load the slow components (the assistant's model, the
-OCR engine) before they take requests, and that wait is part of "ready".
+start never sits silent. The workers start loading the slow components (the assistant's
+model, the OCR engine) as they start (``claimdesk.warmup``), not on a customer's question.
 """
 
 from __future__ import annotations
@@ -71,7 +71,7 @@ class Command(BaseCommand):
         if not opts["no_worker"]:
             self._step("starting the Celery worker with beat")
             children["worker"] = self._spawn(self._worker_command())
-        self._step(f"starting the web server ({opts['workers']} workers, loading their models)")
+        self._step(f"starting the web server ({opts['workers']} workers)")
         children["web"] = self._spawn(self._web_command(opts))
         if opts["host"] not in settings.ALLOWED_HOSTS:
             self.stdout.write(
@@ -125,7 +125,7 @@ class Command(BaseCommand):
             "gunicorn",
             "claimdesk.wsgi:application",
             "--config",
-            "python:claimdesk.gunicorn_conf",  # workers load the slow components first
+            "python:claimdesk.gunicorn_conf",  # workers load the slow components at start
             "--bind",
             f"{opts['host']}:{opts['port']}",
             "--workers",
