@@ -7,9 +7,15 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from django.db import connection
+from hypothesis import settings as hypothesis_settings
 
 from claimdesk.staff.roles import Role
 from claimdesk.staff.services import user_create
+
+# Property tests check what holds, not how fast: on a loaded 2-core machine an example may take
+# longer than Hypothesis's default 200 ms, which would fail a correct test.
+hypothesis_settings.register_profile("claimdesk", deadline=None)
+hypothesis_settings.load_profile("claimdesk")
 
 SH = ZoneInfo("Asia/Shanghai")
 PASSWORD = "demo12345"
