@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime
-from typing import Any
+from typing import Any, Required, TypedDict, Unpack
 
 from claimdesk.cases.models import Case, CaseEvent
 from claimdesk.db import bulk_insert
@@ -54,56 +54,39 @@ def _local_instants(data: Mapping[str, Any]) -> dict[str, Any]:
     return {k: to_local(v) if isinstance(v, datetime) and v.tzinfo else v for k, v in data.items()}
 
 
-def timeline_event(
-    case: Case,
-    *,
-    now: datetime,
-    kind: str,
-    actor: Any = None,
-    customer_visible: bool = False,
-    action: str = "",
-    from_status: str = "",
-    to_status: str = "",
-    data: Mapping[str, Any] | None = None,
-) -> CaseEvent:
+class TimelineLine(TypedDict, total=False):
+    """What a line says besides its case: when (``now``, required) and what (``kind``,
+    required); who (``actor``, None = the system); whether the customer sees it; a workflow
+    step's ``action`` and statuses; and its ``data``."""
+
+    now: Required[datetime]
+    kind: Required[str]
+    actor: Any
+    customer_visible: bool
+    action: str
+    from_status: str
+    to_status: str
+    data: Mapping[str, Any] | None
+
+
+def timeline_event(case: Case, **line: Unpack[TimelineLine]) -> CaseEvent:
     """An unsaved timeline line, for ``timeline_record_many``."""
     return CaseEvent(
         case=case,
-        at=now,
-        actor_id=getattr(actor, "pk", None),
-        kind=kind,
-        action=action,
-        from_status=from_status,
-        to_status=to_status,
-        data=_local_instants(data or {}),
-        customer_visible=customer_visible,
+        at=line["now"],
+        actor_id=getattr(line.get("actor"), "pk", None),
+        kind=line["kind"],
+        action=line.get("action", ""),
+        from_status=line.get("from_status", ""),
+        to_status=line.get("to_status", ""),
+        data=_local_instants(line.get("data") or {}),
+        customer_visible=line.get("customer_visible", False),
     )
 
 
-def timeline_record(
-    case: Case,
-    *,
-    now: datetime,
-    kind: str,
-    actor: Any = None,
-    customer_visible: bool = False,
-    action: str = "",
-    from_status: str = "",
-    to_status: str = "",
-    data: Mapping[str, Any] | None = None,
-) -> CaseEvent:
+def timeline_record(case: Case, **line: Unpack[TimelineLine]) -> CaseEvent:
     """Write one line of ``case``'s timeline (call it inside the action's transaction)."""
-    event = timeline_event(
-        case,
-        now=now,
-        actor=actor,
-        kind=kind,
-        customer_visible=customer_visible,
-        action=action,
-        from_status=from_status,
-        to_status=to_status,
-        data=data,
-    )
+    event = timeline_event(case, **line)
     event.save(force_insert=True)
     for subscriber in _SUBSCRIBERS:
         subscriber([event], False)
