@@ -8,6 +8,9 @@ class CasesConfig(AppConfig):
     verbose_name = _("Cases")
 
     def ready(self) -> None:
+        from claimdesk.cases.timeline import TimelineKind, register_event_kinds
+
+        register_event_kinds(TimelineKind)
         # The transition tables name rules by code, so every kind's default rule must exist.
         # The data migration seeds them once; this puts back any that a ``flush`` (and so
         # every transactional test) removed, and adds those of a kind registered since.

@@ -12,9 +12,54 @@ from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime
 from typing import Any, Required, TypedDict, Unpack
 
+from django.db.models import TextChoices
+from django.utils.translation import gettext_lazy as _
+
 from claimdesk.cases.models import Case, CaseEvent
 from claimdesk.db import bulk_insert
 from claimdesk.workdays.clocks import to_local
+
+
+class TimelineKind(TextChoices):
+    """The kernel's own timeline lines; each app registers the kinds it writes likewise."""
+
+    OPENED = "opened", _("Case opened")
+    TRANSITION = "transition", _("Workflow step")
+    DEADLINE_STARTED = "deadline_started", _("Clock started")
+    DEADLINE_PAUSED = "deadline_paused", _("Clock paused")
+    DEADLINE_RESUMED = "deadline_resumed", _("Clock resumed")
+    DEADLINE_STOPPED = "deadline_stopped", _("Clock stopped")
+    REMINDER = "reminder", _("Reminder")
+    OVERDUE = "overdue", _("Overdue warning")
+    ESCALATION = "escalation", _("Escalated")
+    TASK_ASSIGNED = "task_assigned", _("Task assigned")
+    TASK_DONE = "task_done", _("Task done")
+    TASK_CANCELLED = "task_cancelled", _("Task cancelled")
+    OWNER_CHANGED = "owner_changed", _("Owner changed")
+
+
+_KIND_LABELS: dict[str, Any] = {}
+
+
+def register_event_kinds(kinds: type[TextChoices]) -> None:
+    """Name the kinds of timeline line an app writes (from its ``ready``): the one place a
+    kind and its label are defined; pages show the label, never the code."""
+    for value, label in kinds.choices:
+        known = _KIND_LABELS.get(value)
+        if known is not None and str(known) != str(label):
+            raise ValueError(f"timeline kind {value!r} is registered twice")
+        _KIND_LABELS[value] = label
+
+
+def event_label(kind: str) -> str:
+    """The readable name of a timeline kind (the code itself if no app registered it)."""
+    label = _KIND_LABELS.get(kind)
+    return str(label) if label is not None else kind
+
+
+def event_kinds() -> set[str]:
+    return set(_KIND_LABELS)
+
 
 # A subscriber sees the events just written, in the writing transaction; ``new_cases`` says
 # they all belong to cases opened in that transaction (no earlier line to follow).

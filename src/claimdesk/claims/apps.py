@@ -8,6 +8,10 @@ class ClaimsConfig(AppConfig):
     verbose_name = _("Claims")
 
     def ready(self) -> None:
+        from claimdesk.cases.timeline import register_event_kinds
+        from claimdesk.claims.events import ClaimEventKind
+
+        register_event_kinds(ClaimEventKind)
         from claimdesk.cases.workflow import register
         from claimdesk.claims.workflow import WORKFLOW
 

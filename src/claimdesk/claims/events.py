@@ -8,6 +8,29 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from django.db.models import TextChoices
+from django.utils.translation import gettext_lazy as _
+
+
+class ClaimEventKind(TextChoices):
+    """The kinds of timeline line the claims app writes, each with its label."""
+
+    ITEM_RECEIVED = "item_received", _("Material received")
+    ITEM_ACCEPTED = "item_accepted", _("Material accepted")
+    ITEM_RETURNED = "item_returned", _("Material returned")
+    ITEM_MISSING = "item_missing", _("Material marked missing")
+    MATERIALS_COMPLETE = "materials_complete", _("Core materials complete")
+    MATERIALS_CHASED = "materials_chased", _("Missing materials chased")
+    LOSS_ITEM_ADDED = "loss_item_added", _("Loss item added")
+    LOSS_ITEM_EXCLUDED = "loss_item_excluded", _("Exclusion applied")
+    LOSS_ITEM_INCLUDED = "loss_item_included", _("Exclusion lifted")
+    LOSS_ITEM_REMOVED = "loss_item_removed", _("Loss item removed")
+    DECISION_PROPOSED = "decision_proposed", _("Decision proposed")
+    DECISION_APPROVAL = "decision_approval", _("Decision approved by one signer")
+    DECISION_ESCALATED = "decision_escalated", _("Decision escalated")
+    DECISION_RETURNED = "decision_returned", _("Proposal returned")
+    ARCHIVED = "archived", _("Archived")
+
 
 @dataclass(frozen=True)
 class ClaimRegistered:

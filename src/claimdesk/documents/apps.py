@@ -7,6 +7,10 @@ class DocumentsConfig(AppConfig):
     verbose_name = _("Documents")
 
     def ready(self) -> None:
+        from claimdesk.cases.timeline import register_event_kinds
+        from claimdesk.documents.events import DocumentEventKind
+
+        register_event_kinds(DocumentEventKind)
         from claimdesk.cases.events import subscribe
         from claimdesk.claims.events import ClaimRegistered
         from claimdesk.documents.services import documents_on_claim_registered

@@ -9,6 +9,10 @@ class FeedbackConfig(AppConfig):
     verbose_name = _("Surveys, KPIs and proactive service")
 
     def ready(self) -> None:
+        from claimdesk.cases.timeline import register_event_kinds
+        from claimdesk.feedback.events import FeedbackEventKind
+
+        register_event_kinds(FeedbackEventKind)
         connection_created.connect(_sqlite_median, dispatch_uid="claimdesk-feedback-median")
         # A ``flush`` (every transactional test) empties the tables the data migration
         # seeded; put the defaults back, only into empty tables so admin edits stay.

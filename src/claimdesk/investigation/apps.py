@@ -8,6 +8,10 @@ class InvestigationConfig(AppConfig):
     verbose_name = _("Investigation and loss assessment")
 
     def ready(self) -> None:
+        from claimdesk.cases.timeline import register_event_kinds
+        from claimdesk.investigation.events import InvestigationEventKind
+
+        register_event_kinds(InvestigationEventKind)
         from claimdesk.claims.selectors import register_review_flags
         from claimdesk.investigation.selectors import claim_red_flags
 

@@ -7,6 +7,10 @@ class NoticesConfig(AppConfig):
     verbose_name = _("Notices")
 
     def ready(self) -> None:
+        from claimdesk.cases.timeline import register_event_kinds
+        from claimdesk.notices.events import NoticeEventKind
+
+        register_event_kinds(NoticeEventKind)
         from claimdesk.cases.events import subscribe
         from claimdesk.cases.timeline import register_customer_text
         from claimdesk.claims.events import ClaimDecided

@@ -7,6 +7,10 @@ class PaymentsConfig(AppConfig):
     verbose_name = _("Payments")
 
     def ready(self) -> None:
+        from claimdesk.cases.timeline import register_event_kinds
+        from claimdesk.payments.events import PaymentEventKind
+
+        register_event_kinds(PaymentEventKind)
         from claimdesk.cases.events import subscribe
         from claimdesk.cases.timeline import register_customer_text
         from claimdesk.claims.events import ClaimDecided

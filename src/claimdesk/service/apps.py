@@ -8,6 +8,10 @@ class ServiceConfig(AppConfig):
     verbose_name = _("Service desk")
 
     def ready(self) -> None:
+        from claimdesk.cases.timeline import register_event_kinds
+        from claimdesk.service.events import TicketEventKind
+
+        register_event_kinds(TicketEventKind)
         from claimdesk.cases.workflow import register
         from claimdesk.service.workflow import WORKFLOW
 

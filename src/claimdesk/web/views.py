@@ -19,6 +19,7 @@ from claimdesk.cases import selectors, services
 from claimdesk.cases.countdown import SOON_SECONDS, countdown_text
 from claimdesk.cases.models import Case, CaseEvent, Deadline, DeadlineState, SlaRule
 from claimdesk.cases.refusals import refuse_case
+from claimdesk.cases.timeline import event_label
 from claimdesk.cases.workflow import Transition
 from claimdesk.claims import selectors as claim_selectors
 from claimdesk.claims.forecast import payment_forecast
@@ -47,47 +48,6 @@ FIELD_LABELS = {
     "reason": gettext_lazy("Reason"),
     "message": gettext_lazy("Message to the customer"),
     "resolution": gettext_lazy("Resolution"),
-}
-
-EVENT_LABELS = {
-    "opened": gettext_lazy("Case opened"),
-    "deadline_started": gettext_lazy("Clock started"),
-    "deadline_paused": gettext_lazy("Clock paused"),
-    "deadline_resumed": gettext_lazy("Clock resumed"),
-    "deadline_stopped": gettext_lazy("Clock stopped"),
-    "reminder": gettext_lazy("Reminder"),
-    "overdue": gettext_lazy("Overdue warning"),
-    "escalation": gettext_lazy("Escalated"),
-    "task_assigned": gettext_lazy("Task assigned"),
-    "task_done": gettext_lazy("Task done"),
-    "task_cancelled": gettext_lazy("Task cancelled"),
-    "owner_changed": gettext_lazy("Owner changed"),
-    "document_received": gettext_lazy("Document received"),
-    "loss_item_added": gettext_lazy("Loss item added"),
-    "loss_item_excluded": gettext_lazy("Exclusion applied"),
-    "loss_item_included": gettext_lazy("Exclusion lifted"),
-    "loss_item_removed": gettext_lazy("Loss item removed"),
-    "decision_proposed": gettext_lazy("Decision proposed"),
-    "decision_approval": gettext_lazy("Decision approved by one signer"),
-    "decision_escalated": gettext_lazy("Decision escalated"),
-    "decision_returned": gettext_lazy("Proposal returned"),
-    "notice_issued": gettext_lazy("Notice issued"),
-    "archived": gettext_lazy("Archived"),
-    "payment_instructed": gettext_lazy("Payment instructed"),
-    "payment_sent": gettext_lazy("Payment sent"),
-    "payment_confirmed": gettext_lazy("Payment confirmed"),
-    "payment_failed": gettext_lazy("Payment failed"),
-    "payment_retried": gettext_lazy("Payment retried"),
-    "payment_escalated": gettext_lazy("Payment escalated"),
-    "repair_objection": gettext_lazy("Repair-shop objection"),
-    "repair_objection_resolved": gettext_lazy("Repair-shop objection re-checked"),
-    "appraisal_selected": gettext_lazy("Appraisal institution selected"),
-    "note_added": gettext_lazy("Internal note"),
-    "replied": gettext_lazy("Reply to the customer"),
-    "customer_message": gettext_lazy("Message from the customer"),
-    "rca_saved": gettext_lazy("Root-cause analysis saved"),
-    "survey_sent": gettext_lazy("Satisfaction survey sent"),
-    "survey_answered": gettext_lazy("Satisfaction survey answered"),
 }
 
 
@@ -200,10 +160,7 @@ def _event_rows(case: Case, events: list[CaseEvent]) -> list[dict]:
     rows = []
     for e in events:
         data = e.data or {}
-        if e.kind == "transition":
-            what = labels.get(e.action, e.action)
-        else:
-            what = EVENT_LABELS.get(e.kind, e.kind)
+        what = labels.get(e.action, e.action) if e.kind == "transition" else event_label(e.kind)
         detail = []
         if rule := data.get("rule"):
             detail.append(rule_names.get(rule, rule))
