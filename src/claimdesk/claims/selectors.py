@@ -15,6 +15,7 @@ from claimdesk.cases.selectors import case_timeline, cases_visible_to
 from claimdesk.cases.timeline import customer_text
 from claimdesk.claims.models import Claim, ClaimItem, ItemState
 from claimdesk.claims.rules import EMERGENCY_GUIDANCE, FLAG_LABELS, Flag
+from claimdesk.claims.workflow import ClaimState
 from claimdesk.policies.models import Policy
 from claimdesk.policies.selectors import phone_as_seen_by, policies_matching, policies_visible_to
 from claimdesk.staff.services import is_staff_member
@@ -22,16 +23,16 @@ from claimdesk.staff.services import is_staff_member
 # The customer's road through a claim (报案受理 → 资料审核 → 调查定损 → 理赔核定 → 赔付结案 → 回访):
 # each status is shown as the stage it belongs to.
 STAGES = ("report", "review", "investigation", "decision", "payment", "followup")
-STAGE_OF_STATUS = {
-    "reported": "report",
-    "reviewing": "review",
-    "awaiting_materials": "review",
-    "investigating": "investigation",
-    "adjudicating": "decision",
-    "rejected": "decision",
-    "paying": "payment",
-    "closed": "followup",
-    "followed_up": "followup",
+STAGE_OF_STATUS: dict[str, str] = {
+    ClaimState.REPORTED: "report",
+    ClaimState.REVIEWING: "review",
+    ClaimState.AWAITING_MATERIALS: "review",
+    ClaimState.INVESTIGATING: "investigation",
+    ClaimState.ADJUDICATING: "decision",
+    ClaimState.REJECTED: "decision",
+    ClaimState.PAYING: "payment",
+    ClaimState.CLOSED: "followup",
+    ClaimState.FOLLOWED_UP: "followup",
 }
 PAYMENT_RULES = ("payment", "payment_small")
 
@@ -308,7 +309,7 @@ def claim_progress(claim: Claim) -> Progress:
             state = "skipped"
         elif code == current:
             reached = True
-            state = "done" if status == "followed_up" else "current"
+            state = "done" if status == ClaimState.FOLLOWED_UP else "current"
         else:
             state = "upcoming" if reached else "done"
         stages.append({"code": code, "label": labels[code], "state": state})

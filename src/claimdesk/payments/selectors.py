@@ -8,6 +8,7 @@ from django.utils.translation import gettext as _
 from claimdesk.cases.models import CaseEvent
 from claimdesk.cases.selectors import cases_visible_to
 from claimdesk.claims.models import Claim
+from claimdesk.claims.workflow import ClaimState
 from claimdesk.payments.models import Payment
 from claimdesk.payments.rules import PaymentState
 from claimdesk.types import Actor
@@ -43,7 +44,7 @@ def payments_by_state(user: Actor) -> dict[str, list[Payment]]:
 def claims_awaiting_payment(user: Actor) -> QuerySet[Claim]:
     """Claims in ``paying`` the user may see that have no payment yet."""
     return (
-        Claim.objects.filter(case__in=cases_visible_to(user), case__status="paying")
+        Claim.objects.filter(case__in=cases_visible_to(user), case__status=ClaimState.PAYING)
         .exclude(Exists(Payment.objects.filter(claim=OuterRef("pk"))))
         .select_related("case", "policy__holder")
         .order_by("decided_at", "case__opened_at")

@@ -37,6 +37,7 @@ from claimdesk.cases.services import (
 from claimdesk.cases.timeline import timeline_record
 from claimdesk.claims.events import ClaimDecided
 from claimdesk.claims.models import Claim
+from claimdesk.claims.workflow import ClaimState
 from claimdesk.notify.services import notification_queue
 from claimdesk.payments.models import AttemptOutcome, Payment, PaymentAttempt
 from claimdesk.payments.rules import (
@@ -129,7 +130,7 @@ def _step(payment: Payment, action: PaymentAction) -> PaymentState:
 
 
 def _require_paying(case: Case) -> None:
-    if case.status != "paying":
+    if case.status != ClaimState.PAYING:
         raise IllegalTransition(
             _("Claim %(number)s is %(status)s, not awaiting payment.")
             % {"number": case.number, "status": case.status_label()}

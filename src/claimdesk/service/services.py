@@ -40,7 +40,7 @@ from claimdesk.service.models import (
     TicketMessage,
     Topic,
 )
-from claimdesk.service.workflow import service_desk
+from claimdesk.service.workflow import TicketState, service_desk
 from claimdesk.staff.services import is_staff_member
 
 TICKET_PERMISSION = "service.handle_ticket"
@@ -399,7 +399,7 @@ def ticket_customer_message(*, ticket: Ticket, customer, now: datetime, body: st
         message = TicketMessage.objects.create(
             ticket=ticket, author=customer, body=body, from_customer=True, created_at=now
         )
-        if _locked_status(case) == "waiting_customer":
+        if _locked_status(case) == TicketState.WAITING_CUSTOMER:
             # The kernel's row is for staff; the owner's clock resumes on the customer's
             # word, recorded as theirs in the data.
             case_transition(

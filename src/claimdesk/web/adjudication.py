@@ -19,6 +19,7 @@ from claimdesk.cases.services import CaseError, can_act
 from claimdesk.claims import selectors as claim_selectors
 from claimdesk.claims import services
 from claimdesk.claims.models import Claim, ClaimDecision, DecisionStatus
+from claimdesk.claims.workflow import ClaimState
 from claimdesk.policies.models import Clause, Coverage
 from claimdesk.staff.services import is_staff_member
 
@@ -41,7 +42,8 @@ def adjudication_context(claim: Claim, user) -> dict[str, Any]:
             Clause.objects.filter(product_id=claim.policy.product_id, kind=Clause.Kind.EXCLUSION)
         ),
         "may_assess": may_assess,
-        "may_propose": case.status == "adjudicating" and can_act(user, case, "claims.decide_claim"),
+        "may_propose": case.status == ClaimState.ADJUDICATING
+        and can_act(user, case, "claims.decide_claim"),
         "pending": pending,
         "may_approve": pending is not None
         and pending.proposed_by_id != user.pk

@@ -35,10 +35,18 @@ from claimdesk.claims.rules import (
     PolicyTerms,
     adjudicate,
 )
+from claimdesk.claims.workflow import ClaimState
 from claimdesk.policies.models import Clause, Coverage, Policy
 from claimdesk.workdays.clocks import to_local
 
-DECIDING = frozenset({"reviewing", "awaiting_materials", "investigating", "adjudicating"})
+DECIDING = frozenset(
+    {
+        ClaimState.REVIEWING,
+        ClaimState.AWAITING_MATERIALS,
+        ClaimState.INVESTIGATING,
+        ClaimState.ADJUDICATING,
+    }
+)
 ASSESSORS = ("claims.decide_claim", "claims.handle_survey")
 
 

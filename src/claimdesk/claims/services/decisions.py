@@ -46,6 +46,7 @@ from claimdesk.claims.rules import (
     approvals_required,
 )
 from claimdesk.claims.services.assessment import claim_calculation
+from claimdesk.claims.workflow import ClaimState
 from claimdesk.notify.services import notification_queue
 from claimdesk.policies.models import Clause
 from claimdesk.policies.rules import LossType
@@ -122,7 +123,7 @@ def decision_propose(*, claim: Claim, actor, now: datetime, note: str = "") -> C
         case = Case.objects.select_for_update(no_key=True).get(pk=claim.pk)
         if not can_act(actor, case, "claims.decide_claim"):
             raise NotAllowed(_("You may not decide claim %(number)s.") % {"number": case.number})
-        if case.status != "adjudicating":
+        if case.status != ClaimState.ADJUDICATING:
             raise IllegalTransition(
                 _("Claim %(number)s is %(status)s, not in adjudication.")
                 % {"number": case.number, "status": case.status_label()}
