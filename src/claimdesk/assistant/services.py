@@ -20,7 +20,7 @@ from claimdesk.assistant.models import AssistantSettings, Conversation, FaqEntry
 from claimdesk.cache import ReferenceCache
 from claimdesk.cases.services import CaseError, GuardFailed
 from claimdesk.staff.services import is_staff_member
-from claimdesk.types import Viewer, signed_in
+from claimdesk.types import Actor, Viewer, signed_in
 
 MAX_QUESTION = 500
 DEFAULT_THRESHOLD = rules.DEFAULT_THRESHOLD
@@ -249,7 +249,7 @@ def _hand_over(conversation, turn, *, user: Viewer | None, now, lang: str, asked
 
 
 def _add_to_ticket(
-    conversation: Conversation, turn: Turn, *, user: Viewer | None, now: datetime
+    conversation: Conversation, turn: Turn, *, user: Actor, now: datetime
 ) -> str | None:
     """A later hand-over of the same conversation: what was said since the last one goes to
     the open ticket as the customer's message. None when that ticket is no longer open (a
@@ -272,7 +272,7 @@ def _add_to_ticket(
     return ticket.case.number
 
 
-def _open_ticket(conversation: Conversation, *, user: Viewer | None, now: datetime) -> str:
+def _open_ticket(conversation: Conversation, *, user: Actor, now: datetime) -> str:
     from claimdesk.service.services import ticket_open
 
     turns = list(conversation.turns.select_related("entry").order_by("asked_at", "id"))

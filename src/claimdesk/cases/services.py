@@ -40,6 +40,7 @@ from claimdesk.db import bulk_insert
 from claimdesk.notify.services import notification_queue
 from claimdesk.staff.roles import Role
 from claimdesk.staff.services import certificate_valid, is_staff_member
+from claimdesk.types import Actor, Viewer
 from claimdesk.workdays.calendar import WorkCalendar
 from claimdesk.workdays.clocks import ZERO, Clock, to_local
 from claimdesk.workdays.selectors import clock, work_calendar
@@ -128,7 +129,7 @@ def escalation_recipient(user):
     return manager or user
 
 
-def can_act(actor, case: Case, permission: str) -> bool:
+def can_act(actor: Viewer, case: Case, permission: str) -> bool:
     """Role permission plus a reason to touch this case: owner, task on it, or oversight."""
     if not actor.is_authenticated or not actor.has_perm(permission):
         return False
@@ -172,7 +173,7 @@ def deadline_start(
     case: Case,
     rule_code: str,
     now: datetime,
-    actor=None,
+    actor: Actor | None = None,
     task: Task | None = None,
     calendar: WorkCalendar | None = None,
 ) -> Deadline | None:
@@ -191,7 +192,7 @@ def deadline_pause(
     *,
     deadline: Deadline,
     now: datetime,
-    actor=None,
+    actor: Actor | None = None,
     reason: str = "",
     calendar: WorkCalendar | None = None,
 ) -> None:
@@ -203,7 +204,11 @@ def deadline_pause(
 
 
 def deadline_resume(
-    *, deadline: Deadline, now: datetime, actor=None, calendar: WorkCalendar | None = None
+    *,
+    deadline: Deadline,
+    now: datetime,
+    actor: Actor | None = None,
+    calendar: WorkCalendar | None = None,
 ) -> None:
     """Restart the clock with exactly the counted time it had left; milestones move with it."""
     with transaction.atomic():
@@ -212,7 +217,9 @@ def deadline_resume(
         _sync_next_due(d.case)
 
 
-def deadline_stop(*, deadline: Deadline, now: datetime, actor=None, cancel: bool = False) -> None:
+def deadline_stop(
+    *, deadline: Deadline, now: datetime, actor: Actor | None = None, cancel: bool = False
+) -> None:
     """Stop the clock for good and record whether the commitment was met."""
     with transaction.atomic():
         d = _locked(deadline)
@@ -288,7 +295,9 @@ def deadline_new(
     return d
 
 
-def clock_started_event(case: Case, d: Deadline, *, now: datetime, actor) -> CaseEvent:
+def clock_started_event(
+    case: Case, d: Deadline, *, now: datetime, actor: Actor | None
+) -> CaseEvent:
     """The timeline line that says a clock started (unsaved: written with its case's lines)."""
     return timeline_event(
         case,
@@ -304,7 +313,7 @@ def _start(
     rule_code: str,
     *,
     now: datetime,
-    actor,
+    actor: Actor | None,
     task: Task | None = None,
     calendar: WorkCalendar | None = None,
 ) -> Deadline | None:
@@ -341,7 +350,9 @@ _RESUME_FIELDS = [
 _STOP_FIELDS = ["state", "stopped_at", "next_action_at"]
 
 
-def _pause(deadline: Deadline, *, now: datetime, actor, reason: str = "", calendar=None) -> None:
+def _pause(
+    deadline: Deadline, *, now: datetime, actor: Actor | None, reason: str = "", calendar=None
+) -> None:
     if deadline.state != DeadlineState.RUNNING:
         return
     clk = clock(deadline.unit, calendar)
@@ -364,7 +375,7 @@ def _pause(deadline: Deadline, *, now: datetime, actor, reason: str = "", calend
     )
 
 
-def _resume(deadline: Deadline, *, now: datetime, actor, calendar=None) -> None:
+def _resume(deadline: Deadline, *, now: datetime, actor: Actor | None, calendar=None) -> None:
     if deadline.state != DeadlineState.PAUSED:
         return
     clk = clock(deadline.unit, calendar)
@@ -392,7 +403,7 @@ def _resume(deadline: Deadline, *, now: datetime, actor, calendar=None) -> None:
     )
 
 
-def _stop(deadline: Deadline, *, now: datetime, actor, cancel: bool = False) -> None:
+def _stop(deadline: Deadline, *, now: datetime, actor: Actor | None, cancel: bool = False) -> None:
     if deadline.state not in LIVE_STATES:
         return
     if cancel:
@@ -435,7 +446,12 @@ def _lock_live_clocks(case: Case) -> list[Deadline]:
 
 
 def _apply_clocks(
-    case: Case, t: Transition, data: Mapping[str, Any], now: datetime, actor, live: list[Deadline]
+    case: Case,
+    t: Transition,
+    data: Mapping[str, Any],
+    now: datetime,
+    actor: Actor,
+    live: list[Deadline],
 ) -> None:
     calendar = work_calendar()
     for d in live:
@@ -461,7 +477,7 @@ def case_open(
     *,
     kind: str,
     title: str,
-    actor,
+    actor: Actor,
     now: datetime,
     customer=None,
     owner=None,
@@ -532,7 +548,7 @@ def case_open(
 
 
 def case_transition(
-    *, case: Case, action: str, actor, now: datetime, data: Mapping[str, Any] | None = None
+    *, case: Case, action: str, actor: Actor, now: datetime, data: Mapping[str, Any] | None = None
 ) -> Case:
     """Apply one row of the kind's transition table, or say clearly why not.
 
@@ -597,7 +613,9 @@ def case_transition(
     return case
 
 
-def case_reassign(*, case: Case, new_owner, actor, now: datetime, reason: str) -> Case:
+def case_reassign(
+    *, case: Case, new_owner: Actor, actor: Actor, now: datetime, reason: str
+) -> Case:
     """Hand a case to another owner (e.g. a leaver); live case clocks follow the owner."""
     if not actor.has_perm("cases.reassign_case"):
         raise NotAllowed(_("You may not reassign cases."))
@@ -641,8 +659,8 @@ def task_assign(
     case: Case,
     kind: str,
     title: str,
-    assignee,
-    actor,
+    assignee: Actor,
+    actor: Actor,
     now: datetime,
     rule_code: str | None = None,
     certificate: str = "",
@@ -706,7 +724,7 @@ def task_assign(
     return task
 
 
-def _task_close(task: Task, *, now: datetime, actor, status: str, result: str = "") -> None:
+def _task_close(task: Task, *, now: datetime, actor: Actor, status: str, result: str = "") -> None:
     task.status = status
     task.completed_at = now
     task.result = result
@@ -728,7 +746,7 @@ def _task_close(task: Task, *, now: datetime, actor, status: str, result: str = 
     )
 
 
-def task_cancel(*, task: Task, actor, now: datetime) -> None:
+def task_cancel(*, task: Task, actor: Actor, now: datetime) -> None:
     """Withdraw an open task that is no longer needed (e.g. an approval made moot)."""
     with transaction.atomic():
         task = Task.objects.select_for_update(of=("self",), no_key=True).get(pk=task.pk)
@@ -736,7 +754,7 @@ def task_cancel(*, task: Task, actor, now: datetime) -> None:
             _task_close(task, now=now, actor=actor, status=TaskStatus.CANCELLED)
 
 
-def task_complete(*, task: Task, actor, now: datetime, result: str = "") -> Task:
+def task_complete(*, task: Task, actor: Actor, now: datetime, result: str = "") -> Task:
     """Finish a task: its clock stops and the work comes back to the owner, who is told."""
     with transaction.atomic():
         # Lock order as in case_transition (case, then its tasks and clocks): a withdrawal

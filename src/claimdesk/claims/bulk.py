@@ -61,6 +61,7 @@ from claimdesk.policies.models import Policy
 from claimdesk.policies.selectors import policies_visible_to
 from claimdesk.staff.roles import Role
 from claimdesk.staff.services import is_staff_member
+from claimdesk.types import Actor
 from claimdesk.workdays.clocks import SHANGHAI, to_local
 from claimdesk.workdays.selectors import work_calendar
 
@@ -238,7 +239,7 @@ class _Owners:
     evenly instead of landing on whoever was idle when the file started.
     """
 
-    def __init__(self, reporter, *, spread: bool):
+    def __init__(self, reporter: Actor, *, spread: bool):
         self.reporter = reporter
         is_agent = reporter.groups.filter(name=Role.AGENT.value).exists()
         self.fixed = reporter if is_agent and not spread else None
@@ -299,7 +300,7 @@ class _Valid:
 
 
 class _Importer:
-    def __init__(self, *, reporter, now: datetime, channel: str, spread: bool):
+    def __init__(self, *, reporter: Actor, now: datetime, channel: str, spread: bool):
         if not (is_staff_member(reporter) and reporter.has_perm("claims.handle_intake")):
             raise NotAllowed(_("You may not import claims."))
         self.reporter, self.now, self.channel = reporter, now, channel
@@ -488,7 +489,7 @@ def rows_raw(report: Mapping[str, Any]) -> dict[str, Any]:
 
 def claims_import(
     *,
-    reporter,
+    reporter: Actor,
     rows: Iterable[tuple[int, Mapping[str, Any]]],
     now: datetime,
     channel: str = Channel.BULK,

@@ -171,6 +171,7 @@ class Story:
                 return
             assert self.case is not None
             actor = self.case.customer if by == "customer" else self.case.owner
+            assert actor is not None  # every demo claim has its customer
             chosen = [
                 i for i in self.claim.items.all() if i.state in states and (i.core or not core_only)
             ]

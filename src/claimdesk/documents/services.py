@@ -376,10 +376,13 @@ def document_reuse_lasting(
 
     The reused document points at the same stored file; nothing is copied. Called by
     ``claim_report`` right after the checklist is built, with its ``items`` (else read).
+    Without an ``actor`` the customer is taken to hand their own documents in again.
     """
-    customer_id = claim.case.customer_id
-    if customer_id is None:
+    customer = claim.case.customer
+    if customer is None:
         return []
+    customer_id = customer.pk
+    by: Actor = actor if actor is not None else customer
     if items is None:
         items = list(claim.items.filter(lasting=True))
     wanted = {
@@ -430,7 +433,7 @@ def document_reuse_lasting(
                 suggested_item=source.suggested_item,
             )
             document.item = claim_item_set_state(
-                item=item, state=ItemState.RECEIVED, actor=actor, now=now
+                item=item, state=ItemState.RECEIVED, actor=by, now=now
             )
             _event(
                 claim,

@@ -42,11 +42,14 @@ from claimdesk.service.models import (
 )
 from claimdesk.service.workflow import TicketState, service_desk
 from claimdesk.staff.services import is_staff_member
+from claimdesk.types import Actor
 
 TICKET_PERMISSION = "service.handle_ticket"
 
 
-def _event(case: Case, *, now: datetime, actor, kind: str, visible: bool, **data: Any) -> None:
+def _event(
+    case: Case, *, now: datetime, actor: Actor, kind: str, visible: bool, **data: Any
+) -> None:
     timeline_record(case, now=now, actor=actor, kind=kind, customer_visible=visible, data=data)
 
 
@@ -63,7 +66,9 @@ def compliance_refusal(violations: list) -> str:
     return _("The message was not sent: it contains %(hits)s.") % {"hits": "; ".join(parts)}
 
 
-def compliance_check(*, text: str, actor, now: datetime, context: str, override_by=None) -> None:
+def compliance_check(
+    *, text: str, actor: Actor, now: datetime, context: str, override_by=None
+) -> None:
     """Let ``text`` leave only if the compliance check passes or a manager's override is
     valid (the compliance app validates and logs the override)."""
     from claimdesk.compliance.services import message_gate
@@ -111,7 +116,7 @@ def _choice(value: str, choices, what: str) -> str:
 def ticket_open(
     *,
     customer,
-    actor,
+    actor: Actor,
     category: str,
     subject: str,
     body: str,
@@ -180,7 +185,7 @@ def ticket_open(
     return ticket
 
 
-def _require_handler(ticket: Ticket, actor) -> None:
+def _require_handler(ticket: Ticket, actor: Actor) -> None:
     if not can_act(actor, ticket.case, TICKET_PERMISSION):
         raise NotAllowed(
             _("You may not work on ticket %(number)s.") % {"number": ticket.case.number}
@@ -192,7 +197,7 @@ def _require_open(ticket: Ticket) -> None:
         raise IllegalTransition(_("Ticket %(number)s is closed.") % {"number": ticket.case.number})
 
 
-def _require_reviewer(ticket: Ticket, actor) -> None:
+def _require_reviewer(ticket: Ticket, actor: Actor) -> None:
     """An objection is re-reviewed by someone other than whoever decided first."""
     if ticket.case.category != Category.OBJECTION or (claim := ticket.claim) is None:
         return
@@ -237,7 +242,7 @@ def _refresh(ticket: Ticket) -> Ticket:
 def ticket_reply(
     *,
     ticket: Ticket,
-    actor,
+    actor: Actor,
     now: datetime,
     body: str,
     internal: bool = False,
@@ -291,7 +296,7 @@ def ticket_act(
     *,
     ticket: Ticket,
     action: str,
-    actor,
+    actor: Actor,
     now: datetime,
     data: Mapping[str, Any] | None = None,
     override_by=None,
@@ -341,7 +346,7 @@ def ticket_act(
     return _refresh(ticket)
 
 
-def _objection_notice(ticket: Ticket, *, actor, now: datetime, answer: str) -> None:
+def _objection_notice(ticket: Ticket, *, actor: Actor, now: datetime, answer: str) -> None:
     """The written explanation of an objection (异议书面解释) as a notice on the ticket."""
     from claimdesk.notices.services import notice_issue
 
@@ -359,7 +364,7 @@ def _objection_notice(ticket: Ticket, *, actor, now: datetime, answer: str) -> N
     )
 
 
-def ticket_handoff(*, ticket: Ticket, to, actor, now: datetime, note: str) -> Task:
+def ticket_handoff(*, ticket: Ticket, to, actor: Actor, now: datetime, note: str) -> Task:
     """Hand part of the work to a colleague (surveyor, reviewer, finance): a task that
     returns to the ticket's owner when done; the owner keeps the ticket."""
     note = (note or "").strip()
@@ -442,7 +447,7 @@ def template_render(template: ReplyTemplate, language: str, variables: Mapping[s
 def rca_save(
     *,
     ticket: Ticket,
-    actor,
+    actor: Actor,
     now: datetime,
     category: str,
     department: str,
@@ -516,7 +521,7 @@ def rca_save(
 
 
 def corrective_action_done(
-    *, action: CorrectiveAction, actor, now: datetime, result: str
+    *, action: CorrectiveAction, actor: Actor, now: datetime, result: str
 ) -> CorrectiveAction:
     """Mark a corrective action done, with what was done (the "check" of PDCA)."""
     result = (result or "").strip()

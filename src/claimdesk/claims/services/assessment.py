@@ -37,6 +37,7 @@ from claimdesk.claims.rules import (
 )
 from claimdesk.claims.workflow import ClaimState
 from claimdesk.policies.models import Clause, Coverage, Policy
+from claimdesk.types import Actor
 from claimdesk.workdays.clocks import to_local
 
 DECIDING = frozenset(
@@ -121,7 +122,7 @@ def claim_calculation(claim: Claim) -> Calculation:
     )
 
 
-def _assessing(claim: Claim, actor) -> Case:
+def _assessing(claim: Claim, actor: Actor) -> Case:
     """Lock the claim's case for a change to its loss items; refuse when not allowed."""
     case = Case.objects.select_for_update(no_key=True).get(pk=claim.pk)
     if not any(can_act(actor, case, p) for p in ASSESSORS):
@@ -149,7 +150,7 @@ def _money(raw: Any, field_name: str, *, low: Decimal, high: Decimal | None = No
 def loss_item_add(
     *,
     claim: Claim,
-    actor,
+    actor: Actor,
     now: datetime,
     coverage: str,
     label: str,
@@ -187,7 +188,7 @@ def loss_item_add(
 
 
 def loss_item_exclude(
-    *, item: LossItem, clause: Clause | None, reason: str, actor, now: datetime
+    *, item: LossItem, clause: Clause | None, reason: str, actor: Actor, now: datetime
 ) -> LossItem:
     """Apply an exclusion clause of the product to an item (or lift it with ``None``)."""
     with transaction.atomic():
@@ -211,7 +212,7 @@ def loss_item_exclude(
     return item
 
 
-def loss_item_remove(*, item: LossItem, actor, now: datetime) -> None:
+def loss_item_remove(*, item: LossItem, actor: Actor, now: datetime) -> None:
     with transaction.atomic():
         case = _assessing(item.claim, actor)
         timeline_record(

@@ -51,6 +51,7 @@ from claimdesk.notify.services import notification_queue
 from claimdesk.policies.models import Clause
 from claimdesk.policies.rules import LossType
 from claimdesk.staff.roles import ROLE_PERMISSIONS
+from claimdesk.types import Actor
 from claimdesk.workdays.clocks import to_local
 
 User = get_user_model()
@@ -90,7 +91,7 @@ def _approver_for(decision: ClaimDecision, *, exclude: set[int], final: bool):
     )
 
 
-def _route_for_approval(decision: ClaimDecision, *, actor, now: datetime) -> None:
+def _route_for_approval(decision: ClaimDecision, *, actor: Actor, now: datetime) -> None:
     """Give the next approval to someone able to make it, as a task on the case."""
     done = set(decision.approvals.values_list("approver_id", flat=True))
     final = len(done) + 1 >= decision.approvals_required
@@ -112,7 +113,7 @@ def _pending(claim: Claim) -> ClaimDecision | None:
     return claim.decisions.filter(status=DecisionStatus.PENDING).first()
 
 
-def decision_propose(*, claim: Claim, actor, now: datetime, note: str = "") -> ClaimDecision:
+def decision_propose(*, claim: Claim, actor: Actor, now: datetime, note: str = "") -> ClaimDecision:
     """Propose the calculator's decision for approval by others (four eyes).
 
     The amount and the outcome are the calculation's, never typed in: to decide otherwise,
@@ -172,7 +173,7 @@ def decision_propose(*, claim: Claim, actor, now: datetime, note: str = "") -> C
     return decision
 
 
-def _close_approval_tasks(case: Case, *, actor, now: datetime, status: str) -> None:
+def _close_approval_tasks(case: Case, *, actor: Actor, now: datetime, status: str) -> None:
     for task in case.tasks.filter(kind="approve_decision", status=TaskStatus.OPEN):
         if status == TaskStatus.DONE and task.assignee_id == actor.pk:
             task_complete(task=task, actor=actor, now=now, result=_("approved"))
@@ -184,7 +185,7 @@ class AboveAuthority(NotAllowed):
     """The approver's limit is too low; the decision has been escalated."""
 
 
-def decision_approve(*, decision: ClaimDecision, actor, now: datetime) -> ClaimDecision:
+def decision_approve(*, decision: ClaimDecision, actor: Actor, now: datetime) -> ClaimDecision:
     """Approve a proposed decision within the approver's authority.
 
     Never the proposer, never twice by the same person, never above the approver's limit
@@ -246,7 +247,7 @@ def decision_approve(*, decision: ClaimDecision, actor, now: datetime) -> ClaimD
     return decision
 
 
-def _escalate(decision: ClaimDecision, case: Case, *, actor, now: datetime, why: str):
+def _escalate(decision: ClaimDecision, case: Case, *, actor: Actor, now: datetime, why: str):
     """Hand the approval to the approver's manager (the next level); logged and notified."""
     manager = escalation_recipient(actor)
     if decision.escalated_to_id == manager.pk:
@@ -273,7 +274,9 @@ def _escalate(decision: ClaimDecision, case: Case, *, actor, now: datetime, why:
     return manager
 
 
-def decision_return(*, decision: ClaimDecision, actor, now: datetime, reason: str) -> ClaimDecision:
+def decision_return(
+    *, decision: ClaimDecision, actor: Actor, now: datetime, reason: str
+) -> ClaimDecision:
     """An approver sends a proposal back with a reason; the proposer revises it."""
     with transaction.atomic():
         case = Case.objects.select_for_update(no_key=True).get(pk=decision.claim_id)
@@ -304,7 +307,7 @@ def decision_return(*, decision: ClaimDecision, actor, now: datetime, reason: st
     return decision
 
 
-def _decision_apply(decision: ClaimDecision, *, actor, now: datetime) -> None:
+def _decision_apply(decision: ClaimDecision, *, actor: Actor, now: datetime) -> None:
     """The approved decision becomes the claim's: state, amount, notices, customer told."""
     claim = Claim.objects.select_related("case", "policy__holder", "policy__product").get(
         pk=decision.claim_id

@@ -45,6 +45,7 @@ from claimdesk.policies.models import InsuredPerson, Policy
 from claimdesk.policies.rules import LossType
 from claimdesk.policies.selectors import policies_visible_to
 from claimdesk.staff.services import is_staff_member
+from claimdesk.types import Actor
 from claimdesk.workdays.clocks import to_local
 
 if TYPE_CHECKING:
@@ -109,7 +110,7 @@ MAX_LENGTHS = {
 }
 
 
-def _policy_for(reporter, report: Mapping[str, Any]) -> ReportPolicy | None:
+def _policy_for(reporter: Actor, report: Mapping[str, Any]) -> ReportPolicy | None:
     """The policy a report names, among those the reporter may see, in one query with what
     the report needs to know before writing: its holder and product, whether the named
     person is insured on it (``named_is_insured``), whether claims on it lie near the loss
@@ -195,7 +196,7 @@ def _is_insured(policy: Policy, name: str) -> bool:
 
 
 def _validate(
-    reporter, report: Mapping[str, Any], now: datetime
+    reporter: Actor, report: Mapping[str, Any], now: datetime
 ) -> tuple[ReportPolicy, Decimal | None]:
     policy = _policy_for(reporter, report)
     errors, amount = report_check(report, policy=policy, now=now)
@@ -234,7 +235,7 @@ def claim_build(
     report: Mapping[str, Any],
     amount: Decimal | None,
     channel: str,
-    reporter,
+    reporter: Actor,
     flags: list[str],
 ) -> Claim:
     """The (unsaved) claim of a valid report: one mapping of report fields for all paths."""
@@ -342,7 +343,7 @@ def _possible_duplicates(claim: Claim) -> list[Claim]:
 
 def claim_report(
     *,
-    reporter,
+    reporter: Actor,
     report: Mapping[str, Any],
     channel: str,
     now: datetime,

@@ -26,6 +26,7 @@ from claimdesk.claims.models import (
 )
 from claimdesk.claims.workflow import payment_rule
 from claimdesk.notify.services import notification_queue
+from claimdesk.types import Actor
 from claimdesk.workdays.clocks import to_local
 from claimdesk.workdays.selectors import work_calendar
 
@@ -36,7 +37,13 @@ def materials_complete(claim: Claim) -> bool:
 
 
 def _item_event(
-    claim: Claim, item: ClaimItem, *, actor, now: datetime, kind: str, customer_visible: bool = True
+    claim: Claim,
+    item: ClaimItem,
+    *,
+    actor: Actor,
+    now: datetime,
+    kind: str,
+    customer_visible: bool = True,
 ) -> None:
     timeline_record(
         claim.case,
@@ -56,7 +63,7 @@ _ITEM_MOVES: Mapping[str, tuple[str, ...]] = {
 
 
 def claim_item_set_state(
-    *, item: ClaimItem, state: str, actor, now: datetime, reason: str = ""
+    *, item: ClaimItem, state: str, actor: Actor, now: datetime, reason: str = ""
 ) -> ClaimItem:
     """Move a checklist item: missing → received → accepted, or returned with a reason.
 
@@ -112,7 +119,7 @@ def claim_item_set_state(
     return item
 
 
-def _materials_completed(claim: Claim, *, actor, now: datetime) -> None:
+def _materials_completed(claim: Claim, *, actor: Actor, now: datetime) -> None:
     """Record, once, the event the payment clock starts from, and tell the customer."""
     if claim.materials_complete_at is not None or not materials_complete(claim):
         return
