@@ -143,3 +143,16 @@ def test_paid_and_rejected_claims(world):
     assert done.median == done.p80 == at("2026-09-04 03:00")
     assert done.basis == "Paid on 2026-09-04."
     assert (none.median, none.basis) == (None, "No payment is expected for this claim.")
+
+
+def test_the_customer_reads_the_prediction_in_their_language(history, client):
+    """The claim page words the prediction in zh-hans, with its basis."""
+    import time_machine
+
+    client.force_login(history.case.customer)
+    with time_machine.travel(ENTERED, tick=False), translation.override("zh-hans"):
+        page = client.get(
+            f"/claims/{history.case.number}/", HTTP_ACCEPT_LANGUAGE="zh-hans"
+        ).content.decode()
+    assert "预计赔付日期" in page and "的同类案件在" in page
+    assert "Predicted payment" not in page and "similar claims by" not in page
