@@ -126,17 +126,6 @@ class Workflow:
         """The readable name of an action code (the code itself when unknown)."""
         return next((str(t.label) for t in self.transitions if t.action == action), action)
 
-    def actions(self) -> set[str]:
-        return {t.action for t in self.transitions}
-
-    def clock_codes(self) -> set[str]:
-        """Every rule code a fixed spec of this workflow names (choosers are asked by tests)."""
-        specs = [*self.opening_clocks, *(s for t in self.transitions for s in t.starts)]
-        named = {s for s in specs if isinstance(s, str)}
-        for t in self.transitions:
-            named |= {*t.stops, *t.cancels, *t.pauses, *t.resumes}
-        return named
-
 
 def withdrawals(
     states: type[TextChoices], final: frozenset[str], permission: str, target: str = "withdrawn"

@@ -30,15 +30,16 @@ class PaymentForecast:
 
 
 Estimator = Callable[..., PaymentForecast]
-_ESTIMATORS: list[Estimator] = []
+_estimator: Estimator | None = None
 
 
 def register_payment_estimator(estimator: Estimator) -> None:
     """``estimator(claim, now=)`` answers every forecast from now on (the last one wins)."""
-    _ESTIMATORS[:] = [estimator]
+    global _estimator
+    _estimator = estimator
 
 
 def payment_forecast(claim: Any, *, now: datetime) -> PaymentForecast:
-    if not _ESTIMATORS:
+    if _estimator is None:
         return PaymentForecast(None, None, _("No estimate is available."), 0)
-    return _ESTIMATORS[0](claim, now=now)
+    return _estimator(claim, now=now)

@@ -70,7 +70,8 @@ def payment_rule(claim: Claim) -> str:
 
 
 def _claim(case: Any) -> Claim | None:
-    # A claim case always has its claim, except a bare case the kernel's own tests drive.
+    # A case of kind "claim" opened without its claim row (a bare case that tests and
+    # fixtures drive through the kernel) has no claim facts to check: None, as before.
     return getattr(case, "claim", None)  # a missing one-to-one raises an AttributeError
 
 
