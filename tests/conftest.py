@@ -74,6 +74,14 @@ def _eager_tasks(settings):
     yield
 
 
+def worker_ran() -> None:
+    """What the worker does after each action's commit, which a test's transaction never
+    reaches: hand the committed timeline lines to their readers (analytics, letters)."""
+    from claimdesk.cases.committed import dispatch_committed
+
+    dispatch_committed()
+
+
 def _user(username: str, role: Role, **extra):
     return user_create(
         username=username, password=PASSWORD, role=role, first_name=username, **extra

@@ -13,7 +13,7 @@ from collections.abc import Callable, Sequence
 from operator import attrgetter
 from typing import Any, TypeVar
 
-from django.db import connections, router
+from django.db import connections, router, transaction
 from django.db.backends.base.base import BaseDatabaseWrapper
 from django.db.models import AutoField, BigAutoField, Field, JSONField, Model, SmallAutoField
 
@@ -118,3 +118,16 @@ def _converter(field: Field[Any, Any], conn: BaseDatabaseWrapper) -> Callable[[M
     if getattr(field, "auto_now", False) or getattr(field, "auto_now_add", False):
         return lambda obj: field.pre_save(obj, add=True)
     return None
+
+
+def on_commit_once(func: Callable[[], None]) -> None:
+    """``on_commit(func)`` unless this transaction already will run it.
+
+    A sweep raising a thousand alerts needs one delivery run after its commit, not a
+    thousand. A callback registered in a savepoint that rolled back is gone from the list,
+    so it is registered again when needed.
+    """
+    conn = transaction.get_connection()
+    if conn.in_atomic_block and any(f is func for _, f, _ in conn.run_on_commit):
+        return
+    transaction.on_commit(func)

@@ -151,6 +151,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "claimdesk.cases.tasks.deadline_sweep",
         "schedule": float(envint("CLAIMDESK_SWEEP_SECONDS", 60)),
     },
+    # Dispatch is triggered on commit; this pass hands over what an interrupted trigger left.
+    "timeline-dispatch": {
+        "task": "claimdesk.cases.tasks.timeline_dispatch",
+        "schedule": float(envint("CLAIMDESK_SWEEP_SECONDS", 60)),
+    },
     # Delivery is triggered on commit; this pass picks up whatever a failure or a broker
     # outage left pending.
     "claims-chase-missing-items": {

@@ -7,6 +7,10 @@ and sets status / is_open / closed_at the way the kernel would (closed_at only w
 stage is final). Timeline events are append-only, but ``CaseEvent.objects.create`` with an
 explicit ``at`` is allowed; clocks (Deadline) are written with explicit states.
 
+Rows written by hand are not actions, so no worker follows them: each builder derives the
+analytics rows of what it wrote the way the backfill does (``rebuild``), and the cases'
+timeline lines are handed to the after-commit readers as the worker would (``worker_ran``).
+
 Usage in a test module::
 
     from tests.analytics.conftest import at  # noqa  (re-exported from tests.conftest)
@@ -19,12 +23,14 @@ Usage in a test module::
 from __future__ import annotations
 
 import itertools
+import secrets
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 import pytest
 
-from claimdesk.analytics.summaries import rebuild
+from claimdesk.analytics import sla
+from claimdesk.analytics.summaries import rebuild, rebuild_clauses
 from claimdesk.cases.models import Case, Deadline, SlaRule
 from claimdesk.cases.timeline import timeline_record
 from claimdesk.cases.workflow import workflow
@@ -32,7 +38,7 @@ from claimdesk.claims.models import Claim
 from claimdesk.policies.demo import demo_policy
 from claimdesk.staff.roles import Role
 from claimdesk.staff.services import user_create
-from tests.conftest import PASSWORD, at
+from tests.conftest import PASSWORD, at, worker_ran
 
 __all__ = ["World", "at", "world"]
 
@@ -141,8 +147,7 @@ class World:
             approved_amount=None if approved is None else Decimal(approved),
             decided_at=decided_at,
         )
-        # What the kernel's transition effect does for real steps (analytics summaries).
-        rebuild([case.pk])
+        worker_ran()
         return claim
 
     def ticket(
@@ -169,7 +174,7 @@ class World:
         ticket = Ticket.objects.create(
             case=case, channel=channel, claim=claim, topic=topic, subject=case.title
         )
-        rebuild([case.pk])
+        worker_ran()
         return ticket
 
     def payment(self, claim: Claim, amount, *, at_: datetime, state: str = "confirmed"):
@@ -182,7 +187,7 @@ class World:
             account_number="6222000000000000",
             defaults={"bank_name": "中国工商银行", "account_name": "张三", "is_default": True},
         )
-        return Payment.objects.create(
+        payment = Payment.objects.create(
             reference=f"PAY{self._n():08d}",
             claim=claim,
             amount=Decimal(amount),
@@ -193,13 +198,15 @@ class World:
             confirmed_at=at_ if state == "confirmed" else None,
             updated_at=at_,
         )
+        rebuild([claim.pk])
+        return payment
 
     def decision(self, claim: Claim, *, decision: str, cites: list[str], at_: datetime):
         """The approved decision record of ``claim`` whose calculation cites ``cites``
         (clause articles) as exclusions — what rejection notices quote."""
         from claimdesk.claims.models import ClaimDecision
 
-        return ClaimDecision.objects.create(
+        decided = ClaimDecision.objects.create(
             claim=claim,
             decision=decision,
             amount=claim.approved_amount or Decimal(0),
@@ -213,6 +220,8 @@ class World:
             proposed_at=at_,
             closed_at=at_,
         )
+        rebuild_clauses([claim.pk])
+        return decided
 
     # -- clocks and surveys ------------------------------------------------------------------
 
@@ -228,7 +237,7 @@ class World:
         assignee=None,
     ) -> Deadline:
         rule_obj = SlaRule.objects.get(code=rule)
-        return Deadline.objects.create(
+        deadline = Deadline.objects.create(
             case=case,
             rule=rule_obj,
             unit=rule_obj.unit,
@@ -242,15 +251,17 @@ class World:
             escalate_at=due_at,
             stopped_at=stopped_at,
         )
+        sla.rebuild()
+        return deadline
 
     def survey(self, case: Case, *, csat: int | None, nps: int | None, answered_at, staff=None):
         from claimdesk.feedback.models import Survey
 
-        return Survey.objects.create(
+        survey = Survey.objects.create(
             case=case,
             customer=case.customer,
             staff=staff or case.owner,
-            token=f"tok{self._n()}",
+            token=secrets.token_urlsafe(32),
             closed_at=answered_at - timedelta(days=1),
             sent_at=answered_at - timedelta(days=1),
             expires_at=answered_at + timedelta(days=29),
@@ -258,6 +269,8 @@ class World:
             csat=csat,
             nps=nps,
         )
+        sla.rebuild()
+        return survey
 
 
 @pytest.fixture

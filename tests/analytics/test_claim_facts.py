@@ -27,8 +27,15 @@ from claimdesk.claims.models import Claim
 from claimdesk.payments.models import Payment
 from claimdesk.staff.models import StaffProfile
 from tests.analytics.conftest import at
+from tests.conftest import worker_ran
+from tests.payments import conftest as payments_conftest
 
 pytestmark = pytest.mark.django_db
+
+# A claim brought to payment through the real services (the payments tests' fixtures).
+auto_policy = payments_conftest.auto_policy
+account = payments_conftest.account
+paying = payments_conftest.paying
 
 Q3 = Filters(start=date(2026, 7, 1), end=date(2026, 9, 30))
 D = Decimal
@@ -80,66 +87,56 @@ def _closed_claim(world, owner, policy, *, day: int = 10, **extra) -> Claim:
 # --- the per-case claim columns -------------------------------------------------------------
 
 
-def test_claim_columns_follow_the_claim_and_its_payments(world):
-    adj = world.staff("adj_f1", team="T1", branch="上海")
-    holder = world.customer("cust_f1")
-    policy = world.policy(holder, "critical_illness")
-    claim = _closed_claim(world, adj, policy, loss_cause="恶性肿瘤", estimated="80000.00")
-    row = _row(claim.case)
-    # From the claim: customer, channel, product, disease (critical illness), amount claimed,
-    # investigated (it went through "investigating"), nothing decided or paid yet.
+def test_claim_columns_follow_the_claim_and_its_payments(paying, finance1):
+    """After each committed action the worker re-derives the claim's row: the decision of
+    the four-eyes service, then the payment once finance has confirmed it."""
+    from claimdesk.payments.services import payment_confirm, payment_instruct, payment_send
+
+    worker_ran()
+    row = _row(paying.case)
+    paid_at = paying.decided_at
     assert (row.customer_id, row.channel, row.product_id) == (
-        holder.pk,
-        "portal",
-        policy.product_id,
+        paying.policy.holder_id,
+        paying.channel,
+        paying.policy.product_id,
     )
-    assert (row.disease, row.estimated_amount, row.paid_amount) == ("恶性肿瘤", D("80000.00"), 0)
-    assert (row.decision, row.decided_at, row.investigated) == ("", None, True)
+    assert (row.decision, row.decided_at, row.estimated_amount) == (
+        "approve",
+        paying.decided_at,
+        D("3200.00"),
+    )
+    assert row.paid_amount == 0
 
-    # The decision is written on the claim (the step announcing it follows later).
-    decided = at("2026-07-13 09:00")
-    claim.decision, claim.decided_at = "approve", decided
-    claim.save(update_fields=["decision", "decided_at"])
-    assert (_row(claim.case).decision, _row(claim.case).decided_at) == ("approve", decided)
-
-    # The payment (one per claim) counts once it is confirmed, and no longer once removed.
-    payment = world.payment(claim, "50000.00", at_=at("2026-07-13 10:00"), state="sent")
-    assert _row(claim.case).paid_amount == 0
-    payment.state = "confirmed"
-    payment.save(update_fields=["state"])
-    assert _row(claim.case).paid_amount == D("50000.00")
-    payment.delete()
-    assert _row(claim.case).paid_amount == 0
-
-    # Another policy (product) or loss type: the row and the stays follow.
-    other = world.policy(holder, "medical")
-    claim.policy, claim.loss_type = other, "medical"
-    claim.save(update_fields=["policy", "loss_type"])
-    row = _row(claim.case)
-    assert (row.product_id, row.case_type, row.disease) == (other.product_id, "medical", None)
+    payment = payment_instruct(claim=paying, actor=finance1, now=paid_at + timedelta(hours=1))
+    payment = payment_send(payment=payment, actor=finance1, now=paid_at + timedelta(hours=2))
+    worker_ran()
+    assert _row(paying.case).paid_amount == 0  # sent, not yet confirmed
+    payment_confirm(payment=payment, actor=finance1, now=paid_at + timedelta(hours=3))
+    assert _row(paying.case).paid_amount == 0  # the worker has not run yet
+    worker_ran()
+    assert _row(paying.case).paid_amount == D("3000.00")
 
 
 def test_a_ticket_opened_by_the_kernel_has_its_row_from_the_start(agent1, customer1, products):
-    from claimdesk.cases.services import case_open
-    from claimdesk.service.models import Ticket
+    from claimdesk.service.services import ticket_open
 
-    case = case_open(
-        kind="ticket", title="咨询", actor=agent1, now=at("2026-07-02 09:00"), customer=customer1
+    ticket = ticket_open(
+        actor=agent1,
+        customer=customer1,
+        channel="hotline",
+        category="inquiry",
+        subject="咨询",
+        body="保单何时到期",
+        now=at("2026-07-02 09:00"),
     )
-    # The ticket row written right after the opening starts the case's row.
-    Ticket.objects.create(case=case, channel="hotline", topic="other", subject="咨询")
-    row = _row(case)
+    worker_ran()
+    row = _row(ticket.case)
     assert (row.kind, row.customer_id, row.closed_at, row.channel) == (
         "ticket",
         customer1.pk,
         None,
         "hotline",
     )
-    # A new customer on the case: the row follows.
-    other = type(customer1).objects.create(username="cust_new")
-    case.customer = other
-    case.save(update_fields=["customer"])
-    assert _row(case).customer_id == other.pk
 
 
 def test_backfill_fills_the_claim_columns_and_the_sla_days(world):
@@ -185,7 +182,10 @@ def test_backfill_fills_the_claim_columns_and_the_sla_days(world):
 # --- the daily SLA counts -------------------------------------------------------------------
 
 
-def test_sla_days_follow_stops_owners_and_teams(world):
+def test_sla_days_follow_stops_owners_and_teams(world, manager1):
+    from claimdesk.cases.services import case_reassign, deadline_stop
+    from claimdesk.staff.services import profile_move
+
     a = world.staff("adj_s1", team="T1", branch="上海")
     b = world.staff("adj_s2", team="T2", branch="北京")
     policy = world.policy(world.customer("cust_s1"), "auto")
@@ -199,37 +199,31 @@ def test_sla_days_follow_stops_owners_and_teams(world):
     )
     assert _days() == set()  # running clocks are not counted
 
-    # Stopped late in the evening UTC: the local (Shanghai) day is the next one.
-    clock = Deadline.objects.get(pk=clock.pk)
-    clock.state, clock.stopped_at = "breached", at("2026-07-11 23:30")
-    clock.save(update_fields=["state", "stopped_at"])
+    # Counted once the worker has read the committed stop.
+    deadline_stop(deadline=clock, now=at("2026-07-11 23:30"), actor=a)
+    assert _days() == set()
+    worker_ran()
     day = (at("2026-07-11 23:30")).astimezone(sla.SHANGHAI).date()
+    assert _days() == {(day, "claim", "contact", "T1", "上海", 0, 1)}
+    worker_ran()  # handed over twice: counted once
     assert _days() == {(day, "claim", "contact", "T1", "上海", 0, 1)}
 
     # The owner changes: the ended clock moves to the new owner's team and branch.
-    case = Case.objects.get(pk=claim.pk)
-    case.owner = b
-    case.save(update_fields=["owner"])
+    case_reassign(
+        case=claim.case, new_owner=b, actor=manager1, now=at("2026-07-12 09:00"), reason="调岗"
+    )
+    worker_ran()
     assert _days() == {(day, "claim", "contact", "T2", "北京", 0, 1)}
 
-    # The owner moves to another team: every ended clock of the cases they own moves too.
-    profile = StaffProfile.objects.get(user=b)
-    profile.team = "T3"
-    profile.save(update_fields=["team"])
+    # The owner moves to another team: every ended clock of the cases they own moves too,
+    # in the same transaction.
+    profile_move(profile=StaffProfile.objects.get(user=b), team="T3", branch="北京")
     assert _days() == {(day, "claim", "contact", "T3", "北京", 0, 1)}
-
-    # Corrected to met (saved again): counted once, as met.
-    clock.state = "met"
-    clock.save(update_fields=["state"])
-    assert _days() == {(day, "claim", "contact", "T3", "北京", 1, 0)}
 
     # Kept counts equal a rebuild from the clocks.
     before = _days()
     sla.rebuild()
     assert _days() == before
-
-    clock.delete()
-    assert _days() == set()
 
 
 def test_the_kernel_stop_counts_the_clock(agent1, customer1, products):
@@ -259,38 +253,30 @@ def test_the_kernel_stop_counts_the_clock(agent1, customer1, products):
     assert _days() == before
 
 
-def test_survey_days_follow_answers_owners_and_teams(world):
+def test_survey_days_follow_answers_owners_and_teams(world, manager1):
+    from claimdesk.cases.services import case_reassign
+    from claimdesk.feedback.services import survey_answer
+    from claimdesk.staff.services import profile_move
+
     a = world.staff("adj_v1", team="T1", branch="上海")
     b = world.staff("adj_v2", team="T2", branch="北京")
     policy = world.policy(world.customer("cust_v1"), "auto")
     claim = world.claim(owner=a, policy=policy, stages=[("reported", at("2026-07-10 09:00"))])
     survey = world.survey(claim.case, csat=None, nps=None, answered_at=at("2026-07-20 09:00"))
     assert _answers() == set()  # sent, not answered
-    # Answered the way feedback.services does it (answered late on the 20th UTC: the 21st).
-    from claimdesk.feedback.models import Survey
-
-    survey = Survey.objects.get(pk=survey.pk)
     moment = at("2026-07-20 20:00")
-    survey.csat, survey.nps, survey.answered_at = 5, None, moment
-    survey.save(update_fields=["csat", "nps", "answered_at"])
+    survey_answer(token=survey.token, csat=5, nps=9, now=moment)
+    worker_ran()
     day = moment.astimezone(sla.SHANGHAI).date()
-    assert _answers() == {(day, "claim", "T1", "上海", 5, -1, 1)}
-    case = Case.objects.get(pk=claim.pk)
-    case.owner = b
-    case.save(update_fields=["owner"])
-    assert _answers() == {(day, "claim", "T2", "北京", 5, -1, 1)}
-    profile = StaffProfile.objects.get(user=b)
-    profile.branch = "广州"
-    profile.save(update_fields=["branch"])
-    assert _answers() == {(day, "claim", "T2", "广州", 5, -1, 1)}
-    survey.nps = 10
-    survey.save(update_fields=["nps"])
-    assert _answers() == {(day, "claim", "T2", "广州", 5, 10, 1)}
+    assert _answers() == {(day, "claim", "T1", "上海", 5, 9, 1)}
+    case_reassign(case=claim.case, new_owner=b, actor=manager1, now=moment, reason="调岗")
+    worker_ran()
+    assert _answers() == {(day, "claim", "T2", "北京", 5, 9, 1)}
+    profile_move(profile=StaffProfile.objects.get(user=b), team="T2", branch="广州")
+    assert _answers() == {(day, "claim", "T2", "广州", 5, 9, 1)}
     before = _answers()
     sla.rebuild()
     assert _answers() == before
-    survey.delete()
-    assert _answers() == set()
 
 
 def test_csat_and_nps_from_the_days_equal_the_surveys(small_book, world):
@@ -432,18 +418,11 @@ def test_cited_clauses_follow_decisions_and_equal_the_calculations(small_book, w
     product = rejected.policy.product
     Clause.objects.create(product=product, article="B-7", title="免责 B-7", kind="exclusion")
     assert _clauses() == set()  # no decision record cites anything yet
-    decision = world.decision(
-        rejected, decision="reject", cites=["B-7", "B-8"], at_=at("2026-07-10 09:00")
-    )
+    world.decision(rejected, decision="reject", cites=["B-7"], at_=at("2026-07-10 09:00"))
     decided = rejected.decided_at
-    assert _clauses() == {
-        (rejected.pk, product.pk, "B-7", decided),
-        (rejected.pk, product.pk, "B-8", decided),
-    }
-    # An approval cites nothing for the figure; a corrected calculation is followed.
+    assert _clauses() == {(rejected.pk, product.pk, "B-7", decided)}
+    # An approval cites nothing for the figure.
     world.decision(small_book[1], decision="partial", cites=["B-7"], at_=at("2026-07-09 09:00"))
-    decision.calculation = {"exclusions": [{"clause": "B-7"}]}
-    decision.save()
     assert _clauses() == {(rejected.pk, product.pk, "B-7", decided)}
     # The figure's table equals the one read from the decisions' calculations.
     m = METRICS["rejection_rate"](Q3)
@@ -462,10 +441,6 @@ def test_cited_clauses_follow_decisions_and_equal_the_calculations(small_book, w
     kept = _clauses()
     summaries.rebuild_clauses(None)
     assert _clauses() == kept
-    # The claim's decision withdrawn (corrected to an approval): no longer a rejection.
-    rejected.decision = "approve"
-    rejected.save(update_fields=["decision"])
-    assert _clauses() == set()
 
 
 def test_opened_in_period_figures_read_the_raw_tables_when_a_row_is_missing(small_book, world):
@@ -491,7 +466,12 @@ def test_opened_in_period_figures_read_the_raw_tables_when_a_row_is_missing(smal
 # --- stored stage figures -------------------------------------------------------------------
 
 
-def test_stage_figures_of_an_ended_period_are_stored_and_forgotten_on_change(small_book, world):
+def test_stage_figures_of_an_ended_period_are_stored_and_forgotten_on_change(
+    small_book, world, manager1
+):
+    from claimdesk.cases.services import case_reassign
+    from claimdesk.staff.services import profile_move
+
     first = METRICS["cycle_time"](Q3)
     assert first.computed_at is not None  # Q3 is over: computed now and stored
     assert StoredFigure.objects.filter(kind="claim", start=Q3.start, end=Q3.end).count() == 2
@@ -515,9 +495,14 @@ def test_stage_figures_of_an_ended_period_are_stored_and_forgotten_on_change(sma
 
     # An owner change forgets the periods the case closed in (team / branch filters).
     METRICS["cycle_time"](Q3)
-    case = Case.objects.get(pk=small_book[0].pk)
-    case.owner = small_book[1].case.owner
-    case.save(update_fields=["owner"])
+    case_reassign(
+        case=small_book[0].case,
+        new_owner=small_book[1].case.owner,
+        actor=manager1,
+        now=at("2026-10-15 12:00"),
+        reason="调岗",
+    )
+    worker_ran()
     assert not StoredFigure.objects.filter(kind="claim").exists()
 
     # A team change forgets the filtered ones only.
@@ -525,8 +510,7 @@ def test_stage_figures_of_an_ended_period_are_stored_and_forgotten_on_change(sma
     METRICS["cycle_time"](Q3)
     METRICS["cycle_time"](t1)
     profile = StaffProfile.objects.get(user=small_book[0].case.owner)
-    profile.team = "T9"
-    profile.save(update_fields=["team"])
+    profile_move(profile=profile, team="T9", branch=profile.branch)
     assert set(StoredFigure.objects.values_list("team", flat=True)) == {""}
 
 

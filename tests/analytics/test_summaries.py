@@ -17,6 +17,7 @@ from claimdesk.analytics.summaries import rebuild_stays
 from claimdesk.cases.models import Case
 from claimdesk.cases.services import GuardFailed, case_open, case_transition
 from tests.analytics.conftest import at
+from tests.conftest import worker_ran
 
 pytestmark = pytest.mark.django_db
 
@@ -24,6 +25,8 @@ T0 = at("2026-07-01 09:00")
 
 
 def _stays(case) -> list[tuple]:
+    """The case's stays as the worker leaves them after the committed steps."""
+    worker_ran()
     return list(
         StageStay.objects.filter(case=case)
         .order_by("entered_at", "id")
@@ -156,6 +159,7 @@ def test_case_summary_of_a_reopened_ticket(agent1, customer1):
         case_transition(
             case=ticket, action=action, actor=agent1, now=T0 + timedelta(hours=hours), data=data
         )
+    worker_ran()
     row = CaseSummary.objects.get(case=ticket)
     # Done now since the second "resolve" (13:00; "closed" is done too, so the run goes on);
     # it left "resolved" once (the reopen at 12:00); closed at 14:00.

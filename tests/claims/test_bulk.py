@@ -24,7 +24,7 @@ from claimdesk.ledger.selectors import ledger_verify
 from claimdesk.notify.models import Notification
 from claimdesk.policies.demo import demo_policy, demo_products
 from claimdesk.staff.services import token_issue
-from tests.conftest import PASSWORD, at
+from tests.conftest import PASSWORD, at, worker_ran
 
 
 @pytest.fixture(autouse=True)
@@ -406,12 +406,14 @@ def test_batch_api(policies, agent1, customer1):
 
 
 def test_imported_claims_have_their_analytics_rows(policies, agent1):
-    """Bulk writes send no post_save: the import says which claims it wrote, and the
-    dashboard's per-case rows carry them at once (channel, customer, amount claimed)."""
+    """Bulk intake writes its claims' timeline lines like any action: once the worker has
+    read them, the dashboard's per-case rows carry the claims (channel, customer, amount
+    claimed)."""
     from claimdesk.analytics.models import CaseSummary
 
     result = _import(read_reports(as_csv([row(i) for i in range(60)]), "t.csv"), agent1, chunk=50)
     assert not result.errors
+    worker_ran()
     summaries = CaseSummary.objects.filter(case__claim__isnull=False)
     assert summaries.count() == 60
     first = summaries.get(case__claim__estimated_amount=Decimal("1000"))

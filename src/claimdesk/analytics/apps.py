@@ -7,8 +7,8 @@ class AnalyticsConfig(AppConfig):
     verbose_name = _("Analytics")
 
     def ready(self) -> None:
-        # Summary tables follow every claim / ticket step inside the kernel's transaction.
-        # Daily SLA counts follow every clock stop, owner change and team change.
+        # Summary tables and daily SLA counts follow the committed timeline, in a worker
+        # after each action's commit; a team change moves counts in its own transaction.
         from claimdesk.analytics import sla, summaries
         from claimdesk.analytics.prediction import expected_payment
         from claimdesk.claims.forecast import register_payment_estimator

@@ -8,16 +8,13 @@ joined to its case and owner. CSAT and NPS count the period's answers of the cas
 added up per local day (Asia/Shanghai, the days the period filter is made of), so the figures
 read a few hundred rows.
 
-Kept in step by signal receivers (registered in ``AnalyticsConfig.ready()``), each in the
-transaction of the change, as ``INSERT … ON CONFLICT DO UPDATE SET n = n + …`` increments
-(concurrent stops add up instead of overwriting each other):
-
-- a clock saved into met / breached (``cases.services._stop``) adds one; a counted clock saved
-  out of it, or deleted, takes its one away; the same for a survey saved with its answer;
-- a case saved with another owner moves its ended clocks and answers to the new owner's team
-  and branch;
-- a staff profile saved with another team or branch (or created, or deleted) moves those of
-  every case its user owns.
+Kept in step after commit (``on_committed``, a reader of the committed timeline): an action
+whose lines say a clock ended, an answer came in or the case changed owner has the day groups
+of that case's clocks and answers recounted from the rows (every team and branch of those
+days, kinds and rules), so the counts never depend on what ran before or in which order.
+A member of staff moving team or branch (``staff.services.profile_move``) moves the counts
+of every case they own, in that transaction, as ``INSERT … ON CONFLICT DO UPDATE SET n = n +
+…`` increments.
 
 ``rebuild()`` recomputes both tables from the clocks and surveys (the backfill migration; a
 repair). Team and branch are the owner's *now*, as the live queries read them. A row of a day
@@ -29,10 +26,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime, timedelta
 
 from django.db import connection
-from django.utils import timezone
 
 from claimdesk.workdays.clocks import SHANGHAI
 
@@ -166,176 +162,81 @@ def _move(where: str, params: list, old: tuple[str, str], new: tuple[str, str]) 
         _bump(table, rows)
 
 
-def _owner_place(owner_id: int | None) -> tuple[str, str]:
-    from claimdesk.staff.models import StaffProfile
+# --- after commit: the day groups an action touched, re-derived from the rows ------------------
 
-    if owner_id is None:
-        return "", ""
-    got = StaffProfile.objects.filter(user_id=owner_id).values_list("team", "branch").first()
-    return (got[0] or "", got[1] or "") if got else ("", "")
+# Timeline kinds after which a case's counted clocks or answers may sit in another day group:
+# a clock ended, an answer came in, the case changed owner (and so team and branch).
+RECOUNT_KINDS = frozenset({"deadline_stopped", "survey_answered", "owner_changed"})
 
 
-def _case_place(case_id: int) -> tuple[str, str, str]:
-    """The case's kind and its owner's team and branch (one query)."""
-    from claimdesk.cases.models import Case
-
-    kind, team, branch = (
-        Case.objects.filter(pk=case_id)
-        .values_list("kind", "owner__staff_profile__team", "owner__staff_profile__branch")
-        .get()
-    )
-    return kind, team or "", branch or ""
+def _utc_bounds(day: date) -> tuple[datetime, datetime]:
+    start = datetime(day.year, day.month, day.day, tzinfo=SHANGHAI)
+    return start, start + timedelta(days=1)
 
 
-def _day(moment) -> date:
-    return timezone.localtime(moment, SHANGHAI).date()
+def _groups(table: _Table, case_ids: list[int]) -> set[tuple]:
+    """``(day, kind, *keys)`` of the counted rows of ``case_ids`` (the table's own keys for
+    SLA clocks: the rule; none for answers, whose score keys vary within a group)."""
+    marks = ", ".join(["%s"] * len(case_ids))
+    keys = table.key_sql if table is SLA else ()
+    columns = ", ".join((local_day_sql(table.at), "c.kind", *keys))
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT DISTINCT {columns} FROM {table.source} AND c.id IN ({marks})", case_ids
+        )
+        return {(_as_date(day), *rest) for day, *rest in cursor.fetchall()}
 
 
-# --- receivers: clocks ------------------------------------------------------------------------
+def _recount(table: _Table, groups: set[tuple]) -> None:
+    """Replace the day rows of ``groups`` (every team and branch) by a fresh count.
 
-
-def _clock_counted(state) -> tuple[tuple, tuple[int, int]] | None:
-    """``(key, counts)`` of a remembered clock state, or None when it is not counted."""
-    status, stopped_at, rule_id, case_id = state
-    if status not in ENDED or stopped_at is None:
-        return None
-    kind, team, branch = _case_place(case_id)
-    key = (_day(stopped_at), kind, team, branch, rule_id)
-    return key, (int(status == "met"), int(status == "breached"))
-
-
-def _clock_state(instance) -> tuple:
-    return (instance.state, instance.stopped_at, instance.rule_id, instance.case_id)
-
-
-def _remember_clock(sender, instance, **kwargs) -> None:
-    d = instance.__dict__
-    if {"state", "stopped_at", "rule_id", "case_id"} <= d.keys():
-        instance._analytics_day = (d["state"], d["stopped_at"], d["rule_id"], d["case_id"])
-
-
-def _changed(table: _Table, instance, created: bool, state: tuple, counted) -> None:
-    before = None if created else getattr(instance, "_analytics_day", state)
-    instance._analytics_day = state
-    if before == state:
+    Idempotent and order-free: whatever ran before, the rows end up as the clocks and answers
+    say. Two recounts of one group at once: the second fails on the day table's key and its
+    lines are handed over again on the next dispatch run."""
+    if not groups:
         return
-    rows = []
-    if before is not None and (old := counted(before)) is not None:
-        rows.append((old[0], tuple(-n for n in old[1])))
-    if (new := counted(state)) is not None:
-        rows.append(new)
-    _bump(table, rows)
+    where, params, delete, delete_params = [], [], [], []
+    for day, kind, *keys in sorted(groups):
+        start, end = _utc_bounds(day)
+        extra = " AND x.rule_id = %s" if keys else ""
+        where.append(f"(c.kind = %s AND {table.at} >= %s AND {table.at} < %s{extra})")
+        params += [kind, start, end, *keys]
+        delete.append(f"(day = %s AND kind = %s{' AND rule_id = %s' if keys else ''})")
+        delete_params += [day, kind, *keys]
+    with connection.cursor() as cursor:
+        cursor.execute(f"DELETE FROM {table.name} WHERE {' OR '.join(delete)}", delete_params)
+        cursor.execute(
+            f"INSERT INTO {table.name} ({_columns(table)}) "
+            f"{_grouped_sql(table, '(' + ' OR '.join(where) + ')')}",
+            params,
+        )
 
 
-def _clock_saved(sender, instance, created, **kwargs) -> None:
-    _changed(SLA, instance, created, _clock_state(instance), _clock_counted)
-
-
-def _gone(table: _Table, instance, state: tuple, counted) -> None:
-    from claimdesk.cases.models import Case
-
-    if not Case.objects.filter(pk=state[-1]).exists():
+def on_committed(lines: list) -> None:
+    """After an action's commit: recount the day groups of the cases whose clocks ended,
+    whose answers came in or whose owner changed."""
+    case_ids = sorted({line.case_id for line in lines if line.kind in RECOUNT_KINDS})
+    if not case_ids:
         return
-    if (old := counted(state)) is not None:
-        _bump(table, [(old[0], tuple(-n for n in old[1]))])
-
-
-def _clock_deleted(sender, instance, **kwargs) -> None:
-    _gone(SLA, instance, _clock_state(instance), _clock_counted)
-
-
-# --- receivers: survey answers ----------------------------------------------------------------
-
-
-def _survey_state(instance) -> tuple:
-    return (instance.answered_at, instance.csat, instance.nps, instance.case_id)
-
-
-def _survey_counted(state) -> tuple[tuple, tuple[int]] | None:
-    answered_at, csat, nps, case_id = state
-    if answered_at is None or (csat is None and nps is None):
-        return None
-    kind, team, branch = _case_place(case_id)
-    scores = (-1 if csat is None else csat, -1 if nps is None else nps)
-    return (_day(answered_at), kind, team, branch, *scores), (1,)
-
-
-def _remember_survey(sender, instance, **kwargs) -> None:
-    d = instance.__dict__
-    if {"answered_at", "csat", "nps", "case_id"} <= d.keys():
-        instance._analytics_day = (d["answered_at"], d["csat"], d["nps"], d["case_id"])
-
-
-def _survey_saved(sender, instance, created, **kwargs) -> None:
-    _changed(SURVEY, instance, created, _survey_state(instance), _survey_counted)
-
-
-def _survey_deleted(sender, instance, **kwargs) -> None:
-    _gone(SURVEY, instance, _survey_state(instance), _survey_counted)
-
-
-# --- receivers: owners and teams ----------------------------------------------------------------
-
-
-def _remember_owner(sender, instance, **kwargs) -> None:
-    if "owner_id" in instance.__dict__:
-        instance._analytics_owner = instance.__dict__["owner_id"]
-
-
-def _case_saved(sender, instance, created, **kwargs) -> None:
-    before = getattr(instance, "_analytics_owner", instance.owner_id)
-    instance._analytics_owner = instance.owner_id
-    if created or before == instance.owner_id:
-        return
-    _move("c.id = %s", [instance.pk], _owner_place(before), _owner_place(instance.owner_id))
+    for table in (SLA, SURVEY):
+        _recount(table, _groups(table, case_ids))
     from claimdesk.analytics.stored import forget_cases
 
-    forget_cases([instance.pk])  # stored figures filtered by team / branch
+    forget_cases(case_ids)  # stored figures filtered by team / branch
 
 
-def _remember_place(sender, instance, **kwargs) -> None:
-    d = instance.__dict__
-    if {"team", "branch"} <= d.keys():
-        instance._analytics_place = (d["team"] or "", d["branch"] or "")
-
-
-def _profile_saved(sender, instance, created, **kwargs) -> None:
-    now = (instance.team or "", instance.branch or "")
-    before = ("", "") if created else getattr(instance, "_analytics_place", now)
-    instance._analytics_place = now
-    if before != now:
-        _move("c.owner_id = %s", [instance.user_id], before, now)
-        from claimdesk.analytics.stored import forget_filtered
-
-        forget_filtered()
-
-
-def _profile_deleted(sender, instance, **kwargs) -> None:
-    place = getattr(instance, "_analytics_place", (instance.team or "", instance.branch or ""))
-    _move("c.owner_id = %s", [instance.user_id], place, ("", ""))
+def on_place_changed(user_id: int, before: tuple[str, str], after: tuple[str, str]) -> None:
+    """A member of staff moved team or branch (``staff.services.profile_move``): the counted
+    clocks and answers of the cases they own move with them, in the same transaction."""
+    _move("c.owner_id = %s", [user_id], before, after)
     from claimdesk.analytics.stored import forget_filtered
 
     forget_filtered()
 
 
 def register() -> None:
-    from django.db.models.signals import post_delete, post_init, post_save
+    from claimdesk.cases.committed import subscribe_committed
+    from claimdesk.staff.services import subscribe_place_changed
 
-    from claimdesk.cases.models import Case, Deadline
-    from claimdesk.feedback.models import Survey
-    from claimdesk.staff.models import StaffProfile
-
-    for signal, receiver, sender in (
-        (post_init, _remember_clock, Deadline),
-        (post_save, _clock_saved, Deadline),
-        (post_delete, _clock_deleted, Deadline),
-        (post_init, _remember_survey, Survey),
-        (post_save, _survey_saved, Survey),
-        (post_delete, _survey_deleted, Survey),
-        (post_init, _remember_owner, Case),
-        (post_save, _case_saved, Case),
-        (post_init, _remember_place, StaffProfile),
-        (post_save, _profile_saved, StaffProfile),
-        (post_delete, _profile_deleted, StaffProfile),
-    ):
-        signal.connect(receiver, sender=sender, dispatch_uid=f"analytics_day_{receiver.__name__}")
+    subscribe_committed(on_committed)
+    subscribe_place_changed(on_place_changed)

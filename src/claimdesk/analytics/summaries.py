@@ -15,28 +15,20 @@ whether it ever left a done status.
 (``RejectionClause``), re-derived when the claim's decision or policy or a decision is saved.
 
 The customer, channel and claim columns of the per-case row (product, disease, estimated and
-paid amounts, decision, decided at, investigated) come from the same statement. Signal
-receivers re-derive a case's row when its claim or ticket is written (just after the kernel
-opened the case: so a claim or ticket has its row from the start), when a payment or decision
-is saved, and when its customer changes. Cases written with ``bulk_create`` (the bulk claim
-import) and bare cases without a claim / ticket row get theirs at their first step; the
-figures about cases *opened* in a period check that every such case has its row and read the
-raw tables when one is missing (``metrics._summaries_complete``).
+paid amounts, decision, decided at, investigated) come from the same statement.
 
-``on_transition`` is registered for claims and tickets in ``AnalyticsConfig.ready()``: the
-kernel calls it inside the transition's transaction, so a stay is written (and, on closing,
-every stay of the case learns its closing time) atomically with the step that ends it.
+``on_committed`` reads the committed timeline (``cases.committed``): after every action that
+wrote lines for a claim or ticket, a worker re-derives that case's rows, outside the action's
+transaction and its case lock. Until it has, the figures lag by that action; the figures
+about cases *opened* in a period check that every such case has its row and read the raw
+tables when one is missing (``metrics._summaries_complete``).
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
 
 from django.db import connection
-
-if TYPE_CHECKING:
-    from claimdesk.cases.events import CaseTransitioned
 
 # The kinds whose stages the dashboard measures (it subscribes to their steps).
 KINDS = ("claim", "ticket")
@@ -224,94 +216,22 @@ def rebuild_stays(case_ids: Sequence[int] | None = None) -> None:
         cursor.execute(stays_sql(f"IN ({marks})"), ids + ids)
 
 
-def on_transition(event: CaseTransitioned) -> None:
-    """A kernel step (``CaseTransitioned``) just ended the stay in the previous status (and
-    may have closed, finished or reopened the case)."""
-    rebuild([event.case.pk])
+def on_committed(lines: list) -> None:
+    """After an action's commit: every summary of the claims and tickets it wrote lines for
+    (a step ends a stay; a decision, payment, owner or customer changes the per-case row and
+    the cited clauses). Re-derived from the rows, so a batch handed over twice is harmless."""
+    from claimdesk.cases.models import Case
 
-
-# Claim fields the per-case row carries: a save touching one of them re-derives the row.
-CLAIM_FIELDS = frozenset(
-    {"policy", "loss_type", "loss_cause", "estimated_amount", "decision", "decided_at"}
-)
-# ... and those the stays carry too (the claim type) or the filters read (the product).
-CLAIM_STAY_FIELDS = frozenset({"policy", "loss_type"})
-# ... and those the cited clauses carry (``RejectionClause``).
-CLAUSE_FIELDS = frozenset({"policy", "decision", "decided_at"})
-PAYMENT_FIELDS = frozenset({"state", "amount", "claim"})
-TICKET_FIELDS = frozenset({"channel"})
-
-
-def on_ticket_saved(sender, instance, created, update_fields=None, **kwargs) -> None:
-    """``post_save`` of a ticket: its channel (written after the case is opened)."""
-    if update_fields is None or TICKET_FIELDS.intersection(update_fields):
-        rebuild_summaries([instance.pk])
-
-
-def _remember_customer(sender, instance, **kwargs) -> None:
-    if "customer_id" in instance.__dict__:
-        instance._analytics_customer = instance.__dict__["customer_id"]
-
-
-def on_case_saved(sender, instance, created, **kwargs) -> None:
-    """``post_save`` of a case: a new customer."""
-    before = getattr(instance, "_analytics_customer", instance.customer_id)
-    instance._analytics_customer = instance.customer_id
-    if not created and before != instance.customer_id:
-        rebuild_summaries([instance.pk])
-
-
-def on_claim_saved(sender, instance, created, update_fields=None, **kwargs) -> None:
-    """``post_save`` of a claim: its product, disease, amount claimed or decision may have
-    changed (the decision is written just before the step that announces it)."""
-    # The claim type and product are on the stays too: a full re-derivation (and the stored
-    # stage figures forgotten); a new claim or other fields: its per-case row.
-    changed = set(CLAIM_FIELDS if update_fields is None else update_fields)
-    if CLAIM_STAY_FIELDS & changed and not created:
-        rebuild([instance.pk])
-    elif update_fields is None or CLAIM_FIELDS.intersection(update_fields):
-        rebuild_summaries([instance.pk])
-    if CLAUSE_FIELDS & changed and (instance.decision or not created):  # a new claim cites none
-        rebuild_clauses([instance.pk])
-
-
-def on_claims_imported(sender, case_ids, **kwargs) -> None:
-    """Bulk intake wrote claims without ``post_save``: their per-case rows."""
-    rebuild_summaries(case_ids)
-
-
-def on_decision_saved(sender, instance, **kwargs) -> None:
-    """``post_save`` / ``post_delete`` of a claim decision: the clauses a rejection cites."""
-    rebuild_clauses([instance.claim_id])
-
-
-def on_payment_saved(sender, instance, update_fields=None, **kwargs) -> None:
-    """``post_save`` / ``post_delete`` of a payment: the claim's confirmed total."""
-    if update_fields is None or PAYMENT_FIELDS.intersection(update_fields):
-        rebuild_summaries([instance.claim_id])
+    touched = {line.case_id for line in lines}
+    case_ids = sorted(
+        Case.objects.filter(pk__in=touched, kind__in=KINDS).values_list("pk", flat=True)
+    )
+    if case_ids:
+        rebuild(case_ids)
+        rebuild_clauses(case_ids)
 
 
 def register() -> None:
-    from django.db.models.signals import post_delete, post_init, post_save
+    from claimdesk.cases.committed import subscribe_committed
 
-    from claimdesk.cases.events import CaseTransitioned, subscribe
-    from claimdesk.cases.models import Case
-    from claimdesk.claims.models import Claim, ClaimDecision
-    from claimdesk.claims.signals import claims_imported
-    from claimdesk.payments.models import Payment
-    from claimdesk.service.models import Ticket
-
-    subscribe(CaseTransitioned, on_transition, kinds=KINDS)
-    post_save.connect(on_claim_saved, sender=Claim, dispatch_uid="analytics_claim_summary")
-    claims_imported.connect(on_claims_imported, dispatch_uid="analytics_claims_imported")
-    post_save.connect(on_payment_saved, sender=Payment, dispatch_uid="analytics_payment_summary")
-    post_delete.connect(
-        on_payment_saved, sender=Payment, dispatch_uid="analytics_payment_summary_deleted"
-    )
-    post_save.connect(on_decision_saved, sender=ClaimDecision, dispatch_uid="analytics_clauses")
-    post_delete.connect(
-        on_decision_saved, sender=ClaimDecision, dispatch_uid="analytics_clauses_deleted"
-    )
-    post_save.connect(on_ticket_saved, sender=Ticket, dispatch_uid="analytics_ticket_summary")
-    post_init.connect(_remember_customer, sender=Case, dispatch_uid="analytics_case_customer")
-    post_save.connect(on_case_saved, sender=Case, dispatch_uid="analytics_case_summary")
+    subscribe_committed(on_committed)

@@ -121,7 +121,11 @@ class AppendOnlyQuerySet(models.QuerySet):
 
 
 class CaseEvent(models.Model):
-    """One line of a case's timeline. Never changed, never deleted."""
+    """One line of a case's timeline. Never changed, never deleted.
+
+    Its one changing column, ``dispatched``, is not part of the line: it says whether the
+    after-commit readers (``cases.committed``) have had it; the lines are their outbox.
+    """
 
     case = models.ForeignKey(
         Case, on_delete=models.PROTECT, related_name="events", db_index=False
@@ -136,12 +140,18 @@ class CaseEvent(models.Model):
     to_status = models.CharField(max_length=40, blank=True)
     data = models.JSONField(default=dict, blank=True, encoder=DjangoJSONEncoder)
     customer_visible = models.BooleanField(default=False)
+    dispatched = models.BooleanField(default=False, db_default=False, editable=False)
 
     objects = AppendOnlyQuerySet.as_manager()
 
     class Meta:
         ordering = ["at", "id"]
-        indexes = [models.Index(fields=["case", "at"], name="event_case_at")]
+        indexes = [
+            models.Index(fields=["case", "at"], name="event_case_at"),
+            models.Index(
+                fields=["id"], condition=models.Q(dispatched=False), name="event_undispatched"
+            ),
+        ]
         verbose_name = _("timeline event")
         verbose_name_plural = _("timeline events")
 

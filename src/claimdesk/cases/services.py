@@ -34,7 +34,12 @@ from claimdesk.cases.models import (
     Task,
     TaskStatus,
 )
-from claimdesk.cases.timeline import timeline_event, timeline_record, timeline_record_many
+from claimdesk.cases.timeline import (
+    case_action,
+    timeline_event,
+    timeline_record,
+    timeline_record_many,
+)
 from claimdesk.cases.workflow import Transition, resolve_clocks, workflow
 from claimdesk.db import bulk_insert
 from claimdesk.notify.services import notification_queue
@@ -181,7 +186,7 @@ def deadline_start(
 
     An inactive rule starts nothing: the admin switched that commitment off.
     """
-    with transaction.atomic():
+    with case_action():
         d = _start(case, rule_code, now=now, actor=actor, task=task, calendar=calendar)
         if d is not None and task is None:
             _sync_next_due(case)
@@ -197,7 +202,7 @@ def deadline_pause(
     calendar: WorkCalendar | None = None,
 ) -> None:
     """Stop the clock: remember how much counted time it has used."""
-    with transaction.atomic():
+    with case_action():
         d = _locked(deadline)
         _pause(d, now=now, actor=actor, reason=reason, calendar=calendar)
         _sync_next_due(d.case)
@@ -211,7 +216,7 @@ def deadline_resume(
     calendar: WorkCalendar | None = None,
 ) -> None:
     """Restart the clock with exactly the counted time it had left; milestones move with it."""
-    with transaction.atomic():
+    with case_action():
         d = _locked(deadline)
         _resume(d, now=now, actor=actor, calendar=calendar)
         _sync_next_due(d.case)
@@ -221,7 +226,7 @@ def deadline_stop(
     *, deadline: Deadline, now: datetime, actor: Actor | None = None, cancel: bool = False
 ) -> None:
     """Stop the clock for good and record whether the commitment was met."""
-    with transaction.atomic():
+    with case_action():
         d = _locked(deadline)
         _stop(d, now=now, actor=actor, cancel=cancel)
         _sync_next_due(d.case)
@@ -498,9 +503,7 @@ def case_open(
     if owner is not None and not (owner.is_active and is_staff_member(owner)):
         raise GuardFailed(_("The new owner must be a member of staff."))
     owner = owner or (actor if staff else least_loaded_agent())
-    # No savepoint: every refusal above comes before the first write, and callers never
-    # carry on after a failed write, so the savepoint's two statements would buy nothing.
-    with transaction.atomic(savepoint=False):
+    with case_action():
         case = Case(
             number=reserve_numbers(wf.kind, now)[0],
             kind=wf.kind,
@@ -556,7 +559,7 @@ def case_transition(
     the case already moved and gets an illegal-transition error instead of a double step.
     """
     data = dict(data or {})
-    with transaction.atomic():
+    with case_action():
         case = Case.objects.select_for_update(no_key=True).get(pk=case.pk)
         wf = case.workflow
         t = wf.find(case.status, action)
@@ -623,7 +626,7 @@ def case_reassign(
         raise GuardFailed(_("Say why the case changes owner."))
     if not is_staff_member(new_owner):
         raise GuardFailed(_("The new owner must be a member of staff."))
-    with transaction.atomic():
+    with case_action():
         case = Case.objects.select_for_update(no_key=True).get(pk=case.pk)
         if case.owner_id == new_owner.pk:
             return case
@@ -671,7 +674,7 @@ def task_assign(
     Work that needs a ``certificate`` (e.g. ``nev``) goes only to someone holding it, valid
     on the day of ``now``.
     """
-    with transaction.atomic():
+    with case_action():
         case = Case.objects.select_for_update(no_key=True).get(pk=case.pk)
         if not can_act(actor, case, "cases.assign_task"):
             raise NotAllowed(
@@ -748,7 +751,7 @@ def _task_close(task: Task, *, now: datetime, actor: Actor, status: str, result:
 
 def task_cancel(*, task: Task, actor: Actor, now: datetime) -> None:
     """Withdraw an open task that is no longer needed (e.g. an approval made moot)."""
-    with transaction.atomic():
+    with case_action():
         task = Task.objects.select_for_update(of=("self",), no_key=True).get(pk=task.pk)
         if task.status == TaskStatus.OPEN:
             _task_close(task, now=now, actor=actor, status=TaskStatus.CANCELLED)
@@ -756,7 +759,7 @@ def task_cancel(*, task: Task, actor: Actor, now: datetime) -> None:
 
 def task_complete(*, task: Task, actor: Actor, now: datetime, result: str = "") -> Task:
     """Finish a task: its clock stops and the work comes back to the owner, who is told."""
-    with transaction.atomic():
+    with case_action():
         # Lock order as in case_transition (case, then its tasks and clocks): a withdrawal
         # cancelling this task and its completion are serialised, never interleaved.
         Case.objects.select_for_update(no_key=True).filter(pk=task.case_id).first()
@@ -880,7 +883,7 @@ def deadline_sweep(*, now: datetime, batch: int = 500) -> SweepResult:
     if not _anything_due(now):
         return result
     while True:
-        with transaction.atomic():
+        with case_action():
             rows = _due_batch(now, batch)
             for d in rows:
                 for kind, at_field, done_field, counter in _ALERT_STEPS:

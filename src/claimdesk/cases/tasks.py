@@ -15,3 +15,11 @@ def deadline_sweep() -> dict[str, int]:
         "overdue": result.overdue,
         "escalations": result.escalations,
     }
+
+
+@shared_task(autoretry_for=(Exception,), retry_backoff=True, max_retries=3)
+def timeline_dispatch() -> int:
+    """After an action's commit: its timeline lines to the after-commit readers."""
+    from claimdesk.cases.committed import dispatch_committed
+
+    return dispatch_committed()

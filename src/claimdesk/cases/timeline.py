@@ -4,14 +4,22 @@ Every line of every case's timeline is written here, by the kernel's own service
 domain apps alike, so that what must happen to each new line happens to all of them: the
 evidence ledger (which subscribes with ``timeline_subscribe``) chains it in the same
 transaction, and instants read the same everywhere.
+
+A business action runs in ``case_action()``: the lines it records are kept until its end and
+written together, one ``INSERT`` and one ledger append for the whole action instead of one
+of each per line. Outside an action a line is written at once.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Required, TypedDict, Unpack
 
+from django.db import transaction
 from django.db.models import TextChoices
 from django.utils.translation import gettext_lazy as _
 
@@ -129,24 +137,90 @@ def timeline_event(case: Case, **line: Unpack[TimelineLine]) -> CaseEvent:
     )
 
 
-def timeline_record(case: Case, **line: Unpack[TimelineLine]) -> CaseEvent:
-    """Write one line of ``case``'s timeline (call it inside the action's transaction)."""
-    event = timeline_event(case, **line)
-    event.save(force_insert=True)
+@dataclass
+class _Batch:
+    """The lines one action has recorded so far, and the cases it opened."""
+
+    lines: list[CaseEvent] = field(default_factory=list)
+    new_cases: set[int] = field(default_factory=set)
+
+
+_batch: ContextVar[_Batch | None] = ContextVar("timeline_batch", default=None)
+
+
+@contextmanager
+def case_action(*, savepoint: bool = False) -> Iterator[None]:
+    """One business action: a transaction whose timeline lines are written together when it
+    ends, still inside it (one ``INSERT``, one ledger append).
+
+    Nested in another action it is part of that action, and the lines it recorded are
+    dropped if it raises. It takes no savepoint (a refusal inside propagates and rolls the
+    whole action back) unless ``savepoint``: for a block whose caller catches its failure
+    (an ``IntegrityError`` lost to a parallel writer) and carries on. The outermost action
+    keeps a savepoint when a caller's transaction is already open, so a caller that catches
+    the refusal carries on as before.
+    """
+    outer = _batch.get()
+    if outer is not None:
+        mark = len(outer.lines)
+        try:
+            with transaction.atomic(savepoint=savepoint):
+                yield
+        except BaseException:
+            del outer.lines[mark:]
+            raise
+        return
+    batch = _Batch()
+    token = _batch.set(batch)
+    try:
+        with transaction.atomic():
+            yield
+            _write(batch.lines, new_cases=bool(batch.lines) and _all_new(batch))
+    finally:
+        _batch.reset(token)
+
+
+def _all_new(batch: _Batch) -> bool:
+    return all(line.case_id in batch.new_cases for line in batch.lines)
+
+
+def _write(lines: list[CaseEvent], *, new_cases: bool) -> list[CaseEvent]:
+    if not lines:
+        return lines
+    written = bulk_insert(lines)
     for subscriber in _SUBSCRIBERS:
-        subscriber([event], False)
+        subscriber(written, new_cases)
+    from claimdesk.cases.committed import dispatch_after_commit
+
+    dispatch_after_commit()
+    return written
+
+
+def timeline_record(case: Case, **line: Unpack[TimelineLine]) -> CaseEvent:
+    """Record one line of ``case``'s timeline (inside the action's transaction): written at
+    the end of the enclosing ``case_action``, or at once outside one."""
+    event = timeline_event(case, **line)
+    batch = _batch.get()
+    if batch is not None:
+        batch.lines.append(event)
+    else:
+        _write([event], new_cases=False)
     return event
 
 
 def timeline_record_many(
     events: Iterable[CaseEvent], *, new_cases: bool = False
 ) -> list[CaseEvent]:
-    """Write many lines at once (built with ``timeline_event``), in the order given.
+    """Record many lines at once (built with ``timeline_event``), in the order given.
 
     ``new_cases``: every line belongs to a case opened in this transaction (bulk intake,
     ``case_open``), so there is no earlier line to lock and follow.
     """
-    written = bulk_insert(list(events))
-    for subscriber in _SUBSCRIBERS:
-        subscriber(written, new_cases)
-    return written
+    lines = list(events)
+    batch = _batch.get()
+    if batch is None:
+        return _write(lines, new_cases=new_cases)
+    batch.lines += lines
+    if new_cases:
+        batch.new_cases.update(line.case_id for line in lines)
+    return lines

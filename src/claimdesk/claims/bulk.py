@@ -24,7 +24,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.contrib.auth import get_user_model
-from django.db import DataError, IntegrityError, transaction
+from django.db import DataError, IntegrityError
 from django.db.models import Count, Q
 from django.utils.translation import gettext as _
 
@@ -38,7 +38,7 @@ from claimdesk.cases.services import (
     reserve_numbers,
     sla_rule,
 )
-from claimdesk.cases.timeline import timeline_event, timeline_record_many
+from claimdesk.cases.timeline import case_action, timeline_event, timeline_record_many
 from claimdesk.cases.workflow import resolve_clocks
 from claimdesk.claims.models import Channel, Claim, ClaimItem
 from claimdesk.claims.rules import DUPLICATE_WINDOW, Flag
@@ -53,7 +53,6 @@ from claimdesk.claims.services import (
     report_check,
     report_flags,
 )
-from claimdesk.claims.signals import claims_imported
 from claimdesk.claims.workflow import WORKFLOW
 from claimdesk.db import bulk_insert, insert_values
 from claimdesk.notify.services import notification_queue_many
@@ -338,7 +337,7 @@ class _Importer:
     def write(self, chunk: list[_Valid], result: ImportResult) -> None:
         """Write a chunk in one transaction; if the database refuses it, claim by claim."""
         try:
-            with transaction.atomic():
+            with case_action(savepoint=True):
                 created, linked = self._write(chunk)
         except (IntegrityError, DataError):
             if len(chunk) == 1:
@@ -423,8 +422,6 @@ class _Importer:
         ]
         links = self._duplicates(claims)
         bulk_insert(claims)
-        # bulk_insert sends no post_save: whoever keeps rows per claim hears of them here.
-        claims_imported.send(sender=Claim, case_ids=[c.pk for c in claims])
         checklists = {c.pk: self._templates(c.policy, c.loss_type) for c in claims}
         insert_values(
             ClaimItem,

@@ -20,7 +20,7 @@ from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
 from claimdesk.cases.services import CaseError, IllegalTransition, NotAllowed, can_act
-from claimdesk.cases.timeline import timeline_record
+from claimdesk.cases.timeline import case_action, timeline_record
 from claimdesk.claims.events import ClaimRegistered
 from claimdesk.claims.models import Claim, ClaimItem, ItemState
 from claimdesk.claims.services import claim_item_set_state
@@ -159,7 +159,7 @@ def document_upload(
         return UploadResult(existing, duplicate=True)
     stored = _store(file, sha256, content_type)
     try:
-        with transaction.atomic():
+        with case_action(savepoint=True):
             document = Document.objects.create(
                 claim=claim,
                 item=item,
@@ -214,7 +214,7 @@ def _schedule_ocr(document_id: int) -> None:
 
 
 def _ocr_finish(document_id: int, *, now: datetime, **values: Any) -> Document | None:
-    with transaction.atomic():
+    with case_action():
         document = (
             Document.objects.select_for_update()
             .select_related("claim__case")
@@ -332,7 +332,7 @@ def document_confirm(
         )
     clean = _clean_fields(fields)
     item = _item(claim, item_code)
-    with transaction.atomic():
+    with case_action():
         document = Document.objects.select_for_update().get(pk=document.pk)
         proposed = document.ocr_fields or {}
         corrected = {
@@ -404,7 +404,7 @@ def document_reuse_lasting(
         return []
     actor = actor or claim.case.customer
     reused: list[Document] = []
-    with transaction.atomic():
+    with case_action():
         for source in sources:
             if source.item is None:  # excluded by the query; said again for the type checker
                 continue

@@ -18,7 +18,7 @@ from typing import Any
 from django.apps import apps
 from django.conf import settings
 from django.core.exceptions import FieldDoesNotExist
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError
 from django.db.models import CharField, Exists, OuterRef, QuerySet, Value
 from django.db.models.functions import Concat
 from django.urls import reverse
@@ -27,7 +27,7 @@ from django.utils.translation import gettext as _
 
 from claimdesk.cases.models import Case, CaseEvent
 from claimdesk.cases.services import CaseError, can_act, case_transition
-from claimdesk.cases.timeline import timeline_record
+from claimdesk.cases.timeline import case_action, timeline_record
 from claimdesk.claims.models import Claim
 from claimdesk.claims.workflow import KIND as CLAIM
 from claimdesk.claims.workflow import ClaimState
@@ -123,7 +123,7 @@ def survey_send(*, case: Case, now: datetime) -> Survey | None:
     owner's name when the owner may do follow-ups; otherwise the timeline says it is left
     to staff and the ``followup`` clock keeps running.
     """
-    with transaction.atomic():
+    with case_action():
         case = (
             Case.objects.select_for_update(no_key=True, of=("self",))
             .select_related("customer", "owner")
@@ -146,7 +146,7 @@ def survey_send(*, case: Case, now: datetime) -> Survey | None:
         if closed is None or case.kind not in SURVEYED_KINDS:
             return None
         try:
-            with transaction.atomic():
+            with case_action(savepoint=True):
                 survey = Survey.objects.create(
                     case=case,
                     customer=customer,
@@ -222,7 +222,7 @@ def surveys_remind_due(*, now: datetime) -> int:
         sent_day = to_local(survey.sent_at).date()
         if calendar.add_working_days(sent_day, rules.REMINDER_AFTER_WORKING_DAYS) > today:
             continue
-        with transaction.atomic():
+        with case_action():
             # The conditional update is the lock: a parallel sweep finds nothing to update.
             won = Survey.objects.filter(
                 pk=survey.pk, reminded_at__isnull=True, answered_at__isnull=True
@@ -276,7 +276,7 @@ def survey_answer(*, token: str, csat: Any, nps: Any, comment: str = "", now: da
             errors=problems,
         )
     comment = str(comment or "").strip()[:2000]
-    with transaction.atomic():
+    with case_action():
         survey = survey_for_token(token)
         survey = Survey.objects.select_for_update().get(pk=survey.pk)
         if survey.answered_at is not None:
@@ -326,9 +326,9 @@ def _fire(
         return False
     values = {"name": customer.get_full_name() or customer.username, **values}
     subject, body = _message(rule, values)
-    with transaction.atomic():
+    with case_action():
         try:
-            with transaction.atomic():
+            with case_action(savepoint=True):
                 ProactiveFiring.objects.create(
                     rule=rule,
                     customer=customer,

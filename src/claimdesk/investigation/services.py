@@ -10,7 +10,7 @@ from datetime import datetime
 from decimal import Decimal
 
 from django.contrib.auth import get_user_model
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError
 from django.db.models import Count, Q
 from django.utils.translation import gettext as _
 
@@ -25,7 +25,7 @@ from claimdesk.cases.services import (
     task_assign,
     task_complete,
 )
-from claimdesk.cases.timeline import timeline_record
+from claimdesk.cases.timeline import case_action, timeline_record
 from claimdesk.claims.models import Claim
 from claimdesk.documents.models import Document
 from claimdesk.investigation import rules
@@ -112,7 +112,7 @@ def survey_assign(
     elif not surveyor.is_active or not surveyor.has_perm("claims.handle_survey"):
         raise GuardFailed(_("%(user)s is not a surveyor.") % {"user": surveyor.username})
     try:
-        with transaction.atomic():
+        with case_action(savepoint=True):
             # The case row lock (as task_assign takes it) serialises two assignments at once.
             Case.objects.select_for_update(no_key=True).filter(pk=claim.case_id).first()
             if claim.site_surveys.filter(status=SurveyStatus.ASSIGNED).exists():
@@ -173,7 +173,7 @@ def survey_report_submit(
     if assessed_loss is None or not assessed_loss.is_finite() or assessed_loss < 0:
         raise GuardFailed(_("The assessed loss must be an amount of zero or more."))
     assessed_loss = assessed_loss.quantize(Decimal("0.01"))
-    with transaction.atomic():
+    with case_action():
         survey = (
             Survey.objects.select_for_update(of=("self",))
             .select_related("claim__case", "claim__policy__product", "task", "surveyor")
@@ -242,7 +242,7 @@ def repair_objection_raise(
         raise GuardFailed(_("Name the repair shop and its objection."))
     if amount_claimed is None or not amount_claimed.is_finite() or amount_claimed < 0:
         raise GuardFailed(_("The amount the shop claims must be zero or more."))
-    with transaction.atomic():
+    with case_action():
         survey = Survey.objects.select_related("claim__case").get(pk=survey.pk)
         case = survey.claim.case
         if not is_staff_member(actor) or not _may_handle(actor, case):
@@ -293,7 +293,7 @@ def repair_objection_resolve(
         raise GuardFailed(_("Say what the re-check found."))
     if rechecked_amount is not None and (not rechecked_amount.is_finite() or rechecked_amount < 0):
         raise GuardFailed(_("The amount after the re-check must be zero or more."))
-    with transaction.atomic():
+    with case_action():
         objection = (
             RepairObjection.objects.select_for_update(of=("self",))
             .select_related("survey__claim__case", "deadline")
@@ -345,7 +345,7 @@ def appraisal_select(
     *, claim: Claim, now: datetime, qualification: str = "disability", actor: Actor | None = None
 ) -> AppraisalInstitution:
     """Choose the appraisal institution by the published rotation rule and record it."""
-    with transaction.atomic():
+    with case_action():
         rows = list(
             AppraisalInstitution.objects.select_for_update().filter(active=True).order_by("name")
         )

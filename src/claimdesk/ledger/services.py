@@ -130,7 +130,13 @@ def _append_many(
         heads = (
             {}
             if new_cases
-            else {h.case_id: h for h in Head.objects.select_for_update().filter(case_id__in=batch)}
+            else {
+                h.case_id: h
+                # In key order: two batches over the same cases lock them in the same order.
+                for h in Head.objects.select_for_update()
+                .filter(case_id__in=batch)
+                .order_by("case_id")
+            }
         )
         entries, new_heads = [], []
         for case_id in batch:

@@ -15,7 +15,6 @@ from typing import Any
 from django.conf import settings
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
-from django.db import transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import translation
@@ -23,7 +22,7 @@ from django.utils.translation import gettext as _
 
 from claimdesk.cases.models import Case
 from claimdesk.cases.services import CaseError, NotAllowed, can_act
-from claimdesk.cases.timeline import timeline_record
+from claimdesk.cases.timeline import case_action, timeline_record
 from claimdesk.claims.events import ClaimDecided
 from claimdesk.notices import rules
 from claimdesk.notices.models import Notice, NoticeKind
@@ -200,7 +199,7 @@ def notice_issue(*, case: Case, kind: str, context: dict, actor: Actor, now: dat
     sha256 = hashlib.sha256(pdf).hexdigest()
     name, written = _store(pdf, sha256)
     try:
-        with transaction.atomic():
+        with case_action(savepoint=True):
             notice = _record(case, kind, stored, language, name, sha256, len(pdf), actor, now)
     except BaseException:
         if written and not Notice.objects.filter(file=name).exists():

@@ -26,7 +26,7 @@ from django.db import transaction
 from django.db.models import F
 
 from claimdesk.cache import ReferenceCache
-from claimdesk.db import bulk_insert, insert_values
+from claimdesk.db import bulk_insert, insert_values, on_commit_once
 from claimdesk.notify import channels
 from claimdesk.notify.models import Channel, Notification, Status, WebhookEndpoint
 from claimdesk.types import Actor
@@ -118,7 +118,7 @@ def notification_queue_many(
         insert_values(Notification, _COLUMNS, [[row[c] for c in _COLUMNS] for row in rows])
         created = []
     if any(row["status"] == Status.PENDING for row in rows):
-        _on_commit_once(_schedule_delivery)
+        on_commit_once(_schedule_delivery)
     return created
 
 
@@ -171,20 +171,7 @@ def _message_rows(
 
 def deliver_after_commit() -> None:
     """Deliver the pending outbox once this transaction commits (once, however often asked)."""
-    _on_commit_once(_schedule_delivery)
-
-
-def _on_commit_once(func) -> None:
-    """``on_commit(func)`` unless this transaction already will run it.
-
-    A sweep raising a thousand alerts needs one delivery run after its commit, not a
-    thousand. A callback registered in a savepoint that rolled back is gone from the list,
-    so it is registered again when needed.
-    """
-    conn = transaction.get_connection()
-    if conn.in_atomic_block and any(f is func for _, f, _ in conn.run_on_commit):
-        return
-    transaction.on_commit(func)
+    on_commit_once(_schedule_delivery)
 
 
 def _schedule_delivery() -> None:
@@ -336,7 +323,7 @@ def notification_requeue(*, ids, now: datetime) -> int:
         status=Status.PENDING, attempts=0, next_attempt_at=now, claimed_at=None
     )
     if count:
-        _on_commit_once(_schedule_delivery)
+        on_commit_once(_schedule_delivery)
     return count
 
 

@@ -18,7 +18,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.contrib.auth import get_user_model
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError
 from django.db.models import Count, Q
 from django.utils.translation import gettext as _
 
@@ -34,7 +34,7 @@ from claimdesk.cases.services import (
     task_assign,
     task_complete,
 )
-from claimdesk.cases.timeline import timeline_record
+from claimdesk.cases.timeline import case_action, timeline_record
 from claimdesk.claims.events import ClaimDecided
 from claimdesk.claims.models import Claim
 from claimdesk.claims.workflow import ClaimState
@@ -256,7 +256,7 @@ def payment_instruct(
     A second instruction for the same claim is refused (409) and never creates a second
     payment: the case row lock queues concurrent callers, the unique constraint backs it.
     """
-    with transaction.atomic():
+    with case_action():
         case = _lock_case(claim.pk)
         _finance_only(actor, case)
         if Payment.objects.filter(claim_id=claim.pk).exists():
@@ -274,7 +274,7 @@ def payment_instruct(
             )
         payee = payee_account(claim, account)
         try:
-            with transaction.atomic():
+            with case_action(savepoint=True):
                 payment = Payment.objects.create(
                     reference=payment_reference(case.number),
                     claim=claim,
@@ -300,7 +300,7 @@ def payment_instruct(
 
 def payment_send(*, payment: Payment, actor: Actor, now: datetime, bank_ref: str = "") -> Payment:
     """Send the instructed payment to the bank (the first transfer)."""
-    with transaction.atomic():
+    with case_action():
         payment = _lock(payment)
         case = payment.claim.case
         _may_pay(actor, case, payment, PaymentAction.SEND)
@@ -404,7 +404,7 @@ def payment_confirm(
 ) -> Payment:
     """The bank confirms the transfer: the payment clock stops, the claim closes
     (``confirm_payment``), the payment task returns to the owner, the customer is told."""
-    with transaction.atomic():
+    with case_action():
         payment = _lock(payment)
         _may_pay(actor, payment.claim.case, payment, PaymentAction.CONFIRM)
         _confirm(
@@ -465,7 +465,7 @@ def payment_fail(
     via_reconciliation: bool = False,
 ) -> Payment:
     """The bank returned the transfer: record why; finance then retries or escalates."""
-    with transaction.atomic():
+    with case_action():
         payment = _lock(payment)
         _may_pay(actor, payment.claim.case, payment, PaymentAction.FAIL)
         _fail(
@@ -489,7 +489,7 @@ def payment_retry(
 ) -> Payment:
     """Send a failed (or escalated) payment again, to another account of the holder if
     finance picks one; the customer sees that we are trying again."""
-    with transaction.atomic():
+    with case_action():
         payment = _lock(payment)
         case = payment.claim.case
         _may_pay(actor, case, payment, PaymentAction.RETRY)
@@ -511,7 +511,7 @@ def payment_retry(
 
 def payment_escalate(*, payment: Payment, actor: Actor, now: datetime, note: str = "") -> Payment:
     """Hand a failed payment up to the finance person's manager, who is told why."""
-    with transaction.atomic():
+    with case_action():
         payment = _lock(payment)
         case = payment.claim.case
         _may_pay(actor, case, payment, PaymentAction.ESCALATE)
@@ -676,7 +676,7 @@ def _reconcile_row(raw: Mapping[str, str], *, actor: Actor, now: datetime) -> tu
     found = Payment.objects.filter(reference=reference).first()
     if found is None:
         raise GuardFailed(_("No payment %(reference)s.") % {"reference": reference})
-    with transaction.atomic():
+    with case_action():
         payment = _lock(found)
         done = (
             payment.transfers.filter(bank_ref=bank_ref)

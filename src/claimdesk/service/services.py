@@ -13,7 +13,6 @@ from collections.abc import Mapping
 from datetime import date, datetime
 from typing import Any
 
-from django.db import transaction
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
@@ -27,7 +26,7 @@ from claimdesk.cases.services import (
     case_transition,
     task_assign,
 )
-from claimdesk.cases.timeline import timeline_record
+from claimdesk.cases.timeline import case_action, timeline_record
 from claimdesk.notify.services import notification_queue
 from claimdesk.service import rules, selectors
 from claimdesk.service.models import (
@@ -154,7 +153,7 @@ def ticket_open(
         )
     if category == Category.OBJECTION and claim is None:
         raise GuardFailed(_("An objection is about a claim: link it."))
-    with transaction.atomic():
+    with case_action():
         case = case_open(
             kind="ticket",
             title=subject,
@@ -256,7 +255,7 @@ def ticket_reply(
     ticket = _refresh(ticket)
     _require_handler(ticket, actor)
     _require_open(ticket)
-    with transaction.atomic():
+    with case_action():
         if internal:
             message = TicketMessage.objects.create(
                 ticket=ticket, author=actor, body=body, internal=True, created_at=now
@@ -323,7 +322,7 @@ def ticket_act(
     _require_handler(ticket, actor)
     field = rules.CUSTOMER_TEXT_FIELDS.get(action)
     text = str(data.get(field) or "").strip() if field else ""
-    with transaction.atomic():
+    with case_action():
         if field:  # text to the customer: on an objection, never from its first decider
             _require_reviewer(ticket, actor)
         if text:
@@ -371,7 +370,7 @@ def ticket_handoff(*, ticket: Ticket, to, actor: Actor, now: datetime, note: str
     if not note:
         raise GuardFailed(_("Say what the colleague should do."))
     ticket = _refresh(ticket)
-    with transaction.atomic():
+    with case_action():
         task = task_assign(
             case=ticket.case,
             kind="ticket_handoff",
@@ -400,7 +399,7 @@ def ticket_customer_message(*, ticket: Ticket, customer, now: datetime, body: st
     if not body:
         raise GuardFailed(_("The message is empty."))
     _require_open(ticket)
-    with transaction.atomic():
+    with case_action():
         message = TicketMessage.objects.create(
             ticket=ticket, author=customer, body=body, from_customer=True, created_at=now
         )
@@ -481,7 +480,7 @@ def rca_save(
     assert due_date is not None  # rca_missing() asks for it
     if not is_staff_member(owner):
         raise GuardFailed(_("The action owner must be a member of staff."))
-    with transaction.atomic():
+    with case_action():
         report, created = RootCauseReport.objects.select_for_update().get_or_create(
             ticket=ticket,
             defaults={
@@ -529,7 +528,7 @@ def corrective_action_done(
         raise GuardFailed(_("Say what was done."))
     if actor.pk != action.owner_id and not actor.has_perm("cases.view_all_cases"):
         raise NotAllowed(_("Only the action owner or a manager can mark it done."))
-    with transaction.atomic():
+    with case_action():
         action = CorrectiveAction.objects.select_for_update().get(pk=action.pk)
         if action.done_at is not None:
             raise IllegalTransition(_("This corrective action is already done."))
@@ -547,7 +546,7 @@ def objection_open(*, claim, customer, now: datetime, text: str) -> Ticket:
     ticket (3-working-day written-answer clock) linked to the claim."""
     if claim.case.customer_id != customer.pk:
         raise NotAllowed(_("You can only object to your own claims."))
-    with transaction.atomic():
+    with case_action():
         # The claim's case row lock serialises two submissions: the second sees the first.
         Case.objects.select_for_update(no_key=True).filter(pk=claim.case_id).first()
         if Ticket.objects.filter(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from collections.abc import Callable
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 
@@ -78,6 +79,34 @@ def user_create(
             approval_limit=approval_limit,
         )
     return user
+
+
+# A reader of the owner's team and branch (analytics' day counts) is told when a member of
+# staff moves: (user id, (team, branch) before, (team, branch) after).
+PlaceReader = Callable[[int, tuple[str, str], tuple[str, str]], None]
+_PLACE_READERS: list[PlaceReader] = []
+
+
+def subscribe_place_changed(reader: PlaceReader) -> None:
+    """Tell ``reader`` whenever ``profile_move`` moves someone (from an app's ``ready``)."""
+    if reader not in _PLACE_READERS:
+        _PLACE_READERS.append(reader)
+
+
+@transaction.atomic
+def profile_move(*, profile: StaffProfile, team: str, branch: str) -> StaffProfile:
+    """Move a member of staff to another team or branch; what is counted by the owner's
+    team follows in the same transaction."""
+    locked = StaffProfile.objects.select_for_update().get(pk=profile.pk)
+    before = (locked.team or "", locked.branch or "")
+    locked.team, locked.branch = team, branch
+    locked.save(update_fields=["team", "branch"])
+    after = (team or "", branch or "")
+    if before != after:
+        for reader in _PLACE_READERS:
+            reader(locked.user_id, before, after)
+    profile.team, profile.branch = locked.team, locked.branch
+    return locked
 
 
 _ROLES_CACHE = "_claimdesk_roles_cache"

@@ -10,7 +10,6 @@ from datetime import datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from django.db import transaction
 from django.utils.translation import gettext as _
 
 from claimdesk.cases.models import Case
@@ -20,7 +19,7 @@ from claimdesk.cases.services import (
     NotAllowed,
     can_act,
 )
-from claimdesk.cases.timeline import timeline_record
+from claimdesk.cases.timeline import case_action, timeline_record
 from claimdesk.claims.models import (
     Claim,
     ClaimDecision,
@@ -159,7 +158,7 @@ def loss_item_add(
     illness: bool = False,
 ) -> LossItem:
     """Record an accepted loss item under one of the product's coverages."""
-    with transaction.atomic():
+    with case_action():
         case = _assessing(claim, actor)
         if not Coverage.objects.filter(product_id=claim.policy.product_id, code=coverage).exists():
             raise GuardFailed(_("The product has no coverage %(code)s.") % {"code": coverage})
@@ -191,7 +190,7 @@ def loss_item_exclude(
     *, item: LossItem, clause: Clause | None, reason: str, actor: Actor, now: datetime
 ) -> LossItem:
     """Apply an exclusion clause of the product to an item (or lift it with ``None``)."""
-    with transaction.atomic():
+    with case_action():
         case = _assessing(item.claim, actor)
         item = LossItem.objects.select_for_update().get(pk=item.pk)
         if clause is not None:
@@ -213,7 +212,7 @@ def loss_item_exclude(
 
 
 def loss_item_remove(*, item: LossItem, actor: Actor, now: datetime) -> None:
-    with transaction.atomic():
+    with case_action():
         case = _assessing(item.claim, actor)
         timeline_record(
             case,

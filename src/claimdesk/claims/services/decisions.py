@@ -10,7 +10,6 @@ from decimal import Decimal
 from typing import Any
 
 from django.contrib.auth import get_user_model
-from django.db import transaction
 from django.db.models import Count, OuterRef, Subquery
 from django.db.models.functions import Coalesce
 from django.utils.functional import Promise
@@ -30,7 +29,7 @@ from claimdesk.cases.services import (
     task_cancel,
     task_complete,
 )
-from claimdesk.cases.timeline import timeline_record
+from claimdesk.cases.timeline import case_action, timeline_record
 from claimdesk.claims.events import ClaimDecided
 from claimdesk.claims.models import (
     ApprovalRule,
@@ -120,7 +119,7 @@ def decision_propose(*, claim: Claim, actor: Actor, now: datetime, note: str = "
     change the loss items or apply an exclusion clause, so the decision keeps its basis.
     A proposer's own earlier pending proposal is replaced; someone else's is not.
     """
-    with transaction.atomic():
+    with case_action():
         case = Case.objects.select_for_update(no_key=True).get(pk=claim.pk)
         if not can_act(actor, case, "claims.decide_claim"):
             raise NotAllowed(_("You may not decide claim %(number)s.") % {"number": case.number})
@@ -193,7 +192,7 @@ def decision_approve(*, decision: ClaimDecision, actor: Actor, now: datetime) ->
     approval needed applies the decision: the claim moves on and the customer is told.
     """
     escalated_to = None
-    with transaction.atomic():
+    with case_action():
         case = Case.objects.select_for_update(no_key=True).get(pk=decision.claim_id)
         decision = ClaimDecision.objects.select_for_update().get(pk=decision.pk)
         if not can_act(actor, case, "claims.decide_claim"):
@@ -278,7 +277,7 @@ def decision_return(
     *, decision: ClaimDecision, actor: Actor, now: datetime, reason: str
 ) -> ClaimDecision:
     """An approver sends a proposal back with a reason; the proposer revises it."""
-    with transaction.atomic():
+    with case_action():
         case = Case.objects.select_for_update(no_key=True).get(pk=decision.claim_id)
         decision = ClaimDecision.objects.select_for_update().get(pk=decision.pk)
         if not can_act(actor, case, "claims.decide_claim") or actor.pk == decision.proposed_by_id:

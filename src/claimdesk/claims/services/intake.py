@@ -14,7 +14,7 @@ from datetime import datetime
 from decimal import Decimal, InvalidOperation
 from typing import TYPE_CHECKING, Any
 
-from django.db import IntegrityError, models, transaction
+from django.db import IntegrityError, models
 from django.db.models import Exists, OuterRef
 from django.utils.translation import gettext as _
 
@@ -25,6 +25,7 @@ from claimdesk.cases.services import (
     NotAllowed,
     case_open,
 )
+from claimdesk.cases.timeline import case_action
 from claimdesk.claims.events import ClaimRegistered
 from claimdesk.claims.models import (
     ChecklistTemplateItem,
@@ -363,7 +364,7 @@ def claim_report(
     policy, amount = _validate(reporter, report, now)
     flags = report_flags(policy, report)
     try:
-        with transaction.atomic():
+        with case_action(savepoint=True):
             case = case_open(
                 **claim_case_fields(policy, report, channel),
                 actor=reporter,

@@ -8,7 +8,6 @@ from collections.abc import Mapping
 from datetime import datetime
 
 from django.conf import settings
-from django.db import transaction
 from django.utils.translation import gettext as _
 
 from claimdesk.cases.services import (
@@ -18,7 +17,7 @@ from claimdesk.cases.services import (
     can_act,
     deadline_start,
 )
-from claimdesk.cases.timeline import timeline_record
+from claimdesk.cases.timeline import case_action, timeline_record
 from claimdesk.claims.models import (
     Claim,
     ClaimItem,
@@ -72,7 +71,7 @@ def claim_item_set_state(
     that moment is recorded once and the payment clock starts from it.
     """
     state = ItemState(state)
-    with transaction.atomic():
+    with case_action():
         item = (
             ClaimItem.objects.select_for_update()
             .select_related("claim__case", "claim__policy__holder")
@@ -172,7 +171,7 @@ def claims_chase_missing_items(*, now: datetime) -> int:
         since = to_local(last).date()
         if calendar.add_working_days(since, every) > today:
             continue
-        with transaction.atomic():
+        with case_action():
             locked = (
                 Claim.objects.select_for_update(of=("self",))
                 .select_related("case", "policy__holder")
