@@ -79,7 +79,8 @@ def worker_ran() -> None:
     reaches: hand the committed timeline lines to their readers (analytics, letters)."""
     from claimdesk.cases.committed import dispatch_committed
 
-    dispatch_committed()
+    while dispatch_committed():  # what a reader writes is handed over in the next run
+        pass
 
 
 def _user(username: str, role: Role, **extra):

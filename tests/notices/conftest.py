@@ -10,12 +10,20 @@ import pytest
 import time_machine
 
 from claimdesk.claims.services import claim_report
+from claimdesk.notices.models import Notice
 from claimdesk.policies.demo import demo_policy
 from claimdesk.policies.models import Clause
 from tests.claims.conftest import claims_api  # noqa: F401  (fixture)
-from tests.conftest import at
+from tests.conftest import at, worker_ran
 
 T0 = at("2026-09-30 10:00")
+
+
+def rendered(notice: Notice) -> Notice:
+    """``notice`` as the worker leaves it after its action committed: rendered, stored,
+    announced to the customer."""
+    worker_ran()
+    return Notice.objects.get(pk=notice.pk)
 
 
 @pytest.fixture(autouse=True)

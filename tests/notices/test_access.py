@@ -13,7 +13,13 @@ from django.utils import translation
 from claimdesk.cases.services import task_assign
 from claimdesk.notices.selectors import notice_find, notices_for
 from claimdesk.notices.services import notice_issue
-from tests.notices.conftest import T0, objection_context, rejection_context, report_context
+from tests.notices.conftest import (
+    T0,
+    objection_context,
+    rejection_context,
+    rendered,
+    report_context,
+)
 from tests.notices.test_notices import pdf_text, stored_bytes
 
 
@@ -23,6 +29,7 @@ def notices(claim, other_claim, manager1):
     report = notice_issue(
         case=claim.case, kind="claim_report", context=report_context(claim), actor=manager1, now=T0
     )
+    report = rendered(report)
     rejection = notice_issue(
         case=claim.case,
         kind="rejection",
@@ -30,6 +37,7 @@ def notices(claim, other_claim, manager1):
         actor=manager1,
         now=T0.replace(hour=11),
     )
+    rejection = rendered(rejection)
     other = notice_issue(
         case=other_claim.case,
         kind="rejection",
@@ -37,6 +45,7 @@ def notices(claim, other_claim, manager1):
         actor=manager1,
         now=T0,
     )
+    other = rendered(other)
     return report, rejection, other
 
 
@@ -163,6 +172,7 @@ def test_an_objection_reply_on_a_ticket_shows_on_its_claim(
         actor=ticket.case.owner,
         now=T0.replace(hour=12),
     )
+    reply = rendered(reply)
     body = claims_api(customer1).get(f"/claims/{claim.number}/notices").json()
     assert body[0]["id"] == reply.pk and len(body) == 3
     assert claims_api(customer2).get(f"/notices/{reply.pk}/pdf").status_code == 404

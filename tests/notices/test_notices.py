@@ -23,10 +23,12 @@ from claimdesk.ledger.selectors import ledger_verify
 from claimdesk.notices.models import Notice
 from claimdesk.notices.services import NoticeContextInvalid, notice_issue, notice_render
 from claimdesk.notify.models import Channel, Notification
+from tests.conftest import worker_ran
 from tests.notices.conftest import (
     T0,
     objection_context,
     rejection_context,
+    rendered,
     report_context,
     survey_context,
 )
@@ -67,6 +69,7 @@ def stored_bytes(notice: Notice) -> bytes:
 def test_each_kind_renders_stores_and_tells_the_customer(kind, claim, manager1, customer1):
     context = CONTEXTS[kind](claim)
     notice = notice_issue(case=claim.case, kind=kind, context=context, actor=manager1, now=T0)
+    notice = rendered(notice)
 
     data = stored_bytes(notice)
     assert data.startswith(b"%PDF-")
@@ -86,9 +89,13 @@ def test_each_kind_renders_stores_and_tells_the_customer(kind, claim, manager1, 
 
     event = CaseEvent.objects.get(case=claim.case, kind="notice_issued")
     assert event.customer_visible and event.actor == manager1
-    assert event.data["notice"] == notice.pk and event.data["sha256"] == notice.sha256
-    assert ledger_verify(claim.case).ok  # the event is chained into the evidence ledger
-    assert claim.case.ledger.filter(record_type="event", record_id=event.pk).exists()
+    assert event.data["notice"] == notice.pk
+    # The letter's fingerprint, written once it was rendered, is chained like any line.
+    stored = CaseEvent.objects.get(case=claim.case, kind="notice_rendered")
+    assert stored.data == {"notice": notice.pk, "sha256": notice.sha256, "size": notice.size}
+    assert ledger_verify(claim.case).ok  # the events are chained into the evidence ledger
+    for line in (event, stored):
+        assert claim.case.ledger.filter(record_type="event", record_id=line.pk).exists()
 
     inapp = Notification.objects.get(recipient=customer1, kind="notice_issued", channel="inapp")
     assert inapp.case == claim.case
@@ -105,6 +112,7 @@ def test_rejection_quotes_each_clause_verbatim_with_the_appeal_routes(claim, man
     notice = notice_issue(
         case=claim.case, kind="rejection", context=context, actor=manager1, now=T0
     )
+    notice = rendered(notice)
     text = squeeze(pdf_text(stored_bytes(notice)))
 
     assert squeeze(context["reason"]) in text
@@ -128,6 +136,7 @@ def test_claim_report_shows_each_line_with_its_clause_exclusions_and_follow_up(c
     notice = notice_issue(
         case=claim.case, kind="claim_report", context=context, actor=manager1, now=T0
     )
+    notice = rendered(notice)
     text = pdf_text(stored_bytes(notice))
     flat = squeeze(text)
     rows = [line for line in text.splitlines() if "扣除免赔额" in line]
@@ -192,6 +201,7 @@ def test_chinese_is_drawn_with_real_glyphs_not_boxes(claim, manager1, tmp_path: 
     notice = notice_issue(
         case=claim.case, kind="rejection", context=context, actor=manager1, now=T0
     )
+    notice = rendered(notice)
     path = tmp_path / "notice.pdf"
     path.write_bytes(stored_bytes(notice))
 
@@ -293,8 +303,10 @@ def test_only_staff_working_on_the_case_may_issue(claim, adjuster1, manager1, cu
     notice = notice_issue(
         case=claim.case, kind="rejection", context=context, actor=adjuster1, now=T0
     )
+    notice = rendered(notice)
     assert notice.issued_by == adjuster1
     system = notice_issue(case=claim.case, kind="rejection", context=context, actor=None, now=T0)
+    system = rendered(system)
     assert system.issued_by is None and system.sha256 == notice.sha256  # same letter, one file
 
 
@@ -303,38 +315,44 @@ def test_the_letter_follows_the_customers_language(claim, manager1):
     notice = notice_issue(
         case=claim.case, kind="survey_result", context=context, actor=manager1, now=T0
     )
+    notice = rendered(notice)
     text = squeeze(pdf_text(stored_bytes(notice)))
     assert notice.language == "en" and notice.title.startswith("Survey and loss assessment")
     assert squeeze("How to object") in text and squeeze(context["findings"]) in text
 
 
-def test_a_failure_after_rendering_leaves_no_row_and_no_file(
-    claim, manager1, settings, monkeypatch
+def test_the_letter_is_rendered_after_the_action_and_a_failure_there_is_retried(
+    claim, manager1, customer1, settings, monkeypatch
 ):
-    """The outbox refusing the message rolls the notice back, and its stored file goes too."""
+    """Issuing writes the notice in the action; the worker renders it after the commit. The
+    outbox refusing the customer's message rolls the render back (no fingerprint, nothing
+    announced) and the next run does it again."""
     from claimdesk.notices import services
+
+    notice = notice_issue(
+        case=claim.case, kind="rejection", context=rejection_context(claim), actor=manager1, now=T0
+    )
+    assert not notice.rendered and not Notification.objects.filter(kind="notice_issued").exists()
 
     def outbox_down(**kwargs):
         raise RuntimeError("outbox down")
 
-    monkeypatch.setattr(services, "notification_queue", outbox_down)
-    with pytest.raises(RuntimeError, match="outbox down"):
-        notice_issue(
-            case=claim.case,
-            kind="rejection",
-            context=rejection_context(claim),
-            actor=manager1,
-            now=T0,
-        )
-    assert not Notice.objects.exists()
-    assert not CaseEvent.objects.filter(kind="notice_issued").exists()
-    assert not list((Path(settings.MEDIA_ROOT) / "notices").rglob("*.pdf"))
+    with monkeypatch.context() as patch:
+        patch.setattr(services, "notification_queue", outbox_down)
+        worker_ran()
+    assert not Notice.objects.get(pk=notice.pk).rendered
+    assert not CaseEvent.objects.filter(kind="notice_rendered").exists()
+
+    notice = rendered(notice)
+    assert notice.rendered and stored_bytes(notice).startswith(b"%PDF-")
+    assert Notification.objects.filter(recipient=customer1, kind="notice_issued").exists()
 
 
 def test_the_admin_lists_notices_read_only(admin_client, claim, manager1):
     notice = notice_issue(
         case=claim.case, kind="rejection", context=rejection_context(claim), actor=manager1, now=T0
     )
+    notice = rendered(notice)
     page = admin_client.get("/admin/notices/notice/")
     assert page.status_code == 200 and notice.title in page.content.decode()
     assert f"/notices/{notice.pk}/pdf" in page.content.decode()
@@ -349,6 +367,7 @@ def test_without_suggestions_the_report_gives_the_standard_follow_up(claim, mana
     notice = notice_issue(
         case=claim.case, kind="claim_report", context=context, actor=manager1, now=T0
     )
+    notice = rendered(notice)
     assert notice.context["follow_up"] == []
     text = squeeze(pdf_text(stored_bytes(notice)))
     assert squeeze("结案后3个工作日内，我们将邀请您参加简短的满意度回访") in text
@@ -362,4 +381,5 @@ def test_the_time_of_loss_prints_in_shanghai_time(loss_time, claim, manager1):
     notice = notice_issue(
         case=claim.case, kind="rejection", context=context, actor=manager1, now=T0
     )
+    notice = rendered(notice)
     assert "出险时间2026-09-2718:00" in squeeze(pdf_text(stored_bytes(notice)))

@@ -9,7 +9,7 @@ from decimal import Decimal
 
 from claimdesk.claims.rules import ClauseRef, CoverageTerms, LossLine, PolicyTerms, adjudicate
 from claimdesk.notices.services import notice_issue
-from tests.notices.conftest import T0, clause, header
+from tests.notices.conftest import T0, clause, header, rendered
 from tests.notices.test_notices import pdf_text, stored_bytes
 
 
@@ -56,6 +56,7 @@ def test_the_calculators_result_prints_line_by_line(claim, manager1):
         actor=manager1,
         now=T0,
     )
+    notice = rendered(notice)
     text = pdf_text(stored_bytes(notice))
     flat = re.sub(r"\s+", "", text)
     for line in calculation["lines"]:

@@ -10,6 +10,7 @@ from datetime import datetime
 
 from django.http import FileResponse
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import Router, Schema, Status
 
@@ -17,6 +18,7 @@ from claimdesk.cases.api import CaseProblem, NotFound
 from claimdesk.claims.selectors import claim_find
 from claimdesk.notices.models import Notice
 from claimdesk.notices.selectors import notice_find, notices_for
+from claimdesk.notices.services import notice_ready
 from claimdesk.types import AuthedRequest
 from claimdesk.workdays.clocks import to_local
 
@@ -46,7 +48,9 @@ def notice_out(notice: Notice) -> dict:
 
 
 def pdf_response(notice: Notice) -> FileResponse:
-    """The stored PDF, shown in the browser, under an ASCII file name."""
+    """The stored PDF, shown in the browser, under an ASCII file name (rendered now if the
+    worker has not yet)."""
+    notice = notice_ready(notice, now=timezone.now())
     response = FileResponse(
         notice.file.open("rb"),
         as_attachment=False,

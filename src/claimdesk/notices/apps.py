@@ -11,14 +11,21 @@ class NoticesConfig(AppConfig):
         from claimdesk.notices.events import NoticeEventKind
 
         register_event_kinds(NoticeEventKind)
+        from claimdesk.cases.committed import subscribe_committed
         from claimdesk.cases.events import subscribe
         from claimdesk.cases.timeline import register_customer_text
         from claimdesk.claims.events import ClaimDecided
         from claimdesk.claims.workflow import register_archive_part
-        from claimdesk.notices.selectors import notice_event_text, notice_fingerprints
-        from claimdesk.notices.services import notice_on_claim_decided
+        from claimdesk.notices.selectors import notice_event_text
+        from claimdesk.notices.services import (
+            notice_fingerprints,
+            notice_on_claim_decided,
+            notice_on_committed,
+        )
 
-        # A decided claim gets its written notice (the claim report or the rejection).
+        # A decided claim gets its written notice (the claim report or the rejection); its
+        # PDF is rendered after the decision has committed.
         subscribe(ClaimDecided, notice_on_claim_decided)
+        subscribe_committed(notice_on_committed)
         register_customer_text(notice_event_text)
         register_archive_part("notices", notice_fingerprints)

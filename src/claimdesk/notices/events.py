@@ -7,3 +7,4 @@ from django.utils.translation import gettext_lazy as _
 
 class NoticeEventKind(TextChoices):
     NOTICE_ISSUED = "notice_issued", _("Notice issued")
+    NOTICE_RENDERED = "notice_rendered", _("Notice letter stored")

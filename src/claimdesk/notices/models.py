@@ -21,7 +21,8 @@ class Notice(models.Model):
 
     ``context`` is the data it was rendered from (re-rendering it in ``language`` with the
     same templates gives the same bytes); ``sha256`` fingerprints the stored PDF, which is
-    stored content-addressed (``notices/ab/<sha256>.pdf``).
+    stored content-addressed (``notices/ab/<sha256>.pdf``). A notice is issued in its action
+    and rendered after it has committed: until then ``sha256`` is empty.
     """
 
     case = models.ForeignKey(
@@ -31,9 +32,9 @@ class Notice(models.Model):
     title = models.CharField(_("title"), max_length=200)
     language = models.CharField(_("language"), max_length=10)
     context = models.JSONField(_("rendered from"), encoder=DjangoJSONEncoder)
-    file = models.FileField(_("file"), max_length=200)
-    sha256 = models.CharField(_("SHA-256"), max_length=64)
-    size = models.PositiveIntegerField(_("size (bytes)"))
+    file = models.FileField(_("file"), max_length=200, blank=True)
+    sha256 = models.CharField(_("SHA-256"), max_length=64, blank=True)
+    size = models.PositiveIntegerField(_("size (bytes)"), default=0)
     issued_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.PROTECT,
@@ -56,6 +57,10 @@ class Notice(models.Model):
     @property
     def kind_label(self) -> str:
         return str(NoticeKind(self.kind).label)
+
+    @property
+    def rendered(self) -> bool:
+        return bool(self.sha256)
 
     @property
     def filename(self) -> str:

@@ -48,8 +48,3 @@ def notice_event_text(event: CaseEvent) -> str | None:
     if event.kind != "notice_issued" or kind not in NoticeKind.values:
         return None
     return _("We issued you a written notice: %(title)s.") % {"title": NoticeKind(kind).label}
-
-
-def notice_fingerprints(case: Case) -> list[str]:
-    """The SHA-256 of every notice of ``case``, oldest first (the closing manifest's part)."""
-    return list(Notice.objects.filter(case=case).order_by("id").values_list("sha256", flat=True))

@@ -1,8 +1,12 @@
-"""Issuing a notice: check the data, render the letter, store the PDF, tell the customer.
+"""Issuing a notice: check the data and record it in the action; render the letter, store
+the PDF and tell the customer after the action has committed.
 
-Rendering (the slow part) happens before any write, so a bad context or a rendering failure
-leaves nothing behind; the row, its timeline event (chained by the evidence ledger) and the
-outbox message are then written in one transaction.
+Rendering is the slow part (a fifth of a second), and nothing in the action needs its bytes:
+the action writes the notice and its ``notice_issued`` line; a worker reading the committed
+timeline (``notice_on_committed``) then renders the PDF, stores it content-addressed, writes
+a ``notice_rendered`` line with its fingerprint (sealed by the evidence ledger like any line)
+and sends the customer the download link. Whoever needs the PDF before the worker got to it
+(a download, the closing archive) renders it then, through the same ``notice_ready``.
 """
 
 from __future__ import annotations
@@ -20,11 +24,12 @@ from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext as _
 
-from claimdesk.cases.models import Case
+from claimdesk.cases.models import Case, CaseEvent
 from claimdesk.cases.services import CaseError, NotAllowed, can_act
 from claimdesk.cases.timeline import case_action, timeline_record
 from claimdesk.claims.events import ClaimDecided
 from claimdesk.notices import rules
+from claimdesk.notices.events import NoticeEventKind
 from claimdesk.notices.models import Notice, NoticeKind
 from claimdesk.notices.pdf import render_pdf
 from claimdesk.notify.services import notification_queue
@@ -195,73 +200,102 @@ def notice_issue(*, case: Case, kind: str, context: dict, actor: Actor, now: dat
         raise NoticeContextInvalid(str(rules.ContextInvalid(errors)), errors)
     stored = rules.as_json(full)
     language = notice_language(case, stored)
-    pdf = render_pdf(notice_html(kind=kind, context=stored, language=language, issued_at=now))
-    sha256 = hashlib.sha256(pdf).hexdigest()
-    name, written = _store(pdf, sha256)
-    try:
-        with case_action(savepoint=True):
-            notice = _record(case, kind, stored, language, name, sha256, len(pdf), actor, now)
-    except BaseException:
-        if written and not Notice.objects.filter(file=name).exists():
-            default_storage.delete(name)
-        raise
-    return notice
-
-
-def _record(
-    case: Case,
-    kind: str,
-    context: dict[str, Any],
-    language: str,
-    name: str,
-    sha256: str,
-    size: int,
-    actor: Actor,
-    now: datetime,
-) -> Notice:
-    with translation.override(language):
+    with case_action(), translation.override(language):
         title = f"{NoticeKind(kind).label} {case.number}"
         notice = Notice.objects.create(
             case=case,
             kind=kind,
             title=title,
             language=language,
-            context=context,
-            file=name,
-            sha256=sha256,
-            size=size,
+            context=stored,
             issued_by=actor,
             created_at=now,
         )
-        url = notice_url(notice)
         timeline_record(
             case,
             now=now,
             actor=actor,
-            kind="notice_issued",
+            kind=NoticeEventKind.NOTICE_ISSUED,
             customer_visible=True,
             data={
                 "notice": notice.pk,
                 "notice_kind": kind,
                 "title": title,
-                "sha256": sha256,
-                "size": size,
                 "text": _("We issued you a written notice: %(title)s.") % {"title": title},
             },
         )
-        if case.customer is not None:
-            claim = _claim(case)
-            notification_queue(
-                recipient=case.customer,
-                case=case,
-                kind="notice_issued",
-                now=now,
-                phone=claim.contact_phone if claim is not None else None,
-                subject=_("%(title)s is ready") % {"title": title},
-                body=_("Your %(kind)s for %(number)s is ready. Download it here: %(url)s")
-                % {"kind": NoticeKind(kind).label, "number": case.number, "url": url},
-            )
     return notice
+
+
+def notice_ready(notice: Notice, *, now: datetime | None = None) -> Notice:
+    """``notice`` with its PDF: rendered, stored and announced now unless that is done.
+
+    Idempotent and safe in parallel: the notice row is locked, and a notice that has its
+    fingerprint is returned as it is. The PDF is stored under its fingerprint, so a render
+    repeated after a crash finds its file already there.
+    """
+    if notice.sha256:
+        return notice
+    with case_action():
+        locked = (
+            Notice.objects.select_for_update().select_related("case__customer").get(pk=notice.pk)
+        )
+        if locked.sha256:
+            return locked
+        pdf = render_pdf(
+            notice_html(
+                kind=locked.kind,
+                context=locked.context,
+                language=locked.language,
+                issued_at=locked.created_at,
+            )
+        )
+        locked.sha256 = hashlib.sha256(pdf).hexdigest()
+        locked.file.name, _written = _store(pdf, locked.sha256)
+        locked.size = len(pdf)
+        locked.save(update_fields=["file", "sha256", "size"])
+        _announce(locked, now=now or locked.created_at)
+    return locked
+
+
+def _announce(notice: Notice, *, now: datetime) -> None:
+    """The rendered letter's fingerprint on the timeline, and its link to the customer."""
+    case = notice.case
+    timeline_record(
+        case,
+        now=now,
+        actor=None,
+        kind=NoticeEventKind.NOTICE_RENDERED,
+        data={"notice": notice.pk, "sha256": notice.sha256, "size": notice.size},
+    )
+    if case.customer is None:
+        return
+    claim = _claim(case)
+    with translation.override(notice.language):
+        notification_queue(
+            recipient=case.customer,
+            case=case,
+            kind="notice_issued",
+            now=now,
+            phone=claim.contact_phone if claim is not None else None,
+            subject=_("%(title)s is ready") % {"title": notice.title},
+            body=_("Your %(kind)s for %(number)s is ready. Download it here: %(url)s")
+            % {"kind": notice.kind_label, "number": case.number, "url": notice_url(notice)},
+        )
+
+
+def notice_fingerprints(case: Case) -> list[str]:
+    """The SHA-256 of every notice of ``case``, oldest first (the closing manifest's part);
+    a notice the worker has not rendered yet is rendered now."""
+    notices = Notice.objects.filter(case=case).order_by("id")
+    return [notice_ready(n).sha256 for n in notices]
+
+
+def notice_on_committed(lines: list[CaseEvent]) -> None:
+    """After an action's commit: the PDF of every notice it issued (a worker's job)."""
+    ids = [line.data.get("notice") for line in lines if line.kind == NoticeEventKind.NOTICE_ISSUED]
+    for notice in Notice.objects.filter(pk__in=[i for i in ids if i], sha256=""):
+        notice_ready(notice)
 
 
 def notice_on_claim_decided(event: ClaimDecided) -> None:
