@@ -63,7 +63,7 @@
       thumbs.appendChild(img);
     });
     var n = photos.files.length;
-    count.textContent = n ? (count.dataset.label || "%n").replace("%n", n) : "";
+    count.textContent = n ? (count.dataset.label || "{n}").replace("{n}", n) : "";
   });
 
   // --- signature ------------------------------------------------------------------------------
@@ -157,6 +157,11 @@
   });
 
   if (!form.hasAttribute("data-bound")) restoreDraft();
+  else {
+    // Refused: bring the first marked field into view.
+    var first = form.querySelector(".invalid input:not([type=hidden]), .invalid textarea, .invalid canvas");
+    if (first) first.scrollIntoView({block: "center"});
+  }
   renumber();
   fit();
   window.addEventListener("resize", function () {
