@@ -87,7 +87,9 @@ def test_surveyor_files_the_field_report_on_a_phone(
     rows.nth(1).get_by_label("数量").fill("2")
     rows.nth(1).get_by_label("金额（元）").fill("760.50")
     expect(phone.get_by_test_id("loss-total")).to_have_text("¥2560.50")
-    phone.locator("input[name=photos]").set_input_files([photo("red"), photo("blue"), photo("green")])
+    phone.locator("input[name=photos]").set_input_files(
+        [photo("red"), photo("blue"), photo("green")]
+    )
     expect(phone.get_by_test_id("photo-count")).to_have_text("已选 3 张照片")
     phone.get_by_label("现场签字人姓名").fill("张伟")
     phone.screenshot(path=str(artifacts / "field-report-filled.png"), full_page=True)
@@ -95,7 +97,9 @@ def test_surveyor_files_the_field_report_on_a_phone(
     # Not signed yet: refused where it matters, the rest kept, nothing written.
     submit.click()
     expect(phone.locator('[data-error-for="signature"]')).to_have_text("现场当事人尚未签字。")
-    expect(phone.get_by_label("现场查勘发现")).to_have_value("后保险杠破损，左尾灯碎裂，与报案描述一致")
+    expect(phone.get_by_label("现场查勘发现")).to_have_value(
+        "后保险杠破损，左尾灯碎裂，与报案描述一致"
+    )
     expect(rows).to_have_count(2)
     assert not Document.objects.filter(claim=survey.claim).exists()
     survey.refresh_from_db()
@@ -104,7 +108,9 @@ def test_surveyor_files_the_field_report_on_a_phone(
     assert fits_the_phone(phone) <= PHONE["width"]
 
     sign(phone)
-    phone.locator("input[name=photos]").set_input_files([photo("red"), photo("blue"), photo("green")])
+    phone.locator("input[name=photos]").set_input_files(
+        [photo("red"), photo("blue"), photo("green")]
+    )
     phone.get_by_test_id("submit-report").click()
     expect(phone.get_by_test_id("survey-status")).to_have_text("已提交报告")
     expect(phone.get_by_test_id("assessed-loss")).to_have_text("¥2560.50")
