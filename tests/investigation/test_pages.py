@@ -1,4 +1,4 @@
-"""The surveyor's page (report form, objections), the review include, the published
+"""The surveyor's page (the way to the field report, the report, objections), the review include, the published
 appraisal rule."""
 
 from __future__ import annotations
@@ -31,27 +31,26 @@ def survey(auto_policy, customer1, make_claim, agent1, surveyor):
     return services.survey_assign(claim=claim, actor=agent1, now=T0)
 
 
-def test_surveyor_reports_on_the_page(survey, agent1):
+def test_survey_page_leads_to_the_field_report_then_shows_it(survey, agent1):
     c = login(survey.surveyor)
     url = f"/investigation/surveys/{survey.pk}/"
     page = c.get(url)
     assert page.status_code == 200
     html = page.content.decode()
-    assert 'data-testid="report-form"' in html and 'data-testid="investigation-review"' in html
-    bad = c.post(url, {"action": "report", "findings": "x", "assessed_loss": "-5", "method": "y"})
-    assert bad.status_code == 200 and 'data-testid="report-form"' in bad.content.decode()
-    r = c.post(
-        url,
-        {
-            "action": "report",
-            "findings": "后保险杠破损",
-            "assessed_loss": "2860.50",
-            "method": "更换保险杠",
-        },
+    assert (
+        'data-testid="field-report-link"' in html and 'data-testid="investigation-review"' in html
     )
-    assert r.status_code == 302
-    survey.refresh_from_db()
-    assert survey.status == "reported" and survey.assessed_loss == Decimal("2860.50")
+    assert f"/investigation/surveys/{survey.pk}/report/" in html
+    services.survey_report_submit(
+        survey=survey,
+        actor=survey.surveyor,
+        now=T0,
+        findings="后保险杠破损",
+        assessed_loss=Decimal("2860.50"),
+        method="更换保险杠",
+    )
+    html = c.get(url).content.decode()
+    assert 'data-testid="field-report-link"' not in html and "¥2860.50" in html
     # The case owner records a repair shop's objection and its re-check on the same page.
     owner = login(agent1)
     owner.post(

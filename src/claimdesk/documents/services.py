@@ -31,6 +31,7 @@ from claimdesk.types import Actor, Viewer
 CHUNK = 64 * 1024
 logger = logging.getLogger(__name__)
 CONFIRM_PERMISSIONS = ("claims.handle_intake", "claims.decide_claim")
+UPLOAD_PERMISSIONS = ("claims.handle_intake", "claims.handle_survey")
 
 
 class DocumentNotFound(CaseError):
@@ -129,10 +130,13 @@ def _store(file: File, sha256: str, content_type: str) -> str:
 
 
 def may_upload(actor: Viewer, claim: Claim) -> bool:
-    """The customer or the intake staff, until the claim is archived at closure."""
+    """The customer, the intake staff or the surveyor on site (their photos and the on-site
+    party's signature), until the claim is archived at closure."""
     if claim.archived_at is not None:
         return False
-    return actor.pk == claim.case.customer_id or can_act(actor, claim.case, "claims.handle_intake")
+    return actor.pk == claim.case.customer_id or any(
+        can_act(actor, claim.case, p) for p in UPLOAD_PERMISSIONS
+    )
 
 
 def document_upload(

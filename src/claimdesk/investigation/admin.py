@@ -8,6 +8,7 @@ from claimdesk.investigation.models import (
     InvestigationSettings,
     RepairObjection,
     Survey,
+    SurveyLossItem,
 )
 
 
@@ -67,6 +68,18 @@ class RepairObjectionInline(admin.TabularInline):
     can_delete = False
 
 
+class SurveyLossItemInline(admin.TabularInline):
+    """The surveyor's loss list, as filed (read only: it is part of the report)."""
+
+    model = SurveyLossItem
+    extra = 0
+    can_delete = False
+    readonly_fields = ("position", "description", "quantity", "amount")
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+
 @admin.register(Survey)
 class SurveyAdmin(admin.ModelAdmin):
     list_display = ("claim", "surveyor", "status", "assigned_at", "reported_at", "assessed_loss")
@@ -86,9 +99,11 @@ class SurveyAdmin(admin.ModelAdmin):
         "method",
         "basis",
         "photos",
+        "signer_name",
+        "signature",
         "reported_at",
     )
-    inlines = [RepairObjectionInline]
+    inlines = [SurveyLossItemInline, RepairObjectionInline]
 
 
 @admin.register(RepairObjection)

@@ -185,6 +185,15 @@ class Survey(models.Model):
         "documents.Document", blank=True, related_name="+", verbose_name=_("photos")
     )
     reported_at = models.DateTimeField(_("reported"), null=True, blank=True)
+    signature = models.ForeignKey(
+        "documents.Document",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("signature of the on-site party"),
+    )
+    signer_name = models.CharField(_("signed by (on-site party)"), max_length=60, blank=True)
 
     class Meta:
         ordering = ["-assigned_at", "-id"]
@@ -201,6 +210,34 @@ class Survey(models.Model):
 
     def __str__(self) -> str:
         return f"{self.claim} → {self.surveyor}"
+
+
+class SurveyLossItem(models.Model):
+    """One line of the surveyor's loss list (a part, a repair, labour): what, how many, and
+    its amount; the survey's assessed loss is their sum."""
+
+    survey = models.ForeignKey(
+        Survey, on_delete=models.CASCADE, related_name="loss_items", verbose_name=_("survey")
+    )
+    position = models.PositiveSmallIntegerField(_("position"))
+    description = models.CharField(_("loss item"), max_length=100)
+    quantity = models.DecimalField(
+        _("quantity"), max_digits=10, decimal_places=2, validators=[MinValueValidator(0)]
+    )
+    amount = money_field(_("amount (yuan)"), validators=[MinValueValidator(0)])
+
+    class Meta:
+        ordering = ["survey", "position"]
+        verbose_name = _("loss item")
+        verbose_name_plural = _("loss items")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["survey", "position"], name="survey_loss_item_position_unique"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.description} × {self.quantity}: {self.amount}"
 
 
 class ObjectionStatus(models.TextChoices):

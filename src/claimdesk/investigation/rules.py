@@ -396,3 +396,60 @@ def pick_institution(institutions: Iterable[Institution]) -> object | None:
     if never:
         return min(never, key=lambda i: i.name).key
     return min(pool, key=lambda i: (i.last_selected, i.name)).key
+
+
+# --- the surveyor's field report ---------------------------------------------------------------
+
+MAX_LOSS_ITEMS = 30
+MAX_FIELD_PHOTOS = 20
+
+
+@dataclass(frozen=True)
+class LossLine:
+    """One line of the surveyor's loss list: what, how many, and what it costs in total."""
+
+    description: str
+    quantity: Decimal
+    amount: Decimal
+
+
+def loss_line_problems(line: LossLine) -> dict[str, str]:
+    """What is wrong with one loss line, by field (empty when it is fine)."""
+    problems: dict[str, str] = {}
+    if not line.description.strip():
+        problems["description"] = _("Name the damaged item.")
+    if not line.quantity.is_finite() or line.quantity <= 0:
+        problems["quantity"] = _("The quantity must be more than zero.")
+    if not line.amount.is_finite() or line.amount < 0:
+        problems["amount"] = _("The amount must be zero or more.")
+    return problems
+
+
+def loss_total(lines: Iterable[LossLine]) -> Decimal:
+    """The assessed loss: the sum of the lines, to the fen."""
+    total = sum((line.amount for line in lines), Decimal(0))
+    return total.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+
+
+def _plain_number(value: Decimal) -> str:
+    """2.00 → "2", 2.50 → "2.5" (never an exponent)."""
+    if value == value.to_integral_value():
+        return str(value.quantize(Decimal(1)))
+    return format(value.normalize(), "f")
+
+
+def loss_method_text(lines: Sequence[LossLine], note: str = "") -> str:
+    """How the loss was computed, in the words the customer's written result shows: each
+    line with its quantity and amount, the total, then the surveyor's note."""
+    parts = [
+        _("%(item)s × %(quantity)s: ¥%(amount)s")
+        % {
+            "item": line.description.strip(),
+            "quantity": _plain_number(line.quantity),
+            "amount": line.amount.quantize(Decimal("0.01")),
+        }
+        for line in lines
+    ]
+    text = "；".join(parts) + "；" + _("total ¥%(total)s") % {"total": loss_total(lines)}
+    note = note.strip()
+    return f"{text}。{note}" if note else text

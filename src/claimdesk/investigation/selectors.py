@@ -19,6 +19,7 @@ from claimdesk.investigation.models import (
     ExclusionTerm,
     InvestigationSettings,
     Survey,
+    SurveyStatus,
 )
 from claimdesk.investigation.rules import RiskFlag
 from claimdesk.policies.models import Clause
@@ -254,3 +255,17 @@ def surveys_visible_to(user: Actor) -> QuerySet[Survey]:
 def claim_red_flags(claim: Claim) -> list[dict[str, str]]:
     """The review's red flags as the adjuster's flag list reads them (code and reason)."""
     return [{"code": f.code, "reason": str(f.reason)} for f in claim_review(claim).flags]
+
+
+def open_survey_for(user: Viewer, case_id: int) -> Survey | None:
+    """The survey on this case that ``user`` is to report now, if any: the link from their
+    task to the field report."""
+    if not user.is_authenticated:
+        return None
+    return (
+        Survey.objects.filter(
+            claim__case_id=case_id, surveyor_id=user.pk, status=SurveyStatus.ASSIGNED
+        )
+        .order_by("-assigned_at")
+        .first()
+    )

@@ -5,11 +5,13 @@ caller."""
 
 from __future__ import annotations
 
+import io
 from collections.abc import Sequence
 from datetime import datetime
 from decimal import Decimal
 
 from django.contrib.auth import get_user_model
+from django.core.files import File
 from django.db import IntegrityError
 from django.db.models import Count, Q
 from django.utils.translation import gettext as _
@@ -20,6 +22,7 @@ from claimdesk.cases.services import (
     IllegalTransition,
     NotAllowed,
     can_act,
+    case_transition,
     deadline_start,
     deadline_stop,
     task_assign,
@@ -27,7 +30,9 @@ from claimdesk.cases.services import (
 )
 from claimdesk.cases.timeline import case_action, timeline_record
 from claimdesk.claims.models import Claim
+from claimdesk.documents import rules as document_rules
 from claimdesk.documents.models import Document
+from claimdesk.documents.services import document_upload, max_upload_bytes
 from claimdesk.investigation import rules
 from claimdesk.investigation.models import (
     AppraisalInstitution,
@@ -35,6 +40,7 @@ from claimdesk.investigation.models import (
     ObjectionStatus,
     RepairObjection,
     Survey,
+    SurveyLossItem,
     SurveyStatus,
 )
 from claimdesk.policies.models import Clause
@@ -49,6 +55,10 @@ NEV_CERTIFICATE = "nev"
 SURVEY_TASK = "survey"
 SURVEY_RULE = "survey_onsite"
 RECHECK_RULE = "repair_recheck"
+# The claim workflow's step the surveyor's report completes (调查定损 → 核定).
+ASSESSMENT_DONE = "assessment_done"
+PHOTO_TYPES = ("image/jpeg", "image/png")
+SIGNATURE_MAX_BYTES = 2 * 1024 * 1024
 # Who may record or re-check a repair shop's objection: the people who handle the claim.
 OBJECTION_PERMISSIONS = ("claims.handle_survey", "claims.decide_claim", "cases.assign_task")
 
@@ -381,3 +391,148 @@ def appraisal_select(
             },
         )
     return chosen
+
+
+# --- the surveyor's field report ---------------------------------------------------------------
+
+
+class FieldReportInvalid(GuardFailed):
+    """The field report is incomplete or wrong; ``details["errors"]`` says where, by field
+    (``loss_items`` rows as ``loss_items.<n>.<field>``)."""
+
+
+def field_photo_problem(file: File) -> str:
+    """Why a file cannot be a survey photo (empty when it can): a JPEG or PNG by its bytes,
+    within the documents' upload limit."""
+    limit = max_upload_bytes()
+    size = getattr(file, "size", None) or 0
+    if size > limit:
+        return _("%(name)s is larger than the limit of %(limit)s MB.") % {
+            "name": file.name,
+            "limit": limit // (1024 * 1024),
+        }
+    file.seek(0)
+    head = file.read(document_rules.SNIFF_BYTES)
+    file.seek(0)
+    if not head:
+        return _("%(name)s is empty.") % {"name": file.name}
+    if document_rules.sniff_content_type(head) not in PHOTO_TYPES:
+        return _("%(name)s is not a photo (JPEG or PNG).") % {"name": file.name}
+    return ""
+
+
+def signature_problem(png: bytes) -> str:
+    """Why the captured signature cannot be kept (empty when it can): a PNG with something
+    drawn on it."""
+    from PIL import Image, UnidentifiedImageError
+
+    if not png or document_rules.sniff_content_type(png[:16]) != "image/png":
+        return _("The on-site party has not signed yet.")
+    if len(png) > SIGNATURE_MAX_BYTES:
+        return _("The signature image is too large.")
+    try:
+        with Image.open(io.BytesIO(png)) as image:
+            if image.width * image.height > 4_000_000:
+                return _("The signature image is too large.")
+            rgba = image.convert("RGBA")
+    except (UnidentifiedImageError, OSError, ValueError, Image.DecompressionBombError):
+        return _("The on-site party has not signed yet.")
+    white = Image.new("RGBA", rgba.size, (255, 255, 255, 255))
+    ink = Image.alpha_composite(white, rgba).convert("L").point(lambda v: 255 if v < 200 else 0)
+    if ink.getbbox() is None:
+        return _("The on-site party has not signed yet.")
+    return ""
+
+
+def survey_field_report_submit(
+    *,
+    survey: Survey,
+    actor: Actor,
+    now: datetime,
+    findings: str,
+    loss_lines: Sequence[rules.LossLine],
+    photos: Sequence[File],
+    signature_png: bytes,
+    signer_name: str,
+    note: str = "",
+) -> Survey:
+    """The surveyor's report from the site, all or nothing: the photos and the on-site
+    party's signature stored as documents of the claim, the loss list whose sum is the
+    assessed loss, the claim's "loss assessment done" step when the claim is in
+    investigation, then the report itself (task back to the owner, written result to the
+    customer)."""
+    findings, signer_name = findings.strip(), signer_name.strip()
+    errors: dict[str, str] = {}
+    if not findings:
+        errors["findings"] = _("Describe what you found on site.")
+    if not loss_lines:
+        errors["loss_items"] = _("List at least one damaged item.")
+    elif len(loss_lines) > rules.MAX_LOSS_ITEMS:
+        errors["loss_items"] = _("At most %(n)s loss items.") % {"n": rules.MAX_LOSS_ITEMS}
+    for n, line in enumerate(loss_lines):
+        for name, problem in rules.loss_line_problems(line).items():
+            errors[f"loss_items.{n}.{name}"] = problem
+    if not photos:
+        errors["photos"] = _("Add at least one photo of the loss.")
+    elif len(photos) > rules.MAX_FIELD_PHOTOS:
+        errors["photos"] = _("At most %(n)s photos.") % {"n": rules.MAX_FIELD_PHOTOS}
+    else:
+        problems = [p for p in (field_photo_problem(f) for f in photos) if p]
+        if problems:
+            errors["photos"] = " ".join(problems)
+    if not signer_name:
+        errors["signer_name"] = _("Name the person who signs on site.")
+    elif len(signer_name) > 60:
+        errors["signer_name"] = _("At most 60 characters.")
+    if problem := signature_problem(signature_png):
+        errors["signature"] = problem
+    if errors:
+        raise FieldReportInvalid(
+            _("The report is not complete; see the marked fields."), errors=errors
+        )
+    with case_action():
+        survey = (
+            Survey.objects.select_for_update(of=("self",))
+            .select_related("claim__case")
+            .get(pk=survey.pk)
+        )
+        if actor.pk != survey.surveyor_id:
+            raise NotAllowed(_("Only the assigned surveyor can report this survey."))
+        if survey.status != SurveyStatus.ASSIGNED:
+            raise IllegalTransition(
+                _("This survey is already %(status)s.") % {"status": survey.get_status_display()}
+            )
+        claim = survey.claim
+        photo_ids = [
+            document_upload(claim=claim, file=f, actor=actor, now=now).document.pk for f in photos
+        ]
+        stamp = to_local(now).strftime("%Y%m%d-%H%M")
+        signature = File(io.BytesIO(signature_png), name=f"signature-{stamp}.png")
+        survey.signature = document_upload(
+            claim=claim, file=signature, actor=actor, now=now
+        ).document
+        survey.signer_name = signer_name
+        survey.save(update_fields=["signature", "signer_name"])
+        SurveyLossItem.objects.bulk_create(
+            SurveyLossItem(
+                survey=survey,
+                position=n,
+                description=line.description.strip()[:100],
+                quantity=line.quantity,
+                amount=line.amount.quantize(Decimal("0.01")),
+            )
+            for n, line in enumerate(loss_lines, start=1)
+        )
+        case = claim.case
+        if any(t.action == ASSESSMENT_DONE for t in case.workflow.available(case.status)):
+            # Through the claim's own step while the surveyor still holds the task.
+            case_transition(case=case, action=ASSESSMENT_DONE, actor=actor, now=now)
+        return survey_report_submit(
+            survey=survey,
+            actor=actor,
+            now=now,
+            findings=findings,
+            assessed_loss=rules.loss_total(loss_lines),
+            method=rules.loss_method_text(loss_lines, note),
+            photos=photo_ids,
+        )

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -12,7 +13,13 @@ from django.utils.translation import gettext as _
 
 from claimdesk.cases.services import CaseError
 from claimdesk.investigation import rules, selectors, services
-from claimdesk.investigation.forms import ObjectionForm, ResolveForm, SurveyReportForm
+from claimdesk.investigation.forms import (
+    BaseLossItemFormSet,
+    FieldReportForm,
+    ObjectionForm,
+    ResolveForm,
+    loss_items_formset,
+)
 from claimdesk.investigation.models import (
     AppraisalInstitution,
     ObjectionStatus,
@@ -33,31 +40,13 @@ def _survey_or_404(request: AuthedRequest, survey_id: int):
 def survey_detail(request: AuthedRequest, survey_id: int) -> HttpResponse:
     survey = _survey_or_404(request, survey_id)
     claim = survey.claim
-    documents = list(claim.documents.order_by("id"))
     may_report = survey.status == SurveyStatus.ASSIGNED and request.user.pk == survey.surveyor_id
-    report_form = SurveyReportForm(documents=documents)
     objection_form = ObjectionForm()
     if request.method == "POST":
         action = request.POST.get("action")
         now = timezone.now()
         try:
-            if action == "report":
-                report_form = SurveyReportForm(request.POST, documents=documents)
-                if report_form.is_valid():
-                    d = report_form.cleaned_data
-                    services.survey_report_submit(
-                        survey=survey,
-                        actor=request.user,
-                        now=now,
-                        findings=d["findings"],
-                        assessed_loss=d["assessed_loss"],
-                        method=d["method"],
-                        basis=d["basis"],
-                        photos=d["photos"],
-                    )
-                    messages.success(request, _("Report submitted; the customer gets the result."))
-                    return redirect("investigation:survey_detail", survey.pk)
-            elif action == "objection":
+            if action == "objection":
                 objection_form = ObjectionForm(request.POST)
                 if objection_form.is_valid():
                     services.repair_objection_raise(
@@ -89,7 +78,7 @@ def survey_detail(request: AuthedRequest, survey_id: int) -> HttpResponse:
         "survey": survey,
         "claim": claim,
         "may_report": may_report,
-        "report_form": report_form,
+        "loss_items": list(survey.loss_items.all()),
         "objection_form": objection_form,
         "resolve_form": ResolveForm(),
         "objections": objections,
@@ -98,6 +87,70 @@ def survey_detail(request: AuthedRequest, survey_id: int) -> HttpResponse:
         "review": selectors.claim_review(claim),
     }
     return render(request, "investigation/survey_detail.html", context)
+
+
+@login_required
+def survey_report(request: AuthedRequest, survey_id: int) -> HttpResponse:
+    """The surveyor's field report, built for a phone on site: findings, loss items,
+    several photos at once, the on-site party's signature, then one submit that files it
+    all or nothing."""
+    survey = _survey_or_404(request, survey_id)
+    if request.user.pk != survey.surveyor_id:
+        raise PermissionDenied(_("Only the assigned surveyor can report this survey."))
+    if survey.status != SurveyStatus.ASSIGNED:
+        messages.info(request, _("This survey is already reported."))
+        return redirect("investigation:survey_detail", survey.pk)
+    status = 200
+    if request.method == "POST":
+        form = FieldReportForm(request.POST, request.FILES)
+        items = loss_items_formset(request.POST)
+        if form.is_valid() and items.is_valid():
+            try:
+                d = form.cleaned_data
+                services.survey_field_report_submit(
+                    survey=survey,
+                    actor=request.user,
+                    now=timezone.now(),
+                    findings=d["findings"],
+                    note=d["note"],
+                    loss_lines=items.lines(),
+                    photos=d["photos"],
+                    signature_png=d["signature"],
+                    signer_name=d["signer_name"],
+                )
+            except services.FieldReportInvalid as exc:
+                _put_errors(form, items, exc.details.get("errors", {}))
+            except CaseError as exc:
+                form.add_error(None, exc.message)
+            else:
+                messages.success(
+                    request, _("Survey report filed; the customer gets the written result.")
+                )
+                return redirect("investigation:survey_detail", survey.pk)
+        status = 400
+    else:
+        form, items = FieldReportForm(), loss_items_formset()
+    return render(
+        request,
+        "investigation/survey_report.html",
+        {"survey": survey, "claim": survey.claim, "form": form, "items": items},
+        status=status,
+    )
+
+
+def _put_errors(form: FieldReportForm, items: BaseLossItemFormSet, errors: dict[str, str]) -> None:
+    """The service's refusal, by field, back onto the form and the loss-item rows."""
+    for key, message in errors.items():
+        if key.startswith("loss_items."):
+            _, row, name = key.split(".", 2)
+            lines = [f for f in items.forms if f.has_changed()]
+            if row.isdigit() and int(row) < len(lines):
+                lines[int(row)].add_error(name, message)
+                continue
+        if key in form.fields:
+            form.add_error(key, message)
+        else:
+            form.add_error(None, message)
 
 
 def appraisal_rule(request: HttpRequest) -> HttpResponse:
