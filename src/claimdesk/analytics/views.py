@@ -22,7 +22,7 @@ from django.db.models import Q, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -30,6 +30,7 @@ from claimdesk.analytics import charts, exports, kpi, metrics
 from claimdesk.analytics.filters import Filters
 from claimdesk.analytics.metrics import METRICS, Metric
 from claimdesk.analytics.rules import NEAR_DUE
+from claimdesk.analytics.whitepaper import quarter_filters, white_paper_html
 from claimdesk.cases.models import LIVE_STATES, Deadline
 from claimdesk.cases.selectors import cases_visible_to
 from claimdesk.policies.models import Product
@@ -479,7 +480,33 @@ def dashboard(request: AuthedRequest) -> HttpResponse:
     if f is None:
         return render(request, "analytics/dashboard.html", context, status=400)
     context.update(dashboard_data(f, timezone.now()))
+    scope = {k: getattr(f, k) for k in ("branch", "product", "team") if getattr(f, k)}
+    context["whitepaper_url"] = reverse("analytics:whitepaper", args=[whitepaper_quarter(f)]) + (
+        f"?{urlencode(scope)}" if scope else ""
+    )
     return render(request, "analytics/dashboard.html", context)
+
+
+def whitepaper_quarter(f: Filters) -> str:
+    """The quarter the white-paper link of a dashboard opens: the one its period starts in."""
+    return f"{f.start.year}Q{(f.start.month - 1) // 3 + 1}"
+
+
+@analytics_required
+def white_paper(request: AuthedRequest, quarter: str) -> HttpResponse:
+    """The quarterly white paper as a page, in the language of the request (the CLI writes
+    the same HTML and its PDF)."""
+    try:
+        f = quarter_filters(
+            quarter,
+            branch=request.GET.get("branch", ""),
+            product=request.GET.get("product", ""),
+            team=request.GET.get("team", ""),
+        )
+    except (ValueError, ValidationError) as exc:
+        return HttpResponse(str(exc), status=400, content_type="text/plain; charset=utf-8")
+    language = translation.get_language() or "zh-hans"
+    return HttpResponse(white_paper_html(f, now=timezone.now(), language=language))
 
 
 @analytics_required
