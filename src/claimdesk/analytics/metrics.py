@@ -623,7 +623,7 @@ def metric_sla_compliance(f: Filters) -> Metric:
             ("compliance", _("Compliance (%)")),
         ],
         drill=_drill("sla_compliance", f),
-        sample=total["met"] + total["breached"],
+        sample=int(total["met"] + total["breached"]),
     )
 
 
@@ -897,7 +897,7 @@ def metric_payout_ratio(f: Filters) -> Metric:
             ("ratio", _("Payout ratio (%)")),
         ],
         drill=_drill("payout_ratio", f),
-        sample=total["claims"],
+        sample=int(total["claims"]),
     )
 
 
@@ -960,7 +960,7 @@ def metric_investigation_pass_rate(f: Filters) -> Metric:
             ("rate", _("Pass rate (%)")),
         ],
         drill=_drill("investigation_pass_rate", f),
-        sample=total["decided"],
+        sample=int(total["decided"]),
     )
 
 
@@ -1464,7 +1464,7 @@ def metric_first_contact_resolution(f: Filters) -> Metric:
             ("rate", _("Rate (%)")),
         ],
         drill=_drill("first_contact_resolution", f, outcome="first_contact"),
-        sample=total["resolved"],
+        sample=int(total["resolved"]),
     )
 
 
@@ -1662,7 +1662,7 @@ def metric_corrective_actions_done(f: Filters) -> Metric:
             ("done_share", _("Done (%)")),
         ],
         drill=_drill("corrective_actions_done", f, outcome="done"),
-        sample=total["due"],
+        sample=int(total["due"]),
     )
 
 
