@@ -17,6 +17,8 @@ from pathlib import Path
 
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
+from django.utils.html import format_html
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -99,13 +101,20 @@ class Section:
     figures: list[Metric] = field(default_factory=list)
     charts: list[str] = field(default_factory=list)
     tables: list[Table] = field(default_factory=list)
-    # What the charts cannot say themselves (weekly points, too little data for a trend).
-    notes: list[str] = field(default_factory=list)
 
     def add_trend(self, drawn: Trend) -> None:
-        self.charts.append(drawn.svg)
-        if drawn.note:
-            self.notes.append(drawn.note)
+        """The chart with, under it, what it cannot say itself (weekly points, too little
+        data for a trend)."""
+        if not drawn.note:
+            self.charts.append(drawn.svg)
+            return
+        self.charts.append(
+            format_html(
+                '{}<p class="chart-note" data-testid="chart-note">{}</p>',
+                mark_safe(drawn.svg),  # our own SVG: charts escape every text they draw
+                drawn.note,
+            )
+        )
 
     @property
     def headline(self) -> list[dict[str, str]]:
