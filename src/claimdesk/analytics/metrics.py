@@ -108,6 +108,9 @@ class Metric:
     # When the figure was computed, if it was read back from the store of periods that are
     # over (``analytics.stored``); None: computed from the rows for this request.
     computed_at: datetime | None = None
+    # How many things the value rests on (answers, clocks, claims, complaints …): a figure on
+    # a handful of them is too few to judge (``rules.kpi_status``). None: not a rate or mean.
+    sample: int | None = None
 
 
 @dataclass(frozen=True)
@@ -427,6 +430,7 @@ def metric_cycle_time(f: Filters) -> Metric:
         ],
         drill=_drill("cycle_time", f),
         computed_at=computed_at,
+        sample=total[0]["n"] if total else 0,
     )
 
 
@@ -619,6 +623,7 @@ def metric_sla_compliance(f: Filters) -> Metric:
             ("compliance", _("Compliance (%)")),
         ],
         drill=_drill("sla_compliance", f),
+        sample=int(total["met"] + total["breached"]),
     )
 
 
@@ -892,6 +897,7 @@ def metric_payout_ratio(f: Filters) -> Metric:
             ("ratio", _("Payout ratio (%)")),
         ],
         drill=_drill("payout_ratio", f),
+        sample=int(total["claims"]),
     )
 
 
@@ -954,6 +960,7 @@ def metric_investigation_pass_rate(f: Filters) -> Metric:
             ("rate", _("Pass rate (%)")),
         ],
         drill=_drill("investigation_pass_rate", f),
+        sample=int(total["decided"]),
     )
 
 
@@ -1093,6 +1100,7 @@ def metric_rejection_rate(f: Filters) -> Metric:
             ("share", _("Share of rejections (%)")),
         ],
         drill=_drill("rejection_rate", f, outcome="rejected"),
+        sample=total["decided"],
     )
 
 
@@ -1198,6 +1206,7 @@ def metric_csat(f: Filters) -> Metric:
         rows=rows,
         columns=[("score", _("Rating")), ("answers", _("Answers")), ("share", _("Share (%)"))],
         drill=_drill("csat", f),
+        sample=total["n"],
     )
 
 
@@ -1247,6 +1256,7 @@ def metric_nps(f: Filters) -> Metric:
         rows=rows,
         columns=[("label", _("Group")), ("answers", _("Answers")), ("share", _("Share (%)"))],
         drill=_drill("nps", f),
+        sample=counts["n"],
     )
 
 
@@ -1300,6 +1310,7 @@ def metric_complaint_rate(f: Filters) -> Metric:
             ("per_10000", _("Per 10,000 claims")),
         ],
         drill=_drill("complaint_rate", f),
+        sample=n_claims,
     )
 
 
@@ -1388,6 +1399,7 @@ def metric_self_service_rate(f: Filters) -> Metric:
             ("share", _("Share (%)")),
         ],
         drill=_drill("self_service_rate", f),
+        sample=total,
     )
 
 
@@ -1452,6 +1464,7 @@ def metric_first_contact_resolution(f: Filters) -> Metric:
             ("rate", _("Rate (%)")),
         ],
         drill=_drill("first_contact_resolution", f, outcome="first_contact"),
+        sample=int(total["resolved"]),
     )
 
 
@@ -1582,6 +1595,7 @@ def metric_root_causes(f: Filters) -> Metric:
             ("share", _("Share (%)")),
         ],
         drill=_drill("root_causes", f, outcome="traced"),
+        sample=total["n"],
     )
 
 
@@ -1648,6 +1662,7 @@ def metric_corrective_actions_done(f: Filters) -> Metric:
             ("done_share", _("Done (%)")),
         ],
         drill=_drill("corrective_actions_done", f, outcome="done"),
+        sample=int(total["due"]),
     )
 
 
@@ -1725,6 +1740,7 @@ def metric_renewal_rate(f: Filters) -> Metric:
             ("rate", _("Renewal rate (%)")),
         ],
         drill=_drill("renewal_rate", f, outcome="renewed"),
+        sample=customers["ended"],
     )
 
 
@@ -1839,6 +1855,7 @@ def metric_cross_sell_rate(f: Filters) -> Metric:
             ("rate", _("Conversion (%)")),
         ],
         drill=_drill("cross_sell_rate", f, outcome="converted"),
+        sample=customers["claimants"],
     )
 
 

@@ -24,9 +24,11 @@ in step with the timeline (in the kernel's transaction) and the backfill migrati
 for cases that existed before.
 """
 
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from claimdesk.analytics.rules import DIRECTION_CHOICES, KPI_CHOICES, Direction
 from claimdesk.money import money_field
 
 
@@ -270,3 +272,44 @@ class RejectionClause(models.Model):
 
     def __str__(self) -> str:
         return f"{self.case_id} {self.article}"
+
+
+class KpiTarget(models.Model):
+    """The target an admin sets for one KPI: the dashboard and the white paper colour the
+    figure against it (``analytics.rules.kpi_status``) and call it too few to judge below
+    ``min_sample`` cases. Seeded from ``rules.DEFAULT_KPI_RULES`` by migration 0006."""
+
+    code = models.CharField(_("KPI"), max_length=40, unique=True, choices=KPI_CHOICES)
+    target = models.DecimalField(_("target"), max_digits=9, decimal_places=2)
+    warning = models.DecimalField(
+        _("warning line"),
+        max_digits=9,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        help_text=_("Between the target and this line the KPI is amber; beyond it, red."),
+    )
+    direction = models.CharField(_("better when"), max_length=10, choices=DIRECTION_CHOICES)
+    min_sample = models.PositiveIntegerField(
+        _("minimum sample"),
+        help_text=_("With fewer cases behind the figure it shows “too few to judge”."),
+    )
+    basis = models.CharField(_("basis"), max_length=200, blank=True)
+    active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        ordering = ["code"]
+        verbose_name = _("KPI target")
+        verbose_name_plural = _("KPI targets")
+
+    def __str__(self) -> str:
+        return str(self.get_code_display())
+
+    def clean(self) -> None:
+        if self.warning is None or self.target is None:
+            return
+        higher = self.direction == Direction.HIGHER
+        if (higher and self.warning > self.target) or (not higher and self.warning < self.target):
+            raise ValidationError(
+                {"warning": _("The warning line must lie on the worse side of the target.")}
+            )

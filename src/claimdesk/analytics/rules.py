@@ -111,3 +111,157 @@ def amount_band(amount: Decimal | None) -> tuple[Decimal | None, Decimal | None]
 PATH_TO_PAYMENT_STATUSES = frozenset(
     {"reported", "reviewing", "awaiting_materials", "investigating", "adjudicating", "paying"}
 )
+
+
+# --- KPI targets --------------------------------------------------------------------------------
+
+
+class Direction:
+    """Which way is better for a KPI."""
+
+    HIGHER = "higher"
+    LOWER = "lower"
+
+
+class KpiStatus:
+    """How a KPI stands against its target; the page colours by these codes."""
+
+    GOOD = "good"  # meets the target
+    WARN = "warn"  # misses the target but not the warning line
+    BAD = "bad"  # beyond the warning line (or misses the target when there is none)
+    TOO_FEW = "too_few"  # fewer cases behind it than the KPI's minimum sample
+    NO_DATA = "no_data"  # nothing to count
+    NO_TARGET = "no_target"  # no target set: shown without a colour
+
+
+KPI_STATUS_LABELS = {
+    KpiStatus.GOOD: _("on target"),
+    KpiStatus.WARN: _("near target"),
+    KpiStatus.BAD: _("off target"),
+    KpiStatus.TOO_FEW: _("Too few to judge"),
+    KpiStatus.NO_DATA: _("no data"),
+    KpiStatus.NO_TARGET: _("no target set"),
+}
+
+
+@dataclass(frozen=True)
+class KpiRule:
+    """The target of one KPI: ``target`` met → good; up to ``warning`` → near; beyond → off.
+    Below ``min_sample`` cases behind the figure it is too few to judge either way."""
+
+    code: str
+    target: Decimal
+    direction: str
+    min_sample: int
+    warning: Decimal | None = None
+    basis: str = ""
+
+
+# The targets as first seeded (admins tune them in the Django admin: ``analytics.KpiTarget``).
+# Where a rule of the SPEC fixes the level (every clock met, every complaint traced to its
+# root cause, every corrective action done) the target is that level; the rest are the usual
+# targets of a Chinese claims service centre.
+DEFAULT_KPI_RULES: tuple[KpiRule, ...] = (
+    KpiRule(
+        "sla_compliance",
+        Decimal("95"),
+        Direction.HIGHER,
+        20,
+        Decimal("90"),
+        "SPEC：每个时限都应按时完成",
+    ),
+    KpiRule(
+        "cycle_time",
+        Decimal("10"),
+        Direction.LOWER,
+        20,
+        Decimal("15"),
+        "SPEC：资料齐全后5个工作日内核定、5个工作日内支付",
+    ),
+    KpiRule("csat", Decimal("4.5"), Direction.HIGHER, 30, Decimal("4.0"), "满意度（1–5）"),
+    KpiRule("nps", Decimal("30"), Direction.HIGHER, 30, Decimal("0"), "净推荐值"),
+    KpiRule(
+        "complaint_rate",
+        Decimal("20"),
+        Direction.LOWER,
+        100,
+        Decimal("50"),
+        "每万件理赔的投诉件数（银行业保险业消费投诉处理管理办法）",
+    ),
+    KpiRule(
+        "root_causes",
+        Decimal("100"),
+        Direction.HIGHER,
+        5,
+        Decimal("90"),
+        "SPEC：每件投诉都有问题根因分析报告",
+    ),
+    KpiRule(
+        "corrective_actions_done",
+        Decimal("100"),
+        Direction.HIGHER,
+        5,
+        Decimal("80"),
+        "SPEC：整改措施跟踪至完成",
+    ),
+    KpiRule("first_contact_resolution", Decimal("80"), Direction.HIGHER, 20, Decimal("70")),
+    KpiRule("self_service_rate", Decimal("60"), Direction.HIGHER, 50, Decimal("40")),
+    KpiRule("renewal_rate", Decimal("80"), Direction.HIGHER, 20, Decimal("70")),
+)
+
+
+def kpi_status(
+    value: Decimal | int | float | None, sample: int | None, rule: KpiRule | None
+) -> str:
+    """The one rule that colours a KPI: no data, too few to judge, then against the target."""
+    if value is None:
+        return KpiStatus.NO_DATA
+    if rule is None:
+        return KpiStatus.NO_TARGET
+    if sample is not None and sample < rule.min_sample:
+        return KpiStatus.TOO_FEW
+    number = Decimal(str(value))
+    higher = rule.direction == Direction.HIGHER
+
+    def meets(line: Decimal) -> bool:
+        return number >= line if higher else number <= line
+
+    if meets(rule.target):
+        return KpiStatus.GOOD
+    if rule.warning is not None and meets(rule.warning):
+        return KpiStatus.WARN
+    return KpiStatus.BAD
+
+
+def kpi_change(
+    before: Decimal | int | float | None, after: Decimal | int | float | None, direction: str
+) -> int:
+    """+1 when ``after`` is better than ``before`` for a KPI going ``direction``, −1 when it
+    is worse, 0 when equal or either is missing."""
+    if before is None or after is None or Decimal(str(before)) == Decimal(str(after)):
+        return 0
+    up = Decimal(str(after)) > Decimal(str(before))
+    return 1 if up == (direction == Direction.HIGHER) else -1
+
+
+# The KPIs a target can be set for, with their names (the metric codes of ``analytics.metrics``).
+KPI_CHOICES = (
+    ("sla_compliance", _("SLA compliance (%)")),
+    ("cycle_time", _("Cycle time (median days)")),
+    ("csat", _("CSAT (1–5)")),
+    ("nps", _("NPS (points)")),
+    ("complaint_rate", _("Complaint rate (per 10,000 claims)")),
+    ("root_causes", _("Complaints traced to a root cause (%)")),
+    ("corrective_actions_done", _("Corrective actions done (%)")),
+    ("first_contact_resolution", _("First-contact resolution (%)")),
+    ("self_service_rate", _("Self-service rate (%)")),
+    ("renewal_rate", _("Renewal rate (%)")),
+    ("cross_sell_rate", _("Cross-sell rate (%)")),
+    ("payout_ratio", _("Payout ratio (%)")),
+    ("investigation_pass_rate", _("Investigation pass rate (%)")),
+    ("rejection_rate", _("Rejection rate (%)")),
+)
+DIRECTION_CHOICES = (
+    (Direction.HIGHER, _("higher is better")),
+    (Direction.LOWER, _("lower is better")),
+)

@@ -22,14 +22,15 @@ from django.db.models import Q, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from claimdesk.analytics import charts, exports, metrics
+from claimdesk.analytics import charts, exports, kpi, metrics
 from claimdesk.analytics.filters import Filters
 from claimdesk.analytics.metrics import METRICS, Metric
 from claimdesk.analytics.rules import NEAR_DUE
+from claimdesk.analytics.whitepaper import quarter_filters, white_paper_html
 from claimdesk.cases.models import LIVE_STATES, Deadline
 from claimdesk.cases.selectors import cases_visible_to
 from claimdesk.policies.models import Product
@@ -241,11 +242,13 @@ def figure_text(metric: Metric) -> str:
 
 
 def figure(metric: Metric, f: Filters) -> dict[str, Any]:
-    """A figure as the page shows it: value, definition, and where its number leads."""
+    """A figure as the page shows it: value, definition, its standing against its target
+    (``kpi.assess``: colour, sample size, too few to judge) and where its number leads."""
     query = urlencode(filter_params(f))
     return {
         "metric": metric,
         "text": figure_text(metric),
+        "kpi": kpi.assess(metric),
         "url": drill_url(metric.code, f, metric.drill),
         "detail": f"{reverse('analytics:metric', args=[metric.code])}?{query}",
         "csv": export_url(metric.code, f, "csv"),
@@ -275,7 +278,12 @@ def _trend(book: MetricBook, code: str, f: Filters, today: date) -> dict[str, An
         "code": code,
         "svg": svg,
         "points": [
-            (label, charts.number_text(p.value, unit_text(p.unit)), drill_url(code, m, p.drill))
+            {
+                "month": label,
+                "value": charts.number_text(p.value, unit_text(p.unit)),
+                "url": drill_url(code, m, p.drill),
+                "kpi": kpi.assess(p),
+            }
             for label, m, p in zip(labels, months, points, strict=True)
         ],
     }
@@ -357,6 +365,7 @@ def case_url(case, has_claim: bool) -> str:
 def _base_context(request: HttpRequest) -> tuple[dict[str, Any], Filters | None]:
     today = timezone.localdate()
     context: dict[str, Any] = {
+        "sections": DASHBOARD_SECTIONS,
         "periods": period_choices(today),
         "query": {k: request.GET.get(k, "") for k in ("period", *FILTER_KEYS)},
         **_filter_options(),
@@ -372,6 +381,17 @@ def _base_context(request: HttpRequest) -> tuple[dict[str, Any], Filters | None]
     return context, f
 
 
+# The dashboard's sections, in page order: the index at the top links each by its anchor, so
+# ``/analytics/?period=2026Q3#trends`` opens the trends of that quarter.
+DASHBOARD_SECTIONS = (
+    ("kpis", gettext_lazy("KPIs against targets")),
+    ("due-now", gettext_lazy("Overdue and near-due now")),
+    ("trends", gettext_lazy("Trends")),
+    ("backlog", gettext_lazy("Backlog and root causes")),
+    ("scorecard", gettext_lazy("Four-dimension scorecard")),
+    ("tables", gettext_lazy("Tables")),
+    ("figures", gettext_lazy("All figures")),
+)
 DASHBOARD_TABLES = ("sla_compliance", "cycle_time", "backlog_aging", "root_causes")
 TRENDS = ("sla_compliance", "cycle_time", "nps", "csat")
 NUMBERS = (int, float, Decimal)
@@ -432,6 +452,13 @@ def _dashboard_data(f: Filters, now: datetime) -> dict[str, Any]:
             for code, label, codes in metrics.DIMENSIONS
         ],
         "figures": [figure(book.get(code, f), f) for code in METRICS],
+        # The KPIs with a target, in the order of the four dimensions: the overview cards.
+        "kpis": [
+            figure(book.get(c, f), f)
+            for _code, _label, codes in metrics.DIMENSIONS
+            for c in codes
+            if kpi.kpi_rule(c) is not None
+        ],
     }
     if "overdue_now" in METRICS:
         overdue = book.get("overdue_now", f)
@@ -453,7 +480,33 @@ def dashboard(request: AuthedRequest) -> HttpResponse:
     if f is None:
         return render(request, "analytics/dashboard.html", context, status=400)
     context.update(dashboard_data(f, timezone.now()))
+    scope = {k: getattr(f, k) for k in ("branch", "product", "team") if getattr(f, k)}
+    context["whitepaper_url"] = reverse("analytics:whitepaper", args=[whitepaper_quarter(f)]) + (
+        f"?{urlencode(scope)}" if scope else ""
+    )
     return render(request, "analytics/dashboard.html", context)
+
+
+def whitepaper_quarter(f: Filters) -> str:
+    """The quarter the white-paper link of a dashboard opens: the one its period starts in."""
+    return f"{f.start.year}Q{(f.start.month - 1) // 3 + 1}"
+
+
+@analytics_required
+def white_paper(request: AuthedRequest, quarter: str) -> HttpResponse:
+    """The quarterly white paper as a page, in the language of the request (the CLI writes
+    the same HTML and its PDF)."""
+    try:
+        f = quarter_filters(
+            quarter,
+            branch=request.GET.get("branch", ""),
+            product=request.GET.get("product", ""),
+            team=request.GET.get("team", ""),
+        )
+    except (ValueError, ValidationError) as exc:
+        return HttpResponse(str(exc), status=400, content_type="text/plain; charset=utf-8")
+    language = translation.get_language() or "zh-hans"
+    return HttpResponse(white_paper_html(f, now=timezone.now(), language=language))
 
 
 @analytics_required

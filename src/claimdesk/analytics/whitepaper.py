@@ -11,18 +11,21 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
+from django.utils.html import format_html
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from claimdesk.analytics import charts, metrics
+from claimdesk.analytics import charts, kpi, metrics
 from claimdesk.analytics.filters import QUARTER, FilterError, Filters, month_bounds, quarter_bounds
 from claimdesk.analytics.metrics import DIMENSIONS, METRICS, Dimension, Metric
+from claimdesk.analytics.rules import KpiStatus, kpi_change
 
 Progress = Callable[[int, int, str], None]
 
@@ -99,20 +102,41 @@ class Section:
     charts: list[str] = field(default_factory=list)
     tables: list[Table] = field(default_factory=list)
 
+    def add_trend(self, drawn: Trend) -> None:
+        """The chart with, under it, what it cannot say itself (weekly points, too little
+        data for a trend)."""
+        if not drawn.note:
+            self.charts.append(drawn.svg)
+            return
+        self.charts.append(
+            format_html(
+                '{}<p class="chart-note" data-testid="chart-note">{}</p>',
+                mark_safe(drawn.svg),  # our own SVG: charts escape every text they draw
+                drawn.note,
+            )
+        )
+
     @property
     def headline(self) -> list[dict[str, str]]:
         """The figures as the template prints them: label, value with unit, detail,
         definition."""
-        return [
-            {
-                "code": m.code,
-                "label": str(m.label),
-                "value": figure_text(m),
-                "detail": str(m.detail or ""),
-                "definition": str(m.definition),
-            }
-            for m in self.figures
-        ]
+        out = []
+        for m in self.figures:
+            standing = kpi.assess(m)
+            out.append(
+                {
+                    "code": m.code,
+                    "label": str(m.label),
+                    "value": figure_text(m),
+                    "detail": str(m.detail or ""),
+                    "definition": str(m.definition),
+                    "status": standing.status,
+                    "standing": standing.label if standing.rule or standing.sample else "",
+                    "target": standing.target_text,
+                    "sample": standing.sample_text,
+                }
+            )
+        return out
 
 
 def metric_table(metric: Metric, rows: Iterable[dict] | None = None, title: str = "") -> Table:
@@ -151,6 +175,17 @@ def months(f: Filters) -> list[Filters]:
     return out
 
 
+def weeks(f: Filters) -> list[Filters]:
+    """The weeks (Monday to Sunday) of the period, clipped to it."""
+    out, cursor = [], f.start - timedelta(days=f.start.weekday())
+    while cursor <= f.end:
+        out.append(
+            replace(f, start=max(cursor, f.start), end=min(cursor + timedelta(days=6), f.end))
+        )
+        cursor += timedelta(days=7)
+    return out
+
+
 class Book:
     """Each figure computed once per (metric, filters) while one paper is built: the
     scorecard and the chapters show the same numbers, and on a big book each costs seconds."""
@@ -165,13 +200,197 @@ class Book:
         return self._seen[key]
 
 
-def trend(book: Book, f: Filters, codes: Iterable[tuple[str, str]], **kw) -> str:
-    """A line per metric code: its value month by month over the period."""
-    periods = months(f)
+# A trend needs at least this many points with data; with fewer the paper says so.
+TREND_MIN_POINTS = 2
+
+
+@dataclass
+class Trend:
+    """A trend chart and the sentence that says how its points were chosen."""
+
+    svg: str
+    note: str
+
+
+def _has_data(book: Book, code: str, f: Filters) -> bool:
+    m = book.get(code, f)
+    return m.value is not None and (m.sample is None or m.sample > 0)
+
+
+def trend_points(book: Book, f: Filters, codes: list[str]) -> tuple[list[Filters], str]:
+    """The periods a trend is drawn over, and their grain: the months of the period when at
+    least two of them have data; else its weeks, from the first to the last with data (a
+    quarter whose data sit in one month still shows a line)."""
+    by_month = months(f)
+    with_data = [m for m in by_month if any(_has_data(book, c, m) for c in codes)]
+    if len(with_data) >= TREND_MIN_POINTS:
+        return by_month, "month"
+    by_week = weeks(f)
+    used = [i for i, w in enumerate(by_week) if any(_has_data(book, c, w) for c in codes)]
+    if used:
+        by_week = by_week[used[0] : used[-1] + 1]
+    return by_week, "week"
+
+
+def trend(book: Book, f: Filters, codes: Iterable[tuple[str, str]], **kw) -> Trend:
+    """A line per metric code over the period (``trend_points``), and a note saying which
+    points it shows, or that the period has too little data for a trend."""
+    codes = list(codes)
+    periods, grain = trend_points(book, f, [code for code, _name in codes])
     series = [
-        (str(name), [_number(book.get(code, m).value) for m in periods]) for code, name in codes
+        (str(name), [_number(book.get(code, p).value) for p in periods]) for code, name in codes
     ]
-    return charts.line_chart([m.label() for m in periods], series, **kw)
+    points = sum(1 for p in periods if any(_has_data(book, c, p) for c, _n in codes))
+    samples = sum(book.get(codes[0][0], p).sample or 0 for p in periods)
+    if grain == "month":
+        labels, note = [p.label() for p in periods], ""
+    else:
+        labels = [f"{p.start:%m-%d}" for p in periods]
+        note = _(
+            "Weekly points (the week's first day): the period has data in fewer than two months."
+        )
+    if points < TREND_MIN_POINTS:
+        note = _(
+            "Too little data for a trend in %(period)s: %(points)d period(s) with data, "
+            "%(n)d behind the figure in all."
+        ) % {"period": f.label(), "points": points, "n": samples}
+        if points == 0:
+            return Trend("", note)
+    return Trend(charts.line_chart(labels, series, **kw), note)
+
+
+# --- the written summary ---------------------------------------------------------------------
+
+TOP_CAUSES = 3
+
+
+def previous_quarter(f: Filters) -> Filters:
+    """The quarter before ``f``'s (same branch / product / team)."""
+    quarter = (f.start.month - 1) // 3 + 1
+    year, quarter = (f.start.year, quarter - 1) if quarter > 1 else (f.start.year - 1, 4)
+    start, end = quarter_bounds(year, quarter)
+    return replace(f, start=start, end=end)
+
+
+def _listed(items: list[str]) -> str:
+    return _("; ").join(items)
+
+
+def _change_text(before: Metric, after: Metric) -> str:
+    return _("%(label)s from %(before)s to %(after)s") % {
+        "label": after.label,
+        "before": figure_text(before),
+        "after": figure_text(after),
+    }
+
+
+def summary_sentences(
+    current: list[Metric],
+    previous: dict[str, Metric],
+    causes: Metric,
+    *,
+    period: str,
+    previous_period: str,
+) -> list[str]:
+    """The paper's opening in sentences, from the figures alone: how the KPIs stand against
+    their targets, what improved and what got worse on the previous quarter (only KPIs that
+    are judged in both: enough cases behind them), the top root causes of complaints, and
+    where the samples are too small to say anything."""
+    judged = {m.code: kpi.assess(m) for m in current}
+    with_target = [m for m in current if judged[m.code].rule is not None]
+    counts = {status: 0 for status in (KpiStatus.GOOD, KpiStatus.WARN, KpiStatus.BAD)}
+    for m in with_target:
+        if judged[m.code].status in counts:
+            counts[judged[m.code].status] += 1
+    sentences = [
+        _(
+            "In %(period)s, of %(n)d KPIs with a target, %(good)d are on target, %(warn)d near "
+            "it and %(bad)d off target."
+        )
+        % {
+            "period": period,
+            "n": len(with_target),
+            "good": counts[KpiStatus.GOOD],
+            "warn": counts[KpiStatus.WARN],
+            "bad": counts[KpiStatus.BAD],
+        }
+    ]
+    off = [
+        _("%(label)s %(value)s (%(target)s)")
+        % {"label": m.label, "value": figure_text(m), "target": judged[m.code].target_text}
+        for m in with_target
+        if judged[m.code].status == KpiStatus.BAD
+    ]
+    if off:
+        sentences.append(_("Off target: %(items)s.") % {"items": _listed(off)})
+    improved, worse = [], []
+    comparable = False
+    for m in with_target:
+        before = previous.get(m.code)
+        if before is None or not judged[m.code].judged or not kpi.assess(before).judged:
+            continue
+        comparable = True
+        rule = judged[m.code].rule
+        assert rule is not None
+        change = kpi_change(before.value, m.value, rule.direction)
+        if change > 0:
+            improved.append(_change_text(before, m))
+        elif change < 0:
+            worse.append(_change_text(before, m))
+    if not comparable:
+        sentences.append(
+            _(
+                "No KPI can be compared with %(previous)s: one of the two quarters has too few cases."
+            )
+            % {"previous": previous_period}
+        )
+    else:
+        sentences.append(
+            _("Improved on %(previous)s: %(items)s.")
+            % {"previous": previous_period, "items": _listed(improved)}
+            if improved
+            else _("No KPI improved on %(previous)s.") % {"previous": previous_period}
+        )
+        sentences.append(
+            _("Worse than in %(previous)s: %(items)s.")
+            % {"previous": previous_period, "items": _listed(worse)}
+            if worse
+            else _("No KPI got worse than in %(previous)s.") % {"previous": previous_period}
+        )
+    top = [
+        _("%(category)s (%(department)s, %(n)d complaints)")
+        % {"category": r["category"], "department": r["department"], "n": r["complaints"]}
+        for r in causes.rows[:TOP_CAUSES]
+    ]
+    sentences.append(
+        _("Top root causes of complaints: %(items)s.") % {"items": _listed(top)}
+        if top
+        else _("No complaint resolved in %(period)s has a root-cause analysis.")
+        % {"period": period}
+    )
+    too_few = [
+        _("%(label)s (%(sample)s)") % {"label": m.label, "sample": judged[m.code].sample_text}
+        for m in with_target
+        if judged[m.code].status == KpiStatus.TOO_FEW
+    ]
+    if too_few:
+        sentences.append(
+            _("Too few cases to judge, so not rated: %(items)s.") % {"items": _listed(too_few)}
+        )
+    return sentences
+
+
+def section_summary(book: Book, f: Filters) -> list[str]:
+    """The summary of ``f`` against the quarter before it, from the book's figures."""
+    before = previous_quarter(f)
+    codes = [c for _code, _label, cs in DIMENSIONS for c in cs if kpi.kpi_rule(c) is not None]
+    return summary_sentences(
+        [book.get(c, f) for c in codes],
+        {c: book.get(c, before) for c in codes},
+        book.get("root_causes", f),
+        period=f.label(),
+        previous_period=before.label(),
+    )
 
 
 # --- the chapters -----------------------------------------------------------------------------
@@ -208,12 +427,12 @@ def section_sla(book: Book, f: Filters) -> Section:
     by_rule = [r for r in m.rows if r.get("group") == "rule"]
     by_team = [r for r in m.rows if r.get("group") == "team"]
     section = Section("sla", _("SLA compliance"), figures=[m])
-    section.charts.append(
+    section.add_trend(
         trend(
             book,
             f,
             [("sla_compliance", _("SLA compliance"))],
-            title=_("SLA compliance by month"),
+            title=_("SLA compliance over the period"),
             unit="%",
             y_max=100,
         )
@@ -294,10 +513,10 @@ def section_rejections(book: Book, f: Filters) -> Section:
 def section_experience(book: Book, f: Filters) -> Section:
     csat, nps = book.get("csat", f), book.get("nps", f)
     section = Section("experience", _("CSAT and NPS"), figures=[csat, nps])
-    section.charts.append(
-        trend(book, f, [("csat", "CSAT")], title=_("CSAT by month (1–5)"), y_max=5)
+    section.add_trend(
+        trend(book, f, [("csat", "CSAT")], title=_("CSAT over the period (1–5)"), y_max=5)
     )
-    section.charts.append(trend(book, f, [("nps", "NPS")], title=_("NPS by month")))
+    section.add_trend(trend(book, f, [("nps", "NPS")], title=_("NPS over the period")))
     section.tables.append(metric_table(csat))
     section.tables.append(metric_table(nps))
     return section
@@ -359,6 +578,7 @@ def white_paper_html(
         book = Book()
         step(1)
         overview, dimensions = section_scorecard(book, f)
+        summary = section_summary(book, f)
         sections = []
         for k, chapter in enumerate(CHAPTERS, start=2):
             step(k)
@@ -372,6 +592,7 @@ def white_paper_html(
                 "scope": [v for v in (f.branch, f.product, f.team) if v],
                 "generated_at": timezone.localtime(now),
                 "overview": overview,
+                "summary": summary,
                 "dimensions": dimensions,
                 "sections": sections,
                 "language": language,

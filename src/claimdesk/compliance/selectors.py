@@ -2,7 +2,18 @@
 
 from __future__ import annotations
 
-from claimdesk.compliance.models import NotificationHold, OverrideLog, QaReview, QaStatus
+from datetime import datetime, timedelta
+
+from claimdesk.compliance.models import (
+    ComplianceRule,
+    NotificationHold,
+    OverrideLog,
+    QaReview,
+    QaStatus,
+)
+
+# "Lately" on the landing page: what was scored and overridden in this many days.
+RECENT_DAYS = 30
 
 
 def overrides():
@@ -28,3 +39,19 @@ def held_messages():
         .select_related("notification__recipient", "notification__case")
         .order_by("held_at", "id")
     )
+
+
+def landing_counts(*, now: datetime, since_days: int = RECENT_DAYS) -> dict[str, int]:
+    """What waits for compliance staff and what happened lately, as counts for the landing
+    page: held messages, QA samples to score, samples scored and overrides in the last
+    ``since_days`` days, open rules."""
+    since = now - timedelta(days=since_days)
+    return {
+        "held": held_messages().count(),
+        "qa_queued": QaReview.objects.filter(status=QaStatus.QUEUED).count(),
+        "qa_scored_recently": QaReview.objects.filter(
+            status=QaStatus.SCORED, scored_at__gte=since
+        ).count(),
+        "overrides_recently": OverrideLog.objects.filter(created_at__gte=since).count(),
+        "rules_active": ComplianceRule.objects.filter(active=True).count(),
+    }

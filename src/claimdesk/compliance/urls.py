@@ -1,4 +1,4 @@
-"""Compliance pages: live check fragment, QA queue and score card."""
+"""Compliance pages: the landing page, live check fragment, held messages, QA queue and score card."""
 
 from django.urls import path
 
@@ -6,6 +6,7 @@ from claimdesk.compliance import views
 
 app_name = "compliance"
 urlpatterns = [
+    path("", views.index, name="index"),
     path("check-fragment/", views.check_fragment, name="check_fragment"),
     path("held/", views.held_list, name="held_list"),
     path("held/<int:pk>/release/", views.held_release, name="held_release"),

@@ -52,6 +52,30 @@ def check_fragment(request: AuthedRequest) -> HttpResponse:
     )
 
 
+@login_required
+def index(request: AuthedRequest) -> HttpResponse:
+    """The compliance landing page: held messages, QA samples and overrides with their counts
+    and links — each part only for those who may act on it; 403 for anyone who may do neither."""
+    may_release = services.can_override(request.user)
+    may_score = request.user.has_perm(services.SCORE_PERMISSION)
+    if not (may_release or may_score):
+        raise PermissionDenied
+    now = timezone.now()
+    return render(
+        request,
+        "compliance/index.html",
+        {
+            "may_release": may_release,
+            "may_score": may_score,
+            "counts": selectors.landing_counts(now=now),
+            "recent_days": selectors.RECENT_DAYS,
+            "holds": selectors.held_messages()[:5] if may_release else [],
+            "overrides": selectors.overrides()[:5] if may_release else [],
+            "queued": selectors.qa_reviews(status=QaStatus.QUEUED)[:5] if may_score else [],
+        },
+    )
+
+
 def _require_manager(request: HttpRequest) -> None:
     if not services.can_override(request.user):
         raise PermissionDenied

@@ -41,3 +41,24 @@ def _ensure_seeds(using: str = "default", apps=None, **kwargs) -> None:
         seed_rules(Rule, using)
     if not Shop.objects.using(using).exists():
         seed_shops(Shop, using)
+    _ensure_callback_rule(apps, using)
+
+
+def _ensure_callback_rule(apps, using: str) -> None:
+    """The call-back clock's SLA rule (``rules.CALLBACK_SLA``), created once; admin edits stay.
+    Feedback is no kind of case, so its rule is seeded here rather than by the kernel."""
+    from claimdesk.feedback.rules import CALLBACK_SLA
+
+    try:
+        SlaRule = apps.get_model("cases", "SlaRule")
+    except LookupError:
+        return
+    SlaRule.objects.using(using).get_or_create(
+        code=CALLBACK_SLA.code,
+        defaults={
+            "name": CALLBACK_SLA.name,
+            "unit": CALLBACK_SLA.unit.value,
+            "amount": CALLBACK_SLA.amount,
+            "basis": CALLBACK_SLA.basis,
+        },
+    )

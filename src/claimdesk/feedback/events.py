@@ -11,3 +11,5 @@ class FeedbackEventKind(TextChoices):
     SURVEY_ANSWERED = "survey_answered", _("Satisfaction survey answered")
     FOLLOWUP_LEFT_TO_STAFF = "followup_left_to_staff", _("Follow-up left to a colleague")
     PROACTIVE_SERVICE = "proactive_service", _("Proactive service")
+    CALLBACK_OPENED = "callback_opened", _("Call-back to a dissatisfied customer opened")
+    CALLBACK_OUTCOME = "callback_outcome", _("Call-back outcome recorded")

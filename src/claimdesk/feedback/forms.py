@@ -48,3 +48,28 @@ class PeriodForm(forms.Form):
         if start > end:
             start, end = end, start
         return start, end
+
+
+class CallbackForm(forms.Form):
+    """The owner's record of a call-back to a dissatisfied customer."""
+
+    reached = forms.TypedChoiceField(
+        label=_("Did you reach the customer?"),
+        choices=[("yes", _("Reached")), ("no", _("Not reached"))],
+        coerce=lambda value: value == "yes",
+        widget=forms.RadioSelect,
+    )
+    agreed = forms.CharField(
+        label=_("What was agreed"),
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("Required when the customer was reached."),
+    )
+    note = forms.CharField(
+        label=_("Note"),
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("Required when the customer was not reached: when and how you tried."),
+    )

@@ -10,6 +10,9 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from django.utils.translation import gettext_lazy as _
 
+from claimdesk.cases.workflow import SlaDefault
+from claimdesk.workdays.clocks import Unit
+
 CSAT_RANGE = (1, 5)
 NPS_RANGE = (0, 10)
 SURVEY_VALID_DAYS = 30
@@ -178,3 +181,40 @@ def shops_text(shops: Iterable[ShopLine], *, courtesy_label: str) -> str:
         f"- {s.name}, {s.address}, {s.phone}" + (f" ({courtesy_label})" if s.courtesy_car else "")
         for s in shops
     )
+
+
+# --- call-back after a dissatisfied answer ----------------------------------------------------
+
+# A CSAT this low (of 5) or an NPS of a detractor (0–6) is a dissatisfied answer: the case owner
+# calls the customer back within one working day and records what came of it.
+DISSATISFIED_CSAT_MAX = 2
+CALLBACK_TASK = "survey_callback"
+CALLBACK_SLA = SlaDefault(
+    "survey_callback",
+    "不满意回电 Call back a dissatisfied customer",
+    Unit.WORKING_DAYS,
+    Decimal("1"),
+    "回访不满意（满意度≤2分或推荐值0–6分）：1个工作日内回电",
+)
+
+
+def dissatisfied(csat: int | None, nps: int | None) -> bool:
+    """Whether a survey answer asks for a call-back: low CSAT or an NPS detractor."""
+    return (csat is not None and csat <= DISSATISFIED_CSAT_MAX) or (
+        nps is not None and nps <= DETRACTOR_MAX
+    )
+
+
+def callback_problems(reached: object, agreed: str, note: str) -> dict[str, str]:
+    """Field → what is missing from a call-back outcome; empty when it may be recorded.
+
+    Reached: what was agreed with the customer is required. Not reached: a note (when and how
+    it was tried) is."""
+    problems: dict[str, str] = {}
+    if reached not in (True, False):
+        problems["reached"] = str(_("Say whether the customer was reached."))
+    elif reached and not agreed.strip():
+        problems["agreed"] = str(_("Write down what was agreed with the customer."))
+    elif not reached and not note.strip():
+        problems["note"] = str(_("Note when and how you tried to reach the customer."))
+    return problems

@@ -25,9 +25,23 @@ from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext as _
 
+<<<<<<< HEAD
 from claimdesk.cases.models import Case, CaseEvent
 from claimdesk.cases.services import CaseError, can_act, case_transition
 from claimdesk.cases.timeline import case_action, timeline_record
+=======
+from claimdesk.cases.models import Case, CaseEvent, Task
+from claimdesk.cases.services import (
+    CaseError,
+    NotAllowed,
+    can_act,
+    case_transition,
+    deadline_start,
+    escalation_recipient,
+    task_complete,
+)
+from claimdesk.cases.timeline import timeline_record
+>>>>>>> manager
 from claimdesk.claims.models import Claim
 from claimdesk.claims.workflow import KIND as CLAIM
 from claimdesk.claims.workflow import ClaimState
@@ -298,7 +312,110 @@ def survey_answer(*, token: str, csat: Any, nps: Any, comment: str = "", now: da
                 "staff": survey.staff.username if survey.staff_id else "",
             },
         )
+        if rules.dissatisfied(csat, nps):
+            callback_open(survey, now=now)
     return survey
+
+
+# --- call-back after a dissatisfied answer ----------------------------------------------------
+
+
+class CallbackInvalid(CaseError):
+    status = 422
+
+
+def callback_open(survey: Survey, *, now: datetime) -> Task:
+    """A call-back task for the case owner on the ``survey_callback`` clock (1 working day).
+
+    The case is closed by the time its survey is answered, and the kernel's ``task_assign``
+    refuses work on closed cases; so the task row is written here and its clock started by the
+    kernel's ``deadline_start``, which keeps the due time, reminders, escalation and met /
+    breached as for any clock. An owner who has left hands it to their manager."""
+    case = survey.case
+    owner = case.owner
+    assignee = owner if owner.is_active else escalation_recipient(owner)
+    with translation.override(settings.LANGUAGE_CODE):
+        title = _("Call back: CSAT %(csat)s/5, NPS %(nps)s") % {
+            "csat": survey.csat if survey.csat is not None else "–",
+            "nps": survey.nps if survey.nps is not None else "–",
+        }
+    task = Task.objects.create(
+        case=case,
+        kind=rules.CALLBACK_TASK,
+        title=title,
+        assignee=assignee,
+        assigned_by=assignee,
+        returns_to=owner,
+        created_at=now,
+    )
+    clock = deadline_start(case=case, rule_code=rules.CALLBACK_SLA.code, now=now, task=task)
+    if clock is not None:
+        task.due_at = clock.due_at
+        task.save(update_fields=["due_at"])
+    timeline_record(
+        case,
+        now=now,
+        kind="callback_opened",
+        data={
+            "task": task.pk,
+            "assignee": assignee.username,
+            "due_at": task.due_at,
+            "csat": survey.csat,
+            "nps": survey.nps,
+        },
+    )
+    notification_queue(
+        recipient=assignee,
+        case=case,
+        kind="task_assigned",
+        now=now,
+        subject=_("Call back %(number)s: the customer is dissatisfied") % {"number": case.number},
+        body=survey.comment,
+    )
+    return task
+
+
+def callback_tasks() -> QuerySet[Task]:
+    """Every call-back task, with its case and survey's people, newest due first."""
+    return Task.objects.filter(kind=rules.CALLBACK_TASK).select_related(
+        "case", "case__customer", "assignee"
+    )
+
+
+def callback_phone(case: Case) -> str:
+    """The number to call back: the contact phone the claim was reported with, if any."""
+    claim = Claim.objects.filter(case=case).only("contact_phone").first()
+    return claim.contact_phone if claim is not None else ""
+
+
+def callback_record(
+    *, task: Task, actor: Actor, reached: object, agreed: str, note: str, now: datetime
+) -> Task:
+    """The owner's record of the call-back: reached or not, what was agreed, a note. Completes
+    the task (its clock stops met or breached) and writes the outcome on the case timeline.
+
+    Refused with the field that is missing (422), by someone who is not the assignee (403),
+    or when the task is no longer open (409)."""
+    agreed, note = str(agreed or "").strip()[:2000], str(note or "").strip()[:2000]
+    problems = rules.callback_problems(reached, agreed, note)
+    if problems:
+        raise CallbackInvalid(_("Please complete the call-back record."), errors=problems)
+    if task.kind != rules.CALLBACK_TASK:
+        raise CallbackInvalid(_("This task is not a call-back."))
+    if actor.pk != task.assignee_id and not actor.has_perm("cases.view_all_cases"):
+        raise NotAllowed(_("Only the person the call-back is assigned to can record it."))
+    outcome = _("reached") if reached else _("not reached")
+    result = " · ".join(str(part) for part in (outcome, agreed, note) if part)
+    with transaction.atomic():
+        task = task_complete(task=task, actor=actor, now=now, result=result)
+        timeline_record(
+            task.case,
+            now=now,
+            actor=actor,
+            kind="callback_outcome",
+            data={"task": task.pk, "reached": bool(reached), "agreed": agreed, "note": note},
+        )
+    return task
 
 
 # --- proactive service -----------------------------------------------------------------------

@@ -1,16 +1,22 @@
-"""Pages: the survey form behind its token (no login) and the service-star board."""
+"""Pages: the survey form behind its token (no login), the service-star board, and the
+owner's call-backs to dissatisfied customers."""
 
 from __future__ import annotations
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
+from claimdesk.cases.models import TaskStatus
+from claimdesk.cases.services import CaseError
 from claimdesk.feedback import rules, selectors, services
-from claimdesk.feedback.forms import PeriodForm, SurveyForm
+from claimdesk.feedback.forms import CallbackForm, PeriodForm, SurveyForm
+from claimdesk.feedback.models import Survey
 from claimdesk.staff.services import is_staff_member
 from claimdesk.types import AuthedRequest
 from claimdesk.workdays.clocks import to_local
@@ -78,4 +84,65 @@ def star_board_page(request: AuthedRequest) -> HttpResponse:
             "star_definition": rules.STAR_DEFINITION,
             "sees_all": request.user.has_perm("cases.view_all_cases"),
         },
+    )
+
+
+@login_required
+def callback_list(request: AuthedRequest) -> HttpResponse:
+    """Call-backs to dissatisfied customers: one's own, open ones first, nearest due first;
+    those who oversee every case see everyone's."""
+    if not is_staff_member(request.user):
+        raise PermissionDenied
+    tasks = services.callback_tasks()
+    sees_all = request.user.has_perm("cases.view_all_cases")
+    if not sees_all:
+        tasks = tasks.filter(assignee=request.user)
+    open_tasks = tasks.filter(status=TaskStatus.OPEN).order_by("due_at", "pk")
+    done = tasks.exclude(status=TaskStatus.OPEN).order_by("-completed_at", "-pk")[:20]
+    return render(
+        request,
+        "feedback/callbacks.html",
+        {"open": open_tasks, "done": done, "sees_all": sees_all, "now": timezone.now()},
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def callback_page(request: AuthedRequest, pk: int) -> HttpResponse:
+    """One call-back: the customer's answer and comment, the clock, and the outcome form."""
+    task = get_object_or_404(services.callback_tasks(), pk=pk)
+    if task.assignee_id != request.user.pk and not request.user.has_perm("cases.view_all_cases"):
+        raise PermissionDenied
+    survey = Survey.objects.filter(case=task.case).first()
+    form = CallbackForm(request.POST or None)
+    status = 200
+    if request.method == "POST":
+        status = 422
+        if form.is_valid():
+            try:
+                services.callback_record(
+                    task=task, actor=request.user, now=timezone.now(), **form.cleaned_data
+                )
+            except CaseError as exc:
+                status = exc.status
+                for field, message in exc.details.get("errors", {}).items():
+                    form.add_error(field, message)
+                if not exc.details.get("errors"):
+                    form.add_error(None, exc.message)
+            else:
+                messages.success(
+                    request, _("Call-back recorded on %(number)s.") % {"number": task.case.number}
+                )
+                return redirect("feedback:callbacks")
+    return render(
+        request,
+        "feedback/callback.html",
+        {
+            "task": task,
+            "survey": survey,
+            "form": form,
+            "phone": services.callback_phone(task.case),
+            "is_open": task.status == TaskStatus.OPEN,
+        },
+        status=status,
     )
