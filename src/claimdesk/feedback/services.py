@@ -25,11 +25,6 @@ from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext as _
 
-<<<<<<< HEAD
-from claimdesk.cases.models import Case, CaseEvent
-from claimdesk.cases.services import CaseError, can_act, case_transition
-from claimdesk.cases.timeline import case_action, timeline_record
-=======
 from claimdesk.cases.models import Case, CaseEvent, Task
 from claimdesk.cases.services import (
     CaseError,
@@ -40,8 +35,7 @@ from claimdesk.cases.services import (
     escalation_recipient,
     task_complete,
 )
-from claimdesk.cases.timeline import timeline_record
->>>>>>> manager
+from claimdesk.cases.timeline import case_action, timeline_record
 from claimdesk.claims.models import Claim
 from claimdesk.claims.workflow import KIND as CLAIM
 from claimdesk.claims.workflow import ClaimState
@@ -406,7 +400,7 @@ def callback_record(
         raise NotAllowed(_("Only the person the call-back is assigned to can record it."))
     outcome = _("reached") if reached else _("not reached")
     result = " · ".join(str(part) for part in (outcome, agreed, note) if part)
-    with transaction.atomic():
+    with case_action():
         task = task_complete(task=task, actor=actor, now=now, result=result)
         timeline_record(
             task.case,
