@@ -39,7 +39,10 @@ OWNER_NEXT = {
 
 
 def _link(row: WorkRow) -> str:
-    return reverse("web:claim_detail", args=[row.number])
+    """The owner works the claim's steps on the case page (as before); the adjuster's
+    review and approvals are on the claim's page (calculation, red flags, decision)."""
+    page = "web:case_detail" if row.source == CASE else "web:claim_detail"
+    return reverse(page, args=[row.number])
 
 
 def claim_work(rows: list[WorkRow], user: Any) -> list[WorkRow]:

@@ -4,11 +4,14 @@ font the PDFs use (Pillow's own font where it is missing), unique per claim and 
 from __future__ import annotations
 
 import io
+from datetime import datetime
 from functools import cache
 from pathlib import Path
 
 from django.core.files.uploadedfile import SimpleUploadedFile
 from PIL import Image, ImageDraw, ImageFont
+
+from claimdesk.workdays.clocks import to_local
 
 FONT = Path("/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc")
 
@@ -18,13 +21,15 @@ def _font() -> ImageFont.FreeTypeFont | ImageFont.ImageFont:
     return ImageFont.truetype(str(FONT), 18) if FONT.exists() else ImageFont.load_default()
 
 
-def item_scan(claim, item_name: str) -> SimpleUploadedFile:
-    """A PNG "scan" of ``item_name`` for ``claim``: what it is, whose, and when."""
+def item_scan(claim, item_name: str, now: datetime) -> SimpleUploadedFile:
+    """A PNG "scan" of ``item_name`` for ``claim`` handed in at ``now``: what it is, whose,
+    and when (a second hand-in of a returned item is a new scan, not the same bytes)."""
     lines = [
         item_name,
         f"被保险人：{claim.insured_name}",
         f"案件：{claim.case.number}",
-        f"日期：{claim.loss_time:%Y年%m月%d日}",
+        f"出险：{to_local(claim.loss_time):%Y年%m月%d日}",
+        f"提交：{to_local(now):%Y-%m-%d %H:%M}",
     ]
     image = Image.new("RGB", (420, 40 + 34 * len(lines)), "white")
     draw = ImageDraw.Draw(image)

@@ -184,7 +184,7 @@ class Story:
                 if documents and by == "customer":
                     document_upload(
                         claim=self.claim,
-                        file=item_scan(self.claim, item.name),
+                        file=item_scan(self.claim, item.name, now),
                         actor=actor,
                         now=now,
                         item_code=item.code,
