@@ -118,6 +118,7 @@ def demo_create(
             f" {len(steps)} steps over {HISTORY_DAYS} days"
         )
         sweeps = _simulate(steps, now=now, progress=progress, seed=seed)
+        progress.line("Committing: OCR reads the handed-in scans, letters are rendered")
     progress.line("Committed")
     # The commit ran the delivery task inline; whatever it left (each run sends a batch) goes
     # now, so the outbox is empty as the worker would leave it.
