@@ -114,14 +114,17 @@ def test_my_work_over_the_api(api, claim, agent1, surveyor1, _frozen):
     r = api(surveyor1).get("/my-work")
     assert r.status_code == 200
     [item] = r.json()
-    assert item["case"] == claim.number
-    assert item["task"]["id"] == task.pk
-    assert item["task"]["returns_to"] == "agent1"
+    assert item["number"] == claim.number and item["kind"] == "survey"
+    assert item["task"] == task.pk and item["what"] == "查勘"  # a task no kind describes
+    assert (item["rule_code"], item["clock"]) == ("survey_onsite", "running")
+    assert item["rule"] and item["link"].endswith(f"/{claim.number}/")
     assert item["seconds_left"] == 48 * 3600
+    assert (item["overdue"], item["escalated"]) == (False, False)
     _frozen.move_to(T0 + 50 * H)
-    assert api(surveyor1).get("/my-work").json()[0]["seconds_left"] == -2 * 3600
+    late = api(surveyor1).get("/my-work").json()[0]
+    assert late["seconds_left"] == -2 * 3600 and late["overdue"] is True
     mine = api(agent1).get("/my-work", limit=0).json()  # clamped to at least one
-    assert len(mine) == 1 and mine[0]["task"] is None
+    assert len(mine) == 1 and mine[0]["task"] is None and mine[0]["kind"] == "claim"
     assert api(agent1).get("/my-work", limit="x").status_code == 422
 
 

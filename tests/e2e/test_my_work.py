@@ -9,6 +9,7 @@ from playwright.sync_api import Page, expect
 
 from claimdesk.cases import services
 from claimdesk.cases.models import Case
+from tests.claims import conftest as claims_conftest
 from tests.conftest import PASSWORD
 
 pytestmark = [
@@ -18,6 +19,7 @@ pytestmark = [
     pytest.mark.django_db(transaction=True, serialized_rollback=True),
 ]
 
+auto_policy = claims_conftest.auto_policy
 COUNTDOWN = r"(\d+天 )?\d{2}:\d{2}:\d{2}"
 
 
@@ -122,3 +124,53 @@ def test_from_my_work_to_a_case_and_an_action(live_server, page: Page, agents_wo
     expect(page.get_by_test_id("case-status")).to_have_text("待补充材料")
     expect(page.get_by_test_id("timeline")).to_contain_text("事故认定书")
     page.screenshot(path=str(artifacts / "case_detail.png"), full_page=True)
+
+
+@pytest.fixture
+def overdue_payment(auto_policy, agent1, adjuster1, adjuster2, finance1, customer1):
+    """A claim decided by adjuster2 and adjuster1 and handed to finance1, whose 24-hour
+    payment clock ran out two days ago; and a proposal of adjuster2's for adjuster1 to sign,
+    on a clock also run out."""
+    from claimdesk.policies.models import BankAccount
+    from tests.payments.conftest import ACCOUNT, claim_in_paying
+    from tests.web.test_work_queues import _auto_claim_in_adjudication, _proposed_by
+
+    BankAccount.objects.create(
+        owner=customer1,
+        bank_name="中国工商银行",
+        account_name="张三",
+        account_number=ACCOUNT,
+        is_default=True,
+    )
+    past = timezone.now() - timedelta(days=3)
+    paying = claim_in_paying(
+        owner=agent1, adjuster=adjuster2, approver=adjuster1, finance=finance1, now=past
+    )
+    pending = _auto_claim_in_adjudication(agent1, adjuster2, now=past)
+    _proposed_by(adjuster2, pending, past)
+    return paying, pending
+
+
+@pytest.mark.parametrize(
+    ("who", "what"),
+    [("finance1", "发出付款指令"), ("adjuster1", "审批理赔决定")],
+)
+def test_an_overdue_row_is_red_with_its_rule_and_what_is_due(
+    live_server, page: Page, overdue_payment, artifacts, who, what
+):
+    log_in(page, live_server.url, who)
+    expect(page).to_have_url(f"{live_server.url}/work/")
+    row = page.get_by_test_id("work-row").first
+    expect(row).to_have_class(re.compile(r"\boverdue\b"))
+    expect(row.locator("td.what")).to_have_text(re.compile(rf"^{what}"))
+    expect(row.locator("td.rule")).to_contain_text("小额快赔")
+    expect(row.locator("td.countdown")).to_have_text(re.compile(rf"^已超时 {COUNTDOWN}$"))
+    colour = row.locator("td.countdown").evaluate("el => getComputedStyle(el).color")
+    assert colour == "rgb(185, 28, 28)"  # --bad: red
+    page.screenshot(path=str(artifacts / f"my_work_{who}.png"), full_page=True)
+    if who == "finance1":
+        page.goto(f"{live_server.url}/payments/")
+        pay = page.get_by_test_id("pay-row").first
+        expect(pay).to_have_class(re.compile(r"\boverdue\b"))
+        expect(pay.locator("td.rule")).to_contain_text("小额快赔")
+        page.screenshot(path=str(artifacts / "payments.png"), full_page=True)

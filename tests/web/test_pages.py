@@ -15,7 +15,9 @@ pytestmark = pytest.mark.django_db
 
 def work_rows(html: str) -> list[tuple[str, str]]:
     """(case number, due) of each "my work" row, in page order."""
-    return re.findall(r'data-testid="work-row" data-case="([A-Z0-9]+)" data-due="([^"]*)"', html)
+    return re.findall(
+        r'data-testid="work-row" data-case="([A-Z0-9]+)" data-kind="[\w]*" data-due="([^"]*)"', html
+    )
 
 
 def messages_of(response) -> list[str]:

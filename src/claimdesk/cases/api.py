@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 from ninja import Field, Router, Schema, Status
 from ninja.pagination import LimitOffsetPagination, paginate
 
-from claimdesk.cases import selectors, services
+from claimdesk.cases import selectors, services, worklist
 from claimdesk.cases.models import Case, SlaRule, Task
 from claimdesk.staff.services import is_staff_member
 from claimdesk.types import AuthedRequest
@@ -154,12 +154,25 @@ class TaskDoneIn(Schema):
 
 
 class WorkItemOut(Schema):
-    case: str
-    title: str
-    status_label: str
-    task: TaskOut | None
+    """One row of my work: what is due, on which case, by which rule, and when."""
+
+    kind: str = Field(
+        description="the task's kind (survey, payment, approve_decision …) or, "
+        "for a case one owns, the case's kind (claim, ticket …)"
+    )
+    number: str = Field(description="the case's number")
+    title: str = Field(description="the case's title")
+    what: str = Field(description="what is due, in words")
+    rule: str = Field(description="the SLA rule whose clock drives the row, in words")
+    rule_code: str
+    clock: str = Field(description="running, paused, or empty without a live clock")
     due_at: datetime | None
     seconds_left: int | None
+    overdue: bool
+    escalated: bool
+    status_label: str
+    task: int | None = Field(description="the task's id, for a task")
+    link: str = Field(description="the page where the work is done")
 
 
 class SlaRuleOut(Schema):
@@ -211,21 +224,29 @@ def _find_case(request: AuthedRequest, number: str) -> Case:
 
 @router.get("/my-work", response=list[WorkItemOut])
 def my_work(request: AuthedRequest, limit: int = 50):
-    """My open cases and tasks, the nearest due first."""
+    """My open work, the nearest due first, each with the clock that drives it."""
+    if not is_staff_member(request.user):
+        return []
     now = timezone.now()
-    items = selectors.my_work(request.user, limit=max(1, min(limit, 200)))
+    rows = worklist.my_work(request.user, limit=max(1, min(limit, 200)), now=now)
     return [
         {
-            "case": i.case.number,
-            "title": i.case.title,
-            "status_label": i.case.status_label(),
-            "task": i.task,
-            "due_at": i.due_at,
-            "seconds_left": int(left.total_seconds())
-            if (left := i.remaining(now)) is not None
-            else None,
+            "kind": r.kind,
+            "number": r.number,
+            "title": r.title,
+            "what": r.what,
+            "rule": r.rule,
+            "rule_code": r.rule_code,
+            "clock": r.clock_state,
+            "due_at": r.due_at,
+            "seconds_left": r.seconds_left(now),
+            "overdue": r.overdue(now),
+            "escalated": r.escalated,
+            "status_label": r.case_status_label,
+            "task": r.task_id,
+            "link": r.link,
         }
-        for i in items
+        for r in rows
     ]
 
 

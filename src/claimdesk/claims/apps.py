@@ -16,6 +16,9 @@ class ClaimsConfig(AppConfig):
         from claimdesk.claims.workflow import WORKFLOW
 
         register(WORKFLOW)
+        from claimdesk.claims.work import register as register_work
+
+        register_work()  # what is due on its rows of the work queues
         # A ``flush`` (every transactional test) empties the checklist table that the data
         # migration seeded; put the defaults back, but only into an empty table so that an
         # admin's edits are never undone.

@@ -11,6 +11,7 @@ a while, so it reports its progress line by line (``report``) and where the time
 from __future__ import annotations
 
 import logging
+import random
 import time
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterator
@@ -29,12 +30,14 @@ from django.utils import timezone
 from claimdesk.cases import selectors, services
 from claimdesk.cases.models import Case, Deadline, DeadlineAlert, Task, TaskStatus
 from claimdesk.claims.models import Claim
+from claimdesk.compliance.services import qa_sample_previous_week
 from claimdesk.demo.people import DEMO_PASSWORD, People, people_create
 from claimdesk.demo.planner import HISTORY_DAYS, Planner
 from claimdesk.demo.policies import policies_create
 from claimdesk.demo.story import Step, Story
 from claimdesk.notify.models import Notification
 from claimdesk.notify.services import notifications_deliver
+from claimdesk.workdays.clocks import SHANGHAI
 
 User = get_user_model()
 
@@ -114,7 +117,8 @@ def demo_create(
             f"Planned {len(stories)} cases ({', '.join(f'{k} {n}' for k, n in kinds.items())}),"
             f" {len(steps)} steps over {HISTORY_DAYS} days"
         )
-        sweeps = _simulate(steps, now=now, progress=progress)
+        sweeps = _simulate(steps, now=now, progress=progress, seed=seed)
+        progress.line("Committing: OCR reads the handed-in scans, letters are rendered")
     progress.line("Committed")
     # The commit ran the delivery task inline; whatever it left (each run sends a batch) goes
     # now, so the outbox is empty as the worker would leave it.
@@ -133,16 +137,19 @@ def _steps_in_order(stories: list[Story]) -> list[Step]:
     return [step for _at, _n, step in numbered]
 
 
-def _simulate(steps: list[Step], *, now: datetime, progress: Progress) -> int:
-    """Run the steps in time order with the beat's sweep every ``SWEEP_EVERY`` in between,
-    then sweep up to ``now`` and once at the real current time. Returns the sweeps run."""
+def _simulate(steps: list[Step], *, now: datetime, progress: Progress, seed: int) -> int:
+    """Run the steps in time order with the beat's sweep every ``SWEEP_EVERY`` and its
+    weekly QA sample each Monday in between, then sweep up to ``now`` and once at the real
+    current time. Returns the sweeps run."""
     sweeps = 0
     next_sweep = steps[0].at + SWEEP_EVERY
     next_line = steps[0].at + PROGRESS_EVERY
+    qa = _Weekly(steps[0].at, random.Random(seed))
     for done, step in enumerate(steps):
         while next_sweep <= step.at:
             sweeps += progress.timed("sweep", partial(_sweep, next_sweep))
             next_sweep += SWEEP_EVERY
+        progress.timed("qa_sample", partial(qa.until, step.at))
         if step.at >= next_line:
             days = (step.at - steps[0].at).days
             progress.line(f"Simulated {days} days: {done}/{len(steps)} steps, {sweeps} sweeps")
@@ -151,9 +158,25 @@ def _simulate(steps: list[Step], *, now: datetime, progress: Progress) -> int:
     while next_sweep <= now:
         sweeps += progress.timed("sweep", partial(_sweep, next_sweep))
         next_sweep += SWEEP_EVERY
+    progress.timed("qa_sample", partial(qa.until, now))
     progress.timed("sweep", lambda: services.deadline_sweep(now=timezone.now()))
     progress.line(f"Simulated all {len(steps)} steps, {sweeps + 1} sweeps")
     return sweeps + 1
+
+
+class _Weekly:
+    """The beat's Monday run of the QA sample (the week before), at 03:00 Shanghai time."""
+
+    def __init__(self, start: datetime, rng: random.Random):
+        local = timezone.localtime(start, SHANGHAI).replace(hour=3, minute=0, second=0)
+        self.next = local + timedelta(days=(7 - local.weekday()) % 7 or 7)
+        self.rng = rng
+        self.sampled = 0
+
+    def until(self, now: datetime) -> None:
+        while self.next <= now:
+            self.sampled += len(qa_sample_previous_week(now=self.next, rng=self.rng))
+            self.next += timedelta(days=7)
 
 
 def _sweep(now: datetime) -> int:
@@ -222,7 +245,7 @@ def _summary(people: People, seconds: float, sweeps: int, now: datetime) -> Demo
     s.notifications = Notification.objects.count()
     s.claims = Counter(dict(Claim.objects.values_list("channel").annotate(n=Count("pk"))))
     for item in selectors.my_work(people["agent1"], limit=6):
-        left = item.remaining(now)
-        when = "no clock" if left is None else f"{left.total_seconds() / 3600:+.1f} h"
-        s.agent1_work.append(f"{when:>10}  {item.case.number}  {item.case.title}")
+        left = item.seconds_left(now)
+        when = "no clock" if left is None else f"{left / 3600:+.1f} h"
+        s.agent1_work.append(f"{when:>10}  {item.number}  {item.what}  {item.title}")
     return s

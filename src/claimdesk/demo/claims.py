@@ -54,6 +54,9 @@ class ClaimScenario:
     def draw(self) -> Story:
         self._report()
         self.send_all = self.rng.random() < 0.3  # non-core items come with the first upload
+        # Half the claims stopping in adjudication wait for a second signature on a proposal
+        # from adjuster2, so adjuster1 has decisions to approve; their materials are on file.
+        self.pending = self.target == "adjudicating" and self.rng.random() < 0.5
         withdraw_at = self.rng.choice(withdraw_points()) if self.target == "withdrawn" else None
         self.stop = withdraw_at or self.target
         self._contact()
@@ -124,6 +127,7 @@ class ClaimScenario:
             states=(ItemState.MISSING,),
             core_only=not self.send_all,
             limit=2 if partial else None,
+            documents=self.pending,
         )
 
     def _materials(self) -> bool:
@@ -148,6 +152,7 @@ class ClaimScenario:
                     by="customer",
                     states=(ItemState.RETURNED, ItemState.MISSING),
                     core_only=True,
+                    documents=self.pending,
                 )
                 story.act("materials_received")
         return self.done()
@@ -179,11 +184,13 @@ class ClaimScenario:
         self.adjuster = (
             self.p["adjuster1"] if self.shanghai or rng.random() < 0.3 else self.p["adjuster2"]
         )
+        if self.pending:  # adjuster2 proposes; the signature goes to the lowest able level
+            self.adjuster = self.p["adjuster2"]
         story.wait(0.3).assign(
             "review", kind="review", title=f"理赔核定：{self.detail}", assignee=self.adjuster
         )
         if self.done():
-            if rng.random() < 0.5:
+            if self.pending:
                 story.wait(self.hours(1, 20)).decide(
                     self.adjuster, product=self.product, amount=self.amount, sign=False
                 )

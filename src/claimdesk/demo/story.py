@@ -26,6 +26,8 @@ from claimdesk.claims.services import (
     loss_item_exclude,
 )
 from claimdesk.demo.content import DEMO_COVERAGE, EXCLUSION_ARTICLE
+from claimdesk.demo.documents import item_scan
+from claimdesk.documents.services import document_upload
 from claimdesk.feedback.services import survey_answer, survey_send
 from claimdesk.investigation.services import survey_assign, survey_report_submit
 from claimdesk.payments.services import payment_confirm, payment_instruct, payment_send
@@ -162,9 +164,12 @@ class Story:
         core_only: bool = False,
         limit: int | None = None,
         reason: str = "",
+        documents: bool = False,
     ) -> Story:
         """Move the claim's checklist items now in ``states`` to ``state``; ``by`` is
-        "customer" (an upload) or "owner" (the handler's review). No-op without a claim."""
+        "customer" (an upload) or "owner" (the handler's review). With ``documents`` the
+        customer hands each item in as a file (``document_upload``), so it is on file for
+        the staff who accept it. No-op without a claim."""
 
         def run(now: datetime) -> None:
             if self.claim is None:
@@ -175,8 +180,20 @@ class Story:
             chosen = [
                 i for i in self.claim.items.all() if i.state in states and (i.core or not core_only)
             ]
-            for item in chosen[:limit]:
-                claim_item_set_state(item=item, state=state, actor=actor, now=now, reason=reason)
+            for n, item in enumerate(chosen[:limit]):
+                # One scan per hand-in: OCR reads each at the commit, ~1-3 s a page.
+                if documents and by == "customer" and n == 0:
+                    document_upload(
+                        claim=self.claim,
+                        file=item_scan(self.claim, item.name, now),
+                        actor=actor,
+                        now=now,
+                        item_code=item.code,
+                    )
+                else:
+                    claim_item_set_state(
+                        item=item, state=state, actor=actor, now=now, reason=reason
+                    )
 
         return self.do(f"items:{state}", run)
 

@@ -17,6 +17,9 @@ class InvestigationConfig(AppConfig):
 
         # An adjuster weighs investigation's red flags beside intake's.
         register_review_flags(claim_red_flags)
+        from claimdesk.investigation.work import register as register_work
+
+        register_work()  # what is due on its rows of the work queues
         # The data migration seeds the defaults once; a ``flush`` (every transactional
         # test) empties the tables, so put them back, only into empty tables.
         post_migrate.connect(_ensure_defaults, sender=self, dispatch_uid="claimdesk-investigation")

@@ -20,3 +20,6 @@ class PaymentsConfig(AppConfig):
         # An approved claim goes to finance, after its letter is issued (notices: order 0).
         subscribe(ClaimDecided, payment_on_claim_decided, order=10)
         register_customer_text(payment_event_text)
+        from claimdesk.payments.work import register as register_work
+
+        register_work()  # what is due on its rows of the work queues

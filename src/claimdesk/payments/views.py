@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from claimdesk.cases import worklist
 from claimdesk.cases.services import CaseError
 from claimdesk.claims.selectors import claim_find
 from claimdesk.payments import selectors
@@ -40,31 +41,68 @@ ACTION_FIELDS = {
 }
 
 
+def _clocked(rows: list[dict], case_of, clocks: dict, now) -> list[dict]:
+    """Each row with the clock of its claim (the payment commitment while it runs), the
+    nearest due first: what finance must do next is at the top."""
+    for row in rows:
+        clock = clocks.get(case_of(row).pk)
+        row["clock"] = clock
+        row["cells"] = worklist.clock_cells(
+            clock.due_at if clock else None,
+            now,
+            paused=bool(clock and clock.clock_state == "paused"),
+        )
+    return worklist.sort_by_due(rows, lambda r: r["clock"].due_at if r["clock"] else None)
+
+
 @login_required
 @permission_required(PAY_PERMISSION, raise_exception=True)
 def workbench(request: AuthedRequest) -> HttpResponse:
+    """Claims to instruct and payments by state, each with its payment clock, nearest due
+    first; confirmed payments (done) are listed without one."""
+    now = timezone.now()
     groups = selectors.payments_by_state(request.user)
+    awaiting = [{"claim": c} for c in selectors.claims_awaiting_payment(request.user)]
+    open_payments = [
+        p for state, ps in groups.items() if state != PaymentState.CONFIRMED for p in ps
+    ]
+    clocks = worklist.live_clocks(
+        [r["claim"].case for r in awaiting] + [p.claim.case for p in open_payments]
+    )
     sections = [
         {
             "state": state,
             "label": STATE_LABELS[state],
-            "payments": [
-                {
-                    "payment": p,
-                    "actions": [
-                        {"code": a.value, "label": ACTION_LABELS[a], "fields": ACTION_FIELDS[a]}
-                        for a in actions_from(p.state)
-                    ],
-                }
-                for p in groups[state.value]
-            ],
+            "clocked": state != PaymentState.CONFIRMED,
+            "payments": _clocked(
+                [
+                    {
+                        "payment": p,
+                        "actions": [
+                            {
+                                "code": a.value,
+                                "label": ACTION_LABELS[a],
+                                "fields": ACTION_FIELDS[a],
+                            }
+                            for a in actions_from(p.state)
+                        ],
+                    }
+                    for p in groups[state.value]
+                ],
+                lambda r: r["payment"].claim.case,
+                clocks,
+                now,
+            ),
         }
         for state in PaymentState
     ]
     return render(
         request,
         "payments/workbench.html",
-        {"awaiting": list(selectors.claims_awaiting_payment(request.user)), "sections": sections},
+        {
+            "awaiting": _clocked(awaiting, lambda r: r["claim"].case, clocks, now),
+            "sections": sections,
+        },
     )
 
 

@@ -16,6 +16,9 @@ class ServiceConfig(AppConfig):
         from claimdesk.service.workflow import WORKFLOW
 
         register(WORKFLOW)
+        from claimdesk.service.work import register as register_work
+
+        register_work()  # what is due on its rows of the work queues
         # A ``flush`` (every transactional test) empties the template table the data
         # migration seeded; put the defaults back, only into an empty table so that an
         # admin's edits are never undone.

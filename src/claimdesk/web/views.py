@@ -15,8 +15,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from claimdesk.cases import selectors, services
-from claimdesk.cases.countdown import SOON_SECONDS, countdown_text
+from claimdesk.cases import selectors, services, worklist
+from claimdesk.cases.countdown import countdown_text
 from claimdesk.cases.models import Case, CaseEvent, Deadline, DeadlineState, SlaRule
 from claimdesk.cases.refusals import refuse_case
 from claimdesk.cases.timeline import event_label
@@ -60,33 +60,25 @@ def home(request: HttpRequest) -> HttpResponse:
     return redirect("web:my_work" if is_staff_member(request.user) else "web:my_cases")
 
 
+def _work_rows(rows: list[worklist.WorkRow], now: datetime) -> list[dict]:
+    return [
+        {"item": r, **worklist.clock_cells(r.due_at, now, paused=r.clock_state == "paused")}
+        for r in rows
+    ]
+
+
 def _work_context(request: HttpRequest) -> dict:
+    """My rows and, for someone who leads a team, the team's overdue and escalated rows."""
     now = timezone.now()
-    rows = []
-    for item in selectors.my_work(request.user):
-        seconds = None if item.due_at is None else int(item.remaining(now).total_seconds())
-        if seconds is None:
-            urgency = "none"
-        elif seconds < 0:
-            urgency = "overdue"
-        elif seconds < SOON_SECONDS:
-            urgency = "soon"
-        else:
-            urgency = "later"
-        rows.append(
-            {
-                "item": item,
-                "seconds_left": seconds,
-                "countdown": None if seconds is None else countdown_text(seconds),
-                "urgency": urgency,
-            }
-        )
-    return {"rows": rows, "now": now}
+    context = {"rows": _work_rows(worklist.my_work(request.user, now=now), now), "now": now}
+    if worklist.team_of(request.user) is not None:
+        context["team_rows"] = _work_rows(worklist.team_alerts(request.user, now=now), now)
+    return context
 
 
 @login_required
 def my_work(request: HttpRequest) -> HttpResponse:
-    """Staff: my open cases and tasks, the nearest due clock first, with a countdown."""
+    """Staff: my open work, the nearest due first, each row with the clock that drives it."""
     if not is_staff_member(request.user):
         return redirect("web:my_cases")
     return render(request, "web/my_work.html", _work_context(request))

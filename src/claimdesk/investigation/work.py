@@ -1,0 +1,36 @@
+"""What a surveyor has to do, for the work queues (``cases.worklist``): a survey task
+asks for its report, on the survey's own page. One query for all the rows."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.urls import reverse
+from django.utils.translation import gettext as _
+
+from claimdesk.cases.worklist import WorkRow, register_describer
+from claimdesk.investigation.models import Survey, SurveyStatus
+from claimdesk.investigation.services import SURVEY_TASK
+
+
+def survey_work(rows: list[WorkRow], user: Any) -> list[WorkRow]:
+    surveys = {
+        task_id: (pk, status)
+        for task_id, pk, status in Survey.objects.filter(
+            task_id__in={r.task_id for r in rows}
+        ).values_list("task_id", "pk", "status")
+    }
+    for row in rows:
+        survey = surveys.get(row.task_id) if row.task_id else None
+        if survey is None:  # a survey task without its survey record: the claim has it
+            row.link = reverse("web:claim_detail", args=[row.number])
+            continue
+        pk, status = survey
+        if status == SurveyStatus.ASSIGNED:
+            row.what = _("File the survey report")
+        row.link = reverse("investigation:survey_detail", args=[pk])
+    return rows
+
+
+def register() -> None:
+    register_describer(survey_work, task_kinds=(SURVEY_TASK,))
