@@ -15,7 +15,7 @@ import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from django.contrib.auth import get_user_model
 from django.db.models import Q
@@ -88,6 +88,9 @@ Source = Callable[[Any, int, datetime], list[WorkRow]]
 _case_describers: dict[str, Describer] = {}
 _task_describers: dict[str, Describer] = {}
 _sources: dict[str, Source] = {}
+
+
+T = TypeVar("T")
 
 
 def register_describer(
@@ -226,10 +229,10 @@ def _attach_clocks(rows: list[WorkRow]) -> None:
         own = by_task.get(row.task_id) if row.task_id else None
         case_clocks = by_case.get(row.case_id, [])
         running = [c for c in case_clocks if c[3] == DeadlineState.RUNNING]
-        clock = own or (running[0] if running else (case_clocks[0] if case_clocks else None))
-        if clock is None:
+        chosen = own or (running[0] if running else (case_clocks[0] if case_clocks else None))
+        if chosen is None:
             continue
-        _case_id, _task_id, rule_id, state, due_at, escalated_at = clock
+        _case_id, _task_id, rule_id, state, due_at, escalated_at = chosen
         row.rule_id, row.clock_state = rule_id, state
         row.due_at = due_at if state == DeadlineState.RUNNING else None
         row.escalated = escalated_at is not None or (
@@ -325,7 +328,7 @@ def live_clocks(cases: Iterable[Case]) -> dict[int, WorkRow]:
     return {r.case_id: r for r in rows}
 
 
-def sort_by_due(items: list, due: Callable[[object], datetime | None]) -> list:
+def sort_by_due(items: list[T], due: Callable[[T], datetime | None]) -> list[T]:
     """Nearest due first, then the ones without a running clock (in their order)."""
     far = timezone.now().replace(year=9999)
     return sorted(items, key=lambda i: (due(i) is None, due(i) or far))
