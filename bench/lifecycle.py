@@ -184,6 +184,7 @@ class Calls:
     when ``count`` is on, the statements it sent and the time they took on the wire."""
 
     count: bool = False
+    after_commit: bool = False  # run the worker's after-commit readers after each action
     lifecycles: int = 0
     log: list | None = None  # (step, call), statement, seconds: every statement, when kept
     seconds: dict[tuple[str, str], list[float]] = field(default_factory=lambda: defaultdict(list))
@@ -193,6 +194,14 @@ class Calls:
     )
 
     def __call__(self, step: str, call: str, fn: Callable, **kwargs):
+        result = self._run(step, call, fn, kwargs)
+        if self.after_commit and not call.startswith("(") and (worker := _worker()):
+            # What the worker does after this action's commit (the tests' and production's
+            # on-commit task), timed apart: the timeline readers (analytics, the letter's PDF).
+            self._run(step, WORKER, worker, {})
+        return result
+
+    def _run(self, step: str, call: str, fn: Callable, kwargs: dict):
         if not self.count:
             t = time.perf_counter()
             result = fn(**kwargs)
@@ -209,6 +218,19 @@ class Calls:
         self.queries[step, call].append(meter.statements)
         self.db_seconds[step, call].append(meter.seconds)
         return result
+
+
+# The label of the after-commit work in the breakdown (not a business action: in parentheses).
+WORKER = "(worker after commit: timeline readers)"
+
+
+def _worker() -> Callable | None:
+    """The after-commit dispatch of this checkout, or None where it has none."""
+    try:
+        from claimdesk.cases.committed import dispatch_committed
+    except ImportError:
+        return None
+    return dispatch_committed
 
 
 class _Meter:
@@ -700,15 +722,16 @@ def run(args: argparse.Namespace, vendor: str) -> int:
     # warm-up (imports, caches, prepared plans), then one counted pass per engine
     from claimdesk.cases.services import CaseError
 
+    claimdesk.calls.after_commit = True
     try:
-        claimdesk.run(Calls(), 1)
+        claimdesk.run(Calls(after_commit=True), 1)
     except CaseError as exc:  # e.g. --mode kernel where the claims app refuses a plain approve
         print(f"ClaimDesk ({mode}) refused a step: {exc.message}")
         return 2
     counted = {}
     for e in engines:
         e.run(Calls(), 5)
-        counted[e.label] = Calls(count=True)
+        counted[e.label] = Calls(count=True, after_commit=e is claimdesk)
         e.run(counted[e.label], min(10, args.claims))
 
     # timed rounds; the order rotates so load from neighbours hits every engine alike. The
@@ -768,6 +791,7 @@ def run(args: argparse.Namespace, vendor: str) -> int:
     )
 
     print_breakdown(counted[claimdesk.label], claimdesk.calls, "ClaimDesk: per service call")
+    print_action_ratios(counted[claimdesk.label], claimdesk.calls, spiff_persist)
     print_breakdown(counted[spiff_persist.label], spiff_persist.calls, "SpiffWorkflow, persist")
     print_breakdown(counted[spiff_load.label], spiff_load.calls, "SpiffWorkflow, load + persist")
 
@@ -826,6 +850,61 @@ def print_breakdown(counted: Calls, timed: Calls, title: str) -> None:
     )
 
 
+# Targets of the lean transition (issue 11 item 8), same run, PostgreSQL.
+TARGET_STATEMENTS = 8.0  # statements per business action, in its transaction
+TARGET_ACTION_VS_SPIFF = 3.0  # per-action time / SpiffWorkflow's persisted commit per step
+TARGET_APPROVE_MS = 60.0  # decision_approve p50, the letter's PDF rendered after commit
+
+
+def print_action_ratios(counted: Calls, timed: Calls, spiff: Engine) -> None:
+    """The figures issue 11 sets: statements per business action, per-action time against
+    SpiffWorkflow's persisted step, decision_approve's median; and the after-commit work."""
+    actions = {k: v for k, v in counted.queries.items() if not k[1].startswith("(")}
+    n_actions = sum(len(v) for v in actions.values())
+    statements = sum(sum(v) for v in actions.values())
+    worker = [q for k, v in counted.queries.items() if k[1] == WORKER for q in v]
+    per_action = statements / n_actions
+    timed_actions = [t for k, v in timed.seconds.items() if not k[1].startswith("(") for t in v]
+    worker_ms = [t * 1000 for k, v in timed.seconds.items() if k[1] == WORKER for t in v]
+    spiff_step = [
+        t for k, v in spiff.calls.seconds.items() if k[1] == "complete task + UPDATE" for t in v
+    ]
+    action_ms = statistics.median(timed_actions) * 1000
+    spiff_ms = statistics.median(spiff_step) * 1000
+    approve = [
+        t * 1000 for k, v in timed.seconds.items() if k[1].startswith("decision_approve") for t in v
+    ]
+
+    def verdict(ok: bool) -> str:
+        return "ok" if ok else "MISS"
+
+    print("\nthe lean transition (issue 11), ClaimDesk business actions:")
+    print(
+        f"  statements per action, in its transaction: {per_action:.1f} "
+        f"({statements / counted.lifecycles:.0f} in {n_actions / counted.lifecycles:.0f} actions "
+        "a lifecycle)  "
+        f"{verdict(per_action <= TARGET_STATEMENTS)} (target <= {TARGET_STATEMENTS:g})"
+    )
+    ratio = action_ms / spiff_ms
+    print(
+        f"  per-action time, median: {action_ms:.2f} ms = {ratio:.1f}x SpiffWorkflow's persisted "
+        f"step ({spiff_ms:.2f} ms)  {verdict(ratio <= TARGET_ACTION_VS_SPIFF)} "
+        f"(target <= {TARGET_ACTION_VS_SPIFF:g}x)"
+    )
+    if approve:
+        p50 = statistics.median(approve)
+        print(
+            f"  decision_approve p50: {p50:.1f} ms  {verdict(p50 <= TARGET_APPROVE_MS)} "
+            f"(target <= {TARGET_APPROVE_MS:g} ms, its letter's PDF rendered after commit)"
+        )
+    if worker:
+        print(
+            f"  after commit, in the worker (analytics summaries, the letter's PDF): "
+            f"{sum(worker) / counted.lifecycles:.0f} statements and "
+            f"{sum(worker_ms) / timed.lifecycles:.1f} ms a lifecycle, outside every case lock"
+        )
+
+
 class PdfMeter:
     """Time spent in the notices' PDF renderer (the real one, only timed) while active."""
 
@@ -870,17 +949,30 @@ def _statement_shape(sql: str) -> tuple[str, str]:
 
 def print_queries(world: World, *, full: bool) -> None:
     """Every statement of one more ClaimDesk lifecycle: by verb and table, and the slowest."""
-    calls = Calls(count=True, log=[])
+    calls = Calls(count=True, log=[], after_commit=True)
     claimdesk_lifecycle(world, calls, full=full)
-    log = calls.log
+    log = [entry for entry in calls.log if entry[0][1] != WORKER]
     by_shape: dict[tuple[str, str], list[float]] = defaultdict(list)
     for _where, sql, took in log:
         by_shape[_statement_shape(sql)].append(took)
     total = sum(took for _w, _s, took in log)
-    print(f"\nstatements of one ClaimDesk lifecycle: {len(log)}, {total * 1000:.1f} ms on the wire")
+    print(
+        f"\nstatements of one ClaimDesk lifecycle's actions: {len(log)}, {total * 1000:.1f} ms on "
+        "the wire (the worker's after commit aside)"
+    )
     print(f"{'count':>6}{'ms':>8}  verb / table")
     for (verb, table), times in sorted(by_shape.items(), key=lambda kv: -len(kv[1]))[:25]:
         print(f"{len(times):>6}{sum(times) * 1000:>8.2f}  {verb} {table}")
+    print("per action (verb table × count):")
+    by_call: dict[tuple[str, str], list[tuple[str, str]]] = defaultdict(list)
+    for where, sql, _took in log:
+        by_call[where].append(_statement_shape(sql))
+    for (step, call), shapes in by_call.items():
+        counts: dict[tuple[str, str], int] = defaultdict(int)
+        for shape in shapes:
+            counts[shape] += 1
+        parts = ", ".join(f"{v} {t}×{n}" if n > 1 else f"{v} {t}" for (v, t), n in counts.items())
+        print(f"  {step} / {call} [{len(shapes)}]: {parts}")
     print("slowest statements:")
     for (step, call), sql, took in sorted(log, key=lambda x: -x[2])[:8]:
         print(f"  {took * 1000:7.2f} ms  {step} / {call}: {' '.join(sql.split())[:150]}")

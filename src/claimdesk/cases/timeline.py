@@ -139,10 +139,9 @@ def timeline_event(case: Case, **line: Unpack[TimelineLine]) -> CaseEvent:
 
 @dataclass
 class _Batch:
-    """The lines one action has recorded so far, and the cases it opened."""
+    """The lines one action has recorded so far."""
 
     lines: list[CaseEvent] = field(default_factory=list)
-    new_cases: set[int] = field(default_factory=set)
 
 
 _batch: ContextVar[_Batch | None] = ContextVar("timeline_batch", default=None)
@@ -175,13 +174,11 @@ def case_action(*, savepoint: bool = False) -> Iterator[None]:
     try:
         with transaction.atomic():
             yield
-            _write(batch.lines, new_cases=bool(batch.lines) and _all_new(batch))
+            # Not ``new_cases`` even for a case opened in the action: the action may have
+            # chained something else of it already (a reused document).
+            _write(batch.lines, new_cases=False)
     finally:
         _batch.reset(token)
-
-
-def _all_new(batch: _Batch) -> bool:
-    return all(line.case_id in batch.new_cases for line in batch.lines)
 
 
 def _write(lines: list[CaseEvent], *, new_cases: bool) -> list[CaseEvent]:
@@ -221,6 +218,4 @@ def timeline_record_many(
     if batch is None:
         return _write(lines, new_cases=new_cases)
     batch.lines += lines
-    if new_cases:
-        batch.new_cases.update(line.case_id for line in lines)
     return lines

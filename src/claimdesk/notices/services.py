@@ -238,7 +238,9 @@ def notice_ready(notice: Notice, *, now: datetime | None = None) -> Notice:
         return notice
     with case_action():
         locked = (
-            Notice.objects.select_for_update().select_related("case__customer").get(pk=notice.pk)
+            Notice.objects.select_for_update(of=("self",))
+            .select_related("case__customer")
+            .get(pk=notice.pk)
         )
         if locked.sha256:
             return locked
