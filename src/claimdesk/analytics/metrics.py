@@ -74,7 +74,7 @@ from claimdesk.analytics import rules, summaries
 from claimdesk.analytics.filters import FilterError, Filters
 from claimdesk.analytics.sql import STATUS_EVENTS, fetch_rows, percentile_sets, tuned
 from claimdesk.cases.models import LIVE_STATES, Case, CaseEvent, Deadline, DeadlineState
-from claimdesk.cases.workflow import workflow
+from claimdesk.cases.workflow import sla_label, workflow
 from claimdesk.workdays.clocks import SHANGHAI
 
 if TYPE_CHECKING:
@@ -580,7 +580,7 @@ def metric_sla_compliance(f: Filters) -> Metric:
                 "group": "rule",
                 "group_label": _("SLA rule"),
                 "key": code,
-                "label": name,
+                "label": sla_label(code, name),
                 "met": r["met"],
                 "breached": r["breached"],
                 "compliance": rules.percent(r["met"], r["met"] + r["breached"]),

@@ -240,7 +240,7 @@ def _items(items) -> list[dict[str, Any]]:
 
 def _deadlines(clocks: list[Deadline]) -> list[dict[str, Any]]:
     return [
-        {"rule": d.rule.code, "name": d.rule.name, "due_at": to_local(d.due_at), "state": d.state}
+        {"rule": d.rule.code, "name": d.rule.label, "due_at": to_local(d.due_at), "state": d.state}
         for d in clocks
     ]
 

@@ -175,7 +175,7 @@ EMERGENCY_GUIDANCE: Mapping[str, Promise] = {
 
 RIGHTS_NOTICE = _(
     "Your rights: we will contact you within 1 working day and tell you at once everything we "
-    "need (保险法第二十二条). Once the materials are complete we decide within the statutory "
+    "need (Insurance Law, art. 22). Once the materials are complete we decide within the statutory "
     "time limits and pay within the committed time. If you disagree with a review or "
     "assessment result you may object: we answer in writing within 3 working days. You may "
     "also complain to us (hotline 95500), to the regulator (12378), or go to arbitration or "
