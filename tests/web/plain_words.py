@@ -91,6 +91,19 @@ LATIN_ALLOWED = {
     "min",
     "s",
 }
+# A file format's own words, where a page describes the file (the bank's reconciliation CSV:
+# its column names and the result values it accepts, as the file must spell them).
+FILE_FORMAT_WORDS = {
+    "reference",
+    "status",
+    "success",
+    "failed",
+    "amount",
+    "bank_ref",
+    "bank",
+    "ref",
+}
+FILE_FORMAT_WORDS |= {"reason", "成功", "失败"}
 # The language switch names each language in itself.
 HAN_ALLOWED = {"简体中文", "中文"}
 # Identifiers that are data, whatever the language: case, policy and payment numbers
@@ -121,8 +134,9 @@ def _context(text: str, start: int, end: int) -> str:
 def findings(url: str, language: str, html: str, data: DataWords) -> Iterator[Finding]:
     """Every raw code, and every word in the other language that is not data, on a page."""
     for text in page_text(html):
+        allowed = FILE_FORMAT_WORDS if "CSV" in text else set()
         for m in SNAKE.finditer(text):
-            if not data.has_latin(m.group()):
+            if m.group() not in allowed and not data.has_latin(m.group()):
                 yield Finding(url, language, "raw code", m.group(), _context(text, *m.span()))
         for m in BRACKETED_CODE.finditer(text):
             # On an English page "(optional)" is a word; on a Chinese one "(approve)" a code.
@@ -135,7 +149,7 @@ def findings(url: str, language: str, html: str, data: DataWords) -> Iterator[Fi
                 if not LATIN_WORD.search(token) or DATA_TOKEN.match(token):
                     continue
                 for word in LATIN_WORD.findall(token):
-                    if word not in LATIN_ALLOWED and not data.has_latin(word):
+                    if word not in LATIN_ALLOWED | allowed and not data.has_latin(word):
                         yield Finding(
                             url,
                             language,
@@ -145,7 +159,8 @@ def findings(url: str, language: str, html: str, data: DataWords) -> Iterator[Fi
                         )
         else:
             for m in HAN_RUN.finditer(text):
-                if m.group() not in HAN_ALLOWED and not data.has_han(m.group()):
+                run = m.group()
+                if run not in HAN_ALLOWED and run not in allowed and not data.has_han(run):
                     yield Finding(
                         url,
                         language,

@@ -43,6 +43,11 @@ USERS = (
     "admin",
 )
 LANGUAGES = ("zh-hans", "en")
+# What only staff may read: the payment forecast's diagnostics, the assistant's confidence.
+STAFF_ONLY = {
+    "zh-hans": ("历史数据不足", "置信度", "相似理赔（同一产品"),
+    "en": ("Not enough history", "confidence"),
+}
 NOT_HTML = (".csv", ".xlsx", "/pdf")
 
 
@@ -133,7 +138,14 @@ def test_every_page_speaks_one_language_in_plain_words(demo, username, language)
             if r.status_code != 200 or "text/html" not in r.get("Content-Type", ""):
                 continue
             read += 1
-            problems.extend(findings(url, language, r.content.decode(), demo))
+            html = r.content.decode()
+            problems.extend(findings(url, language, html, demo))
+            if username == "customer1":
+                problems.extend(
+                    f"{url} [{language}] staff-only text for the customer: {phrase!r}"
+                    for phrase in STAFF_ONLY[language]
+                    if phrase in html
+                )
     assert read >= 3, f"{username} could open only {read} pages"
     unique = list(dict.fromkeys(str(p) for p in problems))
     assert not unique, f"{len(unique)} problems:\n" + "\n".join(unique[:80])

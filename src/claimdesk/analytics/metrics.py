@@ -69,6 +69,7 @@ from django.db.models import (
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from claimdesk.analytics import rules, summaries
 from claimdesk.analytics.filters import FilterError, Filters
@@ -252,6 +253,12 @@ def _type_lookup(kind: str) -> str:
 
 def _stage_label(kind: str, stage: str) -> str:
     return workflow(kind).state_label(stage)
+
+
+def _ticket_channel_label(value: str) -> str:
+    from claimdesk.service.models import Channel
+
+    return str(dict(Channel.choices).get(value, value))
 
 
 def _type_label(kind: str, value: str) -> str:
@@ -1051,6 +1058,7 @@ def _clause_rows(top: list[tuple]) -> list[dict]:
         rows.append(
             {
                 "product_code": clause.product.code if clause else "",
+                "product": clause.product.name if clause else "",
                 "article": article,
                 "title": clause.title if clause else "",
                 "rejections": n,
@@ -1086,7 +1094,7 @@ def metric_rejection_rate(f: Filters) -> Metric:
         unit="%",
         rows=rows,
         columns=[
-            ("product_code", _("Product")),
+            ("product", _("Product")),
             ("article", _("Clause")),
             ("title", _("Title")),
             ("rejections", _("Rejections citing it")),
@@ -1360,8 +1368,17 @@ def metric_self_service_rate(f: Filters) -> Metric:
         "ticket": _("tickets"),
         "assistant": _("assistant answers"),
     }
+    from claimdesk.claims.models import Channel as ClaimChannel
+    from claimdesk.service.models import Channel as TicketChannel
+
+    channel_labels = {
+        **dict(TicketChannel.choices),
+        **dict(ClaimChannel.choices),
+        "assistant": _("assistant"),
+    }
     for r in rows:
         r["source_label"] = str(source_labels[r["source"]])
+        r["channel_label"] = str(channel_labels.get(r["channel"], r["channel"]))
         r["self_service"] = r["channel"] in SELF_SERVICE_CHANNELS
         r["share"] = rules.percent(r["contacts"], total)
         r["drill"] = (
@@ -1383,7 +1400,7 @@ def metric_self_service_rate(f: Filters) -> Metric:
         rows=rows,
         columns=[
             ("source_label", _("Contact")),
-            ("channel", _("Channel")),
+            ("channel_label", _("Channel")),
             ("contacts", _("Contacts")),
             ("share", _("Share (%)")),
         ],
@@ -1427,6 +1444,7 @@ def metric_first_contact_resolution(f: Filters) -> Metric:
     rows = [
         {
             "channel": r["ticket__channel"],
+            "channel_label": _ticket_channel_label(r["ticket__channel"]),
             "resolved": r["resolved"],
             "first_contact": r["first_contact"],
             "rate": rules.percent(r["first_contact"], r["resolved"]),
@@ -1446,7 +1464,7 @@ def metric_first_contact_resolution(f: Filters) -> Metric:
         unit="%",
         rows=rows,
         columns=[
-            ("channel", _("Channel")),
+            ("channel_label", _("Channel")),
             ("resolved", _("Resolved")),
             ("first_contact", _("At first contact")),
             ("rate", _("Rate (%)")),
@@ -1695,6 +1713,7 @@ def metric_renewal_rate(f: Filters) -> Metric:
     rows = [
         {
             "line": r["product__line"],
+            "line_label": _type_label("claim", r["product__line"]),
             "customers": r["ended"],
             "renewed": r["renewed"],
             "rate": rules.percent(r["renewed"], r["ended"]),
@@ -1719,7 +1738,7 @@ def metric_renewal_rate(f: Filters) -> Metric:
         unit="%",
         rows=rows,
         columns=[
-            ("line", _("Line")),
+            ("line_label", _("Line")),
             ("customers", _("Customers")),
             ("renewed", _("Renewed")),
             ("rate", _("Renewal rate (%)")),
@@ -1815,6 +1834,7 @@ def metric_cross_sell_rate(f: Filters) -> Metric:
     rows = [
         {
             "line": key,
+            "line_label": _type_label("claim", key),
             "customers": n,
             "converted": won.get(key, 0),
             "rate": rules.percent(won.get(key, 0), n),
@@ -1833,7 +1853,7 @@ def metric_cross_sell_rate(f: Filters) -> Metric:
         unit="%",
         rows=rows,
         columns=[
-            ("line", _("Line of the claim")),
+            ("line_label", _("Line of the claim")),
             ("customers", _("Customers")),
             ("converted", _("Took another line")),
             ("rate", _("Conversion (%)")),
@@ -1844,25 +1864,26 @@ def metric_cross_sell_rate(f: Filters) -> Metric:
 
 # --- the four-dimension scorecard ---------------------------------------------------------------
 
+# Labels read lazily: the module is imported once, pages are read in either language.
 DIMENSIONS: tuple[tuple[str, object, tuple[str, ...]], ...] = (
     (
         "customer_experience",
-        _("Customer experience"),
+        gettext_lazy("Customer experience"),
         ("csat", "nps", "complaint_rate", "first_contact_resolution", "self_service_rate"),
     ),
     (
         "operating_efficiency",
-        _("Operating efficiency"),
+        gettext_lazy("Operating efficiency"),
         ("cycle_time", "bottleneck_stage", "sla_compliance", "backlog_aging"),
     ),
     (
         "business_value",
-        _("Business value"),
+        gettext_lazy("Business value"),
         ("renewal_rate", "cross_sell_rate", "payout_ratio", "investigation_pass_rate"),
     ),
     (
         "process_improvement",
-        _("Process improvement"),
+        gettext_lazy("Process improvement"),
         ("root_causes", "corrective_actions_done", "rejection_rate"),
     ),
 )
