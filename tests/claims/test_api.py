@@ -198,7 +198,9 @@ def test_a_loss_before_the_policy_started_is_registered_and_flagged(customer):
 
 def test_a_duplicate_report_is_linked_both_ways_and_shown(customer):
     first = reported(customer)
-    second = reported(customer, loss_time="2026-09-29T19:30:00+08:00", loss_cause="被追尾")
+    second = reported(
+        customer, loss_time="2026-09-29T19:30:00+08:00", loss_cause="被追尾", confirm=True
+    )
     assert second["possible_duplicates"] == [first["claim_no"]]
     assert "possible_duplicate" in [f["code"] for f in second["flags"]]
     again = customer.get(f"/claims/{first['claim_no']}").json()

@@ -69,12 +69,13 @@ from django.db.models import (
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from claimdesk.analytics import rules, summaries
 from claimdesk.analytics.filters import FilterError, Filters
 from claimdesk.analytics.sql import STATUS_EVENTS, fetch_rows, percentile_sets, tuned
 from claimdesk.cases.models import LIVE_STATES, Case, CaseEvent, Deadline, DeadlineState
-from claimdesk.cases.workflow import workflow
+from claimdesk.cases.workflow import sla_label, workflow
 from claimdesk.workdays.clocks import SHANGHAI
 
 if TYPE_CHECKING:
@@ -255,6 +256,12 @@ def _type_lookup(kind: str) -> str:
 
 def _stage_label(kind: str, stage: str) -> str:
     return workflow(kind).state_label(stage)
+
+
+def _ticket_channel_label(value: str) -> str:
+    from claimdesk.service.models import Channel
+
+    return str(dict(Channel.choices).get(value, value))
 
 
 def _type_label(kind: str, value: str) -> str:
@@ -584,7 +591,7 @@ def metric_sla_compliance(f: Filters) -> Metric:
                 "group": "rule",
                 "group_label": _("SLA rule"),
                 "key": code,
-                "label": name,
+                "label": sla_label(code, name),
                 "met": r["met"],
                 "breached": r["breached"],
                 "compliance": rules.percent(r["met"], r["met"] + r["breached"]),
@@ -1058,6 +1065,7 @@ def _clause_rows(top: list[tuple]) -> list[dict]:
         rows.append(
             {
                 "product_code": clause.product.code if clause else "",
+                "product": clause.product.name if clause else "",
                 "article": article,
                 "title": clause.title if clause else "",
                 "rejections": n,
@@ -1093,7 +1101,7 @@ def metric_rejection_rate(f: Filters) -> Metric:
         unit="%",
         rows=rows,
         columns=[
-            ("product_code", _("Product")),
+            ("product", _("Product")),
             ("article", _("Clause")),
             ("title", _("Title")),
             ("rejections", _("Rejections citing it")),
@@ -1371,8 +1379,17 @@ def metric_self_service_rate(f: Filters) -> Metric:
         "ticket": _("tickets"),
         "assistant": _("assistant answers"),
     }
+    from claimdesk.claims.models import Channel as ClaimChannel
+    from claimdesk.service.models import Channel as TicketChannel
+
+    channel_labels = {
+        **dict(TicketChannel.choices),
+        **dict(ClaimChannel.choices),
+        "assistant": _("assistant"),
+    }
     for r in rows:
         r["source_label"] = str(source_labels[r["source"]])
+        r["channel_label"] = str(channel_labels.get(r["channel"], r["channel"]))
         r["self_service"] = r["channel"] in SELF_SERVICE_CHANNELS
         r["share"] = rules.percent(r["contacts"], total)
         r["drill"] = (
@@ -1394,7 +1411,7 @@ def metric_self_service_rate(f: Filters) -> Metric:
         rows=rows,
         columns=[
             ("source_label", _("Contact")),
-            ("channel", _("Channel")),
+            ("channel_label", _("Channel")),
             ("contacts", _("Contacts")),
             ("share", _("Share (%)")),
         ],
@@ -1439,6 +1456,7 @@ def metric_first_contact_resolution(f: Filters) -> Metric:
     rows = [
         {
             "channel": r["ticket__channel"],
+            "channel_label": _ticket_channel_label(r["ticket__channel"]),
             "resolved": r["resolved"],
             "first_contact": r["first_contact"],
             "rate": rules.percent(r["first_contact"], r["resolved"]),
@@ -1458,7 +1476,7 @@ def metric_first_contact_resolution(f: Filters) -> Metric:
         unit="%",
         rows=rows,
         columns=[
-            ("channel", _("Channel")),
+            ("channel_label", _("Channel")),
             ("resolved", _("Resolved")),
             ("first_contact", _("At first contact")),
             ("rate", _("Rate (%)")),
@@ -1710,6 +1728,7 @@ def metric_renewal_rate(f: Filters) -> Metric:
     rows = [
         {
             "line": r["product__line"],
+            "line_label": _type_label("claim", r["product__line"]),
             "customers": r["ended"],
             "renewed": r["renewed"],
             "rate": rules.percent(r["renewed"], r["ended"]),
@@ -1734,7 +1753,7 @@ def metric_renewal_rate(f: Filters) -> Metric:
         unit="%",
         rows=rows,
         columns=[
-            ("line", _("Line")),
+            ("line_label", _("Line")),
             ("customers", _("Customers")),
             ("renewed", _("Renewed")),
             ("rate", _("Renewal rate (%)")),
@@ -1831,6 +1850,7 @@ def metric_cross_sell_rate(f: Filters) -> Metric:
     rows = [
         {
             "line": key,
+            "line_label": _type_label("claim", key),
             "customers": n,
             "converted": won.get(key, 0),
             "rate": rules.percent(won.get(key, 0), n),
@@ -1849,7 +1869,7 @@ def metric_cross_sell_rate(f: Filters) -> Metric:
         unit="%",
         rows=rows,
         columns=[
-            ("line", _("Line of the claim")),
+            ("line_label", _("Line of the claim")),
             ("customers", _("Customers")),
             ("converted", _("Took another line")),
             ("rate", _("Conversion (%)")),
@@ -1861,25 +1881,26 @@ def metric_cross_sell_rate(f: Filters) -> Metric:
 
 # --- the four-dimension scorecard ---------------------------------------------------------------
 
+# Labels read lazily: the module is imported once, pages are read in either language.
 DIMENSIONS: tuple[tuple[str, object, tuple[str, ...]], ...] = (
     (
         "customer_experience",
-        _("Customer experience"),
+        gettext_lazy("Customer experience"),
         ("csat", "nps", "complaint_rate", "first_contact_resolution", "self_service_rate"),
     ),
     (
         "operating_efficiency",
-        _("Operating efficiency"),
+        gettext_lazy("Operating efficiency"),
         ("cycle_time", "bottleneck_stage", "sla_compliance", "backlog_aging"),
     ),
     (
         "business_value",
-        _("Business value"),
+        gettext_lazy("Business value"),
         ("renewal_rate", "cross_sell_rate", "payout_ratio", "investigation_pass_rate"),
     ),
     (
         "process_improvement",
-        _("Process improvement"),
+        gettext_lazy("Process improvement"),
         ("root_causes", "corrective_actions_done", "rejection_rate"),
     ),
 )

@@ -343,7 +343,7 @@ def due_now_table(f: Filters, now: datetime) -> tuple[list[tuple[str, str]], lis
         {
             "number": r["case"].number,
             "title": r["case"].title,
-            "rule": r["deadline"].rule.name,
+            "rule": r["deadline"].rule.label,
             "assignee": r["deadline"].assignee.username,
             "due_at": r["deadline"].due_at,
             "state": _("overdue") if r["overdue"] else _("due soon"),

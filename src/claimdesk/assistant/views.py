@@ -14,6 +14,7 @@ from django.views.decorators.http import require_POST
 
 from claimdesk.assistant import selectors, services
 from claimdesk.cases.services import CaseError
+from claimdesk.staff.services import is_staff_member
 
 SESSION_KEY = "assistant_conversation"
 
@@ -47,6 +48,7 @@ def chat(request: HttpRequest) -> HttpResponse:
             "conversation": conversation,
             "turns": turns,
             "max_length": services.MAX_QUESTION,
+            "staff": is_staff_member(request.user),
         },
     )
 
@@ -65,7 +67,11 @@ def _answer(request: HttpRequest, act) -> HttpResponse:
         return redirect("assistant:chat")
     request.session[SESSION_KEY] = str(reply.conversation.pk)
     if _htmx(request):
-        return render(request, "assistant/_turn.html", {"turn": reply.turn})
+        return render(
+            request,
+            "assistant/_turn.html",
+            {"turn": reply.turn, "staff": is_staff_member(request.user)},
+        )
     return redirect("assistant:chat")
 
 

@@ -59,7 +59,7 @@ class ClockOut(Schema):
 
     @staticmethod
     def resolve_name(obj) -> str:
-        return obj.rule.name
+        return obj.rule.label
 
     @staticmethod
     def resolve_task(obj) -> int | None:

@@ -20,13 +20,13 @@ class CasesConfig(AppConfig):
 
 def seed_sla_rules(SlaRule, using: str = "default") -> None:
     """Create every registered kind's default SLA rule that does not exist yet."""
-    from claimdesk.cases.workflow import sla_defaults
+    from claimdesk.cases.workflow import sla_defaults, sla_seed_name
 
     for rule in sla_defaults():
         SlaRule.objects.using(using).get_or_create(
             code=rule.code,
             defaults={
-                "name": rule.name,
+                "name": sla_seed_name(rule),
                 "unit": rule.unit.value,
                 "amount": rule.amount,
                 "basis": rule.basis,

@@ -12,7 +12,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from claimdesk.cases.workflow import Workflow, kind_choices, workflow
+from claimdesk.cases.workflow import Workflow, kind_choices, sla_label, workflow
 from claimdesk.workdays.clocks import Unit
 
 User = settings.AUTH_USER_MODEL
@@ -197,6 +197,11 @@ class SlaRule(models.Model):
 
     def __str__(self) -> str:
         return f"{self.code} ({self.amount} {UNIT_LABELS[Unit(self.unit)]})"
+
+    @property
+    def label(self) -> str:
+        """The rule's name as a page shows it, in the reader's language."""
+        return sla_label(self.code, self.name)
 
     def clean(self) -> None:
         day_based = self.unit in (Unit.WORKING_DAYS, Unit.CALENDAR_DAYS)

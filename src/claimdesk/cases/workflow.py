@@ -66,10 +66,12 @@ class Transition:
 
 @dataclass(frozen=True)
 class SlaDefault:
-    """A commitment a kind's clocks name by ``code``, as first seeded; admins tune it later."""
+    """A commitment a kind's clocks name by ``code``, as first seeded; admins tune it later.
+    ``name`` is translatable: the rule is stored with its name in the product's first
+    language and read in the reader's (``sla_label``)."""
 
     code: str
-    name: str
+    name: Any  # str or a lazy translation
     unit: Unit
     amount: Decimal
     basis: str
@@ -187,6 +189,24 @@ def workflows() -> Iterator[Workflow]:
 def kind_choices() -> list[tuple[str, str]]:
     """``Case.kind`` choices: the kinds registered, with their names."""
     return [(wf.kind, str(wf.label)) for wf in _REGISTRY.values()]
+
+
+def sla_seed_name(rule: SlaDefault) -> str:
+    """A default rule's name as stored: in the product's first language."""
+    from django.conf import settings
+    from django.utils import translation
+
+    with translation.override(settings.LANGUAGE_CODE):
+        return str(rule.name)
+
+
+def sla_label(code: str, stored_name: str) -> str:
+    """An SLA rule's name in the active language: a seeded rule's translated name, unless an
+    admin has renamed it (then their name, as they wrote it)."""
+    for rule in sla_defaults():
+        if rule.code == code and stored_name == sla_seed_name(rule):
+            return str(rule.name)
+    return stored_name
 
 
 def sla_defaults() -> list[SlaDefault]:

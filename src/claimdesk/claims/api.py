@@ -22,7 +22,7 @@ from claimdesk.claims import selectors
 from claimdesk.claims.forecast import payment_forecast
 from claimdesk.claims.models import Channel, Claim, ClaimItem
 from claimdesk.claims.rules import RIGHTS_NOTICE
-from claimdesk.claims.services import claim_item_set_state, claim_report
+from claimdesk.claims.services import ALL_CAUTIONS, claim_item_set_state, claim_report
 from claimdesk.staff.services import is_staff_member
 from claimdesk.types import AuthedRequest
 from claimdesk.workdays.clocks import SHANGHAI, to_local
@@ -50,13 +50,30 @@ class ClaimIn(Schema):
     )
     estimated_amount: Decimal | None = Field(None, description="yuan, e.g. 12800.50")
     contact_phone: str = Field("", max_length=30)
+    confirm: bool = Field(
+        False,
+        description="true once the reporter has confirmed the report as it is, after an "
+        "answer asked about a likely same event, an estimate above the remaining sum insured "
+        "or a loss type the policy does not cover",
+    )
+
+
+class CautionOut(Schema):
+    code: str = Field(
+        description="same_event, above_remaining_sum_insured or loss_type_not_covered"
+    )
+    field: str
+    message: str
+    claims: list[str] = Field(default_factory=list, description="the likely same-event claims")
 
 
 class IntakeProblem(Schema):
-    """Why a report was refused; ``errors`` names each field and what is wrong with it."""
+    """Why a report was refused; ``errors`` names each field and what is wrong with it.
+    ``cautions``: what the reporter must confirm (send the report again with ``confirm``)."""
 
     detail: str
     errors: dict[str, str] = Field(default_factory=dict)
+    cautions: list[CautionOut] = Field(default_factory=list)
 
 
 class ChecklistItemOut(Schema):
@@ -223,7 +240,7 @@ def _items(items) -> list[dict[str, Any]]:
 
 def _deadlines(clocks: list[Deadline]) -> list[dict[str, Any]]:
     return [
-        {"rule": d.rule.code, "name": d.rule.name, "due_at": to_local(d.due_at), "state": d.state}
+        {"rule": d.rule.code, "name": d.rule.label, "due_at": to_local(d.due_at), "state": d.state}
         for d in clocks
     ]
 
@@ -298,7 +315,7 @@ def _find(request: AuthedRequest, claim_no: str) -> Claim:
 
 
 def _report(payload: ClaimIn) -> dict[str, Any]:
-    report = payload.model_dump()
+    report = payload.model_dump(exclude={"confirm"})
     loss_time = report["loss_time"]
     if isinstance(loss_time, datetime) and loss_time.tzinfo is None:
         report["loss_time"] = loss_time.replace(tzinfo=SHANGHAI)
@@ -326,13 +343,19 @@ def claim_create(
 ):
     """Report a claim. The answer carries everything the customer is told at once: the
     claim number, the one-time checklist, the time commitments with their due times, the
-    rights notice and, for some loss types, emergency guidance."""
+    rights notice and, for some loss types, emergency guidance.
+
+    A report that looks like the same event as an open or recent claim, estimates more than
+    the policy can still pay, or names a loss type the policy does not cover is answered 400
+    with ``cautions`` (and the field each is about in ``errors``); nothing is registered
+    until it is sent again with ``"confirm": true``."""
     result = claim_report(
         reporter=request.user,
         report=_report(payload),
         channel=Channel.API,
         now=timezone.now(),
         idempotency_key=idempotency_key,
+        confirmed=ALL_CAUTIONS if payload.confirm else (),
     )
     if result.created:  # the reporter's own new claim, answered from what was just written
         out = _claim_out(

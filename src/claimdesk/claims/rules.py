@@ -89,11 +89,16 @@ def cover_flags(
         flags.append(Flag.AFTER_POLICY_END)
     elif not in_force:
         flags.append(Flag.POLICY_NOT_IN_FORCE)
-    if product_line != loss_type and not (
-        product_line == LossType.ACCIDENT and loss_type == LossType.MEDICAL
-    ):
+    if not loss_type_covered(product_line=product_line, loss_type=loss_type):
         flags.append(Flag.LOSS_TYPE_MISMATCH)
     return flags
+
+
+def loss_type_covered(*, product_line: str, loss_type: str) -> bool:
+    """A product covers losses of its own line; accident cover also pays medical costs."""
+    return product_line == loss_type or (
+        product_line == LossType.ACCIDENT and loss_type == LossType.MEDICAL
+    )
 
 
 def similar_cause(a: str, b: str) -> bool:
@@ -108,6 +113,38 @@ def looks_duplicate(
     *, loss_time: datetime, cause: str, other_time: datetime, other_cause: str
 ) -> bool:
     return abs(loss_time - other_time) <= DUPLICATE_WINDOW and similar_cause(cause, other_cause)
+
+
+# --- questions asked before a report is registered ------------------------------------------
+#
+# Nothing is refused and nothing merged on these grounds: the reporter is told in plain words
+# and registers the report only once they confirm it (portal and hotline: a confirm step;
+# API: a field error until ``confirm`` is sent).
+
+# A closed claim still counts as "the same event" this long after it closed.
+RECENTLY_CLOSED = timedelta(days=30)
+
+
+class Caution:
+    """What a reporter is asked to confirm before the claim is registered."""
+
+    SAME_EVENT = "same_event"
+    ABOVE_SUM_INSURED = "above_remaining_sum_insured"
+    LOSS_TYPE_NOT_COVERED = "loss_type_not_covered"
+
+
+def remaining_sum_insured(sum_insured: Decimal, paid: Decimal) -> Decimal:
+    """What a policy can still pay: its sum insured less what it has paid, never below 0."""
+    return max(sum_insured - paid, Decimal(0))
+
+
+def above_remaining(estimate: Decimal | None, remaining: Decimal) -> bool:
+    return estimate is not None and estimate > remaining
+
+
+def still_current(closed_at: datetime | None, now: datetime) -> bool:
+    """An open claim, or one closed recently enough that a new report may be the same event."""
+    return closed_at is None or now - closed_at <= RECENTLY_CLOSED
 
 
 def is_small_claim(loss_type: str, estimated_amount: Decimal | None) -> bool:
@@ -138,7 +175,7 @@ EMERGENCY_GUIDANCE: Mapping[str, Promise] = {
 
 RIGHTS_NOTICE = _(
     "Your rights: we will contact you within 1 working day and tell you at once everything we "
-    "need (保险法第二十二条). Once the materials are complete we decide within the statutory "
+    "need (Insurance Law, art. 22). Once the materials are complete we decide within the statutory "
     "time limits and pay within the committed time. If you disagree with a review or "
     "assessment result you may object: we answer in writing within 3 working days. You may "
     "also complain to us (hotline 95500), to the regulator (12378), or go to arbitration or "
@@ -407,7 +444,7 @@ def adjudicate(
             )
         by_coverage[code] = payable
     subtotal = sum(by_coverage.values(), Decimal(0))
-    room = max(policy.sum_insured - policy.paid, Decimal(0))
+    room = remaining_sum_insured(policy.sum_insured, policy.paid)
     if subtotal > room:
         partial = True
         lines.append(

@@ -160,47 +160,45 @@ def archive_on_close(*, case: Any, transition: Transition, actor: Any, now: date
     )
 
 
-def _sla(code: str, name: str, unit: Unit, amount: str, basis: str) -> SlaDefault:
+def _sla(code: str, name: Any, unit: Unit, amount: str, basis: str) -> SlaDefault:
     return SlaDefault(code, name, unit, Decimal(amount), basis)
 
 
 SLA_RULES = (
-    _sla(
-        "contact", "联系客户 Contact the customer", Unit.WORKING_DAYS, "1", "报案后1个工作日内联系"
-    ),
-    _sla("survey_onsite", "现场查勘 On-site survey", Unit.HOURS, "48", "财产险48小时内到达现场"),
+    _sla("contact", _("Contact the customer"), Unit.WORKING_DAYS, "1", "报案后1个工作日内联系"),
+    _sla("survey_onsite", _("On-site survey"), Unit.HOURS, "48", "财产险48小时内到达现场"),
     _sla(
         "payment",
-        "赔款支付 Payment after materials complete",
+        _("Payment after materials complete"),
         Unit.WORKING_DAYS,
         "5",
         "资料齐全后5个工作日内支付",
     ),
-    _sla("payment_small", "小额快赔 Small-case payment", Unit.HOURS, "24", "小额案件24小时内赔付"),
+    _sla("payment_small", _("Small-case payment"), Unit.HOURS, "24", "小额案件24小时内赔付"),
     _sla(
         "followup",
-        "结案回访 Follow-up after closure",
+        _("Follow-up after closure"),
         Unit.WORKING_DAYS,
         "3",
         "结案后3个工作日内回访",
     ),
     _sla(
         "decision_statutory",
-        "法定核定时限 Statutory decision",
+        _("Statutory decision"),
         Unit.CALENDAR_DAYS,
         "30",
         "保险法第二十三条：30日内作出核定",
     ),
     _sla(
         "rejection_notice",
-        "拒赔通知 Rejection notice",
+        _("Rejection notice"),
         Unit.CALENDAR_DAYS,
         "3",
         "保险法第二十四条：核定之日起3日内发出拒赔通知书",
     ),
     _sla(
         "interim_payment",
-        "先予支付 Interim payment",
+        _("Interim payment"),
         Unit.CALENDAR_DAYS,
         "60",
         "保险法第二十五条：60日内先予支付可确定的数额",

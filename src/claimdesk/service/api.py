@@ -312,7 +312,7 @@ def _out(ticket: Ticket, user) -> dict[str, Any]:
         "clocks": [
             {
                 "rule": d.rule.code,
-                "name": d.rule.name,
+                "name": d.rule.label,
                 "state": d.state,
                 "due_at": to_local(d.due_at),
                 "seconds_left": selectors.seconds_left(d.due_at, now)

@@ -101,52 +101,50 @@ def desk_rules(case: Any, transition: Transition, data: Mapping[str, Any]) -> st
     return None
 
 
-def _sla(code: str, name: str, unit: Unit, amount: str, basis: str) -> SlaDefault:
+def _sla(code: str, name: Any, unit: Unit, amount: str, basis: str) -> SlaDefault:
     return SlaDefault(code, name, unit, Decimal(amount), basis)
 
 
 SLA_RULES = (
     _sla(
         "objection_reply",
-        "异议书面解释 Written answer to an objection",
+        _("Written answer to an objection"),
         Unit.WORKING_DAYS,
         "3",
         "对审核结果有异议的，3个工作日内书面解释",
     ),
-    _sla(
-        "inquiry_reply", "咨询答复 Inquiry reply", Unit.BUSINESS_HOURS, "2", "一般咨询2小时内答复"
-    ),
+    _sla("inquiry_reply", _("Inquiry reply"), Unit.BUSINESS_HOURS, "2", "一般咨询2小时内答复"),
     _sla(
         "complex_solution",
-        "复杂问题解决 Complex matter solution",
+        _("Complex matter solution"),
         Unit.HOURS,
         "24",
         "复杂问题24小时内给出解决方案",
     ),
     _sla(
         "green_response",
-        "绿色通道响应 Green-channel response",
+        _("Green-channel response"),
         Unit.HOURS,
         "0.5",
         "重疾、意外绿色通道30分钟响应",
     ),
     _sla(
         "green_preapproval",
-        "绿色通道预审 Green-channel pre-approval",
+        _("Green-channel pre-approval"),
         Unit.HOURS,
         "24",
         "绿色通道24小时预审",
     ),
     _sla(
         "complaint",
-        "投诉处理 Complaint decision",
+        _("Complaint decision"),
         Unit.CALENDAR_DAYS,
         "15",
         "银行业保险业消费投诉处理管理办法：15日内作出处理决定",
     ),
     _sla(
         "complaint_complex",
-        "复杂投诉处理 Complex complaint decision",
+        _("Complex complaint decision"),
         Unit.CALENDAR_DAYS,
         "30",
         "银行业保险业消费投诉处理管理办法：情况复杂的，可延长至30日",

@@ -13,15 +13,23 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_POST
 
 from claimdesk.cases.services import CaseError, can_act
 from claimdesk.claims import selectors as claim_selectors
 from claimdesk.claims import services
-from claimdesk.claims.models import Claim, ClaimDecision, DecisionStatus
+from claimdesk.claims.models import Claim, ClaimDecision, Decision, DecisionStatus
 from claimdesk.claims.workflow import ClaimState
 from claimdesk.policies.models import Clause, Coverage
 from claimdesk.staff.services import is_staff_member
+
+# What the calculator's figures would decide, as the total's line says it.
+OUTCOMES = {
+    Decision.APPROVE: _lazy("paid in full"),
+    Decision.PARTIAL: _lazy("paid in part"),
+    Decision.REJECT: _lazy("nothing payable"),
+}
 
 
 def adjudication_context(claim: Claim, user) -> dict[str, Any]:
@@ -33,11 +41,19 @@ def adjudication_context(claim: Claim, user) -> dict[str, Any]:
     pending = claim.decisions.filter(status=DecisionStatus.PENDING).first()
     from claimdesk.investigation.selectors import claim_review
 
+    calculation = services.claim_calculation(claim).as_dict()
+    coverages = list(Coverage.objects.filter(product_id=claim.policy.product_id))
+    loss_items = list(claim.loss_items.select_related("exclusion"))
+    names = {c.code: c.name for c in coverages}
+    for item in loss_items:  # the coverage by its name, not its code
+        item.coverage_name = names.get(item.coverage, item.coverage)
     return {
-        "calculation": services.claim_calculation(claim).as_dict(),
+        "calculation": calculation,
+        # What the figures would decide, in words; nothing to say before any loss item.
+        "outcome": OUTCOMES[calculation["decision"]] if calculation["lines"] else "",
         "review": claim_review(claim),
-        "loss_items": list(claim.loss_items.select_related("exclusion")),
-        "coverages": list(Coverage.objects.filter(product_id=claim.policy.product_id)),
+        "loss_items": loss_items,
+        "coverages": coverages,
         "exclusion_clauses": list(
             Clause.objects.filter(product_id=claim.policy.product_id, kind=Clause.Kind.EXCLUSION)
         ),

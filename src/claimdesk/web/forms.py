@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from claimdesk.claims.rules import COMMON_REQUIRED, FIELD_LABELS, REQUIRED_BY_TYPE
+from claimdesk.claims.services import IntakeCaution
 from claimdesk.policies.models import LOSS_TYPE_LABELS, Policy
 from claimdesk.workdays.clocks import SHANGHAI
 
@@ -84,6 +85,8 @@ class ClaimReportForm(forms.Form):
 
     def __init__(self, *args: Any, policies: Iterable[Policy] = (), **kwargs: Any):
         super().__init__(*args, **kwargs)
+        # What claim_report asked the reporter to confirm about this report (the confirm step).
+        self.cautions: list[IntakeCaution] = []
         policies = list(policies)
         self.policies = {p.number: p for p in policies}
         if isinstance(self.fields["policy_no"], forms.ChoiceField):

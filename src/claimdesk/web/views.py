@@ -25,7 +25,12 @@ from claimdesk.claims import selectors as claim_selectors
 from claimdesk.claims.forecast import payment_forecast
 from claimdesk.claims.models import Claim
 from claimdesk.claims.rules import RIGHTS_NOTICE
-from claimdesk.claims.services import ReportInvalid, claim_item_set_state, claim_report
+from claimdesk.claims.services import (
+    ReportInvalid,
+    ReportNeedsConfirmation,
+    claim_item_set_state,
+    claim_report,
+)
 from claimdesk.documents import selectors as document_selectors
 from claimdesk.documents.services import document_upload, may_upload
 from claimdesk.notices.selectors import notices_for
@@ -294,8 +299,14 @@ def _policies_for_form(user):
     return policies_visible_to(user).prefetch_related("insured").order_by("number")
 
 
+def _confirmed(request: HttpRequest) -> list[str]:
+    """The cautions the reporter confirmed, carried by the confirm step's button."""
+    return [code for code in request.POST.get("confirmed", "").split(",") if code]
+
+
 def _report(request: HttpRequest, form, *, channel: str) -> HttpResponse | None:
-    """Hand a valid form to ``claim_report``; on refusal put its reasons on the form."""
+    """Hand a valid form to ``claim_report`` with the cautions the reporter confirmed (the
+    confirm step's button carries them); on a question or a refusal, keep it on the form."""
     try:
         result = claim_report(
             reporter=request.user,
@@ -303,7 +314,11 @@ def _report(request: HttpRequest, form, *, channel: str) -> HttpResponse | None:
             channel=channel,
             now=timezone.now(),
             idempotency_key=request.POST.get("idempotency_key", ""),
+            confirmed=_confirmed(request),
         )
+    except ReportNeedsConfirmation as exc:
+        form.cautions = exc.cautions
+        return None
     except ReportInvalid as exc:
         form.add_service_errors(exc.errors)
         return None
@@ -342,10 +357,23 @@ def _report_page(
             "idempotency_key": key,
             "required_by_type": required_by_type(),
             "no_policies": channel == "portal" and not policies,
+            "cautions": form.cautions,
+            # Confirming the questions asked now keeps what was confirmed before.
+            "confirm_codes": ",".join(
+                dict.fromkeys([*_confirmed(request), *(c.code for c in form.cautions)])
+            ),
+            "same_event": any(c.claims for c in form.cautions),
             **(extra or {}),
         },
-        status=400 if request.method == "POST" or (extra or {}).get("caller_error") else 200,
+        status=_report_status(request, form, extra or {}),
     )
+
+
+def _report_status(request: HttpRequest, form, extra: dict) -> int:
+    """400 for a refused report or caller look-up; a question to confirm is no error."""
+    if form.cautions and not form.errors:
+        return 200
+    return 400 if request.method == "POST" or extra.get("caller_error") else 200
 
 
 @login_required

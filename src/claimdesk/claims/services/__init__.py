@@ -27,10 +27,13 @@ from claimdesk.claims.services.decisions import (
     decision_return,
 )
 from claimdesk.claims.services.intake import (
+    ALL_CAUTIONS,
     CHECKLIST_COLUMNS,
     MAX_LENGTHS,
     PHONE,
+    IntakeCaution,
     ReportInvalid,
+    ReportNeedsConfirmation,
     ReportResult,
     checklist_build,
     checklist_rows,
@@ -56,6 +59,7 @@ from claimdesk.claims.services.materials import (
 )
 
 __all__ = [
+    "ALL_CAUTIONS",
     "ASSESSORS",
     "CHASED_STATES",
     "CHASE_LIMIT",
@@ -66,7 +70,9 @@ __all__ = [
     "MAX_LENGTHS",
     "PHONE",
     "AboveAuthority",
+    "IntakeCaution",
     "ReportInvalid",
+    "ReportNeedsConfirmation",
     "ReportResult",
     "approval_limit",
     "approval_steps",

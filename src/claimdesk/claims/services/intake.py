@@ -8,14 +8,15 @@ starts the kernel's clocks through ``case_open``.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal, InvalidOperation
 from typing import TYPE_CHECKING, Any
 
 from django.db import IntegrityError, models
-from django.db.models import Exists, OuterRef
+from django.db.models import Exists, OuterRef, Subquery, Sum
+from django.db.models.functions import Coalesce
 from django.utils.translation import gettext as _
 
 from claimdesk.cache import ReferenceCache
@@ -36,13 +37,18 @@ from claimdesk.claims.models import (
 )
 from claimdesk.claims.rules import (
     DUPLICATE_WINDOW,
+    Caution,
     Flag,
+    above_remaining,
     cover_flags,
     looks_duplicate,
+    loss_type_covered,
     missing_fields,
+    remaining_sum_insured,
+    still_current,
 )
 from claimdesk.notify.services import notification_queue
-from claimdesk.policies.models import InsuredPerson, Policy
+from claimdesk.policies.models import LOSS_TYPE_LABELS, InsuredPerson, Policy
 from claimdesk.policies.rules import LossType
 from claimdesk.policies.selectors import policies_visible_to
 from claimdesk.staff.services import is_staff_member
@@ -57,6 +63,7 @@ if TYPE_CHECKING:
     class _ReportPolicyFacts(TypedDict):  # what _policy_for() annotates on the policy
         named_is_insured: bool
         holder_has_documents: bool
+        paid: Decimal
 
     ReportPolicy = WithAnnotations[Policy, _ReportPolicyFacts]
 
@@ -74,6 +81,49 @@ class ReportInvalid(CaseError):
             errors=errors,
         )
         self.errors = errors
+
+
+@dataclass(frozen=True)
+class IntakeCaution:
+    """Something the reporter is told and asked to confirm before the claim is registered:
+    ``field`` is the report field it is about, ``claims`` the numbers of the claims a
+    same-event question names."""
+
+    code: str
+    field: str
+    message: str
+    claims: tuple[str, ...] = ()
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "code": self.code,
+            "field": self.field,
+            "message": self.message,
+            "claims": list(self.claims),
+        }
+
+
+class ReportNeedsConfirmation(ReportInvalid):
+    """A valid report the reporter has not confirmed yet: a likely same event, an estimate
+    above what the policy can still pay, or a loss the product does not cover. Nothing is
+    written; ``cautions`` says what to ask."""
+
+    def __init__(self, cautions: list[IntakeCaution]):
+        CaseError.__init__(
+            self,
+            _("Please confirm the report: %(questions)s")
+            % {"questions": " ".join(c.message for c in cautions)},
+            errors={c.field: c.message for c in cautions},
+            cautions=[c.as_dict() for c in cautions],
+            confirm=_('Send "confirm": true to register the report as it is.'),
+        )
+        self.errors = {c.field: c.message for c in cautions}
+        self.cautions = cautions
+
+
+# Everything the reporter can be asked: what a channel passes when the reporter confirmed
+# the report as a whole (the API's ``confirm``).
+ALL_CAUTIONS = (Caution.SAME_EVENT, Caution.ABOVE_SUM_INSURED, Caution.LOSS_TYPE_NOT_COVERED)
 
 
 @dataclass
@@ -115,8 +165,9 @@ def _policy_for(reporter: Actor, report: Mapping[str, Any]) -> ReportPolicy | No
     """The policy a report names, among those the reporter may see, in one query with what
     the report needs to know before writing: its holder and product, whether the named
     person is insured on it (``named_is_insured``), whether claims on it lie near the loss
-    time (``near_claims``: only then can there be possible duplicates) and whether the holder
-    has accepted documents (``holder_has_documents``: only then can any be reused)."""
+    time (``near_claims``: only then can there be possible duplicates), whether the holder
+    has accepted documents (``holder_has_documents``: only then can any be reused) and what
+    its claims have been paid so far (``paid``)."""
     policy_no = report.get("policy_no")
     if not policy_no:
         return None
@@ -133,6 +184,16 @@ def _policy_for(reporter: Actor, report: Mapping[str, Any]) -> ReportPolicy | No
                     documents__isnull=False,  # an accepted item with a document on file
                 )
             ),
+            paid=Coalesce(
+                Subquery(
+                    Claim.objects.filter(policy=OuterRef("pk"), approved_amount__isnull=False)
+                    .values("policy")
+                    .annotate(total=Sum("approved_amount"))
+                    .values("total")
+                ),
+                Decimal(0),
+                output_field=models.DecimalField(max_digits=14, decimal_places=2),
+            ),
         )
         .filter(number=str(policy_no).strip())
     )
@@ -147,7 +208,7 @@ def _policy_for(reporter: Actor, report: Mapping[str, Any]) -> ReportPolicy | No
                 )
             )
         )
-    return found.first()
+    return found.select_related("product").first()
 
 
 def report_check(
@@ -330,16 +391,87 @@ def _checklist(claim: Claim, now: datetime) -> list[ClaimItem]:
     return ClaimItem.objects.bulk_create(checklist_build(claim, templates, now))
 
 
-def _possible_duplicates(claim: Claim) -> list[Claim]:
+def _same_event(policy: ReportPolicy, report: Mapping[str, Any], now: datetime) -> list[Claim]:
+    """Open or recently closed claims on the policy that look like the event reported:
+    what the reporter is asked about, and what the new claim is linked to if they go on."""
+    if not getattr(policy, "near_claims", True):  # read with the policy
+        return []
+    reported = Claim(
+        policy=policy,
+        insured_name=str(report["insured_name"]).strip(),
+        loss_time=report["loss_time"],
+        loss_cause=str(report["loss_cause"]).strip(),
+    )
     near = Claim.objects.filter(
-        policy=claim.policy,
-        insured_name=claim.insured_name,
+        policy=policy,
+        insured_name=reported.insured_name,
         loss_time__range=(
-            claim.loss_time - DUPLICATE_WINDOW,
-            claim.loss_time + DUPLICATE_WINDOW,
+            reported.loss_time - DUPLICATE_WINDOW,
+            reported.loss_time + DUPLICATE_WINDOW,
         ),
     ).select_related("case")
-    return duplicates_among(claim, near)
+    return [c for c in duplicates_among(reported, near) if still_current(c.case.closed_at, now)]
+
+
+def _yuan(amount: Decimal | None) -> str:
+    return f"¥{amount or 0:,.2f}"
+
+
+def report_cautions(
+    policy: ReportPolicy, report: Mapping[str, Any], amount: Decimal | None, same: list[Claim]
+) -> list[IntakeCaution]:
+    """What to ask the reporter about a valid report, in their words."""
+    cautions = []
+    if same:
+        numbers = "、".join(c.case.number for c in same)
+        first = same[0]
+        cautions.append(
+            IntakeCaution(
+                Caution.SAME_EVENT,
+                "loss_time",
+                _(
+                    "Is this the same event as %(numbers)s (loss on %(day)s: %(cause)s)? "
+                    "If so, please continue there instead of reporting it again."
+                )
+                % {
+                    "numbers": numbers,
+                    "day": f"{to_local(first.loss_time):%Y-%m-%d %H:%M}",
+                    "cause": first.loss_cause,
+                },
+                tuple(c.case.number for c in same),
+            )
+        )
+    remaining = remaining_sum_insured(policy.sum_insured, policy.paid)
+    if above_remaining(amount, remaining):
+        cautions.append(
+            IntakeCaution(
+                Caution.ABOVE_SUM_INSURED,
+                "estimated_amount",
+                _(
+                    "Your estimate of %(amount)s is more than this policy can still pay "
+                    "(%(left)s of its sum insured is left). We can pay at most that amount; "
+                    "please check the figure."
+                )
+                % {"amount": _yuan(amount), "left": _yuan(remaining)},
+            )
+        )
+    loss_type = str(report["loss_type"])
+    if not loss_type_covered(product_line=policy.product.line, loss_type=loss_type):
+        cautions.append(
+            IntakeCaution(
+                Caution.LOSS_TYPE_NOT_COVERED,
+                "loss_type",
+                _(
+                    "%(product)s does not cover %(loss_type)s losses. You may still report "
+                    "it: we will look at it and explain our decision in writing."
+                )
+                % {
+                    "product": policy.product.name,
+                    "loss_type": LOSS_TYPE_LABELS.get(loss_type, loss_type),
+                },
+            )
+        )
+    return cautions
 
 
 def claim_report(
@@ -349,9 +481,15 @@ def claim_report(
     channel: str,
     now: datetime,
     idempotency_key: str | None = None,
+    confirmed: Collection[str] | None = None,
 ) -> ReportResult:
     """Register a claim reported by a customer (their own policy) or by staff (hotline:
-    the agent who takes the call owns the case)."""
+    the agent who takes the call owns the case).
+
+    Channels that talk to the reporter (portal, hotline, API) pass ``confirmed``: the
+    cautions the reporter has confirmed; any other caution the report raises is refused with
+    ``ReportNeedsConfirmation`` and nothing is written. ``None``: nobody to ask (the demo's
+    simulated reports)."""
     key = (idempotency_key or "").strip()[:100]
     if key:
         seen = IdempotencyKey.objects.filter(user=reporter, key=key).select_related("claim").first()
@@ -362,6 +500,13 @@ def claim_report(
     if not reporter.has_perm(may_report):
         raise NotAllowed(_("You may not report claims."))
     policy, amount = _validate(reporter, report, now)
+    same = _same_event(policy, report, now)
+    if confirmed is not None:
+        asked = [
+            c for c in report_cautions(policy, report, amount, same) if c.code not in confirmed
+        ]
+        if asked:
+            raise ReportNeedsConfirmation(asked)
     flags = report_flags(policy, report)
     try:
         with case_action(savepoint=True):
@@ -394,8 +539,7 @@ def claim_report(
                     now=now,
                 )
             )
-            near = getattr(policy, "near_claims", True)  # read with the policy
-            duplicates = _possible_duplicates(claim) if near else []
+            duplicates = same
             if duplicates:
                 claim.possible_duplicates.add(*duplicates)
                 for flagged in (claim, *duplicates):

@@ -7,7 +7,7 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-    dependencies = [("cases", "0006_work_permissions_by_app")]
+    dependencies = [("cases", "0007_plain_clock_names")]
 
     operations = [
         migrations.AddField(
