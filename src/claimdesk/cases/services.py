@@ -839,7 +839,7 @@ def _raise_alert(d: Deadline, kind: AlertKind, done_field: str, now: datetime) -
         data={"rule": d.rule.code, "due_at": d.due_at, "to": recipient.username},
     )
     subject = _(_ALERT_SUBJECTS[kind]) % {
-        "rule": d.rule.name,
+        "rule": d.rule.label,
         "number": d.case.number,
         "due": f"{to_local(d.due_at):%Y-%m-%d %H:%M}",
         "owner": d.assignee.username,

@@ -11,7 +11,6 @@ most one query however long the list: no query per row.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -21,7 +20,6 @@ from django.contrib.auth import get_user_model
 from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.translation import get_language
 
 from claimdesk.cache import ReferenceCache
 from claimdesk.cases.countdown import SOON_SECONDS, countdown_text
@@ -62,7 +60,7 @@ class WorkRow:
     def rule(self) -> str:
         """The clock's rule in words, in the active language."""
         rule = _rules.get().get(self.rule_id) if self.rule_id else None
-        return rule_words(rule.name) if rule else ""
+        return rule.label if rule else ""
 
     def seconds_left(self, now: datetime) -> int | None:
         return None if self.due_at is None else int((self.due_at - now).total_seconds())
@@ -108,21 +106,6 @@ def register_source(name: str, source: Source) -> None:
 
 
 _rules = ReferenceCache(lambda: {r.pk: r for r in SlaRule.objects.all()}, SlaRule)
-
-_CJK = re.compile(r"[\u3400-\u9fff]")
-
-
-def rule_words(name: str) -> str:
-    """An SLA rule's name in the active language: seeded names carry both ("联系客户 Contact
-    the customer"); Chinese pages show the Chinese words, others the rest."""
-    words = name.split()
-    zh = [w for w in words if _CJK.search(w)]
-    other = [w for w in words if not _CJK.search(w)]
-    if not zh or not other:
-        return name
-    chinese = (get_language() or "").lower().startswith("zh")
-    return " ".join(zh if chinese else other)
-
 
 # --- building the list -----------------------------------------------------------------------
 
