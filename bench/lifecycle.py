@@ -982,7 +982,7 @@ def profile_claimdesk(world: World, n: int, *, full: bool) -> None:
     """One more round of ClaimDesk lifecycles under cProfile: own time by area, then the
     functions with the most cumulative time in claimdesk's code."""
     profiler = cProfile.Profile()
-    calls = Calls()
+    calls = Calls(after_commit=True)
     profiler.enable()
     for _ in range(n):
         claimdesk_lifecycle(world, calls, full=full)

@@ -560,7 +560,12 @@ def case_transition(
     """
     data = dict(data or {})
     with case_action():
-        case = Case.objects.select_for_update(no_key=True).get(pk=case.pk)
+        # The customer comes with the row: a step the customer sees tells them.
+        case = (
+            Case.objects.select_for_update(no_key=True, of=("self",))
+            .select_related("customer")
+            .get(pk=case.pk)
+        )
         wf = case.workflow
         t = wf.find(case.status, action)
         if t is None:

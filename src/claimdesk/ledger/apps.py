@@ -22,12 +22,9 @@ class LedgerConfig(AppConfig):
 
 
 def _events_written(events: list, new_cases: bool) -> None:
-    from claimdesk.ledger.services import ledger_append_event, ledger_append_events
+    from claimdesk.ledger.services import ledger_append_events
 
-    if len(events) == 1 and not new_cases:
-        ledger_append_event(events[0])
-    else:
-        ledger_append_events(events, new_cases=new_cases)
+    ledger_append_events(events, new_cases=new_cases)
 
 
 def _document_saved(sender, instance, created: bool, raw: bool = False, **kwargs) -> None:

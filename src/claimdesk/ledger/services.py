@@ -14,10 +14,10 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
-from django.db import connection, transaction
+from django.db import connection, connections, router, transaction
 from django.utils import timezone
 
-from claimdesk.db import insert_values
+from claimdesk.db import COPY_FROM, insert_values
 from claimdesk.ledger import rules
 from claimdesk.ledger.models import LedgerEntry, LedgerHead
 
@@ -153,12 +153,41 @@ def _append_many(
                 new_heads.append((case_id, seq, prev))
             else:
                 head.seq, head.last_hash = seq, prev
-        insert_values(Entry, _ENTRY_COLUMNS, entries)
         insert_values(Head, ("case_id", "seq", "last_hash"), new_heads)
-        if heads:
-            Head.objects.bulk_update(list(heads.values()), ["seq", "last_hash"], batch_size=BATCH)
+        _write_entries(Entry, Head, entries, list(heads.values()))
         written += len(entries)
     return written
+
+
+def _write_entries(Entry, Head, entries: list[tuple], moved: list) -> None:
+    """Insert the entries and move the heads they follow: on PostgreSQL one statement (the
+    heads' ``UPDATE`` in a ``WITH`` of the ``INSERT``) for an action's few entries, else an
+    ``INSERT`` (or ``COPY``) and a bulk ``UPDATE``."""
+    conn = connections[router.db_for_write(Entry)]
+    if conn.vendor != "postgresql" or not moved or len(entries) >= COPY_FROM:
+        insert_values(Entry, _ENTRY_COLUMNS, entries)
+        if moved:
+            Head.objects.bulk_update(moved, ["seq", "last_hash"], batch_size=BATCH)
+        return
+    fields = [Entry._meta.get_field(name) for name in _ENTRY_COLUMNS]
+    params: list[Any] = []
+    for head in moved:
+        params += [head.case_id, head.seq, head.last_hash]
+    for entry in entries:
+        params += [f.get_db_prep_save(v, conn) for f, v in zip(fields, entry, strict=True)]
+    q = conn.ops.quote_name
+    heads_table, entries_table = q(Head._meta.db_table), q(Entry._meta.db_table)
+    moved_rows = ", ".join(["(%s::bigint, %s::integer, %s::text)"] * len(moved))
+    entry_rows = ", ".join([f"({', '.join(['%s'] * len(fields))})"] * len(entries))
+    columns = ", ".join(q(f.column) for f in fields)
+    with conn.cursor() as cursor:
+        cursor.execute(
+            f"WITH moved AS (UPDATE {heads_table} AS h SET seq = v.seq, last_hash = v.last_hash "
+            f"FROM (VALUES {moved_rows}) AS v(case_id, seq, last_hash) "
+            f"WHERE h.case_id = v.case_id) "
+            f"INSERT INTO {entries_table} ({columns}) VALUES {entry_rows}",
+            params,
+        )
 
 
 def ledger_append_events(events: Iterable, *, new_cases: bool = False) -> int:
@@ -190,10 +219,6 @@ def ledger_backfill(*, Event, Document, Entry, Head) -> int:
         return _append_many(
             ((case_id, record, at) for at, _pk, case_id, record in pending), Entry=Entry, Head=Head
         )
-
-
-def ledger_append_event(event) -> LedgerEntry:
-    return ledger_append(case_id=event.case_id, record=event_record(event), at=_aware(event.at))
 
 
 def ledger_append_document(document) -> LedgerEntry:
