@@ -59,13 +59,14 @@ def test_surveyor_files_the_field_report_on_a_phone(
     settings.MEDIA_ROOT = tmp_path / "media"
     number = survey.claim.number
     log_in(phone, live_server.url, "surveyor1")
-    # The survey task in the surveyor's work leads to the case, and the case to the report.
-    phone.goto(f"{live_server.url}/work/")
-    phone.locator(f'a[href$="/{number}/"]').first.click()
+    # The case page offers the report to the surveyor who holds the survey ...
+    phone.goto(f"{live_server.url}/cases/{number}/")
     link = phone.get_by_test_id("field-report-link")
     expect(link).to_have_text("填写查勘报告")
     assert inside_viewport(phone, '[data-testid="field-report-link"]')
-    link.click()
+    # ... and the survey's row in the surveyor's work leads straight to it.
+    phone.goto(f"{live_server.url}/work/")
+    phone.locator(f'a[href$="/investigation/surveys/{survey.pk}/report/"]').first.click()
 
     form = phone.get_by_test_id("field-report")
     expect(form).to_be_visible()

@@ -21,7 +21,7 @@ from django.test import Client
 from django.urls import NoReverseMatch, reverse
 
 from claimdesk.analytics.metrics import METRICS
-from claimdesk.cases.models import Case
+from claimdesk.cases.models import Case, Task
 from claimdesk.compliance.models import QaReview
 from claimdesk.demo.build import demo_create
 from claimdesk.feedback.models import Survey as FeedbackSurvey
@@ -81,9 +81,14 @@ def _sample_arguments(route: Route, user) -> list[dict[str, str]] | None:
         return [{"code": code} for code in METRICS]
     if route.name == "compliance:qa_detail":
         return [{"pk": str(pk)} for pk in QaReview.objects.values_list("pk", flat=True)[:3]]
-    if route.name == "investigation:survey_detail":
+    if route.name in ("investigation:survey_detail", "investigation:survey_report"):
         surveys = FieldSurvey.objects.order_by("pk").values_list("pk", flat=True)[:5]
         return [{"survey_id": str(pk)} for pk in surveys]
+    if route.name == "feedback:callback":
+        callbacks = Task.objects.filter(kind="survey_callback").values_list("pk", flat=True)[:3]
+        return [{"pk": str(pk)} for pk in callbacks]
+    if route.name == "analytics:whitepaper":
+        return [{"quarter": "2026Q3"}]
     if route.name == "feedback:survey":
         return [{"token": t} for t in FeedbackSurvey.objects.values_list("token", flat=True)[:2]]
     return None

@@ -184,7 +184,7 @@ def test_the_surveyor_is_asked_for_the_report_on_the_survey_page(
     [row] = worklist.my_work(surveyor1, now=T0)
     assert (row.kind, row.what, row.rule) == ("survey", "填写查勘报告", "现场查勘")
     assert row.due_at == survey.task.due_at == T0 + 48 * H
-    assert row.link == reverse("investigation:survey_detail", args=[survey.pk])
+    assert row.link == reverse("investigation:survey_report", args=[survey.pk])
     assert not worklist.my_work(surveyor1, now=T0)[0].overdue(T0)
     assert worklist.my_work(surveyor1, now=T0 + 49 * H)[0].overdue(T0 + 49 * H)
     # Someone else's work is not the surveyor's, nor the survey the agent's.

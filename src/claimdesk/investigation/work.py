@@ -27,8 +27,11 @@ def survey_work(rows: list[WorkRow], user: Any) -> list[WorkRow]:
             continue
         pk, status = survey
         if status == SurveyStatus.ASSIGNED:
+            # Straight to the field report: the surveyor is on site with a phone.
             row.what = _("File the survey report")
-        row.link = reverse("investigation:survey_detail", args=[pk])
+            row.link = reverse("investigation:survey_report", args=[pk])
+        else:
+            row.link = reverse("investigation:survey_detail", args=[pk])
     return rows
 
 
