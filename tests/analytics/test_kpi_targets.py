@@ -72,7 +72,7 @@ def test_the_seeded_targets_apply_and_an_admin_edit_takes_effect_at_once():
     assert (row.target, row.warning, row.min_sample) == (Decimal("30"), Decimal("0"), 30)
     assert kpi.assess(_nps("-5.7", 120)).status == KpiStatus.BAD
     assert kpi.assess(_nps("-100", 1)).status == KpiStatus.TOO_FEW  # December's one reply
-    assert kpi.assess(_nps("-100", 1)).sample_text == "n = 1（至少需要 30）"
+    assert kpi.assess(_nps("-100", 1)).sample_text == "样本 1 件（至少需要 30 件）"
     row.warning = Decimal("-10")
     row.min_sample = 100
     row.save()
@@ -129,7 +129,7 @@ def test_the_dashboard_shows_a_single_reply_as_too_few_to_judge_with_its_sample(
     html = _dashboard(manager1)
     csat = _card(html, "csat")
     assert 'data-status="too_few"' in csat
-    assert "样本太少，无法判断" in csat and "n = 1（至少需要 30）" in csat
+    assert "样本太少，无法判断" in csat and "样本 1 件（至少需要 30 件）" in csat
     assert "目标 ≥ 4.5/5" in csat
     # The section index leads to every section by its anchor.
     for anchor in ("kpis", "due-now", "trends", "backlog", "scorecard", "tables", "figures"):

@@ -65,7 +65,7 @@ def test_manager_reads_kpis_by_section_opens_the_white_paper_and_compliance(
     csat = page.get_by_test_id("kpi-csat")
     expect(csat).to_have_attribute("data-status", "too_few")
     expect(csat).to_contain_text("样本太少，无法判断")
-    expect(csat).to_contain_text("n = 1（至少需要 30）")
+    expect(csat).to_contain_text("样本 1 件（至少需要 30 件）")
     # SLA: one met, one breached → 50 %, but two clocks are too few as well.
     expect(page.get_by_test_id("kpi-sla_compliance")).to_contain_text("50%")
     page.screenshot(path="/tmp/manager-dashboard.png", full_page=False)

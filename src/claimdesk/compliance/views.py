@@ -20,6 +20,17 @@ from claimdesk.types import AuthedRequest
 MAX_TEXT = 20000
 
 
+def _source_label(key: str) -> str:
+    """Where a reviewed text came from, in words ("event:42" → "时间线记录 #42")."""
+    kind, _sep, number = key.partition(":")
+    labels = {
+        "event": _("Timeline entry #%(id)s"),
+        "message": _("Reply to the customer #%(id)s"),
+        "transcript": _("Call transcript #%(id)s"),
+    }
+    return labels[kind] % {"id": number} if kind in labels else key
+
+
 def _marked(text: str, violations) -> list[tuple[str, bool]]:
     """The text cut into (piece, is_hit) so a template can highlight the hits safely."""
     pieces, pos = [], 0
@@ -145,7 +156,7 @@ def qa_detail(request: AuthedRequest, pk: int) -> HttpResponse:
     if review.transcript_id:
         sources = [(_("Call transcript"), review.transcript.text)]
     else:
-        sources = [(source, text) for source, text in services.ticket_texts(review.case)]
+        sources = [(_source_label(key), text) for key, text in services.ticket_texts(review.case)]
     texts = [
         {"source": source, "pieces": _marked(text, services.compliance_check(text))}
         for source, text in sources
