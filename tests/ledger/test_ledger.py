@@ -186,6 +186,7 @@ def test_values_come_back_the_same_from_the_database(agent1, customer1):
 
 def test_documents_are_chained_and_a_changed_fingerprint_is_named(claim, customer1):
     from claimdesk.documents.models import Document
+    from claimdesk.ledger.services import ledger_append_document
 
     doc = Document.objects.create(
         claim=claim,
@@ -197,6 +198,7 @@ def test_documents_are_chained_and_a_changed_fingerprint_is_named(claim, custome
         uploaded_by=customer1,
         uploaded_at=T0 + timedelta(minutes=5),
     )
+    ledger_append_document(doc)  # as the documents service does for every file it stores
     entry = LedgerEntry.objects.get(record_type="document", record_id=doc.pk)
     assert entry.case_id == claim.case_id
     # later work on the document (OCR, classification) is not part of the record

@@ -26,6 +26,7 @@ from claimdesk.claims.models import Claim, ClaimItem, ItemState
 from claimdesk.claims.services import claim_item_set_state
 from claimdesk.documents import rules
 from claimdesk.documents.models import Document, OcrStatus
+from claimdesk.ledger.services import ledger_append_document
 from claimdesk.types import Actor, Viewer
 
 CHUNK = 64 * 1024
@@ -176,6 +177,7 @@ def document_upload(
                 uploaded_by=actor,
                 uploaded_at=now,
             )
+            ledger_append_document(document)  # its bytes pinned in the case's chain
             if item is not None and item.state != ItemState.ACCEPTED:
                 document.item = claim_item_set_state(
                     item=item, state=ItemState.RECEIVED, actor=actor, now=now
@@ -436,6 +438,7 @@ def document_reuse_lasting(
                 ocr_at=source.ocr_at,
                 suggested_item=source.suggested_item,
             )
+            ledger_append_document(document)
             document.item = claim_item_set_state(
                 item=item, state=ItemState.RECEIVED, actor=by, now=now
             )

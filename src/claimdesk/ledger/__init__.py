@@ -1,8 +1,9 @@
 """Evidence ledger (SPEC step 2): a tamper-evident hash chain per case.
 
 Every ``cases.CaseEvent`` is appended to its case's chain by a subscriber of the kernel's
-timeline writer (``cases.timeline``), and every ``documents.Document`` by a ``post_save``
-receiver, in the transaction that writes the record:
+timeline writer (``cases.timeline``), one batch per action, and every ``documents.Document`` by
+the documents service that stores it (``ledger_append_document``), in the transaction that
+writes the record:
 ``entry_hash = sha256(prev_hash + canonical_record)`` (``rules.py``). Appends lock the
 case's ``LedgerHead`` row, so concurrent transactions never fork a chain.
 
@@ -10,9 +11,8 @@ case's ``LedgerHead`` row, so concurrent transactions never fork a chain.
 from the rows as they are *now* and name the first break: a record edited, deleted or
 written without its link, an edited entry or hash, entries removed or reordered.
 
-Lock order: an event locks the case's ledger head until commit, so a transaction must lock
-the other rows of the case it will change (clocks, tasks) *before* its first event; the
-sweep holds clocks while it writes events.
+Lock order: an action locks its cases' ledger heads at its end (in key order), after the
+other rows of the case it changes (clocks, tasks), and holds them until commit.
 
 Limit: whoever can write the database can recompute a whole chain. The ``root`` printed by
 ``verify-ledger`` is a digest of every chain's head; keep it outside the database and compare.

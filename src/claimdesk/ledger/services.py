@@ -1,8 +1,8 @@
 """Writes of the evidence ledger: append a record to its case's chain.
 
-Called from the ``post_save`` receivers (see ``apps.py``) for every new timeline event and
-document, inside the transaction that writes the record, so the record and its link commit
-or roll back together. Cost per record: one ``SELECT … FOR UPDATE`` on the case's head, one
+Called for every action's batch of timeline lines (the timeline's subscriber, see
+``apps.py``) and by the documents service for every stored document, inside the transaction
+that writes the record, so the record and its link commit or roll back together. Cost per record: one ``SELECT … FOR UPDATE`` on the case's head, one
 ``INSERT`` of the entry, one ``UPDATE`` of the head (for the first record of a case, an
 ``INSERT`` of the head instead).
 """
