@@ -108,6 +108,22 @@ def test_an_adjuster_approves_what_someone_else_proposed_on_the_claims_payment_c
     assert worklist.my_work(adjuster1, now=T0 + 2 * H) == []
 
 
+def test_a_rejection_waiting_for_a_signature_says_so(auto_policy, agent1, adjuster1, adjuster2):
+    from claimdesk.claims.services import loss_item_exclude
+    from claimdesk.policies.models import Clause
+
+    claim = _auto_claim_in_adjudication(agent1, adjuster2)
+    item = loss_item_add(
+        claim=claim, actor=adjuster2, now=T0, coverage="vehicle-damage", label="维修", amount="3000"
+    )
+    clause = Clause.objects.filter(product=claim.policy.product, kind="exclusion").first()
+    loss_item_exclude(item=item, clause=clause, reason="酒后驾驶", actor=adjuster2, now=T0)
+    decision = decision_propose(claim=claim, actor=adjuster2, now=T0)
+    assert decision.decision == "reject"
+    [row] = [r for r in worklist.my_work(adjuster1, now=T0) if r.kind == "approve_decision"]
+    assert row.what == "审批拒赔决定"  # not "审批理赔决定（¥0.00）"
+
+
 def test_an_approval_above_the_approvers_limit_says_it_goes_up(
     auto_policy, agent1, adjuster1, adjuster2, manager1
 ):

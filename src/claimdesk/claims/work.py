@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from claimdesk.cases.worklist import CASE, WorkRow, register_describer
-from claimdesk.claims.models import ClaimDecision, DecisionStatus
+from claimdesk.claims.models import ClaimDecision, Decision, DecisionStatus
 from claimdesk.claims.rules import approval_refusal
 from claimdesk.claims.services.decisions import approval_limit
 from claimdesk.claims.workflow import KIND, ClaimState
@@ -89,6 +89,8 @@ def claim_work(rows: list[WorkRow], user: Any) -> list[WorkRow]:
                 row.what = _("Above your limit: pass on the decision (¥%(amount)s)") % amount
             elif refusal:
                 continue
+            elif decision.decision == Decision.REJECT:
+                row.what = _("Approve the rejection")
             else:
                 row.what = _("Approve the claim decision (¥%(amount)s)") % amount
         elif row.kind == INTERIM_TASK:
