@@ -35,6 +35,7 @@ from claimdesk.cases.models import (
     TaskStatus,
 )
 from claimdesk.cases.timeline import (
+    action_memo,
     case_action,
     timeline_event,
     timeline_record,
@@ -135,12 +136,23 @@ def escalation_recipient(user):
 
 
 def can_act(actor: Viewer, case: Case, permission: str) -> bool:
-    """Role permission plus a reason to touch this case: owner, task on it, or oversight."""
+    """Role permission plus a reason to touch this case: owner, task on it, or oversight.
+
+    Within one action a task found once is not looked up again: the nested steps of an
+    approval re-check the authority the action started with (a task the action closes on
+    its way does not take it back halfway)."""
     if not actor.is_authenticated or not actor.has_perm(permission):
         return False
     if actor.pk == case.owner_id or actor.has_perm("cases.view_all_cases"):
         return True
-    return case.tasks.filter(assignee=actor, status=TaskStatus.OPEN).exists()
+    memo = action_memo()
+    key = ("holds_task", actor.pk, case.pk)
+    if memo is not None and memo.get(key):
+        return True
+    holds = case.tasks.filter(assignee=actor, status=TaskStatus.OPEN).exists()
+    if holds and memo is not None:
+        memo[key] = True
+    return holds
 
 
 def _refresh_next_due(case: Case) -> None:

@@ -139,9 +139,10 @@ def timeline_event(case: Case, **line: Unpack[TimelineLine]) -> CaseEvent:
 
 @dataclass
 class _Batch:
-    """The lines one action has recorded so far."""
+    """The lines one action has recorded so far, and what it has already established."""
 
     lines: list[CaseEvent] = field(default_factory=list)
+    memo: dict[Any, Any] = field(default_factory=dict)
 
 
 _batch: ContextVar[_Batch | None] = ContextVar("timeline_batch", default=None)
@@ -179,6 +180,13 @@ def case_action(*, savepoint: bool = False) -> Iterator[None]:
             _write(batch.lines, new_cases=False)
     finally:
         _batch.reset(token)
+
+
+def action_memo() -> dict[Any, Any] | None:
+    """A scratch dict living as long as the current action (None outside one): for what an
+    action establishes once and its nested steps would otherwise read again."""
+    batch = _batch.get()
+    return batch.memo if batch is not None else None
 
 
 def _write(lines: list[CaseEvent], *, new_cases: bool) -> list[CaseEvent]:
