@@ -14,7 +14,7 @@ from typing import Any
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from ninja import Field, Router, Schema
+from ninja import Field, Router, Schema, Status
 
 from claimdesk.cases.api import NotFound
 from claimdesk.cases.selectors import case_clocks
@@ -145,7 +145,7 @@ def request_create(request: AuthedRequest, payload: RequestIn):
         actor=request.user,
         now=timezone.now(),
     )
-    return 201, _out(_find(request, created.case.number), request.user)
+    return Status(201, _out(_find(request, created.case.number), request.user))
 
 
 @router.get("/policy-service", response=list[RequestOut])

@@ -8,7 +8,7 @@ Rounding: every amount is rounded once, to the fen (0.01), half up.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from enum import StrEnum
@@ -160,7 +160,7 @@ def item_changes(item: str, details: Mapping[str, Any], effective_on: date) -> d
             )
         if why := shares_refusal([p.share for p in people]):
             raise RequestInvalid(why)
-        return {"beneficiaries": tuple(people)}
+        return {"beneficiaries": tuple(replace(p, share=p.share.quantize(FEN)) for p in people)}
     if item == ServiceItem.SURRENDER:
         # 退保: the contract ends on the effective date.
         return {"status": "surrendered", "end": effective_on}

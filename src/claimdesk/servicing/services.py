@@ -384,11 +384,7 @@ def _apply_approval(case: Case, request: ServiceRequest, *, actor: Actor, now: d
             "effective_on": endorsement.effective_on.isoformat(),
         },
     )
-    for task in case.tasks.filter(kind=APPROVAL_TASK, status=TaskStatus.OPEN):
-        if task.assignee_id == actor.pk:
-            task_complete(task=task, actor=actor, now=now, result=_("approved"))
-        else:
-            task_cancel(task=task, actor=actor, now=now)
+    # Handed to finance while the approver still holds the task that lets them assign.
     if surrender and request.amount:
         finance = _finance_person()
         if finance is not None:
@@ -401,6 +397,11 @@ def _apply_approval(case: Case, request: ServiceRequest, *, actor: Actor, now: d
                 actor=actor,
                 now=now,
             )
+    for task in case.tasks.filter(kind=APPROVAL_TASK, status=TaskStatus.OPEN):
+        if task.assignee_id == actor.pk:
+            task_complete(task=task, actor=actor, now=now, result=_("approved"))
+        else:
+            task_cancel(task=task, actor=actor, now=now)
 
 
 def request_decline(
