@@ -243,7 +243,7 @@ def shares_refusal(shares: Sequence[Decimal]) -> str | None:
     for share in shares:
         if not share.is_finite() or share <= 0 or share > HUNDRED or share != share.quantize(FEN):
             return str(
-                _("Each share must be above 0 and at most 100 %%, with at most two decimals.")
+                _("Each share must be above 0 and at most 100 %, with at most two decimals.")
             )
     total = sum(shares, Decimal(0))
     if total != HUNDRED:

@@ -99,12 +99,7 @@ def my_requests(request: AuthedRequest) -> HttpResponse:
                 _("Your request %(number)s is registered.") % {"number": created.case.number},
             )
             return redirect("servicing:request", number=created.case.number)
-    quotes = []
-    for p in policies:
-        try:
-            quotes.append((p, services.quote_for(p, today)))
-        except (ValueError, KeyError):
-            quotes.append((p, None))
+    quotes = [(p, services.quote_for(p, today)) for p in policies]
     return render(
         request,
         "servicing/my_requests.html",
