@@ -27,6 +27,7 @@ from claimdesk.payments.api import router as payments_router
 from claimdesk.policies.api import router as policies_router
 from claimdesk.search.api import router as search_router
 from claimdesk.service.api import router as service_router
+from claimdesk.servicing.api import router as servicing_router
 from claimdesk.staff.api import me_router
 from claimdesk.staff.api import router as auth_router
 from claimdesk.staff.services import token_user
@@ -139,6 +140,7 @@ api.add_router("/v1", investigation_router)
 api.add_router("/v1", payments_router)
 api.add_router("/v1", notices_router)
 api.add_router("/v1", service_router)
+api.add_router("/v1", servicing_router)
 api.add_router("/v1", compliance_router)
 api.add_router("/v1", assistant_router)
 api.add_router("/v1", feedback_router)

@@ -13,7 +13,7 @@ from typing import Any
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
-from claimdesk.policies.rules import LossType
+from claimdesk.policies.rules import LossType, split_by_shares
 from claimdesk.seeddata import seed_data
 
 # Fields a report of each loss type cannot do without (beyond the common ones).
@@ -253,6 +253,12 @@ class PolicyTerms:
     paid: Decimal = Decimal(0)  # already paid on this policy by other claims
     term_clause: ClauseRef | None = None
     waiting_clause: ClauseRef | None = None
+    # The version of the policy decided against (as it stood at the loss date) and its
+    # beneficiaries (name, share %): the calculation records both.
+    version: int = 0
+    endorsement: str = ""
+    effective_on: date | None = None
+    beneficiaries: tuple[tuple[str, Decimal], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -296,6 +302,7 @@ class Calculation:
     lines: tuple[CalcLine, ...]
     exclusions: tuple[Exclusion, ...]
     by_coverage: Mapping[str, Decimal]
+    policy_version: Mapping[str, Any] = field(default_factory=dict)
 
     def as_dict(self) -> dict[str, Any]:
         """Plain JSON-able data: stored with the decision, sent to notices and the API."""
@@ -326,6 +333,7 @@ class Calculation:
                 for e in self.exclusions
             ],
             "by_coverage": {code: str(amount) for code, amount in self.by_coverage.items()},
+            "policy_version": dict(self.policy_version),
         }
 
 
@@ -460,7 +468,32 @@ def adjudicate(
     total = sum(by_coverage.values(), Decimal(0))
     # The codes of models.Decision.
     decision = "reject" if total <= 0 else "partial" if partial else "approve"
-    return Calculation(decision, claimed, total, tuple(lines), tuple(exclusions), by_coverage)
+    return Calculation(
+        decision,
+        claimed,
+        total,
+        tuple(lines),
+        tuple(exclusions),
+        by_coverage,
+        policy_version=_version_basis(policy, total),
+    )
+
+
+def _version_basis(policy: PolicyTerms, total: Decimal) -> dict[str, Any]:
+    """Which version of the policy the calculation used, and its beneficiaries with their
+    part of the total (a benefit paid to beneficiaries is split by their shares)."""
+    if not policy.version:
+        return {}
+    parts = split_by_shares(total, [share for _name, share in policy.beneficiaries])
+    return {
+        "version": policy.version,
+        "endorsement": policy.endorsement,
+        "effective_on": policy.effective_on.isoformat() if policy.effective_on else "",
+        "beneficiaries": [
+            {"name": name, "share": str(share), "amount": str(part)}
+            for (name, share), part in zip(policy.beneficiaries, parts, strict=True)
+        ],
+    }
 
 
 def _shrink(by_coverage: Mapping[str, Decimal], room: Decimal) -> dict[str, Decimal]:

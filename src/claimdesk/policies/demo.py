@@ -152,12 +152,25 @@ PRODUCTS = (
 )
 
 
+def cash_value_table(line: str) -> list[dict[str, int | str]]:
+    """The demo products' 现金价值表 (one-year products): per 1,000 of sum insured after each
+    completed policy month, the unearned premium less a 25 % surrender charge, to the fen."""
+    per_mille = PREMIUMS[line] * 1000 / SUMS[line]
+    return [
+        {"month": m, "per_mille": str((per_mille * (12 - m) / 12 * D("0.75")).quantize(D("0.01")))}
+        for m in range(13)
+    ]
+
+
 @transaction.atomic
 def demo_products() -> dict[str, Product]:
     """Create (or find) the five demo products with their clauses and coverages."""
     products = {}
     for code, name, line, clauses, coverages in PRODUCTS:
-        product, _ = Product.objects.get_or_create(code=code, defaults={"name": name, "line": line})
+        product, _ = Product.objects.get_or_create(
+            code=code,
+            defaults={"name": name, "line": line, "cash_values": cash_value_table(line)},
+        )
         by_article = {}
         for article, title, kind, text in clauses:
             by_article[article], _ = Clause.objects.get_or_create(

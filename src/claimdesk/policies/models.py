@@ -33,6 +33,14 @@ class Product(models.Model):
     line = models.CharField(_("line"), max_length=20, choices=list(LOSS_TYPE_LABELS.items()))
     description = models.TextField(_("description"), blank=True)
     active = models.BooleanField(_("active"), default=True)
+    # 现金价值表: [{"month": completed policy months, "per_mille": cash value per 1,000 of
+    # sum insured}], rising months; read by ``policies.rules`` callers at a surrender date.
+    cash_values = models.JSONField(_("cash-value table"), default=list, blank=True)
+    cooling_off_days = models.PositiveSmallIntegerField(
+        _("cooling-off period (days)"),
+        default=15,
+        help_text=_("犹豫期: a surrender within these days from the start refunds the premium."),
+    )
 
     class Meta:
         ordering = ["code"]
@@ -142,6 +150,11 @@ class Policy(models.Model):
     vehicle_plate = models.CharField(_("vehicle plate"), max_length=20, blank=True)
     new_energy_vehicle = models.BooleanField(_("new-energy vehicle"), default=False)
     insured_address = models.CharField(_("insured address"), max_length=200, blank=True)
+    contact_phone = models.CharField(_("contact phone"), max_length=30, blank=True)
+    contact_address = models.CharField(_("contact address"), max_length=200, blank=True)
+    loan_balance = money_field(
+        _("policy loan balance"), default=Decimal(0), validators=[MinValueValidator(0)]
+    )
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
 
     class Meta:
@@ -171,6 +184,49 @@ class Policy(models.Model):
 
     def covers(self, day) -> bool:
         return self.status == self.Status.ACTIVE and in_force(self.start, self.end, day)
+
+
+class Endorsement(models.Model):
+    """One version of a policy (批改 / 批单): what it changed and the full terms from its
+    effective date until the next version's. Version 1 is the policy as issued. Rows are
+    only ever added (``policies.services.endorsement_issue``); the policy row and its
+    beneficiaries mirror the latest version for readers that need no date."""
+
+    policy = models.ForeignKey(Policy, on_delete=models.PROTECT, related_name="versions")
+    version = models.PositiveIntegerField(_("version"))
+    number = models.CharField(_("endorsement number"), max_length=40, unique=True)
+    effective_on = models.DateField(_("effective on"))
+    kind = models.CharField(_("kind of change"), max_length=30)
+    changes = models.JSONField(_("what changed"), default=dict)
+    terms = models.JSONField(_("terms"))
+    case = models.ForeignKey(
+        "cases.Case",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="endorsements",
+        verbose_name=_("request"),
+    )
+    issued_at = models.DateTimeField(_("issued"))
+    issued_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("issued by"),
+    )
+
+    class Meta:
+        ordering = ["policy", "version"]
+        verbose_name = _("endorsement")
+        verbose_name_plural = _("endorsements")
+        constraints = [
+            models.UniqueConstraint(fields=["policy", "version"], name="one_version_number")
+        ]
+
+    def __str__(self) -> str:
+        return self.number
 
 
 class InsuredPerson(models.Model):

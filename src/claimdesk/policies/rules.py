@@ -1,11 +1,18 @@
-"""Pure rules about policies: cover at a date, waiting periods, masking of personal data."""
+"""Pure rules about policies: cover at a date, waiting periods, masking of personal data, and
+the policy as its versions (endorsements) leave it on a date."""
 
 from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from datetime import date, timedelta
+from decimal import ROUND_HALF_UP, Decimal
 from enum import StrEnum
+from typing import Any
+
+from django.utils.translation import gettext_lazy as _
 
 
 class LossType(StrEnum):
@@ -63,3 +70,196 @@ def normalize_phone(value: str) -> str:
     elif text.startswith("0086"):
         text = text[4:]
     return text
+
+
+# --- policy history: the policy as it stood on a date ---------------------------------------
+
+FEN = Decimal("0.01")
+HUNDRED = Decimal(100)
+
+
+@dataclass(frozen=True)
+class BeneficiaryShare:
+    """A beneficiary with their share of a benefit, in per cent."""
+
+    name: str
+    share: Decimal
+    relation: str = ""
+    id_number: str = ""
+
+
+@dataclass(frozen=True)
+class BankDetails:
+    bank_name: str
+    account_name: str
+    account_number: str
+
+
+@dataclass(frozen=True)
+class PolicyAsOf:
+    """A policy as one version (批改 / endorsement) left it, from ``effective_on`` until the
+    next version takes effect. Version 1 is the policy as issued."""
+
+    version: int
+    endorsement: str
+    effective_on: date
+    start: date
+    end: date
+    status: str
+    sum_insured: Decimal
+    premium: Decimal
+    coverages: tuple[str, ...]
+    beneficiaries: tuple[BeneficiaryShare, ...] = ()
+    contact_phone: str = ""
+    contact_address: str = ""
+    bank: BankDetails | None = None
+
+    def in_force_on(self, day: date) -> bool:
+        return self.status == "active" and in_force(self.start, self.end, day)
+
+
+# The parts of a policy an endorsement may change (the keys of its ``changes``).
+CHANGEABLE = frozenset(
+    {
+        "end",
+        "status",
+        "sum_insured",
+        "premium",
+        "coverages",
+        "beneficiaries",
+        "contact_phone",
+        "contact_address",
+        "bank",
+    }
+)
+
+
+def terms_as_json(t: PolicyAsOf) -> dict[str, Any]:
+    """A version's terms as stored (JSON): everything but its number and date."""
+    return {
+        "start": t.start.isoformat(),
+        "end": t.end.isoformat(),
+        "status": t.status,
+        "sum_insured": str(t.sum_insured),
+        "premium": str(t.premium),
+        "coverages": list(t.coverages),
+        "beneficiaries": [
+            {
+                "name": b.name,
+                "share": str(b.share),
+                "relation": b.relation,
+                "id_number": b.id_number,
+            }
+            for b in t.beneficiaries
+        ],
+        "contact_phone": t.contact_phone,
+        "contact_address": t.contact_address,
+        "bank": None
+        if t.bank is None
+        else {
+            "bank_name": t.bank.bank_name,
+            "account_name": t.bank.account_name,
+            "account_number": t.bank.account_number,
+        },
+    }
+
+
+def beneficiaries_from_json(rows: Sequence[Mapping[str, Any]]) -> tuple[BeneficiaryShare, ...]:
+    return tuple(
+        BeneficiaryShare(
+            name=str(b["name"]),
+            share=Decimal(str(b["share"])),
+            relation=str(b.get("relation") or ""),
+            id_number=str(b.get("id_number") or ""),
+        )
+        for b in rows
+    )
+
+
+def terms_from_json(
+    data: Mapping[str, Any], *, version: int, endorsement: str, effective_on: date
+) -> PolicyAsOf:
+    bank = data.get("bank")
+    return PolicyAsOf(
+        version=version,
+        endorsement=endorsement,
+        effective_on=effective_on,
+        start=date.fromisoformat(data["start"]),
+        end=date.fromisoformat(data["end"]),
+        status=str(data["status"]),
+        sum_insured=Decimal(str(data["sum_insured"])),
+        premium=Decimal(str(data["premium"])),
+        coverages=tuple(data.get("coverages") or ()),
+        beneficiaries=beneficiaries_from_json(data.get("beneficiaries") or ()),
+        contact_phone=str(data.get("contact_phone") or ""),
+        contact_address=str(data.get("contact_address") or ""),
+        bank=BankDetails(**bank) if bank else None,
+    )
+
+
+def terms_changed(before: PolicyAsOf, after: PolicyAsOf) -> dict[str, dict[str, Any]]:
+    """What an endorsement changed, field by field: ``{field: {"from": …, "to": …}}``."""
+    old, new = terms_as_json(before), terms_as_json(after)
+    return {k: {"from": old[k], "to": new[k]} for k in new if old.get(k) != new[k]}
+
+
+def in_effect(effective_dates: Sequence[date], day: date) -> int | None:
+    """The index of the version in effect on ``day`` among versions listed in issue order
+    with their effective dates (never decreasing): the last that took effect on or before
+    ``day``; None before the first."""
+    found = None
+    for i, effective_on in enumerate(effective_dates):
+        if effective_on <= day:
+            found = i
+    return found
+
+
+def endorsement_refusal(
+    *, effective_on: date, latest_effective_on: date, start: date, end: date
+) -> str | None:
+    """Why an endorsement may not take effect on ``effective_on``, or None. Versions take
+    effect in the order they are issued: none before the latest one's date (so each version
+    is the one before it plus its own change), none outside the policy's term."""
+    if effective_on < start or effective_on > end:
+        return str(
+            _("The change must take effect within the policy term (%(start)s to %(end)s).")
+            % {"start": start.isoformat(), "end": end.isoformat()}
+        )
+    if effective_on < latest_effective_on:
+        return str(
+            _(
+                "The policy already has a change effective %(day)s: a new one cannot take effect before it."
+            )
+            % {"day": latest_effective_on.isoformat()}
+        )
+    return None
+
+
+def shares_refusal(shares: Sequence[Decimal]) -> str | None:
+    """Beneficiaries' shares: each above 0 and at most 100 %, with at most two decimals,
+    together exactly 100 % (Decimal, no rounding). None when they are right."""
+    if not shares:
+        return str(_("Name at least one beneficiary."))
+    for share in shares:
+        if not share.is_finite() or share <= 0 or share > HUNDRED or share != share.quantize(FEN):
+            return str(
+                _("Each share must be above 0 and at most 100 %, with at most two decimals.")
+            )
+    total = sum(shares, Decimal(0))
+    if total != HUNDRED:
+        return str(
+            _("The shares add up to %(total)s %%; they must add up to exactly 100 %%.")
+            % {"total": format(total.normalize(), "f")}
+        )
+    return None
+
+
+def split_by_shares(total: Decimal, shares: Sequence[Decimal]) -> list[Decimal]:
+    """``total`` split by per-cent ``shares`` (which add up to 100): each part rounded to the
+    fen half up, the last taking what is left so that the parts add up to the total."""
+    parts: list[Decimal] = []
+    for share in shares[:-1]:
+        parts.append((total * share / HUNDRED).quantize(FEN, rounding=ROUND_HALF_UP))
+    if shares:
+        parts.append(total - sum(parts, Decimal(0)))
+    return parts

@@ -1,11 +1,21 @@
-"""Reads of policies for the portal, the API and staff search."""
+"""Reads of policies for the portal, the API and staff search, and the one reader of a
+policy as it stood on a date (``policy_as_of``)."""
 
 from __future__ import annotations
 
+from datetime import date
+
 from django.db.models import Q, QuerySet
 
-from claimdesk.policies.models import InsuredPerson, Policy
-from claimdesk.policies.rules import mask_phone
+from claimdesk.policies.models import BankAccount, Coverage, Endorsement, InsuredPerson, Policy
+from claimdesk.policies.rules import (
+    BankDetails,
+    BeneficiaryShare,
+    PolicyAsOf,
+    in_effect,
+    mask_phone,
+    terms_from_json,
+)
 from claimdesk.staff.services import is_staff_member
 from claimdesk.types import Actor
 
@@ -62,3 +72,59 @@ def policies_matching(
     if not found:
         return Policy.objects.none()
     return policies_visible_to(user).filter(found)
+
+
+# --- the policy on a date ------------------------------------------------------------------
+
+
+def issued_terms(policy: Policy) -> PolicyAsOf:
+    """Version 1 read from the policy's rows: the policy as issued, for a policy that no
+    endorsement has changed yet (``endorsement_issue`` stores it before the first change)."""
+    account = (
+        BankAccount.objects.filter(owner_id=policy.holder_id).order_by("-is_default", "id").first()
+    )
+    return PolicyAsOf(
+        version=1,
+        endorsement=f"{policy.number}-001",
+        effective_on=policy.start,
+        start=policy.start,
+        end=policy.end,
+        status=policy.status,
+        sum_insured=policy.sum_insured,
+        premium=policy.premium,
+        coverages=tuple(
+            Coverage.objects.filter(product_id=policy.product_id)
+            .order_by("code")
+            .values_list("code", flat=True)
+        ),
+        beneficiaries=tuple(
+            BeneficiaryShare(b.name, b.share_percent, b.relation_to_insured, b.id_number)
+            for b in policy.beneficiaries.order_by("id")
+        ),
+        contact_phone=policy.contact_phone,
+        contact_address=policy.contact_address or policy.insured_address,
+        bank=None
+        if account is None
+        else BankDetails(account.bank_name, account.account_name, account.account_number),
+    )
+
+
+def _as_of(row: Endorsement) -> PolicyAsOf:
+    return terms_from_json(
+        row.terms, version=row.version, endorsement=row.number, effective_on=row.effective_on
+    )
+
+
+def policy_history(policy: Policy) -> list[PolicyAsOf]:
+    """Every version of the policy, in issue order (version 1 first)."""
+    rows = list(Endorsement.objects.filter(policy=policy).order_by("version"))
+    return [_as_of(r) for r in rows] if rows else [issued_terms(policy)]
+
+
+def policy_as_of(policy: Policy, day: date) -> PolicyAsOf:
+    """The policy as it stood on ``day``: the latest version in effect that day. Before the
+    policy started, version 1 (whose dates then show the day was outside its term). The one
+    reader of sum insured, status, beneficiaries, coverages and contact data by date."""
+    versions = policy_history(policy)
+    found = in_effect([v.effective_on for v in versions], day)
+    return versions[found if found is not None else 0]

@@ -30,7 +30,13 @@ ROLE_PERMISSIONS: dict[Role, tuple[str, ...]] = {
     Role.SURVEYOR: ("claims.handle_survey",),
     Role.ADJUSTER: ("claims.decide_claim", "cases.assign_task"),
     Role.FINANCE: ("claims.handle_payment",),
-    Role.UNDERWRITER: ("policies.handle_policy_service", "policies.decide_underwriting"),
+    # assign_task: a servicing approval hands the surrender's payment to finance and a
+    # request above authority to a higher signer.
+    Role.UNDERWRITER: (
+        "policies.handle_policy_service",
+        "policies.decide_underwriting",
+        "cases.assign_task",
+    ),
     Role.MANAGER: (
         "cases.view_all_cases",
         "claims.decide_claim",
@@ -42,6 +48,7 @@ ROLE_PERMISSIONS: dict[Role, tuple[str, ...]] = {
         "service.handle_ticket",
         "claims.handle_intake",
         "claims.handle_followup",
+        "policies.handle_policy_service",  # signs servicing requests above a clerk's limit
     ),
     Role.ADMIN: ("cases.view_all_cases", "cases.reassign_case"),
 }

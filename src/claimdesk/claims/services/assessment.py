@@ -36,6 +36,7 @@ from claimdesk.claims.rules import (
 )
 from claimdesk.claims.workflow import ClaimState
 from claimdesk.policies.models import Clause, Coverage, Policy
+from claimdesk.policies.selectors import policy_as_of
 from claimdesk.types import Actor
 from claimdesk.workdays.clocks import to_local
 
@@ -79,8 +80,12 @@ def _paid_elsewhere(claim: Claim) -> tuple[Decimal, dict[str, Decimal]]:
 
 
 def claim_calculation(claim: Claim) -> Calculation:
-    """The calculator's answer for the claim's accepted loss items, against its contract."""
+    """The calculator's answer for the claim's accepted loss items, against its contract as
+    it stood at the loss date (``policy_as_of``: sum insured, status, coverages,
+    beneficiaries); the answer names the version it used."""
     policy = claim.policy
+    loss_day = to_local(claim.loss_time).date()
+    as_of = policy_as_of(policy, loss_day)
     paid, used = _paid_elsewhere(claim)
     coverages = {
         c.code: CoverageTerms(
@@ -93,16 +98,22 @@ def claim_calculation(claim: Claim) -> Calculation:
             clause=_clause_ref(c.clause),
             used=used.get(c.code, Decimal(0)),
         )
-        for c in Coverage.objects.filter(product_id=policy.product_id).select_related("clause")
+        for c in Coverage.objects.filter(
+            product_id=policy.product_id, code__in=as_of.coverages
+        ).select_related("clause")
     }
     terms = PolicyTerms(
-        start=policy.start,
-        end=policy.end,
-        in_force=policy.status == Policy.Status.ACTIVE,
-        sum_insured=policy.sum_insured,
+        start=as_of.start,
+        end=as_of.end,
+        in_force=as_of.status == Policy.Status.ACTIVE,
+        sum_insured=as_of.sum_insured,
         paid=paid,
         term_clause=_clause_ref(_general_clause(policy.product_id, "保险期间")),
         waiting_clause=_clause_ref(_general_clause(policy.product_id, "等待期")),
+        version=as_of.version,
+        endorsement=as_of.endorsement,
+        effective_on=as_of.effective_on,
+        beneficiaries=tuple((b.name, b.share) for b in as_of.beneficiaries),
     )
     items = [
         LossLine(
@@ -116,9 +127,7 @@ def claim_calculation(claim: Claim) -> Calculation:
         )
         for i in claim.loss_items.select_related("exclusion")
     ]
-    return adjudicate(
-        policy=terms, coverages=coverages, loss_day=to_local(claim.loss_time).date(), items=items
-    )
+    return adjudicate(policy=terms, coverages=coverages, loss_day=loss_day, items=items)
 
 
 def _assessing(claim: Claim, actor: Actor) -> Case:

@@ -1,0 +1,279 @@
+"""Policy-service endpoints: start a request on one's own policy, follow its checklist, quote
+and progress; staff record materials, approve within authority, decline; finance confirms a
+surrender's payment. And the policy as it stood on any date.
+
+A customer sees only their own requests and policies: anyone else's is 404, never a hint.
+Refusals are ``CaseError``s mapped to 400/403/404/409 with ``detail``.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from ninja import Field, Router, Schema, Status
+
+from claimdesk.cases.api import NotFound
+from claimdesk.cases.selectors import case_clocks
+from claimdesk.cases.workflow import sla_label
+from claimdesk.policies.models import Policy
+from claimdesk.policies.rules import PolicyAsOf, mask_account
+from claimdesk.policies.selectors import policies_visible_to, policy_as_of, policy_history
+from claimdesk.servicing import selectors, services
+from claimdesk.servicing.models import ServiceRequest
+from claimdesk.staff.services import is_staff_member
+from claimdesk.types import AuthedRequest
+from claimdesk.workdays.clocks import to_local
+
+router = Router(tags=["policy service"])
+
+
+class Problem(Schema):
+    detail: str
+    escalated_to: str | None = None
+    allowed: list[str] | None = None
+
+
+_ERRORS: dict[int, Any] = {400: Problem, 403: Problem, 404: Problem, 409: Problem}
+
+
+class RequestIn(Schema):
+    policy: str = Field(..., max_length=32, description="the policy number")
+    item: str = Field(
+        ..., max_length=20, description="contact, bank_account, beneficiary, surrender"
+    )
+    effective_on: date | None = Field(None, description="default: the day it is received")
+    details: dict[str, Any] = Field(
+        default_factory=dict,
+        description="contact: phone, address; bank_account: bank_name, account_name, "
+        "account_number; beneficiary: beneficiaries [{name, relation, share, id_number}]",
+    )
+
+
+class ChecklistOut(Schema):
+    code: str
+    name: str
+    received: bool
+
+
+class ClockOut(Schema):
+    rule: str
+    state: str
+    due_at: Any
+
+
+class RequestOut(Schema):
+    number: str
+    status: str
+    status_label: str
+    item: str
+    item_label: str
+    policy: str
+    effective_on: date
+    checklist: list[ChecklistOut]
+    quote: dict[str, Any]
+    amount: Decimal | None
+    endorsement: str | None
+    escalated_to: str | None
+    refusal: str
+    clocks: list[ClockOut]
+
+
+class MaterialsIn(Schema):
+    codes: list[str] = Field(..., max_length=20)
+
+
+class ReasonIn(Schema):
+    reason: str = Field(..., max_length=1000)
+
+
+class PaymentIn(Schema):
+    bank_ref: str = Field(..., max_length=64)
+
+
+def _out(request: ServiceRequest, user) -> dict[str, Any]:
+    case = request.case
+    staff = is_staff_member(user)
+    return {
+        "number": case.number,
+        "status": case.status,
+        "status_label": case.status_label(),
+        "item": request.item,
+        "item_label": request.item_label,
+        "policy": request.policy.number,
+        "effective_on": request.effective_on,
+        "checklist": selectors.checklist(request),
+        "quote": request.quote,
+        "amount": request.amount,
+        "endorsement": request.endorsement.number if request.endorsement else None,
+        "escalated_to": request.escalated_to.username if staff and request.escalated_to else None,
+        "refusal": selectors.refusal_reason(request),
+        "clocks": [
+            {"rule": sla_label(d.rule.code, d.rule.name), "state": d.state, "due_at": d.due_at}
+            for d in case_clocks(case)
+            if staff or d.task_id is None
+        ],
+    }
+
+
+def _find(request: AuthedRequest, number: str) -> ServiceRequest:
+    found = selectors.request_by_number(request.user, number)
+    if found is None:
+        raise NotFound(_("No request %(number)s.") % {"number": number})
+    return found
+
+
+def _policy(request: AuthedRequest, number: str) -> Policy:
+    policy = policies_visible_to(request.user).filter(number=number).first()
+    if policy is None:
+        raise NotFound(_("No policy %(number)s.") % {"number": number})
+    return policy
+
+
+@router.post("/policy-service", response={201: RequestOut, **_ERRORS})
+def request_create(request: AuthedRequest, payload: RequestIn):
+    """Start a request: a customer on their own policy, a clerk for the policyholder."""
+    policy = _policy(request, payload.policy)
+    created = services.request_open(
+        policy=policy,
+        item=payload.item,
+        details=payload.details,
+        effective_on=payload.effective_on,
+        actor=request.user,
+        now=timezone.now(),
+    )
+    return Status(201, _out(_find(request, created.case.number), request.user))
+
+
+@router.get("/policy-service", response=list[RequestOut])
+def request_list(request: AuthedRequest):
+    """The requests the caller may see, newest first (a customer: their own)."""
+    return [_out(r, request.user) for r in selectors.requests_visible_to(request.user)[:100]]
+
+
+class QuoteOut(Schema):
+    policy: str
+    effective_on: date
+    within_cooling_off: bool
+    cooling_off_ends: date
+    cash_value: Decimal
+    premium_refund: Decimal
+    loans: Decimal
+    amount: Decimal
+
+
+@router.get("/policy-service/quote", response={200: QuoteOut, **_ERRORS})
+def surrender_quote(request: AuthedRequest, policy: str, effective_on: date | None = None):
+    """What a surrender of ``policy`` effective ``effective_on`` (default today) would pay."""
+    found = _policy(request, policy)
+    day = effective_on or to_local(timezone.now()).date()
+    quote = services.quote_for(found, day)
+    return {"policy": found.number, **quote.as_dict()}
+
+
+@router.get("/policy-service/{number}", response={200: RequestOut, 404: Problem})
+def request_detail(request: AuthedRequest, number: str):
+    return _out(_find(request, number), request.user)
+
+
+@router.post("/policy-service/{number}/materials", response={200: RequestOut, **_ERRORS})
+def request_materials(request: AuthedRequest, number: str, payload: MaterialsIn):
+    """Staff: tick materials of the checklist as received (all in: materials complete)."""
+    found = _find(request, number)
+    services.materials_receive(
+        request=found, codes=payload.codes, actor=request.user, now=timezone.now()
+    )
+    return _out(_find(request, number), request.user)
+
+
+@router.post("/policy-service/{number}/approve", response={200: RequestOut, **_ERRORS})
+def request_approve(request: AuthedRequest, number: str):
+    """Staff: approve within one's authority (403 with ``escalated_to`` above it); the
+    endorsement is issued effective on the request's date."""
+    found = _find(request, number)
+    services.request_approve(request=found, actor=request.user, now=timezone.now())
+    return _out(_find(request, number), request.user)
+
+
+@router.post("/policy-service/{number}/decline", response={200: RequestOut, **_ERRORS})
+def request_decline(request: AuthedRequest, number: str, payload: ReasonIn):
+    found = _find(request, number)
+    services.request_decline(
+        request=found, actor=request.user, now=timezone.now(), reason=payload.reason
+    )
+    return _out(_find(request, number), request.user)
+
+
+@router.post("/policy-service/{number}/payment", response={200: RequestOut, **_ERRORS})
+def request_paid(request: AuthedRequest, number: str, payload: PaymentIn):
+    """Finance: the surrender value reached the policyholder's account."""
+    found = _find(request, number)
+    services.surrender_pay(
+        request=found, actor=request.user, now=timezone.now(), bank_ref=payload.bank_ref
+    )
+    return _out(_find(request, number), request.user)
+
+
+class BeneficiaryOut(Schema):
+    name: str
+    relation: str
+    share: Decimal
+
+
+class PolicyAsOfOut(Schema):
+    policy: str
+    day: date | None = None
+    version: int
+    endorsement: str
+    effective_on: date
+    start: date
+    end: date
+    status: str
+    sum_insured: Decimal
+    premium: Decimal
+    coverages: list[str]
+    beneficiaries: list[BeneficiaryOut]
+    contact_phone: str
+    contact_address: str
+    bank_account: str
+
+
+def as_of_out(policy: Policy, terms: PolicyAsOf, day: date | None = None) -> dict[str, Any]:
+    return {
+        "policy": policy.number,
+        "day": day,
+        "version": terms.version,
+        "endorsement": terms.endorsement,
+        "effective_on": terms.effective_on,
+        "start": terms.start,
+        "end": terms.end,
+        "status": terms.status,
+        "sum_insured": terms.sum_insured,
+        "premium": terms.premium,
+        "coverages": list(terms.coverages),
+        "beneficiaries": [
+            {"name": b.name, "relation": b.relation, "share": b.share} for b in terms.beneficiaries
+        ],
+        "contact_phone": terms.contact_phone,
+        "contact_address": terms.contact_address,
+        "bank_account": f"{terms.bank.bank_name} {mask_account(terms.bank.account_number)}"
+        if terms.bank
+        else "",
+    }
+
+
+@router.get("/policies/{number}/as-of", response={200: PolicyAsOfOut, 404: Problem})
+def policy_on_date(request: AuthedRequest, number: str, day: date):
+    """The policy as it stood on ``day`` (the version in effect that day)."""
+    policy = _policy(request, number)
+    return as_of_out(policy, policy_as_of(policy, day), day)
+
+
+@router.get("/policies/{number}/history", response={200: list[PolicyAsOfOut], 404: Problem})
+def policy_versions(request: AuthedRequest, number: str):
+    """Every version of the policy, version 1 (as issued) first."""
+    policy = _policy(request, number)
+    return [as_of_out(policy, t) for t in policy_history(policy)]

@@ -1,0 +1,11 @@
+"""The kinds of timeline line the servicing app writes (registered in ``apps.ready``)."""
+
+from django.db.models import TextChoices
+from django.utils.translation import gettext_lazy as _
+
+
+class ServiceEventKind(TextChoices):
+    MATERIALS_RECEIVED = "service_materials_received", _("Materials received")
+    SERVICE_ESCALATED = "service_escalated", _("Escalated above authority")
+    ENDORSEMENT_ISSUED = "endorsement_issued", _("Endorsement issued")
+    SURRENDER_PAID = "surrender_paid", _("Surrender value paid")

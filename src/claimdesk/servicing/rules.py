@@ -1,0 +1,273 @@
+"""Rules of policy-service requests (保全), as data and pure functions: the items a customer
+may ask for, the materials each needs, what each changes on the policy, the surrender value
+and the approver's authority. No ORM.
+
+Rounding: every amount is rounded once, to the fen (0.01), half up.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
+from datetime import date, timedelta
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from enum import StrEnum
+from typing import Any
+
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
+
+from claimdesk.policies.rules import (
+    PHONE_DIGITS,
+    BankDetails,
+    BeneficiaryShare,
+    normalize_phone,
+    shares_refusal,
+)
+
+FEN = Decimal("0.01")
+ZERO = Decimal(0)
+# A request may take effect from the day it is received up to this many days later.
+MAX_DAYS_AHEAD = 30
+
+
+def fen(amount: Decimal) -> Decimal:
+    return amount.quantize(FEN, rounding=ROUND_HALF_UP)
+
+
+class ServiceItem(StrEnum):
+    CONTACT = "contact"
+    BANK_ACCOUNT = "bank_account"
+    BENEFICIARY = "beneficiary"
+    SURRENDER = "surrender"
+
+
+ITEM_LABELS: Mapping[str, Promise] = {
+    ServiceItem.CONTACT: _("Change contact details or address"),
+    ServiceItem.BANK_ACCOUNT: _("Change bank account"),
+    ServiceItem.BENEFICIARY: _("Change beneficiaries"),
+    ServiceItem.SURRENDER: _("Surrender the policy"),
+}
+
+
+@dataclass(frozen=True)
+class Material:
+    code: str
+    name: Promise
+
+
+_APPLICATION = Material("application", _("Signed policy-service application form"))
+_HOLDER_ID = Material("holder_id", _("Policyholder's ID document"))
+_BANK_CARD = Material("bank_card", _("Copy of the bank card of the receiving account"))
+
+# The materials each item needs before it can be decided (资料齐全).
+CHECKLISTS: Mapping[str, tuple[Material, ...]] = {
+    ServiceItem.CONTACT: (_APPLICATION, _HOLDER_ID),
+    ServiceItem.BANK_ACCOUNT: (_APPLICATION, _HOLDER_ID, _BANK_CARD),
+    ServiceItem.BENEFICIARY: (
+        _APPLICATION,
+        _HOLDER_ID,
+        Material("insured_consent", _("The insured's written consent to the change")),
+        Material("beneficiary_ids", _("ID documents of the new beneficiaries")),
+        Material("relation_proof", _("Proof of each beneficiary's relation to the insured")),
+    ),
+    ServiceItem.SURRENDER: (
+        Material("surrender_form", _("Signed application to end the contract")),
+        _HOLDER_ID,
+        Material("policy_contract", _("The policy contract (or a statement that it is lost)")),
+        _BANK_CARD,
+    ),
+}
+
+
+def item_label(item: str) -> str:
+    label = ITEM_LABELS.get(item)
+    return str(label) if label is not None else item
+
+
+def missing_materials(item: str, received: Sequence[str]) -> list[Material]:
+    return [m for m in CHECKLISTS[item] if m.code not in received]
+
+
+class RequestInvalid(ValueError):
+    """What the customer asked for cannot be done as asked; the message says why."""
+
+
+def effective_date_refusal(effective_on: date, received_on: date) -> str | None:
+    """A change takes effect from the day the request is received (never earlier: nothing
+    is changed retroactively) up to ``MAX_DAYS_AHEAD`` days later."""
+    if effective_on < received_on:
+        return str(_("A change cannot take effect before the day we receive the request."))
+    if effective_on > received_on + timedelta(days=MAX_DAYS_AHEAD):
+        return str(
+            _("A change can take effect at most %(days)s days after the request.")
+            % {"days": MAX_DAYS_AHEAD}
+        )
+    return None
+
+
+def _text(details: Mapping[str, Any], key: str, limit: int) -> str:
+    return str(details.get(key) or "").strip()[:limit]
+
+
+def _share(raw: Any) -> Decimal:
+    try:
+        return Decimal(str(raw).strip().rstrip("%"))
+    except (InvalidOperation, ValueError):
+        raise RequestInvalid(_("Each share must be a number of per cent.")) from None
+
+
+def item_changes(item: str, details: Mapping[str, Any], effective_on: date) -> dict[str, Any]:
+    """What an approved request of ``item`` changes on the policy (the endorsement's
+    ``changes``), from what the customer asked for; ``RequestInvalid`` says what is wrong."""
+    if item == ServiceItem.CONTACT:
+        phone = normalize_phone(_text(details, "phone", 30))
+        address = _text(details, "address", 200)
+        if not phone and not address:
+            raise RequestInvalid(_("Give the new phone number or the new address."))
+        if phone and not PHONE_DIGITS.match(phone):
+            raise RequestInvalid(_("The phone number is not valid."))
+        changes: dict[str, Any] = {}
+        if phone:
+            changes["contact_phone"] = phone
+        if address:
+            changes["contact_address"] = address
+        return changes
+    if item == ServiceItem.BANK_ACCOUNT:
+        bank = _text(details, "bank_name", 60)
+        name = _text(details, "account_name", 60)
+        number = _text(details, "account_number", 34).replace(" ", "")
+        if not (bank and name and number):
+            raise RequestInvalid(_("Give the bank, the account name and the account number."))
+        if not number.isdigit() or not 12 <= len(number) <= 30:
+            raise RequestInvalid(_("An account number has 12 to 30 digits."))
+        return {"bank": BankDetails(bank, name, number)}
+    if item == ServiceItem.BENEFICIARY:
+        rows = details.get("beneficiaries")
+        if not isinstance(rows, list) or not rows:
+            raise RequestInvalid(_("Name at least one beneficiary."))
+        people = []
+        for row in rows:
+            if not isinstance(row, Mapping) or not str(row.get("name") or "").strip():
+                raise RequestInvalid(_("Each beneficiary needs a name."))
+            people.append(
+                BeneficiaryShare(
+                    name=str(row["name"]).strip()[:60],
+                    share=_share(row.get("share")),
+                    relation=str(row.get("relation") or "").strip()[:20],
+                    id_number=str(row.get("id_number") or "").strip()[:30],
+                )
+            )
+        if why := shares_refusal([p.share for p in people]):
+            raise RequestInvalid(why)
+        return {"beneficiaries": tuple(replace(p, share=p.share.quantize(FEN)) for p in people)}
+    if item == ServiceItem.SURRENDER:
+        # 退保: the contract ends on the effective date.
+        return {"status": "surrendered", "end": effective_on}
+    raise RequestInvalid(_("Choose what you want to change."))
+
+
+# --- surrender (退保) ---------------------------------------------------------------------------
+
+
+def completed_months(start: date, day: date) -> int:
+    """Whole policy months from ``start`` to ``day`` (a month completes on the same day of
+    the month; a shorter month completes on its last day)."""
+    months = (day.year - start.year) * 12 + day.month - start.month
+    if day.day < start.day and not _last_day(day):
+        months -= 1
+    return max(months, 0)
+
+
+def _last_day(day: date) -> bool:
+    return (day + timedelta(days=1)).month != day.month
+
+
+def cash_value_per_mille(table: Sequence[Mapping[str, Any]], months: int) -> Decimal:
+    """The table's cash value per 1,000 of sum insured after ``months`` completed months:
+    the row of the latest month reached (0 when the table is empty or not yet reached)."""
+    value = ZERO
+    for row in sorted(table, key=lambda r: int(r["month"])):
+        if int(row["month"]) <= months:
+            value = Decimal(str(row["per_mille"]))
+    return value
+
+
+@dataclass(frozen=True)
+class SurrenderQuote:
+    effective_on: date
+    within_cooling_off: bool
+    cooling_off_ends: date
+    months: int
+    per_mille: Decimal
+    cash_value: Decimal
+    premium_refund: Decimal
+    loans: Decimal
+    amount: Decimal
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "effective_on": self.effective_on.isoformat(),
+            "within_cooling_off": self.within_cooling_off,
+            "cooling_off_ends": self.cooling_off_ends.isoformat(),
+            "months": self.months,
+            "per_mille": str(self.per_mille),
+            "cash_value": str(self.cash_value),
+            "premium_refund": str(self.premium_refund),
+            "loans": str(self.loans),
+            "amount": str(self.amount),
+        }
+
+
+def surrender_quote(
+    *,
+    start: date,
+    effective_on: date,
+    sum_insured: Decimal,
+    premium: Decimal,
+    loans: Decimal,
+    table: Sequence[Mapping[str, Any]],
+    cooling_off_days: int,
+) -> SurrenderQuote:
+    """What a surrender effective ``effective_on`` pays. Within the cooling-off period (犹豫期:
+    ``cooling_off_days`` calendar days counted from the start day, which is day 1) the whole
+    premium comes back; after it, the cash value of the product's table at the completed
+    policy months. Outstanding policy loans are deducted either way; never below 0."""
+    cooling_off_ends = start + timedelta(days=cooling_off_days - 1)
+    within = effective_on <= cooling_off_ends
+    months = completed_months(start, effective_on)
+    per_mille = cash_value_per_mille(table, months)
+    cash_value = fen(sum_insured * per_mille / 1000)
+    refund = fen(premium) if within else ZERO
+    gross = refund if within else cash_value
+    loans = fen(loans)
+    return SurrenderQuote(
+        effective_on=effective_on,
+        within_cooling_off=within,
+        cooling_off_ends=cooling_off_ends,
+        months=months,
+        per_mille=per_mille,
+        cash_value=cash_value,
+        premium_refund=refund,
+        loans=loans,
+        amount=max(gross - loans, ZERO),
+    )
+
+
+# --- authority ----------------------------------------------------------------------------------
+
+
+def authority_refusal(amount: Decimal | None, limit: Decimal | None) -> str | None:
+    """An approver decides a request that pays money only within their approval limit
+    (StaffProfile.approval_limit); above it, or without a limit, it goes up. Requests that
+    pay nothing need the servicing permission only."""
+    if amount is None or amount <= 0:
+        return None
+    if limit is not None and amount <= limit:
+        return None
+    if limit is None:
+        return str(_("You have no approval limit for ¥%(amount)s.") % {"amount": f"{amount:,.2f}"})
+    return str(
+        _("¥%(amount)s is above your approval limit of ¥%(limit)s.")
+        % {"amount": f"{amount:,.2f}", "limit": f"{limit:,.2f}"}
+    )

@@ -1,0 +1,58 @@
+"""Reads of policy-service requests for the portal, the API and the work queues: a customer
+sees only their own requests (anyone else's is not found), staff what the kernel lets them."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import QuerySet
+from django.utils.translation import gettext as _
+
+from claimdesk.cases.models import CaseEvent
+from claimdesk.cases.selectors import cases_visible_to
+from claimdesk.servicing.models import ServiceRequest
+from claimdesk.servicing.rules import CHECKLISTS
+from claimdesk.types import Actor
+
+
+def requests_visible_to(user: Actor) -> QuerySet[ServiceRequest]:
+    return (
+        ServiceRequest.objects.filter(case__in=cases_visible_to(user))
+        .select_related("case", "case__owner", "policy__product", "endorsement")
+        .order_by("-case__opened_at")
+    )
+
+
+def request_by_number(user: Actor, number: str) -> ServiceRequest | None:
+    return requests_visible_to(user).filter(case__number=number).first()
+
+
+def checklist(request: ServiceRequest) -> list[dict[str, Any]]:
+    """The request's required materials, each with whether it has been received."""
+    return [
+        {"code": m.code, "name": str(m.name), "received": m.code in request.received}
+        for m in CHECKLISTS[request.item]
+    ]
+
+
+def refusal_reason(request: ServiceRequest) -> str:
+    """Why the request was declined (the reason given with the step), or ""."""
+    line = request.case.events.filter(kind="transition", action="decline").order_by("-id").first()
+    return str((line.data or {}).get("reason") or "") if line else ""
+
+
+def service_event_text(event: CaseEvent) -> str | None:
+    """This app's timeline lines in words for the customer (None for other lines)."""
+    data = event.data or {}
+    if event.kind == "service_materials_received":
+        return _("We received: %(items)s.") % {"items": "、".join(data.get("items") or [])}
+    if event.kind == "endorsement_issued":
+        return _("Endorsement %(number)s issued: the change takes effect on %(day)s.") % {
+            "number": data.get("endorsement", ""),
+            "day": data.get("effective_on", ""),
+        }
+    if event.kind == "surrender_paid":
+        return _("The surrender value of ¥%(amount)s has been paid to your account.") % {
+            "amount": data.get("amount", "")
+        }
+    return None
