@@ -183,7 +183,16 @@ TICKET_PLAN = {
 REQUEST_PLAN = {
     "policy_service": (
         ("变更受益人", "变更联系方式", "退保申请", "增加保额", "变更缴费账户"),
-        {"submitted": 3, "reviewing": 3, "approved": 5, "declined": 1, "withdrawn": 1},
+        {
+            "submitted": 3,
+            "reviewing": 3,
+            "complete": 2,
+            "approved": 4,
+            "paying": 1,
+            "paid": 2,
+            "declined": 1,
+            "withdrawn": 1,
+        },
     ),
     "underwriting": (
         (

@@ -53,6 +53,7 @@ class Planner:
         self.policies = policies_by_line() if policies is None else policies
         self.agents = [people["agent1"], people["agent2"], people["agent3"]]
         self.customers = people.customers
+        self.service_requests = 0  # 保全 stories planned so far (numbers their own policies)
 
     # -- small draws --
 

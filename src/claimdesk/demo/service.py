@@ -4,10 +4,15 @@ requests, each taken through its workflow until it stops where the plan says."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Any
 
+from claimdesk.cases.models import TaskStatus
+from claimdesk.cases.services import case_transition
 from claimdesk.demo.content import RCA_BY_TOPIC, TICKET_CATEGORIES, TICKET_TOPICS
 from claimdesk.demo.story import Story
+from claimdesk.servicing.rules import CHECKLISTS
+from claimdesk.workdays.clocks import to_local
 
 if TYPE_CHECKING:
     from claimdesk.demo.planner import Planner
@@ -93,8 +98,121 @@ def _ticket_solve(pl: Planner, story: Story, category: str, target: str, subject
     pl.place(story, (1, 80))
 
 
+# What each demo title asks for (保全 item and its details).
+SERVICE_ASKS: dict[str, tuple[str, dict[str, Any]]] = {
+    "变更联系方式": ("contact", {"address": "上海市浦东新区张杨路 500 号 12 楼"}),
+    "变更缴费账户": (
+        "bank_account",
+        {"bank_name": "中国建设银行", "account_name": "", "account_number": "6217001234567890"},
+    ),
+    "变更受益人": (
+        "beneficiary",
+        {
+            "beneficiaries": [
+                {"name": "王丽", "share": "60", "relation": "配偶"},
+                {"name": "王小明", "share": "40", "relation": "子女"},
+            ]
+        },
+    ),
+    "退保申请": ("surrender", {}),
+}
+
+
+def service_story(pl: Planner, titles: tuple[str, ...], target: str) -> Story:
+    """A 保全 request taken at the counter by underwriter1 through the servicing services,
+    stopping in ``target``; a surrender (the only item that is paid) is on a policy of its
+    own, so no demo claim meets a policy that has ended."""
+    from claimdesk.servicing import services as servicing
+
+    rng = pl.rng
+    paid = target in ("paying", "paid")
+    changes = [t for t in titles if t in SERVICE_ASKS and SERVICE_ASKS[t][0] != "surrender"]
+    title = "退保申请" if paid else rng.choice(changes)
+    item, details = SERVICE_ASKS[title]
+    customer = pl.customer()
+    clerk, senior = pl.p["underwriter1"], pl.p["manager1"]
+    pl.service_requests += 1
+    n = pl.service_requests
+    held: dict[str, Any] = {}
+    story = Story(pl.start(), kind="policy_service")
+
+    def open_(now: datetime) -> None:
+        policy = _policy_for(pl, customer, item, now, n)
+        asked = dict(details)
+        if item == "bank_account":
+            asked["account_name"] = customer.first_name
+        held["request"] = servicing.request_open(
+            policy=policy, item=item, details=asked, actor=clerk, now=now
+        )
+        story.case = held["request"].case
+
+    def review(now: datetime) -> None:
+        assert story.case is not None
+        story.case = case_transition(case=story.case, action="review", actor=clerk, now=now)
+
+    def materials(now: datetime) -> None:
+        request = held["request"]
+        codes = [m.code for m in CHECKLISTS[item]]
+        held["request"] = servicing.materials_receive(
+            request=request, codes=codes, actor=clerk, now=now
+        )
+
+    def approve(now: datetime) -> None:
+        held["request"] = servicing.request_approve(request=held["request"], actor=senior, now=now)
+
+    def pay(now: datetime) -> None:
+        request = held["request"]
+        task = request.case.tasks.filter(status=TaskStatus.OPEN).exclude(assignee=None).last()
+        finance = task.assignee if task is not None else pl.p["finance1"]
+        servicing.surrender_pay(request=request, actor=finance, now=now, bank_ref="TX" + str(n))
+
+    def decline(now: datetime) -> None:
+        servicing.request_decline(
+            request=held["request"], actor=clerk, now=now, reason="所附身份证明与投保人信息不符"
+        )
+
+    story.do("open", open_)
+    if target == "withdrawn":
+        story.wait(pl.hours(2, 48)).act("withdraw", actor=clerk, reason="客户撤回申请")
+    elif target != "submitted":
+        story.wait(pl.hours(1, 30)).do("review", review, "review")
+        if target == "declined":
+            story.wait(pl.hours(4, 48)).do("decline", decline, "decline")
+        elif target != "reviewing":
+            story.wait(pl.hours(2, 48)).do("materials", materials, "materials_complete")
+            if target != "complete":
+                moves = "approve_surrender" if item == "surrender" else "approve"
+                story.wait(pl.hours(4, 72)).do("approve", approve, moves)
+                if target == "paid":
+                    story.wait(pl.hours(4, 96)).do("pay", pay, "confirm_payment")
+    assert story.planned == target, ("policy_service", target, story.planned)
+    pl.place(story, (0, 3) if target in ("submitted", "reviewing", "complete") else (1, 80))
+    return story
+
+
+def _policy_for(pl: Planner, customer, item: str, now: datetime, n: int):
+    """The customer's policy a request is about: for a surrender a policy of its own."""
+    from claimdesk.policies.demo import demo_policy, demo_products
+
+    if item != "surrender":
+        held = [p for line in pl.policies.values() for p in line if p.holder_id == customer.pk]
+        if held:
+            return pl.rng.choice(held)
+    start = (to_local(now) - timedelta(days=200)).date()  # in force, past its cooling-off
+    return demo_policy(
+        number=f"PSV{start:%Y}{n:05d}",
+        holder=customer,
+        line="critical_illness",
+        start=start,
+        insured_name=customer.first_name,
+        products=demo_products(),
+    )
+
+
 def request_story(pl: Planner, kind: str, titles: tuple[str, ...], target: str) -> Story:
     """A policy-service or underwriting request at the counter that stops in ``target``."""
+    if kind == "policy_service":
+        return service_story(pl, titles, target)
     rng = pl.rng
     prefix = "保全" if kind == "policy_service" else "核保"
     story = Story(pl.start(), kind=kind)
