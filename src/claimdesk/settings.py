@@ -43,6 +43,7 @@ INSTALLED_APPS = [
     "claimdesk.ledger",
     "claimdesk.policies",
     "claimdesk.claims",
+    "claimdesk.underwriting",
     "claimdesk.documents",
     "claimdesk.notify",
     # Before the apps below: where two catalogues translate one msgid, the earlier app's

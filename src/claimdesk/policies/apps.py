@@ -8,7 +8,6 @@ class PoliciesConfig(AppConfig):
 
     def ready(self) -> None:
         from claimdesk.cases.workflow import register
-        from claimdesk.policies.workflow import POLICY_SERVICE_WORKFLOW, UNDERWRITING_WORKFLOW
+        from claimdesk.policies.workflow import POLICY_SERVICE_WORKFLOW
 
         register(POLICY_SERVICE_WORKFLOW)
-        register(UNDERWRITING_WORKFLOW)

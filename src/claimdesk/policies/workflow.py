@@ -1,7 +1,6 @@
-"""The workflows of policy-service requests (保全) and underwriting applications (核保).
-
-Both are reviewed and then approved or declined; each is its own kind, with its own number
-prefix and permission, registered with the kernel like claims and tickets.
+"""The workflow of policy-service requests (保全): reviewed, then approved or declined; its
+own kind, number prefix and permission, registered with the kernel like claims and tickets.
+Underwriting applications (核保) are the underwriting app's (``underwriting/workflow.py``).
 """
 
 from __future__ import annotations
@@ -12,7 +11,6 @@ from django.utils.translation import gettext_lazy as _
 from claimdesk.cases.workflow import Transition, Workflow, requires, withdrawals
 
 POLICY_SERVICE = "policy_service"
-UNDERWRITING = "underwriting"
 
 
 class RequestState(TextChoices):
@@ -53,7 +51,4 @@ def _request_workflow(kind: str, label: object, prefix: str, permission: str) ->
 
 POLICY_SERVICE_WORKFLOW = _request_workflow(
     POLICY_SERVICE, _("Policy service"), "PS", "policies.handle_policy_service"
-)
-UNDERWRITING_WORKFLOW = _request_workflow(
-    UNDERWRITING, _("Underwriting"), "UW", "policies.decide_underwriting"
 )

@@ -30,7 +30,12 @@ ROLE_PERMISSIONS: dict[Role, tuple[str, ...]] = {
     Role.SURVEYOR: ("claims.handle_survey",),
     Role.ADJUSTER: ("claims.decide_claim", "cases.assign_task"),
     Role.FINANCE: ("claims.handle_payment",),
-    Role.UNDERWRITER: ("policies.handle_policy_service", "policies.decide_underwriting"),
+    # assign_task: a decision above one's authority goes up as a signature task.
+    Role.UNDERWRITER: (
+        "policies.handle_policy_service",
+        "policies.decide_underwriting",
+        "cases.assign_task",
+    ),
     Role.MANAGER: (
         "cases.view_all_cases",
         "claims.decide_claim",
