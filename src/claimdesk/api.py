@@ -30,6 +30,7 @@ from claimdesk.service.api import router as service_router
 from claimdesk.staff.api import me_router
 from claimdesk.staff.api import router as auth_router
 from claimdesk.staff.services import token_user
+from claimdesk.underwriting.api import router as underwriting_router
 from claimdesk.workdays.api import router as workdays_router
 
 
@@ -139,6 +140,7 @@ api.add_router("/v1", investigation_router)
 api.add_router("/v1", payments_router)
 api.add_router("/v1", notices_router)
 api.add_router("/v1", service_router)
+api.add_router("/v1", underwriting_router)
 api.add_router("/v1", compliance_router)
 api.add_router("/v1", assistant_router)
 api.add_router("/v1", feedback_router)

@@ -14,6 +14,7 @@ urlpatterns = [
     path("payments/", include("claimdesk.payments.urls")),
     path("notices/", include("claimdesk.notices.urls")),
     path("service/", include("claimdesk.service.urls")),
+    path("underwriting/", include("claimdesk.underwriting.urls")),
     path("compliance/", include("claimdesk.compliance.urls")),
     path("assistant/", include("claimdesk.assistant.urls")),
     path("feedback/", include("claimdesk.feedback.urls")),

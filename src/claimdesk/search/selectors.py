@@ -25,8 +25,8 @@ from claimdesk.search.rules import Terms
 from claimdesk.service.models import Ticket
 from claimdesk.service.selectors import tickets_matching
 from claimdesk.service.workflow import KIND as TICKET
-from claimdesk.underwriting.workflow import UNDERWRITING
 from claimdesk.staff.services import is_staff_member
+from claimdesk.underwriting.workflow import UNDERWRITING
 from claimdesk.workdays.clocks import SHANGHAI
 
 LIMIT = 50

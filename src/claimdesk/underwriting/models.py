@@ -123,9 +123,7 @@ class DecisionStatus(models.TextChoices):
 class UnderwritingDecision(models.Model):
     """A decision's terms as proposed; applied once it has the signatures it needs."""
 
-    application = models.ForeignKey(
-        Application, on_delete=models.CASCADE, related_name="decisions"
-    )
+    application = models.ForeignKey(Application, on_delete=models.CASCADE, related_name="decisions")
     outcome = models.CharField(
         _("decision"),
         max_length=20,
@@ -179,6 +177,9 @@ class DecisionSignature(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["decision", "signer"], name="uw_signature_once")
         ]
+
+    def __str__(self) -> str:
+        return f"{self.decision_id} {self.signer_id}"
 
 
 class UnderwritingAuthority(models.Model):

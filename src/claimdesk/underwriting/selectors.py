@@ -109,8 +109,10 @@ def authority_view(user: Any, application: Application) -> AuthorityView:
 def accepted_declaration(policy: Any) -> dict[str, Any] | None:
     """The declaration and terms a policy was accepted on, for the claim page (如实告知:
     a non-disclosure found at claim time is judged against what was declared)."""
+    if getattr(policy, "pk", None) is None:
+        return None
     application = (
-        Application.objects.filter(policy_id=getattr(policy, "pk", None))
+        Application.objects.filter(policy_id=policy.pk)
         .select_related("case")
         .first()
     )
@@ -127,7 +129,7 @@ def underwriting_event_text(event: CaseEvent) -> str | None:
     """An underwriting line of the timeline in the applicant's words (None for others)."""
     data = event.data or {}
     if event.kind == "uw_query_raised":
-        kind = data.get("kind")
+        kind = str(data.get("kind", ""))
         label = QUERY_LABELS[QueryKind(kind)] if kind in QueryKind.__members__.values() else ""
         return _("We need something from you (%(kind)s): %(question)s") % {
             "kind": label,
@@ -146,4 +148,3 @@ def underwriting_event_text(event: CaseEvent) -> str | None:
             "start": data.get("start", ""),
         }
     return None
-

@@ -7,7 +7,6 @@ rules are in ``rules.py``, the table in ``workflow.py``.
 
 from __future__ import annotations
 
-import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -91,7 +90,9 @@ class AboveAuthority(NotAllowed):
 
 def authority_limit(user: Any) -> Decimal | None:
     """The largest sum insured ``user`` may sign for alone; None: no authority."""
-    row = UnderwritingAuthority.objects.filter(user_id=getattr(user, "pk", None)).first()
+    if getattr(user, "pk", None) is None:
+        return None
+    row = UnderwritingAuthority.objects.filter(user_id=user.pk).first()
     return row.max_sum_insured if row is not None else None
 
 
@@ -133,7 +134,8 @@ def _next_signer(sum_insured: Decimal, actor: Any, on: date, exclude: set[int]) 
 
 
 def _least_loaded_underwriter(on: date) -> Any:
-    """The certified underwriter with the fewest open applications: the owner (首问负责制)."""
+    """The certified underwriter with the fewest open applications, the lowest grade first
+    (juniors take new work; what is above them goes up when decided): the owner (首问负责制)."""
     pool = (
         User.objects.filter(is_active=True, groups__name__in=_deciding_roles())
         .exclude(username=AUTO_USERNAME)
@@ -142,7 +144,7 @@ def _least_loaded_underwriter(on: date) -> Any:
                 "owned_cases", filter=Q(owned_cases__is_open=True, owned_cases__kind=UNDERWRITING)
             )
         )
-        .order_by("load", "id")
+        .order_by("load", "underwriting_authority__grade", "id")
     )
     certified = certified_user_ids(CERTIFICATE, on)
     owner = pool.filter(pk__in=certified).first() or pool.first()
@@ -315,7 +317,7 @@ def _raise(
         )
     clock = _uw_clock(case)
     if clock is not None and clock.state == DeadlineState.RUNNING:
-        deadline_pause(deadline=clock, now=now, actor=actor, reason=str(QUERY_LABELS[kind]))
+        deadline_pause(deadline=clock, now=now, actor=actor, reason=str(QUERY_LABELS[QueryKind(kind)]))
     timeline_record(
         case,
         now=now,
@@ -642,9 +644,12 @@ def decision_sign(
     return decision
 
 
-def _issue_policy(application: Application, decision: UnderwritingDecision, now: datetime) -> Policy:
+def _issue_policy(
+    application: Application, decision: UnderwritingDecision, now: datetime
+) -> Policy:
     """承保出单: the policy starts the day after acceptance, for one year."""
     case = application.case
+    assert case.customer is not None  # only an applicant's acceptance issues a policy
     start = to_local(now).date() + timedelta(days=1)
     try:
         end = start.replace(year=start.year + 1) - timedelta(days=1)

@@ -86,9 +86,10 @@ def queries_step_with_their_record(
     if transition.action not in ("raise_query", "answered"):
         return None
     ref = str(data.get("query", ""))
-    if not ref.isdigit() or not UnderwritingQuery.objects.filter(
-        pk=ref, application_id=case.pk
-    ).exists():
+    if (
+        not ref.isdigit()
+        or not UnderwritingQuery.objects.filter(pk=ref, application_id=case.pk).exists()
+    ):
         return gettext("A question to the applicant is raised and answered on its own form.")
     return None
 
