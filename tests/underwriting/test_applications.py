@@ -260,3 +260,40 @@ def test_a_customer_applies_and_answers_through_the_api(products, customer1, jun
     assert answered.status_code == 200
     assert answered.json()["status"] == "reviewing"
     assert answered.json()["uw_decision_clock"] == "running"
+
+
+def test_the_claim_page_shows_the_declaration_the_policy_was_accepted_on(
+    products, customer1, agent1, junior_uw
+):
+    from claimdesk.claims.services import claim_report
+
+    application = submit(
+        customer1, **declared_chronic("2019年诊断高血压，服药控制良好"), insured_name="王五"
+    )
+    services.decision_propose(
+        application=application,
+        terms=DecisionTerms("accept_exclusion", "高血压", exclusion="高血压及其并发症除外"),
+        actor=junior_uw,
+        now=T0 + timedelta(hours=3),
+    )
+    policy = _reload(application).policy
+    result = claim_report(
+        reporter=agent1,
+        report={
+            "policy_no": policy.number,
+            "insured_name": "王五",
+            "loss_time": at("2026-11-20 09:00"),
+            "loss_cause": "脑卒中",
+            "description": "突发脑梗住院",
+            "loss_type": "critical_illness",
+            "estimated_amount": "100000",
+            "contact_phone": "13812345678",
+        },
+        channel="hotline",
+        now=at("2026-11-21 10:00"),
+    )
+    page = _login(agent1).get(f"/claims/{result.claim.case.number}/").content.decode()
+    assert 'data-testid="declaration"' in page
+    assert "2019年诊断高血压，服药控制良好" in page and "高血压及其并发症除外" in page
+    mine = _login(customer1).get(f"/claims/{result.claim.case.number}/").content.decode()
+    assert 'data-testid="declaration"' not in mine
