@@ -117,9 +117,9 @@ WORKFLOW = Workflow(
     transitions=(
         Transition(S.SUBMITTED, "review", S.REVIEWING, DECIDE, _("Start review")),
         Transition(S.SUBMITTED, "raise_query", S.AWAITING_ANSWER, DECIDE,
-                   _("Ask the applicant (问题件)")),
+                   _("Ask the applicant a question")),
         Transition(S.REVIEWING, "raise_query", S.AWAITING_ANSWER, DECIDE,
-                   _("Ask the applicant (问题件)")),
+                   _("Ask the applicant a question")),
         # The row is for staff: the owner's clock resumes on the applicant's word.
         Transition(S.AWAITING_ANSWER, "answered", S.REVIEWING, DECIDE,
                    _("Applicant answered")),
