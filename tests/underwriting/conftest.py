@@ -14,7 +14,7 @@ from tests.conftest import PASSWORD, at
 T0 = at("2026-10-12 10:00")  # a Monday with no holiday around it
 
 
-def _underwriter(username: str, limit: str, grade: int, manager=None):
+def underwriter_with_authority(username: str, limit: str, grade: int, manager=None):
     user = user_create(
         username=username,
         password=PASSWORD,
@@ -36,17 +36,17 @@ def _underwriter(username: str, limit: str, grade: int, manager=None):
 
 @pytest.fixture
 def chief_uw(db, manager1):
-    return _underwriter("chief_uw", "5000000", 3, manager=manager1)
+    return underwriter_with_authority("chief_uw", "5000000", 3, manager=manager1)
 
 
 @pytest.fixture
 def senior_uw(db, chief_uw):
-    return _underwriter("senior_uw", "1500000", 2, manager=chief_uw)
+    return underwriter_with_authority("senior_uw", "1500000", 2, manager=chief_uw)
 
 
 @pytest.fixture
 def junior_uw(db, senior_uw):
-    return _underwriter("junior_uw", "300000", 1, manager=senior_uw)
+    return underwriter_with_authority("junior_uw", "300000", 1, manager=senior_uw)
 
 
 def application_input(**overrides) -> services.ApplicationInput:

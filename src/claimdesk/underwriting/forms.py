@@ -7,6 +7,7 @@ from typing import Any
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from claimdesk.policies.models import Product
 from claimdesk.underwriting.models import OUTCOME_LABELS, QUERY_LABELS
@@ -44,13 +45,16 @@ class ApplicationForm(forms.Form):
         help_text=_("1 office work … 6 the most hazardous work, from the occupation table."),
     )
     occupation_details = forms.CharField(
-        label=_("What your work involves"), required=False, max_length=2000, widget=forms.Textarea
+        label=_("What your work involves"),
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3}),
     )
     health_details = forms.CharField(
         label=_("Details of every yes answer"),
         required=False,
         max_length=4000,
-        widget=forms.Textarea,
+        widget=forms.Textarea(attrs={"rows": 3}),
         help_text=_("Diagnosis, when, treatment and your condition today."),
     )
 
@@ -72,16 +76,21 @@ class QueryForm(forms.Form):
     kind = forms.ChoiceField(
         label=_("What to ask for"), choices=[(k.value, v) for k, v in QUERY_LABELS.items()]
     )
-    question = forms.CharField(label=_("Question"), max_length=2000, widget=forms.Textarea)
+    question = forms.CharField(
+        label=_("Question"), max_length=2000, widget=forms.Textarea(attrs={"rows": 3})
+    )
 
 
 class AnswerForm(forms.Form):
-    answer = forms.CharField(label=_("Your answer"), max_length=4000, widget=forms.Textarea)
+    answer = forms.CharField(
+        label=_("Your answer"), max_length=4000, widget=forms.Textarea(attrs={"rows": 3})
+    )
 
 
 class DecisionForm(forms.Form):
     outcome = forms.ChoiceField(
-        label=_("Decision"), choices=[(o.value, v) for o, v in OUTCOME_LABELS.items()]
+        label=pgettext_lazy("underwriting", "Decision"),
+        choices=[(o.value, v) for o, v in OUTCOME_LABELS.items()],
     )
     extra_premium_percent = forms.DecimalField(
         label=_("Extra premium (%)"),
@@ -92,6 +101,13 @@ class DecisionForm(forms.Form):
         decimal_places=2,
     )
     exclusion = forms.CharField(
-        label=_("Exclusion clause"), required=False, max_length=2000, widget=forms.Textarea
+        label=pgettext_lazy("underwriting", "Exclusion clause"),
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3}),
     )
-    reason = forms.CharField(label=_("Reason"), max_length=2000, widget=forms.Textarea)
+    reason = forms.CharField(
+        label=pgettext_lazy("underwriting", "Reason"),
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )

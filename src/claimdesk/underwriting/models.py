@@ -9,6 +9,7 @@ from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from claimdesk.money import money_field
 from claimdesk.underwriting.rules import Outcome, QueryKind, Route
@@ -18,7 +19,7 @@ OUTCOME_LABELS = {
     Outcome.ACCEPT_RATED: _("Accepted with an extra premium"),
     Outcome.ACCEPT_EXCLUSION: _("Accepted with an exclusion"),
     Outcome.POSTPONE: _("Postponed"),
-    Outcome.DECLINE: _("Declined"),
+    Outcome.DECLINE: pgettext_lazy("underwriting", "Declined"),
 }
 ROUTE_LABELS = {
     Route.AUTOMATIC: _("Automatic acceptance"),

@@ -111,11 +111,7 @@ def accepted_declaration(policy: Any) -> dict[str, Any] | None:
     a non-disclosure found at claim time is judged against what was declared)."""
     if getattr(policy, "pk", None) is None:
         return None
-    application = (
-        Application.objects.filter(policy_id=policy.pk)
-        .select_related("case")
-        .first()
-    )
+    application = Application.objects.filter(policy_id=policy.pk).select_related("case").first()
     if application is None:
         return None
     return {

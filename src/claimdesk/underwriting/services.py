@@ -317,7 +317,9 @@ def _raise(
         )
     clock = _uw_clock(case)
     if clock is not None and clock.state == DeadlineState.RUNNING:
-        deadline_pause(deadline=clock, now=now, actor=actor, reason=str(QUERY_LABELS[QueryKind(kind)]))
+        deadline_pause(
+            deadline=clock, now=now, actor=actor, reason=str(QUERY_LABELS[QueryKind(kind)])
+        )
     timeline_record(
         case,
         now=now,

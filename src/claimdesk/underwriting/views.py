@@ -146,6 +146,7 @@ def _page(
     now = timezone.now()
     may_decide = staff and case.is_open and can_act(user, case, DECIDE)
     pending = selectors.pending_decision(application)
+    authority = selectors.authority_view(user, application) if staff else None
     context = {
         "application": application,
         "case": case,
@@ -163,11 +164,14 @@ def _page(
         "may_decide": may_decide and case.status in OPEN_FOR_DECISION and pending is None,
         "may_query": may_decide
         and case.status in (*OPEN_FOR_DECISION, ApplicationState.AWAITING_ANSWER),
+        # Only someone whose authority covers the sum is offered the signature.
         "may_sign": may_decide
         and pending is not None
+        and authority is not None
+        and authority.covers
         and not pending.signatures.filter(signer=user).exists(),
         "may_answer": not staff and case.customer_id == user.pk,
-        "authority": selectors.authority_view(user, application) if staff else None,
+        "authority": authority,
         "signatures_required": signatures_required(application.sum_insured),
         "decision_form": decision_form or DecisionForm(),
         "query_form": QueryForm(),

@@ -13,7 +13,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.db.models import TextChoices
-from django.utils.translation import gettext
+from django.utils.translation import gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 from claimdesk.cases.workflow import SlaDefault, Transition, Workflow, withdrawals
@@ -32,7 +32,7 @@ class ApplicationState(TextChoices):
     AWAITING_ANSWER = "awaiting_answer", _("Waiting for the applicant's answer")
     ACCEPTED = "accepted", _("Accepted")
     POSTPONED = "postponed", _("Postponed")
-    DECLINED = "declined", _("Declined")
+    DECLINED = "declined", pgettext_lazy("underwriting", "Declined")
     WITHDRAWN = "withdrawn", _("Withdrawn")
 
 
@@ -52,7 +52,7 @@ DECISION_LABELS: Mapping[str, Any] = {
     Outcome.ACCEPT_RATED: _("Accept with an extra premium"),
     Outcome.ACCEPT_EXCLUSION: _("Accept with an exclusion"),
     Outcome.POSTPONE: _("Postpone"),
-    Outcome.DECLINE: _("Decline"),
+    Outcome.DECLINE: pgettext_lazy("underwriting", "Decline"),
 }
 UW_CLOCK = "uw_decision"
 
