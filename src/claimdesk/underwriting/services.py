@@ -36,7 +36,6 @@ from claimdesk.cases.services import (
 from claimdesk.cases.timeline import case_action, timeline_record
 from claimdesk.notify.services import notification_queue
 from claimdesk.policies.models import InsuredPerson, Policy, Product
-from claimdesk.staff.models import StaffProfile
 from claimdesk.staff.roles import ROLE_PERMISSIONS, Role
 from claimdesk.staff.services import certificate_valid, certified_user_ids, is_staff_member
 from claimdesk.types import Actor
@@ -162,7 +161,6 @@ def auto_underwriter() -> Any:
     user.set_unusable_password()
     user.save()
     user.groups.add(Group.objects.get(name=Role.UNDERWRITER.value))
-    StaffProfile.objects.create(user=user, team="核保")
     return user
 
 
