@@ -31,6 +31,7 @@ from claimdesk.servicing.api import router as servicing_router
 from claimdesk.staff.api import me_router
 from claimdesk.staff.api import router as auth_router
 from claimdesk.staff.services import token_user
+from claimdesk.underwriting.api import router as underwriting_router
 from claimdesk.workdays.api import router as workdays_router
 
 
@@ -141,6 +142,7 @@ api.add_router("/v1", payments_router)
 api.add_router("/v1", notices_router)
 api.add_router("/v1", service_router)
 api.add_router("/v1", servicing_router)
+api.add_router("/v1", underwriting_router)
 api.add_router("/v1", compliance_router)
 api.add_router("/v1", assistant_router)
 api.add_router("/v1", feedback_router)

@@ -44,6 +44,7 @@ INSTALLED_APPS = [
     "claimdesk.policies",
     "claimdesk.claims",
     "claimdesk.servicing",
+    "claimdesk.underwriting",
     "claimdesk.documents",
     "claimdesk.notify",
     # Before the apps below: where two catalogues translate one msgid, the earlier app's

@@ -15,6 +15,7 @@ urlpatterns = [
     path("notices/", include("claimdesk.notices.urls")),
     path("service/", include("claimdesk.service.urls")),
     path("servicing/", include("claimdesk.servicing.urls")),
+    path("underwriting/", include("claimdesk.underwriting.urls")),
     path("compliance/", include("claimdesk.compliance.urls")),
     path("assistant/", include("claimdesk.assistant.urls")),
     path("feedback/", include("claimdesk.feedback.urls")),

@@ -439,7 +439,8 @@ def test_a_complaint_clock_waits_for_the_customer(agent1, customer1):
     assert clock.due_at == at("2026-10-19 00:00")  # three days later
 
 
-@pytest.mark.parametrize("kind", ["policy_service", "underwriting"])
+# Underwriting decides only by applying a signed decision: tests/underwriting drives it.
+@pytest.mark.parametrize("kind", ["policy_service"])
 def test_requests_run_on_the_same_machinery(kind, underwriter1, customer1, agent1):
     case = services.case_open(
         kind=kind, title="变更受益人", actor=underwriter1, customer=customer1, now=T0

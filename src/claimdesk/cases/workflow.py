@@ -1,7 +1,7 @@
 """What a kind of case declares, and the registry the kernel reads it from.
 
 The kernel knows no kind of case. Each domain app declares its workflow in one module
-(``claims/workflow.py``, ``service/workflow.py``, ``policies/workflow.py``): a state enum,
+(``claims/workflow.py``, ``service/workflow.py``, ``servicing/workflow.py``, ``underwriting/workflow.py``): a state enum,
 the transition table with each row's guard and clocks, the checks and effects that run on
 every step, and the SLA rules its clocks name. The app registers it at start-up
 (``AppConfig.ready``); ``case_open`` and ``case_transition`` apply whatever is registered.

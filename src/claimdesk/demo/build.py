@@ -35,6 +35,7 @@ from claimdesk.demo.people import DEMO_PASSWORD, People, people_create
 from claimdesk.demo.planner import HISTORY_DAYS, Planner
 from claimdesk.demo.policies import policies_create
 from claimdesk.demo.story import Step, Story
+from claimdesk.demo.underwriting import applications_create
 from claimdesk.notify.models import Notification
 from claimdesk.notify.services import notifications_deliver
 from claimdesk.workdays.clocks import SHANGHAI
@@ -118,6 +119,7 @@ def demo_create(
             f" {len(steps)} steps over {HISTORY_DAYS} days"
         )
         sweeps = _simulate(steps, now=now, progress=progress, seed=seed)
+        progress.line(f"Underwriting: {applications_create(people, now)} applications")
         progress.line("Committing: OCR reads the handed-in scans, letters are rendered")
     progress.line("Committed")
     # The commit ran the delivery task inline; whatever it left (each run sends a batch) goes

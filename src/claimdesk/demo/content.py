@@ -180,27 +180,18 @@ TICKET_PLAN = {
     "green": {"new": 2, "in_progress": 3, "resolved": 2, "closed": 4},
     "objection": {"in_progress": 2, "waiting_customer": 1, "closed": 3},
 }
-REQUEST_PLAN = {
-    "policy_service": (
-        ("变更受益人", "变更联系方式", "退保申请", "增加保额", "变更缴费账户"),
-        {
-            "submitted": 3,
-            "reviewing": 3,
-            "complete": 2,
-            "approved": 4,
-            "paying": 1,
-            "paid": 2,
-            "declined": 1,
-            "withdrawn": 1,
-        },
-    ),
-    "underwriting": (
-        (
-            "投保重疾险 既往甲状腺结节",
-            "高额寿险 体检血压偏高",
-            "医疗险 BMI 超标",
-            "意外险 高危职业",
-        ),
-        {"submitted": 2, "reviewing": 3, "approved": 3, "declined": 2, "withdrawn": 1},
-    ),
-}
+# Underwriting applications are built through underwriting.services (their own demo).
+# 保全 requests: the titles asked at the counter and how many stop in each state.
+SERVICE_PLAN = (
+    ("变更受益人", "变更联系方式", "退保申请", "变更缴费账户"),
+    {
+        "submitted": 3,
+        "reviewing": 3,
+        "complete": 2,
+        "approved": 4,
+        "paying": 1,
+        "paid": 2,
+        "declined": 1,
+        "withdrawn": 1,
+    },
+)

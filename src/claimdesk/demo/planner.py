@@ -11,10 +11,10 @@ from django.utils import timezone
 
 from claimdesk.demo.claims import KIND as CLAIM
 from claimdesk.demo.claims import ClaimScenario
-from claimdesk.demo.content import CLAIM_PLAN, REQUEST_PLAN, TICKET_PLAN
+from claimdesk.demo.content import CLAIM_PLAN, SERVICE_PLAN, TICKET_PLAN
 from claimdesk.demo.people import People
 from claimdesk.demo.policies import policies_by_line
-from claimdesk.demo.service import request_story, ticket_story
+from claimdesk.demo.service import service_story, ticket_story
 from claimdesk.demo.story import Story, kind_workflow
 from claimdesk.policies.models import Policy
 from claimdesk.workdays.clocks import SHANGHAI
@@ -29,7 +29,7 @@ def check_plans() -> None:
     if set(CLAIM_PLAN) != claim_states:
         raise ValueError(f"the claim plan's states {sorted(CLAIM_PLAN)} != {sorted(claim_states)}")
     plans = [("ticket", TICKET_PLAN[c]) for c in TICKET_PLAN]
-    plans += [(kind, targets) for kind, (_titles, targets) in REQUEST_PLAN.items()]
+    plans += [("policy_service", SERVICE_PLAN[1])]
     for kind, targets in plans:
         unknown = set(targets) - set(kind_workflow(kind).state_codes())
         if unknown:
@@ -116,9 +116,9 @@ class Planner:
         ]
 
     def requests(self) -> list[Story]:
+        titles, targets = SERVICE_PLAN
         return [
-            request_story(self, kind, titles, target)
-            for kind, (titles, targets) in REQUEST_PLAN.items()
+            service_story(self, titles, target)
             for target, count in targets.items()
             for _ in range(count)
         ]

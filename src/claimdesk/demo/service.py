@@ -207,29 +207,3 @@ def _policy_for(pl: Planner, customer, item: str, now: datetime, n: int):
         insured_name=customer.first_name,
         products=demo_products(),
     )
-
-
-def request_story(pl: Planner, kind: str, titles: tuple[str, ...], target: str) -> Story:
-    """A policy-service or underwriting request at the counter that stops in ``target``."""
-    if kind == "policy_service":
-        return service_story(pl, titles, target)
-    rng = pl.rng
-    prefix = "保全" if kind == "policy_service" else "核保"
-    story = Story(pl.start(), kind=kind)
-    story.open(
-        actor=pl.p["underwriter1"],
-        customer=pl.customer(),
-        title=f"{prefix} {rng.choice(titles)}",
-        channel="counter",
-    )
-    if target == "withdrawn":
-        story.wait(pl.hours(2, 48)).act("withdraw", reason="客户撤回申请")
-    elif target != "submitted":
-        story.wait(pl.hours(1, 30)).act("review")
-        if target == "approved":
-            story.wait(pl.hours(4, 72)).act("approve", decision="同意")
-        elif target == "declined":
-            story.wait(pl.hours(4, 72)).act("decline", reason="超出核保权限范围且风险不可接受")
-    assert story.planned == target, (kind, target, story.planned)
-    pl.place(story, (0, 3) if target in ("submitted", "reviewing") else (1, 80))
-    return story

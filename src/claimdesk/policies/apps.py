@@ -5,9 +5,3 @@ from django.utils.translation import gettext_lazy as _
 class PoliciesConfig(AppConfig):
     name = "claimdesk.policies"
     verbose_name = _("Policies")
-
-    def ready(self) -> None:
-        from claimdesk.cases.workflow import register
-        from claimdesk.policies.workflow import UNDERWRITING_WORKFLOW
-
-        register(UNDERWRITING_WORKFLOW)

@@ -20,13 +20,13 @@ from claimdesk.claims.workflow import KIND as CLAIM
 from claimdesk.policies.models import Policy
 from claimdesk.policies.rules import mask_id_number
 from claimdesk.policies.selectors import phone_as_seen_by, policies_matching
-from claimdesk.policies.workflow import UNDERWRITING
 from claimdesk.search.rules import Terms
 from claimdesk.service.models import Ticket
 from claimdesk.service.selectors import tickets_matching
 from claimdesk.service.workflow import KIND as TICKET
 from claimdesk.servicing.workflow import KIND as POLICY_SERVICE
 from claimdesk.staff.services import is_staff_member
+from claimdesk.underwriting.workflow import UNDERWRITING
 from claimdesk.workdays.clocks import SHANGHAI
 
 LIMIT = 50

@@ -30,8 +30,8 @@ ROLE_PERMISSIONS: dict[Role, tuple[str, ...]] = {
     Role.SURVEYOR: ("claims.handle_survey",),
     Role.ADJUSTER: ("claims.decide_claim", "cases.assign_task"),
     Role.FINANCE: ("claims.handle_payment",),
-    # assign_task: a servicing approval hands the surrender's payment to finance and a
-    # request above authority to a higher signer.
+    # assign_task: a request or decision above one's authority goes up as a signature task;
+    # a servicing approval hands the surrender's payment to finance.
     Role.UNDERWRITER: (
         "policies.handle_policy_service",
         "policies.decide_underwriting",

@@ -39,6 +39,7 @@ from claimdesk.policies.rules import PHONE_DIGITS, normalize_phone
 from claimdesk.policies.selectors import policies_visible_to
 from claimdesk.service.models import Ticket
 from claimdesk.staff.services import is_staff_member
+from claimdesk.underwriting.selectors import accepted_declaration
 from claimdesk.web.adjudication import adjudication_context
 from claimdesk.web.forms import (
     ClaimReportForm,
@@ -472,6 +473,8 @@ def claim_detail(request: HttpRequest, number: str) -> HttpResponse:
             "documents": _document_rows(claim, progress.checklist),
             "may_upload": case.is_open and may_upload(request.user, claim),
             "notices": notices_for(case, request.user),
+            # 如实告知: what the policy was accepted on, beside the claim judged against it.
+            "declaration": accepted_declaration(claim.policy) if staff else None,
             **(adjudication_context(claim, request.user) if staff else {}),
         },
     )
