@@ -77,7 +77,7 @@ class InstructIn(Schema):
     )
 
 
-class ActionIn(Schema):
+class PaymentActionIn(Schema):
     bank_ref: str = Field("", max_length=64, description="the bank's reference of the transfer")
     reason: str = Field("", max_length=300, description="why the transfer failed (fail)")
     note: str = Field("", max_length=300, description="for the manager (escalate)")
@@ -212,7 +212,7 @@ def payment_action(
     request: AuthedRequest,
     reference: str,
     action: Literal["send", "confirm", "fail", "retry", "escalate"],
-    payload: ActionIn | None = None,
+    payload: PaymentActionIn | None = None,
 ):
     """Move a payment on (finance): ``send`` it to the bank, ``confirm`` the bank's credit
     (closes the claim, stops the payment clock), ``fail`` it with a reason, ``retry`` (to

@@ -31,13 +31,18 @@ from claimdesk.workdays.clocks import to_local
 router = Router(tags=["policy service"])
 
 
-class Problem(Schema):
+class RequestProblem(Schema):
     detail: str
     escalated_to: str | None = None
     allowed: list[str] | None = None
 
 
-_ERRORS: dict[int, Any] = {400: Problem, 403: Problem, 404: Problem, 409: Problem}
+_ERRORS: dict[int, Any] = {
+    400: RequestProblem,
+    403: RequestProblem,
+    404: RequestProblem,
+    409: RequestProblem,
+}
 
 
 class RequestIn(Schema):
@@ -59,7 +64,7 @@ class ChecklistOut(Schema):
     received: bool
 
 
-class ClockOut(Schema):
+class RequestClockOut(Schema):
     rule: str
     state: str
     due_at: Any
@@ -79,7 +84,7 @@ class RequestOut(Schema):
     endorsement: str | None
     escalated_to: str | None
     refusal: str
-    clocks: list[ClockOut]
+    clocks: list[RequestClockOut]
 
 
 class MaterialsIn(Schema):
@@ -174,7 +179,7 @@ def surrender_quote(request: AuthedRequest, policy: str, effective_on: date | No
     return {"policy": found.number, **quote.as_dict()}
 
 
-@router.get("/policy-service/{number}", response={200: RequestOut, 404: Problem})
+@router.get("/policy-service/{number}", response={200: RequestOut, 404: RequestProblem})
 def request_detail(request: AuthedRequest, number: str):
     return _out(_find(request, number), request.user)
 
@@ -265,14 +270,14 @@ def as_of_out(policy: Policy, terms: PolicyAsOf, day: date | None = None) -> dic
     }
 
 
-@router.get("/policies/{number}/as-of", response={200: PolicyAsOfOut, 404: Problem})
+@router.get("/policies/{number}/as-of", response={200: PolicyAsOfOut, 404: RequestProblem})
 def policy_on_date(request: AuthedRequest, number: str, day: date):
     """The policy as it stood on ``day`` (the version in effect that day)."""
     policy = _policy(request, number)
     return as_of_out(policy, policy_as_of(policy, day), day)
 
 
-@router.get("/policies/{number}/history", response={200: list[PolicyAsOfOut], 404: Problem})
+@router.get("/policies/{number}/history", response={200: list[PolicyAsOfOut], 404: RequestProblem})
 def policy_versions(request: AuthedRequest, number: str):
     """Every version of the policy, version 1 (as issued) first."""
     policy = _policy(request, number)

@@ -65,7 +65,7 @@ class QueryOut(Schema):
     answered_at: datetime | None
 
 
-class DecisionOut(Schema):
+class UnderwritingDecisionOut(Schema):
     id: int
     outcome: str
     outcome_label: str
@@ -92,7 +92,7 @@ class ApplicationOut(Schema):
     uw_decision_clock: str
     policy_no: str | None
     queries: list[QueryOut]
-    decisions: list[DecisionOut]
+    decisions: list[UnderwritingDecisionOut]
 
 
 class QueryIn(Schema):

@@ -54,6 +54,7 @@ FIELD_LABELS = {
     "reason": gettext_lazy("Reason"),
     "message": gettext_lazy("Message to the customer"),
     "resolution": gettext_lazy("Resolution"),
+    "bank_ref": gettext_lazy("Bank transaction reference"),
 }
 
 
