@@ -369,7 +369,7 @@ def query_answer(
     open question answered, the clock resumes with the time it had left."""
     with case_action():
         case = (
-            Case.objects.select_for_update(no_key=True)
+            Case.objects.select_for_update(no_key=True, of=("self",))
             .select_related("owner", "customer")
             .get(pk=query.application_id)
         )
