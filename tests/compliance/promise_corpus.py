@@ -2,9 +2,15 @@
 
 ``data/promise_corpus.jsonl`` holds one phrase a line: ``text``, ``violation`` (does the text
 make an absolute promise, or use a banned certainty word, in the insurer's voice?) and a
-``note``. It was written before the screen was tuned. Every third phrase (lines 3, 6, 9, …) is
-*held out*: the word lists were tuned on the other two thirds only, so the held-out figures
-are the honest ones. The bench (``bench/screening.py``) and the tests read it through here.
+``note``. Every third phrase (lines 3, 6, 9, …) is *held out*: the word lists were tuned on
+the other two thirds only, so the held-out figures are the honest ones. The bench
+(``bench/screening.py``) and the tests read it through here.
+
+It was written in two batches, each before the screen saw it. Lines 1–371 came first; the
+classes were tuned on their tuning part (held-out then: precision 1.000, recall 0.962). Lines
+372–455 (more colloquial, traditional characters, letters) were added later and screened
+untouched: held-out precision 0.983, recall 0.877, whole corpus 0.989 / 0.910. The words were
+then tuned on their tuning part only (held-out after: 0.983 / 0.908).
 """
 
 from __future__ import annotations

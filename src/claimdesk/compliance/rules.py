@@ -65,6 +65,27 @@ _TRADITIONAL = str.maketrans(
         "極": "极",
         "劃": "划",
         "隨": "随",
+        "報": "报",
+        "銷": "销",
+        "會": "会",
+        "並": "并",
+        "這": "这",
+        "個": "个",
+        "請": "请",
+        "還": "还",
+        "給": "给",
+        "說": "说",
+        "審": "审",
+        "結": "结",
+        "醫": "医",
+        "療": "疗",
+        "費": "费",
+        "憑": "凭",
+        "應": "应",
+        "預": "预",
+        "計": "计",
+        "鐘": "钟",
+        "兩": "两",
     }
 )
 
@@ -230,10 +251,10 @@ def check(text: str, rules: Iterable[Rule]) -> list[Violation]:
     in the original text.
 
     A hit that the words around it make harmless is no hit: negated ("不能保证"), asked
-    ("一定能赔吗？"), quoted ("谨防“包赔”"), reported ("您说的一定能赔") or the customer's own
-    duty ("请您保证所提供的资料真实"); a time or speed class is also harmless when hedged
-    ("预计…以银行到账为准") or in the past ("已于今日到账"). A class hit
-    overlapping a term's hit (as severe) is left to the term, which names it."""
+    ("一定能赔吗？"), quoted ("谨防“包赔”"), reported ("您说的一定能赔"), the customer's own
+    duty ("请您保证所提供的资料真实") or a purpose ("为保证您的权益"). A time or speed class
+    is also harmless when hedged ("预计…以银行到账为准") or in the past ("已于今日到账").
+    A class hit overlapping a term's hit (as severe) is left to the term, which names it."""
     rules = tuple(rules)
     normalised, index = normalise(text)
     view = _ScreenView(text)
@@ -535,6 +556,8 @@ class _ScreenView:
         ):
             return True
         if c["duty_before"].search(prefix) and c["duty_after"].search(text[e:]):
+            return True
+        if c["purpose"].search(prefix):  # "为保证您的权益…": a purpose, not a promise
             return True
         if klass is not None:
             if klass.hedged and c["hedge"].search(text[sentence_start:sentence_end]):
