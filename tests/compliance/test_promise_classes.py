@@ -3,6 +3,8 @@ the hit names its class, its words and where it is; admins switch classes like a
 
 import pytest
 from django.core.exceptions import ValidationError
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from claimdesk.compliance import rules
 from claimdesk.compliance.models import ComplianceRule, NotificationHold, RuleKind
@@ -204,3 +206,51 @@ def test_the_outbox_holds_a_class_promise_and_says_why(customer1, now):
     (violation,) = NotificationHold.objects.first().violations
     assert violation["rule"] == "fastest_payout_time"
     assert violation["term"] == "最快明天到账" and "“最快”" in violation["reason"]
+
+
+# --- disguises never hide a class promise (property) ------------------------------------------
+
+_PROMISES = [
+    ("一定能赔", "promise_payout"),
+    ("肯定给您报销", "promise_payout"),
+    ("保证审核通过", "promise_approval"),
+    ("绝对全额赔付", "promise_full_amount"),
+    ("明天一定到账", "promise_payout_time"),
+    ("最快两天到账", "fastest_payout_time"),
+    ("马上到账", "immediate_payout"),
+]
+_NOISE = st.sampled_from([" ", "\u3000", "\u200b", "-", ".", "·", "_", "\t", "*", "~"])
+_CONTEXT = "您好请的材料已收到审核，。"
+
+
+def _fullwidth(char: str) -> str:
+    code = ord(char)
+    return chr(code + 0xFEE0) if 0x21 <= code <= 0x7E else char
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    promise=st.sampled_from(_PROMISES),
+    noise=st.lists(st.lists(_NOISE, max_size=2), min_size=8, max_size=8),
+    widen=st.lists(st.booleans(), min_size=8, max_size=8),
+    split_by_commas=st.booleans(),
+    before=st.text(alphabet=_CONTEXT, max_size=8),
+    after=st.text(alphabet=_CONTEXT, max_size=8),
+)
+def test_spacing_width_and_split_punctuation_never_hide_a_class(
+    promise, noise, widen, split_by_commas, before, after
+):
+    words, rule = promise
+    if split_by_commas:
+        disguised = "，".join(words)
+    else:
+        disguised = "".join(
+            (_fullwidth(c) if widen[i % 8] else c) + "".join(noise[i % 8])
+            for i, c in enumerate(words)
+        )
+    # a paragraph of its own: split punctuation would otherwise join a last single character
+    # to the next sentence ("…报，销。材料" reads "报销材料", materials)
+    text = before + "\n" + disguised + "\n\n" + after
+    found = check(text, [r for r in DEFAULT_SCREEN if r.code == rule])
+    assert found, text
+    assert len(before) < found[0].start < found[0].end <= len(before) + 1 + len(disguised)

@@ -283,13 +283,16 @@ def check(text: str, rules: Iterable[Rule]) -> list[Violation]:
                     severity=rule.severity,
                 ),
             )
-    terms = list(found.values())
+    # where a listed term already stops the text, it names the hit (as before classes)
+    by_blocking_term = bytearray(len(text) + 1)
+    by_any_term = bytearray(len(text) + 1)
+    for t in list(found.values()):
+        by_any_term[t.start : t.end] = b"\x01" * (t.end - t.start)
+        if t.blocking:
+            by_blocking_term[t.start : t.end] = b"\x01" * (t.end - t.start)
     for hit in _class_hits(view, [r for r in rules if r.kind == Kind.CLASS]):
-        # where a listed term already stops the text, it names the hit (as before classes)
-        if not any(
-            t.start < hit.end and hit.start < t.end and (t.blocking or not hit.blocking)
-            for t in terms
-        ):
+        covered = by_blocking_term if hit.blocking else by_any_term
+        if not any(covered[hit.start : hit.end]):
             found.setdefault((hit.rule, hit.start, hit.end), hit)
     return sorted(found.values(), key=lambda v: (v.start, v.end, v.rule))
 
@@ -334,9 +337,15 @@ def regex_error(pattern: str) -> str | None:
 # "24小时", "百分之八十" → "80%").
 
 # Clause boundaries in the screening text (after NFKC: ，→ ","  ！→ "!"  ？→ "?"  ；→ ";").
-_BOUNDARY = frozenset(",。!?;:")
-_SENTENCE_END = frozenset("。!?;")
+# A line break stays in the screening text as "\n": it ends a sentence and is never taken
+# for punctuation put between characters.
+_BOUNDARY = frozenset(",。!?;:\n")
+_SENTENCE_END = frozenset("。!?;\n")
 _BRACKETS = frozenset("“”‘’「」『』《》〈〉()[]【】〔〕<>")
+# How far the cues around a hit are looked for: the clause before it (negation, question
+# words, "已", a duty), and the sentence around it (hedges such as "以银行到账为准").
+_LOOK_BACK = 30
+_SENTENCE_REACH = 120
 _QUOTE_PAIRS = {"“": "”", "「": "」", "『": "』", "‘": "’"}
 # A single character between punctuation that stays a word of its own ("好，…", "不，…").
 _STANDALONE = frozenset("不没别无是好对嗯哦啊喂谢")
@@ -344,9 +353,12 @@ _STANDALONE = frozenset("不没别无是好对嗯哦啊喂谢")
 _DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5}
 _DIGITS |= {"六": 6, "七": 7, "八": 8, "九": 9}
 _UNITS = {"十": 10, "百": 100, "千": 1000}
+# Runs start only where a run starts and never give characters back (possessive), so a long
+# run of numerals costs linear time.
 _NUMERAL = re.compile(
-    r"百分之([零〇一二两三四五六七八九十百]+)"
-    r"|([零〇一二两三四五六七八九十百千万]+)(?=个?(?:小时|钟头|分钟|天|日|工作日|周|星期|月|年|元|块|%))"
+    r"百分之([零〇一二两三四五六七八九十百]++)"
+    r"|(?<![零〇一二两三四五六七八九十百千万])([零〇一二两三四五六七八九十百千万]++)"
+    r"(?=个?(?:小时|钟头|分钟|天|日|工作日|周|星期|月|年|元|块|%))"
 )
 
 
@@ -412,10 +424,10 @@ def _drop_split_punctuation(text: str, index: list[int]) -> tuple[str, list[int]
     edits = []
     for (s1, e1), (s2, e2) in pairwise(pieces):
         before, after = text[s1:e1], text[s2:e2]
-        if not before or not after:
+        if not before or not after or text[e1] == "\n":
             continue
         single = [p for p in (before, after) if len(p) == 1]
-        if single and not any(p in _STANDALONE for p in single):
+        if any(p not in _STANDALONE for p in single):
             edits.append((e1, s2, ""))
     return _edit(text, index, edits) if edits else (text, index)
 
@@ -436,7 +448,7 @@ def screen_text(text: str) -> tuple[str, list[int]]:
     chars: list[str] = []
     index: list[int] = []
     for i, char in enumerate(text):
-        folded = "。" if char in "\n\r" else _fold(char)
+        folded = "\n" if char in "\n\r" else _fold(char)
         for c in folded:
             if c not in _BRACKETS:
                 chars.append(c)
@@ -469,9 +481,14 @@ def _fill(sequence: str, names: dict[str, str]) -> str:
     )
 
 
+def _alternatives(words: str | list[str]) -> str:
+    """A word group of the data file as one regex (a list holds one alternative each)."""
+    return words if isinstance(words, str) else "|".join(words)
+
+
 def _load_classes() -> tuple[dict[str, PromiseClass], dict[str, re.Pattern[str]]]:
     data = seed_data("claimdesk.compliance", "promise_classes.json")
-    words: dict[str, str] = data["words"]
+    words = {name: _alternatives(value) for name, value in data["words"].items()}
     stop = "".join(sorted(_BOUNDARY)) + "不没无未非"
     gaps = {
         "gap": f"[^{re.escape(stop)}]{{0,{int(data['max_gap'])}}}?",
@@ -489,7 +506,7 @@ def _load_classes() -> tuple[dict[str, PromiseClass], dict[str, re.Pattern[str]]
             hedged=bool(item.get("hedged")),
             past=bool(item.get("past")),
         )
-    context = {name: re.compile(pattern) for name, pattern in data["context"].items()}
+    context = {name: re.compile(_alternatives(value)) for name, value in data["context"].items()}
     return classes, context
 
 
@@ -522,6 +539,9 @@ class _ScreenView:
         self.original = text
         self.text, self.index = screen_text(text)
         self.quotes = _quoted_spans(text)
+        # where clauses and sentences end, to find a hit's clause and sentence by bisection
+        self.clause_marks = [i for i, c in enumerate(self.text) if c in _BOUNDARY]
+        self.sentence_marks = [i for i, c in enumerate(self.text) if c in _SENTENCE_END]
 
     def position(self, original: int) -> int:
         """The first screening-text position at or after an original index."""
@@ -533,16 +553,17 @@ class _ScreenView:
             return True  # what is promised is quoted ("谨防“包赔”", "承诺“一定能赔”的说法")
         s, e = self.position(start), self.position(end)
         text = self.text
-        clause = s
-        while clause > 0 and text[clause - 1] not in _BOUNDARY:
-            clause -= 1
-        prefix, hit = text[clause:s], text[s:e]
-        sentence_end = e
-        while sentence_end < len(text) and text[sentence_end] not in _SENTENCE_END:
-            sentence_end += 1
-        sentence_start = s
-        while sentence_start > 0 and text[sentence_start - 1] not in _SENTENCE_END:
-            sentence_start -= 1
+        # the words of the clause before the hit (the cues all stand close to it)
+        marks = self.clause_marks
+        clause = marks[bisect_left(marks, s) - 1] + 1 if bisect_left(marks, s) else 0
+        prefix, hit = text[max(clause, s - _LOOK_BACK) : s], text[s:e]
+        marks = self.sentence_marks
+        after = bisect_left(marks, e)
+        sentence_end = marks[after] if after < len(marks) else len(text)
+        before = bisect_left(marks, s)
+        sentence_start = marks[before - 1] + 1 if before else 0
+        sentence_start = max(sentence_start, s - _SENTENCE_REACH)
+        sentence_end = min(sentence_end, e + _SENTENCE_REACH)
         c = _CONTEXT
         if prefix.endswith(("不", "没", "未")):
             return True
@@ -603,9 +624,11 @@ def _class_hits(view: _ScreenView, rules: Sequence[Rule]) -> list[Violation]:
                     hits.append((start, end, order, rule, klass, match.group(0)))
     hits.sort(key=lambda h: (h[2], -(h[1] - h[0]), h[0]))
     kept: list[Violation] = []
+    taken = bytearray(len(view.original) + 1)
     for start, end, _order, rule, klass, term in hits:
-        if any(v.start < end and start < v.end for v in kept):
+        if any(taken[start:end]):
             continue
+        taken[start:end] = b"\x01" * (end - start)
         kept.append(
             Violation(
                 term=term,
