@@ -10,7 +10,13 @@ It was written in two batches, each before the screen saw it. Lines 1–371 came
 classes were tuned on their tuning part (held-out then: precision 1.000, recall 0.962). Lines
 372–455 (more colloquial, traditional characters, letters) were added later and screened
 untouched: held-out precision 0.983, recall 0.877, whole corpus 0.989 / 0.910. The words were
-then tuned on their tuning part only (held-out after: 0.983 / 0.908).
+then tuned on their tuning part only (held-out after: 0.983 / 0.908). Lines 456–525 (call
+transcripts, WeChat style, travel, home and motor claims) followed the same way: untouched,
+whole corpus 0.995 / 0.914 and held-out 0.984 / 0.840; after tuning on their tuning part,
+whole 0.996 / 0.953 and held-out 0.985 / 0.853. What the held-out third still misses is
+mostly a definite amount with no certainty word ("全额给您报", "全包了"; the word list only
+warns on 全额赔付, as "审核通过后全额赔付" is honest) and promises of another shape ("要是不
+赔我自己掏钱", "从没失败过", "肯定让您满意").
 """
 
 from __future__ import annotations
