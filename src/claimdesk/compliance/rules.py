@@ -507,6 +507,10 @@ def _load_classes() -> tuple[dict[str, PromiseClass], dict[str, re.Pattern[str]]
             past=bool(item.get("past")),
         )
     context = {name: re.compile(_alternatives(value)) for name, value in data["context"].items()}
+    # a negation a few words before the hit, in its clause ("无法向您保证", "不能百分之百…")
+    context["negated"] = re.compile(
+        f"(?:{context['negation'].pattern})[^{re.escape(stop)}]{{0,5}}$"
+    )
     return classes, context
 
 
@@ -567,7 +571,7 @@ class _ScreenView:
         c = _CONTEXT
         if prefix.endswith(("不", "没", "未")):
             return True
-        if re.search(f"(?:{c['negation'].pattern})[^{''.join(_BOUNDARY)}]{{0,5}}$", prefix):
+        if c["negated"].search(prefix):
             return True
         if c["interrogative"].search(prefix + hit) or c["reported"].search(prefix):
             return True
