@@ -109,17 +109,22 @@ def test_a_yes_in_the_health_declaration_needs_a_certified_underwriter(
         "health": {**CLEAN["health"], "chronic": True},
         "health_details": "2025年确诊高血压，服药控制，血压正常",
     }
+    chief = underwriter_with_authority("chief_uw", "5000000", 3, manager=manager1)
     request = _reinstate(lapsed_policy, customer1, clerk, details=details)
     assert request.underwriting_required
+    # Routed to the certified underwriter as a task.
+    task = request.case.tasks.get(kind="underwrite_reinstatement")
+    assert task.assignee == chief and task.status == "open"
     with pytest.raises(GuardFailed):
         request_approve(request=request, actor=clerk, now=at("2026-05-20 11:00"))
     # underwriter1 holds no underwriting certificate.
     with pytest.raises(NotAllowed):
         reinstatement_underwrite(request=request, actor=clerk, now=at("2026-05-20 11:00"), note="")
-    chief = underwriter_with_authority("chief_uw", "5000000", 3, manager=manager1)
     reinstatement_underwrite(
         request=request, actor=chief, now=at("2026-05-20 11:30"), note="血压控制良好，标准体复效"
     )
+    task.refresh_from_db()
+    assert task.status == "done"
     request_approve(request=request, actor=clerk, now=at("2026-05-20 12:00"))
     assert policy_as_of(lapsed_policy, date(2026, 5, 20)).status == "active"
 

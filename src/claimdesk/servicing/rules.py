@@ -344,6 +344,38 @@ def lapse_day(grace_ends_on: date) -> date:
     return grace_ends_on + timedelta(days=1)
 
 
+class PremiumState(StrEnum):
+    PAID = "paid"
+    UPCOMING = "upcoming"
+    IN_GRACE = "in_grace"
+    LAPSED = "lapsed"
+
+    @property
+    def label(self) -> str:
+        return str(PREMIUM_STATE_LABELS[self])
+
+
+PREMIUM_STATE_LABELS: Mapping[str, Promise] = {
+    PremiumState.PAID: _("paid"),
+    PremiumState.UPCOMING: _("to be paid"),
+    PremiumState.IN_GRACE: _("unpaid, in the grace period"),
+    PremiumState.LAPSED: _("unpaid: the policy lapsed"),
+}
+
+
+def premium_state(
+    *, paid: bool, lapsed: bool, due_on: date, grace_ends_on: date, today: date
+) -> str:
+    """Where a premium stands on ``today`` (for the schedule the customer and staff see)."""
+    if paid:
+        return PremiumState.PAID
+    if lapsed or today > grace_ends_on:
+        return PremiumState.LAPSED
+    if today > due_on:
+        return PremiumState.IN_GRACE
+    return PremiumState.UPCOMING
+
+
 def before_due_reminder_on(due_on: date) -> date:
     return due_on - timedelta(days=PREMIUM_REMINDER_DAYS_BEFORE)
 

@@ -72,7 +72,7 @@ from claimdesk.servicing.workflow import (
     RequestState,
 )
 from claimdesk.staff.roles import ROLE_PERMISSIONS, Role
-from claimdesk.staff.services import certificate_valid, is_staff_member
+from claimdesk.staff.services import certificate_valid, certified_user_ids, is_staff_member
 from claimdesk.types import Actor
 from claimdesk.workdays.clocks import to_local
 
@@ -81,6 +81,7 @@ log = logging.getLogger(__name__)
 
 APPROVAL_TASK = "approve_service"
 PAYMENT_TASK = "surrender_payment"
+UNDERWRITING_TASK = "underwrite_reinstatement"
 
 
 class AboveAuthority(NotAllowed):
@@ -228,7 +229,7 @@ def request_open(
             category=item,
             data={"policy": policy.number, "item": item, "effective_on": effective_on.isoformat()},
         )
-        return ServiceRequest.objects.create(
+        request = ServiceRequest.objects.create(
             case=case,
             policy=policy,
             item=item,
@@ -238,6 +239,43 @@ def request_open(
             amount=quote.amount if isinstance(quote, SurrenderQuote) else None,
             underwriting_required=item == ServiceItem.REINSTATEMENT and needs_underwriting(details),
         )
+        if request.underwriting_required:
+            _route_to_underwriting(case, now=now)
+    return request
+
+
+def _underwriter(day: date) -> Actor | None:
+    """The certified underwriter with the fewest open tasks (核保 of a reinstatement)."""
+    roles = [r.value for r, perms in ROLE_PERMISSIONS.items() if UNDERWRITE_PERMISSION in perms]
+    return (
+        User.objects.filter(
+            is_active=True,
+            groups__name__in=roles,
+            pk__in=certified_user_ids(UNDERWRITING_CERTIFICATE, day),
+        )
+        .annotate(load=_open_tasks())
+        .order_by("load", "id")
+        .first()
+    )
+
+
+def _route_to_underwriting(case: Case, *, now: datetime) -> None:
+    """A health declaration with a yes goes to a certified underwriter as a task, handed
+    over on behalf of the request's owner (首问负责制). Without one the owner sees that the
+    declaration waits for underwriting and escalates it."""
+    underwriter = _underwriter(to_local(now).date())
+    if underwriter is None:
+        return
+    task_assign(
+        case=case,
+        kind=UNDERWRITING_TASK,
+        title=_("Underwrite the health declaration of %(number)s (reinstatement)")
+        % {"number": case.number},
+        assignee=underwriter,
+        actor=case.owner,
+        now=now,
+        certificate=UNDERWRITING_CERTIFICATE,
+    )
 
 
 def _locked(request: ServiceRequest) -> tuple[Case, ServiceRequest]:
@@ -552,6 +590,10 @@ def reinstatement_underwrite(
         raise NotAllowed(_("Only a certified underwriter accepts a health declaration."))
     with case_action():
         case, request = _locked(request)
+        if not can_act(actor, case, UNDERWRITE_PERMISSION):
+            raise NotAllowed(
+                _("You may not underwrite request %(number)s.") % {"number": case.number}
+            )
         if request.item != ServiceItem.REINSTATEMENT or not request.underwriting_required:
             raise IllegalTransition(
                 _("Request %(number)s needs no underwriting.") % {"number": case.number}
@@ -582,6 +624,11 @@ def reinstatement_underwrite(
             customer_visible=True,
             data={"note": request.underwriting_note},
         )
+        for task in case.tasks.filter(kind=UNDERWRITING_TASK, status=TaskStatus.OPEN):
+            if task.assignee_id == actor.pk:
+                task_complete(task=task, actor=actor, now=now, result=_("accepted"))
+            else:
+                task_cancel(task=task, actor=actor, now=now)
     return request
 
 
