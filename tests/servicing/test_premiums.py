@@ -135,6 +135,10 @@ def test_only_finance_records_a_premium_and_not_after_the_lapse(
     with pytest.raises(NotAllowed):
         premium_pay(premium=_premium(monthly_policy, 2), actor=customer1,
                     now=at("2026-04-02 10:00"), reference="X")  # fmt: skip
+    # After the last day of grace, even before the sweep has lapsed the policy.
+    with pytest.raises(GuardFailed, match="复效"):
+        premium_pay(premium=_premium(monthly_policy, 2), actor=finance1,
+                    now=at("2026-06-01 08:00"), reference="LATE")  # fmt: skip
     premium_sweep(now=at("2026-06-01 09:00"))
     with pytest.raises(GuardFailed, match="复效"):
         premium_pay(premium=_premium(monthly_policy, 2), actor=finance1,

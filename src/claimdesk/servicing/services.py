@@ -105,6 +105,7 @@ def servicing_clerk() -> Actor:
     not work these requests."""
     clerk = (
         User.objects.filter(is_active=True, groups__name=Role.UNDERWRITER.value)
+        .exclude(password__startswith="!")  # the rules engine (uw_auto) cannot sign in
         .annotate(load=Count("owned_cases", filter=Q(owned_cases__is_open=True)))
         .order_by("load", "id")
         .first()
@@ -695,8 +696,8 @@ def premium_pay(
     amount: Decimal | str | None = None,
 ) -> PremiumDue:
     """Finance records a renewal premium as received (bank reference; the amount, when given,
-    must be the premium due). Refused once the policy has lapsed for it: from then on only a
-    reinstatement brings cover back."""
+    must be the premium due). Refused after its grace period (the policy lapses for it, even
+    before the sweep has run): from then on only a reinstatement brings cover back."""
     if not actor.has_perm(PAY_PERMISSION):
         raise NotAllowed(_("Only finance records premiums received."))
     reference = reference.strip()[:64]
@@ -713,7 +714,7 @@ def premium_pay(
                 _("Premium %(n)s of policy %(number)s is already paid.")
                 % {"n": premium.number, "number": premium.policy.number}
             )
-        if premium.lapse_id is not None:
+        if premium.lapse_id is not None or to_local(now).date() > premium.grace_ends_on:
             raise PremiumRefused(
                 _(
                     "Policy %(number)s lapsed because this premium was not paid: "

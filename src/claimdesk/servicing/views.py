@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import date
+from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django.contrib import messages
@@ -38,6 +39,14 @@ from claimdesk.types import AuthedRequest
 from claimdesk.workdays.clocks import to_local
 
 BENEFICIARY_ROWS = 3
+
+
+def percent(rate: Any) -> str:
+    """A rate as stored ("0.05") as a reader sees it ("5%")."""
+    try:
+        return f"{(Decimal(str(rate)) * 100).normalize():f}%"
+    except (InvalidOperation, ValueError):
+        return ""
 
 
 def _details(item: str, form: Mapping[str, str]) -> dict[str, Any]:
@@ -201,6 +210,7 @@ def request_detail(request: AuthedRequest, number: str) -> HttpResponse:
             "limit": limit,
             "above_limit": authority_refusal(found.amount, limit) if clerk else None,
             "health": selectors.health_answers(found),
+            "interest_rate": percent(found.quote.get("rate")),
             "can_underwrite": staff
             and found.underwriting_required
             and found.underwritten_by_id is None
