@@ -122,3 +122,29 @@ def test_the_customer_asks_to_reinstate_a_lapsed_policy_in_the_portal(
     assert approved.status_code == 200 and approved.json()["status"] == "approved"
     assert Policy.objects.get(pk=monthly.pk).status == "active"
     assert "核保已通过健康告知" in portal.get(r["Location"]).content.decode()
+
+
+def test_servicing_and_finance_follow_premiums_in_grace_and_lapses(
+    frozen, monthly, products, customer1, customer2, clerk, finance1, agent1
+):
+    """Paid through March, April's premium unpaid on 20 May: in grace until 31 May. customer2's
+    policy, February's premium unpaid, lapsed from 3 April."""
+    PremiumDue.objects.filter(policy=monthly, number__in=(2, 3)).update(
+        paid_at=at("2026-01-02 09:00")
+    )
+    other = demo_policy(
+        number="PACC0002", holder=customer2, line="accident", start=date(2026, 1, 1),
+        insured_name="李四", products=products,
+    )  # fmt: skip
+    premium_sweep(now=at("2026-04-03 09:00"))
+    assert Policy.objects.get(pk=other.pk).status == "lapsed"
+    assert Policy.objects.get(pk=monthly.pk).status == "active"
+    for user in (clerk, finance1):
+        html = page(user).get("/servicing/").content.decode()
+        in_grace = html.split('data-testid="premiums-in-grace"')[1].split("</table>")[0]
+        lapses = html.split('data-testid="lapses"')[1].split("</table>")[0]
+        assert "PACC0001" in in_grace and "2026-05-31" in in_grace
+        assert "PACC0002" in lapses and "2026-04-03" in lapses and "PACC0001" not in lapses
+    # Neither a customer nor an agent sees anyone's premiums there.
+    assert "premiums-in-grace" not in page(customer1).get("/servicing/").content.decode()
+    assert "premiums-in-grace" not in page(agent1).get("/servicing/").content.decode()

@@ -86,3 +86,28 @@ def premiums_of(policy: Policy, *, today: date) -> list[dict[str, Any]]:
         )
         rows.append({"premium": p, "state": state, "state_label": PremiumState(state).label})
     return rows
+
+
+def premiums_in_grace(today: date, limit: int = 100) -> list[PremiumDue]:
+    """Unpaid renewal premiums in their grace period on policies in force, the grace ending
+    soonest first: the follow-up list (续期催缴) of servicing and finance."""
+    return list(
+        PremiumDue.objects.filter(
+            paid_at__isnull=True,
+            lapse__isnull=True,
+            due_on__lt=today,
+            grace_ends_on__gte=today,
+            policy__status=Policy.Status.ACTIVE,
+        )
+        .select_related("policy__holder", "policy__product")
+        .order_by("grace_ends_on", "policy__number")[:limit]
+    )
+
+
+def lapsed_premiums(limit: int = 100) -> list[PremiumDue]:
+    """The premiums that lapsed policies still lapsed today, the latest lapse first."""
+    return list(
+        PremiumDue.objects.filter(lapse__isnull=False, policy__status=Policy.Status.LAPSED)
+        .select_related("policy__holder", "policy__product", "lapse")
+        .order_by("-lapse__effective_on", "policy__number")[:limit]
+    )

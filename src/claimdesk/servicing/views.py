@@ -101,6 +101,8 @@ def my_requests(request: AuthedRequest) -> HttpResponse:
     # A reinstatement is asked for on a lapsed policy, every other item on one in force.
     choices = lapsed if item == ServiceItem.REINSTATEMENT else policies
     today = to_local(timezone.now()).date()
+    # Servicing clerks and finance follow unpaid renewal premiums and lapses.
+    follows_premiums = staff and (user.has_perm(PERMISSION) or user.has_perm(PAY_PERMISSION))
     error = ""
     form: Mapping[str, str] = {}
     if request.method == "POST" and not staff:
@@ -131,6 +133,8 @@ def my_requests(request: AuthedRequest) -> HttpResponse:
         "servicing/my_requests.html",
         {
             "requests": selectors.requests_visible_to(user)[:100],
+            "in_grace": selectors.premiums_in_grace(today) if follows_premiums else [],
+            "lapses": selectors.lapsed_premiums() if follows_premiums else [],
             "staff": staff,
             "quotes": quotes,
             "lapsed": lapsed,
