@@ -55,7 +55,9 @@ def test_customer_asks_to_reinstate_a_lapsed_policy_on_a_phone(
         insured_name="张伟",
         products=products,
     )
-    # The second premium (a month in) was never paid: its grace ran out a month ago.
+    # The schedule from the start; the second premium (a month in) was never paid: its grace
+    # ran out a month ago.
+    premium_sweep(now=timezone.now() - timedelta(days=120))
     assert premium_sweep(now=timezone.now())["lapses"] == 1
 
     log_in(phone, live_server.url, "customer1")
@@ -96,7 +98,8 @@ def test_the_underwriter_accepts_the_declaration_and_the_clerk_reinstates(
         number="PACC0001", holder=customer1, line="accident",
         start=today - timedelta(days=120), insured_name="张伟", products=products,
     )  # fmt: skip
-    premium_sweep(now=timezone.now())
+    premium_sweep(now=timezone.now() - timedelta(days=120))
+    assert premium_sweep(now=timezone.now())["lapses"] == 1
     request = request_open(
         policy=policy,
         item="reinstatement",

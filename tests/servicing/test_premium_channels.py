@@ -136,6 +136,7 @@ def test_servicing_and_finance_follow_premiums_in_grace_and_lapses(
         number="PACC0002", holder=customer2, line="accident", start=date(2026, 1, 1),
         insured_name="李四", products=products,
     )  # fmt: skip
+    premium_sweep(now=at("2026-01-01 09:00"))  # its schedule, from its start
     premium_sweep(now=at("2026-04-03 09:00"))
     assert Policy.objects.get(pk=other.pk).status == "lapsed"
     assert Policy.objects.get(pk=monthly.pk).status == "active"

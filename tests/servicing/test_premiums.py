@@ -8,6 +8,7 @@ from datetime import date
 from decimal import Decimal
 
 import pytest
+from django.utils import timezone
 
 from claimdesk.cases.models import SlaRule
 from claimdesk.cases.services import GuardFailed, IllegalTransition, NotAllowed
@@ -18,6 +19,7 @@ from claimdesk.policies.selectors import policy_as_of
 from claimdesk.servicing import tasks
 from claimdesk.servicing.models import PremiumDue
 from claimdesk.servicing.services import premium_pay, premium_schedule_ensure, premium_sweep
+from claimdesk.workdays.clocks import to_local
 from tests.conftest import at
 
 
@@ -155,6 +157,13 @@ def test_the_admin_tunes_the_grace_period(monthly_policy):
 
 
 def test_the_beat_task_runs_the_sweep(monthly_policy):
-    # The beat runs it at "now": a policy bought now gets its schedule and nothing is due.
+    """The beat runs it at the real now, long after this policy started: the premiums due
+    before its schedule was made are taken as settled, so the policy does not lapse for the
+    past; the ones still to come are unpaid."""
+    today = to_local(timezone.now()).date()
     assert tasks.premium_sweep()["schedules"] == 1
-    assert PremiumDue.objects.filter(policy=monthly_policy).count() == 12
+    rows = PremiumDue.objects.filter(policy=monthly_policy)
+    assert rows.count() == 12
+    assert all(r.is_paid == (r.due_on < today or r.number == 1) for r in rows)
+    assert tasks.premium_sweep()["lapses"] == 0
+    assert Policy.objects.get(pk=monthly_policy.pk).status == "active"

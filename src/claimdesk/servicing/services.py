@@ -647,30 +647,38 @@ def grace_days() -> int:
 
 def premium_schedule_ensure(policy: Policy, *, now: datetime) -> list[PremiumDue]:
     """The policy's premium schedule, made on first need from its product's frequency, its
-    start and end and its yearly premium; instalment 1 was paid at issue. The grace period
-    of each premium is fixed when the schedule is made (the contract's terms)."""
+    start and end and its yearly premium. Instalment 1 was paid at issue; premiums that fell
+    due before the schedule was made are taken as settled by the process that collected them
+    then (a product switched to renewal premiums never lapses its policies for the past).
+    The grace period of each premium is fixed when the schedule is made (the contract's
+    terms)."""
     existing = list(PremiumDue.objects.filter(policy=policy).order_by("number"))
     if existing or policy.product.premium_frequency == PremiumFrequency.SINGLE:
         return existing
     days = grace_days()
-    rows = [
-        PremiumDue(
-            policy=policy,
-            number=i.number,
-            due_on=i.due_on,
-            amount=i.amount,
-            grace_ends_on=grace_ends(i.due_on, days),
-            paid_at=now if i.number == 1 else None,
-            paid_amount=i.amount if i.number == 1 else None,
-            reference=_("paid at issue") if i.number == 1 else "",
+    today = to_local(now).date()
+    with translation.override(settings.LANGUAGE_CODE):
+        at_issue, earlier = _("paid at issue"), _("settled before the schedule was kept")
+    rows = []
+    for i in premium_schedule(
+        start=policy.start,
+        end=policy.end,
+        annual_premium=policy.premium,
+        frequency=policy.product.premium_frequency,
+    ):
+        settled = i.number == 1 or i.due_on < today
+        rows.append(
+            PremiumDue(
+                policy=policy,
+                number=i.number,
+                due_on=i.due_on,
+                amount=i.amount,
+                grace_ends_on=grace_ends(i.due_on, days),
+                paid_at=now if settled else None,
+                paid_amount=i.amount if settled else None,
+                reference=(at_issue if i.number == 1 else earlier) if settled else "",
+            )
         )
-        for i in premium_schedule(
-            start=policy.start,
-            end=policy.end,
-            annual_premium=policy.premium,
-            frequency=policy.product.premium_frequency,
-        )
-    ]
     PremiumDue.objects.bulk_create(rows, ignore_conflicts=True)
     return list(PremiumDue.objects.filter(policy=policy).order_by("number"))
 
