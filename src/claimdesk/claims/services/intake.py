@@ -50,7 +50,7 @@ from claimdesk.claims.rules import (
 from claimdesk.notify.services import notification_queue
 from claimdesk.policies.models import LOSS_TYPE_LABELS, InsuredPerson, Policy
 from claimdesk.policies.rules import LossType
-from claimdesk.policies.selectors import policies_visible_to
+from claimdesk.policies.selectors import cover_on, policies_visible_to
 from claimdesk.staff.services import is_staff_member
 from claimdesk.types import Actor
 from claimdesk.workdays.clocks import to_local
@@ -269,12 +269,15 @@ def _validate(
 
 
 def report_flags(policy: Policy, report: Mapping[str, Any]) -> list[str]:
-    """Cover flags of a valid report: registered anyway, decided and explained later."""
+    """Cover flags of a valid report: registered anyway, decided and explained later. Read
+    from the policy as it stood at the loss date (a lapse or a surrender dates from a day)."""
+    loss_day = to_local(report["loss_time"]).date()
+    start, end, status = cover_on(policy, loss_day)
     return cover_flags(
-        loss_day=to_local(report["loss_time"]).date(),
-        start=policy.start,
-        end=policy.end,
-        in_force=policy.status == Policy.Status.ACTIVE,
+        loss_day=loss_day,
+        start=start,
+        end=end,
+        in_force=status == Policy.Status.ACTIVE,
         product_line=policy.product.line,
         loss_type=str(report["loss_type"]),
     )
