@@ -80,7 +80,9 @@ def _flagged(texts) -> list[tuple[str, str, list[str]]]:
 
 
 @pytest.mark.parametrize(
-    "source", [seed_data_texts, translation_texts, template_texts, demo_texts], ids=str
+    "source",
+    [seed_data_texts, translation_texts, template_texts, demo_texts],
+    ids=lambda source: source.__name__,
 )
 def test_no_shipped_text_is_held_as_a_promise(source):
     texts = list(source())
