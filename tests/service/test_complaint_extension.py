@@ -11,6 +11,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+from django.test import Client
 from django.utils import translation
 
 from claimdesk.cases.models import CaseEvent, Deadline
@@ -18,7 +19,7 @@ from claimdesk.cases.services import GuardFailed, NotAllowed
 from claimdesk.notify.models import Notification
 from claimdesk.service.services import ticket_act, ticket_reply
 from tests.cases.conftest import snapshot
-from tests.conftest import at
+from tests.conftest import PASSWORD, at
 from tests.service.conftest import T0
 
 pytestmark = pytest.mark.django_db
@@ -111,3 +112,32 @@ def test_an_inquiry_has_no_period_to_extend(open_ticket, manager1):
     ticket = open_ticket("inquiry")
     with pytest.raises(GuardFailed, match="Only a complaint"):
         extend(ticket, manager1, T0 + timedelta(minutes=10))
+
+
+# --- the ticket page ----------------------------------------------------------------------
+
+
+def _login(user):
+    client = Client(HTTP_ACCEPT_LANGUAGE="en")
+    assert client.login(username=user.username, password=PASSWORD)
+    return client
+
+
+def test_the_manager_extends_on_the_ticket_page(open_ticket, agent1, manager1, frozen):
+    complaint = open_ticket("complaint", subject="理赔太慢")
+    inquiry = open_ticket("inquiry")
+    url = f"/service/tickets/{complaint.case.number}/"
+    assert 'data-action="extend"' not in _login(agent1).get(url).content.decode()
+    manager = _login(manager1)
+    assert 'data-action="extend"' in manager.get(url).content.decode()
+    other = f"/service/tickets/{inquiry.case.number}/"
+    assert 'data-action="extend"' not in manager.get(other).content.decode()
+
+    refused = manager.post(f"{url}act/", {"action": "extend", "reason": ""})
+    assert refused.status_code == 400 and "especially complex" in refused.content.decode()
+    done = manager.post(f"{url}act/", {"action": "extend", "reason": REASON})
+    assert done.status_code == 302
+    assert clock(complaint, "complaint_extended").due_at == at("2026-11-17 00:00")
+    assert (
+        _login(agent1).post(f"{url}act/", {"action": "extend", "reason": REASON}).status_code == 403
+    )
