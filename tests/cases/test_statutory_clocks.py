@@ -14,6 +14,7 @@ import pytest
 from django.apps import apps as django_apps
 from django.core.exceptions import ValidationError
 from django.db import connection
+from django.utils import translation
 
 from claimdesk.cases import services
 from claimdesk.cases.models import DeadlineAlert, SlaRule
@@ -159,7 +160,7 @@ def test_the_migration_flags_seeded_rules_and_moves_running_clocks(agent1, custo
 
     migration = import_module("claimdesk.cases.migrations.0009_statutory_periods")
     rule = SlaRule.objects.get(code="decision_statutory")
-    rule.statutory, rule.escalation_percent = False, 125
+    rule.statutory, rule.escalation_percent, rule.name = False, 125, "法定核定时限"
     rule.save()
     start = at("2026-09-01 10:00")
     case = open_claim(agent1, customer1, now=start)
@@ -173,6 +174,8 @@ def test_the_migration_flags_seeded_rules_and_moves_running_clocks(agent1, custo
     migration.flag_statutory_rules(django_apps, Editor())
     rule.refresh_from_db()
     assert rule.statutory and rule.escalation_percent == 90
+    with translation.override("en"):  # the name says what the 30 days count from
+        assert rule.label == "Statutory decision (30 days from the claim)"
     moved = _clock(case, "decision_statutory")
     assert moved.due_at == at("2026-10-09 00:00")
     assert moved.escalate_at == start + moved.budget * 9 / 10

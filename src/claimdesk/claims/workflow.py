@@ -188,7 +188,7 @@ SLA_RULES = (
     ),
     _sla(
         "decision_statutory",
-        _("Statutory decision"),
+        _("Statutory decision (30 days from the claim)"),
         Unit.CALENDAR_DAYS,
         "30",
         "保险法第二十三条：自收到理赔申请之日起30日内作出核定",

@@ -1,6 +1,7 @@
 """Statutory periods: a flag on the SLA rule, escalation before the due time, 民法典 §203.
 
-The seeded statutory rules are flagged and escalate at 90 % instead of 125 % (after the
+The seeded statutory rules are flagged (and the statutory decision's name says what its
+30 days count from) and escalate at 90 % instead of 125 % (after the
 deadline had passed); a rule an admin tuned to escalate before its due time keeps its
 value. Running clocks of those rules get the escalation point and, for periods in calendar
 days, the period-end rule (a last day on a rest day or holiday moves to the end of the next
@@ -26,6 +27,9 @@ STATUTORY = (
 ESCALATION = 90
 OLD_DECISION_BASIS = "保险法第二十三条：30日内作出核定"
 NEW_DECISION_BASIS = "保险法第二十三条：自收到理赔申请之日起30日内作出核定"
+# The customer reads the clock's name: it now says what the 30 days count from.
+OLD_DECISION_NAME = "法定核定时限"
+NEW_DECISION_NAME = "法定核定时限（自收到理赔申请起30日）"
 
 
 def _calendar(apps, using):
@@ -61,6 +65,8 @@ def flag_statutory_rules(apps, schema_editor):
             rule.reminder_percent = min(75, rule.escalation_percent - 1)
         if rule.code == "decision_statutory" and rule.basis == OLD_DECISION_BASIS:
             rule.basis = NEW_DECISION_BASIS
+        if rule.code == "decision_statutory" and rule.name == OLD_DECISION_NAME:
+            rule.name = NEW_DECISION_NAME
         rule.save()
 
     clock = Clock(Unit.CALENDAR_DAYS, _calendar(apps, using))
