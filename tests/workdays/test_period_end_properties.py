@@ -129,3 +129,18 @@ def test_a_tiaoxiu_saturday_is_a_working_last_day():
     assert sla_due_at(statutory, sept30, OFFICIAL) == datetime(2026, 10, 11, tzinfo=SHANGHAI)
     oct1 = datetime(2026, 10, 1, 10, tzinfo=SHANGHAI)
     assert sla_due_at(statutory, oct1, OFFICIAL) == datetime(2026, 10, 13, tzinfo=SHANGHAI)
+
+
+@decade
+@given(cal=calendars(), end=moments())
+def test_a_period_end_at_any_instant_moves_only_off_a_day_off(cal, end):
+    """A resumed clock's period can end at any instant (not only at 24:00): it stays where it
+    is on a working day, else moves to 24:00 of the first working day after."""
+    moved = Clock(Unit.CALENDAR_DAYS, cal).period_end(end)
+    if cal.is_working_day(last_day(end)):
+        assert moved == end
+    else:
+        assert moved > end
+        assert moved.astimezone(SHANGHAI).time() == time(0)
+        assert cal.is_working_day(last_day(moved))
+        assert cal.next_working_day(last_day(end)) == last_day(moved)
