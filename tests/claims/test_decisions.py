@@ -197,12 +197,13 @@ def test_someone_elses_pending_proposal_blocks_a_second(claim, adjuster1, adjust
 
 
 def test_interim_payment_task_at_sixty_days(claim):
-    # materials complete 30 Sept; 60 calendar days end with 29 Nov
-    assert claims_interim_payment_tasks(now=at("2026-11-29 23:59")) == 0
-    assert claims_interim_payment_tasks(now=at("2026-11-30 00:01")) == 1
+    # materials complete 30 Sept; 60 calendar days end with Sun 29 Nov, a rest day: the
+    # period ends with Mon 30 Nov (民法典 §203)
+    assert claims_interim_payment_tasks(now=at("2026-11-30 23:59")) == 0
+    assert claims_interim_payment_tasks(now=at("2026-12-01 00:01")) == 1
     task = Task.objects.get(case=claim.case, kind="interim_payment")
     assert "24920.40" in task.title
-    assert claims_interim_payment_tasks(now=at("2026-12-01 10:00")) == 0
+    assert claims_interim_payment_tasks(now=at("2026-12-02 10:00")) == 0
 
 
 def test_lower_levels_sign_first_and_the_last_signature_needs_the_authority(
