@@ -323,7 +323,7 @@ def claim_progress(claim: Claim) -> Progress:
         stage=current or status,
         stage_label=claim.case.status_label(),
         stages=stages,
-        checklist=list(claim.items.all()),
+        checklist=list(claim.items.with_reuse()),
         clocks=clocks,
         events=list(case_timeline(claim.case, customer_view=True)),
         expected_payment=payment.due_at if payment else None,
@@ -332,6 +332,12 @@ def claim_progress(claim: Claim) -> Progress:
 
 def missing_core_items(items: list[ClaimItem]) -> list[ClaimItem]:
     return [i for i in items if i.core and i.state != ItemState.ACCEPTED]
+
+
+def core_items_to_provide(items: list[ClaimItem]) -> list[ClaimItem]:
+    """The core items the customer still has to hand in: not accepted and not on file
+    (一次提交、全程复用: what is on file is never asked for again)."""
+    return [i for i in missing_core_items(items) if not i.on_file]
 
 
 def contact_phone_for(claim: Claim, user) -> str:

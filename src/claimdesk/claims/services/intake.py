@@ -377,11 +377,21 @@ def duplicates_among(claim: Claim, candidates) -> list:
 
 def registered_notice(number: str, items) -> dict[str, str]:
     """The customer's "registered" message with the one-time checklist (its items or the
-    templates they were made from: anything with a ``name``)."""
+    templates they were made from: anything with a ``name``). Items already on file are
+    named as such and never asked for again (一次提交、全程复用)."""
+    on_file = [i.name for i in items if getattr(i, "on_file", False)]
+    wanted = [i.name for i in items if not getattr(i, "on_file", False)]
+    parts = []
+    if wanted:
+        parts.append(_("Please provide at once: %(items)s.") % {"items": "、".join(wanted)})
+    if on_file:
+        parts.append(
+            _("Already on file, no need to hand in again: %(items)s.")
+            % {"items": "、".join(on_file)}
+        )
     return {
         "subject": _("Claim %(number)s registered") % {"number": number},
-        "body": _("Please provide at once: %(items)s.")
-        % {"items": "、".join(i.name for i in items)},
+        "body": "".join(parts) or _("Nothing more is needed from you for now."),
     }
 
 
@@ -539,6 +549,11 @@ def claim_report(
                     now=now,
                 )
             )
+            if policy.holder_has_documents:  # some items may now be received from file
+                items = list(ClaimItem.objects.filter(claim=claim).with_reuse())
+            else:
+                for item in items:
+                    item.reused_documents = 0  # nothing on file to reuse
             duplicates = same
             if duplicates:
                 claim.possible_duplicates.add(*duplicates)
