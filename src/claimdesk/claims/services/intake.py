@@ -28,6 +28,7 @@ from claimdesk.cases.services import (
 )
 from claimdesk.cases.timeline import case_action
 from claimdesk.claims.events import ClaimRegistered
+from claimdesk.claims.limitation import claim_limitation
 from claimdesk.claims.models import (
     ChecklistTemplateItem,
     Claim,
@@ -268,16 +269,21 @@ def _validate(
     return policy, amount
 
 
-def report_flags(policy: Policy, report: Mapping[str, Any]) -> list[str]:
-    """Cover flags of a valid report: registered anyway, decided and explained later."""
-    return cover_flags(
-        loss_day=to_local(report["loss_time"]).date(),
+def report_flags(policy: Policy, report: Mapping[str, Any], now: datetime) -> list[str]:
+    """Cover flags of a valid report, and the §26 limitation flag of one reported late:
+    registered anyway, decided and explained later."""
+    loss_day = to_local(report["loss_time"]).date()
+    flags = cover_flags(
+        loss_day=loss_day,
         start=policy.start,
         end=policy.end,
         in_force=policy.status == Policy.Status.ACTIVE,
         product_line=policy.product.line,
         loss_type=str(report["loss_type"]),
     )
+    if claim_limitation(policy.product.line, loss_day, to_local(now).date()).late:
+        flags.append(Flag.LIMITATION)
+    return flags
 
 
 def claim_case_fields(policy: Policy, report: Mapping[str, Any], channel: str) -> dict[str, Any]:
@@ -517,7 +523,7 @@ def claim_report(
         ]
         if asked:
             raise ReportNeedsConfirmation(asked)
-    flags = report_flags(policy, report)
+    flags = report_flags(policy, report, now)
     try:
         with case_action(savepoint=True):
             case = case_open(
