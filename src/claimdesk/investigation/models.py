@@ -332,6 +332,13 @@ class AppraisalInstitution(models.Model):
         help_text=_("Comma-separated, e.g. disability, vehicle."),
     )
     region = models.CharField(_("region"), max_length=60)
+    licence_no = models.CharField(_("licence number"), max_length=60, blank=True)
+    licence_expires_on = models.DateField(
+        _("licence expires on"),
+        null=True,
+        blank=True,
+        help_text=_("After this day the institution is no longer chosen; empty: no expiry."),
+    )
     active = models.BooleanField(_("active"), default=True)
     last_selected_at = models.DateTimeField(_("last selected"), null=True, blank=True)
     times_selected = models.PositiveIntegerField(_("times selected"), default=0)
@@ -346,6 +353,10 @@ class AppraisalInstitution(models.Model):
 
     def qualification_set(self) -> frozenset[str]:
         return frozenset(q.strip() for q in self.qualifications.split(",") if q.strip())
+
+    def licensed_on(self, day) -> bool:
+        """Whether its licence is valid on ``day`` (no expiry recorded: valid)."""
+        return self.licence_expires_on is None or day <= self.licence_expires_on
 
 
 class AppraisalReferral(models.Model):
