@@ -52,6 +52,8 @@ def test_code_hierarchy(code, parent, under):
         ("右肺腺癌", "恶性肿瘤"),  # C34 lies in the C00-C97 range
         ("诊断：I21.0", "急性心肌梗死"),  # a bare ICD code
         ("诊断：Ｃ７３", "甲状腺癌"),  # full-width
+        ("ICD-10：C73.902", "甲状腺癌"),  # an unlisted subdivision of C73
+        ("车停在C73号车位", ""),  # a bare code without diagnosis words is no disease
         ("甲状腺结节", ""),
         ("肺炎", ""),
         ("否认甲状腺癌病史，诊断肺炎", ""),  # denied
@@ -77,6 +79,9 @@ def test_exclusion_codes_hit_by_synonym():
     (hit,) = rules.code_hits("既往体检发现HIV阳性。", [spec], TAXONOMY)
     assert hit.term == "艾滋病" and "Z21" in hit.detail
     assert rules.code_hits("HIV抗体阴性，否认HIV感染", [spec], TAXONOMY) == []
+    assert rules.code_hits("停车场B20车位旁被刮", [spec], TAXONOMY) == []
+    (coded,) = rules.code_hits("出院诊断：B20", [spec], TAXONOMY)
+    assert "B20" in coded.detail
 
 
 def fixed(**kw):

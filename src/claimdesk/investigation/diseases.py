@@ -22,6 +22,10 @@ _NEGATION_REACH = 6
 _CODE_IN_TEXT = re.compile(
     r"(?<![A-Za-z0-9])([A-Z]\d{2}(?:\.[0-9xX][0-9A-Za-z]{0,6})?)(?![0-9A-Za-z])"
 )
+# A bare three-character code (B20) reads as a diagnosis only after words that say so, so a
+# parking space or a room number is no disease; a code with its subdivision (I21.0) always.
+_CODE_CONTEXT = ("ICD", "诊断", "编码", "代码", "疾病")
+_CODE_CONTEXT_REACH = 10
 
 
 def normalise(text: str) -> str:
@@ -122,6 +126,9 @@ class Taxonomy:
         for m in _CODE_IN_TEXT.finditer(plain):
             code = m.group(1)
             if not free(m.start(), m.end()) or _negated(plain, m.start()):
+                continue
+            before = plain[max(0, m.start() - _CODE_CONTEXT_REACH) : m.start()]
+            if "." not in code and not any(word in before for word in _CODE_CONTEXT):
                 continue
             known = self.get(code) or self._nearest(code)
             taken.append((m.start(), m.end()))
