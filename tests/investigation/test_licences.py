@@ -181,3 +181,21 @@ def test_named_institution_with_an_expired_licence_stops_and_tells_the_manager(
     (note,) = manager_notes(manager1)
     assert "上海市伤残鉴定所" in note.body and note.case_id == claim.case_id
     assert not AppraisalReferral.objects.exists()
+
+
+def test_appraisal_api_takes_only_registry_institutions(
+    frozen, claim, registry, agent1, customer1, claims_api
+):
+    url = f"/claims/{claim.number}/appraisals"
+    r = claims_api(agent1).post(url, {"institution": 999_999})
+    assert r.status_code == 400 and "registry" in r.json()["detail"]
+    r = claims_api(agent1).post(url, {"institution": registry["lapsed"].pk})
+    assert r.status_code == 400 and "2026-06-30" in r.json()["detail"]
+    r = claims_api(agent1).post(url, {})
+    assert r.status_code == 201
+    assert (r.json()["institution"], r.json()["licence_no"]) == (
+        "上海华东司法鉴定中心",
+        "沪司鉴001",
+    )
+    assert claims_api(customer1).post(url, {}).status_code in (403, 404)
+    assert AppraisalReferral.objects.filter(claim=claim).count() == 1

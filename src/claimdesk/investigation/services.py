@@ -443,6 +443,10 @@ def appraisal_select(
     named (``institution``: a registry id; it must be active, qualified and licensed today),
     else the one the published rotation rule chooses among those licensed today. An
     expired licence of the named one stops the referral and tells the manager."""
+    if actor is not None and (not is_staff_member(actor) or not _may_handle(actor, claim.case)):
+        raise NotAllowed(
+            _("You may not refer claim %(number)s for appraisal.") % {"number": claim.number}
+        )
     on = to_local(now).date()
     if institution is not None:
         named = AppraisalInstitution.objects.filter(pk=institution).first()
