@@ -4,6 +4,7 @@ condition they belong to; the lists are codes; red flags know a fixed-benefit pr
 from __future__ import annotations
 
 from datetime import date
+from decimal import Decimal
 
 import pytest
 
@@ -87,10 +88,10 @@ def test_exclusion_codes_hit_by_synonym():
 def fixed(**kw):
     base = {
         "loss_type": "critical_illness",
-        "amount": rules.Decimal("500000"),
+        "amount": Decimal("500000"),
         "policy_start": date(2026, 1, 1),
         "loss_day": date(2026, 6, 1),
-        "remaining_sum_insured": rules.Decimal("500000"),
+        "remaining_sum_insured": Decimal("500000"),
         "product_line": "critical_illness",
     }
     return rules.ClaimFacts(**{**base, **kw})
@@ -98,7 +99,7 @@ def fixed(**kw):
 
 def test_fixed_benefit_at_sum_insured_is_no_red_flag():
     assert rules.risk_flags(fixed(), rules.Thresholds()) == []
-    over = rules.risk_flags(fixed(amount=rules.Decimal("500000.01")), rules.Thresholds())
+    over = rules.risk_flags(fixed(amount=Decimal("500000.01")), rules.Thresholds())
     assert [f.code for f in over] == [rules.FlagCode.NEAR_SUM_INSURED]
     reimbursed = fixed(loss_type="medical", product_line="medical")
     assert [f.code for f in rules.risk_flags(reimbursed, rules.Thresholds())] == [
