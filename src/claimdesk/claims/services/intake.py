@@ -51,7 +51,7 @@ from claimdesk.claims.rules import (
 from claimdesk.notify.services import notification_queue
 from claimdesk.policies.models import LOSS_TYPE_LABELS, InsuredPerson, Policy
 from claimdesk.policies.rules import LossType
-from claimdesk.policies.selectors import policies_visible_to
+from claimdesk.policies.selectors import cover_on, policies_visible_to
 from claimdesk.staff.services import is_staff_member
 from claimdesk.types import Actor
 from claimdesk.workdays.clocks import to_local
@@ -271,13 +271,15 @@ def _validate(
 
 def report_flags(policy: Policy, report: Mapping[str, Any], now: datetime) -> list[str]:
     """Cover flags of a valid report, and the §26 limitation flag of one reported late:
-    registered anyway, decided and explained later."""
+    registered anyway, decided and explained later. Read from the policy as it stood at the
+    loss date (a lapse or a surrender dates from a day)."""
     loss_day = to_local(report["loss_time"]).date()
+    start, end, status = cover_on(policy, loss_day)
     flags = cover_flags(
         loss_day=loss_day,
-        start=policy.start,
-        end=policy.end,
-        in_force=policy.status == Policy.Status.ACTIVE,
+        start=start,
+        end=end,
+        in_force=status == Policy.Status.ACTIVE,
         product_line=policy.product.line,
         loss_type=str(report["loss_type"]),
     )
