@@ -95,6 +95,9 @@ class ExclusionIn(Schema):
 
 class DecisionOut(Schema):
     id: int
+    stage: str = Field(
+        description="final, or interim: the part fixed first and paid first (先予支付, §25)"
+    )
     decision: str
     amount: Decimal
     reason: str
@@ -239,6 +242,19 @@ def decision_propose(request: AuthedRequest, claim_no: str, payload: ProposeIn |
     """Propose the calculator's decision; it goes to an approver with a sufficient limit."""
     claim = _staff_claim(request, claim_no)
     decision = services.decision_propose(
+        claim=claim, actor=request.user, now=timezone.now(), note=payload.note if payload else ""
+    )
+    return Status(201, decision)
+
+
+@router.post("/claims/{claim_no}/interim-decisions", response={201: DecisionOut, **PROBLEMS})
+def interim_propose(request: AuthedRequest, claim_no: str, payload: ProposeIn | None = None):
+    """Propose the part of the amount the accepted loss items already fix as an interim
+    payment (先予支付, Insurance Law §25) while the claim is still being decided. It is
+    approved like a final decision (``/decisions/{id}/approve``: four eyes, authority);
+    the final decision later pays the balance."""
+    claim = _staff_claim(request, claim_no)
+    decision = services.interim_propose(
         claim=claim, actor=request.user, now=timezone.now(), note=payload.note if payload else ""
     )
     return Status(201, decision)

@@ -336,6 +336,11 @@ def _refuse_a_second(claim: Claim, case: Case) -> None:
             PaymentPurpose.BALANCE: _("Claim %(number)s already has its balance payment."),
         }
         raise PaymentExists(texts[purpose] % {"number": case.number})
+    instructed = Payment.objects.filter(claim_id=claim.pk).values_list("amount", flat=True)
+    if claim.approved_amount is not None and sum(instructed, Decimal(0)) >= max(
+        claim.approved_amount, Decimal("0.01")
+    ):
+        raise PaymentExists(_("Claim %(number)s is paid in full.") % {"number": case.number})
 
 
 def payment_instruct(
@@ -403,6 +408,21 @@ def payment_send(*, payment: Payment, actor: Actor, now: datetime, bank_ref: str
     return payment
 
 
+def _pays_off(payment: Payment, case: Case) -> bool:
+    """An interim payment confirmed after the final decision that leaves no balance: its
+    confirmation is the claim's last payment and closes the claim."""
+    claim = payment.claim
+    if case.status != ClaimState.PAYING or claim.approved_amount is None:
+        return False
+    before = sum(
+        Payment.objects.filter(claim_id=claim.pk, state=PaymentState.CONFIRMED)
+        .exclude(pk=payment.pk)
+        .values_list("amount", flat=True),
+        Decimal(0),
+    )
+    return before + payment.amount >= claim.approved_amount
+
+
 def _confirm(
     payment: Payment, *, actor: Actor, now: datetime, bank_ref: str, via_reconciliation: bool
 ) -> None:
@@ -412,7 +432,10 @@ def _confirm(
     transfer = _current_transfer(payment)
     bank_ref = bank_ref.strip()[:64] or payment.bank_ref
     interim = payment.purpose == PaymentPurpose.INTERIM
-    if interim:
+    closes = not interim or _pays_off(payment, case)
+    # After the final decision the payment task stays open for the balance.
+    balance_to_come = not closes and case.status == ClaimState.PAYING
+    if not closes:
         # 先予支付 made: its clock stops (met or breached); the claim goes on being decided.
         for clock in Deadline.objects.filter(
             case=case, rule__code="interim_payment", state=DeadlineState.RUNNING, task=None
@@ -453,7 +476,8 @@ def _confirm(
         customer_visible=True,
         data=_event_data(payment, bank_ref=bank_ref),
     )
-    for task in case.tasks.filter(kind=PAYMENT_TASK, status=TaskStatus.OPEN, assignee=actor):
+    tasks = case.tasks.filter(kind=PAYMENT_TASK, status=TaskStatus.OPEN, assignee=actor)
+    for task in [] if balance_to_come else tasks:
         task_complete(
             task=task,
             actor=actor,
