@@ -233,3 +233,37 @@ def test_a_retry_is_refused_when_another_claim_used_the_room_given_back(
         payment_retry(payment=payment, actor=finance1, now=T1)
     assert row().limit_used == D("20000.00")
     assert Payment.objects.get(pk=payment.pk).state == "failed"
+
+
+def test_a_claim_withdrawn_after_approval_gives_its_reservation_back(
+    policy, agent1, adjuster1, adjuster2
+):
+    from claimdesk.cases.services import case_transition
+
+    first = medical_claim(agent1, adjuster1, amount="8000", day="2026-09-20", cause="阑尾炎")
+    decide(first, adjuster1, adjuster2)
+    assert (row().deductible_used, row().limit_used) == (D("1000.00"), D("5600.00"))
+    case_transition(
+        case=first.case, action="withdraw", actor=agent1, now=T1, data={"reason": "客户撤案"}
+    )
+    assert (row().deductible_used, row().limit_used, row("").limit_used) == (0, 0, 0)
+    second = medical_claim(agent1, adjuster1, amount="8000", day="2026-09-28", cause="肺炎")
+    assert decision_propose(claim=second, actor=adjuster1, now=T1).amount == D("5600.00")
+
+
+def test_the_calculation_preview_shows_what_the_policy_year_has_used(
+    policy, agent1, adjuster1, adjuster2, claims_api, frozen
+):
+    first = medical_claim(agent1, adjuster1, amount="8000", day="2026-09-20", cause="阑尾炎")
+    decide(first, adjuster1, adjuster2)
+    second = medical_claim(agent1, adjuster1, amount="20000", day="2026-09-28", cause="肺炎")
+    r = claims_api(adjuster1).get(f"/claims/{second.number}/calculation")
+    assert r.status_code == 200, r.content
+    assert r.json()["total"] == "14400.00"
+    assert [
+        (a["coverage"], a["period_start"], a["period_end"], a["deductible_used"], a["limit_used"])
+        for a in r.json()["accumulators"]
+    ] == [
+        ("", "2026-01-01", "2026-12-31", "0.00", "5600.00"),
+        ("inpatient", "2026-01-01", "2026-12-31", "1000.00", "5600.00"),
+    ]

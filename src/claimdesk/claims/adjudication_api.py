@@ -7,7 +7,7 @@ approved within their limits (``claims.services``), so the API cannot skip the f
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -52,6 +52,15 @@ class ExclusionOut(Schema):
     clause_text: str
 
 
+class AccumulatorOut(Schema):
+    coverage: str = Field(description="coverage code; empty: the policy's sum insured")
+    insured_name: str
+    period_start: date
+    period_end: date
+    deductible_used: Decimal = Field(description="deductible borne in the period, all claims")
+    limit_used: Decimal = Field(description="limit reserved or paid in the period, all claims")
+
+
 class CalculationOut(Schema):
     claim_no: str
     decision: str
@@ -63,6 +72,10 @@ class CalculationOut(Schema):
     exclusions: list[ExclusionOut]
     flags: list[ReviewFlagOut]
     approvals_required: int
+    accumulators: list[AccumulatorOut] = Field(
+        description="what the insured's policy year has used of each coverage (approved "
+        "decisions reserve, failed payments give back) and the sum insured's use"
+    )
 
 
 class LossItemIn(Schema):
@@ -170,6 +183,7 @@ def calculation(request: AuthedRequest, claim_no: str):
             "approvals_required": approvals_required(
                 Decimal(calc["total"]), services.approval_steps()
             ),
+            "accumulators": services.accumulators_of(claim),
         },
     )
 

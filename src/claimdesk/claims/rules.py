@@ -636,6 +636,11 @@ def approval_refusal(
 
 # --- policy years ----------------------------------------------------------------------------
 
+# Coverages whose deductible and limit apply per policy year, as first seeded (admins edit
+# ``CoverageBasis``): (product, coverage, the clause each step cites). 百万医疗's 1万
+# deductible is a 年免赔额.
+DEFAULT_COVERAGE_BASES: tuple[tuple[str, str, str], ...] = (("medical-plus", "inpatient", "2.3"),)
+
 
 def _add_years(day: date, years: int) -> date:
     """The same day ``years`` later; 29 February becomes 28 February in a common year."""

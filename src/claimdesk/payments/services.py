@@ -28,6 +28,7 @@ from django.db import IntegrityError
 from django.db.models import Count, Q
 from django.utils.translation import gettext as _
 
+from claimdesk.cases.events import CaseTransitioned
 from claimdesk.cases.models import Case, Deadline, DeadlineState, Task, TaskStatus
 from claimdesk.cases.services import (
     CaseError,
@@ -46,6 +47,7 @@ from claimdesk.claims.events import ClaimDecided, InterimDecided
 from claimdesk.claims.models import Claim, ClaimDecision
 from claimdesk.claims.services import (
     accumulators_release,
+    accumulators_release_unpaid,
     accumulators_retake,
     interim_decided,
 )
@@ -915,3 +917,21 @@ def payment_on_interim_decided(event: InterimDecided) -> None:
     """An approved interim decision becomes a payment task for finance (先予支付)."""
     if (assignee := finance_assignee(event.claim)) is not None:
         payment_handover(claim=event.claim, actor=event.actor, now=event.now, assignee=assignee)
+
+
+def payment_on_claim_withdrawn(event: CaseTransitioned) -> None:
+    """A claim withdrawn after a decision gives back the limits its payments do not hold
+    (failed ones gave theirs back already)."""
+    if event.transition.action != "withdraw":
+        return
+    claim = Claim.objects.select_related("policy").filter(pk=event.case.pk).first()
+    if claim is None:
+        return
+    kept: dict[str, Decimal] = {}
+    live = Payment.objects.filter(claim_id=claim.pk).exclude(
+        state__in=[PaymentState.FAILED, PaymentState.ESCALATED]
+    )
+    for payment in live:
+        for code, amount in (payment.by_coverage or {}).items():
+            kept[code] = kept.get(code, Decimal(0)) + Decimal(amount)
+    accumulators_release_unpaid(claim=claim, kept=kept, now=event.now, reason="withdrawn")

@@ -8,24 +8,15 @@ from zoneinfo import ZoneInfo
 
 from django.db import migrations
 
-ANNUAL = [("medical-plus", "inpatient", "2.3")]
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 
 
 def seed_bases(apps, schema_editor):
-    CoverageBasis = apps.get_model("claims", "CoverageBasis")
-    for product, coverage, article in ANNUAL:
-        CoverageBasis.objects.get_or_create(
-            product_code=product,
-            coverage_code=coverage,
-            defaults={
-                "deductible_period": "policy_year",
-                "limit_period": "policy_year",
-                "deductible_article": article,
-                "ratio_article": article,
-                "limit_article": article,
-            },
-        )
+    from claimdesk.claims.apps import seed_default_coverage_bases
+
+    seed_default_coverage_bases(
+        apps.get_model("claims", "CoverageBasis"), schema_editor.connection.alias
+    )
 
 
 def backfill(apps, schema_editor):

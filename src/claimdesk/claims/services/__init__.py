@@ -13,6 +13,7 @@ from claimdesk.claims.services.accumulators import (
     LimitsChanged,
     accumulators_of,
     accumulators_release,
+    accumulators_release_unpaid,
     accumulators_retake,
 )
 from claimdesk.claims.services.assessment import (
@@ -86,6 +87,7 @@ __all__ = [
     "ReportResult",
     "accumulators_of",
     "accumulators_release",
+    "accumulators_release_unpaid",
     "accumulators_retake",
     "approval_limit",
     "approval_steps",

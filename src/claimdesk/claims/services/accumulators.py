@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 
-from django.db.models import Sum
+from django.db.models import Q, QuerySet, Sum
 from django.utils.translation import gettext as _
 
 from claimdesk.cases.services import IllegalTransition
@@ -74,9 +74,7 @@ def accumulator_keys(claim: Claim, codes: Iterable[str]) -> dict[str, Key]:
     return keys
 
 
-def _filter(claim: Claim, keys: Mapping[str, Key]):
-    from django.db.models import Q
-
+def _filter(claim: Claim, keys: Mapping[str, Key]) -> QuerySet[Accumulator]:
     match = Q(pk__in=[])
     for k in keys.values():
         match |= Q(insured_name=k.insured_name, coverage=k.coverage, period_start=k.period_start)
@@ -248,3 +246,32 @@ def accumulators_of(claim: Claim) -> list[Accumulator]:
     """The rows a claim draws on, as they stand (for the case page and the API)."""
     codes = claim.loss_items.values_list("coverage", flat=True).distinct()
     return list(_filter(claim, accumulator_keys(claim, codes)).order_by("coverage"))
+
+
+def accumulators_release_unpaid(
+    *, claim: Claim, kept: Mapping[str, Decimal], now: datetime, reason: str
+) -> None:
+    """A claim that ends without being paid in full (withdrawn) gives back what it still
+    holds beyond ``kept`` (per coverage: what its payments hold); with nothing paid, its
+    deductible too — the loss is no longer claimed."""
+    held = AccumulatorMovement.objects.filter(claim=claim).values_list("accumulator", flat=True)
+    rows = list(
+        Accumulator.objects.filter(pk__in=held).order_by("pk").select_for_update(of=("self",))
+    )
+    own = _own(claim, rows)
+    total_kept = sum(kept.values(), Decimal(0))
+    for row in rows:
+        keep = total_kept if row.coverage == SUM_INSURED else kept.get(row.coverage, Decimal(0))
+        held_now = own.get(row.pk, Used())
+        extra = max(held_now.limit - keep, Decimal(0))
+        borne = held_now.deductible if not kept else Decimal(0)
+        if extra or borne:
+            _move(
+                row,
+                claim=claim,
+                kind=MovementKind.RELEASE,
+                deductible=-borne,
+                amount=-extra,
+                now=now,
+                payment_reference=reason[:32],
+            )

@@ -321,14 +321,13 @@ def _reserve_limits(decision: ClaimDecision, *, now: datetime) -> None:
     as_of = policy_as_of(claim.policy, to_local(claim.loss_time).date())
     rows = accumulators_lock(claim, accumulator_keys(claim, as_of.coverages))
     fresh = claim_calculation(claim)
-    proposed = decision.calculation.get("by_coverage") or {}
-    if fresh.total != decision.amount or {c: str(v) for c, v in fresh.by_coverage.items()} != {
-        c: str(Decimal(v)) for c, v in proposed.items()
-    }:
+    proposed = {c: Decimal(v) for c, v in (decision.calculation.get("by_coverage") or {}).items()}
+    if fresh.total != decision.amount or dict(fresh.by_coverage) != proposed:
         raise LimitsChanged(
             _(
-                "Another claim on policy %(policy)s has used its limits since this decision "
-                "was proposed: the amount is now %(amount)s. Propose the decision again."
+                "The calculation has changed since this decision was proposed (another "
+                "claim on policy %(policy)s used its limits, or the loss items changed): the "
+                "amount is now %(amount)s. Propose the decision again."
             )
             % {"policy": claim.policy.number, "amount": fresh.total}
         )
