@@ -25,6 +25,7 @@ from claimdesk.payments.services import (
     payment_confirm,
     payment_instruct,
     payment_send,
+    payment_settle,
 )
 from claimdesk.policies.demo import demo_bank_account
 from tests.claims import conftest as claims_conftest
@@ -165,6 +166,8 @@ def test_an_interim_payment_that_covers_the_final_decision_closes_the_claim(
     )  # the final decision fixes no more than the interim payment: 920.40
     with pytest.raises(PaymentExists, match="paid in full"):
         payment_instruct(claim=fresh(claim), actor=finance1, now=T1)
+    with pytest.raises(GuardFailed, match="still has"):  # not confirmed yet
+        payment_settle(claim=claim, actor=finance1, now=T1)
     payment_send(payment=interim, actor=finance1, now=T1)
     payment_confirm(payment=interim, actor=finance1, now=T1)
     assert fresh(claim).case.status == "closed"
@@ -189,3 +192,23 @@ def test_nothing_fixed_yet_means_no_interim_decision(accident_policy, agent1, ad
     )  # below the 100 deductible
     with pytest.raises(GuardFailed, match="nothing to pay first"):
         interim_propose(claim=claim, actor=adjuster1, now=T0)
+
+
+def test_an_interim_payment_confirmed_before_an_equal_final_decision_settles_the_claim(
+    claim, adjuster1, adjuster2, finance1, customer1, claims_api, frozen
+):
+    decision_approve(
+        decision=interim_propose(claim=claim, actor=adjuster1, now=T1), actor=adjuster2, now=T1
+    )
+    pay(claim, finance1, T1)
+    decision_approve(
+        decision=decision_propose(claim=claim, actor=adjuster1, now=T2), actor=adjuster2, now=T2
+    )  # 920.40 again: nothing is left to pay
+    assert fresh(claim).case.status == "paying"
+    with pytest.raises(PaymentExists, match="paid in full"):
+        payment_instruct(claim=fresh(claim), actor=finance1, now=T2)
+    payment_settle(claim=claim, actor=finance1, now=T2)
+    assert fresh(claim).case.status == "closed"
+    listing = claims_api(customer1).get(f"/claims/{claim.number}/payments").json()
+    assert (listing["decided_amount"], listing["paid"]) == ("920.40", "920.40")
+    assert claims_api(finance1).post(f"/claims/{claim.number}/payment/settle").status_code == 409

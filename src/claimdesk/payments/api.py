@@ -28,6 +28,7 @@ from claimdesk.payments.services import (
     PAY_PERMISSION,
     payment_act,
     payment_instruct,
+    payment_settle,
     payments_reconcile,
 )
 from claimdesk.policies.models import BankAccount
@@ -240,6 +241,19 @@ def payment_list(request: AuthedRequest, claim_no: str):
             "payments": [_payment_out(p, request.user) for p in payments],
         },
     )
+
+
+@router.post(
+    "/claims/{claim_no}/payment/settle",
+    response={200: ClaimPaymentsOut, 400: CaseProblem, 403: CaseProblem, 404: CaseProblem,
+              409: CaseProblem},
+)  # fmt: skip
+def payment_settle_claim(request: AuthedRequest, claim_no: str):
+    """Close a claim its confirmed interim payment already pays in full (finance): the
+    final decision left no balance. Refused (400) while anything is left to pay."""
+    claim = _claim(request, claim_no)
+    payment_settle(claim=claim, actor=request.user, now=timezone.now())
+    return payment_list(request, claim_no)
 
 
 @router.post(

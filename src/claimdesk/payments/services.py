@@ -342,7 +342,10 @@ def _refuse_a_second(claim: Claim, case: Case) -> None:
     if claim.approved_amount is not None and sum(instructed, Decimal(0)) >= max(
         claim.approved_amount, Decimal("0.01")
     ):
-        raise PaymentExists(_("Claim %(number)s is paid in full.") % {"number": case.number})
+        raise PaymentExists(
+            _("Claim %(number)s is paid in full: nothing is left to instruct.")
+            % {"number": case.number}
+        )
 
 
 def payment_instruct(
@@ -389,6 +392,54 @@ def payment_instruct(
             data=_event_data(payment, decision=claim.decision),
         )
     return payment
+
+
+def payment_settle(*, claim: Claim, actor: Actor, now: datetime) -> Claim:
+    """Close a claim whose confirmed payments already pay its decided amount — the
+    interim payment covered the final decision, so no balance is due (finance records it;
+    the payment clock stops as for any last payment)."""
+    with case_action():
+        case = _lock_case(claim.pk)
+        _finance_only(actor, case)
+        _require_paying(case)  # a second click hears "closed" (409), not "not yours"
+        _may_pay(actor, case)
+        claim = Claim.objects.select_related("policy__holder").get(pk=claim.pk)
+        confirmed = list(
+            Payment.objects.filter(claim_id=claim.pk, state=PaymentState.CONFIRMED).order_by(
+                "confirmed_at", "id"
+            )
+        )
+        paid = sum((p.amount for p in confirmed), Decimal(0))
+        if claim.approved_amount is None or not confirmed or paid < claim.approved_amount:
+            raise GuardFailed(
+                _("Claim %(number)s still has ¥%(amount)s to pay.")
+                % {
+                    "number": case.number,
+                    "amount": _money((claim.approved_amount or Decimal(0)) - paid),
+                }
+            )
+        last = confirmed[-1]
+        case_transition(
+            case=case,
+            action="confirm_payment",
+            actor=actor,
+            now=now,
+            data={
+                "reference": last.reference,
+                "amount": str(paid),
+                "account": last.masked_account,
+            },
+        )
+        for task in case.tasks.filter(kind=PAYMENT_TASK, status=TaskStatus.OPEN, assignee=actor):
+            task_complete(
+                task=task,
+                actor=actor,
+                now=now,
+                result=_("Paid in full by the interim payment (%(reference)s).")
+                % {"reference": last.reference},
+            )
+    claim.case = case
+    return claim
 
 
 def payment_send(*, payment: Payment, actor: Actor, now: datetime, bank_ref: str = "") -> Payment:
