@@ -10,7 +10,7 @@ from decimal import Decimal
 import pytest
 from django.utils import translation
 
-from claimdesk.cases.services import IllegalTransition
+from claimdesk.cases.services import GuardFailed, IllegalTransition
 from claimdesk.claims.models import Accumulator, AccumulatorMovement, Claim, CoverageBasis
 from claimdesk.claims.services import (
     LimitsChanged,
@@ -267,3 +267,24 @@ def test_the_calculation_preview_shows_what_the_policy_year_has_used(
         ("", "2026-01-01", "2026-12-31", "0.00", "5600.00"),
         ("inpatient", "2026-01-01", "2026-12-31", "1000.00", "5600.00"),
     ]
+
+
+def test_a_limit_per_day_caps_an_item_by_its_days_and_cites_the_limit_clause(
+    policy, agent1, adjuster1
+):
+    CoverageBasis.objects.filter(product_code="med-annual").update(day_limit=D("300"))
+    claim = medical_claim(agent1, adjuster1, amount="8000", day="2026-09-20", cause="阑尾炎")
+    loss_item_add(
+        claim=claim, actor=adjuster1, now=T0, coverage="inpatient", label="床位费", amount="2000",
+        days=5,
+    )  # fmt: skip
+    decision = decision_propose(claim=claim, actor=adjuster1, now=T0)
+    # bed fees 2,000 for 5 days, at most 300 a day: 1,500; 8,000 + 1,500 = 9,500;
+    # less the deductible 1,000 = 8,500; × 80 % = 6,800
+    assert decision.amount == D("6800.00")
+    assert ("day_limit", "-500.00", "3.3") in lines_of(decision)
+    with pytest.raises(GuardFailed):
+        loss_item_add(
+            claim=claim, actor=adjuster1, now=T0, coverage="inpatient", label="床位费",
+            amount="100", days=0,
+        )  # fmt: skip

@@ -224,3 +224,19 @@ def test_an_annual_deductible_takes_only_what_is_left_of_the_year():
         "accident-medical": cover})  # fmt: skip
     assert calc.total == D("768.00")
     assert calc.deductible_by_coverage == {"accident-medical": D("40")}
+
+
+def test_a_limit_per_day_caps_the_item_by_its_days():
+    from dataclasses import replace
+
+    cover = replace(ACCIDENT_MEDICAL, day_limit=D("200"), limit_clause=LIMIT)
+    # 3 days at most 200 a day: 1,000 claimed becomes 600; − 100 = 500; × 80 % = 400
+    calc = run([LossLine("accident-medical", "住院津贴", D("1000"), days=3)], coverages={
+        "accident-medical": cover})  # fmt: skip
+    assert calc.total == D("400.00")
+    assert calc.decision == "partial"
+    assert [(x.kind, x.amount, x.clause) for x in calc.lines][1] == (
+        "day_limit",
+        D("-400.00"),
+        LIMIT,
+    )

@@ -84,6 +84,9 @@ class LossItemIn(Schema):
     amount: Decimal = Field(..., ge=0, max_digits=14, decimal_places=2)
     liability: Decimal = Field(Decimal(1), ge=0, le=1, max_digits=4, decimal_places=3)
     illness: bool = False
+    days: int | None = Field(
+        None, ge=1, le=3660, description="days the item covers, for a coverage's limit per day"
+    )
 
 
 class LossItemOut(Schema):
@@ -93,6 +96,7 @@ class LossItemOut(Schema):
     amount: Decimal
     liability: Decimal
     illness: bool
+    days: int | None
     exclusion: str | None
     exclusion_reason: str
 

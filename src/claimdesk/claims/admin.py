@@ -58,6 +58,7 @@ class CoverageBasisAdmin(admin.ModelAdmin):
         "deductible_period",
         "limit_period",
         "event_limit",
+        "day_limit",
         "deductible_article",
         "ratio_article",
         "limit_article",

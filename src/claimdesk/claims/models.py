@@ -206,6 +206,12 @@ class LossItem(models.Model):
         help_text=_("The insured side's share of responsibility, 0–1 (auto)."),
     )
     illness = models.BooleanField(_("illness"), default=False)
+    days = models.PositiveSmallIntegerField(
+        _("days"),
+        null=True,
+        blank=True,
+        help_text=_("Days the item covers (e.g. days in hospital), for a limit per day."),
+    )
     exclusion = models.ForeignKey(
         "policies.Clause",
         on_delete=models.PROTECT,
@@ -364,6 +370,12 @@ class CoverageBasis(models.Model):
         null=True,
         blank=True,
         help_text=_("A sub-limit for each claim (event) within the coverage's limit."),
+    )
+    day_limit = money_field(
+        _("limit per day"),
+        null=True,
+        blank=True,
+        help_text=_("A sub-limit per day for items that state their days (e.g. bed fees)."),
     )
     deductible_article = models.CharField(_("deductible clause"), max_length=20, blank=True)
     ratio_article = models.CharField(_("ratio clause"), max_length=20, blank=True)

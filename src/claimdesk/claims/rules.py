@@ -254,6 +254,7 @@ class CoverageTerms:
     annual_deductible: bool = False
     annual_limit: bool = True
     event_limit: Decimal | None = None
+    day_limit: Decimal | None = None
     deductible_clause: ClauseRef | None = None
     ratio_clause: ClauseRef | None = None
     limit_clause: ClauseRef | None = None
@@ -299,6 +300,7 @@ class LossLine:
     liability: Decimal = Decimal(1)
     illness: bool = False  # illness is subject to waiting periods; accidents are not
     exclusion: ClauseRef | None = None
+    days: int | None = None  # days the item covers, for a coverage's limit per day
     exclusion_reason: str = ""
 
 
@@ -306,7 +308,7 @@ class LossLine:
 class CalcLine:
     label: str
     amount: Decimal
-    kind: str  # claimed, liability, excluded, deductible, ratio, limit, sum_insured
+    kind: str  # claimed, liability, excluded, day_limit, deductible, ratio, limit, sum_insured
     coverage: str = ""
     clause: ClauseRef | None = None
 
@@ -438,6 +440,21 @@ def adjudicate(
                     clause,
                 )
             )
+        assert cover is not None  # no coverage is an exclusion above
+        if item.days and cover.day_limit is not None and kept > item.days * cover.day_limit:
+            capped = fen(item.days * cover.day_limit)
+            lines.append(
+                CalcLine(
+                    _("Limit per day of %(name)s: %(limit)s × %(days)s days")
+                    % {"name": cover.name, "limit": cover.day_limit, "days": item.days},
+                    capped - kept,
+                    "day_limit",
+                    item.coverage,
+                    cover.cites("limit"),
+                )
+            )
+            kept = capped
+            partial = True
         covered[item.coverage] = covered.get(item.coverage, Decimal(0)) + kept
     by_coverage: dict[str, Decimal] = {}
     deductible_by_coverage: dict[str, Decimal] = {}

@@ -100,6 +100,7 @@ def claim_calculation(claim: Claim) -> Calculation:
             annual_deductible=annual_deductible,
             annual_limit=annual_limit,
             event_limit=basis.event_limit if basis is not None else None,
+            day_limit=basis.day_limit if basis is not None else None,
             deductible_clause=clauses.get(basis.deductible_article) if basis else None,
             ratio_clause=clauses.get(basis.ratio_article) if basis else None,
             limit_clause=clauses.get(basis.limit_article) if basis else None,
@@ -132,6 +133,7 @@ def claim_calculation(claim: Claim) -> Calculation:
             amount=i.amount,
             liability=i.liability,
             illness=i.illness,
+            days=i.days,
             exclusion=_clause_ref(i.exclusion),
             exclusion_reason=i.exclusion_reason,
         )
@@ -175,6 +177,7 @@ def loss_item_add(
     amount: Any,
     liability: Any = 1,
     illness: bool = False,
+    days: int | None = None,
 ) -> LossItem:
     """Record an accepted loss item under one of the product's coverages."""
     with case_action():
@@ -185,6 +188,8 @@ def loss_item_add(
             raise GuardFailed(_("Name the loss item."))
         value = _money(amount, _("amount"), low=Decimal(0), high=Decimal("999999999999"))
         share = _money(liability, _("liability ratio"), low=Decimal(0), high=Decimal(1))
+        if days is not None and (not isinstance(days, int) or not 0 < days <= 3660):
+            raise GuardFailed(_("%(field)s is out of range.") % {"field": _("days")})
         item = LossItem.objects.create(
             claim=claim,
             coverage=coverage,
@@ -192,6 +197,7 @@ def loss_item_add(
             amount=value.quantize(Decimal("0.01")),
             liability=share.quantize(Decimal("0.001")),
             illness=illness,
+            days=days,
             added_by=actor,
             added_at=now,
         )
