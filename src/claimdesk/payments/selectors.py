@@ -101,7 +101,7 @@ def payment_event_text(event: CaseEvent) -> str | None:
         "reason": data.get("reason", ""),
         "to": data.get("to", ""),
     }
-    if data.get("purpose") == "interim":
+    if data.get("purpose") == PaymentPurpose.INTERIM:
         interim = {
             "payment_sent": _(
                 "We sent the interim payment of ¥%(amount)s to your account %(account)s."
@@ -112,7 +112,7 @@ def payment_event_text(event: CaseEvent) -> str | None:
         }
         if event.kind in interim:
             return interim[event.kind] % values
-    if data.get("purpose") == "balance":
+    if data.get("purpose") == PaymentPurpose.BALANCE:
         balance = {
             "payment_sent": _("We sent the balance of ¥%(amount)s to your account %(account)s."),
             "payment_confirmed": _(

@@ -44,7 +44,7 @@ from claimdesk.cases.services import (
 )
 from claimdesk.cases.timeline import case_action, timeline_record
 from claimdesk.claims.events import ClaimDecided, InterimDecided
-from claimdesk.claims.models import Claim, ClaimDecision
+from claimdesk.claims.models import Claim, ClaimDecision, DecisionStage, DecisionStatus
 from claimdesk.claims.services import (
     accumulators_release,
     accumulators_release_unpaid,
@@ -301,7 +301,9 @@ def payment_due(claim: Claim, case: Case) -> Due:
         raise GuardFailed(
             _("Claim %(number)s has no approved amount to pay.") % {"number": case.number}
         )
-    final = claim.decisions.filter(status="approved", stage="final").first()
+    final = claim.decisions.filter(
+        status=DecisionStatus.APPROVED, stage=DecisionStage.FINAL
+    ).first()
     final_split = _by_coverage(final) if final is not None else {}
     if interim is None:
         return Due(PaymentPurpose.FULL, amount, final_split)
@@ -479,7 +481,8 @@ def _pays_off(payment: Payment, case: Case) -> bool:
 def _confirm(
     payment: Payment, *, actor: Actor, now: datetime, bank_ref: str, via_reconciliation: bool
 ) -> None:
-    """Record the bank's confirmation on a locked payment and close the claim."""
+    """Record the bank's confirmation on a locked payment; the claim's last payment
+    closes the claim, an interim payment before it stops the 先予支付 clock."""
     case = payment.claim.case
     _step(payment, PaymentAction.CONFIRM)
     transfer = _current_transfer(payment)
@@ -557,7 +560,7 @@ def _confirm(
                 "reached your account %(account)s at %(bank)s. The balance follows the final "
                 "decision."
             )
-            if interim
+            if not closes
             else _(
                 "The payment %(reference)s of ¥%(amount)s for claim %(number)s has reached "
                 "your account %(account)s at %(bank)s. The claim is closed."
