@@ -1,7 +1,7 @@
 """Shared fixtures: named personas in every role, a fixed clock, eager background tasks."""
 
 import threading
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
@@ -10,7 +10,7 @@ from django.db import connection
 from hypothesis import settings as hypothesis_settings
 
 from claimdesk.staff.roles import Role
-from claimdesk.staff.services import user_create
+from claimdesk.staff.services import certification_grant, user_create
 
 # Property tests check what holds, not how fast: on a loaded 2-core machine an example may take
 # longer than Hypothesis's default 200 ms, which would fail a correct test.
@@ -83,10 +83,31 @@ def worker_ran() -> None:
         pass
 
 
+# The licences the fixtures' staff hold (valid through the years the tests travel to): a
+# surveyor's certificate, and an adjuster grade matching each decider's approval limit.
+LICENCE_YEARS = (date(2020, 1, 1), date(2035, 12, 31))
+ADJUSTER_GRADES = {"adjuster1": 1, "adjuster2": 2, "manager1": 3}
+
+
 def _user(username: str, role: Role, **extra):
-    return user_create(
+    user = user_create(
         username=username, password=PASSWORD, role=role, first_name=username, **extra
     )
+    issued, expires = LICENCE_YEARS
+    if role == Role.SURVEYOR:
+        certification_grant(
+            user=user, code="surveyor", name="查勘定损资格", issued_on=issued, expires_on=expires
+        )
+    if username in ADJUSTER_GRADES:
+        certification_grant(
+            user=user,
+            code="adjuster",
+            name="理赔师",
+            grade=ADJUSTER_GRADES[username],
+            issued_on=issued,
+            expires_on=expires,
+        )
+    return user
 
 
 @pytest.fixture

@@ -181,6 +181,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "claimdesk.feedback.tasks.feedback_sweep",
         "schedule": 3600.0,
     },
+    # Renewal premiums: reminders before due and during grace, lapse at the end of grace.
+    "servicing-premium-sweep": {
+        "task": "claimdesk.servicing.tasks.premium_sweep",
+        "schedule": 3600.0,
+    },
     "compliance-qa-sample": {
         "task": "claimdesk.compliance.tasks.qa_sample_week",
         "schedule": crontab(minute=0, hour=6, day_of_week="mon"),

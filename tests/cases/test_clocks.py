@@ -222,7 +222,8 @@ def test_every_pause_is_recorded(agent1, customer1):
     assert "due_at" in paused[0].data
     first, second = resumed
     assert first.data["due_before"] == "2026-10-31T00:00:00+08:00"
-    assert first.data["due_at"] == "2026-11-02T00:00:00+08:00"
+    # the plain end moved to Sun 1 Nov, a rest day: the period ends with Mon 2 Nov (民法典 §203)
+    assert first.data["due_at"] == "2026-11-03T00:00:00+08:00"
     assert second.data["due_before"] == first.data["due_at"]
     assert second.data["due_at"] == "2026-11-04T00:00:00+08:00"
     # while paused the case's next due time ignores the clock

@@ -310,9 +310,12 @@ def test_a_claim_walks_from_report_to_follow_up(agent1, customer1, adjuster1, fi
         "decision_statutory": "running",
         "payment": "running",
         "interim_payment": "running",  # §25: 60 days from materials complete
+        "decision_ordinary": "running",  # 5 working days from materials complete
     }
     case = step(case, "approve", adjuster1, T0 + timedelta(days=1))
     assert _clock_states(case)["interim_payment"] == "met"
+    assert _clock_states(case)["decision_ordinary"] == "met"
+    assert _clock_states(case)["payment_agreed"] == "running"  # §23: 10 days once agreed
     services.task_complete(task=adj_task, actor=adjuster1, now=T0 + timedelta(days=1))
     pay_task = services.task_assign(
         case=case, kind="pay", title="支付", assignee=finance1, actor=agent1, now=T0
@@ -330,6 +333,8 @@ def test_a_claim_walks_from_report_to_follow_up(agent1, customer1, adjuster1, fi
         "decision_statutory": "met",
         "payment": "met",
         "interim_payment": "met",
+        "decision_ordinary": "met",
+        "payment_agreed": "met",
         "followup": "met",
     }
     assert not Deadline.objects.filter(case=case, state__in=["running", "paused"]).exists()
@@ -352,7 +357,9 @@ def test_a_rejection_cancels_the_payment_commitment(agent1, customer1, adjuster1
     assert states["decision_statutory"] == "met"
     assert states["rejection_notice"] == "running"
     notice = case.deadlines.get(rule__code="rejection_notice")
-    assert notice.due_at == at("2026-10-04 00:00")  # 3 calendar days
+    # 3 calendar days end on Sat 3 Oct, inside the National Day holiday: the period ends
+    # with the next working day, Thu 8 Oct (民法典 §203)
+    assert notice.due_at == at("2026-10-09 00:00")
     # two days later the 24-hour payment clock would be long overdue: nothing is raised
     assert services.deadline_sweep(now=T0 + timedelta(days=2)).overdue == 0
     case = step(case, "send_rejection_notice", adjuster1, T0 + timedelta(days=2))
@@ -436,7 +443,8 @@ def test_a_complaint_clock_waits_for_the_customer(agent1, customer1):
     case = step(case, "customer_replied", agent1, T0 + timedelta(days=4))
     clock.refresh_from_db()
     assert clock.state == "running"
-    assert clock.due_at == at("2026-10-19 00:00")  # three days later
+    # three days later: Sun 18 Oct is the last day, so the period ends with Mon 19 Oct
+    assert clock.due_at == at("2026-10-20 00:00")
 
 
 # Underwriting decides only by applying a signed decision: tests/underwriting drives it.

@@ -199,8 +199,9 @@ def test_someone_elses_pending_proposal_blocks_a_second(claim, adjuster1, adjust
 
 
 def test_interim_payment_task_well_before_day_sixty(claim):
-    # materials complete 30 Sept 10:00; the 60 days end with 29 Nov, and the clock's
-    # reminder point (75 % of the time) falls on 14 Nov, day 45 — two weeks before
+    # materials complete 30 Sept 10:00; 60 calendar days end with Sun 29 Nov, a rest day:
+    # the period ends with Mon 30 Nov (民法典 §203); the clock's reminder point (75 % of
+    # the time) falls on 14 Nov, day 45 — two weeks before
     clock = Deadline.objects.get(case=claim.case, rule__code="interim_payment")
     assert to_local(clock.remind_at).date().isoformat() == "2026-11-14"
     assert claims_interim_payment_tasks(now=clock.remind_at - timedelta(minutes=1)) == 0

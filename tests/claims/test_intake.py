@@ -349,6 +349,7 @@ def test_progress_follows_the_claim_to_payment(auto_policy, customer1, agent1, f
     assert [s["state"] for s in p.stages] == ["done"] * 3 + ["current", "upcoming", "upcoming"]
     assert {d.rule.code for d in p.clocks} == {
         "decision_statutory",
+        "decision_ordinary",
         "payment_small",
         "interim_payment",
     }

@@ -97,5 +97,7 @@ def test_report_to_paid_and_surveyed_through_the_api(
         "decision_statutory": "met",
         "payment": "met",
         "interim_payment": "met",
+        "decision_ordinary": "met",
+        "payment_agreed": "met",
         "followup": "met",
     }

@@ -78,6 +78,13 @@ def surveyor(manager1):
         user = user_create(
             username=name, password=PASSWORD, role=Role.SURVEYOR, manager=manager1, region=region
         )
+        certification_grant(
+            user=user,
+            code="surveyor",
+            name="查勘定损资格",
+            issued_on=date(2020, 1, 1),
+            expires_on=date(2035, 12, 31),
+        )
         if nev == "valid":
             certification_grant(
                 user=user,

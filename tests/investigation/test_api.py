@@ -94,7 +94,8 @@ def test_nev_survey_to_uncertified_refused(
     claim = make_claim(customer1, policy_no="PNEV0001")
     surveyor("s1", nev="expired")
     r = claims_api(agent1).post(f"/claims/{claim.number}/surveys", {"surveyor": "s1"})
-    assert r.status_code == 400 and "nev" in r.json()["detail"]
+    assert r.status_code == 400
+    assert "new-energy vehicle" in r.json()["detail"] and "2026-09-29" in r.json()["detail"]
     assert not Survey.objects.exists()
 
 

@@ -109,7 +109,10 @@ def test_listed_critical_illness_gets_simplified_path(ci_policy, customer1, make
     )
     review = claim_review(claim)
     assert review.path == "simplified" and review.illness == "甲状腺癌"
+    # Without 甲状腺癌 the wider listed 恶性肿瘤 (C00-C97) still holds C73; without both, none.
     CriticalIllness.objects.filter(name="甲状腺癌").update(active=False)
+    assert claim_review(claim).illness == "恶性肿瘤"
+    CriticalIllness.objects.filter(name="恶性肿瘤").update(active=False)
     assert claim_review(claim).path == "standard"
 
 

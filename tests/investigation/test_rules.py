@@ -12,6 +12,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from claimdesk.investigation import rules
+from claimdesk.investigation.diseases import default_taxonomy
 from claimdesk.investigation.rules import (
     Candidate,
     ClaimFacts,
@@ -25,7 +26,8 @@ from claimdesk.investigation.rules import (
 
 T = Thresholds()
 START = date(2026, 1, 1)
-ILLNESSES = rules.DEFAULT_CRITICAL_ILLNESSES
+ILLNESSES = rules.default_listed_illnesses()
+TAXONOMY = default_taxonomy()
 
 
 def facts(**kw) -> ClaimFacts:
@@ -70,11 +72,13 @@ def codes(f: ClaimFacts, t: Thresholds = T) -> list[str]:
     ],
 )
 def test_paths(kw, path):
-    assert rules.route(facts(**kw), T, ILLNESSES).path is path
+    assert rules.route(facts(**kw), T, ILLNESSES, TAXONOMY).path is path
 
 
 def test_simplified_names_the_illness():
-    r = rules.route(facts(loss_type="critical_illness", diagnoses=("终末期肾病",)), T, ILLNESSES)
+    r = rules.route(
+        facts(loss_type="critical_illness", diagnoses=("终末期肾病",)), T, ILLNESSES, TAXONOMY
+    )
     assert r.illness == "终末期肾病"
 
 
@@ -162,7 +166,7 @@ def test_route_properties(loss_type, amount, remaining, days, recent, gaps):
             DatedSource(f"d{i}", loss + timedelta(days=g)) for i, g in enumerate(gaps)
         ),
     )
-    r = rules.route(f, T, ILLNESSES)
+    r = rules.route(f, T, ILLNESSES, TAXONOMY)
     flags = rules.risk_flags(f, T)
     # Investigation exactly when there is a red flag, and every flag has a reason.
     assert (r.path is Path.INVESTIGATE) == bool(flags)

@@ -60,7 +60,7 @@ def test_uncertified_or_expired_surveyor_cannot_take_an_nev_survey(
     nev_claim, agent1, surveyor, nev
 ):
     person = surveyor("s1", nev=nev)
-    with pytest.raises(GuardFailed, match="nev"):
+    with pytest.raises(GuardFailed, match="新能源汽车查勘"):
         services.survey_assign(claim=nev_claim, actor=agent1, now=T0, surveyor=person)
     # The kernel gate itself refuses, whoever calls it.
     with pytest.raises(GuardFailed, match="nev"):
@@ -92,7 +92,7 @@ def test_automatic_nev_assignment_skips_the_uncertified(nev_claim, agent1, surve
 
 def test_no_certified_surveyor_is_a_clear_refusal(nev_claim, agent1, surveyor):
     surveyor("s1")
-    with pytest.raises(GuardFailed, match="nev"):
+    with pytest.raises(GuardFailed, match="新能源汽车查勘"):
         services.survey_assign(claim=nev_claim, actor=agent1, now=T0)
 
 

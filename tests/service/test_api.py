@@ -204,3 +204,15 @@ def test_an_objection_through_the_api(customer, claims_api, customer2, auto_poli
     assert [c["rule"] for c in r.json()["clocks"]] == ["objection_reply"]
     r = claims_api(customer2).post(f"/claims/{claim.number}/objections", {"text": "x"})
     assert r.status_code == 404
+
+
+def test_a_manager_extends_a_complaint_through_the_api(agent, claims_api, manager1):
+    number = _open(agent, category="complaint", subject="投诉").json()["ticket_no"]
+    body = {"data": {"reason": "需多家机构协调"}}
+    refused = agent.post(f"/tickets/{number}/actions/extend", body)
+    assert refused.status_code == 403  # the agent works the ticket; a manager approves
+    r = claims_api(manager1).post(f"/tickets/{number}/actions/extend", body)
+    assert r.status_code == 200, r.content
+    clocks = {c["rule"]: c["state"] for c in r.json()["clocks"]}
+    assert clocks == {"complaint": "cancelled", "complaint_extended": "running"}
+    assert r.json()["next_due_at"].startswith("2026-11-17T00:00:00")

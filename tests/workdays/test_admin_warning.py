@@ -139,3 +139,17 @@ def test_api_due_of_the_contact_rule(admin_client):
     body = response.json()
     assert body["unit"] == "working_days"
     assert datetime.fromisoformat(body["due_at"]) == datetime(2026, 10, 9, tzinfo=SH)
+
+
+def test_api_due_of_a_statutory_period_follows_the_period_end_rule(admin_client):
+    """The API answers what the CLI and the clocks do: 30 days from 1 Sept end in the
+    National Day holiday, so the period ends with Thu 8 Oct."""
+    response = admin_client.get(
+        "/api/v1/workdays/due?rule=decision_statutory&at=2026-09-01T10:00:00%2B08:00"
+    )
+    assert response.status_code == 200, response.content
+    assert datetime.fromisoformat(response.json()["due_at"]) == datetime(2026, 10, 9, tzinfo=SH)
+    rules = {r["code"]: r for r in admin_client.get("/api/v1/sla-rules").json()}
+    assert rules["decision_statutory"]["statutory"] is True
+    assert rules["decision_statutory"]["escalation_percent"] == 90
+    assert rules["contact"]["statutory"] is False

@@ -175,10 +175,27 @@ def test_cli_errors_are_explained(args, message):
         ("survey_onsite", "2026-09-30T10:00", "2026-10-02T10:00:00+08:00"),
         ("complaint", "2026-09-30T10:00", "2026-10-16T00:00:00+08:00"),
         ("contact", "2026-12-31T10:00", "2027-01-05T00:00:00+08:00"),
+        # statutory periods in calendar days: a last day in the National Day holiday
+        # (1–7 Oct) moves to the end of Thu 8 Oct (民法典 §203)
+        ("decision_statutory", "2026-09-01T10:00:00+08:00", "2026-10-09T00:00:00+08:00"),
+        ("rejection_notice", "2026-09-28T10:00", "2026-10-09T00:00:00+08:00"),
+        ("payment_agreed", "2026-09-28T10:00", "2026-10-09T00:00:00+08:00"),
+        ("payment_agreed", "2026-09-18T10:00", "2026-09-29T00:00:00+08:00"),  # Mon 28 Sept
+        ("interim_payment", "2026-08-02T10:00", "2026-10-09T00:00:00+08:00"),
+        ("complaint_complex", "2026-09-01T10:00", "2026-10-09T00:00:00+08:00"),
+        ("complaint_extended", "2026-09-01T10:00", "2026-10-09T00:00:00+08:00"),
+        # 5 working days: 29, 30 Sept, 8, 9 Oct and the 调休 Saturday 10 Oct
+        ("decision_ordinary", "2026-09-28T10:00", "2026-10-11T00:00:00+08:00"),
     ],
 )
 def test_cli_due(rule, event, due):
     assert run("due", rule, event) == due
+
+
+def test_cli_due_follows_an_admin_holiday_into_the_period_end():
+    """The calendar an admin corrects is the one the period-end rule reads."""
+    HolidayOverride.objects.create(day=D("2026-10-08"), working=False, name="延长假期")
+    assert run("due", "decision_statutory", "2026-09-01T10:00") == "2026-10-10T00:00:00+08:00"
 
 
 def test_cli_status_warns_about_2027_until_its_schedule_is_loaded(tmp_path, late_december):
@@ -254,5 +271,9 @@ def test_claimdesk_command_in_a_subprocess(tmp_path):
     claimdesk("migrate", "-v", "0")
     assert claimdesk("workdays", "add", "2026-09-30", "1") == "2026-10-08"
     assert claimdesk("workdays", "due", "contact", "2026-09-30T10:00") == (
+        "2026-10-09T00:00:00+08:00"
+    )
+    # issue 14's acceptance: the 30th day is 1 October; the holiday ends 7 October
+    assert claimdesk("workdays", "due", "decision_statutory", "2026-09-01T10:00:00+08:00") == (
         "2026-10-09T00:00:00+08:00"
     )

@@ -12,8 +12,10 @@ class SlaRuleAdmin(admin.ModelAdmin):
         "unit",
         "reminder_percent",
         "escalation_percent",
+        "statutory",
         "active",
     )
+    list_filter = ("statutory", "unit", "active")
     list_editable = ("amount", "unit", "reminder_percent", "escalation_percent", "active")
     search_fields = ("code", "name")
 

@@ -17,7 +17,6 @@ from claimdesk.cases.models import Case, SlaRule, Task
 from claimdesk.staff.services import is_staff_member
 from claimdesk.types import AuthedRequest
 from claimdesk.workdays.clocks import SHANGHAI
-from claimdesk.workdays.selectors import clock
 
 if TYPE_CHECKING:
     from claimdesk.cases.models import CaseEvent, Deadline
@@ -182,6 +181,10 @@ class SlaRuleOut(Schema):
     amount: Decimal
     reminder_percent: int
     escalation_percent: int
+    statutory: bool = Field(
+        description="a period the law sets: escalated before its due time; in calendar days "
+        "it ends on the next working day when its last day is a rest day or holiday"
+    )
     basis: str
     active: bool
 
@@ -363,7 +366,7 @@ def due(request: AuthedRequest, rule: str, at: datetime):
     if found is None:
         return Status(404, {"detail": _("Unknown SLA rule %(code)s.") % {"code": rule}})
     at = at if at.tzinfo else at.replace(tzinfo=SHANGHAI)
-    due_at = clock(found.unit).due_at(at, found.amount)
+    due_at = services.sla_due_at(found, at)
     return Status(
         200,
         {

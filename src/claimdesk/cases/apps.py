@@ -22,16 +22,19 @@ def seed_sla_rules(SlaRule, using: str = "default") -> None:
     """Create every registered kind's default SLA rule that does not exist yet."""
     from claimdesk.cases.workflow import sla_defaults, sla_seed_name
 
+    # An early migration's SlaRule has no ``statutory`` yet (0009 sets it on those rows).
+    has_statutory = any(f.name == "statutory" for f in SlaRule._meta.get_fields())
     for rule in sla_defaults():
-        SlaRule.objects.using(using).get_or_create(
-            code=rule.code,
-            defaults={
-                "name": sla_seed_name(rule),
-                "unit": rule.unit.value,
-                "amount": rule.amount,
-                "basis": rule.basis,
-            },
-        )
+        defaults: dict[str, object] = {
+            "name": sla_seed_name(rule),
+            "unit": rule.unit.value,
+            "amount": rule.amount,
+            "basis": rule.basis,
+        }
+        if has_statutory:
+            defaults["statutory"] = rule.statutory
+            defaults["escalation_percent"] = rule.escalation_percent
+        SlaRule.objects.using(using).get_or_create(code=rule.code, defaults=defaults)
 
 
 def _ensure_sla_rules(using: str = "default", apps=None, **kwargs) -> None:

@@ -184,8 +184,20 @@ class SlaRule(models.Model):
     escalation_percent = models.PositiveSmallIntegerField(
         _("escalation point (percent of the allowed time)"),
         default=125,
-        validators=[MinValueValidator(100), MaxValueValidator(1000)],
-        help_text=_("100 escalates at the due time; 125 when a quarter of the time is overrun."),
+        validators=[MinValueValidator(1), MaxValueValidator(1000)],
+        help_text=_(
+            "A statutory period escalates before its due time (default 90); other rules at "
+            "100 escalate at the due time, at 125 when a quarter of the time is overrun."
+        ),
+    )
+    statutory = models.BooleanField(
+        _("statutory period"),
+        default=False,
+        help_text=_(
+            "A period the law sets. It escalates before its due time; counted in calendar "
+            "days, it ends at the end of the next working day when its last day is a rest "
+            "day or a holiday (民法典 §203)."
+        ),
     )
     basis = models.CharField(_("basis"), max_length=200, blank=True)
     active = models.BooleanField(_("active"), default=True)
@@ -203,10 +215,33 @@ class SlaRule(models.Model):
         """The rule's name as a page shows it, in the reader's language."""
         return sla_label(self.code, self.name)
 
+    @property
+    def period_end_rule(self) -> bool:
+        """民法典 §203 moves this rule's due time off a rest day or holiday: a statutory
+        period counted in calendar days. Working-day and hour-based rules never move."""
+        return self.statutory and self.unit == Unit.CALENDAR_DAYS
+
     def clean(self) -> None:
         day_based = self.unit in (Unit.WORKING_DAYS, Unit.CALENDAR_DAYS)
         if day_based and self.amount is not None and self.amount % 1:
             raise ValidationError({"amount": _("Day-based rules need a whole number of days.")})
+        escalation = self.escalation_percent
+        if self.statutory and escalation is not None and escalation >= 100:
+            raise ValidationError(
+                {
+                    "escalation_percent": _(
+                        "A statutory period escalates before its due time: under 100."
+                    )
+                }
+            )
+        if (
+            self.reminder_percent is not None
+            and self.escalation_percent is not None
+            and self.escalation_percent <= self.reminder_percent
+        ):
+            raise ValidationError(
+                {"escalation_percent": _("The escalation comes after the reminder.")}
+            )
 
 
 class DeadlineState(models.TextChoices):

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.contrib.auth import get_user_model
@@ -271,17 +271,43 @@ def sla_rule(code: str) -> SlaRule:
         raise CaseError(_("Unknown SLA rule %(code)s.") % {"code": code}) from None
 
 
+def sla_due_at(rule: SlaRule, event: datetime, calendar: WorkCalendar | None = None) -> datetime:
+    """When a clock of ``rule`` for an event at ``event`` falls due.
+
+    The one due-time computation: clocks (and so the sweep and every page), the API and the
+    CLI all read it. The rule's own wording, then the period-end rule for a statutory period
+    counted in calendar days (民法典 §203)."""
+    clk = clock(rule.unit, calendar)
+    return _period_end(rule, clk, clk.due_at(event, rule.amount))
+
+
+def _period_end(rule: SlaRule, clk: Clock, plain_due: datetime) -> datetime:
+    """``plain_due`` moved off a rest day or holiday when the rule is a statutory period in
+    calendar days; unchanged for every other rule."""
+    return clk.period_end(plain_due) if rule.period_end_rule else plain_due
+
+
 def deadline_times(
-    rule: SlaRule, now: datetime, calendar: WorkCalendar | None = None
+    rule: SlaRule,
+    now: datetime,
+    calendar: WorkCalendar | None = None,
+    *,
+    counted_from: datetime | None = None,
 ) -> dict[str, Any]:
     """Budget, due time and milestones of a clock of ``rule`` started at ``now`` (the same
-    for every clock of the rule started then: bulk intake computes them once)."""
+    for every clock of the rule started then: bulk intake computes them once).
+
+    The period counts from ``counted_from`` (an extension counts from the end of the period
+    it extends), else from ``now``. The budget is the period as the rule words it; the
+    period-end rule moves only the due time, so a pause and a resume re-apply it to the
+    period's new end, and the reminder and the escalation stay inside the period itself.
+    """
     clk = clock(rule.unit, calendar)
-    due = clk.due_at(now, rule.amount)
-    budget = clk.counted(now, due)
+    plain_due = clk.due_at(counted_from or now, rule.amount)
+    budget = clk.counted(now, plain_due)
     return {
         "budget": budget,
-        "due_at": due,
+        "due_at": _period_end(rule, clk, plain_due),
         "remind_at": clk.advance(now, budget * rule.reminder_percent / 100),
         "escalate_at": clk.advance(now, budget * rule.escalation_percent / 100),
     }
@@ -398,7 +424,9 @@ def _resume(deadline: Deadline, *, now: datetime, actor: Actor | None, calendar=
     clk = clock(deadline.unit, calendar)
     old_due = deadline.due_at
     rule = deadline.rule
-    deadline.due_at = _milestone(clk, now, deadline, 100, deadline.due_at)
+    left = deadline.budget - deadline.consumed
+    if left > ZERO:  # the period's new end, moved off a holiday again where the rule says so
+        deadline.due_at = _period_end(rule, clk, clk.advance(now, left))
     deadline.remind_at = _milestone(clk, now, deadline, rule.reminder_percent, deadline.remind_at)
     deadline.escalate_at = _milestone(
         clk, now, deadline, rule.escalation_percent, deadline.escalate_at
@@ -426,9 +454,12 @@ def _stop(deadline: Deadline, *, now: datetime, actor: Actor | None, cancel: boo
     if cancel:
         outcome = DeadlineState.CANCELLED
     elif deadline.state == DeadlineState.PAUSED:
-        outcome = (
-            DeadlineState.MET if deadline.consumed <= deadline.budget else DeadlineState.BREACHED
+        # Met when the wait began in time: within the budget, or (a period moved by the
+        # period-end rule) before the due time it then had.
+        in_time = deadline.consumed <= deadline.budget or (
+            deadline.paused_at is not None and deadline.paused_at <= deadline.due_at
         )
+        outcome = DeadlineState.MET if in_time else DeadlineState.BREACHED
     else:
         outcome = DeadlineState.MET if now <= deadline.due_at else DeadlineState.BREACHED
     if deadline.state == DeadlineState.PAUSED:
@@ -471,10 +502,13 @@ def _apply_clocks(
     live: list[Deadline],
 ) -> None:
     calendar = work_calendar()
+    extensions = dict(t.extends)
     for d in live:
         d.case = case
         code = d.rule.code
-        if t.stop_all or code in t.stops or code in t.cancels:
+        if code in extensions and not t.stop_all:
+            _extend(d, extensions[code], data, now=now, actor=actor, calendar=calendar)
+        elif t.stop_all or code in t.stops or code in t.cancels:
             _stop(d, now=now, actor=actor, cancel=t.stop_all or code in t.cancels)
         elif code in t.pauses:
             _pause(d, now=now, actor=actor, reason=t.action, calendar=calendar)
@@ -485,6 +519,52 @@ def _apply_clocks(
     if t.stop_all:
         for task in case.tasks.filter(status=TaskStatus.OPEN):
             _task_close(task, now=now, actor=actor, status=TaskStatus.CANCELLED)
+
+
+def _extend(
+    old: Deadline,
+    rule_code: str,
+    data: Mapping[str, Any],
+    *,
+    now: datetime,
+    actor: Actor,
+    calendar: WorkCalendar,
+) -> Deadline | None:
+    """Replace a running clock by the clock of an extension rule, counted from the end of the
+    period it extends (e.g. a complaint's "+30 days"). Who approved it and why go on the
+    timeline. Only a period still running and not yet over can be extended."""
+    rule = sla_rule(rule_code)
+    if not rule.active:
+        raise GuardFailed(_("The SLA rule %(code)s is switched off.") % {"code": rule_code})
+    if old.state != DeadlineState.RUNNING or now > old.due_at:
+        raise GuardFailed(_("Only a running clock can be extended, before its due time."))
+    clk = clock(old.unit, calendar)
+    period_end = clk.advance(old.segment_started_at, old.budget - old.consumed)
+    _stop(old, now=now, actor=actor, cancel=True)
+    last_instant = period_end - timedelta(microseconds=1)  # the old period's last day
+    d = deadline_new(
+        old.case,
+        rule,
+        now=now,
+        times=deadline_times(rule, now, calendar, counted_from=last_instant),
+    )
+    d.save(force_insert=True)
+    timeline_record_many([clock_started_event(old.case, d, now=now, actor=actor)])
+    timeline_record(
+        old.case,
+        now=now,
+        actor=actor,
+        kind="deadline_extended",
+        data={
+            "rule": old.rule.code,
+            "to_rule": rule.code,
+            "due_before": old.due_at,
+            "due_at": d.due_at,
+            "approved_by": actor.username,
+            "reason": str(data.get("reason") or ""),
+        },
+    )
+    return d
 
 
 # --- cases --------------------------------------------------------------------------------

@@ -37,6 +37,7 @@ class TimelineKind(TextChoices):
     DEADLINE_PAUSED = "deadline_paused", _("Clock paused")
     DEADLINE_RESUMED = "deadline_resumed", _("Clock resumed")
     DEADLINE_STOPPED = "deadline_stopped", _("Clock stopped")
+    DEADLINE_EXTENDED = "deadline_extended", _("Clock extended")
     REMINDER = "reminder", _("Reminder")
     OVERDUE = "overdue", _("Overdue warning")
     ESCALATION = "escalation", _("Escalated")

@@ -60,8 +60,16 @@ class Transition:
     cancels: tuple[str, ...] = ()
     pauses: tuple[str, ...] = ()
     resumes: tuple[str, ...] = ()
+    # (running clock, extension rule): the running clock gives way to the extension's,
+    # counted from the end of the period it extends (the actor approves it, ``reason`` why).
+    extends: tuple[tuple[str, str], ...] = ()
     stop_all: bool = False
     customer_visible: bool = True
+
+
+# Where a seeded rule escalates, as a percentage of its allowed time.
+STATUTORY_ESCALATION_PERCENT = 90
+DEFAULT_ESCALATION_PERCENT = 125
 
 
 @dataclass(frozen=True)
@@ -75,6 +83,14 @@ class SlaDefault:
     unit: Unit
     amount: Decimal
     basis: str
+    # A period the law sets: escalated before it falls due and, counted in calendar days,
+    # subject to the period-end rule (民法典 §203).
+    statutory: bool = False
+
+    @property
+    def escalation_percent(self) -> int:
+        """A statutory clock escalates before its due time; others a quarter over it."""
+        return STATUTORY_ESCALATION_PERCENT if self.statutory else DEFAULT_ESCALATION_PERCENT
 
 
 @dataclass(frozen=True)

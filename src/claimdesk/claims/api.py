@@ -83,6 +83,7 @@ class ChecklistItemOut(Schema):
     state: str
     state_label: str
     reason: str
+    on_file: bool  # received from a document already on file: not asked for again
 
 
 class DeadlineOut(Schema):
@@ -231,8 +232,9 @@ def _items(items) -> list[dict[str, Any]]:
             "name": i.name,
             "core": i.core,
             "state": i.state,
-            "state_label": str(i.get_state_display()),
+            "state_label": i.state_label,
             "reason": i.reason,
+            "on_file": i.on_file,
         }
         for i in items
     ]
@@ -270,7 +272,7 @@ def _claim_out(
     """The claim as the API shows it; ``items`` and ``duplicates`` when the caller holds
     them already (a report just registered), else read."""
     case = claim.case
-    item_rows = claim.items.all() if items is None else items
+    item_rows = claim.items.with_reuse() if items is None else items
     linked = claim.possible_duplicates.all() if duplicates is None else duplicates
     out: dict[str, Any] = {
         "claim_no": case.number,
@@ -398,8 +400,8 @@ def claim_progress(request: AuthedRequest, claim_no: str):
             "stages": p.stages,
             "materials_complete": claim.materials_complete_at is not None,
             "materials_complete_at": _local(claim.materials_complete_at),
-            "missing_core_items": [i.name for i in selectors.missing_core_items(p.checklist)],
-            "checklist": _items(claim.items.all()),
+            "missing_core_items": [i.name for i in selectors.core_items_to_provide(p.checklist)],
+            "checklist": _items(p.checklist),
             "deadlines": _deadlines(p.clocks),
             "timeline": [
                 {"at": to_local(e.at), "text": selectors.event_text(e, claim)} for e in p.events

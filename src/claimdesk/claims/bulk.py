@@ -416,7 +416,7 @@ class _Importer:
                 amount=v.amount,
                 channel=self.channel,
                 reporter=actor,
-                flags=report_flags(v.policy, v.report),
+                flags=report_flags(v.policy, v.report, now),
             )
             for v, case in zip(chunk, cases, strict=True)
         ]

@@ -151,6 +151,22 @@ class ItemState(models.TextChoices):
     RETURNED = "returned", _("returned")
 
 
+# What the customer reads for an item a document already on file covers (§22 一次性告知,
+# 一次提交、全程复用): it is never asked for again.
+ON_FILE_LABEL = _("On file, no need to hand in again")
+REUSED_DOCUMENTS = "reused_documents"
+
+
+class ClaimItemQuerySet(models.QuerySet["ClaimItem"]):
+    def with_reuse(self) -> ClaimItemQuerySet:
+        """Each item with the count of documents reused onto it from earlier claims, so
+        ``on_file`` reads without a query per item."""
+        reused = models.Count("documents", filter=models.Q(documents__reused_from__isnull=False))
+        # Into the attribute ``ClaimItem`` declares (a keyword would make the type checker
+        # see a second one).
+        return self.annotate(**{REUSED_DOCUMENTS: reused})
+
+
 class ClaimItem(models.Model):
     """One checklist item of one claim and where it stands."""
 
@@ -165,12 +181,31 @@ class ClaimItem(models.Model):
     reason = models.CharField(_("reason"), max_length=300, blank=True)
     updated_at = models.DateTimeField()
 
+    objects = ClaimItemQuerySet.as_manager()
+    # Set by ``with_reuse()`` (or by whoever knows there is none); None: not read yet.
+    reused_documents: int | None = None
+
     class Meta:
         ordering = ["claim", "id"]
         constraints = [models.UniqueConstraint(fields=["claim", "code"], name="claim_item_unique")]
 
     def __str__(self) -> str:
         return f"{self.claim_id}/{self.code} {self.state}"
+
+    @property
+    def on_file(self) -> bool:
+        """Covered by a document already on file (reused from an earlier claim) and not
+        returned since: the customer is not asked for it again."""
+        if self.state not in (ItemState.RECEIVED, ItemState.ACCEPTED):
+            return False
+        if self.reused_documents is None:  # read without ``with_reuse()``
+            return self.documents.filter(reused_from__isnull=False).exists()
+        return self.reused_documents > 0
+
+    @property
+    def state_label(self) -> str:
+        """The state in the reader's words; an item on file says it needs nothing more."""
+        return str(ON_FILE_LABEL) if self.on_file else str(self.get_state_display())
 
 
 class IdempotencyKey(models.Model):

@@ -58,6 +58,7 @@ class Flag:
     POLICY_NOT_IN_FORCE = "policy_not_in_force"
     LOSS_TYPE_MISMATCH = "loss_type_not_covered_by_product"
     POSSIBLE_DUPLICATE = "possible_duplicate"
+    LIMITATION = "reported_after_limitation"  # §26, see claims.limitation
 
 
 FLAG_LABELS = {
@@ -66,6 +67,7 @@ FLAG_LABELS = {
     Flag.POLICY_NOT_IN_FORCE: _("The policy is not in force."),
     Flag.LOSS_TYPE_MISMATCH: _("The product does not cover this type of loss."),
     Flag.POSSIBLE_DUPLICATE: _("Another report looks like the same event."),
+    Flag.LIMITATION: _("Reported after the §26 limitation period; not a rejection."),
 }
 
 

@@ -13,12 +13,14 @@ from django.utils.translation import gettext as _
 from claimdesk.cases.models import LIVE_STATES, CaseEvent, Deadline, DeadlineState
 from claimdesk.cases.selectors import case_timeline, cases_visible_to
 from claimdesk.cases.timeline import customer_text
+from claimdesk.claims.limitation import claim_limitation, limitation_reason
 from claimdesk.claims.models import Claim, ClaimItem, ItemState
 from claimdesk.claims.rules import EMERGENCY_GUIDANCE, FLAG_LABELS, Flag
 from claimdesk.claims.workflow import ClaimState
 from claimdesk.policies.models import Policy
 from claimdesk.policies.selectors import phone_as_seen_by, policies_matching, policies_visible_to
 from claimdesk.staff.services import is_staff_member
+from claimdesk.workdays.clocks import to_local
 
 # The customer's road through a claim (报案受理 → 资料审核 → 调查定损 → 理赔核定 → 赔付结案 → 回访):
 # each status is shown as the stage it belongs to.
@@ -173,7 +175,19 @@ def claim_flags(claim: Claim, *, duplicates=None) -> list[dict[str, str]]:
         duplicates = claim.possible_duplicates.all()
     if Flag.POSSIBLE_DUPLICATE not in codes and duplicates:
         codes.append(Flag.POSSIBLE_DUPLICATE)
-    return [{"code": f, "label": str(FLAG_LABELS.get(f, f))} for f in codes]
+    return [{"code": f, "label": _flag_label(claim, f)} for f in codes]
+
+
+def _flag_label(claim: Claim, code: str) -> str:
+    """A flag in words; the §26 flag with its dates and clause."""
+    if code == Flag.LIMITATION:
+        found = claim_limitation(
+            claim.policy.product.line,
+            to_local(claim.loss_time).date(),
+            to_local(claim.case.opened_at).date(),
+        )
+        return limitation_reason(found)
+    return str(FLAG_LABELS.get(code, code))
 
 
 def claim_guidance(claim: Claim) -> str | None:
@@ -328,7 +342,7 @@ def claim_progress(claim: Claim) -> Progress:
         stage=current or status,
         stage_label=claim.case.status_label(),
         stages=stages,
-        checklist=list(claim.items.all()),
+        checklist=list(claim.items.with_reuse()),
         clocks=clocks,
         events=list(case_timeline(claim.case, customer_view=True)),
         expected_payment=payment.due_at if payment else None,
@@ -337,6 +351,12 @@ def claim_progress(claim: Claim) -> Progress:
 
 def missing_core_items(items: list[ClaimItem]) -> list[ClaimItem]:
     return [i for i in items if i.core and i.state != ItemState.ACCEPTED]
+
+
+def core_items_to_provide(items: list[ClaimItem]) -> list[ClaimItem]:
+    """The core items the customer still has to hand in: not accepted and not on file
+    (一次提交、全程复用: what is on file is never asked for again)."""
+    return [i for i in missing_core_items(items) if not i.on_file]
 
 
 def contact_phone_for(claim: Claim, user) -> str:

@@ -49,8 +49,10 @@ FINAL = frozenset({S.FOLLOWED_UP, S.WITHDRAWN})
 ARCHIVED_AT = frozenset({S.CLOSED, S.WITHDRAWN})
 # While the case waits on the customer for materials, neither the statutory decision clock
 # nor a payment commitment already running ("N days after materials complete") counts.
-WAITING_ON_MATERIALS = ("decision_statutory", "payment", "payment_small")
+WAITING_ON_MATERIALS = ("decision_statutory", "decision_ordinary", "payment", "payment_small")
 PAYMENT_CLOCKS = ("payment", "payment_small")
+# What a decision (approval or rejection) stops: the §23 periods and the §25 interim one.
+DECISION_CLOCKS = ("decision_statutory", "decision_ordinary", "interim_payment")
 # Steps that leave review: only with every core item accepted (容缺受理).
 MATERIALS_GATED = frozenset({"send_to_investigation", "send_to_adjudication"})
 # Steps that decide: only by applying an approved decision.
@@ -160,8 +162,10 @@ def archive_on_close(*, case: Any, transition: Transition, actor: Any, now: date
     )
 
 
-def _sla(code: str, name: Any, unit: Unit, amount: str, basis: str) -> SlaDefault:
-    return SlaDefault(code, name, unit, Decimal(amount), basis)
+def _sla(
+    code: str, name: Any, unit: Unit, amount: str, basis: str, *, statutory: bool = False
+) -> SlaDefault:
+    return SlaDefault(code, name, unit, Decimal(amount), basis, statutory=statutory)
 
 
 SLA_RULES = (
@@ -184,10 +188,26 @@ SLA_RULES = (
     ),
     _sla(
         "decision_statutory",
-        _("Statutory decision"),
+        _("Statutory decision (30 days from the claim)"),
         Unit.CALENDAR_DAYS,
         "30",
-        "保险法第二十三条：30日内作出核定",
+        "保险法第二十三条：自收到理赔申请之日起30日内作出核定",
+        statutory=True,
+    ),
+    _sla(
+        "decision_ordinary",
+        _("Decision after materials complete"),
+        Unit.WORKING_DAYS,
+        "5",
+        "人身保险理赔服务规范：一般案件资料齐全后5个工作日内作出核定",
+    ),
+    _sla(
+        "payment_agreed",
+        _("Payment after the amount is agreed"),
+        Unit.CALENDAR_DAYS,
+        "10",
+        "保险法第二十三条：达成赔偿或者给付保险金协议后10日内履行",
+        statutory=True,
     ),
     _sla(
         "rejection_notice",
@@ -195,6 +215,7 @@ SLA_RULES = (
         Unit.CALENDAR_DAYS,
         "3",
         "保险法第二十四条：核定之日起3日内发出拒赔通知书",
+        statutory=True,
     ),
     _sla(
         "interim_payment",
@@ -202,6 +223,7 @@ SLA_RULES = (
         Unit.CALENDAR_DAYS,
         "60",
         "保险法第二十五条：60日内先予支付可确定的数额",
+        statutory=True,
     ),
 )
 
@@ -229,22 +251,22 @@ WORKFLOW = Workflow(
                    _("Supplementary materials received"), resumes=WAITING_ON_MATERIALS),
         Transition(S.REVIEWING, "send_to_investigation", S.INVESTIGATING, INTAKE,
                    _("Materials complete: investigate"),
-                   starts=(payment_clock, "interim_payment")),
+                   starts=(payment_clock, "interim_payment", "decision_ordinary")),
         Transition(S.REVIEWING, "send_to_adjudication", S.ADJUDICATING, INTAKE,
                    _("Materials complete: adjudicate"),
-                   starts=(payment_clock, "interim_payment")),
+                   starts=(payment_clock, "interim_payment", "decision_ordinary")),
         Transition(S.INVESTIGATING, "assessment_done", S.ADJUDICATING, SURVEY,
                    _("Loss assessment done")),
         Transition(S.ADJUDICATING, "approve", S.PAYING, DECIDE, _("Approve"),
-                   stops=("decision_statutory", "interim_payment")),
+                   stops=DECISION_CLOCKS, starts=("payment_agreed",)),
         Transition(S.ADJUDICATING, "reject", S.REJECTED, DECIDE, _("Reject"),
-                   guard=requires("reason"), stops=("decision_statutory", "interim_payment"),
+                   guard=requires("reason"), stops=DECISION_CLOCKS,
                    cancels=PAYMENT_CLOCKS, starts=("rejection_notice",)),
         Transition(S.REJECTED, "send_rejection_notice", S.CLOSED, DECIDE,
                    _("Send rejection notice"), stops=("rejection_notice",),
                    starts=("followup",)),
         Transition(S.PAYING, "confirm_payment", S.CLOSED, PAY, _("Payment confirmed"),
-                   stops=PAYMENT_CLOCKS, starts=("followup",)),
+                   stops=(*PAYMENT_CLOCKS, "payment_agreed"), starts=("followup",)),
         Transition(S.CLOSED, "follow_up", S.FOLLOWED_UP, FOLLOW_UP, _("Follow-up done"),
                    stops=("followup",)),
         *withdrawals(ClaimState, FINAL | {S.CLOSED}, INTAKE),

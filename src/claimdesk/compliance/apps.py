@@ -30,10 +30,14 @@ def _ensure_rules(using: str = "default", apps=None, **kwargs) -> None:
         seed_default_rules(Rule, using)
 
 
-def seed_default_rules(Rule, using: str = "default") -> None:
-    from claimdesk.compliance.rules import DEFAULT_RULES
+def seed_default_rules(
+    Rule, using: str = "default", *, terms: bool = True, classes: bool = True
+) -> None:
+    """Create the default terms and promise classes that are missing (each part can be left
+    out); existing rows, edited or switched off by an admin, stay as they are."""
+    from claimdesk.compliance.rules import DEFAULT_CLASS_RULES, DEFAULT_RULES
 
-    for rule in DEFAULT_RULES:
+    for rule in (DEFAULT_RULES if terms else ()) + (DEFAULT_CLASS_RULES if classes else ()):
         Rule.objects.using(using).get_or_create(
             code=rule.code,
             defaults={

@@ -16,6 +16,7 @@ User = settings.AUTH_USER_MODEL
 class RuleKind(models.TextChoices):
     LITERAL = rules.Kind.LITERAL, _("term")
     REGEX = rules.Kind.REGEX, _("regular expression")
+    CLASS = rules.Kind.CLASS, _("class of promises")
 
 
 class RuleSeverity(models.TextChoices):
@@ -40,7 +41,8 @@ class ComplianceRule(models.Model):
         help_text=_(
             "A term is matched however it is spaced, full-width or written in traditional "
             "characters. A regular expression is matched in the normalised text: lower case, "
-            "no spaces or separators, full-width folded, 百分之百 written as 100%."
+            "no spaces or separators, full-width folded, 百分之百 written as 100%. "
+            "A class of promises names one of the built-in classes by its code."
         ),
     )
     kind = models.CharField(
@@ -85,6 +87,14 @@ class ComplianceRule(models.Model):
             compiled = rules.compile_rule(self.as_rule())
             if compiled is not None and compiled.fullmatch(""):
                 raise ValidationError({"pattern": _("The pattern must not match empty text.")})
+        elif self.kind == RuleKind.CLASS:
+            if self.pattern not in rules.PROMISE_CLASSES:
+                raise ValidationError(
+                    {
+                        "pattern": _("No such class of promises; the classes are: %s")
+                        % ", ".join(rules.PROMISE_CLASSES)
+                    }
+                )
         elif not rules.normalise(self.pattern)[0]:
             raise ValidationError({"pattern": _("The term is empty once normalised.")})
 

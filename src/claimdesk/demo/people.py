@@ -56,6 +56,8 @@ APPROVAL_LIMITS = {
     "adjuster2": Decimal(200_000),
     "manager1": Decimal(1_000_000),
 }
+# 理赔师 grades (``staff.licences``): each decider's grade covers the band of their limit.
+ADJUSTER_GRADES = {"adjuster1": 1, "adjuster2": 2, "manager1": 3}
 # Qualified appraisal institutions (伤残鉴定), chosen by the published rotation rule.
 APPRAISERS = (
     ("上海华东司法鉴定中心", "上海"),
@@ -141,20 +143,39 @@ def people_create() -> People:
 
 
 def _staff_extras(by_name: dict[str, Actor]) -> None:
-    """Surveyors' NEV licences, the appraisal institutions, and admin as superuser (the
-    last two have no service: they are reference rows and an account flag an admin sets)."""
+    """Surveyors' licences (查勘定损 and NEV), the deciders' adjuster grades matching their
+    approval limits, the appraisal institutions with their licences, and admin as
+    superuser (the last two have no service: they are reference rows and an account flag
+    an admin sets)."""
     today = timezone.localdate()
+    issued, expires = today - timedelta(days=400), today + timedelta(days=700)
     for username in ("surveyor1", "surveyor2"):
+        for code, name in (("surveyor", "查勘定损资格"), ("nev", "新能源汽车查勘定损资格")):
+            certification_grant(
+                user=by_name[username],
+                code=code,
+                name=name,
+                issued_on=issued,
+                expires_on=expires,
+            )
+    for username, grade in ADJUSTER_GRADES.items():
         certification_grant(
             user=by_name[username],
-            code="nev",
-            name="新能源汽车查勘定损资格",
-            issued_on=today - timedelta(days=400),
-            expires_on=today + timedelta(days=700),
+            code="adjuster",
+            name=f"理赔师（{grade}级）",
+            grade=grade,
+            issued_on=issued,
+            expires_on=expires,
         )
-    for name, region in APPRAISERS:
+    for n, (name, region) in enumerate(APPRAISERS, start=1):
         AppraisalInstitution.objects.get_or_create(
-            name=name, defaults={"qualifications": "disability", "region": region}
+            name=name,
+            defaults={
+                "qualifications": "disability",
+                "region": region,
+                "licence_no": f"司鉴{n:03d}",
+                "licence_expires_on": expires,
+            },
         )
     admin = by_name["admin"]
     admin.is_superuser = True

@@ -4,6 +4,7 @@ from claimdesk.investigation.models import (
     AppraisalInstitution,
     AppraisalReferral,
     CriticalIllness,
+    Disease,
     ExclusionTerm,
     InvestigationSettings,
     RepairObjection,
@@ -30,16 +31,23 @@ class InvestigationSettingsAdmin(admin.ModelAdmin):
         return super().has_add_permission(request) and not InvestigationSettings.objects.exists()
 
 
+@admin.register(Disease)
+class DiseaseAdmin(admin.ModelAdmin):
+    list_display = ("code", "name", "synonyms", "active")
+    list_editable = ("active",)
+    search_fields = ("code", "name", "synonyms")
+
+
 @admin.register(CriticalIllness)
 class CriticalIllnessAdmin(admin.ModelAdmin):
-    list_display = ("name", "active")
+    list_display = ("name", "code", "active")
     list_editable = ("active",)
-    search_fields = ("name",)
+    search_fields = ("name", "code")
 
 
 @admin.register(ExclusionTerm)
 class ExclusionTermAdmin(admin.ModelAdmin):
-    list_display = ("term", "kind", "loss_type", "product", "clause", "active")
+    list_display = ("term", "codes", "kind", "loss_type", "product", "clause", "active")
     list_filter = ("kind", "loss_type", "product", "active")
     list_editable = ("active",)
     search_fields = ("term",)

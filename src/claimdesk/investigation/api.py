@@ -4,7 +4,7 @@ refusals are ``CaseError``s that the API maps to 400/403/404/409."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 
 from django.contrib.auth import get_user_model
@@ -84,6 +84,23 @@ class SurveyReportIn(Schema):
     method: str = Field(..., min_length=1, max_length=8000)
     basis: str = Field("", max_length=4000)
     photos: list[int] = Field(default_factory=list, max_length=100)
+
+
+class AppraisalIn(Schema):
+    qualification: str = Field("disability", min_length=1, max_length=40)
+    institution: int | None = Field(
+        None, description="an institution of the registry (its id); empty: the rotation"
+    )
+
+
+class AppraisalOut(Schema):
+    claim_no: str
+    institution_id: int
+    institution: str
+    region: str
+    licence_no: str
+    licence_expires_on: date | None
+    qualification: str
 
 
 class RepairObjectionIn(Schema):
@@ -229,6 +246,36 @@ def survey_create(request: AuthedRequest, claim_no: str, payload: SiteSurveyIn):
         claim=claim, actor=request.user, now=timezone.now(), surveyor=surveyor
     )
     return Status(201, _survey_out(survey))
+
+
+@router.post(
+    "/claims/{claim_no}/appraisals",
+    response={201: AppraisalOut, 400: CaseProblem, 403: CaseProblem, 404: CaseProblem},
+)
+def appraisal_create(request: AuthedRequest, claim_no: str, payload: AppraisalIn):
+    """Refer the claim to a licensed appraisal institution of the registry: the one named,
+    else the one the published rotation rule chooses. An institution outside the registry,
+    or with an expired licence, is refused (the latter also tells the manager)."""
+    claim = _claim(request, claim_no)
+    chosen = services.appraisal_select(
+        claim=claim,
+        actor=request.user,
+        now=timezone.now(),
+        qualification=payload.qualification,
+        institution=payload.institution,
+    )
+    return Status(
+        201,
+        {
+            "claim_no": claim.number,
+            "institution_id": chosen.pk,
+            "institution": chosen.name,
+            "region": chosen.region,
+            "licence_no": chosen.licence_no,
+            "licence_expires_on": chosen.licence_expires_on,
+            "qualification": payload.qualification,
+        },
+    )
 
 
 @router.get("/surveys/{survey_id}", response={200: SiteSurveyOut, 404: CaseProblem})

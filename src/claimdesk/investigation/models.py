@@ -75,10 +75,36 @@ class InvestigationSettings(models.Model):
             )
 
 
+class Disease(models.Model):
+    """An illness of the taxonomy (seeded from ``data/diseases.json``): its ICD-10 code (or
+    range, e.g. C00-C97), Chinese name and synonyms. A diagnosis text naming any of them maps
+    to the code, and the code to the listed condition it lies under."""
+
+    code = models.CharField(_("ICD-10 code"), max_length=20, unique=True)
+    name = models.CharField(_("name"), max_length=60)
+    synonyms = models.JSONField(_("synonyms"), default=list, blank=True)
+    active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        ordering = ["code"]
+        verbose_name = _("disease")
+        verbose_name_plural = _("diseases")
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.name}"
+
+
 class CriticalIllness(models.Model):
-    """A common critical illness that gets the simplified investigation path."""
+    """A common critical illness that gets the simplified investigation path: its ICD-10
+    code (subtypes below it count) and name."""
 
     name = models.CharField(_("name"), max_length=60, unique=True)
+    code = models.CharField(
+        _("ICD-10 code"),
+        max_length=20,
+        blank=True,
+        help_text=_("Diagnoses under this code (subtypes included) take the simplified path."),
+    )
     active = models.BooleanField(_("active"), default=True)
 
     class Meta:
@@ -120,6 +146,15 @@ class ExclusionTerm(models.Model):
         help_text=_("Empty: every loss type."),
     )
     term = models.CharField(_("term"), max_length=40)
+    codes = models.CharField(
+        _("ICD-10 codes"),
+        max_length=200,
+        blank=True,
+        help_text=_(
+            "Comma-separated codes or ranges, e.g. B20-B24, Z21: a diagnosis under any of "
+            "them is a hit, by whatever name the text uses."
+        ),
+    )
     kind = models.CharField(_("kind"), max_length=20, choices=TermKind.choices)
     clause = models.ForeignKey(
         "policies.Clause",
@@ -297,6 +332,13 @@ class AppraisalInstitution(models.Model):
         help_text=_("Comma-separated, e.g. disability, vehicle."),
     )
     region = models.CharField(_("region"), max_length=60)
+    licence_no = models.CharField(_("licence number"), max_length=60, blank=True)
+    licence_expires_on = models.DateField(
+        _("licence expires on"),
+        null=True,
+        blank=True,
+        help_text=_("After this day the institution is no longer chosen; empty: no expiry."),
+    )
     active = models.BooleanField(_("active"), default=True)
     last_selected_at = models.DateTimeField(_("last selected"), null=True, blank=True)
     times_selected = models.PositiveIntegerField(_("times selected"), default=0)
@@ -311,6 +353,10 @@ class AppraisalInstitution(models.Model):
 
     def qualification_set(self) -> frozenset[str]:
         return frozenset(q.strip() for q in self.qualifications.split(",") if q.strip())
+
+    def licensed_on(self, day) -> bool:
+        """Whether its licence is valid on ``day`` (no expiry recorded: valid)."""
+        return self.licence_expires_on is None or day <= self.licence_expires_on
 
 
 class AppraisalReferral(models.Model):

@@ -15,6 +15,13 @@ from enum import StrEnum
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
+from claimdesk.investigation.diseases import (
+    Listed,
+    Taxonomy,
+    belongs_to,
+    code_under,
+    default_diseases,
+)
 from claimdesk.seeddata import seed_data
 
 
@@ -44,6 +51,10 @@ class FlagCode(StrEnum):
 
 # Loss types whose diagnosis may put a claim on the simplified path.
 HEALTH_LOSS_TYPES = frozenset({"critical_illness", "medical"})
+
+# Product lines that pay a fixed benefit (给付型): the sum insured is what a valid claim is
+# for, so a claim at it is the normal case, not a sign of over-claiming.
+FIXED_BENEFIT_LINES = frozenset({"critical_illness"})
 
 # The common critical illnesses (data/critical_illnesses.json), seeded into CriticalIllness.
 DEFAULT_CRITICAL_ILLNESSES: tuple[str, ...] = tuple(
@@ -82,6 +93,7 @@ class ClaimFacts:
     recent_claims: int = 1  # claims on the same policy / insured in the window, this included
     diagnoses: tuple[str, ...] = ()
     document_dates: tuple[DatedSource, ...] = ()
+    product_line: str = ""  # the product's line: a fixed-benefit line changes the sum check
 
 
 @dataclass(frozen=True)
@@ -118,7 +130,12 @@ def risk_flags(facts: ClaimFacts, t: Thresholds) -> list[RiskFlag]:
     remaining = facts.remaining_sum_insured
     if facts.amount is not None and facts.amount > 0 and remaining is not None:
         limit = remaining * t.near_sum_percent / 100
-        if facts.amount >= limit:
+        if facts.product_line in FIXED_BENEFIT_LINES:
+            # The benefit is the sum insured: only more than what is left is suspicious.
+            near = facts.amount > remaining
+        else:
+            near = facts.amount >= limit
+        if near:
             share = (
                 (facts.amount * 100 / remaining).quantize(Decimal("1"), ROUND_HALF_UP)
                 if remaining > 0
@@ -169,17 +186,24 @@ def risk_flags(facts: ClaimFacts, t: Thresholds) -> list[RiskFlag]:
     return flags
 
 
-def listed_illness(diagnoses: Iterable[str], illnesses: Iterable[str]) -> str:
-    """The first listed illness named in a diagnosis, else ''."""
-    texts = [normalise(d) for d in diagnoses if d]
-    for illness in illnesses:
-        name = normalise(illness).strip()
-        if name and any(name in text for text in texts):
-            return illness
-    return ""
+def default_listed_illnesses() -> tuple[Listed, ...]:
+    """The shipped simplified-path list as codes (each name's code in the taxonomy)."""
+    by_name = {d.name: d.code for d in default_diseases()}
+    return tuple(Listed(by_name.get(n, ""), n) for n in DEFAULT_CRITICAL_ILLNESSES)
 
 
-def route(facts: ClaimFacts, t: Thresholds, illnesses: Sequence[str]) -> Routing:
+def listed_illness(
+    diagnoses: Iterable[str], illnesses: Iterable[Listed], taxonomy: Taxonomy
+) -> str:
+    """The listed illness a diagnosis belongs to (its code, or a subtype's, lies under the
+    listed code; the narrowest listed one wins), else ''."""
+    found = belongs_to(taxonomy.codes_in(d for d in diagnoses if d), illnesses)
+    return found.name if found else ""
+
+
+def route(
+    facts: ClaimFacts, t: Thresholds, illnesses: Sequence[Listed], taxonomy: Taxonomy
+) -> Routing:
     """The path: any red flag → investigate; a small case of an online line → online; a
     listed critical illness → simplified; else standard."""
     flags = tuple(risk_flags(facts, t))
@@ -192,7 +216,7 @@ def route(facts: ClaimFacts, t: Thresholds, illnesses: Sequence[str]) -> Routing
     ):
         return Routing(Path.ONLINE)
     if facts.loss_type in HEALTH_LOSS_TYPES:
-        illness = listed_illness(facts.diagnoses, illnesses)
+        illness = listed_illness(facts.diagnoses, illnesses, taxonomy)
         if illness:
             return Routing(Path.SIMPLIFIED, illness=illness)
     return Routing(Path.STANDARD)
@@ -206,6 +230,7 @@ class TermSpec:
     term: str
     kind: str  # "pre_existing" or "exclusion"
     key: object = None  # the caller's handle (e.g. the ExclusionTerm id)
+    codes: tuple[str, ...] = ()  # ICD-10 codes / ranges: a diagnosis under one is a hit
 
 
 @dataclass(frozen=True)
@@ -258,6 +283,30 @@ def term_hits(text: str, terms: Iterable[TermSpec], spans: Iterable[tuple[int, i
             if pos in starts and end in ends and not negated(text, pos):
                 hits.append(Hit(spec.term, spec.kind, pos, end, spec.key))
             pos = text.find(spec.term, pos + 1)
+    return sorted(hits, key=lambda h: (h.start, h.term))
+
+
+def code_hits(text: str, terms: Iterable[TermSpec], taxonomy: Taxonomy) -> list[Hit]:
+    """Where the text names a disease under a term's codes (by any name or synonym, subtypes
+    included, not denied): 获得性免疫缺陷综合征 hits the term 艾滋病 (B20-B24)."""
+    coded = [spec for spec in terms if spec.codes]
+    if not coded:
+        return []
+    hits: list[Hit] = []
+    for mention in taxonomy.mentions(text):
+        for spec in coded:
+            if any(code_under(mention.code, c) for c in spec.codes):
+                hits.append(
+                    Hit(
+                        spec.term,
+                        spec.kind,
+                        mention.start,
+                        mention.end,
+                        spec.key,
+                        detail=_("%(said)s: %(name)s (ICD-10 %(code)s)")
+                        % {"said": mention.said, "name": mention.name, "code": mention.code},
+                    )
+                )
     return sorted(hits, key=lambda h: (h.start, h.term))
 
 

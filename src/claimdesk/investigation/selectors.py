@@ -13,9 +13,10 @@ from django.utils.translation import pgettext
 
 from claimdesk.claims.models import Claim
 from claimdesk.documents.models import Document
-from claimdesk.investigation import rules, tokens
+from claimdesk.investigation import diseases, rules, tokens
 from claimdesk.investigation.models import (
     CriticalIllness,
+    Disease,
     ExclusionTerm,
     InvestigationSettings,
     Survey,
@@ -70,6 +71,27 @@ def thresholds() -> rules.Thresholds:
         repeat_window_days=s.repeat_window_days,
         date_mismatch_days=s.date_mismatch_days,
     )
+
+
+def taxonomy() -> diseases.Taxonomy:
+    """The admin's disease taxonomy (the active rows)."""
+    return diseases.Taxonomy(
+        diseases.Disease(code, name, tuple(synonyms or ()))
+        for code, name, synonyms in Disease.objects.filter(active=True).values_list(
+            "code", "name", "synonyms"
+        )
+    )
+
+
+def listed_illnesses() -> list[diseases.Listed]:
+    """The simplified-path list as codes (a row without a code lists nothing)."""
+    return [
+        diseases.Listed(code, name)
+        for code, name in CriticalIllness.objects.filter(active=True)
+        .exclude(code="")
+        .order_by("name")
+        .values_list("code", "name")
+    ]
 
 
 def document_fields(doc: Document) -> dict:
@@ -129,6 +151,7 @@ def _facts(claim: Claim, docs: list[Document], t: rules.Thresholds) -> rules.Cla
         recent_claims=recent_claim_count(claim, t.repeat_window_days),
         diagnoses=tuple(d for d in diagnoses if d),
         document_dates=tuple(dates),
+        product_line=claim.policy.product.line,
     )
 
 
@@ -174,13 +197,20 @@ def _texts(claim: Claim, docs: list[Document]) -> list[tuple[str, str, str]]:
     return [(src, label, rules.normalise(text)) for src, label, text in texts if text.strip()]
 
 
-def text_hits(claim: Claim, docs: list[Document] | None = None) -> list[TextHit]:
-    """Pre-existing-condition hints and exclusion triggers in the claim's texts."""
+def text_hits(
+    claim: Claim,
+    docs: list[Document] | None = None,
+    known: diseases.Taxonomy | None = None,
+) -> list[TextHit]:
+    """Pre-existing-condition hints and exclusion triggers in the claim's texts: the terms'
+    words, and the diseases named under the terms' codes."""
     if docs is None:
         docs = list(claim.documents.order_by("id"))
+    if known is None:
+        known = taxonomy()
     terms = _terms_for(claim)
     tokens.add_words(t.term for t in terms)
-    specs = [rules.TermSpec(t.term, t.kind, t.pk) for t in terms]
+    specs = [rules.TermSpec(t.term, t.kind, t.pk, diseases.parse_codes(t.codes)) for t in terms]
     by_id: dict[object, ExclusionTerm] = {t.pk: t for t in terms}
     exclusions = list(
         Clause.objects.filter(
@@ -195,6 +225,7 @@ def text_hits(claim: Claim, docs: list[Document] | None = None) -> list[TextHit]
     seen: set[tuple[str, str, int]] = set()
     for source, label, text in _texts(claim, docs):
         found = rules.term_hits(text, specs, tokens.spans(text))
+        found += rules.code_hits(text, specs, known)
         found += rules.earlier_diagnoses(text, claim.policy.start)
         for hit in sorted(found, key=lambda h: (h.start, h.term)):
             if (source, hit.term, hit.start) in seen:
@@ -224,15 +255,13 @@ def claim_review(claim: Claim) -> ClaimReview:
     text-check hits with the clauses they touch. Nothing here decides the claim."""
     t = thresholds()
     docs = list(claim.documents.order_by("id"))
-    illnesses = list(
-        CriticalIllness.objects.filter(active=True).order_by("name").values_list("name", flat=True)
-    )
-    routing = rules.route(_facts(claim, docs, t), t, illnesses)
+    known = taxonomy()
+    routing = rules.route(_facts(claim, docs, t), t, listed_illnesses(), known)
     return ClaimReview(
         path=routing.path.value,
         path_label=rules.path_label(routing.path),
         flags=list(routing.flags),
-        text_hits=text_hits(claim, docs),
+        text_hits=text_hits(claim, docs, known),
         illness=routing.illness,
     )
 

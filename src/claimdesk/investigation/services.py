@@ -12,10 +12,11 @@ from decimal import Decimal
 
 from django.contrib.auth import get_user_model
 from django.core.files import File
-from django.db import IntegrityError
+from django.db import IntegrityError, transaction
 from django.db.models import Count, Q
 from django.utils.translation import gettext as _
 
+from claimdesk.cases.licences import licence_gate
 from claimdesk.cases.models import Case, TaskStatus
 from claimdesk.cases.services import (
     GuardFailed,
@@ -25,6 +26,7 @@ from claimdesk.cases.services import (
     case_transition,
     deadline_start,
     deadline_stop,
+    escalation_recipient,
     task_assign,
     task_complete,
 )
@@ -43,7 +45,9 @@ from claimdesk.investigation.models import (
     SurveyLossItem,
     SurveyStatus,
 )
+from claimdesk.notify.services import notification_queue
 from claimdesk.policies.models import Clause
+from claimdesk.staff import licences
 from claimdesk.staff.roles import Role
 from claimdesk.staff.services import certified_user_ids, is_staff_member
 from claimdesk.types import Actor
@@ -68,14 +72,20 @@ def _places(claim: Claim) -> tuple[str, ...]:
 
 
 def required_certificate(claim: Claim) -> str:
-    """New-energy-vehicle cases need the ``nev`` certificate; others none."""
+    """New-energy-vehicle cases need the ``nev`` certificate besides the surveyor's."""
     return NEV_CERTIFICATE if claim.policy.new_energy_vehicle else ""
 
 
+def _survey_needs(certificate: str) -> tuple[licences.Need, ...]:
+    """Every survey needs the surveyor's certificate; ``certificate`` adds its own."""
+    return licences.survey_needs(new_energy_vehicle=certificate == NEV_CERTIFICATE)
+
+
 def surveyor_candidates(claim: Claim, *, on) -> list[rules.Candidate]:
-    """Every active surveyor with region match, open survey load and certification."""
-    code = required_certificate(claim) or NEV_CERTIFICATE
-    certified = certified_user_ids(code, on)
+    """Every active surveyor with region match, open survey load and certification (every
+    certificate the claim's survey needs, valid on the day)."""
+    needs = _survey_needs(required_certificate(claim))
+    certified = set.intersection(*(certified_user_ids(n.code, on, n.grade) for n in needs))
     people = (
         User.objects.filter(is_active=True, groups__name=Role.SURVEYOR.value)
         .select_related("staff_profile")
@@ -103,24 +113,31 @@ def surveyor_candidates(claim: Claim, *, on) -> list[rules.Candidate]:
 def survey_assign(
     *, claim: Claim, actor: Actor, now: datetime, surveyor: Actor | None = None
 ) -> Survey:
-    """Send a surveyor to the claim: the one given, else the best by certification, region
-    and load. A kernel task with the 48-hour on-site clock; it comes back to the owner."""
+    """Send a surveyor to the claim: the one given (who must hold every certificate the
+    survey needs, valid today), else the best certified one by region and load. A kernel
+    task with the 48-hour on-site clock; it comes back to the owner."""
     certificate = required_certificate(claim)
+    needs = _survey_needs(certificate)
     if surveyor is None:
         chosen = rules.pick_surveyor(
-            surveyor_candidates(claim, on=to_local(now).date()),
-            need_certificate=bool(certificate),
+            surveyor_candidates(claim, on=to_local(now).date()), need_certificate=True
         )
         if chosen is None:
             raise GuardFailed(
                 _("No surveyor with a valid %(code)s certificate is available.")
-                % {"code": certificate}
-                if certificate
-                else _("No surveyor is available.")
+                % {"code": "、".join(licences.need_label(n) for n in needs)}
             )
         surveyor = User.objects.get(pk=chosen)
     elif not surveyor.is_active or not surveyor.has_perm("claims.handle_survey"):
         raise GuardFailed(_("%(user)s is not a surveyor.") % {"user": surveyor.username})
+    else:
+        licence_gate(
+            user=surveyor,
+            needs=needs,
+            act=_("On-site survey of %(number)s") % {"number": claim.number},
+            now=now,
+            case=claim.case,
+        )
     try:
         with case_action(savepoint=True):
             # The case row lock (as task_assign takes it) serialises two assignments at once.
@@ -153,6 +170,21 @@ def survey_assign(
         ) from exc
 
 
+def _report_gate(survey: Survey, actor: Actor, now: datetime) -> None:
+    """The surveyor's certificates must still be valid when they report: an expired one
+    stops the report (and tells their manager)."""
+    if actor.pk != survey.surveyor_id:
+        return  # refused as someone else's survey further on
+    claim = Claim.objects.select_related("case").get(pk=survey.claim_id)
+    licence_gate(
+        user=actor,
+        needs=_survey_needs(survey.certificate),
+        act=_("Survey report of %(number)s") % {"number": claim.number},
+        now=now,
+        case=claim.case,
+    )
+
+
 def survey_basis(claim: Claim) -> str:
     """The clauses an assessment rests on: the product's coverage clauses."""
     clauses = Clause.objects.filter(
@@ -183,6 +215,7 @@ def survey_report_submit(
     if assessed_loss is None or not assessed_loss.is_finite() or assessed_loss < 0:
         raise GuardFailed(_("The assessed loss must be an amount of zero or more."))
     assessed_loss = assessed_loss.quantize(Decimal("0.01"))
+    _report_gate(survey, actor, now)
     with case_action():
         survey = (
             Survey.objects.select_for_update(of=("self",))
@@ -351,15 +384,92 @@ def repair_objection_resolve(
     return objection
 
 
+class InstitutionUnlicensed(GuardFailed):
+    """The named institution's licence has expired; the manager was told."""
+
+
+def _institution_refusal(
+    institution: AppraisalInstitution, qualification: str, on
+) -> tuple[str, bool]:
+    """Why a registry institution cannot take this appraisal (empty: it can), and whether
+    the reason is an expired licence."""
+    if not institution.active:
+        return _("%(name)s is not active in the registry.") % {"name": institution.name}, False
+    if qualification not in institution.qualification_set():
+        return (
+            _("%(name)s is not qualified for %(q)s.")
+            % {"name": institution.name, "q": qualification},
+            False,
+        )
+    if not institution.licensed_on(on):
+        assert institution.licence_expires_on is not None
+        return (
+            _("The licence of %(name)s expired on %(day)s.")
+            % {"name": institution.name, "day": institution.licence_expires_on.isoformat()},
+            True,
+        )
+    return "", False
+
+
+def _tell_manager_licence_expired(
+    claim: Claim, actor: Actor | None, now: datetime, reason: str
+) -> None:
+    """An expired institution licence goes to the manager of whoever chose it (else any
+    manager), so the registry is put right."""
+    manager = escalation_recipient(actor)
+    if manager is None or (actor is not None and manager.pk == actor.pk):
+        return
+    with transaction.atomic():
+        notification_queue(
+            recipient=manager,
+            case=claim.case,
+            kind="licence_expired",
+            now=now,
+            subject=_("Expired licence stopped an appraisal referral on %(number)s")
+            % {"number": claim.number},
+            body=reason,
+        )
+
+
 def appraisal_select(
-    *, claim: Claim, now: datetime, qualification: str = "disability", actor: Actor | None = None
+    *,
+    claim: Claim,
+    now: datetime,
+    qualification: str = "disability",
+    actor: Actor | None = None,
+    institution: int | None = None,
 ) -> AppraisalInstitution:
-    """Choose the appraisal institution by the published rotation rule and record it."""
+    """Refer the claim to an appraisal institution of the registry, and record it: the one
+    named (``institution``: a registry id; it must be active, qualified and licensed today),
+    else the one the published rotation rule chooses among those licensed today. An
+    expired licence of the named one stops the referral and tells the manager."""
+    if actor is not None and (not is_staff_member(actor) or not _may_handle(actor, claim.case)):
+        raise NotAllowed(
+            _("You may not refer claim %(number)s for appraisal.") % {"number": claim.number}
+        )
+    on = to_local(now).date()
+    if institution is not None:
+        named = AppraisalInstitution.objects.filter(pk=institution).first()
+        if named is None:
+            raise GuardFailed(_("Only institutions of the appraisal registry may be chosen."))
+        reason, expired = _institution_refusal(named, qualification, on)
+        if reason:
+            if expired:
+                _tell_manager_licence_expired(claim, actor, now, reason)
+                raise InstitutionUnlicensed(
+                    reason + " " + _("The manager has been told."), institution=named.name
+                )
+            raise GuardFailed(reason)
     with case_action():
         rows = list(
             AppraisalInstitution.objects.select_for_update().filter(active=True).order_by("name")
         )
-        qualified = [i for i in rows if qualification in i.qualification_set()]
+        if institution is not None:
+            qualified = [i for i in rows if i.pk == institution]
+        else:
+            qualified = [
+                i for i in rows if qualification in i.qualification_set() and i.licensed_on(on)
+            ]
         places = _places(claim)
         key = rules.pick_institution(
             rules.Institution(
@@ -386,7 +496,11 @@ def appraisal_select(
             data={
                 "institution": chosen.name,
                 "qualification": qualification,
-                "text": _("Appraisal institution selected by rotation: %(name)s")
+                "text": (
+                    _("Appraisal institution chosen from the registry: %(name)s")
+                    if institution is not None
+                    else _("Appraisal institution selected by rotation: %(name)s")
+                )
                 % {"name": chosen.name},
             },
         )
@@ -490,6 +604,7 @@ def survey_field_report_submit(
         raise FieldReportInvalid(
             _("The report is not complete; see the marked fields."), errors=errors
         )
+    _report_gate(survey, actor, now)
     with case_action():
         survey = (
             Survey.objects.select_for_update(of=("self",))

@@ -162,6 +162,10 @@ def cash_value_table(line: str) -> list[dict[str, int | str]]:
     ]
 
 
+# 重疾险 is paid yearly (续期保费); the one-year demo policies only ever have their first.
+FREQUENCIES = {"critical_illness": "annual"}
+
+
 @transaction.atomic
 def demo_products() -> dict[str, Product]:
     """Create (or find) the five demo products with their clauses and coverages."""
@@ -169,7 +173,12 @@ def demo_products() -> dict[str, Product]:
     for code, name, line, clauses, coverages in PRODUCTS:
         product, _ = Product.objects.get_or_create(
             code=code,
-            defaults={"name": name, "line": line, "cash_values": cash_value_table(line)},
+            defaults={
+                "name": name,
+                "line": line,
+                "cash_values": cash_value_table(line),
+                "premium_frequency": FREQUENCIES.get(line, "single"),
+            },
         )
         by_article = {}
         for article, title, kind, text in clauses:

@@ -14,9 +14,17 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from claimdesk.money import MONEY, money_field
-from claimdesk.policies.rules import LossType, in_force
+from claimdesk.policies.rules import LossType, PremiumFrequency, in_force
 
 __all__ = ["MONEY"]  # claims.models still spreads it; new code uses money_field
+
+FREQUENCY_LABELS: dict[str, Promise] = {
+    PremiumFrequency.SINGLE: _("single premium"),
+    PremiumFrequency.ANNUAL: _("yearly"),
+    PremiumFrequency.SEMIANNUAL: _("half-yearly"),
+    PremiumFrequency.QUARTERLY: _("quarterly"),
+    PremiumFrequency.MONTHLY: _("monthly"),
+}
 
 LOSS_TYPE_LABELS: dict[str, Promise] = {
     LossType.AUTO: _("Auto"),
@@ -40,6 +48,14 @@ class Product(models.Model):
         _("cooling-off period (days)"),
         default=15,
         help_text=_("犹豫期: a surrender within these days from the start refunds the premium."),
+    )
+    # 缴费频率: renewal premiums (续期保费) fall due at this interval from the policy start.
+    premium_frequency = models.CharField(
+        _("premium frequency"),
+        max_length=12,
+        choices=list(FREQUENCY_LABELS.items()),
+        default=PremiumFrequency.SINGLE,
+        help_text=_("A policy's premium (per year) is paid in instalments at this interval."),
     )
 
     class Meta:

@@ -12,7 +12,45 @@ from decimal import ROUND_HALF_UP, Decimal
 from enum import StrEnum
 from typing import Any
 
+from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
+
+
+class PremiumFrequency(StrEnum):
+    """How often a product's premium is paid (缴费频率): once at issue, or renewal premiums
+    (续期保费) every year, half-year, quarter or month of the term."""
+
+    SINGLE = "single"
+    ANNUAL = "annual"
+    SEMIANNUAL = "semiannual"
+    QUARTERLY = "quarterly"
+    MONTHLY = "monthly"
+
+
+# Months between two due dates; a single premium has no renewal premiums.
+PERIOD_MONTHS: dict[str, int] = {
+    PremiumFrequency.ANNUAL: 12,
+    PremiumFrequency.SEMIANNUAL: 6,
+    PremiumFrequency.QUARTERLY: 3,
+    PremiumFrequency.MONTHLY: 1,
+}
+
+# 核保资格: only holders of this staff certificate sign underwriting decisions (new business
+# and the health declaration of a reinstatement).
+UNDERWRITING_CERTIFICATE = "underwriting"
+
+# The health questionnaire (健康告知): each question answered yes or no; a "yes" needs
+# details. Asked of new business (underwriting) and of a reinstatement (servicing).
+HEALTH_QUESTIONS: Mapping[str, Promise] = {
+    "hospitalised": _("In the last 5 years, have you been in hospital or advised to have surgery?"),
+    "chronic": _(
+        "Do you have, or have you been told you have, hypertension, diabetes, heart "
+        "disease, hepatitis, a tumour or nodule, or another chronic illness?"
+    ),
+    "abnormal_exam": _("In the last 2 years, has a medical check-up shown an abnormal result?"),
+    "medication": _("Do you take medication regularly?"),
+    "declined_before": _("Has an insurer ever declined, postponed or rated your application?"),
+}
 
 
 class LossType(StrEnum):

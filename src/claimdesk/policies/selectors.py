@@ -128,3 +128,25 @@ def policy_as_of(policy: Policy, day: date) -> PolicyAsOf:
     versions = policy_history(policy)
     found = in_effect([v.effective_on for v in versions], day)
     return versions[found if found is not None else 0]
+
+
+def cover_on(policy: Policy, day: date) -> tuple[date, date, str]:
+    """Start, end and status of ``policy`` as they stood on ``day``, in one query: what
+    intake needs to flag a loss outside cover (a lapse or a surrender dates from a day).
+    The same answer as ``policy_as_of`` gives for those three."""
+    row = (
+        Endorsement.objects.filter(policy=policy, effective_on__lte=day)
+        .order_by("-version")
+        .values_list("terms", flat=True)
+        .first()
+    )
+    if row is None:
+        first = (
+            Endorsement.objects.filter(policy=policy, version=1)
+            .values_list("terms", flat=True)
+            .first()
+        )
+        row = first
+    if row is None:
+        return policy.start, policy.end, policy.status
+    return date.fromisoformat(row["start"]), date.fromisoformat(row["end"]), str(row["status"])

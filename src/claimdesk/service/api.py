@@ -193,7 +193,9 @@ class TicketNoteIn(Schema):
 
 class TicketActionIn(Schema):
     data: dict[str, Any] = Field(
-        default_factory=dict, description='e.g. {"message": …} or {"resolution": …}'
+        default_factory=dict,
+        description='e.g. {"message": …}, {"resolution": …}, or {"reason": …} for a '
+        "manager's 30-day extension of an especially complex complaint (action extend)",
     )
     override: bool = False
 

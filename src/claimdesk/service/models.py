@@ -71,6 +71,7 @@ class Ticket(models.Model):
         verbose_name_plural = _("tickets")
         permissions = [
             ("handle_ticket", "Work service tickets"),
+            ("extend_complaint", "Approve the 30-day extension of an especially complex complaint"),
         ]
         indexes = [models.Index(fields=["topic"], name="ticket_topic")]
 

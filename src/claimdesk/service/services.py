@@ -10,13 +10,13 @@ skip the compliance gate and no objection can be answered by its first decider.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
-from claimdesk.cases.models import Case, Task
+from claimdesk.cases.models import Case, DeadlineState, Task
 from claimdesk.cases.services import (
     GuardFailed,
     IllegalTransition,
@@ -42,6 +42,7 @@ from claimdesk.service.models import (
 from claimdesk.service.workflow import TicketState, service_desk
 from claimdesk.staff.services import is_staff_member
 from claimdesk.types import Actor
+from claimdesk.workdays.clocks import to_local
 
 TICKET_PERMISSION = "service.handle_ticket"
 
@@ -288,7 +289,15 @@ def ticket_reply(
     return message
 
 
-TICKET_ACTIONS = ("reply", "ask_customer", "customer_replied", "resolve", "reopen", "close")
+TICKET_ACTIONS = (
+    "reply",
+    "ask_customer",
+    "customer_replied",
+    "resolve",
+    "reopen",
+    "close",
+    "extend",
+)
 
 
 def ticket_act(
@@ -342,7 +351,33 @@ def ticket_act(
             _tell_customer(ticket, now=now, body=text, kind=f"ticket_{action}")
         if action == "resolve" and ticket.case.category == Category.OBJECTION:
             _objection_notice(ticket, actor=actor, now=now, answer=text)
+        if action == "extend":
+            _tell_customer_extended(ticket, now=now)
     return _refresh(ticket)
+
+
+def _tell_customer_extended(ticket: Ticket, *, now: datetime) -> None:
+    """The complainant is told that the decision period was extended and until when (the
+    reason stays on the approval line of the timeline)."""
+    case = ticket.case
+    due = case.deadlines.filter(
+        rule__code="complaint_extended", state=DeadlineState.RUNNING, task__isnull=True
+    ).first()
+    if case.customer_id is None or due is None:
+        return
+    notification_queue(
+        recipient=case.customer,
+        case=case,
+        kind="ticket_extended",
+        now=now,
+        subject=_("Your complaint %(number)s needs more time") % {"number": case.number},
+        body=_(
+            "Your complaint is especially complex, so its decision period was extended by "
+            "30 days as the complaint rules allow. We will tell you our decision by the end "
+            "of %(day)s."
+        )
+        % {"day": f"{to_local(due.due_at - timedelta(microseconds=1)):%Y-%m-%d}"},
+    )
 
 
 def _objection_notice(ticket: Ticket, *, actor: Actor, now: datetime, answer: str) -> None:

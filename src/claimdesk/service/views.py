@@ -46,7 +46,9 @@ User = get_user_model()
 
 # What customers may open on the portal (the green channel is opened by an agent).
 CUSTOMER_CATEGORIES = (Category.INQUIRY, Category.COMPLAINT, Category.APPEAL, Category.OBJECTION)
-ACTION_FIELDS = {"ask_customer": "message", "resolve": "resolution"}
+ACTION_FIELDS = {"ask_customer": "message", "resolve": "resolution", "extend": "reason"}
+# Steps offered only on some categories (the +30 days is a complaint's).
+CATEGORY_ACTIONS = {"extend": Category.COMPLAINT}
 
 
 def _require_agent(request: AuthedRequest) -> None:
@@ -169,6 +171,8 @@ def _page(
     if staff:
         for t in case.workflow.available(case.status):
             if t.action == "reply" or not can_act(user, case, t.permission):
+                continue
+            if CATEGORY_ACTIONS.get(t.action, case.category) != case.category:
                 continue
             actions.append({"transition": t, "field": ACTION_FIELDS.get(t.action)})
     rca: RootCauseReport | None = getattr(ticket, "rca", None) if staff else None

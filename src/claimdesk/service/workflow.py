@@ -18,6 +18,7 @@ from django.db.models import TextChoices
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from claimdesk.cases.models import DeadlineState
 from claimdesk.cases.workflow import SlaDefault, Transition, Workflow, requires
 from claimdesk.service import rules, selectors
 from claimdesk.service.models import Category, Ticket
@@ -41,10 +42,16 @@ SOLUTION_CLOCKS = (
     "complex_solution",
     "complaint",
     "complaint_complex",
+    "complaint_extended",
     "objection_reply",
     "green_preapproval",
 )
 HANDLE = "service.handle_ticket"
+# The "+30 days" for an especially complex complaint is approved by a manager, not the agent.
+EXTEND = "service.extend_complaint"
+# The complaint clocks an approved extension lengthens, and the clock that replaces them.
+EXTENDABLE = ("complaint", "complaint_complex")
+EXTENSION = tuple((code, "complaint_extended") for code in EXTENDABLE)
 
 # Set while a service-desk function drives a ticket transition: the check below lets
 # customer-facing actions through only then (the text has passed the gate there).
@@ -80,6 +87,24 @@ def green_preapproval(case: Any, data: Mapping[str, Any]) -> str | None:
     return "green_preapproval" if case.category == Category.GREEN else None
 
 
+def extension_allowed(case: Any, data: Mapping[str, Any]) -> str | None:
+    """An extension is for a complaint whose decision period still runs, with the reason it
+    is especially complex; a complaint is extended once."""
+    if not str(data.get("reason") or "").strip():
+        return gettext("Say why the complaint is especially complex.")
+    if case.category != Category.COMPLAINT:
+        return gettext("Only a complaint's decision period can be extended.")
+    running = case.deadlines.filter(
+        rule__code__in=EXTENDABLE, state=DeadlineState.RUNNING, task__isnull=True
+    ).exists()
+    if not running:
+        return gettext(
+            "The complaint's decision period is not running (already extended, paused while "
+            "waiting for the customer, or over)."
+        )
+    return None  # the kernel refuses a period already over (``cases.services._extend``)
+
+
 def desk_rules(case: Any, transition: Transition, data: Mapping[str, Any]) -> str | None:
     """Rules every path into the kernel obeys, for tickets the service desk opened (with a
     ``Ticket`` row): customer-facing text only through the desk; a complaint resolves only
@@ -101,8 +126,10 @@ def desk_rules(case: Any, transition: Transition, data: Mapping[str, Any]) -> st
     return None
 
 
-def _sla(code: str, name: Any, unit: Unit, amount: str, basis: str) -> SlaDefault:
-    return SlaDefault(code, name, unit, Decimal(amount), basis)
+def _sla(
+    code: str, name: Any, unit: Unit, amount: str, basis: str, *, statutory: bool = False
+) -> SlaDefault:
+    return SlaDefault(code, name, unit, Decimal(amount), basis, statutory=statutory)
 
 
 SLA_RULES = (
@@ -141,6 +168,7 @@ SLA_RULES = (
         Unit.CALENDAR_DAYS,
         "15",
         "银行业保险业消费投诉处理管理办法：15日内作出处理决定",
+        statutory=True,
     ),
     _sla(
         "complaint_complex",
@@ -148,6 +176,15 @@ SLA_RULES = (
         Unit.CALENDAR_DAYS,
         "30",
         "银行业保险业消费投诉处理管理办法：情况复杂的，可延长至30日",
+        statutory=True,
+    ),
+    _sla(
+        "complaint_extended",
+        _("Especially complex complaint decision (extended)"),
+        Unit.CALENDAR_DAYS,
+        "30",
+        "银行业保险业消费投诉处理管理办法：情况特别复杂的，经批准可再延长30日",
+        statutory=True,
     ),
 )
 
@@ -172,6 +209,11 @@ WORKFLOW = Workflow(
                    guard=requires("resolution"), stops=RESPONSE_CLOCKS + SOLUTION_CLOCKS),
         Transition(S.IN_PROGRESS, "resolve", S.RESOLVED, HANDLE, _("Resolve"),
                    guard=requires("resolution"), stops=RESPONSE_CLOCKS + SOLUTION_CLOCKS),
+        Transition(S.NEW, "extend", S.NEW, EXTEND, _("Extend the complaint period by 30 days"),
+                   guard=extension_allowed, extends=EXTENSION),
+        Transition(S.IN_PROGRESS, "extend", S.IN_PROGRESS, EXTEND,
+                   _("Extend the complaint period by 30 days"), guard=extension_allowed,
+                   extends=EXTENSION),
         Transition(S.RESOLVED, "reopen", S.IN_PROGRESS, HANDLE, _("Reopen")),
         Transition(S.RESOLVED, "close", S.CLOSED, HANDLE, _("Close")),
     ),

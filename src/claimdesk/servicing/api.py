@@ -23,7 +23,7 @@ from claimdesk.policies.models import Policy
 from claimdesk.policies.rules import PolicyAsOf, mask_account
 from claimdesk.policies.selectors import policies_visible_to, policy_as_of, policy_history
 from claimdesk.servicing import selectors, services
-from claimdesk.servicing.models import ServiceRequest
+from claimdesk.servicing.models import PremiumDue, ServiceRequest
 from claimdesk.staff.services import is_staff_member
 from claimdesk.types import AuthedRequest
 from claimdesk.workdays.clocks import to_local
@@ -48,13 +48,17 @@ _ERRORS: dict[int, Any] = {
 class RequestIn(Schema):
     policy: str = Field(..., max_length=32, description="the policy number")
     item: str = Field(
-        ..., max_length=20, description="contact, bank_account, beneficiary, surrender"
+        ...,
+        max_length=20,
+        description="contact, bank_account, beneficiary, surrender, reinstatement",
     )
     effective_on: date | None = Field(None, description="default: the day it is received")
     details: dict[str, Any] = Field(
         default_factory=dict,
         description="contact: phone, address; bank_account: bank_name, account_name, "
-        "account_number; beneficiary: beneficiaries [{name, relation, share, id_number}]",
+        "account_number; beneficiary: beneficiaries [{name, relation, share, id_number}]; "
+        "reinstatement: health {question code: true/false, every question of "
+        "/underwriting/questions}, health_details (required with a yes)",
     )
 
 
@@ -85,6 +89,8 @@ class RequestOut(Schema):
     escalated_to: str | None
     refusal: str
     clocks: list[RequestClockOut]
+    underwriting_required: bool
+    underwritten: bool
 
 
 class MaterialsIn(Schema):
@@ -116,6 +122,8 @@ def _out(request: ServiceRequest, user) -> dict[str, Any]:
         "endorsement": request.endorsement.number if request.endorsement else None,
         "escalated_to": request.escalated_to.username if staff and request.escalated_to else None,
         "refusal": selectors.refusal_reason(request),
+        "underwriting_required": request.underwriting_required,
+        "underwritten": request.underwritten_by_id is not None,
         "clocks": [
             {"rule": sla_label(d.rule.code, d.rule.name), "state": d.state, "due_at": d.due_at}
             for d in case_clocks(case)
@@ -220,6 +228,86 @@ def request_paid(request: AuthedRequest, number: str, payload: PaymentIn):
         request=found, actor=request.user, now=timezone.now(), bank_ref=payload.bank_ref
     )
     return _out(_find(request, number), request.user)
+
+
+class NoteIn(Schema):
+    note: str = Field("", max_length=2000)
+
+
+@router.post("/policy-service/{number}/underwriting", response={200: RequestOut, **_ERRORS})
+def request_underwrite(request: AuthedRequest, number: str, payload: NoteIn):
+    """A certified underwriter accepts a reinstatement's health declaration (a refusal is
+    the request's decline, with the reason)."""
+    found = _find(request, number)
+    services.reinstatement_underwrite(
+        request=found, actor=request.user, now=timezone.now(), note=payload.note
+    )
+    return _out(_find(request, number), request.user)
+
+
+class PremiumOut(Schema):
+    number: int
+    due_on: date
+    amount: Decimal
+    grace_ends_on: date
+    state: str
+    state_label: str
+    paid_at: Any = None
+    reference: str
+
+
+class PremiumPaidIn(Schema):
+    reference: str = Field(..., max_length=64, description="the bank reference")
+    amount: Decimal | None = Field(None, description="when given, must be the premium due")
+
+
+def _premium_out(row: dict[str, Any]) -> dict[str, Any]:
+    p = row["premium"]
+    return {
+        "number": p.number,
+        "due_on": p.due_on,
+        "amount": p.amount,
+        "grace_ends_on": p.grace_ends_on,
+        "state": row["state"],
+        "state_label": row["state_label"],
+        "paid_at": p.paid_at,
+        "reference": p.reference,
+    }
+
+
+def _today() -> date:
+    return to_local(timezone.now()).date()
+
+
+@router.get("/policies/{number}/premiums", response={200: list[PremiumOut], 404: RequestProblem})
+def policy_premiums(request: AuthedRequest, number: str):
+    """The policy's premium schedule (续期收费): due dates, grace ends, what is paid."""
+    policy = _policy(request, number)
+    return [_premium_out(r) for r in selectors.premiums_of(policy, today=_today())]
+
+
+@router.post(
+    "/policies/{number}/premiums/{instalment}/payment", response={200: PremiumOut, **_ERRORS}
+)
+def policy_premium_paid(
+    request: AuthedRequest, number: str, instalment: int, payload: PremiumPaidIn
+):
+    """Finance: a renewal premium was received (refused once the policy lapsed for it)."""
+    policy = _policy(request, number)
+    premium = PremiumDue.objects.filter(policy=policy, number=instalment).first()
+    if premium is None:
+        raise NotFound(
+            _("No premium %(n)s on policy %(number)s.") % {"n": instalment, "number": number}
+        )
+    services.premium_pay(
+        premium=premium,
+        actor=request.user,
+        now=timezone.now(),
+        reference=payload.reference,
+        amount=payload.amount,
+    )
+    rows = selectors.premiums_of(policy, today=_today())
+    return _premium_out(next(r for r in rows if r["premium"].number == instalment))
 
 
 class BeneficiaryOut(Schema):

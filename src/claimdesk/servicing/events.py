@@ -9,3 +9,7 @@ class ServiceEventKind(TextChoices):
     SERVICE_ESCALATED = "service_escalated", _("Escalated above authority")
     ENDORSEMENT_ISSUED = "endorsement_issued", _("Endorsement issued")
     SURRENDER_PAID = "surrender_paid", _("Surrender value paid")
+    REINSTATEMENT_UNDERWRITTEN = (
+        "reinstatement_underwritten",
+        _("Health declaration accepted by underwriting"),
+    )

@@ -63,6 +63,19 @@ class ServiceRequest(models.Model):
     )
     paid_at = models.DateTimeField(_("paid"), null=True, blank=True)
     bank_ref = models.CharField(_("bank reference"), max_length=64, blank=True)
+    # Reinstatement: a health declaration with a "yes" needs an underwriter's acceptance
+    # before the request may be approved.
+    underwriting_required = models.BooleanField(_("needs underwriting"), default=False)
+    underwritten_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("accepted by underwriter"),
+    )
+    underwritten_at = models.DateTimeField(_("underwriting accepted"), null=True, blank=True)
+    underwriting_note = models.TextField(_("underwriter's note"), blank=True)
 
     class Meta:
         verbose_name = _("policy-service request")
@@ -75,3 +88,69 @@ class ServiceRequest(models.Model):
     @property
     def item_label(self) -> str:
         return item_label(self.item)
+
+
+class PremiumDue(models.Model):
+    """One premium of a policy's schedule (续期收费): due on a date, with its grace period's
+    last day; paid (by finance, the API or a reinstatement) or, unpaid at the end of grace,
+    the cause of the policy's lapse. Instalment 1 is the premium paid at issue."""
+
+    policy = models.ForeignKey(
+        "policies.Policy",
+        on_delete=models.PROTECT,
+        related_name="premiums",
+        verbose_name=_("policy"),
+    )
+    number = models.PositiveIntegerField(_("instalment"))
+    due_on = models.DateField(_("due on"))
+    amount = money_field(_("premium"))
+    grace_ends_on = models.DateField(_("grace period ends"))
+    paid_at = models.DateTimeField(_("paid"), null=True, blank=True)
+    paid_amount = money_field(_("amount paid"), null=True, blank=True)
+    reference = models.CharField(_("payment reference"), max_length=64, blank=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("recorded by"),
+    )
+    settled_by = models.ForeignKey(
+        "cases.Case",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("settled by reinstatement"),
+    )
+    reminded_before_at = models.DateTimeField(_("reminded before due"), null=True, blank=True)
+    reminded_grace_at = models.DateTimeField(_("reminded during grace"), null=True, blank=True)
+    lapse = models.ForeignKey(
+        "policies.Endorsement",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("lapse"),
+    )
+
+    class Meta:
+        ordering = ["policy", "number"]
+        verbose_name = _("premium due")
+        verbose_name_plural = _("premiums due")
+        constraints = [
+            models.UniqueConstraint(fields=["policy", "number"], name="one_premium_per_number")
+        ]
+        indexes = [
+            models.Index(
+                fields=["due_on"], condition=models.Q(paid_at__isnull=True), name="premium_unpaid"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.policy_id} #{self.number} {self.due_on}"
+
+    @property
+    def is_paid(self) -> bool:
+        return self.paid_at is not None

@@ -18,6 +18,8 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from claimdesk.policies.rules import (
+    HEALTH_QUESTIONS,
+    PERIOD_MONTHS,
     PHONE_DIGITS,
     BankDetails,
     BeneficiaryShare,
@@ -40,6 +42,7 @@ class ServiceItem(StrEnum):
     BANK_ACCOUNT = "bank_account"
     BENEFICIARY = "beneficiary"
     SURRENDER = "surrender"
+    REINSTATEMENT = "reinstatement"
 
 
 ITEM_LABELS: Mapping[str, Promise] = {
@@ -47,6 +50,7 @@ ITEM_LABELS: Mapping[str, Promise] = {
     ServiceItem.BANK_ACCOUNT: _("Change bank account"),
     ServiceItem.BENEFICIARY: _("Change beneficiaries"),
     ServiceItem.SURRENDER: _("Surrender the policy"),
+    ServiceItem.REINSTATEMENT: _("Reinstate a lapsed policy"),
 }
 
 
@@ -76,6 +80,12 @@ CHECKLISTS: Mapping[str, tuple[Material, ...]] = {
         _HOLDER_ID,
         Material("policy_contract", _("The policy contract (or a statement that it is lost)")),
         _BANK_CARD,
+    ),
+    ServiceItem.REINSTATEMENT: (
+        _APPLICATION,
+        _HOLDER_ID,
+        Material("health_declaration", _("The insured's signed health declaration")),
+        Material("arrears_paid", _("Receipt of the premiums in arrears with interest")),
     ),
 }
 
@@ -164,6 +174,10 @@ def item_changes(item: str, details: Mapping[str, Any], effective_on: date) -> d
     if item == ServiceItem.SURRENDER:
         # 退保: the contract ends on the effective date.
         return {"status": "surrendered", "end": effective_on}
+    if item == ServiceItem.REINSTATEMENT:
+        health_declaration(details)
+        # 复效: cover runs again from the effective date.
+        return {"status": "active"}
     raise RequestInvalid(_("Choose what you want to change."))
 
 
@@ -271,3 +285,204 @@ def authority_refusal(amount: Decimal | None, limit: Decimal | None) -> str | No
         _("¥%(amount)s is above your approval limit of ¥%(limit)s.")
         % {"amount": f"{amount:,.2f}", "limit": f"{limit:,.2f}"}
     )
+
+
+# --- renewal premium (续期收费), grace and lapse ---------------------------------------------
+
+# The customer is reminded this many days before a renewal premium falls due.
+PREMIUM_REMINDER_DAYS_BEFORE = 10
+
+
+def add_months(day: date, months: int) -> date:
+    """``day`` moved by whole months; a day the month lacks becomes its last day (31 Jan + 1
+    month = 28/29 Feb)."""
+    month_index = day.month - 1 + months
+    year, month = day.year + month_index // 12, month_index % 12 + 1
+    for last in (31, 30, 29, 28):
+        try:
+            return date(year, month, min(day.day, last))
+        except ValueError:
+            continue
+    raise ValueError(day)  # pragma: no cover - every month has a 28th
+
+
+@dataclass(frozen=True)
+class Instalment:
+    number: int
+    due_on: date
+    amount: Decimal
+
+
+def premium_schedule(
+    *, start: date, end: date, annual_premium: Decimal, frequency: str
+) -> list[Instalment]:
+    """The premiums of a policy paid at ``frequency``: one every period from the start date
+    (the first, number 1, is paid at issue) while the due date falls within the term. Each is
+    the yearly premium × months of the period / 12, to the fen, half up. A single premium
+    has only the first."""
+    months = PERIOD_MONTHS.get(frequency)
+    if months is None:
+        return [Instalment(1, start, fen(annual_premium))]
+    amount = fen(annual_premium * months / 12)
+    out: list[Instalment] = []
+    due_on = start
+    while due_on <= end:
+        out.append(Instalment(len(out) + 1, due_on, amount))
+        due_on = add_months(start, months * len(out))
+    return out
+
+
+def grace_ends(due_on: date, grace_days: int) -> date:
+    """The last day of the grace period (宽限期): ``grace_days`` calendar days counted from the
+    day after the due date. Cover continues meanwhile."""
+    return due_on + timedelta(days=grace_days)
+
+
+def lapse_day(grace_ends_on: date) -> date:
+    """The first day without cover (效力中止) when the premium is still unpaid at the end of
+    grace: the day after the grace period's last day."""
+    return grace_ends_on + timedelta(days=1)
+
+
+class PremiumState(StrEnum):
+    PAID = "paid"
+    UPCOMING = "upcoming"
+    IN_GRACE = "in_grace"
+    LAPSED = "lapsed"
+
+    @property
+    def label(self) -> str:
+        return str(PREMIUM_STATE_LABELS[self])
+
+
+PREMIUM_STATE_LABELS: Mapping[str, Promise] = {
+    PremiumState.PAID: _("paid"),
+    PremiumState.UPCOMING: _("to be paid"),
+    PremiumState.IN_GRACE: _("unpaid, in the grace period"),
+    PremiumState.LAPSED: _("unpaid: the policy lapsed"),
+}
+
+
+def premium_state(
+    *, paid: bool, lapsed: bool, due_on: date, grace_ends_on: date, today: date
+) -> str:
+    """Where a premium stands on ``today`` (for the schedule the customer and staff see)."""
+    if paid:
+        return PremiumState.PAID
+    if lapsed or today > grace_ends_on:
+        return PremiumState.LAPSED
+    if today > due_on:
+        return PremiumState.IN_GRACE
+    return PremiumState.UPCOMING
+
+
+def before_due_reminder_on(due_on: date) -> date:
+    return due_on - timedelta(days=PREMIUM_REMINDER_DAYS_BEFORE)
+
+
+def grace_reminder_on(due_on: date, grace_days: int, reminder_percent: int) -> date:
+    """The day of the reminder during grace: the SLA rule's reminder point (a per cent of the
+    grace period, 75 % by default: day 45 of 60), never later than its last day."""
+    return due_on + timedelta(days=max(1, grace_days * reminder_percent // 100))
+
+
+# --- reinstatement (复效) -------------------------------------------------------------------
+
+# 保险法第三十七条: a lapsed contract may be reinstated within two years of the lapse.
+REINSTATEMENT_YEARS = 2
+# Interest on premiums in arrears: simple interest at this rate a year, actual days / 365,
+# from each premium's due date to the reinstatement's effective date.
+ARREARS_INTEREST_RATE = Decimal("0.05")
+
+
+def reinstatement_refusal(*, lapsed_on: date, effective_on: date) -> str | None:
+    """A lapsed policy is reinstated only within two years from its lapse date (the last day
+    is the day before the second anniversary of the lapse)."""
+    last = add_months(lapsed_on, 12 * REINSTATEMENT_YEARS) - timedelta(days=1)
+    if effective_on > last:
+        return str(
+            _(
+                "The policy lapsed on %(lapsed)s: it can be reinstated only until %(last)s "
+                "(two years, 保险法第三十七条)."
+            )
+            % {"lapsed": lapsed_on.isoformat(), "last": last.isoformat()}
+        )
+    return None
+
+
+def health_declaration(details: Mapping[str, Any]) -> tuple[dict[str, bool], str]:
+    """The insured's health declaration of a reinstatement: every question answered yes or
+    no, details for every yes. ``RequestInvalid`` says what is missing."""
+    answers = details.get("health")
+    if not isinstance(answers, Mapping) or any(
+        not isinstance(answers.get(code), bool) for code in HEALTH_QUESTIONS
+    ):
+        raise RequestInvalid(_("Answer every question of the health declaration yes or no."))
+    text = str(details.get("health_details") or "").strip()
+    if any(answers[code] for code in HEALTH_QUESTIONS) and not text:
+        raise RequestInvalid(
+            _("Tell us the diagnosis, the treatment and the condition today for each yes.")
+        )
+    return {code: bool(answers[code]) for code in HEALTH_QUESTIONS}, text
+
+
+def needs_underwriting(details: Mapping[str, Any]) -> bool:
+    """A reinstatement whose health declaration has a yes needs an underwriter's decision
+    (核保); a clean declaration is accepted on the declaration."""
+    answers, _text = health_declaration(details)
+    return any(answers.values())
+
+
+@dataclass(frozen=True)
+class ArrearsLine:
+    due_on: date
+    premium: Decimal
+    days: int
+    interest: Decimal
+
+
+@dataclass(frozen=True)
+class ArrearsQuote:
+    effective_on: date
+    rate: Decimal
+    lines: tuple[ArrearsLine, ...]
+    premiums: Decimal
+    interest: Decimal
+    total: Decimal
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "effective_on": self.effective_on.isoformat(),
+            "rate": str(self.rate),
+            "lines": [
+                {
+                    "due_on": line.due_on.isoformat(),
+                    "premium": str(line.premium),
+                    "days": line.days,
+                    "interest": str(line.interest),
+                }
+                for line in self.lines
+            ],
+            "premiums": str(self.premiums),
+            "interest": str(self.interest),
+            "total": str(self.total),
+        }
+
+
+def arrears_quote(
+    unpaid: Sequence[tuple[date, Decimal]],
+    effective_on: date,
+    rate: Decimal = ARREARS_INTEREST_RATE,
+) -> ArrearsQuote:
+    """What a reinstatement effective ``effective_on`` costs: every unpaid premium due on or
+    before that day, each with simple interest at ``rate`` a year for the days from its due
+    date (actual / 365), each interest rounded once to the fen, half up."""
+    lines = []
+    for due_on, premium in sorted(unpaid):
+        if due_on > effective_on:
+            continue
+        days = (effective_on - due_on).days
+        lines.append(ArrearsLine(due_on, premium, days, fen(premium * rate * days / 365)))
+    premiums = sum((line.premium for line in lines), ZERO)
+    interest = sum((line.interest for line in lines), ZERO)
+    return ArrearsQuote(effective_on, rate, tuple(lines), premiums, interest, premiums + interest)

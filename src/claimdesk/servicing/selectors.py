@@ -3,6 +3,7 @@ sees only their own requests (anyone else's is not found), staff what the kernel
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 from django.db.models import QuerySet
@@ -10,8 +11,10 @@ from django.utils.translation import gettext as _
 
 from claimdesk.cases.models import CaseEvent
 from claimdesk.cases.selectors import cases_visible_to
-from claimdesk.servicing.models import ServiceRequest
-from claimdesk.servicing.rules import CHECKLISTS
+from claimdesk.policies.models import Policy
+from claimdesk.policies.rules import HEALTH_QUESTIONS
+from claimdesk.servicing.models import PremiumDue, ServiceRequest
+from claimdesk.servicing.rules import CHECKLISTS, PremiumState, premium_state
 from claimdesk.types import Actor
 
 
@@ -51,8 +54,60 @@ def service_event_text(event: CaseEvent) -> str | None:
             "number": data.get("endorsement", ""),
             "day": data.get("effective_on", ""),
         }
+    if event.kind == "reinstatement_underwritten":
+        return _("Underwriting has accepted the health declaration.")
     if event.kind == "surrender_paid":
         return _("The surrender value of ¥%(amount)s has been paid to your account.") % {
             "amount": data.get("amount", "")
         }
     return None
+
+
+def health_answers(request: ServiceRequest) -> list[dict[str, Any]]:
+    """A reinstatement's health declaration as asked and answered (empty for other items)."""
+    answers = (request.details or {}).get("health") or {}
+    return [
+        {"code": code, "question": str(text), "yes": bool(answers.get(code))}
+        for code, text in HEALTH_QUESTIONS.items()
+        if code in answers
+    ]
+
+
+def premiums_of(policy: Policy, *, today: date) -> list[dict[str, Any]]:
+    """The policy's premium schedule with each premium's state on ``today``, oldest first."""
+    rows = []
+    for p in PremiumDue.objects.filter(policy=policy).order_by("number"):
+        state = premium_state(
+            paid=p.paid_at is not None,
+            lapsed=p.lapse_id is not None,
+            due_on=p.due_on,
+            grace_ends_on=p.grace_ends_on,
+            today=today,
+        )
+        rows.append({"premium": p, "state": state, "state_label": PremiumState(state).label})
+    return rows
+
+
+def premiums_in_grace(today: date, limit: int = 100) -> list[PremiumDue]:
+    """Unpaid renewal premiums in their grace period on policies in force, the grace ending
+    soonest first: the follow-up list (续期催缴) of servicing and finance."""
+    return list(
+        PremiumDue.objects.filter(
+            paid_at__isnull=True,
+            lapse__isnull=True,
+            due_on__lt=today,
+            grace_ends_on__gte=today,
+            policy__status=Policy.Status.ACTIVE,
+        )
+        .select_related("policy__holder", "policy__product")
+        .order_by("grace_ends_on", "policy__number")[:limit]
+    )
+
+
+def lapsed_premiums(limit: int = 100) -> list[PremiumDue]:
+    """The premiums that lapsed policies still lapsed today, the latest lapse first."""
+    return list(
+        PremiumDue.objects.filter(lapse__isnull=False, policy__status=Policy.Status.LAPSED)
+        .select_related("policy__holder", "policy__product", "lapse")
+        .order_by("-lapse__effective_on", "policy__number")[:limit]
+    )

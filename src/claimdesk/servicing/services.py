@@ -8,13 +8,17 @@ the case's step and its timeline lines. An approval issues the endorsement throu
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Mapping
 from datetime import date, datetime
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.db.models import Count, Q
+from django.db import transaction
+from django.db.models import Count, F, Q
+from django.utils import translation
 from django.utils.translation import gettext as _
 
 from claimdesk.cases.models import Case, Task, TaskStatus
@@ -26,37 +30,58 @@ from claimdesk.cases.services import (
     case_open,
     case_transition,
     escalation_recipient,
+    sla_rule,
     task_assign,
     task_cancel,
     task_complete,
 )
 from claimdesk.cases.timeline import case_action, timeline_record
-from claimdesk.policies.models import BankAccount, Policy
-from claimdesk.policies.selectors import policy_as_of
+from claimdesk.notify.services import notification_queue
+from claimdesk.policies.models import BankAccount, Endorsement, Policy
+from claimdesk.policies.rules import UNDERWRITING_CERTIFICATE, PremiumFrequency
+from claimdesk.policies.selectors import policy_as_of, policy_history
 from claimdesk.policies.services import EndorsementRefused, endorsement_issue
-from claimdesk.servicing.models import ServiceRequest
+from claimdesk.servicing.models import PremiumDue, ServiceRequest
 from claimdesk.servicing.rules import (
     CHECKLISTS,
+    ArrearsQuote,
     RequestInvalid,
     ServiceItem,
     SurrenderQuote,
+    arrears_quote,
     authority_refusal,
+    before_due_reminder_on,
     effective_date_refusal,
+    grace_ends,
+    grace_reminder_on,
     item_changes,
     item_label,
+    lapse_day,
     missing_materials,
+    needs_underwriting,
+    premium_schedule,
+    reinstatement_refusal,
     surrender_quote,
 )
-from claimdesk.servicing.workflow import KIND, PAY_PERMISSION, PERMISSION, RequestState
+from claimdesk.servicing.workflow import (
+    GRACE_RULE,
+    KIND,
+    PAY_PERMISSION,
+    PERMISSION,
+    UNDERWRITE_PERMISSION,
+    RequestState,
+)
 from claimdesk.staff.roles import ROLE_PERMISSIONS, Role
-from claimdesk.staff.services import is_staff_member
+from claimdesk.staff.services import certificate_valid, certified_user_ids, is_staff_member
 from claimdesk.types import Actor
 from claimdesk.workdays.clocks import to_local
 
 User = get_user_model()
+log = logging.getLogger(__name__)
 
 APPROVAL_TASK = "approve_service"
 PAYMENT_TASK = "surrender_payment"
+UNDERWRITING_TASK = "underwrite_reinstatement"
 
 
 class AboveAuthority(NotAllowed):
@@ -80,6 +105,7 @@ def servicing_clerk() -> Actor:
     not work these requests."""
     clerk = (
         User.objects.filter(is_active=True, groups__name=Role.UNDERWRITER.value)
+        .exclude(password__startswith="!")  # the rules engine (uw_auto) cannot sign in
         .annotate(load=Count("owned_cases", filter=Q(owned_cases__is_open=True)))
         .order_by("load", "id")
         .first()
@@ -112,25 +138,59 @@ def _check_request(
     if why := effective_date_refusal(effective_on, received_on):
         raise GuardFailed(why)
     terms = policy_as_of(policy, effective_on)
-    if not terms.in_force_on(effective_on):
+    if item == ServiceItem.REINSTATEMENT:
+        _check_reinstatement(policy, effective_on)
+    elif not terms.in_force_on(effective_on):
         raise GuardFailed(
             _("Policy %(number)s is not in force on %(day)s.")
             % {"number": policy.number, "day": effective_on.isoformat()}
         )
     if (
-        item == ServiceItem.SURRENDER
-        and ServiceRequest.objects.filter(
-            policy=policy, item=ServiceItem.SURRENDER, case__is_open=True
-        ).exists()
+        item in (ServiceItem.SURRENDER, ServiceItem.REINSTATEMENT)
+        and ServiceRequest.objects.filter(policy=policy, item=item, case__is_open=True).exists()
     ):
         raise IllegalTransition(
-            _("Policy %(number)s already has a surrender request in progress.")
-            % {"number": policy.number}
+            _("Policy %(number)s already has a request to %(item)s in progress.")
+            % {"number": policy.number, "item": item_label(item)}
         )
     try:
         item_changes(item, details, effective_on)
     except RequestInvalid as exc:
         raise GuardFailed(str(exc)) from None
+
+
+def lapsed_since(policy: Policy, day: date) -> date | None:
+    """The date the lapse in effect on ``day`` began (效力中止之日), or None when the policy
+    is not lapsed that day: the earliest of the run of lapsed versions up to ``day``."""
+    since = None
+    for version in policy_history(policy):
+        if version.effective_on > day:
+            break
+        if version.status != Policy.Status.LAPSED:
+            since = None
+        elif since is None:
+            since = version.effective_on
+    return since
+
+
+def _check_reinstatement(policy: Policy, effective_on: date) -> None:
+    lapsed_on = lapsed_since(policy, effective_on)
+    if lapsed_on is None:
+        raise GuardFailed(
+            _("Policy %(number)s has not lapsed: only a lapsed policy is reinstated.")
+            % {"number": policy.number}
+        )
+    if why := reinstatement_refusal(lapsed_on=lapsed_on, effective_on=effective_on):
+        raise GuardFailed(why)
+
+
+def arrears_for(policy: Policy, effective_on: date) -> ArrearsQuote:
+    """What reinstating ``policy`` on ``effective_on`` costs: its unpaid premiums due by
+    then with interest (``rules.arrears_quote``)."""
+    unpaid = PremiumDue.objects.filter(
+        policy=policy, paid_at__isnull=True, due_on__lte=effective_on
+    ).values_list("due_on", "amount")
+    return arrears_quote(list(unpaid), effective_on)
 
 
 def request_open(
@@ -154,7 +214,11 @@ def request_open(
     effective_on = effective_on or received_on
     details = dict(details)
     _check_request(policy, item, details, effective_on, received_on)
-    quote = quote_for(policy, effective_on) if item == ServiceItem.SURRENDER else None
+    quote: SurrenderQuote | ArrearsQuote | None = None
+    if item == ServiceItem.SURRENDER:
+        quote = quote_for(policy, effective_on)
+    elif item == ServiceItem.REINSTATEMENT:
+        quote = arrears_for(policy, effective_on)
     with case_action():
         case = case_open(
             kind=KIND,
@@ -166,15 +230,53 @@ def request_open(
             category=item,
             data={"policy": policy.number, "item": item, "effective_on": effective_on.isoformat()},
         )
-        return ServiceRequest.objects.create(
+        request = ServiceRequest.objects.create(
             case=case,
             policy=policy,
             item=item,
             effective_on=effective_on,
             details=details,
             quote=quote.as_dict() if quote else {},
-            amount=quote.amount if quote else None,
+            amount=quote.amount if isinstance(quote, SurrenderQuote) else None,
+            underwriting_required=item == ServiceItem.REINSTATEMENT and needs_underwriting(details),
         )
+        if request.underwriting_required:
+            _route_to_underwriting(case, now=now)
+    return request
+
+
+def _underwriter(day: date) -> Actor | None:
+    """The certified underwriter with the fewest open tasks (核保 of a reinstatement)."""
+    roles = [r.value for r, perms in ROLE_PERMISSIONS.items() if UNDERWRITE_PERMISSION in perms]
+    return (
+        User.objects.filter(
+            is_active=True,
+            groups__name__in=roles,
+            pk__in=certified_user_ids(UNDERWRITING_CERTIFICATE, day),
+        )
+        .annotate(load=_open_tasks())
+        .order_by("load", "id")
+        .first()
+    )
+
+
+def _route_to_underwriting(case: Case, *, now: datetime) -> None:
+    """A health declaration with a yes goes to a certified underwriter as a task, handed
+    over on behalf of the request's owner (首问负责制). Without one the owner sees that the
+    declaration waits for underwriting and escalates it."""
+    underwriter = _underwriter(to_local(now).date())
+    if underwriter is None:
+        return
+    task_assign(
+        case=case,
+        kind=UNDERWRITING_TASK,
+        title=_("Underwrite the health declaration of %(number)s (reinstatement)")
+        % {"number": case.number},
+        assignee=underwriter,
+        actor=case.owner,
+        now=now,
+        certificate=UNDERWRITING_CERTIFICATE,
+    )
 
 
 def _locked(request: ServiceRequest) -> tuple[Case, ServiceRequest]:
@@ -314,6 +416,16 @@ def request_approve(*, request: ServiceRequest, actor: Actor, now: datetime) -> 
             request.quote = quote.as_dict()
             request.amount = quote.amount
             request.save(update_fields=["quote", "amount"])
+        if request.item == ServiceItem.REINSTATEMENT:
+            if request.underwriting_required and request.underwritten_by_id is None:
+                raise GuardFailed(
+                    _(
+                        "The health declaration needs an underwriter's acceptance before the "
+                        "reinstatement is approved."
+                    )
+                )
+            request.quote = arrears_for(request.policy, request.effective_on).as_dict()
+            request.save(update_fields=["quote"])
         refusal = authority_refusal(request.amount, approval_limit(actor))
         if refusal:
             escalated_to = _escalate(case, request, actor=actor, now=now, why=refusal)
@@ -358,6 +470,17 @@ def _apply_approval(case: Case, request: ServiceRequest, *, actor: Actor, now: d
     request.endorsement = endorsement
     request.payee_account = payee
     request.save(update_fields=["approved_by", "approved_at", "endorsement", "payee_account"])
+    if request.item == ServiceItem.REINSTATEMENT:
+        # The arrears received (checklist) settle every premium due by the effective date.
+        PremiumDue.objects.filter(
+            policy=request.policy, paid_at__isnull=True, due_on__lte=request.effective_on
+        ).update(
+            paid_at=now,
+            paid_amount=F("amount"),
+            reference=case.number,
+            recorded_by=actor,
+            settled_by=case,
+        )
     timeline_record(
         case,
         now=now,
@@ -454,3 +577,310 @@ def surrender_pay(
         )
     request.refresh_from_db()
     return request
+
+
+def reinstatement_underwrite(
+    *, request: ServiceRequest, actor: Actor, now: datetime, note: str
+) -> ServiceRequest:
+    """An underwriter accepts the health declaration of a reinstatement (核保). Only holders
+    of a valid underwriting certificate with the underwriting permission; a refusal is the
+    request's decline, with its reason."""
+    if not actor.has_perm(UNDERWRITE_PERMISSION) or not certificate_valid(
+        actor, UNDERWRITING_CERTIFICATE, to_local(now).date()
+    ):
+        raise NotAllowed(_("Only a certified underwriter accepts a health declaration."))
+    with case_action():
+        case, request = _locked(request)
+        if not can_act(actor, case, UNDERWRITE_PERMISSION):
+            raise NotAllowed(
+                _("You may not underwrite request %(number)s.") % {"number": case.number}
+            )
+        if request.item != ServiceItem.REINSTATEMENT or not request.underwriting_required:
+            raise IllegalTransition(
+                _("Request %(number)s needs no underwriting.") % {"number": case.number}
+            )
+        if case.status not in (
+            RequestState.SUBMITTED,
+            RequestState.REVIEWING,
+            RequestState.COMPLETE,
+        ):
+            raise IllegalTransition(
+                _("Request %(number)s is %(status)s.")
+                % {"number": case.number, "status": case.status_label()}
+            )
+        if request.underwritten_by_id is not None:
+            raise IllegalTransition(
+                _("The health declaration of %(number)s is already accepted.")
+                % {"number": case.number}
+            )
+        request.underwritten_by = actor
+        request.underwritten_at = now
+        request.underwriting_note = note.strip()[:2000]
+        request.save(update_fields=["underwritten_by", "underwritten_at", "underwriting_note"])
+        timeline_record(
+            case,
+            now=now,
+            actor=actor,
+            kind="reinstatement_underwritten",
+            customer_visible=True,
+            data={"note": request.underwriting_note},
+        )
+        for task in case.tasks.filter(kind=UNDERWRITING_TASK, status=TaskStatus.OPEN):
+            if task.assignee_id == actor.pk:
+                task_complete(task=task, actor=actor, now=now, result=_("accepted"))
+            else:
+                task_cancel(task=task, actor=actor, now=now)
+    return request
+
+
+# --- renewal premium (续期收费), grace and lapse ----------------------------------------------
+
+
+class PremiumRefused(GuardFailed):
+    """A premium cannot be recorded as asked; the message says why."""
+
+
+def grace_days() -> int:
+    """The grace period in days, as the admin left the ``premium_grace`` rule."""
+    return int(sla_rule(GRACE_RULE).amount)
+
+
+def premium_schedule_ensure(policy: Policy, *, now: datetime) -> list[PremiumDue]:
+    """The policy's premium schedule, made on first need from its product's frequency, its
+    start and end and its yearly premium. Instalment 1 was paid at issue; premiums that fell
+    due before the schedule was made are taken as settled by the process that collected them
+    then (a product switched to renewal premiums never lapses its policies for the past).
+    The grace period of each premium is fixed when the schedule is made (the contract's
+    terms)."""
+    existing = list(PremiumDue.objects.filter(policy=policy).order_by("number"))
+    if existing or policy.product.premium_frequency == PremiumFrequency.SINGLE:
+        return existing
+    days = grace_days()
+    today = to_local(now).date()
+    with translation.override(settings.LANGUAGE_CODE):
+        at_issue, earlier = _("paid at issue"), _("settled before the schedule was kept")
+    rows = []
+    for i in premium_schedule(
+        start=policy.start,
+        end=policy.end,
+        annual_premium=policy.premium,
+        frequency=policy.product.premium_frequency,
+    ):
+        settled = i.number == 1 or i.due_on < today
+        rows.append(
+            PremiumDue(
+                policy=policy,
+                number=i.number,
+                due_on=i.due_on,
+                amount=i.amount,
+                grace_ends_on=grace_ends(i.due_on, days),
+                paid_at=now if settled else None,
+                paid_amount=i.amount if settled else None,
+                reference=(at_issue if i.number == 1 else earlier) if settled else "",
+            )
+        )
+    PremiumDue.objects.bulk_create(rows, ignore_conflicts=True)
+    return list(PremiumDue.objects.filter(policy=policy).order_by("number"))
+
+
+def _tell_holder(policy: Policy, *, kind: str, subject: str, body: str, now: datetime) -> None:
+    """A message to the policyholder through the outbox (and its compliance screen)."""
+    notification_queue(
+        recipient=policy.holder,
+        kind=kind,
+        subject=subject,
+        body=body,
+        now=now,
+        phone=policy.contact_phone or None,
+    )
+
+
+def premium_pay(
+    *,
+    premium: PremiumDue,
+    actor: Actor,
+    now: datetime,
+    reference: str,
+    amount: Decimal | str | None = None,
+) -> PremiumDue:
+    """Finance records a renewal premium as received (bank reference; the amount, when given,
+    must be the premium due). Refused after its grace period (the policy lapses for it, even
+    before the sweep has run): from then on only a reinstatement brings cover back."""
+    if not actor.has_perm(PAY_PERMISSION):
+        raise NotAllowed(_("Only finance records premiums received."))
+    reference = reference.strip()[:64]
+    if not reference:
+        raise PremiumRefused(_("Give the bank reference of the premium received."))
+    with transaction.atomic():
+        premium = (
+            PremiumDue.objects.select_for_update(of=("self",))
+            .select_related("policy__holder")
+            .get(pk=premium.pk)
+        )
+        if premium.paid_at is not None:
+            raise IllegalTransition(
+                _("Premium %(n)s of policy %(number)s is already paid.")
+                % {"n": premium.number, "number": premium.policy.number}
+            )
+        if premium.lapse_id is not None or to_local(now).date() > premium.grace_ends_on:
+            raise PremiumRefused(
+                _(
+                    "Policy %(number)s lapsed because this premium was not paid: "
+                    "apply for reinstatement instead."
+                )
+                % {"number": premium.policy.number}
+            )
+        if amount is not None and str(amount).strip() != "":
+            try:
+                paid = Decimal(str(amount).strip())
+            except InvalidOperation:
+                raise PremiumRefused(_("The amount is not a number.")) from None
+            if paid != premium.amount:
+                raise PremiumRefused(
+                    _("The premium due is ¥%(due)s, not ¥%(paid)s.")
+                    % {"due": premium.amount, "paid": paid}
+                )
+        premium.paid_at = now
+        premium.paid_amount = premium.amount
+        premium.reference = reference
+        premium.recorded_by = actor
+        premium.save(update_fields=["paid_at", "paid_amount", "reference", "recorded_by"])
+        with translation.override(settings.LANGUAGE_CODE):
+            _tell_holder(
+                premium.policy,
+                kind="premium_received",
+                subject=_("Policy %(number)s: premium of ¥%(amount)s received")
+                % {"number": premium.policy.number, "amount": premium.amount},
+                body=_("Premium %(n)s, due on %(due)s, has been received. Thank you.")
+                % {"n": premium.number, "due": premium.due_on.isoformat()},
+                now=now,
+            )
+    return premium
+
+
+def premium_lapse(premium: PremiumDue, *, now: datetime) -> Endorsement | None:
+    """The policy lapses (效力中止) from the day after the grace period of ``premium``, still
+    unpaid: an endorsement (the policy's history keeps the version) and a message to the
+    policyholder. None when nothing lapses (paid meanwhile, or the policy not in force)."""
+    with transaction.atomic():
+        premium = (
+            PremiumDue.objects.select_for_update(of=("self",))
+            .select_related("policy__holder", "policy__product")
+            .get(pk=premium.pk)
+        )
+        policy = premium.policy
+        if premium.paid_at is not None or premium.lapse_id is not None:
+            return None
+        starts = lapse_day(premium.grace_ends_on)
+        if not policy_as_of(policy, starts).in_force_on(starts):
+            return None
+        try:
+            with transaction.atomic():
+                endorsement = endorsement_issue(
+                    policy=policy,
+                    effective_on=starts,
+                    kind="lapse",
+                    changes={"status": Policy.Status.LAPSED},
+                    actor=None,
+                    now=now,
+                )
+        except EndorsementRefused as exc:
+            log.warning("policy %s cannot lapse on %s: %s", policy.number, starts, exc)
+            return None
+        premium.lapse = endorsement
+        premium.save(update_fields=["lapse"])
+        _tell_holder(
+            policy,
+            kind="policy_lapsed",
+            subject=_("Policy %(number)s has lapsed from %(day)s")
+            % {"number": policy.number, "day": starts.isoformat()},
+            body=_(
+                "The premium of ¥%(amount)s due on %(due)s was not received by the end of the "
+                "grace period (%(grace)s). Cover is suspended from %(day)s; a loss from that "
+                "day is not covered. You may apply for reinstatement within two years, with a "
+                "health declaration and the premiums in arrears with interest."
+            )
+            % {
+                "amount": premium.amount,
+                "due": premium.due_on.isoformat(),
+                "grace": premium.grace_ends_on.isoformat(),
+                "day": starts.isoformat(),
+            },
+            now=now,
+        )
+    return endorsement
+
+
+def _remind(premium: PremiumDue, *, field: str, now: datetime) -> bool:
+    """One reminder of ``premium`` (``field``: which one), sent at most once."""
+    with transaction.atomic():
+        claimed = PremiumDue.objects.filter(
+            pk=premium.pk, paid_at__isnull=True, **{f"{field}__isnull": True}
+        ).update(**{field: now})
+        if not claimed:
+            return False
+        policy = premium.policy
+        if field == "reminded_before_at":
+            subject = _("Policy %(number)s: premium of ¥%(amount)s due on %(due)s") % {
+                "number": policy.number,
+                "amount": premium.amount,
+                "due": premium.due_on.isoformat(),
+            }
+            body = _(
+                "Please pay the renewal premium by %(due)s. If it is not received, a grace "
+                "period runs until %(grace)s."
+            ) % {"due": premium.due_on.isoformat(), "grace": premium.grace_ends_on.isoformat()}
+        else:
+            subject = _(
+                "Policy %(number)s: premium of ¥%(amount)s unpaid, grace until %(grace)s"
+            ) % {
+                "number": policy.number,
+                "amount": premium.amount,
+                "grace": premium.grace_ends_on.isoformat(),
+            }
+            body = _(
+                "The premium due on %(due)s has not been received. Please pay it by %(grace)s: "
+                "if it is still unpaid then, the policy lapses from %(day)s and cover is "
+                "suspended."
+            ) % {
+                "due": premium.due_on.isoformat(),
+                "grace": premium.grace_ends_on.isoformat(),
+                "day": lapse_day(premium.grace_ends_on).isoformat(),
+            }
+        _tell_holder(policy, kind="premium_reminder", subject=subject, body=body, now=now)
+    return True
+
+
+def premium_sweep(*, now: datetime, batch: int = 500) -> dict[str, int]:
+    """The periodic pass over renewal premiums: make missing schedules, remind before the due
+    date and during grace, lapse policies whose premium is unpaid at the end of grace.
+    Counts of what this run did."""
+    today = to_local(now).date()
+    rule = sla_rule(GRACE_RULE)
+    counts = {"schedules": 0, "reminders": 0, "grace_reminders": 0, "lapses": 0}
+    with translation.override(settings.LANGUAGE_CODE):
+        for policy in (
+            Policy.objects.filter(status=Policy.Status.ACTIVE, premiums__isnull=True)
+            .exclude(product__premium_frequency=PremiumFrequency.SINGLE)
+            .select_related("product")[:batch]
+        ):
+            counts["schedules"] += bool(premium_schedule_ensure(policy, now=now))
+        unpaid = PremiumDue.objects.filter(
+            paid_at__isnull=True, lapse__isnull=True, policy__status=Policy.Status.ACTIVE
+        ).select_related("policy__holder")
+        for premium in unpaid.filter(
+            reminded_before_at__isnull=True, due_on__gte=today, number__gt=1
+        ).order_by("due_on")[:batch]:
+            if before_due_reminder_on(premium.due_on) <= today:
+                counts["reminders"] += _remind(premium, field="reminded_before_at", now=now)
+        for premium in unpaid.filter(
+            reminded_grace_at__isnull=True, due_on__lt=today, grace_ends_on__gte=today
+        ).order_by("due_on")[:batch]:
+            days = (premium.grace_ends_on - premium.due_on).days
+            if grace_reminder_on(premium.due_on, days, rule.reminder_percent) <= today:
+                counts["grace_reminders"] += _remind(premium, field="reminded_grace_at", now=now)
+        for premium in unpaid.filter(
+            grace_ends_on__lt=today, policy__end__gt=F("grace_ends_on")
+        ).order_by("policy_id", "due_on")[:batch]:
+            counts["lapses"] += premium_lapse(premium, now=now) is not None
+    return counts

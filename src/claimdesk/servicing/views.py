@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import date
+from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django.contrib import messages
@@ -22,15 +23,30 @@ from claimdesk.cases.services import CaseError, GuardFailed, can_act
 from claimdesk.cases.timeline import customer_text, event_label
 from claimdesk.cases.workflow import sla_label
 from claimdesk.policies.models import Policy
+from claimdesk.policies.rules import HEALTH_QUESTIONS
 from claimdesk.policies.selectors import policies_visible_to, policy_as_of, policy_history
 from claimdesk.servicing import selectors, services
+from claimdesk.servicing.models import PremiumDue
 from claimdesk.servicing.rules import ITEM_LABELS, ServiceItem, authority_refusal
-from claimdesk.servicing.workflow import PAY_PERMISSION, PERMISSION, RequestState
+from claimdesk.servicing.workflow import (
+    PAY_PERMISSION,
+    PERMISSION,
+    UNDERWRITE_PERMISSION,
+    RequestState,
+)
 from claimdesk.staff.services import is_staff_member
 from claimdesk.types import AuthedRequest
 from claimdesk.workdays.clocks import to_local
 
 BENEFICIARY_ROWS = 3
+
+
+def percent(rate: Any) -> str:
+    """A rate as stored ("0.05") as a reader sees it ("5%")."""
+    try:
+        return f"{(Decimal(str(rate)) * 100).normalize():f}%"
+    except (InvalidOperation, ValueError):
+        return ""
 
 
 def _details(item: str, form: Mapping[str, str]) -> dict[str, Any]:
@@ -49,6 +65,14 @@ def _details(item: str, form: Mapping[str, str]) -> dict[str, Any]:
                     }
                 )
         return {"beneficiaries": rows}
+    if item == ServiceItem.REINSTATEMENT:
+        # Each question answered "yes" or "no"; an unanswered one stays out (and is refused).
+        health = {
+            code: form.get(f"h_{code}") == "yes"
+            for code in HEALTH_QUESTIONS
+            if form.get(f"h_{code}") in ("yes", "no")
+        }
+        return {"health": health, "health_details": form.get("health_details", "")}
     keys = {
         ServiceItem.CONTACT: ("phone", "address"),
         ServiceItem.BANK_ACCOUNT: ("bank_name", "account_name", "account_number"),
@@ -71,15 +95,19 @@ def my_requests(request: AuthedRequest) -> HttpResponse:
     item = request.GET.get("item") or request.POST.get("item") or ServiceItem.SURRENDER
     if item not in ITEM_LABELS:
         item = ServiceItem.SURRENDER
-    policies = (
-        list(policies_visible_to(user).filter(status=Policy.Status.ACTIVE)) if not staff else []
-    )
+    mine = [] if staff else list(policies_visible_to(user))
+    policies = [p for p in mine if p.status == Policy.Status.ACTIVE]
+    lapsed = [p for p in mine if p.status == Policy.Status.LAPSED]
+    # A reinstatement is asked for on a lapsed policy, every other item on one in force.
+    choices = lapsed if item == ServiceItem.REINSTATEMENT else policies
     today = to_local(timezone.now()).date()
+    # Servicing clerks and finance follow unpaid renewal premiums and lapses.
+    follows_premiums = staff and (user.has_perm(PERMISSION) or user.has_perm(PAY_PERMISSION))
     error = ""
     form: Mapping[str, str] = {}
     if request.method == "POST" and not staff:
         form = request.POST
-        policy = next((p for p in policies if p.number == form.get("policy")), None)
+        policy = next((p for p in choices if p.number == form.get("policy")), None)
         try:
             if policy is None:
                 raise GuardFailed(_("Choose one of your policies."))
@@ -105,8 +133,13 @@ def my_requests(request: AuthedRequest) -> HttpResponse:
         "servicing/my_requests.html",
         {
             "requests": selectors.requests_visible_to(user)[:100],
+            "in_grace": selectors.premiums_in_grace(today) if follows_premiums else [],
+            "lapses": selectors.lapsed_premiums() if follows_premiums else [],
             "staff": staff,
             "quotes": quotes,
+            "lapsed": lapsed,
+            "choices": choices,
+            "questions": [(code, str(text)) for code, text in HEALTH_QUESTIONS.items()],
             "items": [(k, str(v)) for k, v in ITEM_LABELS.items()],
             "item": item,
             "item_label": str(ITEM_LABELS[item]),
@@ -180,6 +213,14 @@ def request_detail(request: AuthedRequest, number: str) -> HttpResponse:
             and can_act(user, case, PAY_PERMISSION),
             "limit": limit,
             "above_limit": authority_refusal(found.amount, limit) if clerk else None,
+            "health": selectors.health_answers(found),
+            "interest_rate": percent(found.quote.get("rate")),
+            "can_underwrite": staff
+            and found.underwriting_required
+            and found.underwritten_by_id is None
+            and case.is_open
+            and case.status != RequestState.PAYING
+            and user.has_perm(UNDERWRITE_PERMISSION),
         },
     )
 
@@ -200,6 +241,10 @@ def request_act(request: AuthedRequest, number: str) -> HttpResponse:
         elif action == "decline":
             services.request_decline(
                 request=found, actor=request.user, now=now, reason=request.POST.get("reason", "")
+            )
+        elif action == "underwrite":
+            services.reinstatement_underwrite(
+                request=found, actor=request.user, now=now, note=request.POST.get("note", "")
             )
         elif action == "pay":
             services.surrender_pay(
@@ -236,7 +281,32 @@ def policy_on_date(request: AuthedRequest, number: str) -> HttpResponse:
             "day": day,
             "terms": policy_as_of(policy, day),
             "history": policy_history(policy),
+            "premiums": selectors.premiums_of(policy, today=to_local(timezone.now()).date()),
+            "can_record": is_staff_member(request.user) and request.user.has_perm(PAY_PERMISSION),
             "error": error,
         },
         status=400 if error else 200,
     )
+
+
+@login_required
+@require_POST
+def premium_record(request: AuthedRequest, number: str, instalment: int) -> HttpResponse:
+    """Finance records a renewal premium as received (bank reference)."""
+    policy = policies_visible_to(request.user).filter(number=number).first()
+    premium = PremiumDue.objects.filter(policy=policy, number=instalment).first()
+    if policy is None or premium is None:
+        raise Http404
+    try:
+        services.premium_pay(
+            premium=premium,
+            actor=request.user,
+            now=timezone.now(),
+            reference=request.POST.get("reference", ""),
+            amount=request.POST.get("amount") or None,
+        )
+    except CaseError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, _("Done."))
+    return redirect("servicing:policy", number=number)

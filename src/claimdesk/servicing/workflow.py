@@ -23,6 +23,8 @@ from claimdesk.workdays.clocks import Unit
 KIND = "policy_service"
 PERMISSION = "policies.handle_policy_service"
 PAY_PERMISSION = "claims.handle_payment"
+UNDERWRITE_PERMISSION = "policies.decide_underwriting"
+GRACE_RULE = "premium_grace"
 
 
 class RequestState(TextChoices):
@@ -61,6 +63,16 @@ SLA_RULES = (
         Unit.CALENDAR_DAYS,
         Decimal(10),
         "退保批准后10日内支付退保金",
+    ),
+    # Not a case clock: the grace period of an unpaid renewal premium, read by the premium
+    # sweep (``services.premium_sweep``) — its amount is the grace days, its reminder point
+    # the day of the reminder during grace.
+    SlaDefault(
+        GRACE_RULE,
+        _("Grace period of a renewal premium"),
+        Unit.CALENDAR_DAYS,
+        Decimal(60),
+        "保险法第三十六条：超过约定的期限六十日未支付当期保险费的，合同效力中止",
     ),
 )
 

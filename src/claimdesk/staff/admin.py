@@ -21,7 +21,7 @@ class StaffProfileAdmin(admin.ModelAdmin):
 
 @admin.register(Certification)
 class CertificationAdmin(admin.ModelAdmin):
-    list_display = ("user", "code", "name", "issued_on", "expires_on")
+    list_display = ("user", "code", "grade", "name", "issued_on", "expires_on")
     list_filter = ("code",)
     search_fields = ("user__username", "user__first_name", "code", "name")
     autocomplete_fields = ("user",)

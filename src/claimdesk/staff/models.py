@@ -70,6 +70,11 @@ class Certification(models.Model):
     )
     code = models.SlugField(_("code"), max_length=40, help_text=_("e.g. nev, survey, disability"))
     name = models.CharField(_("name"), max_length=100)
+    grade = models.PositiveSmallIntegerField(
+        _("grade"),
+        default=0,
+        help_text=_("For a graded certificate (adjuster 1–3): the grade held; else 0."),
+    )
     issued_on = models.DateField(_("issued on"))
     expires_on = models.DateField(_("expires on"))
 

@@ -46,6 +46,7 @@ ROLE_PERMISSIONS: dict[Role, tuple[str, ...]] = {
         "cases.assign_task",
         "cases.reassign_case",
         "service.handle_ticket",
+        "service.extend_complaint",  # approves an especially complex complaint's +30 days
         "claims.handle_intake",
         "claims.handle_followup",
         "policies.handle_policy_service",  # signs servicing requests above a clerk's limit

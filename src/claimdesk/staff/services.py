@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 
@@ -14,6 +15,7 @@ from django.db import transaction
 from django.db.models.signals import m2m_changed
 from django.dispatch import receiver
 
+from claimdesk.staff.licences import Need
 from claimdesk.staff.models import ApiToken, Certification, StaffProfile
 from claimdesk.staff.roles import ADMIN_APPS, ROLE_PERMISSIONS, STAFF_ROLES, Role
 from claimdesk.types import Actor, Viewer
@@ -170,34 +172,66 @@ def token_user(*, token: str, now: datetime):
 # --- certifications and training -----------------------------------------------------------
 
 
-def certificate_valid(user: Actor, code: str, on: date) -> bool:
-    """Whether ``user`` holds certificate ``code`` valid on day ``on`` (issued, not expired).
+def certificate_valid(user: Actor, code: str, on: date, grade: int = 0) -> bool:
+    """Whether ``user`` holds certificate ``code`` (of at least ``grade``) valid on day
+    ``on`` (issued, not expired).
 
-    The gate for work that needs a certificate (``cases.services.task_assign``): an expired
-    certificate counts as none.
+    The gate for work that needs a certificate (``cases.services.task_assign``,
+    ``cases.licences.licence_gate``): an expired certificate counts as none.
     """
     if not getattr(user, "pk", None) or not code:
         return False
     return Certification.objects.filter(
-        user=user, code=code, issued_on__lte=on, expires_on__gte=on
+        user=user, code=code, grade__gte=grade, issued_on__lte=on, expires_on__gte=on
     ).exists()
 
 
-def certified_user_ids(code: str, on: date) -> set[int]:
-    """Ids of everyone holding a valid ``code`` certificate on ``on`` (one query for a pool)."""
+def certified_user_ids(code: str, on: date, grade: int = 0) -> set[int]:
+    """Ids of everyone holding a valid ``code`` certificate (of at least ``grade``) on
+    ``on`` (one query for a pool)."""
     return set(
-        Certification.objects.filter(code=code, issued_on__lte=on, expires_on__gte=on)
+        Certification.objects.filter(
+            code=code, grade__gte=grade, issued_on__lte=on, expires_on__gte=on
+        )
         .values_list("user_id", flat=True)
         .distinct()
     )
 
 
+@dataclass(frozen=True)
+class Lapse:
+    """A certificate an act needs that ``user`` lacks on the day: ``expired_on`` is the
+    last day of the one they held (None: they never held one good enough)."""
+
+    need: Need
+    expired_on: date | None
+
+
+def licence_lapses(user: Actor, needs: Iterable[Need], on: date) -> list[Lapse]:
+    """What ``user`` lacks for an act on day ``on``, each with the expiry of the certificate
+    that lapsed, if one did."""
+    lapses = []
+    for need in needs:
+        if certificate_valid(user, need.code, on, need.grade):
+            continue
+        expired = (
+            Certification.objects.filter(
+                user=user, code=need.code, grade__gte=need.grade, expires_on__lt=on
+            )
+            .order_by("-expires_on")
+            .values_list("expires_on", flat=True)
+            .first()
+        )
+        lapses.append(Lapse(need, expired))
+    return lapses
+
+
 def certification_grant(
-    *, user: Actor, code: str, name: str, issued_on: date, expires_on: date
+    *, user: Actor, code: str, name: str, issued_on: date, expires_on: date, grade: int = 0
 ) -> Certification:
     """Record a certificate someone obtained (admin or HR); the dates are checked."""
     cert = Certification(
-        user=user, code=code, name=name, issued_on=issued_on, expires_on=expires_on
+        user=user, code=code, name=name, issued_on=issued_on, expires_on=expires_on, grade=grade
     )
     cert.full_clean()
     cert.save()

@@ -13,27 +13,13 @@ from enum import StrEnum
 
 from django.utils.functional import Promise
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+
+from claimdesk.policies.rules import HEALTH_QUESTIONS as POLICY_HEALTH_QUESTIONS
 
 FEN = Decimal("0.01")
 
-# The health questionnaire (健康告知): each question answered yes or no; a "yes" needs details.
-HEALTH_QUESTIONS: Mapping[str, Promise] = {
-    "hospitalised": gettext_lazy(
-        "In the last 5 years, have you been in hospital or advised to have surgery?"
-    ),
-    "chronic": gettext_lazy(
-        "Do you have, or have you been told you have, hypertension, diabetes, heart "
-        "disease, hepatitis, a tumour or nodule, or another chronic illness?"
-    ),
-    "abnormal_exam": gettext_lazy(
-        "In the last 2 years, has a medical check-up shown an abnormal result?"
-    ),
-    "medication": gettext_lazy("Do you take medication regularly?"),
-    "declined_before": gettext_lazy(
-        "Has an insurer ever declined, postponed or rated your application?"
-    ),
-}
+# The health questionnaire (健康告知) is shared with reinstatements: it lives in policies.
+HEALTH_QUESTIONS: Mapping[str, Promise] = POLICY_HEALTH_QUESTIONS
 
 # Occupation classes 1–6 of the industry's occupation table (职业分类表); 1 office work,
 # 6 the most hazardous. Above class 4 the risk needs a person's judgement.

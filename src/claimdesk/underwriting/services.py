@@ -36,6 +36,7 @@ from claimdesk.cases.services import (
 from claimdesk.cases.timeline import case_action, timeline_record
 from claimdesk.notify.services import notification_queue
 from claimdesk.policies.models import InsuredPerson, Policy, Product
+from claimdesk.policies.rules import UNDERWRITING_CERTIFICATE
 from claimdesk.staff.roles import ROLE_PERMISSIONS, Role
 from claimdesk.staff.services import certificate_valid, certified_user_ids, is_staff_member
 from claimdesk.types import Actor
@@ -74,7 +75,7 @@ from claimdesk.workdays.clocks import to_local
 
 User = get_user_model()
 
-CERTIFICATE = "underwriting"  # 核保资格: only its holders sign underwriting decisions
+CERTIFICATE = UNDERWRITING_CERTIFICATE  # 核保资格: only its holders sign decisions
 SIGN_TASK = "uw_sign"
 AUTO_USERNAME = "uw_auto"  # the rules engine, owner and signer of automatic acceptances
 MAX_SUM_INSURED = Decimal("100000000")

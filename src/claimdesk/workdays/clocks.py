@@ -80,6 +80,20 @@ class Clock:
             return local + span
         return self.advance(local, span)
 
+    def period_end(self, due: datetime) -> datetime:
+        """民法典 §203: a period whose last day is a rest day or a holiday ends at the end
+        of the next working day (调休 working days count as working).
+
+        ``due`` is the period's plain end; its last day is the day of the last instant
+        before it (a due at 00:00 ends the day before). A last day that is a working day
+        leaves ``due`` unchanged.
+        """
+        due = to_local(due)
+        last_day = (due - timedelta(microseconds=1)).date()
+        if self.calendar.is_working_day(last_day):
+            return due
+        return local_midnight(self.calendar.next_working_day(last_day) + timedelta(days=1))
+
     def counted(self, start: datetime, end: datetime) -> timedelta:
         """Counted time between two instants (zero when ``end`` is not after ``start``)."""
         start, end = to_local(start), to_local(end)

@@ -5,7 +5,7 @@ signer's limit, return; applying an approved decision moves the claim and issues
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from claimdesk.cases.events import publish
+from claimdesk.cases.licences import licence_gate
 from claimdesk.cases.models import Case, Task, TaskStatus
 from claimdesk.cases.services import (
     GuardFailed,
@@ -57,7 +58,9 @@ from claimdesk.notify.services import notification_queue
 from claimdesk.policies.models import Clause
 from claimdesk.policies.rules import LossType
 from claimdesk.policies.selectors import policy_as_of
+from claimdesk.staff import licences
 from claimdesk.staff.roles import ROLE_PERMISSIONS
+from claimdesk.staff.services import certified_user_ids, licence_lapses
 from claimdesk.types import Actor
 from claimdesk.workdays.clocks import to_local
 
@@ -79,9 +82,11 @@ def approval_limit(user) -> Decimal | None:
     return profile.approval_limit if profile is not None else None
 
 
-def _approver_for(decision: ClaimDecision, *, exclude: set[int], final: bool):
+def _approver_for(decision: ClaimDecision, *, exclude: set[int], final: bool, on: date):
     """Who should sign next: the lowest level that may (for the last signature, a limit
-    that covers the amount), then the lightest load of open tasks."""
+    that covers the amount and the adjuster grade of the amount's band; for every one an
+    adjuster certificate valid on the day), then the lightest load of open tasks."""
+    (grade,) = licences.approval_needs(decision.amount, final=final)
     deciders = [r.value for r, perms in ROLE_PERMISSIONS.items() if "claims.decide_claim" in perms]
     open_tasks = (
         Task.objects.filter(assignee=OuterRef("pk"), status=TaskStatus.OPEN)
@@ -95,6 +100,7 @@ def _approver_for(decision: ClaimDecision, *, exclude: set[int], final: bool):
             is_active=True,
             groups__name__in=deciders,
             staff_profile__approval_limit__gte=decision.amount if final else 0,
+            pk__in=certified_user_ids(grade.code, on, grade.grade),
         )
         .exclude(pk__in=exclude)
         .annotate(load=Coalesce(Subquery(open_tasks), 0))
@@ -107,7 +113,9 @@ def _route_for_approval(decision: ClaimDecision, *, actor: Actor, now: datetime)
     """Give the next approval to someone able to make it, as a task on the case."""
     done = set(decision.approvals.values_list("approver_id", flat=True))
     final = len(done) + 1 >= decision.approvals_required
-    approver = _approver_for(decision, exclude=done | {decision.proposed_by_id}, final=final)
+    approver = _approver_for(
+        decision, exclude=done | {decision.proposed_by_id}, final=final, on=to_local(now).date()
+    )
     if approver is None:
         approver = escalation_recipient(actor)
     title = (
@@ -252,6 +260,8 @@ def decision_approve(*, decision: ClaimDecision, actor: Actor, now: datetime) ->
     approval needed applies the decision: the claim moves on and the customer is told.
     """
     escalated_to = None
+    lapsed = False
+    needs: tuple[licences.Need, ...] = ()
     with case_action():
         case = Case.objects.select_for_update(no_key=True).get(pk=decision.claim_id)
         decision = ClaimDecision.objects.select_for_update().get(pk=decision.pk)
@@ -272,10 +282,13 @@ def decision_approve(*, decision: ClaimDecision, actor: Actor, now: datetime) ->
             already=already,
             final=final,
         )
+        needs = licences.approval_needs(decision.amount, final=final)
         if refusal and refusal.above_limit:
             escalated_to = _escalate(decision, case, actor=actor, now=now, why=str(refusal))
         elif refusal:
             raise NotAllowed(str(refusal))
+        elif licence_lapses(actor, needs, to_local(now).date()):
+            lapsed = True  # refused once the lock is released, so the manager's notice stays
         else:
             assert limit is not None  # approval_refusal refuses anyone without a limit
             DecisionApproval.objects.create(decision=decision, approver=actor, limit=limit, at=now)
@@ -301,6 +314,14 @@ def decision_approve(*, decision: ClaimDecision, actor: Actor, now: datetime) ->
                     kind="approve_decision", status=TaskStatus.OPEN, assignee=actor
                 ):
                     task_complete(task=task, actor=actor, now=now, result=_("approved"))
+    if lapsed:
+        licence_gate(
+            user=actor,
+            needs=needs,
+            act=_("Approving the decision on %(number)s") % {"number": case.number},
+            now=now,
+            case=case,
+        )
     if escalated_to is not None:
         raise AboveAuthority(
             _("%(why)s The decision has been escalated to %(user)s.")

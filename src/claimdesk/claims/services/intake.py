@@ -28,6 +28,7 @@ from claimdesk.cases.services import (
 )
 from claimdesk.cases.timeline import case_action
 from claimdesk.claims.events import ClaimRegistered
+from claimdesk.claims.limitation import claim_limitation
 from claimdesk.claims.models import (
     ChecklistTemplateItem,
     Claim,
@@ -50,7 +51,7 @@ from claimdesk.claims.rules import (
 from claimdesk.notify.services import notification_queue
 from claimdesk.policies.models import LOSS_TYPE_LABELS, InsuredPerson, Policy
 from claimdesk.policies.rules import LossType
-from claimdesk.policies.selectors import policies_visible_to
+from claimdesk.policies.selectors import cover_on, policies_visible_to
 from claimdesk.staff.services import is_staff_member
 from claimdesk.types import Actor
 from claimdesk.workdays.clocks import to_local
@@ -268,16 +269,23 @@ def _validate(
     return policy, amount
 
 
-def report_flags(policy: Policy, report: Mapping[str, Any]) -> list[str]:
-    """Cover flags of a valid report: registered anyway, decided and explained later."""
-    return cover_flags(
-        loss_day=to_local(report["loss_time"]).date(),
-        start=policy.start,
-        end=policy.end,
-        in_force=policy.status == Policy.Status.ACTIVE,
+def report_flags(policy: Policy, report: Mapping[str, Any], now: datetime) -> list[str]:
+    """Cover flags of a valid report, and the §26 limitation flag of one reported late:
+    registered anyway, decided and explained later. Read from the policy as it stood at the
+    loss date (a lapse or a surrender dates from a day)."""
+    loss_day = to_local(report["loss_time"]).date()
+    start, end, status = cover_on(policy, loss_day)
+    flags = cover_flags(
+        loss_day=loss_day,
+        start=start,
+        end=end,
+        in_force=status == Policy.Status.ACTIVE,
         product_line=policy.product.line,
         loss_type=str(report["loss_type"]),
     )
+    if claim_limitation(policy.product.line, loss_day, to_local(now).date()).late:
+        flags.append(Flag.LIMITATION)
+    return flags
 
 
 def claim_case_fields(policy: Policy, report: Mapping[str, Any], channel: str) -> dict[str, Any]:
@@ -377,11 +385,21 @@ def duplicates_among(claim: Claim, candidates) -> list:
 
 def registered_notice(number: str, items) -> dict[str, str]:
     """The customer's "registered" message with the one-time checklist (its items or the
-    templates they were made from: anything with a ``name``)."""
+    templates they were made from: anything with a ``name``). Items already on file are
+    named as such and never asked for again (一次提交、全程复用)."""
+    on_file = [i.name for i in items if getattr(i, "on_file", False)]
+    wanted = [i.name for i in items if not getattr(i, "on_file", False)]
+    parts = []
+    if wanted:
+        parts.append(_("Please provide at once: %(items)s.") % {"items": "、".join(wanted)})
+    if on_file:
+        parts.append(
+            _("Already on file, no need to hand in again: %(items)s.")
+            % {"items": "、".join(on_file)}
+        )
     return {
         "subject": _("Claim %(number)s registered") % {"number": number},
-        "body": _("Please provide at once: %(items)s.")
-        % {"items": "、".join(i.name for i in items)},
+        "body": "".join(parts) or _("Nothing more is needed from you for now."),
     }
 
 
@@ -507,7 +525,7 @@ def claim_report(
         ]
         if asked:
             raise ReportNeedsConfirmation(asked)
-    flags = report_flags(policy, report)
+    flags = report_flags(policy, report, now)
     try:
         with case_action(savepoint=True):
             case = case_open(
@@ -539,6 +557,11 @@ def claim_report(
                     now=now,
                 )
             )
+            if policy.holder_has_documents:  # some items may now be received from file
+                items = list(ClaimItem.objects.filter(claim=claim).with_reuse())
+            else:
+                for item in items:
+                    item.reused_documents = 0  # nothing on file to reuse
             duplicates = same
             if duplicates:
                 claim.possible_duplicates.add(*duplicates)

@@ -7,7 +7,9 @@ def seed(apps, schema_editor):
     from claimdesk.compliance.apps import seed_default_rules
 
     seed_default_rules(
-        apps.get_model("compliance", "ComplianceRule"), schema_editor.connection.alias
+        apps.get_model("compliance", "ComplianceRule"),
+        schema_editor.connection.alias,
+        classes=False,  # the promise classes came later (0004)
     )
 
 

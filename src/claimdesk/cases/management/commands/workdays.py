@@ -7,9 +7,9 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
 from claimdesk.cases.models import SlaRule
+from claimdesk.cases.services import sla_due_at
 from claimdesk.workdays.clocks import SHANGHAI
 from claimdesk.workdays.selectors import (
-    clock,
     provisional_message,
     provisional_year_warnings,
     work_calendar,
@@ -76,7 +76,7 @@ class Command(BaseCommand):
             if rule is None:
                 codes = ", ".join(SlaRule.objects.values_list("code", flat=True))
                 raise CommandError(f"unknown rule {opts['rule']!r}; known: {codes}")
-            due_at = clock(rule.unit).due_at(_moment(opts["datetime"]), rule.amount)
+            due_at = sla_due_at(rule, _moment(opts["datetime"]))
             self.stdout.write(due_at.astimezone(SHANGHAI).isoformat())
         elif what == "import":
             path = Path(opts["file"])

@@ -32,7 +32,7 @@ class Command(BaseCommand):
         parser.add_argument(
             "--defaults",
             action="store_true",
-            help="use the built-in default rules, not the database's",
+            help="use the built-in default terms and promise classes, not the database's",
         )
 
     def handle(self, *args, **options) -> None:
@@ -40,7 +40,7 @@ class Command(BaseCommand):
         raw = stream.buffer.read() if hasattr(stream, "buffer") else stream.read()
         text = raw.decode("utf-8", errors="replace") if isinstance(raw, bytes) else raw
         if options["defaults"]:
-            found = rules.check(text, rules.DEFAULT_RULES)
+            found = rules.check(text, rules.DEFAULT_SCREEN)
         else:
             try:
                 found = compliance_check(text)
