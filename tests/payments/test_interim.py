@@ -10,12 +10,14 @@ from decimal import Decimal
 import pytest
 from django.utils import translation
 
-from claimdesk.cases.models import Deadline, DeadlineState
+from claimdesk.cases.models import Deadline, DeadlineState, Task
 from claimdesk.cases.services import GuardFailed, IllegalTransition, NotAllowed
 from claimdesk.claims.models import Claim
 from claimdesk.claims.services import (
+    claims_interim_payment_tasks,
     decision_approve,
     decision_propose,
+    decision_return,
     interim_propose,
     loss_item_add,
 )
@@ -212,3 +214,12 @@ def test_an_interim_payment_confirmed_before_an_equal_final_decision_settles_the
     listing = claims_api(customer1).get(f"/claims/{claim.number}/payments").json()
     assert (listing["decided_amount"], listing["paid"]) == ("920.40", "920.40")
     assert claims_api(finance1).post(f"/claims/{claim.number}/payment/settle").status_code == 409
+
+
+def test_no_interim_task_while_the_interim_payment_is_proposed(claim, adjuster1, adjuster2):
+    proposed = interim_propose(claim=claim, actor=adjuster1, now=T1)
+    clock = Deadline.objects.get(case=claim.case, rule__code="interim_payment")
+    assert claims_interim_payment_tasks(now=clock.remind_at) == 0
+    decision_return(decision=proposed, actor=adjuster2, now=T1, reason="金额待核")
+    assert claims_interim_payment_tasks(now=clock.remind_at) == 1  # returned: asked again
+    assert Task.objects.filter(case=claim.case, kind="interim_payment").count() == 1

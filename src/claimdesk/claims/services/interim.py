@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 
 from claimdesk.cases.models import Deadline, DeadlineState
 from claimdesk.cases.services import task_assign
-from claimdesk.claims.models import Claim, ClaimDecision, DecisionStage
+from claimdesk.claims.models import Claim, ClaimDecision, DecisionStage, DecisionStatus
 from claimdesk.claims.services.assessment import claim_calculation
 from claimdesk.claims.services.decisions import INTERIM_TASK, decision_propose_stage
 from claimdesk.types import Actor
@@ -30,7 +30,7 @@ __all__ = ["INTERIM_TASK", "claims_interim_payment_tasks", "interim_propose"]
 def claims_interim_payment_tasks(*, now: datetime) -> int:
     """At the interim clock's reminder point, a task for deciding and paying the part
     already fixed, due by day 60. One task per claim, to the case owner; none for a claim
-    whose interim payment is already decided."""
+    whose interim payment is already proposed or decided."""
     due = (
         Deadline.objects.filter(
             rule__code="interim_payment",
@@ -40,7 +40,10 @@ def claims_interim_payment_tasks(*, now: datetime) -> int:
             case__claim__isnull=False,
         )
         .exclude(case__tasks__kind=INTERIM_TASK)
-        .exclude(case__claim__decisions__stage=DecisionStage.INTERIM)
+        .exclude(
+            case__claim__decisions__stage=DecisionStage.INTERIM,
+            case__claim__decisions__status__in=[DecisionStatus.PENDING, DecisionStatus.APPROVED],
+        )
     )
     made = 0
     for deadline in due.select_related("case__claim"):
