@@ -185,3 +185,58 @@ def test_only_the_last_signature_needs_a_limit_covering_the_amount():
     assert approval_refusal(approver="8", limit=D("50000"), final=False, **common) is None
     assert approval_refusal(approver="8", limit=D("50000"), final=True, **common)
     assert approval_refusal(approver="8", limit=None, final=False, **common)
+
+
+DEDUCTIBLE = ClauseRef("3.1", "免赔额", "本合同年免赔额为1,000元。")
+RATIO = ClauseRef("3.2", "给付比例", "按80%给付。")
+LIMIT = ClauseRef("3.3", "限额", "每次事故以3,000元为限。")
+
+
+def test_a_limit_per_event_caps_one_claim_and_cites_its_clause():
+    from dataclasses import replace
+
+    cover = replace(
+        ACCIDENT_MEDICAL,
+        event_limit=D("3000"),
+        deductible_clause=DEDUCTIBLE,
+        ratio_clause=RATIO,
+        limit_clause=LIMIT,
+    )
+    # 10,000 − 100 = 9,900; × 80 % = 7,920; the event's sub-limit 3,000 pays 3,000
+    calc = run([LossLine("accident-medical", "住院费用", D("10000"))], coverages={
+        "accident-medical": cover})  # fmt: skip
+    assert calc.total == D("3000")
+    assert [(x.kind, x.amount, x.clause) for x in calc.lines] == [
+        ("claimed", D("10000.00"), MEDICAL),
+        ("deductible", D("-100"), DEDUCTIBLE),
+        ("ratio", D("-1980.00"), RATIO),
+        ("limit", D("-4920.00"), LIMIT),
+    ]
+    assert "每次事故限额" in str(calc.lines[-1].label)  # zh-hans first
+
+
+def test_an_annual_deductible_takes_only_what_is_left_of_the_year():
+    from dataclasses import replace
+
+    cover = replace(ACCIDENT_MEDICAL, annual_deductible=True, deductible_used=D("60"))
+    # 40 of the 100 is left: 1,000 − 40 = 960; × 80 % = 768
+    calc = run([LossLine("accident-medical", "门诊费用", D("1000"))], coverages={
+        "accident-medical": cover})  # fmt: skip
+    assert calc.total == D("768.00")
+    assert calc.deductible_by_coverage == {"accident-medical": D("40")}
+
+
+def test_a_limit_per_day_caps_the_item_by_its_days():
+    from dataclasses import replace
+
+    cover = replace(ACCIDENT_MEDICAL, day_limit=D("200"), limit_clause=LIMIT)
+    # 3 days at most 200 a day: 1,000 claimed becomes 600; − 100 = 500; × 80 % = 400
+    calc = run([LossLine("accident-medical", "住院津贴", D("1000"), days=3)], coverages={
+        "accident-medical": cover})  # fmt: skip
+    assert calc.total == D("400.00")
+    assert calc.decision == "partial"
+    assert [(x.kind, x.amount, x.clause) for x in calc.lines][1] == (
+        "day_limit",
+        D("-400.00"),
+        LIMIT,
+    )

@@ -3,12 +3,13 @@ limit, large amounts need several approvers, and no API call gets around any of 
 
 from __future__ import annotations
 
+from datetime import timedelta
 from decimal import Decimal
 
 import pytest
 from django.utils import translation
 
-from claimdesk.cases.models import Task
+from claimdesk.cases.models import Deadline, Task
 from claimdesk.cases.services import IllegalTransition, NotAllowed, task_assign
 from claimdesk.claims.models import ClaimDecision, DecisionStatus
 from claimdesk.claims.services import (
@@ -19,6 +20,7 @@ from claimdesk.claims.services import (
     decision_return,
     loss_item_add,
 )
+from claimdesk.workdays.clocks import to_local
 from tests.claims.conftest import T0, claim_in_adjudication
 from tests.conftest import at
 
@@ -196,14 +198,19 @@ def test_someone_elses_pending_proposal_blocks_a_second(claim, adjuster1, adjust
     assert ClaimDecision.objects.filter(claim=claim, status="pending").count() == 1
 
 
-def test_interim_payment_task_at_sixty_days(claim):
-    # materials complete 30 Sept; 60 calendar days end with Sun 29 Nov, a rest day: the
-    # period ends with Mon 30 Nov (民法典 §203)
-    assert claims_interim_payment_tasks(now=at("2026-11-30 23:59")) == 0
-    assert claims_interim_payment_tasks(now=at("2026-12-01 00:01")) == 1
+def test_interim_payment_task_well_before_day_sixty(claim):
+    # materials complete 30 Sept 10:00; 60 calendar days end with Sun 29 Nov, a rest day:
+    # the period ends with Mon 30 Nov (民法典 §203); the clock's reminder point (75 % of
+    # the time) falls on 14 Nov, day 45 — two weeks before
+    clock = Deadline.objects.get(case=claim.case, rule__code="interim_payment")
+    assert to_local(clock.remind_at).date().isoformat() == "2026-11-14"
+    assert claims_interim_payment_tasks(now=clock.remind_at - timedelta(minutes=1)) == 0
+    assert claims_interim_payment_tasks(now=clock.remind_at) == 1
     task = Task.objects.get(case=claim.case, kind="interim_payment")
     assert "24920.40" in task.title
-    assert claims_interim_payment_tasks(now=at("2026-12-02 10:00")) == 0
+    assert to_local(clock.due_at).date().isoformat() in task.title
+    assert clock.due_at - clock.remind_at >= timedelta(days=14)
+    assert claims_interim_payment_tasks(now=at("2026-12-01 10:00")) == 0
 
 
 def test_lower_levels_sign_first_and_the_last_signature_needs_the_authority(

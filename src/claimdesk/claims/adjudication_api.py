@@ -7,7 +7,7 @@ approved within their limits (``claims.services``), so the API cannot skip the f
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -52,6 +52,15 @@ class ExclusionOut(Schema):
     clause_text: str
 
 
+class AccumulatorOut(Schema):
+    coverage: str = Field(description="coverage code; empty: the policy's sum insured")
+    insured_name: str
+    period_start: date
+    period_end: date
+    deductible_used: Decimal = Field(description="deductible borne in the period, all claims")
+    limit_used: Decimal = Field(description="limit reserved or paid in the period, all claims")
+
+
 class CalculationOut(Schema):
     claim_no: str
     decision: str
@@ -63,6 +72,10 @@ class CalculationOut(Schema):
     exclusions: list[ExclusionOut]
     flags: list[ReviewFlagOut]
     approvals_required: int
+    accumulators: list[AccumulatorOut] = Field(
+        description="what the insured's policy year has used of each coverage (approved "
+        "decisions reserve, failed payments give back) and the sum insured's use"
+    )
 
 
 class LossItemIn(Schema):
@@ -71,6 +84,9 @@ class LossItemIn(Schema):
     amount: Decimal = Field(..., ge=0, max_digits=14, decimal_places=2)
     liability: Decimal = Field(Decimal(1), ge=0, le=1, max_digits=4, decimal_places=3)
     illness: bool = False
+    days: int | None = Field(
+        None, ge=1, le=3660, description="days the item covers, for a coverage's limit per day"
+    )
 
 
 class LossItemOut(Schema):
@@ -80,6 +96,7 @@ class LossItemOut(Schema):
     amount: Decimal
     liability: Decimal
     illness: bool
+    days: int | None
     exclusion: str | None
     exclusion_reason: str
 
@@ -95,6 +112,9 @@ class ExclusionIn(Schema):
 
 class DecisionOut(Schema):
     id: int
+    stage: str = Field(
+        description="final, or interim: the part fixed first and paid first (先予支付, §25)"
+    )
     decision: str
     amount: Decimal
     reason: str
@@ -167,6 +187,7 @@ def calculation(request: AuthedRequest, claim_no: str):
             "approvals_required": approvals_required(
                 Decimal(calc["total"]), services.approval_steps()
             ),
+            "accumulators": services.accumulators_of(claim),
         },
     )
 
@@ -239,6 +260,19 @@ def decision_propose(request: AuthedRequest, claim_no: str, payload: ProposeIn |
     """Propose the calculator's decision; it goes to an approver with a sufficient limit."""
     claim = _staff_claim(request, claim_no)
     decision = services.decision_propose(
+        claim=claim, actor=request.user, now=timezone.now(), note=payload.note if payload else ""
+    )
+    return Status(201, decision)
+
+
+@router.post("/claims/{claim_no}/interim-decisions", response={201: DecisionOut, **PROBLEMS})
+def interim_propose(request: AuthedRequest, claim_no: str, payload: ProposeIn | None = None):
+    """Propose the part of the amount the accepted loss items already fix as an interim
+    payment (先予支付, Insurance Law §25) while the claim is still being decided. It is
+    approved like a final decision (``/decisions/{id}/approve``: four eyes, authority);
+    the final decision later pays the balance."""
+    claim = _staff_claim(request, claim_no)
+    decision = services.interim_propose(
         claim=claim, actor=request.user, now=timezone.now(), note=payload.note if payload else ""
     )
     return Status(201, decision)

@@ -1,6 +1,13 @@
 from django.contrib import admin
 
-from claimdesk.claims.models import ChecklistTemplateItem, Claim, ClaimItem
+from claimdesk.claims.models import (
+    Accumulator,
+    AccumulatorMovement,
+    ChecklistTemplateItem,
+    Claim,
+    ClaimItem,
+    CoverageBasis,
+)
 
 
 @admin.register(ChecklistTemplateItem)
@@ -29,6 +36,61 @@ class ClaimAdmin(admin.ModelAdmin):
     list_filter = ("loss_type", "channel")
     search_fields = ("case__number", "policy__number", "insured_name")
     inlines = [ClaimItemInline]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(CoverageBasis)
+class CoverageBasisAdmin(admin.ModelAdmin):
+    """Whether a coverage's deductible and limit apply per claim or per policy year, its
+    sub-limit per event, and the clause each calculation step cites."""
+
+    list_display = (
+        "product_code",
+        "coverage_code",
+        "deductible_period",
+        "limit_period",
+        "event_limit",
+        "day_limit",
+        "deductible_article",
+        "ratio_article",
+        "limit_article",
+    )
+    list_filter = ("deductible_period", "limit_period")
+
+
+class AccumulatorMovementInline(admin.TabularInline):
+    model = AccumulatorMovement
+    extra = 0
+    fields = ("at", "kind", "claim", "decision", "payment_reference", "deductible", "amount")
+    readonly_fields = fields
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Accumulator)
+class AccumulatorAdmin(admin.ModelAdmin):
+    """Reference view: accumulators move only through approvals and payments."""
+
+    list_display = (
+        "policy",
+        "insured_name",
+        "coverage",
+        "period_start",
+        "period_end",
+        "deductible_used",
+        "limit_used",
+    )
+    search_fields = ("policy__number", "insured_name")
+    inlines = [AccumulatorMovementInline]
 
     def has_add_permission(self, request):
         return False

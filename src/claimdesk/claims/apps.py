@@ -23,6 +23,9 @@ class ClaimsConfig(AppConfig):
         # migration seeded; put the defaults back, but only into an empty table so that an
         # admin's edits are never undone.
         post_migrate.connect(_ensure_checklists, sender=self, dispatch_uid="claimdesk-checklists")
+        post_migrate.connect(
+            _ensure_coverage_bases, sender=self, dispatch_uid="claimdesk-coverage-bases"
+        )
 
 
 def _ensure_checklists(using: str = "default", apps=None, **kwargs) -> None:
@@ -52,3 +55,33 @@ def seed_default_checklists(Item, using: str = "default") -> None:
                     "position": position,
                 },
             )
+
+
+def _ensure_coverage_bases(using: str = "default", apps=None, **kwargs) -> None:
+    """As for the checklists: after a ``flush``, the seeded coverage bases come back into
+    an empty table (never over an admin's edits)."""
+    if apps is None:
+        from django.apps import apps
+    try:
+        Basis = apps.get_model("claims", "CoverageBasis")
+    except LookupError:
+        return
+    if not Basis.objects.using(using).exists():
+        seed_default_coverage_bases(Basis, using)
+
+
+def seed_default_coverage_bases(Basis, using: str = "default") -> None:
+    from claimdesk.claims.rules import DEFAULT_COVERAGE_BASES
+
+    for product, coverage, article in DEFAULT_COVERAGE_BASES:
+        Basis.objects.using(using).get_or_create(
+            product_code=product,
+            coverage_code=coverage,
+            defaults={
+                "deductible_period": "policy_year",
+                "limit_period": "policy_year",
+                "deductible_article": article,
+                "ratio_article": article,
+                "limit_article": article,
+            },
+        )

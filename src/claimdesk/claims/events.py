@@ -29,6 +29,8 @@ class ClaimEventKind(TextChoices):
     DECISION_APPROVAL = "decision_approval", _("Decision approved by one signer")
     DECISION_ESCALATED = "decision_escalated", _("Decision escalated")
     DECISION_RETURNED = "decision_returned", _("Proposal returned")
+    INTERIM_PROPOSED = "interim_proposed", _("Interim payment proposed")
+    INTERIM_DECIDED = "interim_decided", _("Interim payment decided")
     ARCHIVED = "archived", _("Archived")
 
 
@@ -58,5 +60,17 @@ class ClaimDecided:
     approved: bool
     notice_kind: str
     notice_context: dict[str, Any]
+    actor: Any
+    now: datetime
+
+
+@dataclass(frozen=True)
+class InterimDecided:
+    """The part of a claim's amount that can be fixed was decided (先予支付, §25): it goes
+    to finance as an interim payment while the claim is still being decided."""
+
+    case: Any
+    claim: Any
+    decision: Any
     actor: Any
     now: datetime

@@ -241,6 +241,12 @@ class LossItem(models.Model):
         help_text=_("The insured side's share of responsibility, 0–1 (auto)."),
     )
     illness = models.BooleanField(_("illness"), default=False)
+    days = models.PositiveSmallIntegerField(
+        _("days"),
+        null=True,
+        blank=True,
+        help_text=_("Days the item covers (e.g. days in hospital), for a limit per day."),
+    )
     exclusion = models.ForeignKey(
         "policies.Clause",
         on_delete=models.PROTECT,
@@ -288,6 +294,14 @@ class ApprovalRule(models.Model):
         return f"≥ {self.min_amount}: {self.approvals}"
 
 
+class DecisionStage(models.TextChoices):
+    """先予支付 (§25): the part that can be fixed is decided and paid first (interim); the
+    final decision fixes the whole amount and pays the balance."""
+
+    INTERIM = "interim", _("interim payment")
+    FINAL = "final", _("final decision")
+
+
 class DecisionStatus(models.TextChoices):
     PENDING = "pending", _("awaiting approval")
     APPROVED = "approved", _("approved")
@@ -302,6 +316,9 @@ class ClaimDecision(models.Model):
     """
 
     claim = models.ForeignKey(Claim, on_delete=models.CASCADE, related_name="decisions")
+    stage = models.CharField(
+        _("stage"), max_length=10, choices=DecisionStage.choices, default=DecisionStage.FINAL
+    )
     decision = models.CharField(_("decision"), max_length=10, choices=Decision.choices)
     amount = money_field(_("amount"))
     reason = models.TextField(_("reason"), blank=True)
@@ -334,9 +351,9 @@ class ClaimDecision(models.Model):
                 name="one_pending_decision_per_claim",
             ),
             models.UniqueConstraint(
-                fields=["claim"],
+                fields=["claim", "stage"],
                 condition=models.Q(status="approved"),
-                name="one_approved_decision_per_claim",
+                name="one_approved_decision_per_stage",
             ),
         ]
 
@@ -360,3 +377,121 @@ class DecisionApproval(models.Model):
 
     def __str__(self) -> str:
         return f"{self.decision_id} by {self.approver_id}"
+
+
+# --- policy-year accumulators -----------------------------------------------------------------
+
+
+class Period(models.TextChoices):
+    CLAIM = "claim", _("per claim")
+    POLICY_YEAR = "policy_year", _("per policy year")
+
+
+class CoverageBasis(models.Model):
+    """How a product's coverage accumulates across claims, and the clause each step of the
+    calculation cites. Keyed by codes (the product's terms live in ``policies``); without a
+    row a coverage's deductible applies per claim and its limit per policy year."""
+
+    product_code = models.SlugField(_("product"), max_length=40)
+    coverage_code = models.SlugField(_("coverage"), max_length=40)
+    deductible_period = models.CharField(
+        _("deductible applies"), max_length=12, choices=Period.choices, default=Period.CLAIM
+    )
+    limit_period = models.CharField(
+        _("limit applies"), max_length=12, choices=Period.choices, default=Period.POLICY_YEAR
+    )
+    event_limit = money_field(
+        _("limit per event"),
+        null=True,
+        blank=True,
+        help_text=_("A sub-limit for each claim (event) within the coverage's limit."),
+    )
+    day_limit = money_field(
+        _("limit per day"),
+        null=True,
+        blank=True,
+        help_text=_("A sub-limit per day for items that state their days (e.g. bed fees)."),
+    )
+    deductible_article = models.CharField(_("deductible clause"), max_length=20, blank=True)
+    ratio_article = models.CharField(_("ratio clause"), max_length=20, blank=True)
+    limit_article = models.CharField(_("limit clause"), max_length=20, blank=True)
+
+    class Meta:
+        ordering = ["product_code", "coverage_code"]
+        verbose_name = _("coverage accumulation")
+        verbose_name_plural = _("coverage accumulations")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["product_code", "coverage_code"], name="one_basis_per_coverage"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.product_code}/{self.coverage_code}"
+
+
+class Accumulator(models.Model):
+    """What one policy year has used of one coverage for one insured person: the part of
+    the deductible borne and the part of the limit taken (reserved at approval).
+
+    ``coverage`` empty: the policy's sum insured over its whole term (``insured_name``
+    empty too). The totals are the sum of the movements; approvals and payments lock the
+    row (after the claim's case) so two claims never spend the same room.
+    """
+
+    policy = models.ForeignKey(
+        "policies.Policy", on_delete=models.PROTECT, related_name="+", db_index=False
+    )  # one_accumulator_per_period leads with it
+    insured_name = models.CharField(_("insured person"), max_length=60, blank=True)
+    coverage = models.SlugField(_("coverage"), max_length=40, blank=True)
+    period_start = models.DateField(_("from"))
+    period_end = models.DateField(_("until"))
+    deductible_used = money_field(_("deductible borne"), default=0)
+    limit_used = money_field(_("limit used"), default=0)
+
+    class Meta:
+        ordering = ["policy", "period_start", "insured_name", "coverage"]
+        verbose_name = _("accumulator")
+        verbose_name_plural = _("accumulators")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["policy", "insured_name", "coverage", "period_start"],
+                name="one_accumulator_per_period",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return (
+            f"{self.policy_id}/{self.insured_name or '*'}/{self.coverage or 'sum_insured'} "
+            f"{self.period_start}: {self.deductible_used} + {self.limit_used}"
+        )
+
+
+class MovementKind(models.TextChoices):
+    RESERVE = "reserve", _("reserved at approval")
+    RELEASE = "release", _("given back: payment failed")
+    RETAKE = "retake", _("taken again: payment retried")
+
+
+class AccumulatorMovement(models.Model):
+    """One change of an accumulator and what caused it (a decision, a payment)."""
+
+    accumulator = models.ForeignKey(Accumulator, on_delete=models.PROTECT, related_name="movements")
+    claim = models.ForeignKey(Claim, on_delete=models.PROTECT, related_name="+")
+    decision = models.ForeignKey(
+        ClaimDecision, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    payment_reference = models.CharField(_("payment"), max_length=32, blank=True)
+    kind = models.CharField(_("kind"), max_length=10, choices=MovementKind.choices)
+    deductible = money_field(_("deductible"), default=0)
+    amount = money_field(_("amount"), default=0)
+    at = models.DateTimeField(_("at"))
+
+    class Meta:
+        ordering = ["accumulator", "at", "id"]
+        verbose_name = _("accumulator movement")
+        verbose_name_plural = _("accumulator movements")
+        indexes = [models.Index(fields=["claim", "accumulator"], name="movement_claim")]
+
+    def __str__(self) -> str:
+        return f"{self.accumulator_id} {self.kind} {self.deductible}/{self.amount}"

@@ -236,6 +236,14 @@ class ClauseRef:
 
 @dataclass(frozen=True)
 class CoverageTerms:
+    """A coverage as the calculator needs it, with what the policy year has already used.
+
+    ``deductible_used`` / ``used``: the part of the deductible already borne and of the
+    limit already taken by other claims of the same insured in the same period (the
+    accumulators); a per-claim deductible has nothing borne before. ``event_limit``: a
+    sub-limit per claim (event). Each step cites its own clause, else the coverage's.
+    """
+
     code: str
     name: str
     limit: Decimal
@@ -243,7 +251,24 @@ class CoverageTerms:
     ratio: Decimal = Decimal(1)
     waiting_days: int = 0
     clause: ClauseRef | None = None
-    used: Decimal = Decimal(0)  # already paid under this coverage on this policy
+    used: Decimal = Decimal(0)
+    deductible_used: Decimal = Decimal(0)
+    annual_deductible: bool = False
+    annual_limit: bool = True
+    event_limit: Decimal | None = None
+    day_limit: Decimal | None = None
+    deductible_clause: ClauseRef | None = None
+    ratio_clause: ClauseRef | None = None
+    limit_clause: ClauseRef | None = None
+
+    def cites(self, step: str) -> ClauseRef | None:
+        """The clause a step of the calculation rests on (deductible, ratio or limit)."""
+        own = {
+            "deductible": self.deductible_clause,
+            "ratio": self.ratio_clause,
+            "limit": self.limit_clause,
+        }.get(step)
+        return own or self.clause
 
 
 @dataclass(frozen=True)
@@ -277,6 +302,7 @@ class LossLine:
     liability: Decimal = Decimal(1)
     illness: bool = False  # illness is subject to waiting periods; accidents are not
     exclusion: ClauseRef | None = None
+    days: int | None = None  # days the item covers, for a coverage's limit per day
     exclusion_reason: str = ""
 
 
@@ -284,7 +310,7 @@ class LossLine:
 class CalcLine:
     label: str
     amount: Decimal
-    kind: str  # claimed, liability, excluded, deductible, ratio, limit, sum_insured
+    kind: str  # claimed, liability, excluded, day_limit, deductible, ratio, limit, sum_insured
     coverage: str = ""
     clause: ClauseRef | None = None
 
@@ -305,6 +331,8 @@ class Calculation:
     exclusions: tuple[Exclusion, ...]
     by_coverage: Mapping[str, Decimal]
     policy_version: Mapping[str, Any] = field(default_factory=dict)
+    # The deductible this claim bears per coverage: what it adds to the policy year's.
+    deductible_by_coverage: Mapping[str, Decimal] = field(default_factory=dict)
 
     def as_dict(self) -> dict[str, Any]:
         """Plain JSON-able data: stored with the decision, sent to notices and the API."""
@@ -335,6 +363,9 @@ class Calculation:
                 for e in self.exclusions
             ],
             "by_coverage": {code: str(amount) for code, amount in self.by_coverage.items()},
+            "deductible_by_coverage": {
+                code: str(amount) for code, amount in self.deductible_by_coverage.items()
+            },
             "policy_version": dict(self.policy_version),
         }
 
@@ -411,21 +442,31 @@ def adjudicate(
                     clause,
                 )
             )
-        covered[item.coverage] = covered.get(item.coverage, Decimal(0)) + kept
-    by_coverage: dict[str, Decimal] = {}
-    for code, amount in covered.items():
-        cover = coverages[code]
-        after_deductible = max(amount - cover.deductible, Decimal(0))
-        if after_deductible != amount:
+        assert cover is not None  # no coverage is an exclusion above
+        if item.days and cover.day_limit is not None and kept > item.days * cover.day_limit:
+            capped = fen(item.days * cover.day_limit)
             lines.append(
                 CalcLine(
-                    _("Deductible of %(name)s") % {"name": cover.name},
-                    after_deductible - amount,
-                    "deductible",
-                    code,
-                    cover.clause,
+                    _("Limit per day of %(name)s: %(limit)s × %(days)s days")
+                    % {"name": cover.name, "limit": cover.day_limit, "days": item.days},
+                    capped - kept,
+                    "day_limit",
+                    item.coverage,
+                    cover.cites("limit"),
                 )
             )
+            kept = capped
+            partial = True
+        covered[item.coverage] = covered.get(item.coverage, Decimal(0)) + kept
+    by_coverage: dict[str, Decimal] = {}
+    deductible_by_coverage: dict[str, Decimal] = {}
+    for code, amount in covered.items():
+        cover = coverages[code]
+        lines.extend(_deductible_lines(cover, amount))
+        borne = min(amount, max(cover.deductible - cover.deductible_used, Decimal(0)))
+        after_deductible = amount - borne
+        if borne:
+            deductible_by_coverage[code] = borne
         after_ratio = fen(after_deductible * cover.ratio)
         if after_ratio != after_deductible:
             lines.append(
@@ -435,23 +476,17 @@ def adjudicate(
                     after_ratio - after_deductible,
                     "ratio",
                     code,
-                    cover.clause,
+                    cover.cites("ratio"),
                 )
             )
         room = max(cover.limit - cover.used, Decimal(0))
+        if cover.event_limit is not None and cover.event_limit < room:
+            room = cover.event_limit
         payable = min(after_ratio, room)
         if payable != after_ratio:
             partial = True
-            lines.append(
-                CalcLine(
-                    _("Limit of %(name)s: %(limit)s, %(left)s left")
-                    % {"name": cover.name, "limit": cover.limit, "left": room},
-                    payable - after_ratio,
-                    "limit",
-                    code,
-                    cover.clause,
-                )
-            )
+            lines.append(CalcLine(_limit_text(cover, room), payable - after_ratio, "limit", code,
+                                  cover.cites("limit")))  # fmt: skip
         by_coverage[code] = payable
     subtotal = sum(by_coverage.values(), Decimal(0))
     room = remaining_sum_insured(policy.sum_insured, policy.paid)
@@ -478,6 +513,54 @@ def adjudicate(
         tuple(exclusions),
         by_coverage,
         policy_version=_version_basis(policy, total),
+        deductible_by_coverage=deductible_by_coverage,
+    )
+
+
+def _deductible_lines(cover: CoverageTerms, amount: Decimal) -> list[CalcLine]:
+    """The deductible's line: per claim, or what is left of the policy year's."""
+    left = max(cover.deductible - cover.deductible_used, Decimal(0))
+    borne = min(amount, left)
+    if cover.annual_deductible and cover.deductible and not left:
+        # Said, with its clause, so the customer sees why nothing is deducted this time.
+        label = _(
+            "Annual deductible of %(name)s: %(deductible)s a policy year, already borne in "
+            "full on earlier claims"
+        ) % {"name": cover.name, "deductible": cover.deductible}
+        return [
+            CalcLine(label, Decimal("0.00"), "deductible", cover.code, cover.cites("deductible"))
+        ]
+    if not borne:
+        return []
+    if cover.annual_deductible:
+        label = _(
+            "Annual deductible of %(name)s: %(deductible)s a policy year, %(used)s already "
+            "borne on earlier claims, %(left)s left"
+        ) % {
+            "name": cover.name,
+            "deductible": cover.deductible,
+            "used": cover.deductible_used,
+            "left": left,
+        }
+    else:
+        label = _("Deductible of %(name)s") % {"name": cover.name}
+    return [CalcLine(label, -borne, "deductible", cover.code, cover.cites("deductible"))]
+
+
+def _limit_text(cover: CoverageTerms, room: Decimal) -> str:
+    if cover.event_limit is not None and room == cover.event_limit:
+        return str(
+            _("Limit per event of %(name)s: %(limit)s") % {"name": cover.name, "limit": room}
+        )
+    if cover.annual_limit:
+        return str(
+            _("Annual limit of %(name)s: %(limit)s a policy year, %(used)s already used, "
+              "%(left)s left")
+            % {"name": cover.name, "limit": cover.limit, "used": cover.used, "left": room}
+        )  # fmt: skip
+    return str(
+        _("Limit of %(name)s: %(limit)s, %(left)s left")
+        % {"name": cover.name, "limit": cover.limit, "left": room}
     )
 
 
@@ -568,3 +651,33 @@ def approval_refusal(
         }
         return Refusal(str(reason), above_limit=final)
     return None
+
+
+# --- policy years ----------------------------------------------------------------------------
+
+# Coverages whose deductible and limit apply per policy year, as first seeded (admins edit
+# ``CoverageBasis``): (product, coverage, the clause each step cites). 百万医疗's 1万
+# deductible is a 年免赔额.
+DEFAULT_COVERAGE_BASES: tuple[tuple[str, str, str], ...] = (("medical-plus", "inpatient", "2.3"),)
+
+
+def _add_years(day: date, years: int) -> date:
+    """The same day ``years`` later; 29 February becomes 28 February in a common year."""
+    try:
+        return day.replace(year=day.year + years)
+    except ValueError:
+        return day.replace(year=day.year + years, day=28)
+
+
+def policy_year(start: date, end: date, day: date) -> tuple[date, date]:
+    """The policy year ``day`` falls in: from the policy's start or an anniversary of it to
+    the day before the next anniversary (never past the policy's end). A day outside the
+    term falls in the first or last year."""
+    years = max(day.year - start.year + 1, 0)
+    while years > 0 and _add_years(start, years) > day:
+        years -= 1
+    first = _add_years(start, years)
+    last = _add_years(start, years + 1) - timedelta(days=1)
+    if end >= first:
+        last = min(last, end)
+    return first, last

@@ -257,6 +257,11 @@ def event_text(event: CaseEvent, claim: Claim) -> str:
         return _("All core materials are complete; the payment commitment runs from now.")
     if event.kind == "archived":
         return _("Your claim is closed and its file archived.")
+    if event.kind == "interim_decided":
+        return _(
+            "¥%(amount)s of your claim can already be fixed and will be paid first "
+            "(interim payment, Insurance Law art. 25); the rest follows the final decision."
+        ) % {"amount": data.get("amount", "")}
     if text := customer_text(event):  # lines other apps wrote (payments, notices, …)
         return text
     if text := _staff_text(event, data):

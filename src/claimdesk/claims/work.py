@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from claimdesk.cases.worklist import CASE, WorkRow, register_describer
-from claimdesk.claims.models import ClaimDecision, Decision, DecisionStatus
+from claimdesk.claims.models import ClaimDecision, Decision, DecisionStage, DecisionStatus
 from claimdesk.claims.rules import approval_refusal
 from claimdesk.claims.services.decisions import approval_limit
 from claimdesk.claims.workflow import KIND, ClaimState
@@ -89,12 +89,14 @@ def claim_work(rows: list[WorkRow], user: Any) -> list[WorkRow]:
                 row.what = _("Above your limit: pass on the decision (¥%(amount)s)") % amount
             elif refusal:
                 continue
+            elif decision.stage == DecisionStage.INTERIM:
+                row.what = _("Approve the interim payment (¥%(amount)s)") % amount
             elif decision.decision == Decision.REJECT:
                 row.what = _("Approve the rejection")
             else:
                 row.what = _("Approve the claim decision (¥%(amount)s)") % amount
         elif row.kind == INTERIM_TASK:
-            row.what = _("Pay the amount already fixed (interim payment)")
+            row.what = _("Propose the interim payment of the amount already fixed")
         kept.append(row)
     return kept
 

@@ -20,13 +20,15 @@ from ninja.files import UploadedFile
 from claimdesk.cases.api import CaseProblem, NotFound
 from claimdesk.cases.services import GuardFailed, NotAllowed
 from claimdesk.claims.selectors import claim_find
+from claimdesk.claims.services import interim_decided
 from claimdesk.payments import selectors
 from claimdesk.payments.models import Payment
-from claimdesk.payments.rules import MAX_RECONCILE_BYTES, actions_from
+from claimdesk.payments.rules import MAX_RECONCILE_BYTES, PaymentState, actions_from
 from claimdesk.payments.services import (
     PAY_PERMISSION,
     payment_act,
     payment_instruct,
+    payment_settle,
     payments_reconcile,
 )
 from claimdesk.policies.models import BankAccount
@@ -55,7 +57,12 @@ class TransferOut(Schema):
 class PaymentOut(Schema):
     reference: str
     claim_no: str
-    amount: Decimal = Field(description="the claim's approved amount, yuan")
+    purpose: str = Field(
+        description="full (the claim's one payment), interim (先予支付, the part fixed first) "
+        "or balance (what the final decision adds to the interim payment)"
+    )
+    purpose_label: str
+    amount: Decimal = Field(description="what this payment pays, yuan")
     state: str = Field(description="instructed, sent, confirmed, failed or escalated")
     state_label: str
     bank_name: str
@@ -69,6 +76,18 @@ class PaymentOut(Schema):
     escalated_to: str | None = Field(description="staff only")
     allowed_actions: list[str] = Field(description="what the caller may do next (staff only)")
     transfers: list[TransferOut] = Field(description="every transfer sent (staff only)")
+
+
+class ClaimPaymentsOut(Schema):
+    claim_no: str
+    decided_amount: Decimal | None = Field(
+        description="the final decision's amount; null until the claim is decided"
+    )
+    interim_amount: Decimal | None = Field(
+        description="the interim payment decided (先予支付, §25); null when there is none"
+    )
+    paid: Decimal = Field(description="what confirmed payments have paid so far")
+    payments: list[PaymentOut] = Field(description="every payment, first made first")
 
 
 class InstructIn(Schema):
@@ -108,6 +127,8 @@ def _payment_out(p: Payment, user: Actor) -> dict:
     return {
         "reference": p.reference,
         "claim_no": p.claim.case.number,
+        "purpose": p.purpose,
+        "purpose_label": p.purpose_label(),
         "amount": p.amount,
         "state": p.state,
         "state_label": p.state_label(),
@@ -174,9 +195,10 @@ def _reread(request: AuthedRequest, reference: str) -> dict:
     },
 )
 def payment_create(request: AuthedRequest, claim_no: str, payload: InstructIn | None = None):
-    """Instruct the payment of an approved claim (finance): the approved amount to the
-    policy holder's designated account (or ``account_id``, another of theirs). A claim is
-    paid once: a second instruction is refused with 409."""
+    """Instruct the payment a claim is due (finance): its approved amount — or, under
+    先予支付, the interim payment once decided and the balance after the final decision —
+    to the policy holder's designated account (or ``account_id``, another of theirs). Each
+    payment is made once: a second instruction of it is refused with 409."""
     claim = _claim(request, claim_no)
     payment = payment_instruct(
         claim=claim,
@@ -189,13 +211,49 @@ def payment_create(request: AuthedRequest, claim_no: str, payload: InstructIn | 
 
 @router.get("/claims/{claim_no}/payment", response={200: PaymentOut, 404: CaseProblem})
 def payment_detail(request: AuthedRequest, claim_no: str):
-    """The claim's payment: the customer sees their own with the account masked; staff by
-    role, with every transfer and what they may do next."""
+    """The claim's latest payment (see ``/payments`` for all of them): the customer sees
+    their own with the account masked; staff by role, with every transfer and what they
+    may do next."""
     claim = _claim(request, claim_no)
     payment = selectors.payment_for_claim(request.user, claim)
     if payment is None:
         raise NotFound(_("Claim %(number)s has no payment yet.") % {"number": claim.number})
     return Status(200, _payment_out(payment, request.user))
+
+
+@router.get("/claims/{claim_no}/payments", response={200: ClaimPaymentsOut, 404: CaseProblem})
+def payment_list(request: AuthedRequest, claim_no: str):
+    """Every payment of the claim — an interim payment (先予支付) and the balance, or its
+    one payment — with the amounts decided and what has been paid; the customer sees
+    their own, with the accounts masked."""
+    claim = _claim(request, claim_no)
+    payments = selectors.payments_for_claim(request.user, claim)
+    interim = interim_decided(claim)
+    return Status(
+        200,
+        {
+            "claim_no": claim.number,
+            "decided_amount": claim.approved_amount,
+            "interim_amount": interim.amount if interim is not None else None,
+            "paid": sum(
+                (p.amount for p in payments if p.state == PaymentState.CONFIRMED), Decimal(0)
+            ),
+            "payments": [_payment_out(p, request.user) for p in payments],
+        },
+    )
+
+
+@router.post(
+    "/claims/{claim_no}/payment/settle",
+    response={200: ClaimPaymentsOut, 400: CaseProblem, 403: CaseProblem, 404: CaseProblem,
+              409: CaseProblem},
+)  # fmt: skip
+def payment_settle_claim(request: AuthedRequest, claim_no: str):
+    """Close a claim its confirmed interim payment already pays in full (finance): the
+    final decision left no balance. Refused (400) while anything is left to pay."""
+    claim = _claim(request, claim_no)
+    payment_settle(claim=claim, actor=request.user, now=timezone.now())
+    return payment_list(request, claim_no)
 
 
 @router.post(

@@ -11,14 +11,21 @@ class PaymentsConfig(AppConfig):
         from claimdesk.payments.events import PaymentEventKind
 
         register_event_kinds(PaymentEventKind)
-        from claimdesk.cases.events import subscribe
+        from claimdesk.cases.events import CaseTransitioned, subscribe
         from claimdesk.cases.timeline import register_customer_text
-        from claimdesk.claims.events import ClaimDecided
+        from claimdesk.claims.events import ClaimDecided, InterimDecided
         from claimdesk.payments.selectors import payment_event_text
-        from claimdesk.payments.services import payment_on_claim_decided
+        from claimdesk.payments.services import (
+            payment_on_claim_decided,
+            payment_on_claim_withdrawn,
+            payment_on_interim_decided,
+        )
 
         # An approved claim goes to finance, after its letter is issued (notices: order 0).
         subscribe(ClaimDecided, payment_on_claim_decided, order=10)
+        subscribe(InterimDecided, payment_on_interim_decided, order=10)
+        # A claim withdrawn after its decision gives back the limits it no longer needs.
+        subscribe(CaseTransitioned, payment_on_claim_withdrawn, kinds=("claim",))
         register_customer_text(payment_event_text)
         from claimdesk.payments.work import register as register_work
 

@@ -1,4 +1,5 @@
-"""Payments: one per claim, the transfers tried for it, each with the bank's answer."""
+"""Payments: a claim's payments (the full amount, or an interim payment and the balance),
+the transfers tried for each, each with the bank's answer."""
 
 from __future__ import annotations
 
@@ -7,25 +8,37 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from claimdesk.money import money_field
-from claimdesk.payments.rules import STATE_LABELS, PaymentState
+from claimdesk.payments.rules import PURPOSE_LABELS, STATE_LABELS, PaymentPurpose, PaymentState
 from claimdesk.policies.rules import mask_account
 
 User = settings.AUTH_USER_MODEL
 
 
 class Payment(models.Model):
-    """The payment of one approved claim to the policy holder's account.
+    """One payment of an approved claim to the policy holder's account.
 
-    The amount is the claim's approved amount, copied when finance instructs the payment;
-    the unique constraint on the claim (with the row lock in the services) makes a second
-    payment of the same claim impossible.
+    ``purpose``: the claim's whole approved amount (``full``), the interim payment of the
+    part fixed before day 60 (``interim``, 先予支付) or what the final decision adds to it
+    (``balance``). The amount is derived from the approved decisions when finance instructs
+    it; the unique constraint on (claim, purpose, sequence), with the case row lock in the
+    services, makes each payment impossible to make twice. ``by_coverage`` splits the
+    amount over the coverages, so a failed transfer gives exactly that back to the
+    policy-year accumulators.
     """
 
     reference = models.CharField(_("reference"), max_length=32, unique=True)
     claim = models.ForeignKey(
         "claims.Claim", on_delete=models.PROTECT, related_name="payments", verbose_name=_("claim")
     )
+    purpose = models.CharField(
+        _("purpose"),
+        max_length=10,
+        choices=list(PURPOSE_LABELS.items()),
+        default=PaymentPurpose.FULL,
+    )
+    sequence = models.PositiveSmallIntegerField(_("sequence"), default=1)
     amount = money_field(_("amount"))
+    by_coverage = models.JSONField(_("amount by coverage"), default=dict, blank=True)
     account = models.ForeignKey(
         "policies.BankAccount",
         on_delete=models.PROTECT,
@@ -72,7 +85,9 @@ class Payment(models.Model):
         verbose_name = _("payment")
         verbose_name_plural = _("payments")
         constraints = [
-            models.UniqueConstraint(fields=["claim"], name="one_payment_per_claim"),
+            models.UniqueConstraint(
+                fields=["claim", "purpose", "sequence"], name="one_payment_per_purpose"
+            ),
         ]
         indexes = [models.Index(fields=["state", "instructed_at"], name="payment_state")]
 
@@ -85,6 +100,9 @@ class Payment(models.Model):
 
     def state_label(self) -> str:
         return str(STATE_LABELS[PaymentState(self.state)])
+
+    def purpose_label(self) -> str:
+        return str(PURPOSE_LABELS[PaymentPurpose(self.purpose)])
 
 
 class AttemptOutcome(models.TextChoices):

@@ -26,6 +26,19 @@ STATE_LABELS = {
 }
 
 
+class PaymentPurpose(StrEnum):
+    FULL = "full"
+    INTERIM = "interim"
+    BALANCE = "balance"
+
+
+PURPOSE_LABELS = {
+    PaymentPurpose.FULL: _("claim payment"),
+    PaymentPurpose.INTERIM: _("interim payment (先予支付)"),
+    PaymentPurpose.BALANCE: _("balance after the final decision"),
+}
+
+
 class PaymentAction(StrEnum):
     SEND = "send"
     CONFIRM = "confirm"
@@ -74,13 +87,37 @@ CLAIM_PREFIX = "CL"
 REFERENCE_PREFIX = "PY"
 
 
-def payment_reference(claim_number: str) -> str:
-    """PY + the claim number's date and sequence (CL20260930000001 → PY20260930000001).
+# The letter that tells an interim payment or a balance from a claim's single payment.
+PURPOSE_SUFFIX = {PaymentPurpose.FULL: "", PaymentPurpose.INTERIM: "I", PaymentPurpose.BALANCE: "B"}
 
-    Unique because a claim is paid at most once, and finance reads the claim straight off
-    the bank statement.
+
+def payment_reference(
+    claim_number: str, purpose: str = PaymentPurpose.FULL, sequence: int = 1
+) -> str:
+    """PY + the claim number's date and sequence (CL20260930000001 → PY20260930000001),
+    then I1 for the first interim payment or B1 for the balance.
+
+    Unique because each purpose of a claim is paid at most once per sequence, and finance
+    reads the claim straight off the bank statement.
     """
-    return REFERENCE_PREFIX + claim_number.removeprefix(CLAIM_PREFIX)
+    base = REFERENCE_PREFIX + claim_number.removeprefix(CLAIM_PREFIX)
+    suffix = PURPOSE_SUFFIX[PaymentPurpose(purpose)]
+    return f"{base}{suffix}{sequence}" if suffix else base
+
+
+def balance_due(decided: Decimal, paid_before: Decimal) -> Decimal:
+    """What the final decision still pays after the interim payments: never below 0, so
+    the payments of a claim never add up to more than its decided amount."""
+    return max(decided - paid_before, Decimal(0))
+
+
+def split_balance(
+    final: dict[str, str] | dict[str, Decimal], interim: dict[str, str] | dict[str, Decimal]
+) -> dict[str, str]:
+    """The balance's part of each coverage: the final decision's less the interim's."""
+    codes = list(dict.fromkeys([*final, *interim]))
+    parts = {c: Decimal(str(final.get(c, 0))) - Decimal(str(interim.get(c, 0))) for c in codes}
+    return {c: str(v) for c, v in parts.items() if v}
 
 
 # --- bank reconciliation lines ---------------------------------------------------------------

@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-from django.db.models import Exists, OuterRef, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils.translation import gettext as _
 
 from claimdesk.cases.models import CaseEvent
 from claimdesk.cases.selectors import cases_visible_to
-from claimdesk.claims.models import Claim
+from claimdesk.claims.models import Claim, ClaimDecision, DecisionStage, DecisionStatus
 from claimdesk.claims.workflow import ClaimState
 from claimdesk.payments.models import Payment
-from claimdesk.payments.rules import PaymentState
+from claimdesk.payments.rules import PaymentPurpose, PaymentState
 from claimdesk.types import Actor
 
 
@@ -23,7 +23,13 @@ def payments_visible_to(user: Actor) -> QuerySet[Payment]:
 
 
 def payment_for_claim(user: Actor, claim: Claim) -> Payment | None:
-    return payments_visible_to(user).filter(claim=claim).first()
+    """The claim's latest payment (the balance once there is one)."""
+    return payments_visible_to(user).filter(claim=claim).order_by("-instructed_at", "-id").first()
+
+
+def payments_for_claim(user: Actor, claim: Claim) -> list[Payment]:
+    """Every payment of the claim, first made first (interim payment, then the balance)."""
+    return list(payments_visible_to(user).filter(claim=claim).order_by("instructed_at", "id"))
 
 
 def payment_find(user: Actor, reference: str) -> Payment | None:
@@ -42,10 +48,28 @@ def payments_by_state(user: Actor) -> dict[str, list[Payment]]:
 
 
 def claims_awaiting_payment(user: Actor) -> QuerySet[Claim]:
-    """Claims in ``paying`` the user may see that have no payment yet."""
+    """Claims the user may see with a payment due but not instructed: in ``paying``
+    without their payment (or balance), or with an interim payment decided (先予支付) and
+    not yet instructed."""
+    final_paid = Exists(
+        Payment.objects.filter(
+            claim=OuterRef("pk"), purpose__in=[PaymentPurpose.FULL, PaymentPurpose.BALANCE]
+        )
+    )
+    interim_due = Exists(
+        ClaimDecision.objects.filter(
+            claim=OuterRef("pk"), stage=DecisionStage.INTERIM, status=DecisionStatus.APPROVED
+        )
+    ) & ~Exists(Payment.objects.filter(claim=OuterRef("pk"), purpose=PaymentPurpose.INTERIM))
     return (
-        Claim.objects.filter(case__in=cases_visible_to(user), case__status=ClaimState.PAYING)
-        .exclude(Exists(Payment.objects.filter(claim=OuterRef("pk"))))
+        Claim.objects.filter(case__in=cases_visible_to(user))
+        .filter(
+            (Q(case__status=ClaimState.PAYING) & ~final_paid)
+            | (
+                Q(case__status__in=[ClaimState.INVESTIGATING, ClaimState.ADJUDICATING])
+                & interim_due
+            )
+        )
         .select_related("case", "policy__holder")
         .order_by("decided_at", "case__opened_at")
     )
@@ -77,6 +101,26 @@ def payment_event_text(event: CaseEvent) -> str | None:
         "reason": data.get("reason", ""),
         "to": data.get("to", ""),
     }
+    if data.get("purpose") == PaymentPurpose.INTERIM:
+        interim = {
+            "payment_sent": _(
+                "We sent the interim payment of ¥%(amount)s to your account %(account)s."
+            ),
+            "payment_confirmed": _(
+                "The interim payment of ¥%(amount)s has reached your account %(account)s."
+            ),
+        }
+        if event.kind in interim:
+            return interim[event.kind] % values
+    if data.get("purpose") == PaymentPurpose.BALANCE:
+        balance = {
+            "payment_sent": _("We sent the balance of ¥%(amount)s to your account %(account)s."),
+            "payment_confirmed": _(
+                "The balance of ¥%(amount)s has reached your account %(account)s."
+            ),
+        }
+        if event.kind in balance:
+            return balance[event.kind] % values
     texts = {
         "payment_instructed": _("Payment %(reference)s of ¥%(amount)s instructed."),
         "payment_sent": _("We sent ¥%(amount)s to your account %(account)s."),

@@ -1,5 +1,11 @@
 """Every write of the payments app: instruct, send, confirm, fail, retry, escalate, reconcile.
 
+A claim is paid in one payment (``full``), or, under 先予支付 (§25), an ``interim`` payment of
+the part fixed first and the ``balance`` after the final decision: the payments never add
+up to more than the decided amount, and each is made once (unique per claim, purpose and
+sequence). A failed transfer gives its amount back to the policy-year accumulators, a
+retried one takes it again (``claims.services.accumulators``).
+
 Each action is one transaction that locks the claim's case row first (the kernel's lock
 order: case, then what hangs off it) and then the payment, so two finance people acting on
 one claim at once are serialised: the second sees the first's result and is refused
@@ -22,7 +28,8 @@ from django.db import IntegrityError
 from django.db.models import Count, Q
 from django.utils.translation import gettext as _
 
-from claimdesk.cases.models import Case, Task, TaskStatus
+from claimdesk.cases.events import CaseTransitioned
+from claimdesk.cases.models import Case, Deadline, DeadlineState, Task, TaskStatus
 from claimdesk.cases.services import (
     CaseError,
     GuardFailed,
@@ -30,13 +37,20 @@ from claimdesk.cases.services import (
     NotAllowed,
     can_act,
     case_transition,
+    deadline_stop,
     escalation_recipient,
     task_assign,
     task_complete,
 )
 from claimdesk.cases.timeline import case_action, timeline_record
-from claimdesk.claims.events import ClaimDecided
-from claimdesk.claims.models import Claim
+from claimdesk.claims.events import ClaimDecided, InterimDecided
+from claimdesk.claims.models import Claim, ClaimDecision, DecisionStage, DecisionStatus
+from claimdesk.claims.services import (
+    accumulators_release,
+    accumulators_release_unpaid,
+    accumulators_retake,
+    interim_decided,
+)
 from claimdesk.claims.workflow import ClaimState
 from claimdesk.notify.services import notification_queue
 from claimdesk.payments.models import AttemptOutcome, Payment, PaymentAttempt
@@ -45,12 +59,15 @@ from claimdesk.payments.rules import (
     PAYING_DECISIONS,
     RECONCILE_COLUMNS,
     PaymentAction,
+    PaymentPurpose,
     PaymentState,
     actions_from,
+    balance_due,
     bank_amount,
     bank_outcome,
     next_state,
     payment_reference,
+    split_balance,
 )
 from claimdesk.policies.models import BankAccount
 from claimdesk.staff.roles import Role
@@ -63,7 +80,11 @@ PAYMENT_TASK = "payment"
 
 
 class PaymentExists(IllegalTransition):
-    """The claim already has its payment: a claim is never paid twice (409)."""
+    """The claim already has this payment: a payment is never made twice (409)."""
+
+
+# While a claim may still be decided, only its interim payment moves; once decided, any.
+INTERIM_PAYABLE = frozenset({ClaimState.INVESTIGATING, ClaimState.ADJUDICATING, ClaimState.PAYING})
 
 
 # --- helpers ------------------------------------------------------------------------------
@@ -129,7 +150,10 @@ def _step(payment: Payment, action: PaymentAction) -> PaymentState:
     return target
 
 
-def _require_paying(case: Case) -> None:
+def _require_paying(case: Case, payment: Payment | None = None) -> None:
+    interim = payment is not None and payment.purpose == PaymentPurpose.INTERIM
+    if interim and case.status in INTERIM_PAYABLE:
+        return
     if case.status != ClaimState.PAYING:
         raise IllegalTransition(
             _("Claim %(number)s is %(status)s, not awaiting payment.")
@@ -163,6 +187,7 @@ def _current_transfer(payment: Payment) -> PaymentAttempt | None:
 def _event_data(payment: Payment, **extra: Any) -> dict[str, Any]:
     return {
         "reference": payment.reference,
+        "purpose": payment.purpose,
         "amount": str(payment.amount),
         "account": payment.masked_account,
         "attempt": payment.attempts,
@@ -247,38 +272,111 @@ def payment_handover(
 # --- the actions ----------------------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class Due:
+    """The payment a claim is due next: what for, how much, and its part of each coverage."""
+
+    purpose: PaymentPurpose
+    amount: Decimal
+    by_coverage: dict[str, str]
+
+
+def _by_coverage(decision: ClaimDecision) -> dict[str, str]:
+    return dict((decision.calculation or {}).get("by_coverage") or {})
+
+
+def payment_due(claim: Claim, case: Case) -> Due:
+    """What the claim is to be paid now: after an interim decision its interim payment;
+    after the final decision the full amount, or the balance over the interim payment.
+    Refused when nothing is due (already instructed, or nothing approved)."""
+    payments = {p.purpose: p for p in Payment.objects.filter(claim_id=claim.pk)}
+    interim = interim_decided(claim)
+    if case.status != ClaimState.PAYING:
+        if interim is None or case.status not in INTERIM_PAYABLE:
+            _require_paying(case)
+        assert interim is not None
+        return Due(PaymentPurpose.INTERIM, interim.amount, _by_coverage(interim))
+    amount = claim.approved_amount
+    if claim.decision not in PAYING_DECISIONS or amount is None or amount <= 0:
+        raise GuardFailed(
+            _("Claim %(number)s has no approved amount to pay.") % {"number": case.number}
+        )
+    final = claim.decisions.filter(
+        status=DecisionStatus.APPROVED, stage=DecisionStage.FINAL
+    ).first()
+    final_split = _by_coverage(final) if final is not None else {}
+    if interim is None:
+        return Due(PaymentPurpose.FULL, amount, final_split)
+    first = payments.get(PaymentPurpose.INTERIM)
+    if first is not None and first.state != PaymentState.CONFIRMED:
+        raise IllegalTransition(
+            _("The interim payment %(reference)s is not confirmed yet: pay the balance after it.")
+            % {"reference": first.reference}
+        )
+    paid_before = first.amount if first is not None else Decimal(0)
+    balance = balance_due(amount, paid_before)
+    if balance <= 0:
+        raise GuardFailed(
+            _("The interim payment already paid the decided amount: no balance is due.")
+        )
+    interim_split = _by_coverage(interim) if first is not None else {}
+    return Due(PaymentPurpose.BALANCE, balance, split_balance(final_split, interim_split))
+
+
+def _refuse_a_second(claim: Claim, case: Case) -> None:
+    """The payment the claim's decisions call for next exists already: 409 (before any
+    other check, so a second click hears "already paid", whoever clicks)."""
+    interim = interim_decided(claim)
+    if claim.decision and interim is not None:
+        purpose = PaymentPurpose.BALANCE
+    elif claim.decision or interim is None:
+        purpose = PaymentPurpose.FULL
+    else:
+        purpose = PaymentPurpose.INTERIM
+    if Payment.objects.filter(claim_id=claim.pk, purpose=purpose).exists():
+        texts = {
+            PaymentPurpose.FULL: _("Claim %(number)s already has its payment."),
+            PaymentPurpose.INTERIM: _("Claim %(number)s already has its interim payment."),
+            PaymentPurpose.BALANCE: _("Claim %(number)s already has its balance payment."),
+        }
+        raise PaymentExists(texts[purpose] % {"number": case.number})
+    instructed = Payment.objects.filter(claim_id=claim.pk).values_list("amount", flat=True)
+    if claim.approved_amount is not None and sum(instructed, Decimal(0)) >= max(
+        claim.approved_amount, Decimal("0.01")
+    ):
+        raise PaymentExists(
+            _("Claim %(number)s is paid in full: nothing is left to instruct.")
+            % {"number": case.number}
+        )
+
+
 def payment_instruct(
     *, claim: Claim, actor: Actor, now: datetime, account: BankAccount | None = None
 ) -> Payment:
-    """Instruct the payment of an approved claim: the approved amount (never the
-    caller's), to the holder's designated account unless finance picks another of theirs.
+    """Instruct the payment a claim is due (``payment_due``): the approved amount, the
+    interim payment or the balance (never the caller's amount), to the holder's designated
+    account unless finance picks another of theirs.
 
-    A second instruction for the same claim is refused (409) and never creates a second
-    payment: the case row lock queues concurrent callers, the unique constraint backs it.
+    A second instruction of the same payment is refused (409) and never creates a second
+    one: the case row lock queues concurrent callers, the unique constraint backs it.
     """
     with case_action():
         case = _lock_case(claim.pk)
         _finance_only(actor, case)
-        if Payment.objects.filter(claim_id=claim.pk).exists():
-            raise PaymentExists(
-                _("Claim %(number)s already has its payment.") % {"number": case.number}
-            )
-        _may_pay(actor, case)
-        _require_paying(case)
         claim = Claim.objects.select_related("policy__holder").get(pk=claim.pk)
         claim.case = case
-        amount = claim.approved_amount
-        if claim.decision not in PAYING_DECISIONS or amount is None or amount <= 0:
-            raise GuardFailed(
-                _("Claim %(number)s has no approved amount to pay.") % {"number": case.number}
-            )
+        _refuse_a_second(claim, case)
+        _may_pay(actor, case)
+        due = payment_due(claim, case)
         payee = payee_account(claim, account)
         try:
             with case_action(savepoint=True):
                 payment = Payment.objects.create(
-                    reference=payment_reference(case.number),
+                    reference=payment_reference(case.number, due.purpose),
                     claim=claim,
-                    amount=amount,
+                    purpose=due.purpose,
+                    amount=due.amount,
+                    by_coverage=due.by_coverage,
                     account=payee,
                     instructed_at=now,
                     instructed_by=actor,
@@ -298,13 +396,61 @@ def payment_instruct(
     return payment
 
 
+def payment_settle(*, claim: Claim, actor: Actor, now: datetime) -> Claim:
+    """Close a claim whose confirmed payments already pay its decided amount — the
+    interim payment covered the final decision, so no balance is due (finance records it;
+    the payment clock stops as for any last payment)."""
+    with case_action():
+        case = _lock_case(claim.pk)
+        _finance_only(actor, case)
+        _require_paying(case)  # a second click hears "closed" (409), not "not yours"
+        _may_pay(actor, case)
+        claim = Claim.objects.select_related("policy__holder").get(pk=claim.pk)
+        confirmed = list(
+            Payment.objects.filter(claim_id=claim.pk, state=PaymentState.CONFIRMED).order_by(
+                "confirmed_at", "id"
+            )
+        )
+        paid = sum((p.amount for p in confirmed), Decimal(0))
+        if claim.approved_amount is None or not confirmed or paid < claim.approved_amount:
+            raise GuardFailed(
+                _("Claim %(number)s still has ¥%(amount)s to pay.")
+                % {
+                    "number": case.number,
+                    "amount": _money((claim.approved_amount or Decimal(0)) - paid),
+                }
+            )
+        last = confirmed[-1]
+        case_transition(
+            case=case,
+            action="confirm_payment",
+            actor=actor,
+            now=now,
+            data={
+                "reference": last.reference,
+                "amount": str(paid),
+                "account": last.masked_account,
+            },
+        )
+        for task in case.tasks.filter(kind=PAYMENT_TASK, status=TaskStatus.OPEN, assignee=actor):
+            task_complete(
+                task=task,
+                actor=actor,
+                now=now,
+                result=_("Paid in full by the interim payment (%(reference)s).")
+                % {"reference": last.reference},
+            )
+    claim.case = case
+    return claim
+
+
 def payment_send(*, payment: Payment, actor: Actor, now: datetime, bank_ref: str = "") -> Payment:
     """Send the instructed payment to the bank (the first transfer)."""
     with case_action():
         payment = _lock(payment)
         case = payment.claim.case
         _may_pay(actor, case, payment, PaymentAction.SEND)
-        _require_paying(case)
+        _require_paying(case, payment)
         _send(payment, actor=actor, now=now, bank_ref=bank_ref)
         timeline_record(
             case,
@@ -317,27 +463,54 @@ def payment_send(*, payment: Payment, actor: Actor, now: datetime, bank_ref: str
     return payment
 
 
+def _pays_off(payment: Payment, case: Case) -> bool:
+    """An interim payment confirmed after the final decision that leaves no balance: its
+    confirmation is the claim's last payment and closes the claim."""
+    claim = payment.claim
+    if case.status != ClaimState.PAYING or claim.approved_amount is None:
+        return False
+    before = sum(
+        Payment.objects.filter(claim_id=claim.pk, state=PaymentState.CONFIRMED)
+        .exclude(pk=payment.pk)
+        .values_list("amount", flat=True),
+        Decimal(0),
+    )
+    return before + payment.amount >= claim.approved_amount
+
+
 def _confirm(
     payment: Payment, *, actor: Actor, now: datetime, bank_ref: str, via_reconciliation: bool
 ) -> None:
-    """Record the bank's confirmation on a locked payment and close the claim."""
+    """Record the bank's confirmation on a locked payment; the claim's last payment
+    closes the claim, an interim payment before it stops the 先予支付 clock."""
     case = payment.claim.case
     _step(payment, PaymentAction.CONFIRM)
     transfer = _current_transfer(payment)
     bank_ref = bank_ref.strip()[:64] or payment.bank_ref
-    # The claim transition first: it takes the case's clocks before any event is written
-    # (the kernel's lock order); it stops the payment clock as met or breached.
-    case_transition(
-        case=case,
-        action="confirm_payment",
-        actor=actor,
-        now=now,
-        data={
-            "reference": payment.reference,
-            "amount": str(payment.amount),
-            "account": payment.masked_account,
-        },
-    )
+    interim = payment.purpose == PaymentPurpose.INTERIM
+    closes = not interim or _pays_off(payment, case)
+    # After the final decision the payment task stays open for the balance.
+    balance_to_come = not closes and case.status == ClaimState.PAYING
+    if not closes:
+        # 先予支付 made: its clock stops (met or breached); the claim goes on being decided.
+        for clock in Deadline.objects.filter(
+            case=case, rule__code="interim_payment", state=DeadlineState.RUNNING, task=None
+        ):
+            deadline_stop(deadline=clock, now=now, actor=actor)
+    else:
+        # The claim transition first: it takes the case's clocks before any event is
+        # written (the kernel's lock order); it stops the payment clock as met or breached.
+        case_transition(
+            case=case,
+            action="confirm_payment",
+            actor=actor,
+            now=now,
+            data={
+                "reference": payment.reference,
+                "amount": str(payment.amount),
+                "account": payment.masked_account,
+            },
+        )
     payment.state = PaymentState.CONFIRMED
     payment.confirmed_at = now
     payment.confirmed_by = actor
@@ -359,7 +532,8 @@ def _confirm(
         customer_visible=True,
         data=_event_data(payment, bank_ref=bank_ref),
     )
-    for task in case.tasks.filter(kind=PAYMENT_TASK, status=TaskStatus.OPEN, assignee=actor):
+    tasks = case.tasks.filter(kind=PAYMENT_TASK, status=TaskStatus.OPEN, assignee=actor)
+    for task in [] if balance_to_come else tasks:
         task_complete(
             task=task,
             actor=actor,
@@ -380,9 +554,17 @@ def _confirm(
             "amount": _money(payment.amount),
             "account": payment.masked_account,
         },
-        body=_(
-            "The payment %(reference)s of ¥%(amount)s for claim %(number)s has reached "
-            "your account %(account)s at %(bank)s. The claim is closed."
+        body=(
+            _(
+                "The interim payment %(reference)s of ¥%(amount)s for claim %(number)s has "
+                "reached your account %(account)s at %(bank)s. The balance follows the final "
+                "decision."
+            )
+            if not closes
+            else _(
+                "The payment %(reference)s of ¥%(amount)s for claim %(number)s has reached "
+                "your account %(account)s at %(bank)s. The claim is closed."
+            )
         )
         % {
             "reference": payment.reference,
@@ -446,6 +628,12 @@ def _fail(
         transfer.failure_reason = reason
         transfer.via_reconciliation = via_reconciliation
         transfer.save()
+    accumulators_release(
+        claim=payment.claim,
+        payment_reference=payment.reference,
+        by_coverage=payment.by_coverage,
+        now=now,
+    )
     timeline_record(
         payment.claim.case,
         now=now,
@@ -493,10 +681,16 @@ def payment_retry(
         payment = _lock(payment)
         case = payment.claim.case
         _may_pay(actor, case, payment, PaymentAction.RETRY)
-        _require_paying(case)
+        _require_paying(case, payment)
         if account is not None:
             payment.account = payee_account(payment.claim, account)
             payment.save(update_fields=["account"])
+        accumulators_retake(
+            claim=payment.claim,
+            payment_reference=payment.reference,
+            by_coverage=payment.by_coverage,
+            now=now,
+        )
         _send(payment, actor=actor, now=now, bank_ref=bank_ref)
         timeline_record(
             case,
@@ -771,3 +965,27 @@ def payment_on_claim_decided(event: ClaimDecided) -> None:
     waits on their queue."""
     if event.approved and (assignee := finance_assignee(event.claim)) is not None:
         payment_handover(claim=event.claim, actor=event.actor, now=event.now, assignee=assignee)
+
+
+def payment_on_interim_decided(event: InterimDecided) -> None:
+    """An approved interim decision becomes a payment task for finance (先予支付)."""
+    if (assignee := finance_assignee(event.claim)) is not None:
+        payment_handover(claim=event.claim, actor=event.actor, now=event.now, assignee=assignee)
+
+
+def payment_on_claim_withdrawn(event: CaseTransitioned) -> None:
+    """A claim withdrawn after a decision gives back the limits its payments do not hold
+    (failed ones gave theirs back already)."""
+    if event.transition.action != "withdraw":
+        return
+    claim = Claim.objects.select_related("policy").filter(pk=event.case.pk).first()
+    if claim is None:
+        return
+    kept: dict[str, Decimal] = {}
+    live = Payment.objects.filter(claim_id=claim.pk).exclude(
+        state__in=[PaymentState.FAILED, PaymentState.ESCALATED]
+    )
+    for payment in live:
+        for code, amount in (payment.by_coverage or {}).items():
+            kept[code] = kept.get(code, Decimal(0)) + Decimal(amount)
+    accumulators_release_unpaid(claim=claim, kept=kept, now=event.now, reason="withdrawn")

@@ -5,9 +5,17 @@ transaction, through the kernel's public API.
 - ``materials``: the checklist item by item, materials complete, reminders (容缺受理);
 - ``assessment``: loss items and the clause-cited calculation;
 - ``decisions``: proposals, four eyes, authority and escalation, applying a decision;
-- ``interim``: 先予支付 tasks at 60 days.
+- ``interim``: 先予支付: a task well before day 60, the interim decision;
+- ``accumulators``: policy-year deductibles, limits and sum insured, reserved at approval.
 """
 
+from claimdesk.claims.services.accumulators import (
+    LimitsChanged,
+    accumulators_of,
+    accumulators_release,
+    accumulators_release_unpaid,
+    accumulators_retake,
+)
 from claimdesk.claims.services.assessment import (
     ASSESSORS,
     DECIDING,
@@ -25,6 +33,7 @@ from claimdesk.claims.services.decisions import (
     decision_notice_context,
     decision_propose,
     decision_return,
+    interim_decided,
 )
 from claimdesk.claims.services.intake import (
     ALL_CAUTIONS,
@@ -49,6 +58,7 @@ from claimdesk.claims.services.intake import (
 from claimdesk.claims.services.interim import (
     INTERIM_TASK,
     claims_interim_payment_tasks,
+    interim_propose,
 )
 from claimdesk.claims.services.materials import (
     CHASE_LIMIT,
@@ -71,9 +81,14 @@ __all__ = [
     "PHONE",
     "AboveAuthority",
     "IntakeCaution",
+    "LimitsChanged",
     "ReportInvalid",
     "ReportNeedsConfirmation",
     "ReportResult",
+    "accumulators_of",
+    "accumulators_release",
+    "accumulators_release_unpaid",
+    "accumulators_retake",
     "approval_limit",
     "approval_steps",
     "checklist_build",
@@ -91,6 +106,8 @@ __all__ = [
     "decision_propose",
     "decision_return",
     "duplicates_among",
+    "interim_decided",
+    "interim_propose",
     "loss_item_add",
     "loss_item_exclude",
     "loss_item_remove",

@@ -20,12 +20,7 @@ from claimdesk.cases.services import (
     can_act,
 )
 from claimdesk.cases.timeline import case_action, timeline_record
-from claimdesk.claims.models import (
-    Claim,
-    ClaimDecision,
-    DecisionStatus,
-    LossItem,
-)
+from claimdesk.claims.models import Claim, LossItem, Period
 from claimdesk.claims.rules import (
     Calculation,
     ClauseRef,
@@ -33,6 +28,13 @@ from claimdesk.claims.rules import (
     LossLine,
     PolicyTerms,
     adjudicate,
+)
+from claimdesk.claims.services.accumulators import (
+    SUM_INSURED,
+    Used,
+    accumulator_keys,
+    coverage_bases,
+    used_by_others,
 )
 from claimdesk.claims.workflow import ClaimState
 from claimdesk.policies.models import Clause, Coverage, Policy
@@ -65,30 +67,27 @@ def _general_clause(product_id: int, word: str) -> Clause | None:
     )
 
 
-def _paid_elsewhere(claim: Claim) -> tuple[Decimal, dict[str, Decimal]]:
-    """What other approved claims on the same policy already took, in all and per coverage."""
-    used: dict[str, Decimal] = {}
-    total = Decimal(0)
-    others = ClaimDecision.objects.filter(
-        claim__policy_id=claim.policy_id, status=DecisionStatus.APPROVED
-    ).exclude(claim=claim)
-    for calculation in others.values_list("calculation", flat=True):
-        for code, amount in (calculation.get("by_coverage") or {}).items():
-            used[code] = used.get(code, Decimal(0)) + Decimal(amount)
-            total += Decimal(amount)
-    return total, used
-
-
 def claim_calculation(claim: Claim) -> Calculation:
     """The calculator's answer for the claim's accepted loss items, against its contract as
     it stood at the loss date (``policy_as_of``: sum insured, status, coverages,
-    beneficiaries); the answer names the version it used."""
+    beneficiaries) and what other claims have used of the insured's policy year (the
+    accumulators); the answer names the version it used."""
     policy = claim.policy
     loss_day = to_local(claim.loss_time).date()
     as_of = policy_as_of(policy, loss_day)
-    paid, used = _paid_elsewhere(claim)
-    coverages = {
-        c.code: CoverageTerms(
+    bases = coverage_bases(policy.product.code)
+    keys = accumulator_keys(claim, as_of.coverages)
+    used = used_by_others(claim, keys)
+    clauses = {
+        c.article: _clause_ref(c) for c in Clause.objects.filter(product_id=policy.product_id)
+    }
+
+    def terms_of(c: Coverage) -> CoverageTerms:
+        basis = bases.get(c.code)
+        annual_deductible = basis is not None and basis.deductible_period == Period.POLICY_YEAR
+        annual_limit = basis is None or basis.limit_period == Period.POLICY_YEAR
+        so_far = used.get(c.code, Used())
+        return CoverageTerms(
             code=c.code,
             name=c.name,
             limit=c.limit,
@@ -96,12 +95,24 @@ def claim_calculation(claim: Claim) -> Calculation:
             ratio=c.reimbursement_ratio,
             waiting_days=c.waiting_days,
             clause=_clause_ref(c.clause),
-            used=used.get(c.code, Decimal(0)),
+            used=so_far.limit if annual_limit else Decimal(0),
+            deductible_used=so_far.deductible if annual_deductible else Decimal(0),
+            annual_deductible=annual_deductible,
+            annual_limit=annual_limit,
+            event_limit=basis.event_limit if basis is not None else None,
+            day_limit=basis.day_limit if basis is not None else None,
+            deductible_clause=clauses.get(basis.deductible_article) if basis else None,
+            ratio_clause=clauses.get(basis.ratio_article) if basis else None,
+            limit_clause=clauses.get(basis.limit_article) if basis else None,
         )
+
+    coverages = {
+        c.code: terms_of(c)
         for c in Coverage.objects.filter(
             product_id=policy.product_id, code__in=as_of.coverages
         ).select_related("clause")
     }
+    paid = used.get(SUM_INSURED, Used()).limit
     terms = PolicyTerms(
         start=as_of.start,
         end=as_of.end,
@@ -122,6 +133,7 @@ def claim_calculation(claim: Claim) -> Calculation:
             amount=i.amount,
             liability=i.liability,
             illness=i.illness,
+            days=i.days,
             exclusion=_clause_ref(i.exclusion),
             exclusion_reason=i.exclusion_reason,
         )
@@ -165,6 +177,7 @@ def loss_item_add(
     amount: Any,
     liability: Any = 1,
     illness: bool = False,
+    days: int | None = None,
 ) -> LossItem:
     """Record an accepted loss item under one of the product's coverages."""
     with case_action():
@@ -175,6 +188,8 @@ def loss_item_add(
             raise GuardFailed(_("Name the loss item."))
         value = _money(amount, _("amount"), low=Decimal(0), high=Decimal("999999999999"))
         share = _money(liability, _("liability ratio"), low=Decimal(0), high=Decimal(1))
+        if days is not None and (not isinstance(days, int) or not 0 < days <= 3660):
+            raise GuardFailed(_("%(field)s is out of range.") % {"field": _("days")})
         item = LossItem.objects.create(
             claim=claim,
             coverage=coverage,
@@ -182,6 +197,7 @@ def loss_item_add(
             amount=value.quantize(Decimal("0.01")),
             liability=share.quantize(Decimal("0.001")),
             illness=illness,
+            days=days,
             added_by=actor,
             added_at=now,
         )

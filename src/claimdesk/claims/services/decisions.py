@@ -31,13 +31,14 @@ from claimdesk.cases.services import (
     task_complete,
 )
 from claimdesk.cases.timeline import case_action, timeline_record
-from claimdesk.claims.events import ClaimDecided
+from claimdesk.claims.events import ClaimDecided, InterimDecided
 from claimdesk.claims.models import (
     ApprovalRule,
     Claim,
     ClaimDecision,
     Decision,
     DecisionApproval,
+    DecisionStage,
     DecisionStatus,
 )
 from claimdesk.claims.rules import (
@@ -45,11 +46,18 @@ from claimdesk.claims.rules import (
     approval_refusal,
     approvals_required,
 )
+from claimdesk.claims.services.accumulators import (
+    LimitsChanged,
+    accumulator_keys,
+    accumulators_lock,
+    accumulators_reserve,
+)
 from claimdesk.claims.services.assessment import claim_calculation
 from claimdesk.claims.workflow import ClaimState
 from claimdesk.notify.services import notification_queue
 from claimdesk.policies.models import Clause
 from claimdesk.policies.rules import LossType
+from claimdesk.policies.selectors import policy_as_of
 from claimdesk.staff import licences
 from claimdesk.staff.roles import ROLE_PERMISSIONS
 from claimdesk.staff.services import certified_user_ids, licence_lapses
@@ -57,6 +65,11 @@ from claimdesk.types import Actor
 from claimdesk.workdays.clocks import to_local
 
 User = get_user_model()
+
+# 先予支付: decided while the amount is still being fixed (materials complete, no final
+# decision yet).
+INTERIM_STATES = frozenset({ClaimState.INVESTIGATING, ClaimState.ADJUDICATING})
+INTERIM_TASK = "interim_payment"
 
 
 def approval_steps() -> list[tuple[Decimal, int]]:
@@ -105,11 +118,15 @@ def _route_for_approval(decision: ClaimDecision, *, actor: Actor, now: datetime)
     )
     if approver is None:
         approver = escalation_recipient(actor)
+    title = (
+        _("Approve the interim payment on %(number)s: %(amount)s")
+        if decision.stage == DecisionStage.INTERIM
+        else _("Approve decision on %(number)s: %(amount)s")
+    )
     task_assign(
         case=decision.claim.case,
         kind="approve_decision",
-        title=_("Approve decision on %(number)s: %(amount)s")
-        % {"number": decision.claim.number, "amount": decision.amount},
+        title=title % {"number": decision.claim.number, "amount": decision.amount},
         assignee=approver,
         actor=actor,
         now=now,
@@ -127,11 +144,23 @@ def decision_propose(*, claim: Claim, actor: Actor, now: datetime, note: str = "
     change the loss items or apply an exclusion clause, so the decision keeps its basis.
     A proposer's own earlier pending proposal is replaced; someone else's is not.
     """
+    return decision_propose_stage(
+        claim=claim, actor=actor, now=now, note=note, stage=DecisionStage.FINAL
+    )
+
+
+def decision_propose_stage(
+    *, claim: Claim, actor: Actor, now: datetime, note: str = "", stage: str
+) -> ClaimDecision:
+    """Propose a final decision, or (``interim``) the part of the amount that can already
+    be fixed, to be paid first (先予支付, §25) — with the same four eyes and authority."""
+    interim = stage == DecisionStage.INTERIM
     with case_action():
         case = Case.objects.select_for_update(no_key=True).get(pk=claim.pk)
         if not can_act(actor, case, "claims.decide_claim"):
             raise NotAllowed(_("You may not decide claim %(number)s.") % {"number": case.number})
-        if case.status != ClaimState.ADJUDICATING:
+        allowed = INTERIM_STATES if interim else {ClaimState.ADJUDICATING}
+        if case.status not in allowed:
             raise IllegalTransition(
                 _("Claim %(number)s is %(status)s, not in adjudication.")
                 % {"number": case.number, "status": case.status_label()}
@@ -150,6 +179,7 @@ def decision_propose(*, claim: Claim, actor: Actor, now: datetime, note: str = "
             earlier.save(update_fields=["status", "closed_at"])
             _close_approval_tasks(case, actor=actor, now=now, status=TaskStatus.CANCELLED)
         calculation = claim_calculation(claim)
+        _check_against_interim(claim, calculation.total, interim=interim)
         reason = note.strip()
         if calculation.decision == "reject" and not reason:
             reason = "；".join(str(e.reason) for e in calculation.exclusions) or _(
@@ -157,6 +187,7 @@ def decision_propose(*, claim: Claim, actor: Actor, now: datetime, note: str = "
             )
         decision = ClaimDecision.objects.create(
             claim=claim,
+            stage=stage,
             decision=calculation.decision,
             amount=calculation.total,
             reason=reason,
@@ -169,7 +200,7 @@ def decision_propose(*, claim: Claim, actor: Actor, now: datetime, note: str = "
             case,
             now=now,
             actor=actor,
-            kind="decision_proposed",
+            kind="interim_proposed" if interim else "decision_proposed",
             data={
                 "decision": decision.decision,
                 "amount": str(decision.amount),
@@ -178,6 +209,35 @@ def decision_propose(*, claim: Claim, actor: Actor, now: datetime, note: str = "
         )
         _route_for_approval(decision, actor=actor, now=now)
     return decision
+
+
+def interim_decided(claim: Claim) -> ClaimDecision | None:
+    """The claim's approved interim decision (先予支付), if any."""
+    return claim.decisions.filter(
+        stage=DecisionStage.INTERIM, status=DecisionStatus.APPROVED
+    ).first()
+
+
+def _check_against_interim(claim: Claim, total: Decimal, *, interim: bool) -> None:
+    """One interim decision per claim, before the final one, paying something; the final
+    decision never decides less than the interim payment already decided."""
+    done = interim_decided(claim)
+    if interim:
+        if done is not None:
+            raise IllegalTransition(
+                _("Claim %(number)s already has its interim payment decided (%(amount)s).")
+                % {"number": claim.number, "amount": done.amount}
+            )
+        if total <= 0:
+            raise GuardFailed(_("No part of the amount can be fixed yet: nothing to pay first."))
+    elif done is not None and total < done.amount:
+        raise GuardFailed(
+            _(
+                "The calculation (%(total)s) is below the interim payment already decided "
+                "(%(amount)s): check the loss items."
+            )
+            % {"total": total, "amount": done.amount}
+        )
 
 
 def _close_approval_tasks(case: Case, *, actor: Actor, now: datetime, status: str) -> None:
@@ -240,8 +300,12 @@ def decision_approve(*, decision: ClaimDecision, actor: Actor, now: datetime) ->
                 data={"decision": decision.decision, "amount": str(decision.amount)},
             )
             if decision.approvals.count() >= decision.approvals_required:
+                _reserve_limits(decision, now=now)
                 # Applied while the approver still holds the task that lets them act.
-                _decision_apply(decision, actor=actor, now=now)
+                if decision.stage == DecisionStage.INTERIM:
+                    _interim_apply(decision, actor=actor, now=now)
+                else:
+                    _decision_apply(decision, actor=actor, now=now)
                 _close_approval_tasks(case, actor=actor, now=now, status=TaskStatus.DONE)
             else:
                 # Routed on while the approver still holds the task that lets them assign.
@@ -265,6 +329,62 @@ def decision_approve(*, decision: ClaimDecision, actor: Actor, now: datetime) ->
             escalated_to=escalated_to.username,
         )
     return decision
+
+
+def _reserve_limits(decision: ClaimDecision, *, now: datetime) -> None:
+    """Reserve the decided amount on the policy year's accumulators (locked after the case).
+
+    The calculation is made again under the lock: when another claim of the policy took
+    the room since the proposal, the amounts differ and the approval is refused (409) —
+    two claims are never both approved over a limit.
+    """
+    claim = Claim.objects.select_related("policy__product").get(pk=decision.claim_id)
+    as_of = policy_as_of(claim.policy, to_local(claim.loss_time).date())
+    rows = accumulators_lock(claim, accumulator_keys(claim, as_of.coverages))
+    fresh = claim_calculation(claim)
+    proposed = {c: Decimal(v) for c, v in (decision.calculation.get("by_coverage") or {}).items()}
+    if fresh.total != decision.amount or dict(fresh.by_coverage) != proposed:
+        raise LimitsChanged(
+            _(
+                "The calculation has changed since this decision was proposed (another "
+                "claim on policy %(policy)s used its limits, or the loss items changed): the "
+                "amount is now %(amount)s. Propose the decision again."
+            )
+            % {"policy": claim.policy.number, "amount": fresh.total}
+        )
+    accumulators_reserve(claim=claim, decision=decision, rows=rows, now=now)
+
+
+def _interim_apply(decision: ClaimDecision, *, actor: Actor, now: datetime) -> None:
+    """The approved interim decision: the fixed part goes to finance as an interim
+    payment, the 先予支付 task is done, the customer is told; the claim stays in decision."""
+    claim = Claim.objects.select_related("case", "policy__holder").get(pk=decision.claim_id)
+    decision.status = DecisionStatus.APPROVED
+    decision.closed_at = now
+    decision.save(update_fields=["status", "closed_at"])
+    timeline_record(
+        claim.case,
+        now=now,
+        actor=actor,
+        kind="interim_decided",
+        customer_visible=True,
+        data={"decision": decision.pk, "amount": str(decision.amount)},
+    )
+    for task in claim.case.tasks.filter(kind=INTERIM_TASK, status=TaskStatus.OPEN):
+        task_cancel(task=task, actor=actor, now=now)
+    publish(InterimDecided(case=claim.case, claim=claim, decision=decision, actor=actor, now=now))
+    notification_queue(
+        recipient=claim.policy.holder,
+        case=claim.case,
+        kind="interim_decided",
+        now=now,
+        phone=claim.contact_phone,
+        subject=_(
+            "Claim %(number)s: %(amount)s of the amount is fixed and will be paid first "
+            "(interim payment); the rest follows the final decision"
+        )
+        % {"number": claim.number, "amount": decision.amount},
+    )
 
 
 def _escalate(decision: ClaimDecision, case: Case, *, actor: Actor, now: datetime, why: str):
