@@ -365,6 +365,16 @@ def surveyed_claim(agent1, manager1, auto_policy):
 
 def test_the_first_decider_is_read_from_the_claims_timeline(surveyed_claim, manager1, agent1):
     assert selectors.first_deciders(surveyed_claim) == {manager1.pk}
+    # Calling the customer back after a satisfaction survey decides nothing.
+    task_assign(
+        case=surveyed_claim.case,
+        kind="survey_callback",
+        title="回访不满意客户",
+        assignee=agent1,
+        actor=agent1,
+        now=T0,
+    )
+    assert selectors.first_deciders(surveyed_claim) == {manager1.pk}
     # An approve/reject step on the claim's timeline names its actor too.
     timeline_record(
         surveyed_claim.case,

@@ -138,9 +138,7 @@ def service_story(pl: Planner, titles: tuple[str, ...], target: str) -> Story:
 
     def open_(now: datetime) -> None:
         policy = _policy_for(pl, customer, item, now, n)
-        asked = dict(details)
-        if item == "bank_account":
-            asked["account_name"] = customer.first_name
+        asked = _asked_by(item, details, customer, n)
         held["request"] = servicing.request_open(
             policy=policy, item=item, details=asked, actor=clerk, now=now
         )
@@ -188,6 +186,25 @@ def service_story(pl: Planner, titles: tuple[str, ...], target: str) -> Story:
     assert story.planned == target, ("policy_service", target, story.planned)
     pl.place(story, (0, 3) if target in ("submitted", "reviewing", "complete") else (1, 80))
     return story
+
+
+def _asked_by(item: str, details: dict[str, Any], customer, n: int) -> dict[str, Any]:
+    """The demo's ``n``-th request asks for something of its own: two approved requests on
+    one policy never ask for the same change (an endorsement must change something)."""
+    asked = dict(details)
+    if item == "contact":
+        asked["address"] = f"上海市浦东新区张杨路 500 号 {n} 楼"
+    elif item == "bank_account":
+        asked["account_name"] = customer.first_name
+        asked["account_number"] = f"62170012345{n:05d}"
+    elif item == "beneficiary":
+        first = 50 + n % 41
+        spouse, child = details["beneficiaries"]
+        asked["beneficiaries"] = [
+            {**spouse, "share": str(first)},
+            {**child, "share": str(100 - first)},
+        ]
+    return asked
 
 
 def _policy_for(pl: Planner, customer, item: str, now: datetime, n: int):

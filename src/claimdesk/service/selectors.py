@@ -124,7 +124,8 @@ def first_deciders(claim) -> set[int]:
         .values_list("actor_id", flat=True)
     )
     actors |= set(
-        Task.objects.filter(case_id=claim.case_id, kind__startswith="survey").values_list(
+        # investigation's SURVEY_TASK: the loss survey, not a satisfaction call-back
+        Task.objects.filter(case_id=claim.case_id, kind="survey").values_list(
             "assignee_id", flat=True
         )
     )
