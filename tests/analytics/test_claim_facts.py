@@ -226,6 +226,36 @@ def test_sla_days_follow_stops_owners_and_teams(world, manager1):
     assert _days() == before
 
 
+def test_a_clock_stopped_in_the_small_hours_counts_on_its_local_day(world):
+    """Before 08:00 in Shanghai it is still yesterday in UTC: each stop is counted on its
+    local day, once, whatever the database stores times as."""
+    from claimdesk.cases.services import deadline_stop
+
+    owner = world.staff("adj_n1", team="T1", branch="上海")
+    policy = world.policy(world.customer("cust_n1"), "auto")
+    stops = ("2026-07-10 23:30", "2026-07-11 02:00")
+    for n, stop in enumerate(stops):
+        claim = world.claim(
+            owner=owner, policy=policy, stages=[("reported", at(f"2026-07-{9 + n:02d} 09:00"))]
+        )
+        clock = world.deadline(
+            claim.case,
+            "contact",
+            state="running",
+            started_at=at(f"2026-07-{9 + n:02d} 09:00"),
+            due_at=at("2026-07-12 09:00"),
+        )
+        deadline_stop(deadline=clock, now=at(stop), actor=owner)
+        worker_ran()
+    assert _days() == {
+        (date(2026, 7, 10), "claim", "contact", "T1", "上海", 1, 0),
+        (date(2026, 7, 11), "claim", "contact", "T1", "上海", 1, 0),
+    }
+    before = _days()
+    sla.rebuild()
+    assert _days() == before
+
+
 def test_the_kernel_stop_counts_the_clock(agent1, customer1, products):
     """A real step: opening a claim starts clocks, the next step stops the contact clock."""
     from claimdesk.cases.services import case_open, case_transition

@@ -27,6 +27,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from typing import Any
 
 from django.db import connection
 
@@ -96,7 +97,10 @@ def _grouped_sql(table: _Table, where: str) -> str:
         f"SELECT {day} AS day, c.kind, COALESCE(sp.team, '') AS team, "
         f"COALESCE(sp.branch, '') AS branch, {', '.join(table.key_sql)}, "
         f"{', '.join(table.count_sql)} FROM {source}{f' AND {where}' if where else ''} "
-        f"GROUP BY {day}, c.kind, sp.team, sp.branch, {', '.join(table.key_sql)}"
+        # Grouped by what is selected: an owner without a profile and one with a blank team
+        # are one group, not two rows with the same key.
+        f"GROUP BY {day}, c.kind, COALESCE(sp.team, ''), COALESCE(sp.branch, ''), "
+        f"{', '.join(table.key_sql)}"
     )
 
 
@@ -169,9 +173,12 @@ def _move(where: str, params: list, old: tuple[str, str], new: tuple[str, str]) 
 RECOUNT_KINDS = frozenset({"deadline_stopped", "survey_answered", "owner_changed"})
 
 
-def _utc_bounds(day: date) -> tuple[datetime, datetime]:
+def _utc_bounds(day: date) -> tuple[Any, Any]:
+    """The local ``day`` as bounds for raw SQL, in the form the database stores times (on
+    SQLite naive UTC text: an aware bound compared as text would be eight hours off)."""
     start = datetime(day.year, day.month, day.day, tzinfo=SHANGHAI)
-    return start, start + timedelta(days=1)
+    adapt = connection.ops.adapt_datetimefield_value
+    return adapt(start), adapt(start + timedelta(days=1))
 
 
 def _groups(table: _Table, case_ids: list[int]) -> set[tuple]:
