@@ -18,6 +18,7 @@ from claimdesk.policies.models import Policy
 from claimdesk.policies.selectors import policy_as_of
 from claimdesk.servicing import tasks
 from claimdesk.servicing.models import PremiumDue
+from claimdesk.servicing.selectors import premiums_of
 from claimdesk.servicing.services import premium_pay, premium_schedule_ensure, premium_sweep
 from claimdesk.workdays.clocks import to_local
 from tests.conftest import at
@@ -146,6 +147,32 @@ def test_only_finance_records_a_premium_and_not_after_the_lapse(
         premium_pay(premium=_premium(monthly_policy, 2), actor=finance1,
                     now=at("2026-06-02 10:00"), reference="LATE")  # fmt: skip
     assert not _premium(monthly_policy, 2).is_paid
+
+
+def test_premiums_are_received_in_order(monthly_policy, finance1):
+    premium_sweep(now=at("2026-03-01 09:00"))
+    today = date(2026, 3, 5)
+    payable = [
+        r["premium"].number for r in premiums_of(monthly_policy, today=today) if r["payable"]
+    ]
+    assert payable == [2]  # the earliest unpaid, not any later instalment
+    with pytest.raises(GuardFailed, match="第 2 期保费"):
+        premium_pay(premium=_premium(monthly_policy, 4), actor=finance1,
+                    now=at("2026-03-05 10:00"), reference="EARLY")  # fmt: skip
+    assert not _premium(monthly_policy, 4).is_paid
+    premium_pay(premium=_premium(monthly_policy, 2), actor=finance1,
+                now=at("2026-03-05 10:00"), reference="B2")  # fmt: skip
+    payable = [
+        r["premium"].number for r in premiums_of(monthly_policy, today=today) if r["payable"]
+    ]
+    assert payable == [3]
+
+
+def test_a_lapsed_policy_offers_no_premium_to_record(monthly_policy):
+    premium_sweep(now=at("2026-03-01 09:00"))
+    assert premium_sweep(now=at("2026-06-01 09:00"))["lapses"] == 1
+    rows = premiums_of(monthly_policy, today=date(2026, 6, 2))
+    assert not any(r["payable"] for r in rows)
 
 
 def test_the_admin_tunes_the_grace_period(monthly_policy):

@@ -252,6 +252,7 @@ class PremiumOut(Schema):
     grace_ends_on: date
     state: str
     state_label: str
+    payable: bool = Field(..., description="finance may record it now (the earliest unpaid)")
     paid_at: Any = None
     reference: str
 
@@ -270,6 +271,7 @@ def _premium_out(row: dict[str, Any]) -> dict[str, Any]:
         "grace_ends_on": p.grace_ends_on,
         "state": row["state"],
         "state_label": row["state_label"],
+        "payable": row["payable"],
         "paid_at": p.paid_at,
         "reference": p.reference,
     }

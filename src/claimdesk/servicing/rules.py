@@ -16,6 +16,7 @@ from typing import Any
 
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from claimdesk.policies.rules import (
     HEALTH_QUESTIONS,
@@ -356,7 +357,7 @@ class PremiumState(StrEnum):
 
 
 PREMIUM_STATE_LABELS: Mapping[str, Promise] = {
-    PremiumState.PAID: _("paid"),
+    PremiumState.PAID: pgettext_lazy("premium", "paid"),
     PremiumState.UPCOMING: _("to be paid"),
     PremiumState.IN_GRACE: _("unpaid, in the grace period"),
     PremiumState.LAPSED: _("unpaid: the policy lapsed"),
@@ -374,6 +375,12 @@ def premium_state(
     if today > due_on:
         return PremiumState.IN_GRACE
     return PremiumState.UPCOMING
+
+
+def premium_payable(*, state: str, earlier_unpaid: bool) -> bool:
+    """Premiums are received in order: only the earliest unpaid one, and only while it may
+    still be paid (up to the end of its grace period); never on a lapsed policy."""
+    return not earlier_unpaid and state in (PremiumState.UPCOMING, PremiumState.IN_GRACE)
 
 
 def before_due_reminder_on(due_on: date) -> date:

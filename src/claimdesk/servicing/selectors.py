@@ -14,7 +14,7 @@ from claimdesk.cases.selectors import cases_visible_to
 from claimdesk.policies.models import Policy
 from claimdesk.policies.rules import HEALTH_QUESTIONS
 from claimdesk.servicing.models import PremiumDue, ServiceRequest
-from claimdesk.servicing.rules import CHECKLISTS, PremiumState, premium_state
+from claimdesk.servicing.rules import CHECKLISTS, PremiumState, premium_payable, premium_state
 from claimdesk.types import Actor
 
 
@@ -76,6 +76,7 @@ def health_answers(request: ServiceRequest) -> list[dict[str, Any]]:
 def premiums_of(policy: Policy, *, today: date) -> list[dict[str, Any]]:
     """The policy's premium schedule with each premium's state on ``today``, oldest first."""
     rows = []
+    earlier_unpaid = False
     for p in PremiumDue.objects.filter(policy=policy).order_by("number"):
         state = premium_state(
             paid=p.paid_at is not None,
@@ -84,7 +85,15 @@ def premiums_of(policy: Policy, *, today: date) -> list[dict[str, Any]]:
             grace_ends_on=p.grace_ends_on,
             today=today,
         )
-        rows.append({"premium": p, "state": state, "state_label": PremiumState(state).label})
+        rows.append(
+            {
+                "premium": p,
+                "state": state,
+                "state_label": PremiumState(state).label,
+                "payable": premium_payable(state=state, earlier_unpaid=earlier_unpaid),
+            }
+        )
+        earlier_unpaid = earlier_unpaid or p.paid_at is None
     return rows
 
 

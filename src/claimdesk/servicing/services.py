@@ -730,6 +730,18 @@ def premium_pay(
                 )
                 % {"number": premium.policy.number}
             )
+        earlier = (
+            PremiumDue.objects.filter(
+                policy=premium.policy, number__lt=premium.number, paid_at__isnull=True
+            )
+            .order_by("number")
+            .first()
+        )
+        if earlier is not None:
+            raise PremiumRefused(
+                _("Premium %(n)s, due on %(due)s, is still unpaid: premiums are received in order.")
+                % {"n": earlier.number, "due": earlier.due_on.isoformat()}
+            )
         if amount is not None and str(amount).strip() != "":
             try:
                 paid = Decimal(str(amount).strip())
