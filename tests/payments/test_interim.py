@@ -223,3 +223,30 @@ def test_no_interim_task_while_the_interim_payment_is_proposed(claim, adjuster1,
     decision_return(decision=proposed, actor=adjuster2, now=T1, reason="金额待核")
     assert claims_interim_payment_tasks(now=clock.remind_at) == 1  # returned: asked again
     assert Task.objects.filter(case=claim.case, kind="interim_payment").count() == 1
+
+
+def test_the_adjuster_proposes_the_interim_payment_on_the_claim_page(
+    claim, adjuster1, adjuster2, client
+):
+    from django.urls import reverse
+
+    page_url = reverse("web:claim_detail", args=[claim.number])
+    client.force_login(adjuster1)
+    with translation.override("zh-hans"):
+        page = client.get(page_url, HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+    assert 'data-testid="interim-form"' in page and "先予支付" in page
+    done = client.post(reverse("web:interim_propose", args=[claim.number]), follow=True)
+    assert done.redirect_chain[-1][0] == page_url
+    interim = claim.decisions.get(stage="interim")
+    assert (interim.status, interim.amount) == ("pending", D("920.40"))
+    # The proposer cannot sign it; another adjuster does, on the same page.
+    client.force_login(adjuster2)
+    page = client.get(page_url).content.decode()
+    assert 'data-testid="approve"' in page and "<strong>先予支付</strong>" in page
+    client.post(reverse("web:decision_act", args=[claim.number, interim.pk]), {"act": "approve"})
+    interim.refresh_from_db()
+    assert interim.status == "approved"
+    # One interim payment per claim: the form is gone, a second post is refused.
+    assert 'data-testid="interim-form"' not in client.get(page_url).content.decode()
+    client.post(reverse("web:interim_propose", args=[claim.number]))
+    assert claim.decisions.filter(stage="interim").count() == 1

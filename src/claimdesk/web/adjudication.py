@@ -60,6 +60,8 @@ def adjudication_context(claim: Claim, user) -> dict[str, Any]:
         "may_assess": may_assess,
         "may_propose": case.status == ClaimState.ADJUDICATING
         and can_act(user, case, "claims.decide_claim"),
+        "may_propose_interim": can_act(user, case, "claims.decide_claim")
+        and services.interim_open(claim),
         "pending": pending,
         "may_approve": pending is not None
         and pending.proposed_by_id != user.pk
@@ -146,6 +148,20 @@ def decision_propose(request: HttpRequest, number: str) -> HttpResponse:
         return _("Decision proposed: %(decision)s %(amount)s, awaiting approval.") % {
             "decision": decision.get_decision_display(),
             "amount": decision.amount,
+        }
+
+    return _act(request, number, do)
+
+
+@login_required
+@require_POST
+def interim_propose(request: HttpRequest, number: str) -> HttpResponse:
+    def do(claim: Claim) -> str:
+        decision = services.interim_propose(
+            claim=claim, actor=request.user, now=timezone.now(), note=request.POST.get("note", "")
+        )
+        return _("Interim payment of %(amount)s proposed, awaiting approval.") % {
+            "amount": decision.amount
         }
 
     return _act(request, number, do)

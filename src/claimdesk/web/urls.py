@@ -23,6 +23,11 @@ urlpatterns = [
     ),
     path("claims/<str:number>/decisions/", adjudication.decision_propose, name="decision_propose"),
     path(
+        "claims/<str:number>/interim-decisions/",
+        adjudication.interim_propose,
+        name="interim_propose",
+    ),
+    path(
         "claims/<str:number>/decisions/<int:decision_id>/",
         adjudication.decision_act,
         name="decision_act",

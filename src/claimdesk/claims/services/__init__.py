@@ -58,6 +58,7 @@ from claimdesk.claims.services.intake import (
 from claimdesk.claims.services.interim import (
     INTERIM_TASK,
     claims_interim_payment_tasks,
+    interim_open,
     interim_propose,
 )
 from claimdesk.claims.services.materials import (
@@ -107,6 +108,7 @@ __all__ = [
     "decision_return",
     "duplicates_among",
     "interim_decided",
+    "interim_open",
     "interim_propose",
     "loss_item_add",
     "loss_item_exclude",

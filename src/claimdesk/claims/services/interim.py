@@ -20,11 +20,21 @@ from claimdesk.cases.models import Deadline, DeadlineState
 from claimdesk.cases.services import task_assign
 from claimdesk.claims.models import Claim, ClaimDecision, DecisionStage, DecisionStatus
 from claimdesk.claims.services.assessment import claim_calculation
-from claimdesk.claims.services.decisions import INTERIM_TASK, decision_propose_stage
+from claimdesk.claims.services.decisions import (
+    INTERIM_STATES,
+    INTERIM_TASK,
+    decision_propose_stage,
+    interim_decided,
+)
 from claimdesk.types import Actor
 from claimdesk.workdays.clocks import to_local
 
-__all__ = ["INTERIM_TASK", "claims_interim_payment_tasks", "interim_propose"]
+__all__ = [
+    "INTERIM_TASK",
+    "claims_interim_payment_tasks",
+    "interim_open",
+    "interim_propose",
+]
 
 
 def claims_interim_payment_tasks(*, now: datetime) -> int:
@@ -70,4 +80,14 @@ def interim_propose(*, claim: Claim, actor: Actor, now: datetime, note: str = ""
     decision (先予支付), for approval by others within their authority."""
     return decision_propose_stage(
         claim=claim, actor=actor, now=now, note=note, stage=DecisionStage.INTERIM
+    )
+
+
+def interim_open(claim: Claim) -> bool:
+    """Whether an interim payment may still be proposed on ``claim``: under investigation
+    or adjudication, with loss items, and none decided yet (one per claim)."""
+    return (
+        claim.case.status in INTERIM_STATES
+        and claim.loss_items.exists()
+        and interim_decided(claim) is None
     )
