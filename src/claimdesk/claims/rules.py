@@ -177,8 +177,10 @@ EMERGENCY_GUIDANCE: Mapping[str, Promise] = {
 
 RIGHTS_NOTICE = _(
     "Your rights: we will contact you within 1 working day and tell you at once everything we "
-    "need (Insurance Law, art. 22). Once the materials are complete we decide within the statutory "
-    "time limits and pay within the committed time. If you disagree with a review or "
+    "need (Insurance Law, art. 22). We decide within 30 days of receiving your claim (time "
+    "waiting for materials we asked you for does not count; a period ending on a rest day or "
+    "holiday runs to the next working day), and pay within 10 days of agreeing the amount "
+    "(art. 23). If you disagree with a review or "
     "assessment result you may object: we answer in writing within 3 working days. You may "
     "also complain to us (hotline 95500), to the regulator (12378), or go to arbitration or "
     "court. Privacy: your personal data is used only to handle this claim, masked for staff "
