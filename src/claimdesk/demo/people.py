@@ -12,6 +12,7 @@ from django.contrib.auth.hashers import PBKDF2PasswordHasher
 from django.utils import timezone
 
 from claimdesk.investigation.models import AppraisalInstitution
+from claimdesk.staff.models import Certification
 from claimdesk.staff.roles import Role
 from claimdesk.staff.services import certification_grant, user_create
 from claimdesk.types import Actor
@@ -148,25 +149,8 @@ def _staff_extras(by_name: dict[str, Actor]) -> None:
     superuser (the last two have no service: they are reference rows and an account flag
     an admin sets)."""
     today = timezone.localdate()
-    issued, expires = today - timedelta(days=400), today + timedelta(days=700)
-    for username in ("surveyor1", "surveyor2"):
-        for code, name in (("surveyor", "查勘定损资格"), ("nev", "新能源汽车查勘定损资格")):
-            certification_grant(
-                user=by_name[username],
-                code=code,
-                name=name,
-                issued_on=issued,
-                expires_on=expires,
-            )
-    for username, grade in ADJUSTER_GRADES.items():
-        certification_grant(
-            user=by_name[username],
-            code="adjuster",
-            name=f"理赔师（{grade}级）",
-            grade=grade,
-            issued_on=issued,
-            expires_on=expires,
-        )
+    expires = today + timedelta(days=700)
+    demo_licences_ensure(by_name)
     for n, (name, region) in enumerate(APPRAISERS, start=1):
         AppraisalInstitution.objects.get_or_create(
             name=name,
@@ -180,3 +164,36 @@ def _staff_extras(by_name: dict[str, Actor]) -> None:
     admin = by_name["admin"]
     admin.is_superuser = True
     admin.save(update_fields=["is_superuser"])
+
+
+def demo_licences_ensure(by_name: dict[str, Actor] | None = None) -> int:
+    """The demo surveyors' and deciders' licences, valid today: granted where missing or
+    expired (a demo database made before licences gated the work, or left for years), so
+    the README's journeys still work. Returns how many were granted."""
+    today = timezone.localdate()
+    issued, expires = today - timedelta(days=400), today + timedelta(days=700)
+    wanted = [
+        (username, code, name, 0)
+        for username in ("surveyor1", "surveyor2")
+        for code, name in (("surveyor", "查勘定损资格"), ("nev", "新能源汽车查勘定损资格"))
+    ] + [
+        (username, "adjuster", f"理赔师（{grade}级）", grade)
+        for username, grade in ADJUSTER_GRADES.items()
+    ]
+    if by_name is None:
+        names = {username for username, *_rest in wanted}
+        by_name = {u.username: u for u in User.objects.filter(username__in=names)}
+    granted = 0
+    for username, code, name, grade in wanted:
+        user = by_name.get(username)
+        if user is None:
+            continue
+        held = Certification.objects.filter(
+            user=user, code=code, grade__gte=grade, expires_on__gte=today
+        )
+        if not held.exists():
+            certification_grant(
+                user=user, code=code, name=name, grade=grade, issued_on=issued, expires_on=expires
+            )
+            granted += 1
+    return granted

@@ -25,7 +25,7 @@ from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 
-from claimdesk.demo.people import demo_users_present
+from claimdesk.demo.people import demo_licences_ensure, demo_users_present
 from claimdesk.env import envbool
 
 STOP_TIMEOUT = 30.0  # seconds a child gets to finish its work after SIGTERM
@@ -95,7 +95,9 @@ class Command(BaseCommand):
             return
         present = demo_users_present()
         if present:
-            self.stdout.write(f"Demo data present ({len(present)} demo accounts).")
+            granted = demo_licences_ensure()
+            renewed = f"; {granted} demo licences granted or renewed" if granted else ""
+            self.stdout.write(f"Demo data present ({len(present)} demo accounts{renewed}).")
             return
         self._step("loading the demo data (first start only)")
         call_command("demo", stdout=self.stdout)
