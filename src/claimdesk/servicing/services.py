@@ -23,6 +23,7 @@ from django.utils.translation import gettext as _
 
 from claimdesk.cases.models import Case, Task, TaskStatus
 from claimdesk.cases.services import (
+    CaseError,
     GuardFailed,
     IllegalTransition,
     NotAllowed,
@@ -579,40 +580,44 @@ def surrender_pay(
     return request
 
 
+def underwrite_refusal(
+    *, request: ServiceRequest, case: Case, actor: Actor, now: datetime
+) -> CaseError | None:
+    """Why ``actor`` may not accept this reinstatement's health declaration now, or None
+    (the page offers the button on the same rule the service applies)."""
+    if not actor.has_perm(UNDERWRITE_PERMISSION) or not certificate_valid(
+        actor, UNDERWRITING_CERTIFICATE, to_local(now).date()
+    ):
+        return NotAllowed(_("Only a certified underwriter accepts a health declaration."))
+    if not can_act(actor, case, UNDERWRITE_PERMISSION):
+        return NotAllowed(_("You may not underwrite request %(number)s.") % {"number": case.number})
+    if request.item != ServiceItem.REINSTATEMENT or not request.underwriting_required:
+        return IllegalTransition(
+            _("Request %(number)s needs no underwriting.") % {"number": case.number}
+        )
+    if case.status not in (RequestState.SUBMITTED, RequestState.REVIEWING, RequestState.COMPLETE):
+        return IllegalTransition(
+            _("Request %(number)s is %(status)s.")
+            % {"number": case.number, "status": case.status_label()}
+        )
+    if request.underwritten_by_id is not None:
+        return IllegalTransition(
+            _("The health declaration of %(number)s is already accepted.") % {"number": case.number}
+        )
+    return None
+
+
 def reinstatement_underwrite(
     *, request: ServiceRequest, actor: Actor, now: datetime, note: str
 ) -> ServiceRequest:
     """An underwriter accepts the health declaration of a reinstatement (核保). Only holders
     of a valid underwriting certificate with the underwriting permission; a refusal is the
     request's decline, with its reason."""
-    if not actor.has_perm(UNDERWRITE_PERMISSION) or not certificate_valid(
-        actor, UNDERWRITING_CERTIFICATE, to_local(now).date()
-    ):
-        raise NotAllowed(_("Only a certified underwriter accepts a health declaration."))
     with case_action():
         case, request = _locked(request)
-        if not can_act(actor, case, UNDERWRITE_PERMISSION):
-            raise NotAllowed(
-                _("You may not underwrite request %(number)s.") % {"number": case.number}
-            )
-        if request.item != ServiceItem.REINSTATEMENT or not request.underwriting_required:
-            raise IllegalTransition(
-                _("Request %(number)s needs no underwriting.") % {"number": case.number}
-            )
-        if case.status not in (
-            RequestState.SUBMITTED,
-            RequestState.REVIEWING,
-            RequestState.COMPLETE,
-        ):
-            raise IllegalTransition(
-                _("Request %(number)s is %(status)s.")
-                % {"number": case.number, "status": case.status_label()}
-            )
-        if request.underwritten_by_id is not None:
-            raise IllegalTransition(
-                _("The health declaration of %(number)s is already accepted.")
-                % {"number": case.number}
-            )
+        refusal = underwrite_refusal(request=request, case=case, actor=actor, now=now)
+        if refusal is not None:
+            raise refusal
         request.underwritten_by = actor
         request.underwritten_at = now
         request.underwriting_note = note.strip()[:2000]

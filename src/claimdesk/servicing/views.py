@@ -31,7 +31,6 @@ from claimdesk.servicing.rules import ITEM_LABELS, ServiceItem, authority_refusa
 from claimdesk.servicing.workflow import (
     PAY_PERMISSION,
     PERMISSION,
-    UNDERWRITE_PERMISSION,
     RequestState,
 )
 from claimdesk.staff.services import is_staff_member
@@ -217,10 +216,10 @@ def request_detail(request: AuthedRequest, number: str) -> HttpResponse:
             "interest_rate": percent(found.quote.get("rate")),
             "can_underwrite": staff
             and found.underwriting_required
-            and found.underwritten_by_id is None
-            and case.is_open
-            and case.status != RequestState.PAYING
-            and user.has_perm(UNDERWRITE_PERMISSION),
+            and services.underwrite_refusal(
+                request=found, case=case, actor=user, now=timezone.now()
+            )
+            is None,
         },
     )
 

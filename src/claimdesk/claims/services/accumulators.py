@@ -182,18 +182,24 @@ def accumulators_reserve(
         )
 
 
-def _payment_rows(claim: Claim, by_coverage: Mapping[str, str]) -> dict[str, Accumulator]:
-    return accumulators_lock(claim, accumulator_keys(claim, [c for c in by_coverage if c]))
+def _payment_rows(
+    claim: Claim, by_coverage: Mapping[str, str]
+) -> list[tuple[str, Accumulator, Decimal]]:
+    """A payment's rows, locked, each with the part of the payment it carries (the sum
+    insured carries the whole payment)."""
+    rows = accumulators_lock(claim, accumulator_keys(claim, [c for c in by_coverage if c]))
+    total = sum((Decimal(v) for v in by_coverage.values()), Decimal(0))
+    return [
+        (code, row, total if code == SUM_INSURED else Decimal(by_coverage.get(code, 0)))
+        for code, row in rows.items()
+    ]
 
 
 def accumulators_release(
     *, claim: Claim, payment_reference: str, by_coverage: Mapping[str, str], now: datetime
 ) -> None:
     """A failed transfer gives its amount back to the limits and the sum insured."""
-    rows = _payment_rows(claim, by_coverage)
-    total = sum((Decimal(v) for v in by_coverage.values()), Decimal(0))
-    for code, row in rows.items():
-        amount = total if code == SUM_INSURED else Decimal(by_coverage.get(code, 0))
+    for _code, row, amount in _payment_rows(claim, by_coverage):
         _move(
             row,
             claim=claim,
@@ -210,14 +216,11 @@ def accumulators_retake(
 ) -> None:
     """Sending a failed transfer again takes its amount again; refused (409) when another
     claim has used the room meanwhile, so a limit is never spent twice."""
-    rows = _payment_rows(claim, by_coverage)
-    total = sum((Decimal(v) for v in by_coverage.values()), Decimal(0))
     bases = coverage_bases(claim.policy.product.code)
     limits = dict(
         Coverage.objects.filter(product_id=claim.policy.product_id).values_list("code", "limit")
     )
-    for code, row in rows.items():
-        amount = total if code == SUM_INSURED else Decimal(by_coverage.get(code, 0))
+    for code, row, amount in _payment_rows(claim, by_coverage):
         if code == SUM_INSURED:
             cap: Decimal | None = claim.policy.sum_insured
         else:
