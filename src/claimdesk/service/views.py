@@ -38,6 +38,7 @@ from claimdesk.service.models import (
     Topic,
 )
 from claimdesk.service.rules import RCA_FIELD_LABELS, template_variables
+from claimdesk.service.workflow import applies
 from claimdesk.staff.roles import Role
 from claimdesk.staff.services import is_staff_member
 from claimdesk.types import AuthedRequest
@@ -47,8 +48,6 @@ User = get_user_model()
 # What customers may open on the portal (the green channel is opened by an agent).
 CUSTOMER_CATEGORIES = (Category.INQUIRY, Category.COMPLAINT, Category.APPEAL, Category.OBJECTION)
 ACTION_FIELDS = {"ask_customer": "message", "resolve": "resolution", "extend": "reason"}
-# Steps offered only on some categories (the +30 days is a complaint's).
-CATEGORY_ACTIONS = {"extend": Category.COMPLAINT}
 
 
 def _require_agent(request: AuthedRequest) -> None:
@@ -172,7 +171,7 @@ def _page(
         for t in case.workflow.available(case.status):
             if t.action == "reply" or not can_act(user, case, t.permission):
                 continue
-            if CATEGORY_ACTIONS.get(t.action, case.category) != case.category:
+            if not applies(t.action, case):
                 continue
             actions.append({"transition": t, "field": ACTION_FIELDS.get(t.action)})
     rca: RootCauseReport | None = getattr(ticket, "rca", None) if staff else None

@@ -87,12 +87,21 @@ def green_preapproval(case: Any, data: Mapping[str, Any]) -> str | None:
     return "green_preapproval" if case.category == Category.GREEN else None
 
 
+# Steps that apply to one category of ticket only (the +30 days is a complaint's).
+CATEGORY_ONLY = {"extend": Category.COMPLAINT}
+
+
+def applies(action: str, case: Any) -> bool:
+    """Whether a step applies to this ticket's category (pages offer only those)."""
+    return CATEGORY_ONLY.get(action, case.category) == case.category
+
+
 def extension_allowed(case: Any, data: Mapping[str, Any]) -> str | None:
     """An extension is for a complaint whose decision period still runs, with the reason it
     is especially complex; a complaint is extended once."""
     if not str(data.get("reason") or "").strip():
         return gettext("Say why the complaint is especially complex.")
-    if case.category != Category.COMPLAINT:
+    if not applies("extend", case):
         return gettext("Only a complaint's decision period can be extended.")
     running = case.deadlines.filter(
         rule__code__in=EXTENDABLE, state=DeadlineState.RUNNING, task__isnull=True
