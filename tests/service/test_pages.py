@@ -167,3 +167,11 @@ def test_a_customer_objects_to_a_claims_result_from_their_page(
     assert r.status_code == 302
     ticket = Ticket.objects.get(claim=claim, case__category="objection")
     assert ticket.case.deadlines.filter(rule__code="objection_reply").exists()
+
+
+def test_the_rca_form_starts_from_the_topic_s_name_not_its_code(open_ticket, agent1):
+    ticket = open_ticket("complaint", subject="投诉 客服态度", topic="service_attitude")
+    html = login(agent1).get(f"/service/tickets/{ticket.case.number}/").content.decode()
+    label = ticket.get_topic_display()
+    assert f'name="category" value="{label}"' in html
+    assert 'value="service_attitude"' not in html
