@@ -113,7 +113,7 @@ class World:
 
         from claimdesk.policies.demo import demo_bank_account, demo_policy, demo_products
         from claimdesk.staff.roles import Role
-        from claimdesk.staff.services import user_create
+        from claimdesk.staff.services import certification_grant, user_create
 
         password = "bench-pass-1"
         # The manager takes the hotline call, so owns the case (首问负责制), reviews, decides
@@ -131,6 +131,17 @@ class World:
             manager=self.manager,
             approval_limit=Decimal("200000"),
         )
+        # deciding needs a valid adjuster's licence of the grade the amount calls for
+        today = timezone.localdate()
+        for decider in (self.manager, self.adjuster):
+            certification_grant(
+                user=decider,
+                code="adjuster",
+                name="理赔师（3级）",
+                grade=3,
+                issued_on=today - timedelta(days=30),
+                expires_on=today + timedelta(days=700),
+            )
         customers = [
             user_create(username=f"bench_customer_{i}", password=password, role=Role.CUSTOMER)
             for i in range(CUSTOMERS)
