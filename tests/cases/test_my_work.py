@@ -107,6 +107,19 @@ def test_my_work_takes_a_fixed_number_of_queries(
     assert len(more) > len(items)
 
 
+def test_the_kernel_reads_a_work_list_in_one_statement(
+    agent1, customer1, django_assert_num_queries
+):
+    """Owned cases, held tasks and their clocks come back together; only a kind that needs
+    more to say what is due (here none: tickets) adds its own statement."""
+    for i in range(3):
+        _ticket(agent1, "", T0 + i * H)
+    my_work(agent1)  # the clock rules' reference cache is filled once per process
+    with django_assert_num_queries(1):
+        rows = my_work(agent1)
+    assert len(rows) == 3 and all(r.link.startswith("/service/") for r in rows)
+
+
 def test_who_sees_which_cases(agent1, agent2, customer1, customer2, surveyor1, manager1):
     mine = open_claim(agent1, customer1)
     theirs = open_claim(agent2, customer2)

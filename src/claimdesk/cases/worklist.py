@@ -13,13 +13,17 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
+from functools import lru_cache
 from typing import Any, TypeVar
+from urllib.parse import quote
 
 from django.contrib.auth import get_user_model
+from django.db import connections, router
 from django.db.models import Q
-from django.urls import reverse
+from django.urls import get_script_prefix, get_urlconf, reverse
 from django.utils import timezone
+from django.utils.dateparse import parse_datetime
 
 from claimdesk.cache import ReferenceCache
 from claimdesk.cases.countdown import SOON_SECONDS, countdown_text
@@ -105,57 +109,168 @@ def register_source(name: str, source: Source) -> None:
     _sources[name] = source
 
 
+# What a row's key stands in for while the page is reversed: text for text keys (case
+# numbers), digits for pages whose converter takes only digits (ids).
+_SLOTS = {str: "__slot__", int: "9090909090909090909"}
+
+
+@lru_cache(maxsize=256)
+def _link_template(page: str, slot: str, prefix: str, urlconf: str | None) -> str:
+    return reverse(page, args=[slot], urlconf=urlconf)
+
+
+def row_link(page: str, key: str | int) -> str:
+    """The URL of ``page`` for one row's ``key`` (a case number, a survey id): reversed once
+    per page, then filled per row; reversing per row cost more than reading the list."""
+    slot = _SLOTS[type(key)]
+    template = _link_template(page, slot, get_script_prefix(), get_urlconf())
+    return template.replace(slot, quote(str(key), safe=""))
+
+
 _rules = ReferenceCache(lambda: {r.pk: r for r in SlaRule.objects.all()}, SlaRule)
 
 # --- building the list -----------------------------------------------------------------------
+# One statement reads a list: the open cases a person owns and the open tasks they hold (each
+# nearest running clock first, a range scan of ``case_open_owner_due`` / ``task_open_assignee_due``,
+# then clock-less ones newest first), joined to the live clocks of their cases. The ORM would
+# take five statements and compile each on every call, which cost more than the reads.
+
+_WORK_SQL = """
+WITH work AS (
+  SELECT * FROM (
+    SELECT 'case' AS src, 0 AS part, c.id AS case_id, c.number, c.title, c.kind, c.status,
+           c.owner_id AS holder_id, CAST(NULL AS BIGINT) AS task_id, c.kind AS task_kind,
+           '' AS task_title, c.next_due_at AS due_at, c.next_due_at AS ord
+    FROM {case} c
+    WHERE {owner} AND c.is_open AND c.next_due_at IS NOT NULL {case_overdue}
+    ORDER BY c.next_due_at LIMIT %s) AS dated_cases
+  {undated_cases}
+  UNION ALL
+  SELECT * FROM (
+    SELECT 'task', 0, c.id, c.number, c.title, c.kind, c.status, t.assignee_id, t.id,
+           t.kind, t.title, t.due_at, t.due_at
+    FROM {task} t JOIN {case} c ON c.id = t.case_id
+    WHERE {assignee} AND t.status = %s AND c.is_open AND t.due_at IS NOT NULL {task_overdue}
+    ORDER BY t.due_at LIMIT %s) AS dated_tasks
+  {undated_tasks}
+)
+SELECT work.src, work.part, work.case_id, work.number, work.title, work.kind, work.status,
+       work.holder_id, work.task_id, work.task_kind, work.task_title, work.due_at, work.ord,
+       d.task_id, d.rule_id, d.state, d.due_at, d.escalated_at
+FROM work LEFT JOIN {deadline} d ON d.case_id = work.case_id AND d.state IN (%s, %s)
+ORDER BY d.due_at
+"""
+_UNDATED_CASES = """
+  UNION ALL
+  SELECT * FROM (
+    SELECT 'case', 1, c.id, c.number, c.title, c.kind, c.status, c.owner_id,
+           CAST(NULL AS BIGINT), c.kind, '', c.next_due_at, c.opened_at
+    FROM {case} c
+    WHERE {owner} AND c.is_open AND c.next_due_at IS NULL
+    ORDER BY c.opened_at DESC LIMIT %s) AS undated_cases"""
+_UNDATED_TASKS = """
+  UNION ALL
+  SELECT * FROM (
+    SELECT 'task', 1, c.id, c.number, c.title, c.kind, c.status, t.assignee_id, t.id, t.kind,
+           t.title, t.due_at, t.created_at
+    FROM {task} t JOIN {case} c ON c.id = t.case_id
+    WHERE {assignee} AND t.status = %s AND c.is_open AND t.due_at IS NULL
+    ORDER BY t.created_at DESC LIMIT %s) AS undated_tasks"""
 
 
-def _owned_cases(owner_ids: Q, limit: int, *, overdue_at: datetime | None = None) -> list[Case]:
-    """Open cases, nearest running clock first (a range scan of ``case_open_owner_due``),
-    then, if room is left, clock-less ones newest first."""
-    cases = Case.objects.filter(owner_ids, is_open=True).only(
-        "id", "number", "title", "kind", "status", "owner_id", "next_due_at"
+@dataclass(frozen=True)
+class Holders:
+    """Whose work a list shows, as SQL on the holder's column (``{col}``) and its params."""
+
+    sql: str
+    params: tuple = ()
+
+    def on(self, column: str) -> tuple[str, list]:
+        return self.sql.format(col=column), list(self.params)
+
+
+def _datetime(value: Any) -> datetime | None:
+    """A datetime as the raw cursor gives it back (SQLite: naive, or text, in UTC)."""
+    if value is None:
+        return None
+    parsed = value if isinstance(value, datetime) else parse_datetime(value)
+    if parsed is not None and timezone.is_naive(parsed):
+        parsed = timezone.make_aware(parsed, UTC)
+    return parsed
+
+
+def _select_work(
+    owners: Holders, assignees: Holders, limit: int, *, overdue_at: datetime | None = None
+) -> list[WorkRow]:
+    """The rows of the cases ``owners`` own and the tasks ``assignees`` hold, each with its
+    live clock: at most ``limit`` of each, nearest due first (only overdue ones with
+    ``overdue_at``)."""
+    conn = connections[router.db_for_read(Case)]
+    q = conn.ops.quote_name
+    owner_sql, owner_params = owners.on("c.owner_id")
+    assignee_sql, assignee_params = assignees.on("t.assignee_id")
+    overdue = overdue_at is not None
+    tables = {
+        "case": q(Case._meta.db_table),
+        "task": q(Task._meta.db_table),
+        "deadline": q(Deadline._meta.db_table),
+        "owner": owner_sql,
+        "assignee": assignee_sql,
+    }
+    sql = _WORK_SQL.format(
+        **tables,
+        case_overdue="AND c.next_due_at < %s" if overdue else "",
+        task_overdue="AND t.due_at < %s" if overdue else "",
+        undated_cases="" if overdue else _UNDATED_CASES.format(**tables),
+        undated_tasks="" if overdue else _UNDATED_TASKS.format(**tables),
     )
-    if overdue_at is not None:
-        cases = cases.filter(next_due_at__lt=overdue_at)
-    dated = list(cases.filter(next_due_at__isnull=False).order_by("next_due_at")[:limit])
-    if len(dated) < limit and overdue_at is None:
-        dated += list(
-            cases.filter(next_due_at__isnull=True).order_by("-opened_at")[: limit - len(dated)]
-        )
-    return dated
+    cut = [overdue_at] if overdue else []
+    params: list[Any] = [*owner_params, *cut, limit]
+    if not overdue:
+        params += [*owner_params, limit]
+    params += [*assignee_params, _TaskStatus.OPEN, *cut, limit]
+    if not overdue:
+        params += [*assignee_params, _TaskStatus.OPEN, limit]
+    params += [DeadlineState.RUNNING, DeadlineState.PAUSED]
+    with conn.cursor() as cursor:
+        cursor.execute(sql, params)
+        fetched = cursor.fetchall()
+    rows: dict[str, WorkRow] = {}
+    order: dict[str, tuple[int, float]] = {}  # dated by due time, then undated newest first
+    clocks: list[tuple] = []
+    for (src, part, case_id, number, title, kind, status, holder_id, task_id, task_kind,
+         task_title, due_at, ord_at, *clock) in fetched:  # fmt: skip
+        key = f"{src}-{task_id if src == TASK else case_id}"
+        if key not in rows:
+            at = _datetime(ord_at)
+            stamp = at.timestamp() if at else 0.0
+            order[key] = (part, stamp if not part else -stamp)
+            rows[key] = WorkRow(
+                key=key,
+                source=src,
+                kind=task_kind,
+                case_id=case_id,
+                number=number,
+                title=title,
+                case_kind=kind,
+                status=status,
+                holder_id=holder_id,
+                what=task_title if src == TASK else "",
+                due_at=_datetime(due_at),
+                task_id=task_id,
+            )
+        if clock[2] is not None:
+            clocks.append((case_id, clock[0], clock[1], clock[2], _datetime(clock[3]), clock[4]))
+    chosen = []
+    for source in (CASE, TASK):
+        keys = sorted((k for k, r in rows.items() if r.source == source), key=order.__getitem__)
+        chosen += [rows[k] for k in keys[:limit]]
+    _apply_clocks(chosen, list(dict.fromkeys(clocks)))
+    return chosen
 
 
-def _held_tasks(assignees: Q, limit: int, *, overdue_at: datetime | None = None) -> list[Task]:
-    """Open tasks on open cases, nearest due first (``task_open_assignee_due``), then
-    clock-less ones newest first."""
-    tasks = (
-        Task.objects.filter(assignees, status=_TaskStatus.OPEN, case__is_open=True)
-        .select_related("case")
-        .only(
-            "id",
-            "kind",
-            "title",
-            "assignee_id",
-            "due_at",
-            "case__id",
-            "case__number",
-            "case__title",
-            "case__kind",
-            "case__status",
-            "case__next_due_at",
-        )
-    )
-    if overdue_at is not None:
-        tasks = tasks.filter(due_at__lt=overdue_at)
-    held = list(tasks.filter(due_at__isnull=False).order_by("due_at")[:limit])
-    if len(held) < limit and overdue_at is None:
-        held += list(tasks.filter(due_at__isnull=True).order_by("-created_at")[: limit - len(held)])
-    return held
-
-
-def _rows(cases: Sequence[Case], tasks: Sequence[Task]) -> list[WorkRow]:
-    rows = [
+def _rows(cases: Sequence[Case]) -> list[WorkRow]:
+    return [
         WorkRow(
             key=f"case-{c.pk}",
             source=CASE,
@@ -170,29 +285,10 @@ def _rows(cases: Sequence[Case], tasks: Sequence[Task]) -> list[WorkRow]:
         )
         for c in cases
     ]
-    rows += [
-        WorkRow(
-            key=f"task-{t.pk}",
-            source=TASK,
-            kind=t.kind,
-            case_id=t.case_id,
-            number=t.case.number,
-            title=t.case.title,
-            case_kind=t.case.kind,
-            status=t.case.status,
-            holder_id=t.assignee_id,
-            what=t.title,
-            due_at=t.due_at,
-            task_id=t.pk,
-        )
-        for t in tasks
-    ]
-    return rows
 
 
 def _attach_clocks(rows: list[WorkRow]) -> None:
-    """Each row gets its live clock: a task's own, else the case's nearest running one, else
-    a paused one (the row then waits, with no due time). One query for all rows."""
+    """Each row gets its live clock (one query for all rows)."""
     case_ids = {r.case_id for r in rows}
     if not case_ids:
         return
@@ -201,6 +297,13 @@ def _attach_clocks(rows: list[WorkRow]) -> None:
         .order_by("due_at")
         .values_list("case_id", "task_id", "rule_id", "state", "due_at", "escalated_at")
     )
+    _apply_clocks(rows, list(clocks))
+
+
+def _apply_clocks(rows: list[WorkRow], clocks: list[tuple]) -> None:
+    """The clock that drives a row: a task's own, else the case's nearest running one, else
+    a paused one (the row then waits, with no due time). ``clocks``: (case id, task id,
+    rule id, state, due at, escalated at), nearest due first."""
     by_task: dict[int, tuple] = {}
     by_case: dict[int, list[tuple]] = {}
     for clock in clocks:
@@ -240,7 +343,7 @@ def _describe(rows: list[WorkRow], user) -> list[WorkRow]:
     for row in plain:
         if not row.what:
             row.what = _next_step(row)
-        row.link = row.link or reverse("web:case_detail", args=[row.number])
+        row.link = row.link or row_link("web:case_detail", row.number)
     return kept + plain
 
 
@@ -259,9 +362,8 @@ def _sorted(rows: list[WorkRow]) -> list[WorkRow]:
 def my_work(user, *, limit: int = 50, now: datetime | None = None) -> list[WorkRow]:
     """``user``'s open work, nearest due first, at most ``limit`` rows."""
     now = now or timezone.now()
-    rows = _rows(_owned_cases(Q(owner=user), limit), _held_tasks(Q(assignee=user), limit))
-    _attach_clocks(rows)
-    rows = _describe(rows, user)
+    mine = Holders("{col} = %s", (user.pk,))
+    rows = _describe(_select_work(mine, mine, limit), user)
     for source in _sources.values():
         rows += source(user, limit, now)
     return _sorted(rows)[:limit]
@@ -285,15 +387,11 @@ def team_alerts(user, *, limit: int = 50, now: datetime | None = None) -> list[W
     if team is None:
         return []
     if team:
-        members = User.objects.filter(team).values("pk")
-        owners, assignees = Q(owner__in=members), Q(assignee__in=members)
+        members, params = User.objects.filter(team).values("pk").query.sql_with_params()
+        others = Holders("{col} IN (" + members + ")", tuple(params))
     else:
-        owners, assignees = ~Q(owner=user), ~Q(assignee=user)
-    rows = _rows(
-        _owned_cases(owners, limit, overdue_at=now),
-        _held_tasks(assignees, limit, overdue_at=now),
-    )
-    _attach_clocks(rows)
+        others = Holders("{col} <> %s", (user.pk,))
+    rows = _select_work(others, others, limit, overdue_at=now)
     rows = [r for r in _describe(rows, None) if r.overdue(now) or r.escalated]
     names = dict(
         User.objects.filter(pk__in={r.holder_id for r in rows}).values_list("pk", "first_name")
@@ -306,7 +404,7 @@ def team_alerts(user, *, limit: int = 50, now: datetime | None = None) -> list[W
 def live_clocks(cases: Iterable[Case]) -> dict[int, WorkRow]:
     """The clock that drives each case (its nearest running case clock, else a paused
     one), for lists of a kind's own (e.g. finance's payments): one query."""
-    rows = _rows(list(cases), [])
+    rows = _rows(list(cases))
     _attach_clocks(rows)
     return {r.case_id: r for r in rows}
 

@@ -10,11 +10,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from claimdesk.cases.worklist import CASE, WorkRow, register_describer
+from claimdesk.cases.worklist import CASE, WorkRow, register_describer, row_link
 from claimdesk.claims.models import ClaimDecision, Decision, DecisionStage, DecisionStatus
 from claimdesk.claims.rules import approval_refusal
 from claimdesk.claims.services.decisions import approval_limit
@@ -42,7 +41,7 @@ def _link(row: WorkRow) -> str:
     """The owner works the claim's steps on the case page (as before); the adjuster's
     review and approvals are on the claim's page (calculation, red flags, decision)."""
     page = "web:case_detail" if row.source == CASE else "web:claim_detail"
-    return reverse(page, args=[row.number])
+    return row_link(page, row.number)
 
 
 def claim_work(rows: list[WorkRow], user: Any) -> list[WorkRow]:
@@ -58,12 +57,13 @@ def claim_work(rows: list[WorkRow], user: Any) -> list[WorkRow]:
     }
     approvals = any(r.kind == APPROVAL_TASK for r in rows)
     limit = approval_limit(user) if approvals and user is not None else None
+    owner_next = {state: str(label) for state, label in OWNER_NEXT.items()}  # once a list
     kept = []
     for row in rows:
         row.link = _link(row)
         decision = pending.get(row.case_id)
         if row.source == CASE:
-            row.what = str(OWNER_NEXT.get(S(row.status), row.case_status_label))
+            row.what = owner_next.get(row.status) or row.case_status_label
         elif row.kind == REVIEW_TASK:
             if decision is not None:
                 row.what = _("Decision awaiting approval")

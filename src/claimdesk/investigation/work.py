@@ -5,10 +5,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.urls import reverse
 from django.utils.translation import gettext as _
 
-from claimdesk.cases.worklist import WorkRow, register_describer
+from claimdesk.cases.worklist import WorkRow, register_describer, row_link
 from claimdesk.investigation.models import Survey, SurveyStatus
 from claimdesk.investigation.services import SURVEY_TASK
 
@@ -23,15 +22,15 @@ def survey_work(rows: list[WorkRow], user: Any) -> list[WorkRow]:
     for row in rows:
         survey = surveys.get(row.task_id) if row.task_id else None
         if survey is None:  # a survey task without its survey record: the claim has it
-            row.link = reverse("web:claim_detail", args=[row.number])
+            row.link = row_link("web:claim_detail", row.number)
             continue
         pk, status = survey
         if status == SurveyStatus.ASSIGNED:
             # Straight to the field report: the surveyor is on site with a phone.
             row.what = _("File the survey report")
-            row.link = reverse("investigation:survey_report", args=[pk])
+            row.link = row_link("investigation:survey_report", pk)
         else:
-            row.link = reverse("investigation:survey_detail", args=[pk])
+            row.link = row_link("investigation:survey_detail", pk)
     return rows
 
 

@@ -5,10 +5,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from claimdesk.cases.worklist import WorkRow, register_describer
+from claimdesk.cases.worklist import WorkRow, register_describer, row_link
 from claimdesk.service.workflow import KIND, TicketState
 
 S = TicketState
@@ -23,7 +22,7 @@ OWNER_NEXT = {
 def ticket_work(rows: list[WorkRow], user: Any) -> list[WorkRow]:
     for row in rows:
         row.what = str(OWNER_NEXT.get(S(row.status), row.case_status_label))
-        row.link = reverse("service:ticket", args=[row.number])
+        row.link = row_link("service:ticket", row.number)
     return rows
 
 

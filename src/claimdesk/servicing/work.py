@@ -6,10 +6,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.urls import reverse
 from django.utils.translation import gettext_lazy
 
-from claimdesk.cases.worklist import CASE, WorkRow, register_describer
+from claimdesk.cases.worklist import CASE, WorkRow, register_describer, row_link
 from claimdesk.servicing.services import APPROVAL_TASK, PAYMENT_TASK
 from claimdesk.servicing.workflow import KIND, RequestState
 
@@ -28,7 +27,7 @@ TASK_WHAT = {
 
 def service_work(rows: list[WorkRow], user: Any) -> list[WorkRow]:
     for row in rows:
-        row.link = reverse("servicing:request", args=[row.number])
+        row.link = row_link("servicing:request", row.number)
         if row.source == CASE:
             label = OWNER_NEXT.get(S(row.status)) if row.status in S.values else None
             row.what = str(label) if label else row.case_status_label

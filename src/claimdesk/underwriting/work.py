@@ -6,10 +6,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from claimdesk.cases.worklist import CASE, WorkRow, register_describer
+from claimdesk.cases.worklist import CASE, WorkRow, register_describer, row_link
 from claimdesk.underwriting.services import SIGN_TASK
 from claimdesk.underwriting.workflow import KIND, ApplicationState
 
@@ -27,7 +26,7 @@ def application_work(rows: list[WorkRow], user: Any) -> list[WorkRow]:
             row.what = str(OWNER_NEXT.get(S(row.status), row.case_status_label))
         else:
             row.what = str(_("Sign the underwriting decision"))
-        row.link = reverse("underwriting:application", args=[row.number])
+        row.link = row_link("underwriting:application", row.number)
     return rows
 
 
