@@ -155,6 +155,15 @@ def can_act(actor: Viewer, case: Case, permission: str) -> bool:
     return holds
 
 
+def _next_due(case: Case, clocks: list[Deadline]) -> datetime | None:
+    """The case's nearest running case-level due time, from its clocks already in hand
+    (every live case-level clock of the case, as the step left them): no query."""
+    if not case.is_open:
+        return None
+    running = [d.due_at for d in clocks if d.state == DeadlineState.RUNNING and d.task_id is None]
+    return min(running, default=None)
+
+
 def _refresh_next_due(case: Case) -> None:
     case.next_due_at = (
         (
@@ -359,11 +368,17 @@ def _start(
     actor: Actor | None,
     task: Task | None = None,
     calendar: WorkCalendar | None = None,
+    held: list[Deadline] | None = None,
 ) -> Deadline | None:
+    """``held``: the case's live case-level clocks, already locked by the caller (then no
+    query looks for a live clock of the rule)."""
     rule = sla_rule(rule_code)
     if not rule.active:
         return None
-    live = case.deadlines.filter(rule=rule, task=task, state__in=LIVE_STATES).first()
+    if held is not None and task is None:
+        live = next((d for d in held if d.rule_id == rule.pk and d.state in LIVE_STATES), None)
+    else:
+        live = case.deadlines.filter(rule=rule, task=task, state__in=LIVE_STATES).first()
     if live is not None:
         return live
     d = deadline_new(case, rule, now=now, task=task, calendar=calendar)
@@ -500,14 +515,18 @@ def _apply_clocks(
     now: datetime,
     actor: Actor,
     live: list[Deadline],
-) -> None:
+) -> list[Deadline]:
+    """Stop, pause, resume, extend and start the step's clocks; returns the case-level
+    clocks as the step leaves them (those it holds, and those it started)."""
     calendar = work_calendar()
     extensions = dict(t.extends)
+    clocks = list(live)
     for d in live:
         d.case = case
         code = d.rule.code
         if code in extensions and not t.stop_all:
-            _extend(d, extensions[code], data, now=now, actor=actor, calendar=calendar)
+            new = _extend(d, extensions[code], data, now=now, actor=actor, calendar=calendar)
+            clocks += [new] if new is not None else []
         elif t.stop_all or code in t.stops or code in t.cancels:
             _stop(d, now=now, actor=actor, cancel=t.stop_all or code in t.cancels)
         elif code in t.pauses:
@@ -515,10 +534,13 @@ def _apply_clocks(
         elif code in t.resumes:
             _resume(d, now=now, actor=actor, calendar=calendar)
     for code in resolve_clocks(t.starts, case, data):
-        _start(case, code, now=now, actor=actor, calendar=calendar)
+        started = _start(case, code, now=now, actor=actor, calendar=calendar, held=clocks)
+        if started is not None and started not in clocks:
+            clocks.append(started)
     if t.stop_all:
         for task in case.tasks.filter(status=TaskStatus.OPEN):
             _task_close(task, now=now, actor=actor, status=TaskStatus.CANCELLED)
+    return clocks
 
 
 def _extend(
@@ -695,8 +717,7 @@ def case_transition(
             data=data,
             customer_visible=t.customer_visible,
         )
-        _apply_clocks(case, t, data, now, actor, live)
-        _refresh_next_due(case)
+        case.next_due_at = _next_due(case, _apply_clocks(case, t, data, now, actor, live))
         case.save()
         for effect in wf.effects:
             effect(case=case, transition=t, data=data, actor=actor, now=now)
