@@ -56,10 +56,14 @@ class TransferOut(Schema):
 
 class PaymentOut(Schema):
     reference: str
-    claim_no: str
+    claim_no: str = Field(
+        description="the case paid: a claim, or a policy-service request (PS…) for a "
+        "surrender value, a policy loan or a survival benefit"
+    )
     purpose: str = Field(
-        description="full (the claim's one payment), interim (先予支付, the part fixed first) "
-        "or balance (what the final decision adds to the interim payment)"
+        description="full (the claim's one payment, or one beneficiary's part of a death "
+        "benefit), interim (先予支付, the part fixed first), balance (what the final decision "
+        "adds to the interim payment), surrender, loan or survival"
     )
     purpose_label: str
     amount: Decimal = Field(description="what this payment pays, yuan")
@@ -126,7 +130,7 @@ def _payment_out(p: Payment, user: Actor) -> dict:
     may_pay = staff and user.has_perm(PAY_PERMISSION)
     return {
         "reference": p.reference,
-        "claim_no": p.claim.case.number,
+        "claim_no": p.case.number,
         "purpose": p.purpose,
         "purpose_label": p.purpose_label(),
         "amount": p.amount,

@@ -299,10 +299,15 @@ class Beneficiary(models.Model):
 
 
 class BankAccount(models.Model):
-    """A customer's account that payments are made to."""
+    """An account that payments are made to: a customer's own, or (no owner) the account a
+    beneficiary named for a death benefit (the beneficiaries are not users)."""
 
     owner = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="bank_accounts"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="bank_accounts",
     )
     bank_name = models.CharField(_("bank"), max_length=60)
     account_name = models.CharField(_("account name"), max_length=60)

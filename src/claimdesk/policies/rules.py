@@ -124,6 +124,9 @@ class BeneficiaryShare:
     share: Decimal
     relation: str = ""
     id_number: str = ""
+    # The account a death benefit is paid to (the beneficiary's own; empty: not given yet).
+    bank_name: str = ""
+    account_number: str = ""
 
 
 @dataclass(frozen=True)
@@ -187,6 +190,11 @@ def terms_as_json(t: PolicyAsOf) -> dict[str, Any]:
                 "share": str(b.share),
                 "relation": b.relation,
                 "id_number": b.id_number,
+                **(
+                    {"bank_name": b.bank_name, "account_number": b.account_number}
+                    if b.account_number
+                    else {}
+                ),
             }
             for b in t.beneficiaries
         ],
@@ -209,6 +217,8 @@ def beneficiaries_from_json(rows: Sequence[Mapping[str, Any]]) -> tuple[Benefici
             share=Decimal(str(b["share"])),
             relation=str(b.get("relation") or ""),
             id_number=str(b.get("id_number") or ""),
+            bank_name=str(b.get("bank_name") or ""),
+            account_number=str(b.get("account_number") or ""),
         )
         for b in rows
     )

@@ -161,12 +161,17 @@ def item_changes(item: str, details: Mapping[str, Any], effective_on: date) -> d
         for row in rows:
             if not isinstance(row, Mapping) or not str(row.get("name") or "").strip():
                 raise RequestInvalid(_("Each beneficiary needs a name."))
+            account = str(row.get("account_number") or "").replace(" ", "")
+            if account and (not account.isdigit() or not 12 <= len(account) <= 30):
+                raise RequestInvalid(_("An account number has 12 to 30 digits."))
             people.append(
                 BeneficiaryShare(
                     name=str(row["name"]).strip()[:60],
                     share=_share(row.get("share")),
                     relation=str(row.get("relation") or "").strip()[:20],
                     id_number=str(row.get("id_number") or "").strip()[:30],
+                    bank_name=str(row.get("bank_name") or "").strip()[:60] if account else "",
+                    account_number=account,
                 )
             )
         if why := shares_refusal([p.share for p in people]):

@@ -21,6 +21,7 @@ from django.db.models import Count, F, Q
 from django.utils import translation
 from django.utils.translation import gettext as _
 
+from claimdesk.cases.events import publish
 from claimdesk.cases.models import Case, Task, TaskStatus
 from claimdesk.cases.services import (
     CaseError,
@@ -38,6 +39,7 @@ from claimdesk.cases.services import (
 )
 from claimdesk.cases.timeline import case_action, timeline_record
 from claimdesk.notify.services import notification_queue
+from claimdesk.policies.events import PayoutDue
 from claimdesk.policies.models import BankAccount, Endorsement, Policy
 from claimdesk.policies.rules import UNDERWRITING_CERTIFICATE, PremiumFrequency
 from claimdesk.policies.selectors import policy_as_of, policy_history
@@ -81,6 +83,9 @@ User = get_user_model()
 log = logging.getLogger(__name__)
 
 APPROVAL_TASK = "approve_service"
+# Requests approved before the payment flow paid them had this finance task; those are still
+# confirmed by hand (``surrender_pay``). Since then the payments app hands finance its own
+# ``payment`` task and confirms through the bank's answer.
 PAYMENT_TASK = "surrender_payment"
 UNDERWRITING_TASK = "underwrite_reinstatement"
 
@@ -381,15 +386,6 @@ def _escalate(
     return signer
 
 
-def _finance_person() -> Actor | None:
-    return (
-        User.objects.filter(is_active=True, groups__name=Role.FINANCE.value)
-        .annotate(load=_open_tasks())
-        .order_by("load", "id")
-        .first()
-    )
-
-
 def request_approve(*, request: ServiceRequest, actor: Actor, now: datetime) -> ServiceRequest:
     """Approve a request whose materials are complete, within the approver's authority.
 
@@ -508,19 +504,20 @@ def _apply_approval(case: Case, request: ServiceRequest, *, actor: Actor, now: d
             "effective_on": endorsement.effective_on.isoformat(),
         },
     )
-    # Handed to finance while the approver still holds the task that lets them assign.
+    # Handed to the payment flow while the approver still holds the task that lets them
+    # assign: the payments app instructs it and gives finance the task (PayoutDue).
     if surrender and request.amount:
-        finance = _finance_person()
-        if finance is not None:
-            task_assign(
+        publish(
+            PayoutDue(
                 case=case,
-                kind=PAYMENT_TASK,
-                title=_("Pay the surrender value of %(number)s: ¥%(amount)s")
-                % {"number": case.number, "amount": request.amount},
-                assignee=finance,
+                policy=request.policy,
+                purpose="surrender",
+                amount=request.amount,
+                account=payee,
                 actor=actor,
                 now=now,
             )
+        )
     for task in case.tasks.filter(kind=APPROVAL_TASK, status=TaskStatus.OPEN):
         if task.assignee_id == actor.pk:
             task_complete(task=task, actor=actor, now=now, result=_("approved"))
@@ -564,7 +561,9 @@ def payment_recorded(*, case: Case, data: Mapping[str, Any], actor: Actor, now: 
 def surrender_pay(
     *, request: ServiceRequest, actor: Actor, now: datetime, bank_ref: str
 ) -> ServiceRequest:
-    """Finance confirms the surrender value reached the policyholder's account."""
+    """Finance confirms by hand the surrender value of a request approved before the payment
+    flow paid surrenders (one with a ``surrender_payment`` task); every later one is
+    confirmed on the finance workbench from the bank's answer (the workflow refuses this)."""
     if not actor.has_perm(PAY_PERMISSION):
         raise NotAllowed(_("Only finance confirms payments."))
     with case_action():

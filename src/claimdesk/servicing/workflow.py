@@ -116,6 +116,24 @@ def approved_through_authority(case: Any, t: Transition, data: Mapping[str, Any]
     return None
 
 
+def paid_through_payments(case: Any, t: Transition, data: Mapping[str, Any]) -> str | None:
+    """A request's payment is confirmed by the payment flow (the bank's answer on the finance
+    workbench, which names its payment ``reference``); only a request approved before that
+    flow existed (it still has a hand-over task ``surrender_payment``) is confirmed by hand."""
+    if t.action != "confirm_payment" or data.get("reference"):
+        return None
+    from claimdesk.cases.models import TaskStatus
+
+    if case.tasks.filter(kind="surrender_payment", status=TaskStatus.OPEN).exists():
+        return None
+    return str(
+        _(
+            "The payment is confirmed on the finance workbench (Payments) when the bank "
+            "confirms the transfer."
+        )
+    )
+
+
 def record_payment(
     *, case: Any, transition: Transition, data: Mapping[str, Any], actor, now
 ) -> None:
@@ -136,7 +154,7 @@ WORKFLOW = Workflow(
     initial=S.SUBMITTED,
     final=FINAL,
     opening_clocks=("service_ack",),
-    checks=(materials_before_completion, approved_through_authority),
+    checks=(materials_before_completion, approved_through_authority, paid_through_payments),
     effects=(record_payment,),
     sla_rules=SLA_RULES,
     transitions=(
