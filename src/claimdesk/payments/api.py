@@ -94,9 +94,20 @@ class ClaimPaymentsOut(Schema):
     payments: list[PaymentOut] = Field(description="every payment, first made first")
 
 
+class BeneficiaryAccountIn(Schema):
+    name: str = Field(max_length=60, description="the beneficiary, as named on the policy")
+    bank_name: str = Field(max_length=60)
+    account_number: str = Field(max_length=40, description="12 to 30 digits")
+
+
 class InstructIn(Schema):
     account_id: int | None = Field(
         None, description="another account of the policy holder; default: the designated one"
+    )
+    beneficiary_accounts: list[BeneficiaryAccountIn] = Field(
+        default_factory=list,
+        description="a death benefit: the account of each beneficiary of the policy at the "
+        "loss date whose account is not on the policy (from their bank card)",
     )
 
 
@@ -201,14 +212,20 @@ def _reread(request: AuthedRequest, reference: str) -> dict:
 def payment_create(request: AuthedRequest, claim_no: str, payload: InstructIn | None = None):
     """Instruct the payment a claim is due (finance): its approved amount — or, under
     先予支付, the interim payment once decided and the balance after the final decision —
-    to the policy holder's designated account (or ``account_id``, another of theirs). Each
-    payment is made once: a second instruction of it is refused with 409."""
+    to the policy holder's designated account (or ``account_id``, another of theirs); a
+    death benefit in one payment per beneficiary of the policy at the loss date, by share
+    (the response is the first; ``/claims/{no}/payments`` lists them). Each payment is made
+    once: a second instruction of it is refused with 409."""
     claim = _claim(request, claim_no)
     payment = payment_instruct(
         claim=claim,
         actor=request.user,
         now=timezone.now(),
         account=_account(payload.account_id if payload else None),
+        beneficiary_accounts={
+            b.name.strip(): {"bank_name": b.bank_name, "account_number": b.account_number}
+            for b in (payload.beneficiary_accounts if payload else [])
+        },
     )
     return Status(201, _reread(request, payment.reference))
 

@@ -18,7 +18,7 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
@@ -218,12 +218,21 @@ def beneficiary_account(name: str, bank_name: str, account_number: str) -> BankA
     )
 
 
-def claim_payees(claim: Claim, due: Due, account: BankAccount | None = None) -> list[PayeePart]:
+def claim_payees(
+    claim: Claim,
+    due: Due,
+    account: BankAccount | None = None,
+    beneficiary_accounts: Mapping[str, Mapping[str, str]] | None = None,
+) -> list[PayeePart]:
     """Who a claim's payment goes to. A death benefit (``rules.pays_beneficiaries``) goes
     to the beneficiaries of the policy **as it stood at the loss date** (``policy_as_of``),
     one payment each, split by their shares (each part rounded to the fen half up, the last
     taking the remainder — the calculation's split); every other benefit in one payment to
-    the policy holder's designated account (``payee_account``)."""
+    the policy holder's designated account (``payee_account``).
+
+    A beneficiary's account is the one on the version (named with a beneficiary change),
+    else the one finance records from the claim's materials (the beneficiary's bank card:
+    ``beneficiary_accounts`` by name, ``{"bank_name", "account_number"}``)."""
     as_of = policy_as_of(claim.policy, to_local(claim.loss_time).date())
     labels = list(
         claim.loss_items.filter(exclusion__isnull=True).values_list("label", flat=True)
@@ -234,13 +243,25 @@ def claim_payees(claim: Claim, due: Due, account: BankAccount | None = None) -> 
         raise GuardFailed(
             _("A death benefit is paid to each beneficiary's own account, not one chosen here.")
         )
-    people = as_of.beneficiaries
-    missing = [b.name for b in people if not b.account_number]
+    given = beneficiary_accounts or {}
+    people = tuple(
+        b
+        if b.account_number
+        else replace(
+            b,
+            bank_name=str((given.get(b.name) or {}).get("bank_name") or "").strip()[:60],
+            account_number=_account_number(
+                str((given.get(b.name) or {}).get("account_number") or "")
+            ),
+        )
+        for b in as_of.beneficiaries
+    )
+    missing = [b.name for b in people if not b.account_number or not b.bank_name]
     if missing:
         raise GuardFailed(
             _(
                 "The beneficiaries %(names)s of policy version %(version)s have no account "
-                "on file: record their bank accounts with a beneficiary change first."
+                "on file: record each one's bank and account number from their bank card."
             )
             % {"names": "、".join(missing), "version": as_of.endorsement}
         )
@@ -257,6 +278,13 @@ def claim_payees(claim: Claim, due: Due, account: BankAccount | None = None) -> 
         )
         for i, (b, amount) in enumerate(zip(people, amounts, strict=True))
     ]
+
+
+def _account_number(raw: str) -> str:
+    number = raw.replace(" ", "").strip()
+    if number and (not number.isdigit() or not 12 <= len(number) <= 30):
+        raise GuardFailed(_("An account number has 12 to 30 digits."))
+    return number
 
 
 def _retry_account(payment: Payment, account: BankAccount) -> BankAccount:
@@ -602,11 +630,17 @@ def _refuse_a_second(claim: Claim, case: Case) -> None:
 
 
 def payment_instruct(
-    *, claim: Claim, actor: Actor, now: datetime, account: BankAccount | None = None
+    *,
+    claim: Claim,
+    actor: Actor,
+    now: datetime,
+    account: BankAccount | None = None,
+    beneficiary_accounts: Mapping[str, Mapping[str, str]] | None = None,
 ) -> Payment:
     """Instruct the payment a claim is due (``payment_due``): the approved amount, the
     interim payment or the balance (never the caller's amount), to the holder's designated
-    account unless finance picks another of theirs.
+    account unless finance picks another of theirs — or, for a death benefit, one payment
+    per beneficiary of the policy at the loss date (``claim_payees``). Returns the first.
 
     A second instruction of the same payment is refused (409) and never creates a second
     one: the case row lock queues concurrent callers, the unique constraint backs it.
@@ -619,7 +653,7 @@ def payment_instruct(
         _refuse_a_second(claim, case)
         _may_pay(actor, case)
         due = payment_due(claim, case)
-        parts = claim_payees(claim, due, account)
+        parts = claim_payees(claim, due, account, beneficiary_accounts)
         payments = []
         try:
             with case_action(savepoint=True):
