@@ -154,6 +154,8 @@ class PolicyAsOf:
     contact_phone: str = ""
     contact_address: str = ""
     bank: BankDetails | None = None
+    # 保单贷款: the policy loan's principal outstanding from this version on.
+    loan_balance: Decimal = Decimal(0)
 
     def in_force_on(self, day: date) -> bool:
         return self.status == "active" and in_force(self.start, self.end, day)
@@ -171,6 +173,7 @@ CHANGEABLE = frozenset(
         "contact_phone",
         "contact_address",
         "bank",
+        "loan_balance",
     }
 )
 
@@ -200,6 +203,7 @@ def terms_as_json(t: PolicyAsOf) -> dict[str, Any]:
         ],
         "contact_phone": t.contact_phone,
         "contact_address": t.contact_address,
+        "loan_balance": str(t.loan_balance.quantize(FEN)),
         "bank": None
         if t.bank is None
         else {
@@ -242,6 +246,7 @@ def terms_from_json(
         contact_phone=str(data.get("contact_phone") or ""),
         contact_address=str(data.get("contact_address") or ""),
         bank=BankDetails(**bank) if bank else None,
+        loan_balance=Decimal(str(data.get("loan_balance") or 0)),
     )
 
 

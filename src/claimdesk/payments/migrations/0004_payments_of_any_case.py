@@ -18,7 +18,7 @@ class Migration(migrations.Migration):
         ('cases', '0009_statutory_periods'),
         ('claims', '0012_loss_item_days_and_day_limit'),
         ('payments', '0003_backfill_payment_split'),
-        ('policies', '0006_beneficiary_accounts'),
+        ('policies', '0006_loans_survival_and_beneficiary_accounts'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
