@@ -1071,7 +1071,7 @@ def survival_benefit_pay(
         if not terms.in_force_on(due.due_on):
             row.not_payable = str(
                 _("The policy was not in force on %(day)s (%(status)s).")
-                % {"day": due.due_on.isoformat(), "status": terms.status}
+                % {"day": due.due_on.isoformat(), "status": Policy.Status(terms.status).label}
             )
             row.save()
             return row
