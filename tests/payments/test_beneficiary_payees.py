@@ -17,8 +17,8 @@ from claimdesk.payments.models import Payment
 from claimdesk.policies.demo import demo_policy
 from claimdesk.policies.models import BankAccount, Beneficiary
 from claimdesk.servicing.services import materials_receive, request_approve, request_open
-from tests.claims.conftest import ClaimsApi, claim_in_adjudication
 from claimdesk.staff.roles import Role
+from tests.claims.conftest import ClaimsApi, claim_in_adjudication
 from tests.conftest import PASSWORD, _user, at
 from tests.servicing.conftest import T0
 

@@ -10,7 +10,6 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 import pytest
-
 from django.test import Client
 from django.utils import translation
 
@@ -33,14 +32,14 @@ LOAN_MATERIALS = ["loan_application", "holder_id", "bank_card"]
 
 
 def api(user, now=T0) -> ClaimsApi:
-    return ClaimsApi(
-        token_issue(username=user.username, password=PASSWORD, now=now), language="en"
-    )
+    return ClaimsApi(token_issue(username=user.username, password=PASSWORD, now=now), language="en")
 
 
 def _pay(finance, payment: Payment, now) -> None:
     fin = api(finance, now)
-    r = fin.post(f"/payments/{payment.reference}/actions/send", {"bank_ref": "B" + payment.reference})
+    r = fin.post(
+        f"/payments/{payment.reference}/actions/send", {"bank_ref": "B" + payment.reference}
+    )
     assert r.status_code == 200, r.content
     r = fin.post(f"/payments/{payment.reference}/actions/confirm")
     assert r.status_code == 200 and r.json()["state"] == "confirmed", r.content
@@ -53,11 +52,15 @@ def test_a_loan_up_to_80_percent_of_cash_value_is_paid_and_raises_the_balance(
     me = api(customer1)
     r = me.get("/policy-service/loan-quote", policy="PCI0001", amount="2000")
     assert r.status_code == 400 and "1,860.00" in r.json()["detail"]
-    r = me.post("/policy-service", {"policy": "PCI0001", "item": "loan", "details": {"amount": "2000"}})
+    r = me.post(
+        "/policy-service", {"policy": "PCI0001", "item": "loan", "details": {"amount": "2000"}}
+    )
     assert r.status_code == 400 and "1,860.00" in r.json()["detail"]
     assert not ServiceRequest.objects.filter(item="loan").exists()
 
-    r = me.post("/policy-service", {"policy": "PCI0001", "item": "loan", "details": {"amount": "1500"}})
+    r = me.post(
+        "/policy-service", {"policy": "PCI0001", "item": "loan", "details": {"amount": "1500"}}
+    )
     assert r.status_code == 201, r.content
     body = r.json()
     assert body["quote"]["available"] == "1860.00" and body["quote"]["rate"] == "5.00"
@@ -157,7 +160,11 @@ def test_a_survival_benefit_is_paid_on_its_date_to_the_account_on_file_that_day(
     change = request_open(
         policy=survival_policy,
         item="bank_account",
-        details={"bank_name": "招商银行", "account_name": "张三", "account_number": "6225880000000002"},
+        details={
+            "bank_name": "招商银行",
+            "account_name": "张三",
+            "account_number": "6225880000000002",
+        },
         actor=customer1,
         now=T0,
     )

@@ -31,10 +31,10 @@ from claimdesk.cases import selectors, services
 from claimdesk.cases.models import Case, Deadline, DeadlineAlert, Task, TaskStatus
 from claimdesk.claims.models import Claim
 from claimdesk.compliance.services import qa_sample_previous_week
+from claimdesk.demo.payouts import payouts_create
 from claimdesk.demo.people import DEMO_PASSWORD, People, people_create
 from claimdesk.demo.planner import HISTORY_DAYS, Planner
 from claimdesk.demo.policies import policies_create
-from claimdesk.demo.payouts import payouts_create
 from claimdesk.demo.premiums import lapses_create
 from claimdesk.demo.story import Step, Story
 from claimdesk.demo.underwriting import applications_create

@@ -19,7 +19,7 @@ class PaymentsConfig(AppConfig):
             payment_on_claim_decided,
             payment_on_claim_withdrawn,
             payment_on_interim_decided,
-            payout_handover,
+            payout_on_due,
         )
         from claimdesk.policies.events import PayoutDue
 
@@ -27,7 +27,7 @@ class PaymentsConfig(AppConfig):
         subscribe(ClaimDecided, payment_on_claim_decided, order=10)
         subscribe(InterimDecided, payment_on_interim_decided, order=10)
         # What a policy-service request pays out (a surrender, a loan, a survival benefit).
-        subscribe(PayoutDue, payout_handover)
+        subscribe(PayoutDue, payout_on_due)
         # A claim withdrawn after its decision gives back the limits it no longer needs.
         subscribe(CaseTransitioned, payment_on_claim_withdrawn, kinds=("claim",))
         register_customer_text(payment_event_text)

@@ -47,7 +47,9 @@ PURPOSE_LABELS = {
 
 # The purposes of a claim's payments; the others pay a policy-service request.
 CLAIM_PURPOSES = frozenset({PaymentPurpose.FULL, PaymentPurpose.INTERIM, PaymentPurpose.BALANCE})
-SERVICE_PURPOSES = frozenset({PaymentPurpose.SURRENDER, PaymentPurpose.LOAN, PaymentPurpose.SURVIVAL})
+SERVICE_PURPOSES = frozenset(
+    {PaymentPurpose.SURRENDER, PaymentPurpose.LOAN, PaymentPurpose.SURVIVAL}
+)
 
 
 class PaymentAction(StrEnum):

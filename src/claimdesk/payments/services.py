@@ -58,8 +58,8 @@ from claimdesk.payments.rules import (
     ACTION_LABELS,
     PAYING_DECISIONS,
     RECONCILE_COLUMNS,
-    PaymentAction,
     SERVICE_PURPOSES,
+    PaymentAction,
     PaymentPurpose,
     PaymentState,
     actions_from,
@@ -234,9 +234,7 @@ def claim_payees(
     else the one finance records from the claim's materials (the beneficiary's bank card:
     ``beneficiary_accounts`` by name, ``{"bank_name", "account_number"}``)."""
     as_of = policy_as_of(claim.policy, to_local(claim.loss_time).date())
-    labels = list(
-        claim.loss_items.filter(exclusion__isnull=True).values_list("label", flat=True)
-    )
+    labels = list(claim.loss_items.filter(exclusion__isnull=True).values_list("label", flat=True))
     if not pays_beneficiaries(labels, len(as_of.beneficiaries)):
         return [PayeePart(due.amount, due.by_coverage, payee_account(claim, account))]
     if account is not None:
@@ -389,6 +387,11 @@ def payment_handover(
 # --- payments of a policy-service request -----------------------------------------------------
 
 
+def payout_on_due(event: PayoutDue) -> None:
+    """The subscriber of ``PayoutDue`` (a handler returns nothing)."""
+    payout_handover(event)
+
+
 def payout_handover(event: PayoutDue) -> Payment:
     """A servicing request's approval owes money (``policies.events.PayoutDue``): the
     payment is instructed at once — the approver's signature within their authority is the
@@ -452,9 +455,7 @@ def _finance_for(case: Case) -> Actor | None:
         User.objects.filter(is_active=True, groups__name=Role.FINANCE.value)
         .select_related("staff_profile")
         .annotate(
-            load=Count(
-                "tasks", filter=Q(tasks__kind=PAYMENT_TASK, tasks__status=TaskStatus.OPEN)
-            )
+            load=Count("tasks", filter=Q(tasks__kind=PAYMENT_TASK, tasks__status=TaskStatus.OPEN))
         )
         .order_by("load", "id")
     )

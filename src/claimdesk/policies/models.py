@@ -81,7 +81,7 @@ class Product(models.Model):
         default=list,
         blank=True,
         help_text=_(
-            'Each due date of a survival benefit, in policy months from the start, with the '
+            "Each due date of a survival benefit, in policy months from the start, with the "
             'benefit per 1,000 of sum insured: [{"month": 6, "per_mille": "10"}].'
         ),
     )

@@ -47,42 +47,42 @@ from claimdesk.policies.services import EndorsementRefused, endorsement_issue
 from claimdesk.servicing.models import PremiumDue, ServiceRequest, SurvivalBenefit
 from claimdesk.servicing.rules import (
     CHECKLISTS,
-    ArrearsQuote,
-    add_months,
-    fen,
-    RequestInvalid,
     PAYOUT_PURPOSES,
     SYSTEM_ITEMS,
+    ArrearsQuote,
     LoanQuote,
     RepaymentQuote,
+    RequestInvalid,
     ServiceItem,
     SurrenderQuote,
     SurvivalDue,
-    loan_quote,
-    loan_refusal,
-    money_amount,
-    repayment_quote,
-    survival_schedule,
+    add_months,
     arrears_quote,
     authority_refusal,
     before_due_reminder_on,
     effective_date_refusal,
+    fen,
     grace_ends,
     grace_reminder_on,
     item_changes,
     item_label,
     lapse_day,
+    loan_quote,
+    loan_refusal,
     missing_materials,
+    money_amount,
     needs_underwriting,
     premium_schedule,
     reinstatement_refusal,
+    repayment_quote,
     surrender_quote,
+    survival_schedule,
 )
 from claimdesk.servicing.workflow import (
     GRACE_RULE,
     KIND,
-    PAYOUT_APPROVAL,
     PAY_PERMISSION,
+    PAYOUT_APPROVAL,
     PERMISSION,
     UNDERWRITE_PERMISSION,
     RequestState,
@@ -184,9 +184,7 @@ def loan_quote_for(policy: Policy, effective_on: date, details: Mapping[str, Any
     return quote
 
 
-def repayment_for(
-    policy: Policy, effective_on: date, details: Mapping[str, Any]
-) -> RepaymentQuote:
+def repayment_for(policy: Policy, effective_on: date, details: Mapping[str, Any]) -> RepaymentQuote:
     """What repaying the loan on ``effective_on`` costs: the principal asked for plus the
     interest on the whole balance since it last changed."""
     try:
@@ -287,7 +285,9 @@ def request_open(
         raise NotAllowed(_("You may not open policy-service requests."))
     if item in SYSTEM_ITEMS:
         raise GuardFailed(
-            _("A survival benefit is paid when it falls due, to the account on file: nobody asks for it.")
+            _(
+                "A survival benefit is paid when it falls due, to the account on file: nobody asks for it."
+            )
         )
     if not staff and policy.holder_id != actor.pk:
         raise NotAllowed(_("You may only ask for changes to your own policies."))
@@ -1046,9 +1046,7 @@ def survival_dues(policy: Policy) -> list[SurvivalDue]:
     )
 
 
-def survival_benefit_pay(
-    *, policy: Policy, due: SurvivalDue, now: datetime
-) -> SurvivalBenefit:
+def survival_benefit_pay(*, policy: Policy, due: SurvivalDue, now: datetime) -> SurvivalBenefit:
     """A survival benefit fell due: recorded once; when the policy is in force on the due
     date, a request is opened, approved by the system (the contract fixes the amount: no
     discretion, so no approval limit) and handed to the payment flow, to the account on the
