@@ -14,6 +14,7 @@ from django.utils import timezone
 from claimdesk.claims.models import Claim
 from claimdesk.claims.services import decision_approve, decision_propose, loss_item_add
 from claimdesk.payments.models import Payment
+from claimdesk.payments.selectors import payment_event_text
 from claimdesk.policies.demo import demo_policy
 from claimdesk.policies.models import BankAccount, Beneficiary
 from claimdesk.servicing.services import materials_receive, request_approve, request_open
@@ -162,10 +163,17 @@ def test_a_death_before_the_change_pays_the_old_beneficiary_one_after_it_the_new
     listed = _api(customer1).get(f"/claims/{after.number}/payments").json()
     assert [p["account_name"] for p in listed["payments"]] == ["李梅", "张小明"]
 
-    # The claim closes only when the last beneficiary's payment is confirmed.
     for p in payments:
         r = fin.post(f"/payments/{p.reference}/actions/send", {"bank_ref": p.reference})
         assert r.status_code == 200
+    # The customer's progress says whose account each transfer went to.
+    sent = [
+        payment_event_text(e)
+        for e in after.case.events.filter(kind="payment_sent", customer_visible=True)
+    ]
+    assert len(sent) == 2 and "李梅" in sent[0] and "张小明" in sent[1]
+
+    # The claim closes only when the last beneficiary's payment is confirmed.
     assert fin.post(f"/payments/{payments[0].reference}/actions/confirm").status_code == 200
     after.case.refresh_from_db()
     assert after.case.status == "paying"

@@ -1,8 +1,8 @@
-"""The demo's pay-outs through the payment flow (保单贷款, 生存给付): an endowment-style product
-with a survival benefit every policy year, customer06's policy whose first benefit was paid
-and whose second waits on the finance workbench; customer07's policy loan paid, and a
-repayment waiting for its receipt. Built through the servicing and payments services, the
-survival sweep run on the days the beat would have run it."""
+"""The demo's pay-outs through the payment flow (保单贷款, 生存给付): an annuity product paying
+a monthly survival benefit, customer06's policy whose first benefit was paid and whose
+second waits on the finance workbench, with a policy loan paid and a repayment waiting for
+its receipt. Built through the servicing and payments services, each survival benefit paid
+on the day the beat's sweep would have paid it (all within the demo's history)."""
 
 from __future__ import annotations
 
@@ -18,25 +18,25 @@ from claimdesk.servicing import services
 from claimdesk.servicing.rules import CHECKLISTS, add_months
 from claimdesk.workdays.clocks import SHANGHAI, to_local
 
-ENDOWMENT = "endowment-demo"
-# 生存保险金: 2 % of the sum insured at the end of each policy year; the cash value rises
-# with the years (per 1,000 of sum insured after the completed months).
-SURVIVAL_SCHEDULE = [{"month": 12 * year, "per_mille": "20"} for year in range(1, 11)]
-CASH_VALUES = [{"month": 12 * year, "per_mille": str(60 * year)} for year in range(1, 11)]
+ANNUITY = "annuity-demo"
+# 年金（生存保险金）: 2 ‰ of the sum insured every policy month (¥1,000 on ¥500,000); the
+# cash value rises by 5 ‰ a completed month (per 1,000 of sum insured).
+SURVIVAL_SCHEDULE = [{"month": month, "per_mille": "2"} for month in range(1, 121)]
+CASH_VALUES = [{"month": month, "per_mille": str(5 * month)} for month in range(1, 121)]
 
 
 def _at(day: date, hour: int = 9) -> datetime:
     return datetime.combine(day, time(hour, 0), tzinfo=SHANGHAI)
 
 
-def endowment_product() -> Product:
-    """安康两全保险: a ten-year product of the critical-illness line with a yearly survival
-    benefit and a rising cash value (a policy loan reaches 80 % of it at 4.5 % a year)."""
+def annuity_product() -> Product:
+    """安康年金保险: a ten-year product of the critical-illness line paying a monthly survival
+    benefit, with a rising cash value (a policy loan reaches 80 % of it at 4.5 % a year)."""
     base = demo_products()["critical_illness"]
     product, _ = Product.objects.get_or_create(
-        code=ENDOWMENT,
+        code=ANNUITY,
         defaults={
-            "name": "安康两全保险（生存金）",
+            "name": "安康年金保险（按月领取）",
             "line": base.line,
             "cash_values": CASH_VALUES,
             "survival_schedule": SURVIVAL_SCHEDULE,
@@ -47,8 +47,8 @@ def endowment_product() -> Product:
     return product
 
 
-def _endowment_policy(customer, number: str, start: date) -> Policy:
-    product = endowment_product()
+def _annuity_policy(customer, number: str, start: date) -> Policy:
+    product = annuity_product()
     policy = demo_policy(
         number=number,
         holder=customer,
@@ -62,7 +62,15 @@ def _endowment_policy(customer, number: str, start: date) -> Policy:
     return policy
 
 
-def _finance_pays(payment: Payment, finance, now: datetime) -> None:
+def _payment_of(request, finance) -> tuple[Payment, object]:
+    """The request's payment and who pays it (the finance person its task went to)."""
+    task = request.case.tasks.filter(kind="payment").first()
+    payer = task.assignee if task is not None and task.assignee else finance
+    return Payment.objects.get(case_id=request.pk), payer
+
+
+def _finance_pays(held: tuple[Payment, object], now: datetime) -> None:
+    payment, finance = held
     payment_send(payment=payment, actor=finance, now=now, bank_ref=f"B{payment.reference}")
     payment_confirm(payment=payment, actor=finance, now=now + timedelta(hours=2))
 
@@ -75,43 +83,40 @@ def payouts_create(people: People, now: datetime) -> int:
     customers = people.customers
     made = 0
 
-    # customer06: two survival benefits due (one a year ago, paid; one last week, with finance).
-    start = add_months(today, -24) - timedelta(days=7)
-    survival = _endowment_policy(customers[5], f"END{today:%Y}S0001", start)
+    # customer06: an annuity started 70 days ago; its first monthly benefit was paid the day
+    # after it fell due, the second (due 10 days ago) waits on the finance workbench.
+    customer = customers[5]
+    policy = _annuity_policy(customer, f"ANN{today:%Y}S0001", today - timedelta(days=70))
     paid = []
-    for due in services.survival_dues(survival):
+    for due in services.survival_dues(policy):
         if due.due_on <= today:
-            row = services.survival_benefit_pay(policy=survival, due=due, now=_at(due.due_on))
+            row = services.survival_benefit_pay(policy=policy, due=due, now=_at(due.due_on))
             if row.request is not None:
                 paid.append(row.request)
     if paid:
-        first = Payment.objects.get(case_id=paid[0].pk)
-        task = paid[0].case.tasks.filter(kind="payment").first()
-        payer = task.assignee if task is not None and task.assignee else finance
-        _finance_pays(first, payer, _at(paid[0].effective_on + timedelta(days=1), 10))
+        _finance_pays(_payment_of(paid[0], finance), _at(paid[0].effective_on, 14))
         made += 1
 
-    # customer07: a policy loan approved and paid two months ago, a repayment asked today.
-    loaned = _endowment_policy(customers[6], f"END{today:%Y}L0001", add_months(today, -30))
-    asked = now - timedelta(days=60)
+    # A policy loan asked 20 days ago (one month completed: cash value ¥2,500, 80 % =
+    # ¥2,000), approved by the manager and paid; a repayment of part of it asked today.
+    asked = now - timedelta(days=20)
     loan = services.request_open(
-        policy=loaned, item="loan", details={"amount": "8000"}, actor=loaned.holder, now=asked
+        policy=policy, item="loan", details={"amount": "1500"}, actor=customer, now=asked
     )
-    clerk = loan.case.owner
     services.materials_receive(
-        request=loan, codes=[m.code for m in CHECKLISTS["loan"]], actor=clerk, now=asked
+        request=loan,
+        codes=[m.code for m in CHECKLISTS["loan"]],
+        actor=loan.case.owner,
+        now=asked + timedelta(hours=1),
     )
     services.request_approve(request=loan, actor=manager, now=asked + timedelta(hours=3))
-    payment = Payment.objects.get(case=loan.case)
-    task = loan.case.tasks.filter(kind="payment").first()
-    payer = task.assignee if task is not None and task.assignee else finance
-    _finance_pays(payment, payer, asked + timedelta(days=1))
+    _finance_pays(_payment_of(loan, finance), asked + timedelta(days=1))
     made += 1
     services.request_open(
-        policy=loaned,
+        policy=policy,
         item="loan_repayment",
-        details={"amount": "3000"},
-        actor=loaned.holder,
+        details={"amount": "500"},
+        actor=customer,
         now=now - timedelta(hours=2),
     )
     return made

@@ -101,6 +101,13 @@ def payment_event_text(event: CaseEvent) -> str | None:
         "reason": data.get("reason", ""),
         "to": data.get("to", ""),
     }
+    if data.get("payee"):
+        payee = {
+            "payment_sent": _("We sent ¥%(amount)s to the account %(account)s of %(payee)s."),
+            "payment_confirmed": _("¥%(amount)s has reached the account %(account)s of %(payee)s."),
+        }
+        if event.kind in payee:
+            return payee[event.kind] % {**values, "payee": data["payee"]}
     if data.get("purpose") == PaymentPurpose.INTERIM:
         interim = {
             "payment_sent": _(

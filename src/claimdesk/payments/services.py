@@ -306,6 +306,8 @@ def _event_data(payment: Payment, **extra: Any) -> dict[str, Any]:
         "amount": str(payment.amount),
         "account": payment.masked_account,
         "attempt": payment.attempts,
+        # A beneficiary's account (no owner): the customer reads whose it is.
+        **({"payee": payment.account.account_name} if payment.account.owner_id is None else {}),
         **extra,
     }
 
@@ -516,6 +518,8 @@ def _confirm_service(
         data=_event_data(payment, bank_ref=bank_ref),
     )
     for task in case.tasks.filter(kind=PAYMENT_TASK, status=TaskStatus.OPEN):
+        if task.assignee_id != actor.pk and not actor.has_perm("cases.view_all_cases"):
+            continue  # as for a claim: only the holder (or oversight) completes it
         task_complete(
             task=task,
             actor=actor,
