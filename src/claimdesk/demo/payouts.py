@@ -16,6 +16,7 @@ from claimdesk.policies.demo import demo_policy, demo_products
 from claimdesk.policies.models import Policy, Product
 from claimdesk.servicing import services
 from claimdesk.servicing.rules import CHECKLISTS, add_months
+from claimdesk.types import Actor
 from claimdesk.workdays.clocks import SHANGHAI, to_local
 
 ANNUITY = "annuity-demo"
@@ -62,14 +63,14 @@ def _annuity_policy(customer, number: str, start: date) -> Policy:
     return policy
 
 
-def _payment_of(request, finance) -> tuple[Payment, object]:
+def _payment_of(request, finance: Actor) -> tuple[Payment, Actor]:
     """The request's payment and who pays it (the finance person its task went to)."""
     task = request.case.tasks.filter(kind="payment").first()
     payer = task.assignee if task is not None and task.assignee else finance
     return Payment.objects.get(case_id=request.pk), payer
 
 
-def _finance_pays(held: tuple[Payment, object], now: datetime) -> None:
+def _finance_pays(held: tuple[Payment, Actor], now: datetime) -> None:
     payment, finance = held
     payment_send(payment=payment, actor=finance, now=now, bank_ref=f"B{payment.reference}")
     payment_confirm(payment=payment, actor=finance, now=now + timedelta(hours=2))
