@@ -186,6 +186,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "claimdesk.servicing.tasks.premium_sweep",
         "schedule": 3600.0,
     },
+    "servicing-survival-sweep": {
+        "task": "claimdesk.servicing.tasks.survival_sweep",
+        "schedule": 3600.0,
+    },
     "compliance-qa-sample": {
         "task": "claimdesk.compliance.tasks.qa_sample_week",
         "schedule": crontab(minute=0, hour=6, day_of_week="mon"),

@@ -132,7 +132,15 @@ def test_the_demo_builds_a_believable_past_once():
     )
     assert {"auto", "medical", "critical_illness"} <= lines
     assert Policy.objects.filter(holder__username="customer2").count() == 1
-    assert Product.objects.count() == 5
+    # The five products of the five lines, and the annuity product with survival benefits.
+    assert Product.objects.count() == 6
+    # Pay-outs of policies go through the payment flow: a survival benefit and a policy loan
+    # confirmed, the next survival benefit waiting for finance, a repayment asked for.
+    assert Payment.objects.filter(purpose="survival", state="confirmed").count() == 1
+    assert Payment.objects.filter(purpose="survival", state="instructed").count() == 1
+    assert Payment.objects.filter(purpose="loan", state="confirmed").count() == 1
+    annuity = Policy.objects.get(holder__username="customer06", product__code="annuity-demo")
+    assert annuity.loan_balance == 1500
     claims = Claim.objects.all()
     assert set(claims.values_list("channel", flat=True)) == {"portal", "hotline", "api"}
     assert claims.count() >= 40

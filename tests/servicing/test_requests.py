@@ -11,6 +11,8 @@ import pytest
 
 from claimdesk.cases.models import DeadlineState, TaskStatus
 from claimdesk.cases.services import GuardFailed, case_transition
+from claimdesk.payments.models import Payment
+from claimdesk.payments.selectors import payments_by_state
 from claimdesk.policies.models import Policy
 from claimdesk.policies.selectors import policy_as_of
 from claimdesk.servicing.models import ServiceRequest
@@ -77,23 +79,46 @@ def test_customer_surrenders_sees_value_and_checklist_and_is_paid_after_approval
     on_the_day = policy_as_of(ci_policy, date(2026, 9, 30))
     assert on_the_day.status == "surrendered" and on_the_day.version == 2
 
-    # Finance has the payment with its 10-day clock; confirming it closes the request.
+    # The surrender value goes through the payment flow: instructed by the approval (the
+    # senior's signature), handed to finance as a task, with the 10-day clock running.
     request.refresh_from_db()
-    task = request.case.tasks.get(kind="surrender_payment")
+    assert not request.case.tasks.filter(kind="surrender_payment").exists()
+    task = request.case.tasks.get(kind="payment")
     assert task.assignee == staff["finance"] and task.status == TaskStatus.OPEN
     clock = request.case.deadlines.get(rule__code="surrender_payment")
     assert clock.state == DeadlineState.RUNNING
     assert request.payee_account.account_number == "6222020000000001"
-    assert (
-        api(customer1).post(f"/policy-service/{number}/payment", {"bank_ref": "X"}).status_code
-        == 403
-    )
-    r = api(staff["finance"]).post(f"/policy-service/{number}/payment", {"bank_ref": "B20261001"})
-    assert r.status_code == 200 and r.json()["status"] == "paid"
+    payment = Payment.objects.get(case=request.case)
+    assert payment.claim is None and payment.purpose == "surrender"
+    assert payment.amount == Decimal("2325.00") and payment.state == "instructed"
+    assert payment.reference == f"PY{number}S1" and payment.instructed_by == staff["senior"]
+    assert payment.account == request.payee_account
+    fin = api(staff["finance"])
+    # Finance sees it on the finance workbench like a claim's payment; other finance do not.
+    assert [p.reference for p in payments_by_state(staff["finance"])["instructed"]] == [
+        payment.reference
+    ]
+    # The hand confirmation on the request is refused: the bank's answer confirms it.
+    r = fin.post(f"/policy-service/{number}/payment", {"bank_ref": "B20261001"})
+    assert r.status_code in (400, 409) and "finance workbench" in r.json()["detail"]
+    assert api(customer1).post(f"/payments/{payment.reference}/actions/send").status_code == 403
+    r = fin.post(f"/payments/{payment.reference}/actions/send", {"bank_ref": "B20261001"})
+    assert r.status_code == 200 and r.json()["state"] == "sent", r.content
+    # A returned transfer is failed and sent again, as for a claim.
+    r = fin.post(f"/payments/{payment.reference}/actions/fail", {"reason": "户名不符"})
+    assert r.status_code == 200 and r.json()["state"] == "failed"
+    assert api(customer1).get(f"/policy-service/{number}").json()["status"] == "paying"
+    frozen.shift(timedelta(days=1))
+    r = fin.post(f"/payments/{payment.reference}/actions/retry", {"bank_ref": "B20261002"})
+    assert r.status_code == 200 and r.json()["state"] == "sent"
+    r = fin.post(f"/payments/{payment.reference}/actions/confirm")
+    assert r.status_code == 200 and r.json()["state"] == "confirmed", r.content
     request.refresh_from_db()
-    assert request.bank_ref == "B20261001" and request.paid_at is not None
+    assert request.case.status == "paid"
+    assert request.bank_ref == "B20261002" and request.paid_at is not None
     task.refresh_from_db()
     assert task.status == TaskStatus.DONE
+    # The clock stops at the confirmation, within its 10 days.
     clock.refresh_from_db()
     assert clock.state == DeadlineState.MET
 

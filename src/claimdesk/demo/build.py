@@ -31,6 +31,7 @@ from claimdesk.cases import selectors, services
 from claimdesk.cases.models import Case, Deadline, DeadlineAlert, Task, TaskStatus
 from claimdesk.claims.models import Claim
 from claimdesk.compliance.services import qa_sample_previous_week
+from claimdesk.demo.payouts import payouts_create
 from claimdesk.demo.people import DEMO_PASSWORD, People, people_create
 from claimdesk.demo.planner import HISTORY_DAYS, Planner
 from claimdesk.demo.policies import policies_create
@@ -122,6 +123,7 @@ def demo_create(
         sweeps = _simulate(steps, now=now, progress=progress, seed=seed)
         progress.line(f"Underwriting: {applications_create(people, now)} applications")
         progress.line(f"Renewal premiums: {lapses_create(people, now)} policies lapsed")
+        progress.line(f"Loans and survival benefits: {payouts_create(people, now)} paid out")
         progress.line("Committing: OCR reads the handed-in scans, letters are rendered")
     progress.line("Committed")
     # The commit ran the delivery task inline; whatever it left (each run sends a batch) goes

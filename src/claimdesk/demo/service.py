@@ -159,10 +159,17 @@ def service_story(pl: Planner, titles: tuple[str, ...], target: str) -> Story:
         held["request"] = servicing.request_approve(request=held["request"], actor=senior, now=now)
 
     def pay(now: datetime) -> None:
+        # The surrender value goes through the payment flow: finance sends the transfer the
+        # approval instructed and records the bank's confirmation.
+        from claimdesk.payments.models import Payment
+        from claimdesk.payments.services import payment_confirm, payment_send
+
         request = held["request"]
-        task = request.case.tasks.filter(status=TaskStatus.OPEN).exclude(assignee=None).last()
+        task = request.case.tasks.filter(status=TaskStatus.OPEN, kind="payment").last()
         finance = task.assignee if task is not None else pl.p["finance1"]
-        servicing.surrender_pay(request=request, actor=finance, now=now, bank_ref="TX" + str(n))
+        payment = Payment.objects.get(case_id=request.pk, purpose="surrender")
+        payment_send(payment=payment, actor=finance, now=now, bank_ref="TX" + str(n))
+        payment_confirm(payment=payment, actor=finance, now=now)
 
     def decline(now: datetime) -> None:
         servicing.request_decline(

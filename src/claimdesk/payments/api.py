@@ -56,10 +56,14 @@ class TransferOut(Schema):
 
 class PaymentOut(Schema):
     reference: str
-    claim_no: str
+    claim_no: str = Field(
+        description="the case paid: a claim, or a policy-service request (PS…) for a "
+        "surrender value, a policy loan or a survival benefit"
+    )
     purpose: str = Field(
-        description="full (the claim's one payment), interim (先予支付, the part fixed first) "
-        "or balance (what the final decision adds to the interim payment)"
+        description="full (the claim's one payment, or one beneficiary's part of a death "
+        "benefit), interim (先予支付, the part fixed first), balance (what the final decision "
+        "adds to the interim payment), surrender, loan or survival"
     )
     purpose_label: str
     amount: Decimal = Field(description="what this payment pays, yuan")
@@ -90,9 +94,20 @@ class ClaimPaymentsOut(Schema):
     payments: list[PaymentOut] = Field(description="every payment, first made first")
 
 
+class BeneficiaryAccountIn(Schema):
+    name: str = Field(max_length=60, description="the beneficiary, as named on the policy")
+    bank_name: str = Field(max_length=60)
+    account_number: str = Field(max_length=40, description="12 to 30 digits")
+
+
 class InstructIn(Schema):
     account_id: int | None = Field(
         None, description="another account of the policy holder; default: the designated one"
+    )
+    beneficiary_accounts: list[BeneficiaryAccountIn] = Field(
+        default_factory=list,
+        description="a death benefit: the account of each beneficiary of the policy at the "
+        "loss date whose account is not on the policy (from their bank card)",
     )
 
 
@@ -126,7 +141,7 @@ def _payment_out(p: Payment, user: Actor) -> dict:
     may_pay = staff and user.has_perm(PAY_PERMISSION)
     return {
         "reference": p.reference,
-        "claim_no": p.claim.case.number,
+        "claim_no": p.case.number,
         "purpose": p.purpose,
         "purpose_label": p.purpose_label(),
         "amount": p.amount,
@@ -197,14 +212,20 @@ def _reread(request: AuthedRequest, reference: str) -> dict:
 def payment_create(request: AuthedRequest, claim_no: str, payload: InstructIn | None = None):
     """Instruct the payment a claim is due (finance): its approved amount — or, under
     先予支付, the interim payment once decided and the balance after the final decision —
-    to the policy holder's designated account (or ``account_id``, another of theirs). Each
-    payment is made once: a second instruction of it is refused with 409."""
+    to the policy holder's designated account (or ``account_id``, another of theirs); a
+    death benefit in one payment per beneficiary of the policy at the loss date, by share
+    (the response is the first; ``/claims/{no}/payments`` lists them). Each payment is made
+    once: a second instruction of it is refused with 409."""
     claim = _claim(request, claim_no)
     payment = payment_instruct(
         claim=claim,
         actor=request.user,
         now=timezone.now(),
         account=_account(payload.account_id if payload else None),
+        beneficiary_accounts={
+            b.name.strip(): {"bank_name": b.bank_name, "account_number": b.account_number}
+            for b in (payload.beneficiary_accounts if payload else [])
+        },
     )
     return Status(201, _reread(request, payment.reference))
 

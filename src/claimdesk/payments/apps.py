@@ -19,11 +19,15 @@ class PaymentsConfig(AppConfig):
             payment_on_claim_decided,
             payment_on_claim_withdrawn,
             payment_on_interim_decided,
+            payout_on_due,
         )
+        from claimdesk.policies.events import PayoutDue
 
         # An approved claim goes to finance, after its letter is issued (notices: order 0).
         subscribe(ClaimDecided, payment_on_claim_decided, order=10)
         subscribe(InterimDecided, payment_on_interim_decided, order=10)
+        # What a policy-service request pays out (a surrender, a loan, a survival benefit).
+        subscribe(PayoutDue, payout_on_due)
         # A claim withdrawn after its decision gives back the limits it no longer needs.
         subscribe(CaseTransitioned, payment_on_claim_withdrawn, kinds=("claim",))
         register_customer_text(payment_event_text)

@@ -15,7 +15,11 @@ User = settings.AUTH_USER_MODEL
 
 
 class Payment(models.Model):
-    """One payment of an approved claim to the policy holder's account.
+    """One payment of a case: an approved claim (to the policy holder's account, or a death
+    benefit to each beneficiary of the policy at the loss date, ``sequence`` per payee) or a
+    policy-service request (a surrender value, a policy loan, a survival benefit) to the
+    account on the version of the policy in effect that day. ``claim`` is empty for the
+    latter; ``case`` is the case the payment belongs to (a claim's own case for a claim).
 
     ``purpose``: the claim's whole approved amount (``full``), the interim payment of the
     part fixed before day 60 (``interim``, 先予支付) or what the final decision adds to it
@@ -27,8 +31,16 @@ class Payment(models.Model):
     """
 
     reference = models.CharField(_("reference"), max_length=32, unique=True)
+    case = models.ForeignKey(
+        "cases.Case", on_delete=models.PROTECT, related_name="payments", verbose_name=_("case")
+    )
     claim = models.ForeignKey(
-        "claims.Claim", on_delete=models.PROTECT, related_name="payments", verbose_name=_("claim")
+        "claims.Claim",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="payments",
+        verbose_name=_("claim"),
     )
     purpose = models.CharField(
         _("purpose"),
@@ -86,7 +98,7 @@ class Payment(models.Model):
         verbose_name_plural = _("payments")
         constraints = [
             models.UniqueConstraint(
-                fields=["claim", "purpose", "sequence"], name="one_payment_per_purpose"
+                fields=["case", "purpose", "sequence"], name="one_payment_per_case_purpose"
             ),
         ]
         indexes = [models.Index(fields=["state", "instructed_at"], name="payment_state")]

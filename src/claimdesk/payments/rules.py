@@ -30,13 +30,26 @@ class PaymentPurpose(StrEnum):
     FULL = "full"
     INTERIM = "interim"
     BALANCE = "balance"
+    # Payments of a policy-service request (no claim): what the policy pays out.
+    SURRENDER = "surrender"
+    LOAN = "loan"
+    SURVIVAL = "survival"
 
 
 PURPOSE_LABELS = {
     PaymentPurpose.FULL: _("claim payment"),
     PaymentPurpose.INTERIM: _("interim payment (先予支付)"),
     PaymentPurpose.BALANCE: _("balance after the final decision"),
+    PaymentPurpose.SURRENDER: _("surrender value (退保金)"),
+    PaymentPurpose.LOAN: _("policy loan (保单贷款)"),
+    PaymentPurpose.SURVIVAL: _("survival benefit (生存给付)"),
 }
+
+# The purposes of a claim's payments; the others pay a policy-service request.
+CLAIM_PURPOSES = frozenset({PaymentPurpose.FULL, PaymentPurpose.INTERIM, PaymentPurpose.BALANCE})
+SERVICE_PURPOSES = frozenset(
+    {PaymentPurpose.SURRENDER, PaymentPurpose.LOAN, PaymentPurpose.SURVIVAL}
+)
 
 
 class PaymentAction(StrEnum):
@@ -87,22 +100,60 @@ CLAIM_PREFIX = "CL"
 REFERENCE_PREFIX = "PY"
 
 
-# The letter that tells an interim payment or a balance from a claim's single payment.
-PURPOSE_SUFFIX = {PaymentPurpose.FULL: "", PaymentPurpose.INTERIM: "I", PaymentPurpose.BALANCE: "B"}
+# The letter that tells an interim payment or a balance from a claim's single payment, and
+# a service request's payments from each other.
+PURPOSE_SUFFIX = {
+    PaymentPurpose.FULL: "",
+    PaymentPurpose.INTERIM: "I",
+    PaymentPurpose.BALANCE: "B",
+    PaymentPurpose.SURRENDER: "S",
+    PaymentPurpose.LOAN: "L",
+    PaymentPurpose.SURVIVAL: "V",
+}
+# A claim's payment split between beneficiaries: P1, P2, … (one per payee).
+PAYEE_SUFFIX = "P"
 
 
 def payment_reference(
-    claim_number: str, purpose: str = PaymentPurpose.FULL, sequence: int = 1
+    case_number: str,
+    purpose: str = PaymentPurpose.FULL,
+    sequence: int = 1,
+    *,
+    payees: int = 1,
 ) -> str:
     """PY + the claim number's date and sequence (CL20260930000001 → PY20260930000001),
-    then I1 for the first interim payment or B1 for the balance.
+    then I1 for the first interim payment or B1 for the balance; a death benefit paid to
+    several beneficiaries adds P1, P2, … per payee. A service request's payment is PY + its
+    case number + S1 (surrender), L1 (loan) or V1 (survival benefit).
 
-    Unique because each purpose of a claim is paid at most once per sequence, and finance
-    reads the claim straight off the bank statement.
+    Unique because each purpose of a case is paid at most once per sequence, and finance
+    reads the case straight off the bank statement.
     """
-    base = REFERENCE_PREFIX + claim_number.removeprefix(CLAIM_PREFIX)
-    suffix = PURPOSE_SUFFIX[PaymentPurpose(purpose)]
+    purpose = PaymentPurpose(purpose)
+    if purpose in SERVICE_PURPOSES:
+        return f"{REFERENCE_PREFIX}{case_number}{PURPOSE_SUFFIX[purpose]}{sequence}"
+    base = REFERENCE_PREFIX + case_number.removeprefix(CLAIM_PREFIX)
+    suffix = PURPOSE_SUFFIX[purpose]
+    if payees > 1:
+        return f"{base}{suffix}{PAYEE_SUFFIX}{sequence}"
     return f"{base}{suffix}{sequence}" if suffix else base
+
+
+# --- who a claim pays (the payee per beneficiary) -----------------------------------------
+
+# Words that name a death benefit (身故保险金) in a loss item: it is paid to the
+# beneficiaries of the policy at the loss date; every other benefit to the insured.
+DEATH_WORDS = ("身故", "死亡", "death")
+
+
+def pays_beneficiaries(item_labels: list[str], beneficiaries: int) -> bool:
+    """Whether a claim's payment goes to the policy's beneficiaries (a death benefit with
+    beneficiaries named) rather than to the insured's own account (medical, disability,
+    critical illness, property: 保险法第三十九条/第四十二条 — the beneficiary is who receives the
+    death benefit; living benefits are the insured's)."""
+    if beneficiaries <= 0:
+        return False
+    return any(word in label.lower() for label in item_labels for word in DEATH_WORDS)
 
 
 def balance_due(decided: Decimal, paid_before: Decimal) -> Decimal:

@@ -15,10 +15,10 @@ from claimdesk.types import Actor
 
 
 def payments_visible_to(user: Actor) -> QuerySet[Payment]:
-    """A customer sees the payments of their own claims, staff those of the cases they may
-    see (finance: the claims handed to them), oversight all."""
-    return Payment.objects.filter(claim__case__in=cases_visible_to(user)).select_related(
-        "claim__case", "claim__policy__holder", "account", "instructed_by", "escalated_to"
+    """A customer sees the payments of their own claims and requests, staff those of the
+    cases they may see (finance: the cases handed to them), oversight all."""
+    return Payment.objects.filter(case__in=cases_visible_to(user)).select_related(
+        "case", "claim__case", "claim__policy__holder", "account", "instructed_by", "escalated_to"
     )
 
 
@@ -101,6 +101,13 @@ def payment_event_text(event: CaseEvent) -> str | None:
         "reason": data.get("reason", ""),
         "to": data.get("to", ""),
     }
+    if data.get("payee"):
+        payee = {
+            "payment_sent": _("We sent ¥%(amount)s to the account %(account)s of %(payee)s."),
+            "payment_confirmed": _("¥%(amount)s has reached the account %(account)s of %(payee)s."),
+        }
+        if event.kind in payee:
+            return payee[event.kind] % {**values, "payee": data["payee"]}
     if data.get("purpose") == PaymentPurpose.INTERIM:
         interim = {
             "payment_sent": _(

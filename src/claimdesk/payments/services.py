@@ -18,7 +18,7 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
@@ -58,6 +58,7 @@ from claimdesk.payments.rules import (
     ACTION_LABELS,
     PAYING_DECISIONS,
     RECONCILE_COLUMNS,
+    SERVICE_PURPOSES,
     PaymentAction,
     PaymentPurpose,
     PaymentState,
@@ -67,11 +68,16 @@ from claimdesk.payments.rules import (
     bank_outcome,
     next_state,
     payment_reference,
+    pays_beneficiaries,
     split_balance,
 )
+from claimdesk.policies.events import PayoutDue
 from claimdesk.policies.models import BankAccount
+from claimdesk.policies.rules import split_by_shares
+from claimdesk.policies.selectors import policy_as_of
 from claimdesk.staff.roles import Role
 from claimdesk.types import Actor
+from claimdesk.workdays.clocks import to_local
 
 User = get_user_model()
 
@@ -125,13 +131,15 @@ def _lock_case(claim_pk: int) -> Case:
 
 def _lock(payment: Payment) -> Payment:
     """The payment as it is now, locked after its case (the kernel's lock order)."""
-    case = _lock_case(payment.claim_id)
+    case = _lock_case(payment.case_id)
     locked = (
         Payment.objects.select_for_update(of=("self",), no_key=True)
         .select_related("claim__policy__holder", "account")
         .get(pk=payment.pk)
     )
-    locked.claim.case = case
+    locked.case = case
+    if locked.claim is not None:
+        locked.claim.case = case
     return locked
 
 
@@ -151,6 +159,15 @@ def _step(payment: Payment, action: PaymentAction) -> PaymentState:
 
 
 def _require_paying(case: Case, payment: Payment | None = None) -> None:
+    if payment is not None and payment.claim_id is None:
+        # A service request's payment: its own state says what may happen; the request
+        # waits for it in its workflow's paying step.
+        if not case.is_open:
+            raise IllegalTransition(
+                _("Request %(number)s is %(status)s, not awaiting payment.")
+                % {"number": case.number, "status": case.status_label()}
+            )
+        return
     interim = payment is not None and payment.purpose == PaymentPurpose.INTERIM
     if interim and case.status in INTERIM_PAYABLE:
         return
@@ -180,6 +197,104 @@ def payee_account(claim: Claim, account: BankAccount | None = None) -> BankAccou
     raise GuardFailed(_("The policy holder has no designated account: choose one."))
 
 
+@dataclass(frozen=True)
+class PayeePart:
+    """One payee's part of a claim's payment: its amount, coverage split and account."""
+
+    amount: Decimal
+    by_coverage: dict[str, str]
+    account: BankAccount
+
+
+def beneficiary_account(name: str, bank_name: str, account_number: str) -> BankAccount:
+    """The account a beneficiary named (not a user's: no owner), made once per number."""
+    found = BankAccount.objects.filter(
+        owner__isnull=True, account_number=account_number, account_name=name
+    ).first()
+    if found is not None:
+        return found
+    return BankAccount.objects.create(
+        owner=None, account_name=name, bank_name=bank_name, account_number=account_number
+    )
+
+
+def claim_payees(
+    claim: Claim,
+    due: Due,
+    account: BankAccount | None = None,
+    beneficiary_accounts: Mapping[str, Mapping[str, str]] | None = None,
+) -> list[PayeePart]:
+    """Who a claim's payment goes to. A death benefit (``rules.pays_beneficiaries``) goes
+    to the beneficiaries of the policy **as it stood at the loss date** (``policy_as_of``),
+    one payment each, split by their shares (each part rounded to the fen half up, the last
+    taking the remainder — the calculation's split); every other benefit in one payment to
+    the policy holder's designated account (``payee_account``).
+
+    A beneficiary's account is the one on the version (named with a beneficiary change),
+    else the one finance records from the claim's materials (the beneficiary's bank card:
+    ``beneficiary_accounts`` by name, ``{"bank_name", "account_number"}``)."""
+    as_of = policy_as_of(claim.policy, to_local(claim.loss_time).date())
+    labels = list(claim.loss_items.filter(exclusion__isnull=True).values_list("label", flat=True))
+    if not pays_beneficiaries(labels, len(as_of.beneficiaries)):
+        return [PayeePart(due.amount, due.by_coverage, payee_account(claim, account))]
+    if account is not None:
+        raise GuardFailed(
+            _("A death benefit is paid to each beneficiary's own account, not one chosen here.")
+        )
+    given = beneficiary_accounts or {}
+    people = tuple(
+        b
+        if b.account_number
+        else replace(
+            b,
+            bank_name=str((given.get(b.name) or {}).get("bank_name") or "").strip()[:60],
+            account_number=_account_number(
+                str((given.get(b.name) or {}).get("account_number") or "")
+            ),
+        )
+        for b in as_of.beneficiaries
+    )
+    missing = [b.name for b in people if not b.account_number or not b.bank_name]
+    if missing:
+        raise GuardFailed(
+            _(
+                "The beneficiaries %(names)s of policy version %(version)s have no account "
+                "on file: record each one's bank and account number from their bank card."
+            )
+            % {"names": "、".join(missing), "version": as_of.endorsement}
+        )
+    shares = [b.share for b in people]
+    amounts = split_by_shares(due.amount, shares)
+    coverage_parts = {
+        code: split_by_shares(Decimal(str(v)), shares) for code, v in due.by_coverage.items()
+    }
+    return [
+        PayeePart(
+            amount,
+            {code: str(parts[i]) for code, parts in coverage_parts.items() if parts[i]},
+            beneficiary_account(b.name, b.bank_name, b.account_number),
+        )
+        for i, (b, amount) in enumerate(zip(people, amounts, strict=True))
+    ]
+
+
+def _account_number(raw: str) -> str:
+    number = raw.replace(" ", "").strip()
+    if number and (not number.isdigit() or not 12 <= len(number) <= 30):
+        raise GuardFailed(_("An account number has 12 to 30 digits."))
+    return number
+
+
+def _retry_account(payment: Payment, account: BankAccount) -> BankAccount:
+    """Another account for a failed payment: a claim's holder's (``payee_account``); a
+    beneficiary's or a service request's payment goes only to its payee's own account."""
+    if payment.claim is not None and payment.account.owner_id is not None:
+        return payee_account(payment.claim, account)
+    if account.owner_id is None or account.owner_id != payment.account.owner_id:
+        raise GuardFailed(_("This payment goes only to an account of its payee."))
+    return account
+
+
 def _current_transfer(payment: Payment) -> PaymentAttempt | None:
     return payment.transfers.filter(number=payment.attempts).first()
 
@@ -191,6 +306,8 @@ def _event_data(payment: Payment, **extra: Any) -> dict[str, Any]:
         "amount": str(payment.amount),
         "account": payment.masked_account,
         "attempt": payment.attempts,
+        # A beneficiary's account (no owner): the customer reads whose it is.
+        **({"payee": payment.account.account_name} if payment.account.owner_id is None else {}),
         **extra,
     }
 
@@ -267,6 +384,173 @@ def payment_handover(
         actor=actor,
         now=now,
     )
+
+
+# --- payments of a policy-service request -----------------------------------------------------
+
+
+def payout_on_due(event: PayoutDue) -> None:
+    """The subscriber of ``PayoutDue`` (a handler returns nothing)."""
+    payout_handover(event)
+
+
+def payout_handover(event: PayoutDue) -> Payment:
+    """A servicing request's approval owes money (``policies.events.PayoutDue``): the
+    payment is instructed at once — the approver's signature within their authority is the
+    instruction, the amount is the request's, never typed — and handed to finance as a task,
+    who sends it and records the bank's answer as for a claim. Made once per case and purpose
+    (the unique constraint; the publisher holds the case lock)."""
+    try:
+        purpose = PaymentPurpose(event.purpose)
+    except ValueError as exc:
+        raise GuardFailed(_("Unknown payment purpose %(p)s.") % {"p": event.purpose}) from exc
+    if purpose not in SERVICE_PURPOSES:
+        raise GuardFailed(_("Unknown payment purpose %(p)s.") % {"p": event.purpose})
+    if event.account is None:
+        raise GuardFailed(
+            _("The policyholder has no bank account on file: change the bank account first.")
+        )
+    if event.amount is None or event.amount <= 0:
+        raise GuardFailed(_("Nothing is payable."))
+    case = event.case
+    existing = Payment.objects.filter(case=case, purpose=purpose).first()
+    if existing is not None:
+        return existing
+    payment = Payment.objects.create(
+        reference=payment_reference(case.number, purpose),
+        case=case,
+        claim=None,
+        purpose=purpose,
+        amount=event.amount,
+        account=event.account,
+        instructed_at=event.now,
+        instructed_by=event.actor,
+        updated_at=event.now,
+    )
+    timeline_record(
+        case, now=event.now, actor=event.actor, kind="payment_instructed",
+        data=_event_data(payment),
+    )  # fmt: skip
+    assignee = _finance_for(case)
+    if assignee is not None:
+        task_assign(
+            case=case,
+            kind=PAYMENT_TASK,
+            title=_("Pay %(purpose)s of %(number)s: ¥%(amount)s")
+            % {
+                "purpose": payment.purpose_label(),
+                "number": case.number,
+                "amount": _money(payment.amount),
+            },
+            assignee=assignee,
+            actor=event.actor,
+            now=event.now,
+        )
+    return payment
+
+
+def _finance_for(case: Case) -> Actor | None:
+    """The active finance person with the fewest open payment tasks (the case owner's
+    region first), as for a claim."""
+    region = getattr(getattr(case.owner, "staff_profile", None), "region", "")
+    people = list(
+        User.objects.filter(is_active=True, groups__name=Role.FINANCE.value)
+        .select_related("staff_profile")
+        .annotate(
+            load=Count("tasks", filter=Q(tasks__kind=PAYMENT_TASK, tasks__status=TaskStatus.OPEN))
+        )
+        .order_by("load", "id")
+    )
+    local = [
+        p
+        for p in people
+        if region and getattr(getattr(p, "staff_profile", None), "region", "") == region
+    ]
+    pool = local or people
+    return pool[0] if pool else None
+
+
+def _confirm_service(
+    payment: Payment,
+    transfer: PaymentAttempt | None,
+    *,
+    actor: Actor,
+    now: datetime,
+    bank_ref: str,
+    via_reconciliation: bool,
+) -> None:
+    """The bank confirmed a service request's payment: the request's ``confirm_payment``
+    step (its workflow stops its payment clock and records it), then the payment, its
+    transfer and the finance task; the policyholder is told."""
+    case = payment.case
+    case_transition(
+        case=case,
+        action="confirm_payment",
+        actor=actor,
+        now=now,
+        data={
+            "reference": payment.reference,
+            "bank_ref": bank_ref or payment.reference,
+            "amount": str(payment.amount),
+            "account": payment.masked_account,
+            "purpose": payment.purpose,
+        },
+    )
+    payment.state = PaymentState.CONFIRMED
+    payment.confirmed_at = now
+    payment.confirmed_by = actor
+    payment.bank_ref = bank_ref
+    payment.updated_at = now
+    payment.save(update_fields=["state", "confirmed_at", "confirmed_by", "bank_ref", "updated_at"])
+    if transfer is not None:
+        transfer.outcome = AttemptOutcome.CONFIRMED
+        transfer.outcome_at = now
+        transfer.outcome_by = actor
+        transfer.bank_ref = bank_ref
+        transfer.via_reconciliation = via_reconciliation
+        transfer.save()
+    timeline_record(
+        case,
+        now=now,
+        actor=actor,
+        kind="payment_confirmed",
+        customer_visible=True,
+        data=_event_data(payment, bank_ref=bank_ref),
+    )
+    for task in case.tasks.filter(kind=PAYMENT_TASK, status=TaskStatus.OPEN):
+        if task.assignee_id != actor.pk and not actor.has_perm("cases.view_all_cases"):
+            continue  # as for a claim: only the holder (or oversight) completes it
+        task_complete(
+            task=task,
+            actor=actor,
+            now=now,
+            result=_("Paid ¥%(amount)s (%(reference)s).")
+            % {"amount": _money(payment.amount), "reference": payment.reference},
+        )
+    if case.customer is not None:
+        notification_queue(
+            recipient=case.customer,
+            case=case,
+            kind="payment_confirmed",
+            now=now,
+            subject=_("%(number)s: ¥%(amount)s paid to your account %(account)s")
+            % {
+                "number": case.number,
+                "amount": _money(payment.amount),
+                "account": payment.masked_account,
+            },
+            body=_(
+                "The %(purpose)s of ¥%(amount)s (%(reference)s) has reached your account "
+                "%(account)s at %(bank)s."
+            )
+            % {
+                "purpose": payment.purpose_label(),
+                "amount": _money(payment.amount),
+                "reference": payment.reference,
+                "account": payment.masked_account,
+                "bank": payment.account.bank_name,
+            },
+        )
 
 
 # --- the actions ----------------------------------------------------------------------------
@@ -351,11 +635,17 @@ def _refuse_a_second(claim: Claim, case: Case) -> None:
 
 
 def payment_instruct(
-    *, claim: Claim, actor: Actor, now: datetime, account: BankAccount | None = None
+    *,
+    claim: Claim,
+    actor: Actor,
+    now: datetime,
+    account: BankAccount | None = None,
+    beneficiary_accounts: Mapping[str, Mapping[str, str]] | None = None,
 ) -> Payment:
     """Instruct the payment a claim is due (``payment_due``): the approved amount, the
     interim payment or the balance (never the caller's amount), to the holder's designated
-    account unless finance picks another of theirs.
+    account unless finance picks another of theirs — or, for a death benefit, one payment
+    per beneficiary of the policy at the loss date (``claim_payees``). Returns the first.
 
     A second instruction of the same payment is refused (409) and never creates a second
     one: the case row lock queues concurrent callers, the unique constraint backs it.
@@ -368,32 +658,41 @@ def payment_instruct(
         _refuse_a_second(claim, case)
         _may_pay(actor, case)
         due = payment_due(claim, case)
-        payee = payee_account(claim, account)
+        parts = claim_payees(claim, due, account, beneficiary_accounts)
+        payments = []
         try:
             with case_action(savepoint=True):
-                payment = Payment.objects.create(
-                    reference=payment_reference(case.number, due.purpose),
-                    claim=claim,
-                    purpose=due.purpose,
-                    amount=due.amount,
-                    by_coverage=due.by_coverage,
-                    account=payee,
-                    instructed_at=now,
-                    instructed_by=actor,
-                    updated_at=now,
-                )
+                for sequence, part in enumerate(parts, start=1):
+                    payments.append(
+                        Payment.objects.create(
+                            reference=payment_reference(
+                                case.number, due.purpose, sequence, payees=len(parts)
+                            ),
+                            case=case,
+                            claim=claim,
+                            purpose=due.purpose,
+                            sequence=sequence,
+                            amount=part.amount,
+                            by_coverage=part.by_coverage,
+                            account=part.account,
+                            instructed_at=now,
+                            instructed_by=actor,
+                            updated_at=now,
+                        )
+                    )
         except IntegrityError as exc:
             raise PaymentExists(
                 _("Claim %(number)s already has its payment.") % {"number": case.number}
             ) from exc
-        timeline_record(
-            case,
-            now=now,
-            actor=actor,
-            kind="payment_instructed",
-            data=_event_data(payment, decision=claim.decision),
-        )
-    return payment
+        for payment in payments:
+            timeline_record(
+                case,
+                now=now,
+                actor=actor,
+                kind="payment_instructed",
+                data=_event_data(payment, decision=claim.decision),
+            )
+    return payments[0]
 
 
 def payment_settle(*, claim: Claim, actor: Actor, now: datetime) -> Claim:
@@ -448,7 +747,7 @@ def payment_send(*, payment: Payment, actor: Actor, now: datetime, bank_ref: str
     """Send the instructed payment to the bank (the first transfer)."""
     with case_action():
         payment = _lock(payment)
-        case = payment.claim.case
+        case = payment.case
         _may_pay(actor, case, payment, PaymentAction.SEND)
         _require_paying(case, payment)
         _send(payment, actor=actor, now=now, bank_ref=bank_ref)
@@ -464,10 +763,11 @@ def payment_send(*, payment: Payment, actor: Actor, now: datetime, bank_ref: str
 
 
 def _pays_off(payment: Payment, case: Case) -> bool:
-    """An interim payment confirmed after the final decision that leaves no balance: its
-    confirmation is the claim's last payment and closes the claim."""
+    """The payment whose confirmation completes what the claim is paid (its only payment,
+    the balance, the last beneficiary's part, or an interim payment after the final
+    decision that leaves no balance): it closes the claim."""
     claim = payment.claim
-    if case.status != ClaimState.PAYING or claim.approved_amount is None:
+    if claim is None or case.status != ClaimState.PAYING or claim.approved_amount is None:
         return False
     before = sum(
         Payment.objects.filter(claim_id=claim.pk, state=PaymentState.CONFIRMED)
@@ -482,22 +782,28 @@ def _confirm(
     payment: Payment, *, actor: Actor, now: datetime, bank_ref: str, via_reconciliation: bool
 ) -> None:
     """Record the bank's confirmation on a locked payment; the claim's last payment
-    closes the claim, an interim payment before it stops the 先予支付 clock."""
-    case = payment.claim.case
+    closes the claim, an interim payment before it stops the 先予支付 clock; a service
+    request's payment moves its request on (its ``confirm_payment`` step stops its clock)."""
+    case = payment.case
     _step(payment, PaymentAction.CONFIRM)
     transfer = _current_transfer(payment)
     bank_ref = bank_ref.strip()[:64] or payment.bank_ref
+    if payment.claim is None:
+        _confirm_service(payment, transfer, actor=actor, now=now, bank_ref=bank_ref,
+                         via_reconciliation=via_reconciliation)  # fmt: skip
+        return
     interim = payment.purpose == PaymentPurpose.INTERIM
-    closes = not interim or _pays_off(payment, case)
-    # After the final decision the payment task stays open for the balance.
+    closes = _pays_off(payment, case)
+    # After the final decision the payment task stays open for the balance (or the other
+    # beneficiaries' parts).
     balance_to_come = not closes and case.status == ClaimState.PAYING
-    if not closes:
+    if interim and not closes:
         # 先予支付 made: its clock stops (met or breached); the claim goes on being decided.
         for clock in Deadline.objects.filter(
             case=case, rule__code="interim_payment", state=DeadlineState.RUNNING, task=None
         ):
             deadline_stop(deadline=clock, now=now, actor=actor)
-    else:
+    elif closes:
         # The claim transition first: it takes the case's clocks before any event is
         # written (the kernel's lock order); it stops the payment clock as met or breached.
         case_transition(
@@ -542,20 +848,31 @@ def _confirm(
             % {"amount": _money(payment.amount), "reference": payment.reference},
         )
     claim = payment.claim
+    beneficiary = payment.account.owner_id is None
     notification_queue(
         recipient=case.customer or claim.policy.holder,
         case=case,
         kind="payment_confirmed",
         now=now,
         phone=claim.contact_phone,
-        subject=_("Claim %(number)s: ¥%(amount)s paid to your account %(account)s")
+        subject=(
+            _("Claim %(number)s: ¥%(amount)s paid to %(payee)s's account %(account)s")
+            if beneficiary
+            else _("Claim %(number)s: ¥%(amount)s paid to your account %(account)s")
+        )
         % {
             "number": case.number,
             "amount": _money(payment.amount),
             "account": payment.masked_account,
+            "payee": payment.account.account_name,
         },
         body=(
             _(
+                "The payment %(reference)s of ¥%(amount)s for claim %(number)s has reached "
+                "the account %(account)s of the beneficiary %(payee)s at %(bank)s."
+            )
+            if beneficiary
+            else _(
                 "The interim payment %(reference)s of ¥%(amount)s for claim %(number)s has "
                 "reached your account %(account)s at %(bank)s. The balance follows the final "
                 "decision."
@@ -572,6 +889,7 @@ def _confirm(
             "number": case.number,
             "account": payment.masked_account,
             "bank": payment.account.bank_name,
+            "payee": payment.account.account_name,
         },
     )
 
@@ -588,7 +906,7 @@ def payment_confirm(
     (``confirm_payment``), the payment task returns to the owner, the customer is told."""
     with case_action():
         payment = _lock(payment)
-        _may_pay(actor, payment.claim.case, payment, PaymentAction.CONFIRM)
+        _may_pay(actor, payment.case, payment, PaymentAction.CONFIRM)
         _confirm(
             payment,
             actor=actor,
@@ -628,14 +946,15 @@ def _fail(
         transfer.failure_reason = reason
         transfer.via_reconciliation = via_reconciliation
         transfer.save()
-    accumulators_release(
-        claim=payment.claim,
-        payment_reference=payment.reference,
-        by_coverage=payment.by_coverage,
-        now=now,
-    )
+    if payment.claim is not None:
+        accumulators_release(
+            claim=payment.claim,
+            payment_reference=payment.reference,
+            by_coverage=payment.by_coverage,
+            now=now,
+        )
     timeline_record(
-        payment.claim.case,
+        payment.case,
         now=now,
         actor=actor,
         kind="payment_failed",
@@ -655,7 +974,7 @@ def payment_fail(
     """The bank returned the transfer: record why; finance then retries or escalates."""
     with case_action():
         payment = _lock(payment)
-        _may_pay(actor, payment.claim.case, payment, PaymentAction.FAIL)
+        _may_pay(actor, payment.case, payment, PaymentAction.FAIL)
         _fail(
             payment,
             actor=actor,
@@ -679,18 +998,19 @@ def payment_retry(
     finance picks one; the customer sees that we are trying again."""
     with case_action():
         payment = _lock(payment)
-        case = payment.claim.case
+        case = payment.case
         _may_pay(actor, case, payment, PaymentAction.RETRY)
         _require_paying(case, payment)
         if account is not None:
-            payment.account = payee_account(payment.claim, account)
+            payment.account = _retry_account(payment, account)
             payment.save(update_fields=["account"])
-        accumulators_retake(
-            claim=payment.claim,
-            payment_reference=payment.reference,
-            by_coverage=payment.by_coverage,
-            now=now,
-        )
+        if payment.claim is not None:
+            accumulators_retake(
+                claim=payment.claim,
+                payment_reference=payment.reference,
+                by_coverage=payment.by_coverage,
+                now=now,
+            )
         _send(payment, actor=actor, now=now, bank_ref=bank_ref)
         timeline_record(
             case,
@@ -707,7 +1027,7 @@ def payment_escalate(*, payment: Payment, actor: Actor, now: datetime, note: str
     """Hand a failed payment up to the finance person's manager, who is told why."""
     with case_action():
         payment = _lock(payment)
-        case = payment.claim.case
+        case = payment.case
         _may_pay(actor, case, payment, PaymentAction.ESCALATE)
         recipient = escalation_recipient(actor)
         payment.state = PaymentState.ESCALATED
@@ -900,7 +1220,7 @@ def _reconcile_row(raw: Mapping[str, str], *, actor: Actor, now: datetime) -> tu
                 payment.bank_ref = bank_ref
                 payment.save(update_fields=["bank_ref"])
             return "unchanged", reference
-        _may_pay(actor, payment.claim.case)
+        _may_pay(actor, payment.case)
         if amount != payment.amount:
             raise GuardFailed(
                 _("The bank's amount ¥%(bank)s differs from the payment's ¥%(ours)s.")

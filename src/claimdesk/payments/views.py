@@ -67,7 +67,7 @@ def workbench(request: AuthedRequest) -> HttpResponse:
         p for state, ps in groups.items() if state != PaymentState.CONFIRMED for p in ps
     ]
     clocks = worklist.live_clocks(
-        [r["claim"].case for r in awaiting] + [p.claim.case for p in open_payments]
+        [r["claim"].case for r in awaiting] + [p.case for p in open_payments]
     )
     sections = [
         {
@@ -89,7 +89,7 @@ def workbench(request: AuthedRequest) -> HttpResponse:
                     }
                     for p in groups[state.value]
                 ],
-                lambda r: r["payment"].claim.case,
+                lambda r: r["payment"].case,
                 clocks,
                 now,
             ),

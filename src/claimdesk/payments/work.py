@@ -29,9 +29,9 @@ NEXT_STEP = {
 def payment_work(rows: list[WorkRow], user: Any) -> list[WorkRow]:
     # The latest payment of each claim says what is due (an interim payment, the balance).
     states = dict(
-        Payment.objects.filter(claim_id__in={r.case_id for r in rows})
+        Payment.objects.filter(case_id__in={r.case_id for r in rows})
         .order_by("instructed_at", "id")
-        .values_list("claim_id", "state")
+        .values_list("case_id", "state")
     )
     workbench = reverse("payments:workbench")
     for row in rows:

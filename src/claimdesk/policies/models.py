@@ -57,6 +57,34 @@ class Product(models.Model):
         default=PremiumFrequency.SINGLE,
         help_text=_("A policy's premium (per year) is paid in instalments at this interval."),
     )
+    # 保单贷款: a loan up to this share of the cash value, at this simple interest a year.
+    loan_ratio_percent = models.DecimalField(
+        _("policy loan: share of cash value (%)"),
+        max_digits=5,
+        decimal_places=2,
+        default=Decimal(80),
+        validators=[MinValueValidator(0), MaxValueValidator(100)],
+        help_text=_("A policy loan may reach this share of the cash value (default 80 %)."),
+    )
+    loan_interest_percent = models.DecimalField(
+        _("policy loan interest (% a year)"),
+        max_digits=5,
+        decimal_places=2,
+        default=Decimal(5),
+        validators=[MinValueValidator(0), MaxValueValidator(100)],
+        help_text=_("Simple interest a year on the loan balance, actual days / 365."),
+    )
+    # 生存给付: [{"month": policy months from the start, "per_mille": benefit per 1,000 of
+    # sum insured}] — a survival benefit (or annuity) falls due on each such anniversary.
+    survival_schedule = models.JSONField(
+        _("survival benefit schedule"),
+        default=list,
+        blank=True,
+        help_text=_(
+            "Each due date of a survival benefit, in policy months from the start, with the "
+            'benefit per 1,000 of sum insured: [{"month": 6, "per_mille": "10"}].'
+        ),
+    )
 
     class Meta:
         ordering = ["code"]
@@ -299,10 +327,15 @@ class Beneficiary(models.Model):
 
 
 class BankAccount(models.Model):
-    """A customer's account that payments are made to."""
+    """An account that payments are made to: a customer's own, or (no owner) the account a
+    beneficiary named for a death benefit (the beneficiaries are not users)."""
 
     owner = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="bank_accounts"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="bank_accounts",
     )
     bank_name = models.CharField(_("bank"), max_length=60)
     account_name = models.CharField(_("account name"), max_length=60)

@@ -124,6 +124,9 @@ class BeneficiaryShare:
     share: Decimal
     relation: str = ""
     id_number: str = ""
+    # The account a death benefit is paid to (the beneficiary's own; empty: not given yet).
+    bank_name: str = ""
+    account_number: str = ""
 
 
 @dataclass(frozen=True)
@@ -151,6 +154,8 @@ class PolicyAsOf:
     contact_phone: str = ""
     contact_address: str = ""
     bank: BankDetails | None = None
+    # 保单贷款: the policy loan's principal outstanding from this version on.
+    loan_balance: Decimal = Decimal(0)
 
     def in_force_on(self, day: date) -> bool:
         return self.status == "active" and in_force(self.start, self.end, day)
@@ -168,6 +173,7 @@ CHANGEABLE = frozenset(
         "contact_phone",
         "contact_address",
         "bank",
+        "loan_balance",
     }
 )
 
@@ -187,11 +193,17 @@ def terms_as_json(t: PolicyAsOf) -> dict[str, Any]:
                 "share": str(b.share),
                 "relation": b.relation,
                 "id_number": b.id_number,
+                **(
+                    {"bank_name": b.bank_name, "account_number": b.account_number}
+                    if b.account_number
+                    else {}
+                ),
             }
             for b in t.beneficiaries
         ],
         "contact_phone": t.contact_phone,
         "contact_address": t.contact_address,
+        "loan_balance": str(t.loan_balance.quantize(FEN)),
         "bank": None
         if t.bank is None
         else {
@@ -209,6 +221,8 @@ def beneficiaries_from_json(rows: Sequence[Mapping[str, Any]]) -> tuple[Benefici
             share=Decimal(str(b["share"])),
             relation=str(b.get("relation") or ""),
             id_number=str(b.get("id_number") or ""),
+            bank_name=str(b.get("bank_name") or ""),
+            account_number=str(b.get("account_number") or ""),
         )
         for b in rows
     )
@@ -232,6 +246,7 @@ def terms_from_json(
         contact_phone=str(data.get("contact_phone") or ""),
         contact_address=str(data.get("contact_address") or ""),
         bank=BankDetails(**bank) if bank else None,
+        loan_balance=Decimal(str(data.get("loan_balance") or 0)),
     )
 
 

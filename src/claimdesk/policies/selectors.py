@@ -106,6 +106,7 @@ def issued_terms(policy: Policy) -> PolicyAsOf:
         bank=None
         if account is None
         else BankDetails(account.bank_name, account.account_name, account.account_number),
+        loan_balance=policy.loan_balance,
     )
 
 

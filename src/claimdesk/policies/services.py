@@ -57,8 +57,10 @@ def _mirror(policy: Policy, terms: PolicyAsOf) -> None:
     policy.premium = terms.premium
     policy.contact_phone = terms.contact_phone
     policy.contact_address = terms.contact_address
+    policy.loan_balance = terms.loan_balance
     policy.save(
         update_fields=[
+            "loan_balance",
             "end",
             "status",
             "sum_insured",

@@ -50,13 +50,15 @@ class RequestIn(Schema):
     item: str = Field(
         ...,
         max_length=20,
-        description="contact, bank_account, beneficiary, surrender, reinstatement",
+        description="contact, bank_account, beneficiary, surrender, reinstatement, loan, "
+        "loan_repayment",
     )
     effective_on: date | None = Field(None, description="default: the day it is received")
     details: dict[str, Any] = Field(
         default_factory=dict,
         description="contact: phone, address; bank_account: bank_name, account_name, "
-        "account_number; beneficiary: beneficiaries [{name, relation, share, id_number}]; "
+        "account_number; beneficiary: beneficiaries [{name, relation, share, id_number, "
+        "bank_name, account_number (for a death benefit)}]; loan, loan_repayment: amount; "
         "reinstatement: health {question code: true/false, every question of "
         "/underwriting/questions}, health_details (required with a yes)",
     )
@@ -187,6 +189,48 @@ def surrender_quote(request: AuthedRequest, policy: str, effective_on: date | No
     return {"policy": found.number, **quote.as_dict()}
 
 
+class LoanQuoteOut(Schema):
+    policy: str
+    effective_on: date
+    cash_value: Decimal
+    ratio: Decimal = Field(description="the share of the cash value that may be lent, %")
+    balance: Decimal = Field(description="the loan already outstanding")
+    available: Decimal = Field(description="the most that may be borrowed now")
+    rate: Decimal = Field(description="simple interest a year, %")
+    amount: Decimal
+
+
+@router.get("/policy-service/loan-quote", response={200: LoanQuoteOut, **_ERRORS})
+def loan_quote(
+    request: AuthedRequest, policy: str, amount: Decimal, effective_on: date | None = None
+):
+    """How much ``policy`` may lend on ``effective_on`` (default today) and whether
+    ``amount`` fits (400 saying the most, when it does not)."""
+    found = _policy(request, policy)
+    day = effective_on or to_local(timezone.now()).date()
+    quote = services.loan_quote_for(found, day, {"amount": str(amount)})
+    return {"policy": found.number, **quote.as_dict()}
+
+
+class SurvivalOut(Schema):
+    number: int
+    due_on: date
+    amount: Decimal
+    state: str
+    request: str = Field(description="the request that pays it, once due")
+    why: str = Field(description="why it is not payable, if so")
+
+
+@router.get(
+    "/policies/{number}/survival-benefits", response={200: list[SurvivalOut], 404: RequestProblem}
+)
+def policy_survival_benefits(request: AuthedRequest, number: str):
+    """The policy's survival benefits (生存给付) from its product's schedule, each with where
+    it stands today."""
+    policy = _policy(request, number)
+    return selectors.survival_benefits_of(policy, today=to_local(timezone.now()).date())
+
+
 @router.get("/policy-service/{number}", response={200: RequestOut, 404: RequestProblem})
 def request_detail(request: AuthedRequest, number: str):
     return _out(_find(request, number), request.user)
@@ -222,7 +266,9 @@ def request_decline(request: AuthedRequest, number: str, payload: ReasonIn):
 
 @router.post("/policy-service/{number}/payment", response={200: RequestOut, **_ERRORS})
 def request_paid(request: AuthedRequest, number: str, payload: PaymentIn):
-    """Finance: the surrender value reached the policyholder's account."""
+    """Finance: the surrender value of a request approved before the payment flow paid
+    surrenders reached the policyholder's account (every later one: the payments
+    endpoints, ``/payments/{reference}/actions/…``)."""
     found = _find(request, number)
     services.surrender_pay(
         request=found, actor=request.user, now=timezone.now(), bank_ref=payload.bank_ref

@@ -9,6 +9,8 @@ class ServiceEventKind(TextChoices):
     SERVICE_ESCALATED = "service_escalated", _("Escalated above authority")
     ENDORSEMENT_ISSUED = "endorsement_issued", _("Endorsement issued")
     SURRENDER_PAID = "surrender_paid", _("Surrender value paid")
+    LOAN_PAID = "loan_paid", _("Policy loan paid")
+    SURVIVAL_PAID = "survival_paid", _("Survival benefit paid")
     REINSTATEMENT_UNDERWRITTEN = (
         "reinstatement_underwritten",
         _("Health declaration accepted by underwriting"),

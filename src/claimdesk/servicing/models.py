@@ -154,3 +154,40 @@ class PremiumDue(models.Model):
     @property
     def is_paid(self) -> bool:
         return self.paid_at is not None
+
+
+class SurvivalBenefit(models.Model):
+    """One survival benefit (生存给付) of a policy's product schedule: due on a date, paid
+    through a request the sweep opens on that day (to the account on the version in effect
+    then), or not payable because the policy was not in force that day."""
+
+    policy = models.ForeignKey(
+        "policies.Policy",
+        on_delete=models.PROTECT,
+        related_name="survival_benefits",
+        verbose_name=_("policy"),
+    )
+    number = models.PositiveIntegerField(_("benefit number"))
+    due_on = models.DateField(_("due on"))
+    amount = money_field(_("benefit"))
+    request = models.OneToOneField(
+        ServiceRequest,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="survival_benefit",
+        verbose_name=_("paid by request"),
+    )
+    not_payable = models.CharField(_("why not payable"), max_length=200, blank=True)
+    created_at = models.DateTimeField(_("recorded"))
+
+    class Meta:
+        ordering = ["policy", "number"]
+        verbose_name = _("survival benefit")
+        verbose_name_plural = _("survival benefits")
+        constraints = [
+            models.UniqueConstraint(fields=["policy", "number"], name="one_survival_per_number")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.policy_id} #{self.number} {self.due_on}"

@@ -44,6 +44,20 @@ class ServiceItem(StrEnum):
     BENEFICIARY = "beneficiary"
     SURRENDER = "surrender"
     REINSTATEMENT = "reinstatement"
+    LOAN = "loan"
+    LOAN_REPAYMENT = "loan_repayment"
+    SURVIVAL = "survival_benefit"
+
+
+# Items whose approval pays money out of the policy through the payment flow (the payments
+# app's purpose for each).
+PAYOUT_PURPOSES: Mapping[str, str] = {
+    ServiceItem.SURRENDER: "surrender",
+    ServiceItem.LOAN: "loan",
+    ServiceItem.SURVIVAL: "survival",
+}
+# Items only the company opens (a survival benefit falls due; nobody asks for it).
+SYSTEM_ITEMS = frozenset({ServiceItem.SURVIVAL})
 
 
 ITEM_LABELS: Mapping[str, Promise] = {
@@ -52,6 +66,9 @@ ITEM_LABELS: Mapping[str, Promise] = {
     ServiceItem.BENEFICIARY: _("Change beneficiaries"),
     ServiceItem.SURRENDER: _("Surrender the policy"),
     ServiceItem.REINSTATEMENT: _("Reinstate a lapsed policy"),
+    ServiceItem.LOAN: _("Take a policy loan"),
+    ServiceItem.LOAN_REPAYMENT: _("Repay the policy loan"),
+    ServiceItem.SURVIVAL: _("Survival benefit"),
 }
 
 
@@ -88,6 +105,17 @@ CHECKLISTS: Mapping[str, tuple[Material, ...]] = {
         Material("health_declaration", _("The insured's signed health declaration")),
         Material("arrears_paid", _("Receipt of the premiums in arrears with interest")),
     ),
+    ServiceItem.LOAN: (
+        Material("loan_application", _("Signed policy loan application")),
+        _HOLDER_ID,
+        _BANK_CARD,
+    ),
+    ServiceItem.LOAN_REPAYMENT: (
+        _APPLICATION,
+        Material("repayment_receipt", _("Receipt of the repayment with interest")),
+    ),
+    # Paid to the designated account on file when it falls due: nothing to send.
+    ServiceItem.SURVIVAL: (),
 }
 
 
@@ -161,12 +189,17 @@ def item_changes(item: str, details: Mapping[str, Any], effective_on: date) -> d
         for row in rows:
             if not isinstance(row, Mapping) or not str(row.get("name") or "").strip():
                 raise RequestInvalid(_("Each beneficiary needs a name."))
+            account = str(row.get("account_number") or "").replace(" ", "")
+            if account and (not account.isdigit() or not 12 <= len(account) <= 30):
+                raise RequestInvalid(_("An account number has 12 to 30 digits."))
             people.append(
                 BeneficiaryShare(
                     name=str(row["name"]).strip()[:60],
                     share=_share(row.get("share")),
                     relation=str(row.get("relation") or "").strip()[:20],
                     id_number=str(row.get("id_number") or "").strip()[:30],
+                    bank_name=str(row.get("bank_name") or "").strip()[:60] if account else "",
+                    account_number=account,
                 )
             )
         if why := shares_refusal([p.share for p in people]):
@@ -179,6 +212,12 @@ def item_changes(item: str, details: Mapping[str, Any], effective_on: date) -> d
         health_declaration(details)
         # 复效: cover runs again from the effective date.
         return {"status": "active"}
+    if item in (ServiceItem.LOAN, ServiceItem.LOAN_REPAYMENT):
+        # The new balance depends on the policy: the services compute it (``loan_balance``).
+        money_amount(details)
+        return {}
+    if item == ServiceItem.SURVIVAL:
+        return {}
     raise RequestInvalid(_("Choose what you want to change."))
 
 
@@ -267,6 +306,167 @@ def surrender_quote(
         loans=loans,
         amount=max(gross - loans, ZERO),
     )
+
+
+# --- policy loan (保单贷款) -----------------------------------------------------------------------
+
+
+def money_amount(details: Mapping[str, Any]) -> Decimal:
+    """The amount a loan or a repayment asks for: a positive number of yuan, to the fen."""
+    try:
+        amount = Decimal(str(details.get("amount") or "").strip().replace(",", ""))
+    except (InvalidOperation, ValueError):
+        raise RequestInvalid(_("Give the amount in yuan.")) from None
+    if not amount.is_finite() or amount <= 0 or amount != amount.quantize(FEN):
+        raise RequestInvalid(_("Give the amount in yuan, more than 0, to the fen."))
+    return amount
+
+
+@dataclass(frozen=True)
+class LoanQuote:
+    """What a policy loan effective ``effective_on`` may be: up to ``ratio`` % of the cash
+    value, less the loan already outstanding; interest at ``rate`` % a year."""
+
+    effective_on: date
+    cash_value: Decimal
+    ratio: Decimal
+    balance: Decimal
+    available: Decimal
+    rate: Decimal
+    amount: Decimal
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "effective_on": self.effective_on.isoformat(),
+            "cash_value": str(self.cash_value),
+            "ratio": str(self.ratio),
+            "balance": str(self.balance),
+            "available": str(self.available),
+            "rate": str(self.rate),
+            "amount": str(self.amount),
+        }
+
+
+def loan_quote(
+    *,
+    effective_on: date,
+    cash_value: Decimal,
+    ratio: Decimal,
+    balance: Decimal,
+    rate: Decimal,
+    amount: Decimal,
+) -> LoanQuote:
+    """The most a policy may lend (``ratio`` % of the cash value at the effective date, to
+    the fen half up, less the balance outstanding; never below 0) and what is asked."""
+    available = max(fen(cash_value * ratio / 100) - fen(balance), ZERO)
+    return LoanQuote(effective_on, cash_value, ratio, fen(balance), available, rate, amount)
+
+
+def loan_refusal(quote: LoanQuote) -> str | None:
+    if quote.amount > quote.available:
+        return str(
+            _(
+                "A policy loan can be at most ¥%(available)s: %(ratio)s %% of the cash value "
+                "¥%(cash)s less ¥%(balance)s already lent."
+            )
+            % {
+                "available": f"{quote.available:,.2f}",
+                "ratio": f"{quote.ratio.normalize():f}",
+                "cash": f"{quote.cash_value:,.2f}",
+                "balance": f"{quote.balance:,.2f}",
+            }
+        )
+    return None
+
+
+@dataclass(frozen=True)
+class RepaymentQuote:
+    """A repayment effective ``effective_on``: the interest on the whole balance since
+    ``since`` (actual days / 365, simple, rounded once to the fen half up) is paid with the
+    principal repaid; the balance after it is what is left of the principal."""
+
+    effective_on: date
+    balance: Decimal
+    since: date
+    days: int
+    rate: Decimal
+    interest: Decimal
+    principal: Decimal
+    total: Decimal
+    balance_after: Decimal
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "effective_on": self.effective_on.isoformat(),
+            "balance": str(self.balance),
+            "since": self.since.isoformat(),
+            "days": self.days,
+            "rate": str(self.rate),
+            "interest": str(self.interest),
+            "principal": str(self.principal),
+            "total": str(self.total),
+            "balance_after": str(self.balance_after),
+        }
+
+
+def loan_interest(balance: Decimal, rate: Decimal, since: date, until: date) -> Decimal:
+    days = max((until - since).days, 0)
+    return fen(balance * rate / 100 * days / 365)
+
+
+def repayment_quote(
+    *, effective_on: date, balance: Decimal, since: date, rate: Decimal, principal: Decimal
+) -> RepaymentQuote:
+    """What repaying ``principal`` of the loan on ``effective_on`` costs; refused (the
+    message says why) when there is no loan or more than the balance is repaid."""
+    if balance <= 0:
+        raise RequestInvalid(_("The policy has no loan to repay."))
+    if principal > balance:
+        raise RequestInvalid(
+            _("The loan balance is ¥%(balance)s: repay at most that.")
+            % {"balance": f"{balance:,.2f}"}
+        )
+    interest = loan_interest(balance, rate, since, effective_on)
+    return RepaymentQuote(
+        effective_on=effective_on,
+        balance=fen(balance),
+        since=since,
+        days=max((effective_on - since).days, 0),
+        rate=rate,
+        interest=interest,
+        principal=principal,
+        total=principal + interest,
+        balance_after=fen(balance - principal),
+    )
+
+
+# --- survival benefit (生存给付) --------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SurvivalDue:
+    """One survival benefit of a policy: due ``months`` policy months after the start."""
+
+    number: int
+    due_on: date
+    amount: Decimal
+
+
+def survival_schedule(
+    *, start: date, end: date, sum_insured: Decimal, schedule: Sequence[Mapping[str, Any]]
+) -> list[SurvivalDue]:
+    """The survival benefits of a policy from its product's schedule: each row's month after
+    the start (a day the month lacks becomes its last day), while it falls within the term;
+    the benefit is per 1,000 of the sum insured, to the fen half up."""
+    out: list[SurvivalDue] = []
+    for row in sorted(schedule, key=lambda r: int(r["month"])):
+        due_on = add_months(start, int(row["month"]))
+        if due_on > end:
+            continue
+        amount = fen(sum_insured * Decimal(str(row["per_mille"])) / 1000)
+        if amount > 0:
+            out.append(SurvivalDue(len(out) + 1, due_on, amount))
+    return out
 
 
 # --- authority ----------------------------------------------------------------------------------

@@ -8,13 +8,21 @@ from typing import Any
 
 from django.db.models import QuerySet
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from claimdesk.cases.models import CaseEvent
 from claimdesk.cases.selectors import cases_visible_to
 from claimdesk.policies.models import Policy
 from claimdesk.policies.rules import HEALTH_QUESTIONS
-from claimdesk.servicing.models import PremiumDue, ServiceRequest
-from claimdesk.servicing.rules import CHECKLISTS, PremiumState, premium_payable, premium_state
+from claimdesk.policies.selectors import policy_history
+from claimdesk.servicing.models import PremiumDue, ServiceRequest, SurvivalBenefit
+from claimdesk.servicing.rules import (
+    CHECKLISTS,
+    PremiumState,
+    premium_payable,
+    premium_state,
+    survival_schedule,
+)
 from claimdesk.types import Actor
 
 
@@ -60,7 +68,56 @@ def service_event_text(event: CaseEvent) -> str | None:
         return _("The surrender value of ¥%(amount)s has been paid to your account.") % {
             "amount": data.get("amount", "")
         }
+    if event.kind == "loan_paid":
+        return _("The policy loan of ¥%(amount)s has been paid to your account.") % {
+            "amount": data.get("amount", "")
+        }
+    if event.kind == "survival_paid":
+        return _("The survival benefit of ¥%(amount)s has been paid to your account.") % {
+            "amount": data.get("amount", "")
+        }
     return None
+
+
+def survival_benefits_of(policy: Policy, *, today: date) -> list[dict[str, Any]]:
+    """The policy's survival benefits (生存给付) from its product's schedule, each with where
+    it stands on ``today``: to come, being paid, paid, or not payable (and why)."""
+    first = policy_history(policy)[0]
+    dues = survival_schedule(
+        start=first.start,
+        end=first.end,
+        sum_insured=first.sum_insured,
+        schedule=policy.product.survival_schedule,
+    )
+    recorded = {
+        b.number: b
+        for b in SurvivalBenefit.objects.filter(policy=policy).select_related("request__case")
+    }
+    rows = []
+    for due in dues:
+        row = recorded.get(due.number)
+        if row is None:
+            state = _("to come") if due.due_on > today else _("being paid")
+            amount, number, why = due.amount, "", ""
+        elif row.not_payable:
+            state, amount, number, why = _("not payable"), row.amount, "", row.not_payable
+        else:
+            request = row.request
+            paid = request is not None and request.paid_at is not None
+            state = pgettext("survival benefit", "paid") if paid else _("being paid")
+            amount, why = row.amount, ""
+            number = request.case.number if request is not None else ""
+        rows.append(
+            {
+                "number": due.number,
+                "due_on": due.due_on,
+                "amount": amount,
+                "state": str(state),
+                "request": number,
+                "why": why,
+            }
+        )
+    return rows
 
 
 def health_answers(request: ServiceRequest) -> list[dict[str, Any]]:

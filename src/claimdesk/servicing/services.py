@@ -21,6 +21,7 @@ from django.db.models import Count, F, Q
 from django.utils import translation
 from django.utils.translation import gettext as _
 
+from claimdesk.cases.events import publish
 from claimdesk.cases.models import Case, Task, TaskStatus
 from claimdesk.cases.services import (
     CaseError,
@@ -38,36 +39,50 @@ from claimdesk.cases.services import (
 )
 from claimdesk.cases.timeline import case_action, timeline_record
 from claimdesk.notify.services import notification_queue
+from claimdesk.policies.events import PayoutDue
 from claimdesk.policies.models import BankAccount, Endorsement, Policy
 from claimdesk.policies.rules import UNDERWRITING_CERTIFICATE, PremiumFrequency
 from claimdesk.policies.selectors import policy_as_of, policy_history
 from claimdesk.policies.services import EndorsementRefused, endorsement_issue
-from claimdesk.servicing.models import PremiumDue, ServiceRequest
+from claimdesk.servicing.models import PremiumDue, ServiceRequest, SurvivalBenefit
 from claimdesk.servicing.rules import (
     CHECKLISTS,
+    PAYOUT_PURPOSES,
+    SYSTEM_ITEMS,
     ArrearsQuote,
+    LoanQuote,
+    RepaymentQuote,
     RequestInvalid,
     ServiceItem,
     SurrenderQuote,
+    SurvivalDue,
+    add_months,
     arrears_quote,
     authority_refusal,
     before_due_reminder_on,
     effective_date_refusal,
+    fen,
     grace_ends,
     grace_reminder_on,
     item_changes,
     item_label,
     lapse_day,
+    loan_quote,
+    loan_refusal,
     missing_materials,
+    money_amount,
     needs_underwriting,
     premium_schedule,
     reinstatement_refusal,
+    repayment_quote,
     surrender_quote,
+    survival_schedule,
 )
 from claimdesk.servicing.workflow import (
     GRACE_RULE,
     KIND,
     PAY_PERMISSION,
+    PAYOUT_APPROVAL,
     PERMISSION,
     UNDERWRITE_PERMISSION,
     RequestState,
@@ -81,6 +96,9 @@ User = get_user_model()
 log = logging.getLogger(__name__)
 
 APPROVAL_TASK = "approve_service"
+# Requests approved before the payment flow paid them had this finance task; those are still
+# confirmed by hand (``surrender_pay``). Since then the payments app hands finance its own
+# ``payment`` task and confirms through the bank's answer.
 PAYMENT_TASK = "surrender_payment"
 UNDERWRITING_TASK = "underwrite_reinstatement"
 
@@ -131,6 +149,56 @@ def quote_for(policy: Policy, effective_on: date) -> SurrenderQuote:
     )
 
 
+def loan_since(policy: Policy, day: date) -> date:
+    """The day the loan balance in effect on ``day`` last changed: interest on it runs
+    from there (a loan or a repayment restarts it; the interest is paid with each
+    repayment)."""
+    since, previous = policy.start, None
+    for version in policy_history(policy):
+        if version.effective_on > day:
+            break
+        if previous is not None and version.loan_balance != previous:
+            since = version.effective_on
+        previous = version.loan_balance
+    return since
+
+
+def loan_quote_for(policy: Policy, effective_on: date, details: Mapping[str, Any]) -> LoanQuote:
+    """How much ``policy`` may lend on ``effective_on`` (the product's share of the cash
+    value there, less the balance) and what ``details`` asks; refused above it."""
+    try:
+        amount = money_amount(details)
+    except RequestInvalid as exc:
+        raise GuardFailed(str(exc)) from None
+    product = policy.product
+    quote = loan_quote(
+        effective_on=effective_on,
+        cash_value=quote_for(policy, effective_on).cash_value,
+        ratio=product.loan_ratio_percent,
+        balance=policy_as_of(policy, effective_on).loan_balance,
+        rate=product.loan_interest_percent,
+        amount=amount,
+    )
+    if why := loan_refusal(quote):
+        raise GuardFailed(why)
+    return quote
+
+
+def repayment_for(policy: Policy, effective_on: date, details: Mapping[str, Any]) -> RepaymentQuote:
+    """What repaying the loan on ``effective_on`` costs: the principal asked for plus the
+    interest on the whole balance since it last changed."""
+    try:
+        return repayment_quote(
+            effective_on=effective_on,
+            balance=policy_as_of(policy, effective_on).loan_balance,
+            since=loan_since(policy, effective_on),
+            rate=policy.product.loan_interest_percent,
+            principal=money_amount(details),
+        )
+    except RequestInvalid as exc:
+        raise GuardFailed(str(exc)) from None
+
+
 def _check_request(
     policy: Policy, item: str, details: Mapping[str, Any], effective_on: date, received_on: date
 ) -> None:
@@ -146,8 +214,14 @@ def _check_request(
             _("Policy %(number)s is not in force on %(day)s.")
             % {"number": policy.number, "day": effective_on.isoformat()}
         )
+    one_at_a_time = (
+        ServiceItem.SURRENDER,
+        ServiceItem.REINSTATEMENT,
+        ServiceItem.LOAN,
+        ServiceItem.LOAN_REPAYMENT,
+    )
     if (
-        item in (ServiceItem.SURRENDER, ServiceItem.REINSTATEMENT)
+        item in one_at_a_time
         and ServiceRequest.objects.filter(policy=policy, item=item, case__is_open=True).exists()
     ):
         raise IllegalTransition(
@@ -209,17 +283,27 @@ def request_open(
     staff = is_staff_member(actor)
     if staff and not actor.has_perm(PERMISSION):
         raise NotAllowed(_("You may not open policy-service requests."))
+    if item in SYSTEM_ITEMS:
+        raise GuardFailed(
+            _(
+                "A survival benefit is paid when it falls due, to the account on file: nobody asks for it."
+            )
+        )
     if not staff and policy.holder_id != actor.pk:
         raise NotAllowed(_("You may only ask for changes to your own policies."))
     received_on = to_local(now).date()
     effective_on = effective_on or received_on
     details = dict(details)
     _check_request(policy, item, details, effective_on, received_on)
-    quote: SurrenderQuote | ArrearsQuote | None = None
+    quote: SurrenderQuote | ArrearsQuote | LoanQuote | RepaymentQuote | None = None
     if item == ServiceItem.SURRENDER:
         quote = quote_for(policy, effective_on)
     elif item == ServiceItem.REINSTATEMENT:
         quote = arrears_for(policy, effective_on)
+    elif item == ServiceItem.LOAN:
+        quote = loan_quote_for(policy, effective_on, details)
+    elif item == ServiceItem.LOAN_REPAYMENT:
+        quote = repayment_for(policy, effective_on, details)
     with case_action():
         case = case_open(
             kind=KIND,
@@ -238,7 +322,8 @@ def request_open(
             effective_on=effective_on,
             details=details,
             quote=quote.as_dict() if quote else {},
-            amount=quote.amount if isinstance(quote, SurrenderQuote) else None,
+            # What the request pays out (the approver's authority applies to it).
+            amount=quote.amount if isinstance(quote, SurrenderQuote | LoanQuote) else None,
             underwriting_required=item == ServiceItem.REINSTATEMENT and needs_underwriting(details),
         )
         if request.underwriting_required:
@@ -381,15 +466,6 @@ def _escalate(
     return signer
 
 
-def _finance_person() -> Actor | None:
-    return (
-        User.objects.filter(is_active=True, groups__name=Role.FINANCE.value)
-        .annotate(load=_open_tasks())
-        .order_by("load", "id")
-        .first()
-    )
-
-
 def request_approve(*, request: ServiceRequest, actor: Actor, now: datetime) -> ServiceRequest:
     """Approve a request whose materials are complete, within the approver's authority.
 
@@ -417,6 +493,16 @@ def request_approve(*, request: ServiceRequest, actor: Actor, now: datetime) -> 
             request.quote = quote.as_dict()
             request.amount = quote.amount
             request.save(update_fields=["quote", "amount"])
+        if request.item == ServiceItem.LOAN:
+            loan = loan_quote_for(request.policy, request.effective_on, request.details)
+            request.quote = loan.as_dict()
+            request.amount = loan.amount
+            request.save(update_fields=["quote", "amount"])
+        if request.item == ServiceItem.LOAN_REPAYMENT:
+            request.quote = repayment_for(
+                request.policy, request.effective_on, request.details
+            ).as_dict()
+            request.save(update_fields=["quote"])
         if request.item == ServiceItem.REINSTATEMENT:
             if request.underwriting_required and request.underwritten_by_id is None:
                 raise GuardFailed(
@@ -441,29 +527,49 @@ def request_approve(*, request: ServiceRequest, actor: Actor, now: datetime) -> 
     return request
 
 
-def _apply_approval(case: Case, request: ServiceRequest, *, actor: Actor, now: datetime) -> None:
-    surrender = request.item == ServiceItem.SURRENDER
+def _payee(request: ServiceRequest) -> BankAccount:
+    """The account a request's money goes to: the policyholder's account on the version of
+    the policy in effect on the request's date (the designated account, 指定账户)."""
+    bank = policy_as_of(request.policy, request.effective_on).bank
     payee = None
-    if surrender and request.amount:
-        bank = policy_as_of(request.policy, request.effective_on).bank
-        if bank is None:
-            raise GuardFailed(
-                _("The policyholder has no bank account on file: change the bank account first.")
-            )
+    if bank is not None:
         payee = BankAccount.objects.filter(
             owner_id=request.policy.holder_id, account_number=bank.account_number
         ).first()
+    if payee is None:
+        raise GuardFailed(
+            _("The policyholder has no bank account on file: change the bank account first.")
+        )
+    return payee
+
+
+def _loan_changes(request: ServiceRequest) -> dict[str, Any]:
+    """The loan balance after a loan (+ the amount lent) or a repayment (− the principal)."""
+    balance = policy_as_of(request.policy, request.effective_on).loan_balance
+    if request.item == ServiceItem.LOAN:
+        return {"loan_balance": balance + (request.amount or Decimal(0))}
+    principal = Decimal(str(request.quote.get("principal") or 0))
+    return {"loan_balance": balance - principal}
+
+
+def _apply_approval(case: Case, request: ServiceRequest, *, actor: Actor, now: datetime) -> None:
+    purpose = PAYOUT_PURPOSES.get(request.item)
+    payee = _payee(request) if purpose and request.amount else None
+    endorsement = None
     try:
         changes = item_changes(request.item, request.details, request.effective_on)
-        endorsement = endorsement_issue(
-            policy=request.policy,
-            effective_on=request.effective_on,
-            kind=request.item,
-            changes=changes,
-            actor=actor,
-            now=now,
-            case=case,
-        )
+        if request.item in (ServiceItem.LOAN, ServiceItem.LOAN_REPAYMENT):
+            changes = _loan_changes(request)
+        if changes:  # a survival benefit changes nothing on the policy
+            endorsement = endorsement_issue(
+                policy=request.policy,
+                effective_on=request.effective_on,
+                kind=request.item,
+                changes=changes,
+                actor=actor,
+                now=now,
+                case=case,
+            )
     except (RequestInvalid, EndorsementRefused) as exc:
         raise GuardFailed(str(exc)) from None
     request.approved_by = actor
@@ -482,45 +588,47 @@ def _apply_approval(case: Case, request: ServiceRequest, *, actor: Actor, now: d
             recorded_by=actor,
             settled_by=case,
         )
-    timeline_record(
-        case,
-        now=now,
-        actor=actor,
-        kind="endorsement_issued",
-        customer_visible=True,
-        data={
-            "endorsement": endorsement.number,
-            "version": endorsement.version,
-            "effective_on": endorsement.effective_on.isoformat(),
-            "item": request.item,
-            "changes": endorsement.changes,
-            "amount": str(request.amount) if request.amount is not None else "",
-        },
-    )
-    action = "approve_surrender" if surrender else "approve"
+    if endorsement is not None:
+        timeline_record(
+            case,
+            now=now,
+            actor=actor,
+            kind="endorsement_issued",
+            customer_visible=True,
+            data={
+                "endorsement": endorsement.number,
+                "version": endorsement.version,
+                "effective_on": endorsement.effective_on.isoformat(),
+                "item": request.item,
+                "changes": endorsement.changes,
+                "amount": str(request.amount) if request.amount is not None else "",
+            },
+        )
+    action = PAYOUT_APPROVAL.get(request.item, "approve")
     case_transition(
         case=case,
         action=action,
         actor=actor,
         now=now,
         data={
-            "endorsement": endorsement.number,
-            "effective_on": endorsement.effective_on.isoformat(),
+            "endorsement": endorsement.number if endorsement else "",
+            "effective_on": request.effective_on.isoformat(),
         },
     )
-    # Handed to finance while the approver still holds the task that lets them assign.
-    if surrender and request.amount:
-        finance = _finance_person()
-        if finance is not None:
-            task_assign(
+    # Handed to the payment flow while the approver still holds the task that lets them
+    # assign: the payments app instructs it and gives finance the task (PayoutDue).
+    if purpose and request.amount:
+        publish(
+            PayoutDue(
                 case=case,
-                kind=PAYMENT_TASK,
-                title=_("Pay the surrender value of %(number)s: ¥%(amount)s")
-                % {"number": case.number, "amount": request.amount},
-                assignee=finance,
+                policy=request.policy,
+                purpose=purpose,
+                amount=request.amount,
+                account=payee,
                 actor=actor,
                 now=now,
             )
+        )
     for task in case.tasks.filter(kind=APPROVAL_TASK, status=TaskStatus.OPEN):
         if task.assignee_id == actor.pk:
             task_complete(task=task, actor=actor, now=now, result=_("approved"))
@@ -548,11 +656,12 @@ def payment_recorded(*, case: Case, data: Mapping[str, Any], actor: Actor, now: 
     request.paid_at = now
     request.bank_ref = str(data.get("bank_ref") or "")[:64]
     request.save(update_fields=["paid_at", "bank_ref"])
+    paid_kinds = {ServiceItem.LOAN: "loan_paid", ServiceItem.SURVIVAL: "survival_paid"}
     timeline_record(
         case,
         now=now,
         actor=actor,
-        kind="surrender_paid",
+        kind=paid_kinds.get(ServiceItem(request.item), "surrender_paid"),
         customer_visible=True,
         data={"amount": str(request.amount), "bank_ref": request.bank_ref},
     )
@@ -564,7 +673,9 @@ def payment_recorded(*, case: Case, data: Mapping[str, Any], actor: Actor, now: 
 def surrender_pay(
     *, request: ServiceRequest, actor: Actor, now: datetime, bank_ref: str
 ) -> ServiceRequest:
-    """Finance confirms the surrender value reached the policyholder's account."""
+    """Finance confirms by hand the surrender value of a request approved before the payment
+    flow paid surrenders (one with a ``surrender_payment`` task); every later one is
+    confirmed on the finance workbench from the bank's answer (the workflow refuses this)."""
     if not actor.has_perm(PAY_PERMISSION):
         raise NotAllowed(_("Only finance confirms payments."))
     with case_action():
@@ -900,4 +1011,130 @@ def premium_sweep(*, now: datetime, batch: int = 500) -> dict[str, int]:
             grace_ends_on__lt=today, policy__end__gt=F("grace_ends_on")
         ).order_by("policy_id", "due_on")[:batch]:
             counts["lapses"] += premium_lapse(premium, now=now) is not None
+    return counts
+
+
+# --- survival benefit (生存给付) --------------------------------------------------------------
+
+ROBOT_USERNAME = "service_auto"  # the servicing system: opens and approves contractual payouts
+
+
+def service_robot() -> Actor:
+    """The servicing system as a member of the servicing team (it cannot sign in): the
+    owner and signer of survival benefits, whose amount the contract fixes."""
+    user = User.objects.filter(username=ROBOT_USERNAME).first()
+    if user is not None:
+        return user
+    user = User(username=ROBOT_USERNAME, first_name=_("Automatic servicing"))
+    user.set_unusable_password()
+    user.save()
+    from django.contrib.auth.models import Group
+
+    user.groups.add(Group.objects.get(name=Role.UNDERWRITER.value))
+    return user
+
+
+def survival_dues(policy: Policy) -> list[SurvivalDue]:
+    """The survival benefits of ``policy`` from its product's schedule (term and sum
+    insured as issued; each is checked against the version in effect on its due date)."""
+    first = policy_history(policy)[0]
+    return survival_schedule(
+        start=first.start,
+        end=first.end,
+        sum_insured=first.sum_insured,
+        schedule=policy.product.survival_schedule,
+    )
+
+
+def survival_benefit_pay(*, policy: Policy, due: SurvivalDue, now: datetime) -> SurvivalBenefit:
+    """A survival benefit fell due: recorded once; when the policy is in force on the due
+    date, a request is opened, approved by the system (the contract fixes the amount: no
+    discretion, so no approval limit) and handed to the payment flow, to the account on the
+    version in effect that day. The customer is told as for every request."""
+    terms = policy_as_of(policy, due.due_on)
+    with case_action():
+        Policy.objects.select_for_update().get(pk=policy.pk)
+        found = SurvivalBenefit.objects.filter(policy=policy, number=due.number).first()
+        if found is not None:
+            return found
+        # The benefit is per 1,000 of the sum insured in effect on the due date.
+        ratio = Decimal(0)
+        for row in policy.product.survival_schedule:
+            if add_months(terms.start, int(row["month"])) == due.due_on:
+                ratio = Decimal(str(row["per_mille"]))
+        amount = fen(terms.sum_insured * ratio / 1000) if ratio else due.amount
+        row = SurvivalBenefit(
+            policy=policy, number=due.number, due_on=due.due_on, amount=amount, created_at=now
+        )
+        if not terms.in_force_on(due.due_on):
+            row.not_payable = str(
+                _("The policy was not in force on %(day)s (%(status)s).")
+                % {"day": due.due_on.isoformat(), "status": Policy.Status(terms.status).label}
+            )
+            row.save()
+            return row
+        robot = service_robot()
+        case = case_open(
+            kind=KIND,
+            title=f"{item_label(ServiceItem.SURVIVAL)} · {policy.number}",
+            actor=robot,
+            now=now,
+            customer=policy.holder,
+            owner=robot,
+            category=ServiceItem.SURVIVAL,
+            data={
+                "policy": policy.number,
+                "item": ServiceItem.SURVIVAL,
+                "effective_on": due.due_on.isoformat(),
+            },
+        )
+        request = ServiceRequest.objects.create(
+            case=case,
+            policy=policy,
+            item=ServiceItem.SURVIVAL,
+            effective_on=due.due_on,
+            details={"number": due.number},
+            quote={
+                "due_on": due.due_on.isoformat(),
+                "number": due.number,
+                "sum_insured": str(terms.sum_insured),
+                "amount": str(amount),
+            },
+            amount=amount,
+        )
+        case_transition(case=case, action="review", actor=robot, now=now)
+        case_transition(case=case, action="materials_complete", actor=robot, now=now)
+        _apply_approval(case, request, actor=robot, now=now)
+        row.request = request
+        row.save()
+    return row
+
+
+def survival_sweep(*, now: datetime, batch: int = 500) -> dict[str, int]:
+    """The periodic pass over survival benefits: every one due by today and not yet
+    recorded is paid (or recorded as not payable). Counts of what this run did."""
+    today = to_local(now).date()
+    counts = {"paid": 0, "not_payable": 0}
+    done = 0
+    with translation.override(settings.LANGUAGE_CODE):
+        policies = (
+            Policy.objects.exclude(product__survival_schedule=[])
+            .filter(start__lte=today)
+            .select_related("product", "holder")
+            .order_by("id")
+        )
+        for policy in policies:
+            recorded = set(
+                SurvivalBenefit.objects.filter(policy=policy).values_list("number", flat=True)
+            )
+            for due in survival_dues(policy):
+                if due.due_on > today or due.number in recorded or done >= batch:
+                    continue
+                try:
+                    row = survival_benefit_pay(policy=policy, due=due, now=now)
+                except CaseError:
+                    log.exception("survival benefit %s #%s not paid", policy.number, due.number)
+                    continue
+                done += 1
+                counts["not_payable" if row.not_payable else "paid"] += 1
     return counts

@@ -18,6 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from claimdesk.cases.models import TaskStatus
 from claimdesk.cases.selectors import case_clocks, case_timeline
 from claimdesk.cases.services import CaseError, GuardFailed, can_act
 from claimdesk.cases.timeline import customer_text, event_label
@@ -27,7 +28,7 @@ from claimdesk.policies.rules import HEALTH_QUESTIONS
 from claimdesk.policies.selectors import policies_visible_to, policy_as_of, policy_history
 from claimdesk.servicing import selectors, services
 from claimdesk.servicing.models import PremiumDue
-from claimdesk.servicing.rules import ITEM_LABELS, ServiceItem, authority_refusal
+from claimdesk.servicing.rules import ITEM_LABELS, SYSTEM_ITEMS, ServiceItem, authority_refusal
 from claimdesk.servicing.workflow import (
     PAY_PERMISSION,
     PERMISSION,
@@ -75,6 +76,8 @@ def _details(item: str, form: Mapping[str, str]) -> dict[str, Any]:
     keys = {
         ServiceItem.CONTACT: ("phone", "address"),
         ServiceItem.BANK_ACCOUNT: ("bank_name", "account_name", "account_number"),
+        ServiceItem.LOAN: ("amount",),
+        ServiceItem.LOAN_REPAYMENT: ("amount",),
     }.get(ServiceItem(item), ())
     return {k: form.get(k, "") for k in keys}
 
@@ -92,7 +95,7 @@ def my_requests(request: AuthedRequest) -> HttpResponse:
     user = request.user
     staff = is_staff_member(user)
     item = request.GET.get("item") or request.POST.get("item") or ServiceItem.SURRENDER
-    if item not in ITEM_LABELS:
+    if item not in ITEM_LABELS or item in SYSTEM_ITEMS:
         item = ServiceItem.SURRENDER
     mine = [] if staff else list(policies_visible_to(user))
     policies = [p for p in mine if p.status == Policy.Status.ACTIVE]
@@ -139,7 +142,11 @@ def my_requests(request: AuthedRequest) -> HttpResponse:
             "lapsed": lapsed,
             "choices": choices,
             "questions": [(code, str(text)) for code, text in HEALTH_QUESTIONS.items()],
-            "items": [(k, str(v)) for k, v in ITEM_LABELS.items()],
+            "items": [(k, str(v)) for k, v in ITEM_LABELS.items() if k not in SYSTEM_ITEMS],
+            "loans": [
+                (p, p.product.loan_ratio_percent.normalize(), p.product.loan_interest_percent)
+                for p in policies
+            ],
             "item": item,
             "item_label": str(ITEM_LABELS[item]),
             "beneficiary_rows": range(BENEFICIARY_ROWS),
@@ -207,8 +214,11 @@ def request_detail(request: AuthedRequest, number: str) -> HttpResponse:
             and case.status in (RequestState.SUBMITTED, RequestState.REVIEWING),
             "can_decide": clerk and case.status == RequestState.COMPLETE,
             "can_decline": clerk and case.status in (RequestState.REVIEWING, RequestState.COMPLETE),
+            # Only a request approved before the payment flow paid it is confirmed here;
+            # every later one is paid on the finance workbench.
             "can_pay": staff
             and case.status == RequestState.PAYING
+            and case.tasks.filter(kind=services.PAYMENT_TASK, status=TaskStatus.OPEN).exists()
             and can_act(user, case, PAY_PERMISSION),
             "limit": limit,
             "above_limit": authority_refusal(found.amount, limit) if clerk else None,
@@ -281,6 +291,9 @@ def policy_on_date(request: AuthedRequest, number: str) -> HttpResponse:
             "terms": policy_as_of(policy, day),
             "history": policy_history(policy),
             "premiums": selectors.premiums_of(policy, today=to_local(timezone.now()).date()),
+            "survival": selectors.survival_benefits_of(
+                policy, today=to_local(timezone.now()).date()
+            ),
             "can_record": is_staff_member(request.user) and request.user.has_perm(PAY_PERMISSION),
             "error": error,
         },

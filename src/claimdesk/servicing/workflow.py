@@ -40,7 +40,10 @@ class RequestState(TextChoices):
 
 S = RequestState
 FINAL = frozenset({S.APPROVED, S.PAID, S.DECLINED, S.WITHDRAWN})
-APPROVALS = frozenset({"approve", "approve_surrender"})
+APPROVALS = frozenset({"approve", "approve_surrender", "approve_payout"})
+# The approval row of each item that pays money out (else ``approve``).
+PAYOUT_APPROVAL = {"surrender": "approve_surrender", "loan": "approve_payout",
+                   "survival_benefit": "approve_payout"}  # fmt: skip
 
 SLA_RULES = (
     SlaDefault(
@@ -63,6 +66,13 @@ SLA_RULES = (
         Unit.CALENDAR_DAYS,
         Decimal(10),
         "退保批准后10日内支付退保金",
+    ),
+    SlaDefault(
+        "service_payment",
+        _("Pay a policy loan or a survival benefit"),
+        Unit.WORKING_DAYS,
+        Decimal(3),
+        "保单贷款、生存金批准后3个工作日内支付",
     ),
     # Not a case clock: the grace period of an unpaid renewal premium, read by the premium
     # sweep (``services.premium_sweep``) — its amount is the grace days, its reminder point
@@ -110,10 +120,27 @@ def approved_through_authority(case: Any, t: Transition, data: Mapping[str, Any]
         return None if t.action == "approve" else str(_("This case has no surrender to pay."))
     if request.approved_by_id is None:
         return str(_("Approve the request on its page: the approver's authority is checked there."))
-    surrender = request.item == "surrender"
-    if surrender != (t.action == "approve_surrender"):
+    if PAYOUT_APPROVAL.get(request.item, "approve") != t.action:
         return str(_("This approval does not fit the request's item."))
     return None
+
+
+def paid_through_payments(case: Any, t: Transition, data: Mapping[str, Any]) -> str | None:
+    """A request's payment is confirmed by the payment flow (the bank's answer on the finance
+    workbench, which names its payment ``reference``); only a request approved before that
+    flow existed (it still has a hand-over task ``surrender_payment``) is confirmed by hand."""
+    if t.action != "confirm_payment" or data.get("reference"):
+        return None
+    from claimdesk.cases.models import TaskStatus
+
+    if case.tasks.filter(kind="surrender_payment", status=TaskStatus.OPEN).exists():
+        return None
+    return str(
+        _(
+            "The payment is confirmed on the finance workbench (Payments) when the bank "
+            "confirms the transfer."
+        )
+    )
 
 
 def record_payment(
@@ -136,7 +163,7 @@ WORKFLOW = Workflow(
     initial=S.SUBMITTED,
     final=FINAL,
     opening_clocks=("service_ack",),
-    checks=(materials_before_completion, approved_through_authority),
+    checks=(materials_before_completion, approved_through_authority, paid_through_payments),
     effects=(record_payment,),
     sla_rules=SLA_RULES,
     transitions=(
@@ -150,13 +177,16 @@ WORKFLOW = Workflow(
         Transition(S.COMPLETE, "approve_surrender", S.PAYING, PERMISSION,
                    _("Approve the surrender"), stops=("service_complete",),
                    starts=("surrender_payment",)),
+        Transition(S.COMPLETE, "approve_payout", S.PAYING, PERMISSION,
+                   _("Approve and pay"), stops=("service_complete",),
+                   starts=("service_payment",)),
         Transition(S.REVIEWING, "decline", S.DECLINED, PERMISSION, _("Decline"),
                    guard=requires("reason"), stop_all=True),
         Transition(S.COMPLETE, "decline", S.DECLINED, PERMISSION, _("Decline"),
                    guard=requires("reason"), stop_all=True),
         Transition(S.PAYING, "confirm_payment", S.PAID, PAY_PERMISSION,
                    _("Confirm the payment"), guard=requires("bank_ref"),
-                   stops=("surrender_payment",)),
+                   stops=("surrender_payment", "service_payment")),
         # Once a surrender is approved the contract has ended: it is paid, not withdrawn.
         *withdrawals(RequestState, FINAL | {S.PAYING}, PERMISSION),
     ),
