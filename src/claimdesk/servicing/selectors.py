@@ -12,9 +12,17 @@ from django.utils.translation import gettext as _
 from claimdesk.cases.models import CaseEvent
 from claimdesk.cases.selectors import cases_visible_to
 from claimdesk.policies.models import Policy
-from claimdesk.policies.rules import HEALTH_QUESTIONS
+from claimdesk.policies.rules import HEALTH_QUESTIONS, mask_id_number
+from claimdesk.policies.selectors import policy_as_of
 from claimdesk.servicing.models import PremiumDue, ServiceRequest
-from claimdesk.servicing.rules import CHECKLISTS, PremiumState, premium_payable, premium_state
+from claimdesk.servicing.rules import (
+    CHECKLISTS,
+    HOLDER_RELATIONS,
+    PremiumState,
+    ServiceItem,
+    premium_payable,
+    premium_state,
+)
 from claimdesk.types import Actor
 
 
@@ -40,8 +48,14 @@ def checklist(request: ServiceRequest) -> list[dict[str, Any]]:
 
 def refusal_reason(request: ServiceRequest) -> str:
     """Why the request was declined (the reason given with the step), or ""."""
+    return refusal(request)["reason"]
+
+
+def refusal(request: ServiceRequest) -> dict[str, str]:
+    """The reason and the clause given with the decline step (empty strings if none)."""
     line = request.case.events.filter(kind="transition", action="decline").order_by("-id").first()
-    return str((line.data or {}).get("reason") or "") if line else ""
+    data = (line.data or {}) if line else {}
+    return {"reason": str(data.get("reason") or ""), "clause": str(data.get("clause") or "")}
 
 
 def service_event_text(event: CaseEvent) -> str | None:
@@ -54,6 +68,8 @@ def service_event_text(event: CaseEvent) -> str | None:
             "number": data.get("endorsement", ""),
             "day": data.get("effective_on", ""),
         }
+    if event.kind == "sum_increase_underwritten":
+        return _("Underwriting decided on the increase: %(text)s") % {"text": data.get("text", "")}
     if event.kind == "reinstatement_underwritten":
         return _("Underwriting has accepted the health declaration.")
     if event.kind == "surrender_paid":
@@ -120,3 +136,26 @@ def lapsed_premiums(limit: int = 100) -> list[PremiumDue]:
         .select_related("policy__holder", "policy__product", "lapse")
         .order_by("-lapse__effective_on", "policy__number")[:limit]
     )
+
+
+def change_view(request: ServiceRequest) -> dict[str, Any]:
+    """What the request page shows of a change of policyholder or of the sum insured: the
+    relation in words and the ID masked; the sum and premium before the change."""
+    details = request.details or {}
+    if request.item == ServiceItem.POLICYHOLDER:
+        relation = HOLDER_RELATIONS.get(str(details.get("relation") or ""))
+        return {
+            "holder_relation": str(relation) if relation is not None else "",
+            "holder_id_masked": mask_id_number(str(details.get("id_number") or "")),
+        }
+    if request.item in (ServiceItem.SUM_INCREASE, ServiceItem.SUM_DECREASE):
+        if request.endorsement is not None:  # after the change: what it changed from
+            changed = request.endorsement.changes
+            terms = policy_as_of(request.policy, request.endorsement.effective_on)
+            return {
+                "sum_from": changed.get("sum_insured", {}).get("from", terms.sum_insured),
+                "premium_from": changed.get("premium", {}).get("from", terms.premium),
+            }
+        terms = policy_as_of(request.policy, request.effective_on)
+        return {"sum_from": terms.sum_insured, "premium_from": terms.premium}
+    return {}
