@@ -20,8 +20,8 @@ from claimdesk.notices.models import Notice
 from claimdesk.notices.selectors import notice_find, notices_for
 from claimdesk.notices.services import notice_ready
 from claimdesk.servicing.selectors import request_by_number
-from claimdesk.underwriting.selectors import application_find
 from claimdesk.types import AuthedRequest
+from claimdesk.underwriting.selectors import application_find
 from claimdesk.workdays.clocks import to_local
 
 router = Router(tags=["notices"])
@@ -93,9 +93,7 @@ def notice_pdf(request: AuthedRequest, notice_id: int):
     return pdf_response(notice)
 
 
-@router.get(
-    "/policy-service/{number}/notices", response={200: list[NoticeOut], 404: CaseProblem}
-)
+@router.get("/policy-service/{number}/notices", response={200: list[NoticeOut], 404: CaseProblem})
 def service_notice_list(request: AuthedRequest, number: str):
     """The written notices of a policy-service request (its 批单, or why it was declined),
     newest first, each with the URL of its PDF."""

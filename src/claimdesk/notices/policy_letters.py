@@ -55,7 +55,9 @@ def endorsement_context(request: ServiceRequest) -> dict[str, Any]:
         amount_label = (
             _("Surrender value payable to your designated account")
             if request.item == ServiceItem.SURRENDER
-            else _("Refund of the cash value of the part given up, payable to your designated account")
+            else _(
+                "Refund of the cash value of the part given up, payable to your designated account"
+            )
         )
     underwriting = (request.details or {}).get("underwriting") or {}
     return {

@@ -37,7 +37,14 @@ REQUIRED: Mapping[str, tuple[str, ...]] = {
         "approved_by",
     ),
     "service_refusal": ("customer_name", "policy_no", "item_label", "reason"),
-    "uw_decision": ("customer_name", "product", "insured_name", "outcome", "outcome_text", "reason"),
+    "uw_decision": (
+        "customer_name",
+        "product",
+        "insured_name",
+        "outcome",
+        "outcome_text",
+        "reason",
+    ),
 }
 TEXT_KEYS = (
     *_CLAIM_HEADER,

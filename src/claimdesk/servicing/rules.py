@@ -106,11 +106,17 @@ CHECKLISTS: Mapping[str, tuple[Material, ...]] = {
     # 变更投保人: the new policyholder's identity, their insurable interest (保险法第三十一条)
     # and the insured's written consent; both policyholders sign the application.
     ServiceItem.POLICYHOLDER: (
-        Material("holder_change_form", _("Application signed by the current and the new policyholder")),
+        Material(
+            "holder_change_form", _("Application signed by the current and the new policyholder")
+        ),
         _HOLDER_ID,
         Material("new_holder_id", _("The new policyholder's ID document")),
-        Material("holder_relation_proof", _("Proof of the new policyholder's relation to the insured")),
-        Material("insured_consent_holder", _("The insured's written consent to the new policyholder")),
+        Material(
+            "holder_relation_proof", _("Proof of the new policyholder's relation to the insured")
+        ),
+        Material(
+            "insured_consent_holder", _("The insured's written consent to the new policyholder")
+        ),
     ),
     ServiceItem.SUM_INCREASE: (_APPLICATION, _HOLDER_ID, _HEALTH),
     ServiceItem.SUM_DECREASE: (_APPLICATION, _HOLDER_ID),
@@ -276,7 +282,9 @@ def sum_change_refusal(item: str, current: Decimal, new: Decimal) -> str | None:
         )
     if item == ServiceItem.SUM_DECREASE and new >= current:
         return str(
-            _("The new sum insured must be below the current ¥%(current)s; to end the cover, surrender the policy.")
+            _(
+                "The new sum insured must be below the current ¥%(current)s; to end the cover, surrender the policy."
+            )
             % {"current": f"{current:,.2f}"}
         )
     return None

@@ -21,6 +21,7 @@ from django.db.models import Count, F, Q
 from django.utils import translation
 from django.utils.translation import gettext as _
 
+from claimdesk.cases.events import publish
 from claimdesk.cases.models import Case, Task, TaskStatus
 from claimdesk.cases.services import (
     CaseError,
@@ -36,7 +37,6 @@ from claimdesk.cases.services import (
     task_cancel,
     task_complete,
 )
-from claimdesk.cases.events import publish
 from claimdesk.cases.timeline import case_action, timeline_record
 from claimdesk.notify.services import notification_queue
 from claimdesk.policies.events import RiskChangeRequested, RiskDecided
@@ -251,7 +251,9 @@ def request_open(
             details=details,
             quote=quote.as_dict() if quote else {},
             amount=quote.amount if isinstance(quote, SurrenderQuote) else None,
-            underwriting_required=(item == ServiceItem.REINSTATEMENT and needs_underwriting(details))
+            underwriting_required=(
+                item == ServiceItem.REINSTATEMENT and needs_underwriting(details)
+            )
             or item in UNDERWRITTEN_ITEMS,
         )
         if item in UNDERWRITTEN_ITEMS:
@@ -550,7 +552,9 @@ def request_approve(*, request: ServiceRequest, actor: Actor, now: datetime) -> 
             request.save(update_fields=["quote", "amount"])
         if request.item in UNDERWRITTEN_ITEMS and request.underwritten_by_id is None:
             raise GuardFailed(
-                _("Underwriting has not accepted the increase yet: the request waits for its decision.")
+                _(
+                    "Underwriting has not accepted the increase yet: the request waits for its decision."
+                )
             )
         if request.item == ServiceItem.REINSTATEMENT:
             if request.underwriting_required and request.underwritten_by_id is None:
@@ -671,9 +675,9 @@ def _reprice_instalments(policy: Policy, effective_on: date, annual: Decimal) ->
     months = PERIOD_MONTHS.get(policy.product.premium_frequency)
     if months is None:
         return
-    PremiumDue.objects.filter(
-        policy=policy, paid_at__isnull=True, due_on__gte=effective_on
-    ).update(amount=fen(annual * months / 12))
+    PremiumDue.objects.filter(policy=policy, paid_at__isnull=True, due_on__gte=effective_on).update(
+        amount=fen(annual * months / 12)
+    )
 
 
 def request_decline(

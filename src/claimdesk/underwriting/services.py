@@ -18,6 +18,7 @@ from django.contrib.auth.models import Group
 from django.db.models import Count, Q
 from django.utils.translation import gettext as _
 
+from claimdesk.cases.events import publish
 from claimdesk.cases.models import LIVE_STATES, Case, Deadline, DeadlineState, TaskStatus
 from claimdesk.cases.services import (
     GuardFailed,
@@ -33,7 +34,6 @@ from claimdesk.cases.services import (
     task_cancel,
     task_complete,
 )
-from claimdesk.cases.events import publish
 from claimdesk.cases.timeline import case_action, timeline_record
 from claimdesk.notify.services import notification_queue
 from claimdesk.policies.events import RiskChangeRequested, RiskDecided
