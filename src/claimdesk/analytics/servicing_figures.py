@@ -17,6 +17,7 @@ from collections.abc import Mapping
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from claimdesk.analytics import rules
 from claimdesk.analytics.filters import Filters
@@ -197,7 +198,7 @@ def metric_servicing_volume(f: Filters) -> Metric:
         rows=rows,
         columns=[
             ("item_label", _("Item")),
-            ("opened", _("Opened")),
+            ("opened", pgettext("count of cases", "Opened")),
             ("approved", _("Approved")),
             ("declined", _("Declined")),
             ("in_progress", _("In progress")),
@@ -419,7 +420,7 @@ def metric_lapse_rate(f: Filters) -> Metric:
         value=rules.percent(counts["lapsed"], total),
         unit="%",
         rows=rows,
-        columns=[("label", _("Premiums")), ("count", _("Number"))],
+        columns=[("label", _("Premiums")), ("count", pgettext("count of cases", "Number"))],
         drill=_drill("lapse_rate", f),
         sample=total,
     )
@@ -464,7 +465,7 @@ def metric_reinstatement_rate(f: Filters) -> Metric:
         value=rules.percent(counts["reinstated"], counts["lapsed"]),
         unit="%",
         rows=rows,
-        columns=[("label", _("Policies")), ("count", _("Number"))],
+        columns=[("label", _("Policies")), ("count", pgettext("count of cases", "Number"))],
         drill=_drill("reinstatement_rate", f),
         sample=counts["lapsed"],
     )
