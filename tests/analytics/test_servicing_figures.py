@@ -54,7 +54,11 @@ def servicing_month(clerk, customer1, ci_policy):  # noqa: F811
     bank = services.request_open(
         policy=ci_policy,
         item="bank_account",
-        details={"bank_name": "招商银行", "account_name": "张三", "account_number": "6225880000001234"},
+        details={
+            "bank_name": "招商银行",
+            "account_name": "张三",
+            "account_number": "6225880000001234",
+        },
         actor=customer1,
         now=opened,
     )
