@@ -111,7 +111,12 @@ def test_portal_request_page_links_the_letter_and_hides_it_from_others(
     page = client.get(f"/servicing/requests/{request.case.number}/")
     assert f"/notices/{notice.pk}/pdf" in page.content.decode()
     assert client.get(f"/notices/{notice.pk}/pdf").status_code == 200
+    # The policy's page lists the letters of its requests too.
+    assert (
+        f"/notices/{notice.pk}/pdf" in client.get("/servicing/policies/PCI0001/").content.decode()
+    )
     client.force_login(customer2)
+    assert client.get("/servicing/policies/PCI0001/").status_code == 404
     assert client.get(f"/notices/{notice.pk}/pdf").status_code == 404
     assert client.get(f"/servicing/requests/{request.case.number}/").status_code == 404
 

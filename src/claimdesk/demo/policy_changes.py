@@ -1,9 +1,9 @@
 """The demo's requests of the newer policy-service items, built through the servicing (and,
 for an increase, underwriting) services: customer1 lowered the sum insured of a critical
-illness policy (approved: a 批单 with the refund of the cash value given up); customer2
-handed a policy to their spouse (change of policyholder, approved); customer6 asks to raise a
+illness policy (approved: a 批单 with the refund of the cash value given up); customer08
+handed a policy to their spouse (change of policyholder, approved); customer06 asks to raise a
 sum insured with a "yes" in the health declaration (an underwriting application waits for
-an underwriter); customer7's clean increase was accepted by the rules and approved."""
+an underwriter); customer07's clean increase was accepted by the rules and approved."""
 
 from __future__ import annotations
 
@@ -72,7 +72,7 @@ def policy_changes_create(people: People, now: datetime) -> int:
     )
     _approve(request, earlier + timedelta(hours=1), manager)
 
-    handed = _policy(customers[1], f"PSC{today:%Y}00002", today)
+    handed = _policy(customers[7], f"PSC{today:%Y}00002", today)
     request = services.request_open(
         policy=handed,
         item="policyholder",
