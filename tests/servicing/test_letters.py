@@ -11,7 +11,7 @@ from decimal import Decimal
 import pypdfium2 as pdfium
 import pytest
 
-from claimdesk.cases.services import GuardFailed
+from claimdesk.cases.services import CaseError, GuardFailed
 from claimdesk.notices.models import Notice
 from claimdesk.policies.models import Policy
 from claimdesk.policies.selectors import policy_as_of
@@ -192,14 +192,15 @@ def test_decrease_lowers_the_premium_in_proportion_and_refunds_the_cash_value(
     assert Decimal(request.details["premium"]) == expected_premium
     # The cash value of the ¥200,000 given up (the same table as a surrender: 4.65‰).
     assert request.amount == Decimal("930.00")
-    with pytest.raises(GuardFailed, match="须低于"):
-        services.request_open(
-            policy=ci_policy,
-            item="sum_decrease",
-            details={"sum_insured": "300000"},
-            actor=customer1,
-            now=T0,
-        )
+    for asked, why in (("600000", "须低于"), ("400000", "正在办理")):
+        with pytest.raises(CaseError, match=why):  # more than now; one change at a time
+            services.request_open(
+                policy=ci_policy,
+                item="sum_decrease",
+                details={"sum_insured": asked},
+                actor=customer1,
+                now=T0,
+            )
     complete(request, clerk)
     services.request_approve(request=request, actor=clerk, now=T0 + timedelta(hours=2))
     ci_policy.refresh_from_db()

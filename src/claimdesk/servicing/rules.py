@@ -67,6 +67,7 @@ ITEM_LABELS: Mapping[str, Promise] = {
 }
 # Items whose request changes the risk: underwriting decides before the clerk may approve.
 UNDERWRITTEN_ITEMS = frozenset({ServiceItem.SUM_INCREASE})
+SUM_ITEMS = (ServiceItem.SUM_INCREASE, ServiceItem.SUM_DECREASE)
 
 
 @dataclass(frozen=True)

@@ -47,6 +47,7 @@ from claimdesk.policies.services import EndorsementRefused, endorsement_issue
 from claimdesk.servicing.models import PremiumDue, ServiceRequest
 from claimdesk.servicing.rules import (
     CHECKLISTS,
+    SUM_ITEMS,
     UNDERWRITTEN_ITEMS,
     ArrearsQuote,
     RequestInvalid,
@@ -271,12 +272,19 @@ def _sum_change(
     product has cash values, quotes the refund of the cash value of the part given up (the
     surrender rule applied to that part: within the cooling-off period its premium); an
     increase is priced by underwriting (``risk_decided``)."""
-    if item not in (ServiceItem.SUM_INCREASE, ServiceItem.SUM_DECREASE):
+    if item not in SUM_ITEMS:
         return None
     terms = policy_as_of(policy, effective_on)
     new = new_sum_insured(details)
     if why := sum_change_refusal(item, terms.sum_insured, new):
         raise GuardFailed(why)
+    if ServiceRequest.objects.filter(
+        policy=policy, item__in=SUM_ITEMS, case__is_open=True
+    ).exists():  # each change is priced on the sum the one before it left
+        raise IllegalTransition(
+            _("Policy %(number)s already has a change of its sum insured in progress.")
+            % {"number": policy.number}
+        )
     details["sum_insured"] = str(new)
     if item == ServiceItem.SUM_INCREASE:
         details.pop("premium", None)  # set from underwriting's decision, never by the asker
