@@ -54,7 +54,7 @@ def test_customer_downloads_the_batch_letter_on_a_phone_and_the_manager_reads_th
     phone.screenshot(path=str(SHOTS / "servicing-decrease-form.png"), full_page=True)
     phone.get_by_role("button", name="提交申请").click()
     expect(phone.get_by_test_id("request-status")).to_contain_text("已提交")
-    expect(phone.get_by_test_id("sum-change")).to_contain_text("¥300000")
+    expect(phone.get_by_test_id("sum-change")).to_contain_text("¥500,000.00 → ¥300,000.00")
 
     request = ServiceRequest.objects.get(policy__number="PCI0001")
     services.materials_receive(

@@ -309,7 +309,7 @@ def metric_underwriting_volume(f: Filters) -> Metric:
         detail="；".join(str(d) for d in detail),
         rows=rows,
         columns=[
-            ("route_label", _("Route")),
+            ("route_label", pgettext("underwriting", "Route")),
             ("submitted", _("Submitted")),
             ("with_query", _("With a question to the applicant")),
             ("for_servicing", _("Increases of the sum insured")),
@@ -360,7 +360,7 @@ def metric_acceptance_mix(f: Filters) -> Metric:
         else "",
         rows=rows,
         columns=[
-            ("outcome_label", _("Decision")),
+            ("outcome_label", _("Underwriting decision")),
             ("decisions", _("Decisions")),
             ("share", _("Share (%)")),
         ],

@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 from claimdesk.cases.models import CaseEvent
 from claimdesk.cases.selectors import cases_visible_to
 from claimdesk.policies.models import Policy
-from claimdesk.policies.rules import HEALTH_QUESTIONS, mask_id_number
+from claimdesk.policies.rules import HEALTH_QUESTIONS, mask_id_number, money_words
 from claimdesk.policies.selectors import policy_as_of
 from claimdesk.servicing.models import PremiumDue, ServiceRequest
 from claimdesk.servicing.rules import (
@@ -149,13 +149,17 @@ def change_view(request: ServiceRequest) -> dict[str, Any]:
             "holder_id_masked": mask_id_number(str(details.get("id_number") or "")),
         }
     if request.item in (ServiceItem.SUM_INCREASE, ServiceItem.SUM_DECREASE):
-        if request.endorsement is not None:  # after the change: what it changed from
-            changed = request.endorsement.changes
-            terms = policy_as_of(request.policy, request.endorsement.effective_on)
-            return {
-                "sum_from": changed.get("sum_insured", {}).get("from", terms.sum_insured),
-                "premium_from": changed.get("premium", {}).get("from", terms.premium),
-            }
         terms = policy_as_of(request.policy, request.effective_on)
-        return {"sum_from": terms.sum_insured, "premium_from": terms.premium}
+        before = {"sum_insured": terms.sum_insured, "premium": terms.premium}
+        if request.endorsement is not None:  # after the change: what it changed from
+            for key in before:
+                before[key] = request.endorsement.changes.get(key, {}).get("from", before[key])
+        premium = details.get("premium")
+        return {
+            "sum_from": money_words(before["sum_insured"]),
+            "sum_to": money_words(details.get("sum_insured")),
+            "premium_from": money_words(before["premium"]),
+            "premium_to": money_words(premium) if premium else "",
+            "refund": money_words(request.quote["amount"]) if request.quote.get("amount") else "",
+        }
     return {}
