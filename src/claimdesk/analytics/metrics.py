@@ -1918,3 +1918,7 @@ def scorecard(f: Filters) -> list[Dimension]:
             Dimension(code=code, label=str(label), metrics=[METRICS[m](f) for m in codes])
             for code, label, codes in DIMENSIONS
         ]
+
+
+# The figures of policy servicing and underwriting register themselves in ``METRICS``.
+from claimdesk.analytics import servicing_figures  # noqa: E402, F401

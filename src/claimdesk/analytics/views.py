@@ -30,6 +30,7 @@ from claimdesk.analytics import charts, exports, kpi, metrics
 from claimdesk.analytics.filters import Filters
 from claimdesk.analytics.metrics import METRICS, Metric
 from claimdesk.analytics.rules import NEAR_DUE
+from claimdesk.analytics.servicing_figures import SERVICING_FIGURES
 from claimdesk.analytics.whitepaper import quarter_filters, white_paper_html
 from claimdesk.cases.models import LIVE_STATES, Deadline
 from claimdesk.cases.selectors import cases_visible_to
@@ -389,6 +390,7 @@ DASHBOARD_SECTIONS = (
     ("trends", gettext_lazy("Trends")),
     ("backlog", gettext_lazy("Backlog and root causes")),
     ("scorecard", gettext_lazy("Four-dimension scorecard")),
+    ("servicing", gettext_lazy("Policy servicing and underwriting")),
     ("tables", gettext_lazy("Tables")),
     ("figures", gettext_lazy("All figures")),
 )
@@ -452,6 +454,9 @@ def _dashboard_data(f: Filters, now: datetime) -> dict[str, Any]:
             for code, label, codes in metrics.DIMENSIONS
         ],
         "figures": [figure(book.get(code, f), f) for code in METRICS],
+        # Policy servicing and underwriting: their figures and the tables behind them.
+        "servicing_figures": [figure(book.get(c, f), f) for c in SERVICING_FIGURES],
+        "servicing_tables": [table(book.get(c, f), f) for c in SERVICING_FIGURES],
         # The KPIs with a target, in the order of the four dimensions: the overview cards.
         "kpis": [
             figure(book.get(c, f), f)

@@ -26,6 +26,7 @@ from claimdesk.analytics import charts, kpi, metrics
 from claimdesk.analytics.filters import QUARTER, FilterError, Filters, month_bounds, quarter_bounds
 from claimdesk.analytics.metrics import DIMENSIONS, METRICS, Dimension, Metric
 from claimdesk.analytics.rules import KpiStatus, kpi_change
+from claimdesk.analytics.servicing_figures import SERVICING_FIGURES
 
 Progress = Callable[[int, int, str], None]
 
@@ -40,6 +41,7 @@ STEPS = (
     gettext_lazy("CSAT and NPS"),
     gettext_lazy("Complaints and root causes"),
     gettext_lazy("Corrective actions"),
+    gettext_lazy("Policy servicing and underwriting"),
     gettext_lazy("Writing the HTML"),
     gettext_lazy("Printing the PDF"),
 )
@@ -548,6 +550,25 @@ def section_actions(book: Book, f: Filters) -> Section:
     return section
 
 
+def section_servicing(book: Book, f: Filters) -> Section:
+    """Policy servicing and underwriting: volumes, cycle time, SLA compliance, the mix of
+    underwriting decisions, lapse and reinstatement rates."""
+    figures = [book.get(code, f) for code in SERVICING_FIGURES]
+    section = Section("servicing", _("Policy servicing and underwriting"), figures=figures)
+    by_code = {m.code: m for m in figures}
+    volume = by_code["servicing_volume"]
+    section.charts.append(
+        hbar(volume.rows, "item_label", "opened", title=_("Policy-service requests per item"))
+    )
+    mix = by_code["acceptance_mix"]
+    section.charts.append(
+        hbar(mix.rows, "outcome_label", "share", title=_("Underwriting decisions"), unit="%")
+    )
+    for m in figures:
+        section.tables.append(metric_table(m))
+    return section
+
+
 CHAPTERS = (
     section_sla,
     section_cycle,
@@ -557,6 +578,7 @@ CHAPTERS = (
     section_experience,
     section_complaints,
     section_actions,
+    section_servicing,
 )
 
 

@@ -35,6 +35,7 @@ from claimdesk.demo.payouts import payouts_create
 from claimdesk.demo.people import DEMO_PASSWORD, People, people_create
 from claimdesk.demo.planner import HISTORY_DAYS, Planner
 from claimdesk.demo.policies import policies_create
+from claimdesk.demo.policy_changes import policy_changes_create
 from claimdesk.demo.premiums import lapses_create
 from claimdesk.demo.story import Step, Story
 from claimdesk.demo.underwriting import applications_create
@@ -124,6 +125,10 @@ def demo_create(
         progress.line(f"Underwriting: {applications_create(people, now)} applications")
         progress.line(f"Renewal premiums: {lapses_create(people, now)} policies lapsed")
         progress.line(f"Loans and survival benefits: {payouts_create(people, now)} paid out")
+        progress.line(
+            f"Policy changes: {policy_changes_create(people, now)} requests (policyholder, "
+            "sum insured)"
+        )
         progress.line("Committing: OCR reads the handed-in scans, letters are rendered")
     progress.line("Committed")
     # The commit ran the delivery task inline; whatever it left (each run sends a batch) goes

@@ -19,7 +19,9 @@ from claimdesk.claims.selectors import claim_find
 from claimdesk.notices.models import Notice
 from claimdesk.notices.selectors import notice_find, notices_for
 from claimdesk.notices.services import notice_ready
+from claimdesk.servicing.selectors import request_by_number
 from claimdesk.types import AuthedRequest
+from claimdesk.underwriting.selectors import application_find
 from claimdesk.workdays.clocks import to_local
 
 router = Router(tags=["notices"])
@@ -89,3 +91,25 @@ def notice_pdf(request: AuthedRequest, notice_id: int):
     if notice is None:
         raise NotFound(_("No notice %(id)s.") % {"id": notice_id})
     return pdf_response(notice)
+
+
+@router.get("/policy-service/{number}/notices", response={200: list[NoticeOut], 404: CaseProblem})
+def service_notice_list(request: AuthedRequest, number: str):
+    """The written notices of a policy-service request (its 批单, or why it was declined),
+    newest first, each with the URL of its PDF."""
+    found = request_by_number(request.user, number)
+    if found is None:
+        raise NotFound(_("No request %(number)s.") % {"number": number})
+    return Status(200, [notice_out(n) for n in notices_for(found.case, request.user)])
+
+
+@router.get(
+    "/underwriting/applications/{number}/notices",
+    response={200: list[NoticeOut], 404: CaseProblem},
+)
+def application_notice_list(request: AuthedRequest, number: str):
+    """The underwriting decision notice(s) of an application, newest first."""
+    found = application_find(request.user, number)
+    if found is None:
+        raise NotFound(_("No application %(number)s.") % {"number": number})
+    return Status(200, [notice_out(n) for n in notices_for(found.case, request.user)])

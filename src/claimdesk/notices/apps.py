@@ -29,3 +29,14 @@ class NoticesConfig(AppConfig):
         subscribe_committed(notice_on_committed)
         register_customer_text(notice_event_text)
         register_archive_part("notices", notice_fingerprints)
+        from claimdesk.cases.events import CaseTransitioned
+        from claimdesk.notices.policy_letters import (
+            notice_on_application_decided,
+            notice_on_service_step,
+        )
+        from claimdesk.underwriting.events import ApplicationDecided
+
+        # The 批单 of an approved policy-service request, the notice of a declined one, and
+        # the underwriting decision notice.
+        subscribe(CaseTransitioned, notice_on_service_step, kinds=("policy_service",))
+        subscribe(ApplicationDecided, notice_on_application_decided)

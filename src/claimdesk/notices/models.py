@@ -14,6 +14,9 @@ class NoticeKind(models.TextChoices):
     REJECTION = "rejection", _("Rejection notice")
     SURVEY_RESULT = "survey_result", _("Survey and loss assessment result")
     OBJECTION_REPLY = "objection_reply", _("Written reply to an objection")
+    ENDORSEMENT = "endorsement", _("Endorsement (policy change)")
+    SERVICE_REFUSAL = "service_refusal", _("Notice of a declined policy-service request")
+    UW_DECISION = "uw_decision", _("Underwriting decision notice")
 
 
 class Notice(models.Model):

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -27,6 +27,24 @@ REQUIRED: Mapping[str, tuple[str, ...]] = {
     "rejection": (*_CLAIM_HEADER, "decision", "reason", "clauses"),
     "survey_result": ("findings", "assessed_loss", "method", "basis", "surveyor"),
     "objection_reply": ("objection", "answer", "reviewer"),
+    "endorsement": (
+        "customer_name",
+        "policy_no",
+        "item_label",
+        "endorsement_no",
+        "effective_on",
+        "changes",
+        "approved_by",
+    ),
+    "service_refusal": ("customer_name", "policy_no", "item_label", "reason"),
+    "uw_decision": (
+        "customer_name",
+        "product",
+        "insured_name",
+        "outcome",
+        "outcome_text",
+        "reason",
+    ),
 }
 TEXT_KEYS = (
     *_CLAIM_HEADER,
@@ -38,6 +56,13 @@ TEXT_KEYS = (
     "objection",
     "answer",
     "reviewer",
+    "item_label",
+    "endorsement_no",
+    "approved_by",
+    "clause",
+    "outcome",
+    "outcome_text",
+    "exclusion",
 )
 # Who may issue each kind (any one of the permissions, on a case the actor works on).
 PERMISSIONS: Mapping[str, tuple[str, ...]] = {
@@ -45,6 +70,9 @@ PERMISSIONS: Mapping[str, tuple[str, ...]] = {
     "rejection": ("claims.decide_claim",),
     "survey_result": ("claims.handle_survey", "claims.decide_claim"),
     "objection_reply": ("claims.decide_claim", "service.handle_ticket", "claims.handle_survey"),
+    "endorsement": ("policies.handle_policy_service",),
+    "service_refusal": ("policies.handle_policy_service",),
+    "uw_decision": ("policies.decide_underwriting",),
 }
 DEFAULT_FOLLOW_UP = (
     gettext_lazy(
@@ -153,6 +181,17 @@ def context_errors(kind: str, context: Any) -> dict[str, str]:
         amount = money(context["assessed_loss"])
         if amount is None or amount < 0:
             errors["assessed_loss"] = _("a money amount such as 3200.00")
+    if "effective_on" in context and "effective_on" not in errors:
+        try:
+            date.fromisoformat(str(context["effective_on"]))
+        except ValueError:
+            errors["effective_on"] = _("a date such as 2026-10-01")
+    if "changes" in context and "changes" not in errors:
+        changes = context["changes"]
+        if not isinstance(changes, list) or not all(
+            isinstance(c, Mapping) and _text(c.get("label")) for c in changes
+        ):
+            errors["changes"] = _("a list of changes {label, from, to}")
     if context.get("calculation") is not None and "calculation" not in errors:
         _calculation_errors(context["calculation"], errors)
     if "clauses" in context and "clauses" not in errors:

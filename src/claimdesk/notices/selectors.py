@@ -32,6 +32,21 @@ def notices_for(case: Case, user: Actor) -> QuerySet[Notice]:
     )
 
 
+def notices_of_policy(policy: object, user: Actor) -> QuerySet[Notice]:
+    """The letters of every policy-service request and underwriting application about
+    ``policy`` that ``user`` may see (批单, refusals, the decision on an increase), newest
+    first."""
+    return (
+        Notice.objects.filter(
+            Q(case__service_request__policy=policy)
+            | Q(case__uw_application__policy_changed=policy),
+            case__in=cases_visible_to(user),
+        )
+        .select_related("case")
+        .order_by("-created_at", "-id")
+    )
+
+
 def notice_find(user: Actor, notice_id: int) -> Notice | None:
     """The notice if ``user`` may see its case (else None: a 404, never a 403, so a guessed
     id does not tell whether it exists)."""

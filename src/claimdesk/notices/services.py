@@ -98,6 +98,15 @@ def _complete(case: Case, context: Mapping[str, Any]) -> dict[str, Any]:
     return full
 
 
+def number_label(case_kind: str) -> str:
+    """What a letter calls the number of its case."""
+    return {
+        "claim": _("Claim number"),
+        "policy_service": _("Request number"),
+        "underwriting": _("Application number"),
+    }.get(case_kind, _("Case number"))
+
+
 def _template_context(
     kind: str, context: Mapping[str, Any], *, issued_at: datetime
 ) -> dict[str, Any]:
@@ -109,9 +118,7 @@ def _template_context(
         "kind": kind,
         "title": str(NoticeKind(kind).label),
         "c": context,
-        "number_label": _("Claim number")
-        if context.get("case_kind", "claim") == "claim"
-        else _("Case number"),
+        "number_label": number_label(str(context.get("case_kind", "claim"))),
         "insurer": insurer_name(),
         "issued_at": to_local(issued_at),
         "loss_time": to_local(loss_time) if loss_time is not None else None,

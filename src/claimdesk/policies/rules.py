@@ -137,6 +137,17 @@ class BankDetails:
 
 
 @dataclass(frozen=True)
+class HolderDetails:
+    """The policyholder (投保人) named by a change of policyholder: who they are and their
+    relation to the insured. A version without one has the policy's own account holder."""
+
+    name: str
+    id_number: str
+    relation_to_insured: str
+    phone: str = ""
+
+
+@dataclass(frozen=True)
 class PolicyAsOf:
     """A policy as one version (批改 / endorsement) left it, from ``effective_on`` until the
     next version takes effect. Version 1 is the policy as issued."""
@@ -156,6 +167,7 @@ class PolicyAsOf:
     bank: BankDetails | None = None
     # 保单贷款: the policy loan's principal outstanding from this version on.
     loan_balance: Decimal = Decimal(0)
+    holder: HolderDetails | None = None
 
     def in_force_on(self, day: date) -> bool:
         return self.status == "active" and in_force(self.start, self.end, day)
@@ -174,6 +186,7 @@ CHANGEABLE = frozenset(
         "contact_address",
         "bank",
         "loan_balance",
+        "holder",
     }
 )
 
@@ -211,6 +224,18 @@ def terms_as_json(t: PolicyAsOf) -> dict[str, Any]:
             "account_name": t.bank.account_name,
             "account_number": t.bank.account_number,
         },
+        **(
+            {}
+            if t.holder is None
+            else {
+                "holder": {
+                    "name": t.holder.name,
+                    "id_number": t.holder.id_number,
+                    "relation_to_insured": t.holder.relation_to_insured,
+                    "phone": t.holder.phone,
+                }
+            }
+        ),
     }
 
 
@@ -232,6 +257,7 @@ def terms_from_json(
     data: Mapping[str, Any], *, version: int, endorsement: str, effective_on: date
 ) -> PolicyAsOf:
     bank = data.get("bank")
+    holder = data.get("holder")
     return PolicyAsOf(
         version=version,
         endorsement=endorsement,
@@ -247,13 +273,14 @@ def terms_from_json(
         contact_address=str(data.get("contact_address") or ""),
         bank=BankDetails(**bank) if bank else None,
         loan_balance=Decimal(str(data.get("loan_balance") or 0)),
+        holder=HolderDetails(**holder) if holder else None,
     )
 
 
 def terms_changed(before: PolicyAsOf, after: PolicyAsOf) -> dict[str, dict[str, Any]]:
     """What an endorsement changed, field by field: ``{field: {"from": …, "to": …}}``."""
     old, new = terms_as_json(before), terms_as_json(after)
-    return {k: {"from": old[k], "to": new[k]} for k in new if old.get(k) != new[k]}
+    return {k: {"from": old.get(k), "to": new[k]} for k in new if old.get(k) != new[k]}
 
 
 def in_effect(effective_dates: Sequence[date], day: date) -> int | None:
@@ -316,3 +343,93 @@ def split_by_shares(total: Decimal, shares: Sequence[Decimal]) -> list[Decimal]:
     if shares:
         parts.append(total - sum(parts, Decimal(0)))
     return parts
+
+
+# --- an endorsement's changes in words (the 批单) --------------------------------------------
+
+CHANGE_LABELS: Mapping[str, Promise] = {
+    "end": _("End of cover"),
+    "status": _("Status of the policy"),
+    "sum_insured": _("Sum insured"),
+    "premium": _("Annual premium"),
+    "coverages": _("Coverages"),
+    "beneficiaries": _("Beneficiaries"),
+    "contact_phone": _("Contact phone"),
+    "contact_address": _("Contact address"),
+    "bank": _("Designated bank account"),
+    "holder": _("Policyholder"),
+}
+STATUS_WORDS: Mapping[str, Promise] = {
+    "active": _("in force"),
+    "lapsed": _("lapsed"),
+    "surrendered": _("surrendered"),
+    "expired": _("expired"),
+}
+
+
+def money_words(value: Any) -> str:
+    """``"500000"`` → ``¥500,000.00``."""
+    try:
+        return f"¥{Decimal(str(value)):,.2f}"
+    except ArithmeticError:
+        return str(value)
+
+
+def _value_words(field: str, value: Any, *, holder_name: str) -> str:
+    """One side (before or after) of a change as a reader says it; never a field code."""
+    if field == "holder":
+        if not value:
+            return holder_name or str(_("the policyholder as issued"))
+        return str(
+            _("%(name)s (relation to the insured: %(relation)s; ID %(id)s)")
+            % {
+                "name": value.get("name", ""),
+                "relation": value.get("relation_to_insured", ""),
+                "id": mask_id_number(str(value.get("id_number") or "")),
+            }
+        )
+    if value in (None, "", [], {}):
+        return str(_("none"))
+    if field in ("sum_insured", "premium"):
+        return money_words(value)
+    if field == "status":
+        return str(STATUS_WORDS.get(str(value), value))
+    if field == "beneficiaries":
+        return "；".join(
+            f"{b.get('name', '')}"
+            + (f"（{b['relation']}）" if b.get("relation") else "")
+            + f" {Decimal(str(b.get('share', 0))).normalize():f}%"
+            for b in value
+        )
+    if field == "bank":
+        return " · ".join(
+            [
+                str(value.get("bank_name", "")),
+                str(value.get("account_name", "")),
+                mask_account(str(value.get("account_number", ""))),
+            ]
+        )
+    if field == "coverages":
+        return "、".join(str(c) for c in value)
+    return str(value)
+
+
+def describe_changes(
+    changes: Mapping[str, Mapping[str, Any]], *, holder_name: str = ""
+) -> list[dict[str, str]]:
+    """An endorsement's ``changes`` (``{field: {from, to}}``) as the 批单 prints them: each
+    a label and both sides in words (amounts in yuan, statuses and accounts as people say
+    them, ID and account numbers masked). ``holder_name`` names the account holder where a
+    version before any change of policyholder has none of its own."""
+    order = list(CHANGE_LABELS)
+    rows = []
+    for field in sorted(changes, key=lambda f: order.index(f) if f in order else len(order)):
+        change = changes[field]
+        rows.append(
+            {
+                "label": str(CHANGE_LABELS.get(field, field)),
+                "from": _value_words(field, change.get("from"), holder_name=holder_name),
+                "to": _value_words(field, change.get("to"), holder_name=holder_name),
+            }
+        )
+    return rows

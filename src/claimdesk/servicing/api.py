@@ -51,7 +51,7 @@ class RequestIn(Schema):
         ...,
         max_length=20,
         description="contact, bank_account, beneficiary, surrender, reinstatement, loan, "
-        "loan_repayment",
+        "loan_repayment, policyholder, sum_increase, sum_decrease",
     )
     effective_on: date | None = Field(None, description="default: the day it is received")
     details: dict[str, Any] = Field(
@@ -60,7 +60,10 @@ class RequestIn(Schema):
         "account_number; beneficiary: beneficiaries [{name, relation, share, id_number, "
         "bank_name, account_number (for a death benefit)}]; loan, loan_repayment: amount; "
         "reinstatement: health {question code: true/false, every question of "
-        "/underwriting/questions}, health_details (required with a yes)",
+        "/underwriting/questions}, health_details (required with a yes); policyholder: name, "
+        "id_number, relation (self, spouse, parent, child, family, employer), phone, "
+        "insured_consent true; sum_decrease: sum_insured; sum_increase: sum_insured, "
+        "occupation, occupation_class 1-6, health, health_details",
     )
 
 
@@ -101,6 +104,7 @@ class MaterialsIn(Schema):
 
 class ReasonIn(Schema):
     reason: str = Field(..., max_length=1000)
+    clause: str = Field("", max_length=1000, description="the clause the refusal rests on")
 
 
 class PaymentIn(Schema):
@@ -259,7 +263,11 @@ def request_approve(request: AuthedRequest, number: str):
 def request_decline(request: AuthedRequest, number: str, payload: ReasonIn):
     found = _find(request, number)
     services.request_decline(
-        request=found, actor=request.user, now=timezone.now(), reason=payload.reason
+        request=found,
+        actor=request.user,
+        now=timezone.now(),
+        reason=payload.reason,
+        clause=payload.clause,
     )
     return _out(_find(request, number), request.user)
 

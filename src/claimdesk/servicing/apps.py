@@ -15,6 +15,12 @@ class ServicingConfig(AppConfig):
         from claimdesk.servicing.workflow import WORKFLOW
 
         register(WORKFLOW)
+        from claimdesk.cases.events import subscribe
+        from claimdesk.policies.events import RiskDecided
+        from claimdesk.servicing.services import risk_decided
+
+        # Underwriting's decision on an increase of the sum insured comes back to the request.
+        subscribe(RiskDecided, risk_decided, kinds=("policy_service",))
         register_event_kinds(ServiceEventKind)
         register_customer_text(service_event_text)
         register_work()  # what is due on its rows of the work queues

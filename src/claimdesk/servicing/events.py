@@ -15,3 +15,4 @@ class ServiceEventKind(TextChoices):
         "reinstatement_underwritten",
         _("Health declaration accepted by underwriting"),
     )
+    SUM_INCREASE_UNDERWRITTEN = "sum_increase_underwritten", _("Underwriting decided the increase")

@@ -7,6 +7,7 @@ Rounding: every amount is rounded once, to the fen (0.01), half up.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
@@ -24,12 +25,17 @@ from claimdesk.policies.rules import (
     PHONE_DIGITS,
     BankDetails,
     BeneficiaryShare,
+    HolderDetails,
     normalize_phone,
     shares_refusal,
 )
 
 FEN = Decimal("0.01")
 ZERO = Decimal(0)
+# The largest sum insured a request may ask for (as underwriting's applications).
+MAX_SUM_INSURED = Decimal("100000000")
+# A mainland resident ID: 15 digits, or 17 digits and a check digit or X.
+ID_NUMBER = re.compile(r"^(\d{15}|\d{17}[\dX])$")
 # A request may take effect from the day it is received up to this many days later.
 MAX_DAYS_AHEAD = 30
 
@@ -47,6 +53,9 @@ class ServiceItem(StrEnum):
     LOAN = "loan"
     LOAN_REPAYMENT = "loan_repayment"
     SURVIVAL = "survival_benefit"
+    POLICYHOLDER = "policyholder"
+    SUM_INCREASE = "sum_increase"
+    SUM_DECREASE = "sum_decrease"
 
 
 # Items whose approval pays money out of the policy through the payment flow (the payments
@@ -69,7 +78,13 @@ ITEM_LABELS: Mapping[str, Promise] = {
     ServiceItem.LOAN: _("Take a policy loan"),
     ServiceItem.LOAN_REPAYMENT: _("Repay the policy loan"),
     ServiceItem.SURVIVAL: _("Survival benefit"),
+    ServiceItem.POLICYHOLDER: _("Change the policyholder"),
+    ServiceItem.SUM_INCREASE: _("Increase the sum insured"),
+    ServiceItem.SUM_DECREASE: _("Decrease the sum insured"),
 }
+# Items whose request changes the risk: underwriting decides before the clerk may approve.
+UNDERWRITTEN_ITEMS = frozenset({ServiceItem.SUM_INCREASE})
+SUM_ITEMS = (ServiceItem.SUM_INCREASE, ServiceItem.SUM_DECREASE)
 
 
 @dataclass(frozen=True)
@@ -81,6 +96,7 @@ class Material:
 _APPLICATION = Material("application", _("Signed policy-service application form"))
 _HOLDER_ID = Material("holder_id", _("Policyholder's ID document"))
 _BANK_CARD = Material("bank_card", _("Copy of the bank card of the receiving account"))
+_HEALTH = Material("health_declaration", _("The insured's signed health declaration"))
 
 # The materials each item needs before it can be decided (资料齐全).
 CHECKLISTS: Mapping[str, tuple[Material, ...]] = {
@@ -102,7 +118,7 @@ CHECKLISTS: Mapping[str, tuple[Material, ...]] = {
     ServiceItem.REINSTATEMENT: (
         _APPLICATION,
         _HOLDER_ID,
-        Material("health_declaration", _("The insured's signed health declaration")),
+        _HEALTH,
         Material("arrears_paid", _("Receipt of the premiums in arrears with interest")),
     ),
     ServiceItem.LOAN: (
@@ -116,6 +132,34 @@ CHECKLISTS: Mapping[str, tuple[Material, ...]] = {
     ),
     # Paid to the designated account on file when it falls due: nothing to send.
     ServiceItem.SURVIVAL: (),
+    # 变更投保人: the new policyholder's identity, their insurable interest (保险法第三十一条)
+    # and the insured's written consent; both policyholders sign the application.
+    ServiceItem.POLICYHOLDER: (
+        Material(
+            "holder_change_form", _("Application signed by the current and the new policyholder")
+        ),
+        _HOLDER_ID,
+        Material("new_holder_id", _("The new policyholder's ID document")),
+        Material(
+            "holder_relation_proof", _("Proof of the new policyholder's relation to the insured")
+        ),
+        Material(
+            "insured_consent_holder", _("The insured's written consent to the new policyholder")
+        ),
+    ),
+    ServiceItem.SUM_INCREASE: (_APPLICATION, _HOLDER_ID, _HEALTH),
+    ServiceItem.SUM_DECREASE: (_APPLICATION, _HOLDER_ID),
+}
+
+# Whom the new policyholder may be, by their relation to the insured (保险法第三十一条:
+# insurable interest); any of them only with the insured's written consent.
+HOLDER_RELATIONS: Mapping[str, Promise] = {
+    "self": _("the insured themself"),
+    "spouse": _("spouse"),
+    "parent": _("parent"),
+    "child": _("child"),
+    "family": _("other family member the insured supports or who supports the insured"),
+    "employer": _("employer"),
 }
 
 
@@ -205,6 +249,19 @@ def item_changes(item: str, details: Mapping[str, Any], effective_on: date) -> d
         if why := shares_refusal([p.share for p in people]):
             raise RequestInvalid(why)
         return {"beneficiaries": tuple(replace(p, share=p.share.quantize(FEN)) for p in people)}
+    if item == ServiceItem.POLICYHOLDER:
+        return {"holder": new_holder(details)}
+    if item in (ServiceItem.SUM_INCREASE, ServiceItem.SUM_DECREASE):
+        if item == ServiceItem.SUM_INCREASE:
+            health_declaration(details)
+            if not _text(details, "occupation", 60):
+                raise RequestInvalid(_("Give the insured's occupation."))
+            if str(details.get("occupation_class") or "") not in {str(n) for n in range(1, 7)}:
+                raise RequestInvalid(_("Choose the occupation class (1 to 6)."))
+        changes = {"sum_insured": new_sum_insured(details)}
+        if details.get("premium") not in (None, ""):
+            changes["premium"] = Decimal(str(details["premium"]))
+        return changes
     if item == ServiceItem.SURRENDER:
         # 退保: the contract ends on the effective date.
         return {"status": "surrendered", "end": effective_on}
@@ -219,6 +276,70 @@ def item_changes(item: str, details: Mapping[str, Any], effective_on: date) -> d
     if item == ServiceItem.SURVIVAL:
         return {}
     raise RequestInvalid(_("Choose what you want to change."))
+
+
+def new_holder(details: Mapping[str, Any]) -> HolderDetails:
+    """The new policyholder of a change of policyholder: name, an ID number, a relation to
+    the insured from ``HOLDER_RELATIONS`` and the insured's consent (保险法第三十一条)."""
+    name = _text(details, "name", 60)
+    id_number = _text(details, "id_number", 30).upper()
+    relation = _text(details, "relation", 20)
+    if not name or not id_number:
+        raise RequestInvalid(_("Give the new policyholder's name and ID number."))
+    if not ID_NUMBER.match(id_number):
+        raise RequestInvalid(_("The new policyholder's ID number is not valid."))
+    if relation not in HOLDER_RELATIONS:
+        raise RequestInvalid(_("Say how the new policyholder is related to the insured."))
+    if details.get("insured_consent") is not True:
+        raise RequestInvalid(
+            _("The insured must consent in writing to the new policyholder (保险法第三十一条).")
+        )
+    phone = normalize_phone(_text(details, "phone", 30))
+    if phone and not PHONE_DIGITS.match(phone):
+        raise RequestInvalid(_("The phone number is not valid."))
+    return HolderDetails(name, id_number, str(HOLDER_RELATIONS[relation]), phone)
+
+
+def new_sum_insured(details: Mapping[str, Any]) -> Decimal:
+    """The sum insured asked for: a positive amount in yuan with at most two decimals."""
+    try:
+        amount = Decimal(str(details.get("sum_insured") or "").strip().replace(",", ""))
+    except (InvalidOperation, ValueError):
+        raise RequestInvalid(_("Give the new sum insured as an amount in yuan.")) from None
+    if not amount.is_finite() or amount <= 0 or amount != amount.quantize(FEN):
+        raise RequestInvalid(_("Give the new sum insured as an amount in yuan."))
+    if amount > MAX_SUM_INSURED:
+        raise RequestInvalid(_("The sum insured can be at most ¥100,000,000."))
+    return amount
+
+
+def sum_change_refusal(item: str, current: Decimal, new: Decimal) -> str | None:
+    """An increase must raise the sum insured and a decrease lower it (and leave some)."""
+    if item == ServiceItem.SUM_INCREASE and new <= current:
+        return str(
+            _("The new sum insured must be above the current ¥%(current)s.")
+            % {"current": f"{current:,.2f}"}
+        )
+    if item == ServiceItem.SUM_DECREASE and new >= current:
+        return str(
+            _(
+                "The new sum insured must be below the current ¥%(current)s; to end the cover, surrender the policy."
+            )
+            % {"current": f"{current:,.2f}"}
+        )
+    return None
+
+
+def premium_for_sum(premium: Decimal, current: Decimal, new: Decimal) -> Decimal:
+    """The annual premium at standard rates for a sum insured of ``new``: the current premium
+    in proportion, to the fen, half up (¥1,200 on ¥100,000 → ¥960 on ¥80,000)."""
+    return fen(premium * new / current)
+
+
+def added_premium(premium: Decimal, current: Decimal, new: Decimal) -> Decimal:
+    """The standard annual premium of the part added by an increase (what underwriting
+    rates): the current premium × added / current, to the fen, half up."""
+    return fen(premium * (new - current) / current)
 
 
 # --- surrender (退保) ---------------------------------------------------------------------------

@@ -13,12 +13,14 @@ from django.utils.translation import pgettext
 from claimdesk.cases.models import CaseEvent
 from claimdesk.cases.selectors import cases_visible_to
 from claimdesk.policies.models import Policy
-from claimdesk.policies.rules import HEALTH_QUESTIONS
-from claimdesk.policies.selectors import policy_history
+from claimdesk.policies.rules import HEALTH_QUESTIONS, mask_id_number, money_words
+from claimdesk.policies.selectors import policy_as_of, policy_history
 from claimdesk.servicing.models import PremiumDue, ServiceRequest, SurvivalBenefit
 from claimdesk.servicing.rules import (
     CHECKLISTS,
+    HOLDER_RELATIONS,
     PremiumState,
+    ServiceItem,
     premium_payable,
     premium_state,
     survival_schedule,
@@ -48,8 +50,14 @@ def checklist(request: ServiceRequest) -> list[dict[str, Any]]:
 
 def refusal_reason(request: ServiceRequest) -> str:
     """Why the request was declined (the reason given with the step), or ""."""
+    return refusal(request)["reason"]
+
+
+def refusal(request: ServiceRequest) -> dict[str, str]:
+    """The reason and the clause given with the decline step (empty strings if none)."""
     line = request.case.events.filter(kind="transition", action="decline").order_by("-id").first()
-    return str((line.data or {}).get("reason") or "") if line else ""
+    data = (line.data or {}) if line else {}
+    return {"reason": str(data.get("reason") or ""), "clause": str(data.get("clause") or "")}
 
 
 def service_event_text(event: CaseEvent) -> str | None:
@@ -62,6 +70,8 @@ def service_event_text(event: CaseEvent) -> str | None:
             "number": data.get("endorsement", ""),
             "day": data.get("effective_on", ""),
         }
+    if event.kind == "sum_increase_underwritten":
+        return _("Underwriting decided on the increase: %(text)s") % {"text": data.get("text", "")}
     if event.kind == "reinstatement_underwritten":
         return _("Underwriting has accepted the health declaration.")
     if event.kind == "surrender_paid":
@@ -177,3 +187,30 @@ def lapsed_premiums(limit: int = 100) -> list[PremiumDue]:
         .select_related("policy__holder", "policy__product", "lapse")
         .order_by("-lapse__effective_on", "policy__number")[:limit]
     )
+
+
+def change_view(request: ServiceRequest) -> dict[str, Any]:
+    """What the request page shows of a change of policyholder or of the sum insured: the
+    relation in words and the ID masked; the sum and premium before the change."""
+    details = request.details or {}
+    if request.item == ServiceItem.POLICYHOLDER:
+        relation = HOLDER_RELATIONS.get(str(details.get("relation") or ""))
+        return {
+            "holder_relation": str(relation) if relation is not None else "",
+            "holder_id_masked": mask_id_number(str(details.get("id_number") or "")),
+        }
+    if request.item in (ServiceItem.SUM_INCREASE, ServiceItem.SUM_DECREASE):
+        terms = policy_as_of(request.policy, request.effective_on)
+        before = {"sum_insured": terms.sum_insured, "premium": terms.premium}
+        if request.endorsement is not None:  # after the change: what it changed from
+            for key in before:
+                before[key] = request.endorsement.changes.get(key, {}).get("from", before[key])
+        premium = details.get("premium")
+        return {
+            "sum_from": money_words(before["sum_insured"]),
+            "sum_to": money_words(details.get("sum_insured")),
+            "premium_from": money_words(before["premium"]),
+            "premium_to": money_words(premium) if premium else "",
+            "refund": money_words(request.quote["amount"]) if request.quote.get("amount") else "",
+        }
+    return {}

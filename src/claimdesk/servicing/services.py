@@ -39,16 +39,18 @@ from claimdesk.cases.services import (
 )
 from claimdesk.cases.timeline import case_action, timeline_record
 from claimdesk.notify.services import notification_queue
-from claimdesk.policies.events import PayoutDue
+from claimdesk.policies.events import PayoutDue, RiskChangeRequested, RiskDecided
 from claimdesk.policies.models import BankAccount, Endorsement, Policy
-from claimdesk.policies.rules import UNDERWRITING_CERTIFICATE, PremiumFrequency
+from claimdesk.policies.rules import PERIOD_MONTHS, UNDERWRITING_CERTIFICATE, PremiumFrequency
 from claimdesk.policies.selectors import policy_as_of, policy_history
 from claimdesk.policies.services import EndorsementRefused, endorsement_issue
 from claimdesk.servicing.models import PremiumDue, ServiceRequest, SurvivalBenefit
 from claimdesk.servicing.rules import (
     CHECKLISTS,
     PAYOUT_PURPOSES,
+    SUM_ITEMS,
     SYSTEM_ITEMS,
+    UNDERWRITTEN_ITEMS,
     ArrearsQuote,
     LoanQuote,
     RepaymentQuote,
@@ -57,6 +59,7 @@ from claimdesk.servicing.rules import (
     SurrenderQuote,
     SurvivalDue,
     add_months,
+    added_premium,
     arrears_quote,
     authority_refusal,
     before_due_reminder_on,
@@ -64,6 +67,7 @@ from claimdesk.servicing.rules import (
     fen,
     grace_ends,
     grace_reminder_on,
+    health_declaration,
     item_changes,
     item_label,
     lapse_day,
@@ -72,9 +76,12 @@ from claimdesk.servicing.rules import (
     missing_materials,
     money_amount,
     needs_underwriting,
+    new_sum_insured,
+    premium_for_sum,
     premium_schedule,
     reinstatement_refusal,
     repayment_quote,
+    sum_change_refusal,
     surrender_quote,
     survival_schedule,
 )
@@ -304,6 +311,9 @@ def request_open(
         quote = loan_quote_for(policy, effective_on, details)
     elif item == ServiceItem.LOAN_REPAYMENT:
         quote = repayment_for(policy, effective_on, details)
+    sum_change = _sum_change(policy, item, details, effective_on)
+    if isinstance(sum_change, SurrenderQuote):
+        quote = sum_change
     with case_action():
         case = case_open(
             kind=KIND,
@@ -324,11 +334,139 @@ def request_open(
             quote=quote.as_dict() if quote else {},
             # What the request pays out (the approver's authority applies to it).
             amount=quote.amount if isinstance(quote, SurrenderQuote | LoanQuote) else None,
-            underwriting_required=item == ServiceItem.REINSTATEMENT and needs_underwriting(details),
+            underwriting_required=(
+                item == ServiceItem.REINSTATEMENT and needs_underwriting(details)
+            )
+            or item in UNDERWRITTEN_ITEMS,
         )
-        if request.underwriting_required:
+        if item in UNDERWRITTEN_ITEMS:
+            _ask_underwriting(request, actor=actor, now=now)
+        elif request.underwriting_required:
             _route_to_underwriting(case, now=now)
     return request
+
+
+def _sum_change(
+    policy: Policy, item: str, details: dict[str, Any], effective_on: date
+) -> SurrenderQuote | None:
+    """An increase or decrease of the sum insured, checked against the sum in effect on the
+    effective date. A decrease fixes its new premium now (in proportion) and, when the
+    product has cash values, quotes the refund of the cash value of the part given up (the
+    surrender rule applied to that part: within the cooling-off period its premium); an
+    increase is priced by underwriting (``risk_decided``)."""
+    if item not in SUM_ITEMS:
+        return None
+    terms = policy_as_of(policy, effective_on)
+    new = new_sum_insured(details)
+    if why := sum_change_refusal(item, terms.sum_insured, new):
+        raise GuardFailed(why)
+    if ServiceRequest.objects.filter(
+        policy=policy, item__in=SUM_ITEMS, case__is_open=True
+    ).exists():  # each change is priced on the sum the one before it left
+        raise IllegalTransition(
+            _("Policy %(number)s already has a change of its sum insured in progress.")
+            % {"number": policy.number}
+        )
+    details["sum_insured"] = str(new)
+    if item == ServiceItem.SUM_INCREASE:
+        details.pop("premium", None)  # set from underwriting's decision, never by the asker
+        return None
+    premium = premium_for_sum(terms.premium, terms.sum_insured, new)
+    details["premium"] = str(premium)
+    if not policy.product.cash_values:
+        return None
+    return surrender_quote(
+        start=terms.start,
+        effective_on=effective_on,
+        sum_insured=terms.sum_insured - new,
+        premium=terms.premium - premium,
+        loans=Decimal(0),
+        table=policy.product.cash_values,
+        cooling_off_days=policy.product.cooling_off_days,
+    )
+
+
+def _ask_underwriting(request: ServiceRequest, *, actor: Actor, now: datetime) -> None:
+    """An increase goes to underwriting with the insured's declaration (an application linked
+    to this request); the request waits for the decision (``risk_decided``)."""
+    policy = request.policy
+    terms = policy_as_of(policy, request.effective_on)
+    new = Decimal(request.details["sum_insured"])
+    answers, health_text = health_declaration(request.details)
+    try:
+        occupation_class = int(request.details.get("occupation_class") or 0)
+    except (TypeError, ValueError):
+        occupation_class = 0
+    publish(
+        RiskChangeRequested(
+            case=request.case,
+            policy=policy,
+            sum_insured=new,
+            standard_premium=added_premium(terms.premium, terms.sum_insured, new),
+            health_answers=answers,
+            health_details=health_text,
+            occupation=str(request.details.get("occupation") or "").strip()[:60],
+            occupation_class=occupation_class,
+            actor=actor,
+            now=now,
+        )
+    )
+
+
+def risk_decided(event: RiskDecided) -> None:
+    """Underwriting's decision on an increase: an acceptance fixes the new premium (the
+    current one plus the decided premium of the added part, rated if rated) and lets the
+    clerk approve; a postponement or a decline refuses the request with underwriting's
+    reason (in the owner's name: the owner answers for the request)."""
+    case, request = _locked(ServiceRequest.objects.get(pk=event.case.pk))
+    terms = policy_as_of(request.policy, request.effective_on)
+    details = dict(request.details)
+    details["underwriting"] = {
+        "application": event.application,
+        "outcome": event.outcome,
+        "text": event.text,
+        "signers": list(event.signers),
+    }
+    if event.accepted and event.premium is not None:
+        details["premium"] = str(terms.premium + event.premium)
+    request.details = details
+    request.underwritten_by = event.actor if event.accepted else None
+    request.underwritten_at = event.now
+    request.underwriting_note = event.text[:2000]
+    request.save(
+        update_fields=["details", "underwritten_by", "underwritten_at", "underwriting_note"]
+    )
+    timeline_record(
+        case,
+        now=event.now,
+        actor=event.actor,
+        kind="sum_increase_underwritten",
+        customer_visible=True,
+        data={"application": event.application, "text": event.text, "accepted": event.accepted},
+    )
+    if event.accepted or case.status not in (
+        RequestState.SUBMITTED,
+        RequestState.REVIEWING,
+        RequestState.COMPLETE,
+    ):
+        return
+    owner = case.owner
+    if case.status == RequestState.SUBMITTED:
+        case = case_transition(case=case, action="review", actor=owner, now=event.now)
+    case_transition(
+        case=case,
+        action="decline",
+        actor=owner,
+        now=event.now,
+        data={
+            "reason": _("Underwriting did not accept the increase (%(number)s): %(text)s")
+            % {"number": event.application, "text": event.text},
+            "clause": _(
+                "The insurer may accept, rate or decline an increase of the sum insured after "
+                "underwriting the insured's declaration (保险法第十六条: duty of disclosure)."
+            ),
+        },
+    )
 
 
 def _underwriter(day: date) -> Actor | None:
@@ -503,6 +641,12 @@ def request_approve(*, request: ServiceRequest, actor: Actor, now: datetime) -> 
                 request.policy, request.effective_on, request.details
             ).as_dict()
             request.save(update_fields=["quote"])
+        if request.item in UNDERWRITTEN_ITEMS and request.underwritten_by_id is None:
+            raise GuardFailed(
+                _(
+                    "Underwriting has not accepted the increase yet: the request waits for its decision."
+                )
+            )
         if request.item == ServiceItem.REINSTATEMENT:
             if request.underwriting_required and request.underwritten_by_id is None:
                 raise GuardFailed(
@@ -577,6 +721,8 @@ def _apply_approval(case: Case, request: ServiceRequest, *, actor: Actor, now: d
     request.endorsement = endorsement
     request.payee_account = payee
     request.save(update_fields=["approved_by", "approved_at", "endorsement", "payee_account"])
+    if endorsement is not None and "premium" in endorsement.changes:
+        _reprice_instalments(request.policy, request.effective_on, Decimal(str(changes["premium"])))
     if request.item == ServiceItem.REINSTATEMENT:
         # The arrears received (checklist) settle every premium due by the effective date.
         PremiumDue.objects.filter(
@@ -636,17 +782,30 @@ def _apply_approval(case: Case, request: ServiceRequest, *, actor: Actor, now: d
             task_cancel(task=task, actor=actor, now=now)
 
 
+def _reprice_instalments(policy: Policy, effective_on: date, annual: Decimal) -> None:
+    """Renewal premiums not yet paid and due from the effective date follow the new annual
+    premium (each instalment its share of the year, to the fen, half up)."""
+    months = PERIOD_MONTHS.get(policy.product.premium_frequency)
+    if months is None:
+        return
+    PremiumDue.objects.filter(policy=policy, paid_at__isnull=True, due_on__gte=effective_on).update(
+        amount=fen(annual * months / 12)
+    )
+
+
 def request_decline(
-    *, request: ServiceRequest, actor: Actor, now: datetime, reason: str
+    *, request: ServiceRequest, actor: Actor, now: datetime, reason: str, clause: str = ""
 ) -> ServiceRequest:
-    """Refuse a request, saying why (the customer reads the reason and how to object)."""
+    """Refuse a request, saying why and on which clause (the customer reads both, and how to
+    object, on the page and in the written notice)."""
     if not reason.strip():
         raise GuardFailed(_("Say why the request is declined."))
+    data = {"reason": reason.strip()[:1000]}
+    if clause.strip():
+        data["clause"] = clause.strip()[:1000]
     with case_action():
         case, request = _locked(request)
-        case_transition(
-            case=case, action="decline", actor=actor, now=now, data={"reason": reason.strip()}
-        )
+        case_transition(case=case, action="decline", actor=actor, now=now, data=data)
     return request
 
 

@@ -28,7 +28,13 @@ from claimdesk.policies.rules import HEALTH_QUESTIONS
 from claimdesk.policies.selectors import policies_visible_to, policy_as_of, policy_history
 from claimdesk.servicing import selectors, services
 from claimdesk.servicing.models import PremiumDue
-from claimdesk.servicing.rules import ITEM_LABELS, SYSTEM_ITEMS, ServiceItem, authority_refusal
+from claimdesk.servicing.rules import (
+    HOLDER_RELATIONS,
+    ITEM_LABELS,
+    SYSTEM_ITEMS,
+    ServiceItem,
+    authority_refusal,
+)
 from claimdesk.servicing.workflow import (
     PAY_PERMISSION,
     PERMISSION,
@@ -73,7 +79,26 @@ def _details(item: str, form: Mapping[str, str]) -> dict[str, Any]:
             if form.get(f"h_{code}") in ("yes", "no")
         }
         return {"health": health, "health_details": form.get("health_details", "")}
+    if item == ServiceItem.POLICYHOLDER:
+        return {
+            **{k: form.get(k, "") for k in ("name", "id_number", "relation", "phone")},
+            "insured_consent": form.get("insured_consent") == "yes",
+        }
+    if item == ServiceItem.SUM_INCREASE:
+        health = {
+            code: form.get(f"h_{code}") == "yes"
+            for code in HEALTH_QUESTIONS
+            if form.get(f"h_{code}") in ("yes", "no")
+        }
+        return {
+            "sum_insured": form.get("sum_insured", ""),
+            "health": health,
+            "health_details": form.get("health_details", ""),
+            "occupation": form.get("occupation", ""),
+            "occupation_class": form.get("occupation_class", ""),
+        }
     keys = {
+        ServiceItem.SUM_DECREASE: ("sum_insured",),
         ServiceItem.CONTACT: ("phone", "address"),
         ServiceItem.BANK_ACCOUNT: ("bank_name", "account_name", "account_number"),
         ServiceItem.LOAN: ("amount",),
@@ -150,6 +175,8 @@ def my_requests(request: AuthedRequest) -> HttpResponse:
             "item": item,
             "item_label": str(ITEM_LABELS[item]),
             "beneficiary_rows": range(BENEFICIARY_ROWS),
+            "holder_relations": [(k, str(v)) for k, v in HOLDER_RELATIONS.items()],
+            "occupation_classes": range(1, 7),
             "today": today,
             "form": form,
             "error": error,
@@ -210,6 +237,8 @@ def request_detail(request: AuthedRequest, number: str) -> HttpResponse:
             ],
             "events": _events(case, staff),
             "refusal": selectors.refusal_reason(found),
+            "refusal_clause": selectors.refusal(found)["clause"],
+            **selectors.change_view(found),
             "can_collect": clerk
             and case.status in (RequestState.SUBMITTED, RequestState.REVIEWING),
             "can_decide": clerk and case.status == RequestState.COMPLETE,
@@ -249,7 +278,11 @@ def request_act(request: AuthedRequest, number: str) -> HttpResponse:
             services.request_approve(request=found, actor=request.user, now=now)
         elif action == "decline":
             services.request_decline(
-                request=found, actor=request.user, now=now, reason=request.POST.get("reason", "")
+                request=found,
+                actor=request.user,
+                now=now,
+                reason=request.POST.get("reason", ""),
+                clause=request.POST.get("clause", ""),
             )
         elif action == "underwrite":
             services.reinstatement_underwrite(

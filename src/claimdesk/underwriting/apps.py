@@ -18,3 +18,9 @@ class UnderwritingConfig(AppConfig):
         register(WORKFLOW)
         register_customer_text(underwriting_event_text)
         register_work()  # what is due on its rows of the work queues
+        from claimdesk.cases.events import subscribe
+        from claimdesk.policies.events import RiskChangeRequested
+        from claimdesk.underwriting.services import risk_change_requested
+
+        # An increase of the sum insured asked for in servicing is underwritten here.
+        subscribe(RiskChangeRequested, risk_change_requested, kinds=("policy_service",))

@@ -75,6 +75,24 @@ class Application(models.Model):
         related_name="underwriting_application",
         verbose_name=_("policy issued"),
     )
+    # A servicing request that changes the risk (an increase of the sum insured): the
+    # decision goes back to it instead of issuing a policy.
+    service_case = models.ForeignKey(
+        "cases.Case",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="risk_applications",
+        verbose_name=_("servicing request"),
+    )
+    policy_changed = models.ForeignKey(
+        "policies.Policy",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="risk_applications",
+        verbose_name=_("policy to change"),
+    )
 
     class Meta:
         verbose_name = _("underwriting application")

@@ -76,6 +76,17 @@ class Routing:
     queries: list[QueryNeeded] = field(default_factory=list)
 
 
+def birth_date_from_id(id_number: str) -> date | None:
+    """The birth date an 18-digit resident ID carries (digits 7–14, YYYYMMDD), or None."""
+    digits = (id_number or "").strip()
+    if len(digits) != 18 or not digits[:17].isdigit():
+        return None
+    try:
+        return date(int(digits[6:10]), int(digits[10:12]), int(digits[12:14]))
+    except ValueError:
+        return None
+
+
 def age_on(birth_date: date, day: date) -> int:
     """Age in whole years on ``day`` (周岁)."""
     before_birthday = (day.month, day.day) < (birth_date.month, birth_date.day)

@@ -18,6 +18,7 @@ from django.contrib.auth.models import Group
 from django.db.models import Count, Q
 from django.utils.translation import gettext as _
 
+from claimdesk.cases.events import publish
 from claimdesk.cases.models import LIVE_STATES, Case, Deadline, DeadlineState, TaskStatus
 from claimdesk.cases.services import (
     GuardFailed,
@@ -35,11 +36,13 @@ from claimdesk.cases.services import (
 )
 from claimdesk.cases.timeline import case_action, timeline_record
 from claimdesk.notify.services import notification_queue
+from claimdesk.policies.events import RiskChangeRequested, RiskDecided
 from claimdesk.policies.models import InsuredPerson, Policy, Product
 from claimdesk.policies.rules import UNDERWRITING_CERTIFICATE
 from claimdesk.staff.roles import ROLE_PERMISSIONS, Role
 from claimdesk.staff.services import certificate_valid, certified_user_ids, is_staff_member
 from claimdesk.types import Actor
+from claimdesk.underwriting.events import ApplicationDecided
 from claimdesk.underwriting.models import (
     OUTCOME_LABELS,
     QUERY_LABELS,
@@ -59,6 +62,7 @@ from claimdesk.underwriting.rules import (
     Route,
     age_on,
     authority_refusal,
+    birth_date_from_id,
     decision_problems,
     rated_premium,
     route_application,
@@ -209,11 +213,19 @@ def _checked(data: ApplicationInput, today: date) -> dict[str, str]:
 
 
 def application_submit(
-    *, data: ApplicationInput, customer: Actor, actor: Actor, now: datetime
+    *,
+    data: ApplicationInput,
+    customer: Actor,
+    actor: Actor,
+    now: datetime,
+    service_case: Case | None = None,
+    policy_changed: Policy | None = None,
 ) -> Application:
     """Register an application (投保申请) and route it by the rules: clean and small is
     accepted at once; a 问题件 is raised for what must be asked; the rest goes to the least
-    loaded certified underwriter. ``uw_decision`` runs from now (information complete)."""
+    loaded certified underwriter. ``uw_decision`` runs from now (information complete).
+    ``service_case``: a servicing request that changes ``policy_changed``'s risk, which gets
+    the decision instead of a new policy."""
     today = to_local(now).date()
     problems = _checked(data, today)
     if problems:
@@ -261,6 +273,8 @@ def application_submit(
             route=routing.route.value,
             route_reasons=list(routing.reasons),
             submitted_at=now,
+            service_case=service_case,
+            policy_changed=policy_changed,
         )
         timeline_record(
             case,
@@ -705,7 +719,11 @@ def _apply(decision: UnderwritingDecision, *, actor: Actor, now: datetime) -> No
     decision.save(update_fields=["status", "applied_at"])
     application.premium = decision.premium
     fields = ["premium"]
-    if decision.outcome in ACCEPTING and case.customer is not None:
+    if (
+        decision.outcome in ACCEPTING
+        and case.customer is not None
+        and application.service_case_id is None
+    ):
         application.policy = _issue_policy(application, decision, now)
         fields.append("policy")
     application.save(update_fields=fields)
@@ -741,6 +759,65 @@ def _apply(decision: UnderwritingDecision, *, actor: Actor, now: datetime) -> No
             subject=_("Application %(number)s: underwriting decision") % {"number": case.number},
             body=words,
         )
+    publish(
+        ApplicationDecided(
+            case=case, application=application, decision=decision, actor=actor, now=now
+        )
+    )
+    if application.service_case is not None:
+        publish(
+            RiskDecided(
+                case=application.service_case,
+                application=case.number,
+                outcome=decision.outcome,
+                accepted=decision.outcome in ACCEPTING,
+                text=words,
+                reason=decision.reason,
+                premium=decision.premium if decision.outcome in ACCEPTING else None,
+                actor=actor,
+                now=now,
+                signers=[
+                    s.signer.get_full_name() or s.signer.username
+                    for s in decision.signatures.select_related("signer")
+                ],
+            )
+        )
+
+
+def risk_change_requested(event: RiskChangeRequested) -> None:
+    """A servicing request asks to underwrite a larger sum insured: an application for the
+    policy's insured with the declaration given, routed like any (automatic acceptance,
+    manual review or a 问题件), whose decision goes back to the request."""
+    policy = event.policy
+    insured = policy.insured.order_by("id").first()
+    birth_date = None
+    if insured is not None:
+        birth_date = insured.birth_date or birth_date_from_id(insured.id_number)
+    if insured is None or birth_date is None:
+        raise GuardFailed(
+            _("The insured's birth date is not on file for policy %(number)s: ask us to add it.")
+            % {"number": policy.number}
+        )
+    application_submit(
+        data=ApplicationInput(
+            product_code=policy.product.code,
+            sum_insured=event.sum_insured,
+            standard_premium=event.standard_premium,
+            insured_name=insured.name,
+            insured_id_number=insured.id_number or "-",
+            insured_birth_date=birth_date,
+            occupation=event.occupation,
+            occupation_class=event.occupation_class,
+            health_answers=event.health_answers,
+            health_details=event.health_details,
+            relation_to_applicant=insured.relation_to_holder,
+        ),
+        customer=policy.holder,
+        actor=event.actor,
+        now=event.now,
+        service_case=event.case,
+        policy_changed=policy,
+    )
 
 
 def grant_authority(*, user: Actor, max_sum_insured: Decimal, grade: int = 1) -> Any:
