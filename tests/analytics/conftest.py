@@ -190,6 +190,7 @@ class World:
         payment = Payment.objects.create(
             reference=f"PAY{self._n():08d}",
             claim=claim,
+            case_id=claim.pk,
             amount=Decimal(amount),
             account=account,
             state=state,
