@@ -159,9 +159,11 @@ def test_white_paper_html_and_pdf(quarter, after_q3, tmp_path):
     assert html_path.is_file() and pdf_path.is_file()
     assert stdout.split() == [str(html_path), str(pdf_path)]
 
-    # a progress line per step, in order, on stderr
+    # a progress line per step, in order, on stderr (the last chapter: servicing and
+    # underwriting)
     lines = [line for line in stderr.splitlines() if line.startswith("[")]
-    assert [line.split("]")[0] for line in lines[:11]] == [f"[{k}/11" for k in range(1, 12)]
+    assert [line.split("]")[0] for line in lines[:12]] == [f"[{k}/12" for k in range(1, 13)]
+    assert "保全与核保" in lines[9]
     assert "SLA" in lines[1] and lines[-1].startswith("[done]")
 
     html = html_path.read_text(encoding="utf-8")

@@ -141,6 +141,8 @@ def test_refusal_notice_says_why_with_the_clause_and_how_to_object(
         reason="申请书未经投保人本人签名",
         clause="《保全规则》第5条：保全申请须由投保人本人签名",
     )
+    shown = api(customer1).get(f"/policy-service/{request.case.number}").json()
+    assert shown["refusal"] == "申请书未经投保人本人签名" and "第5条" in shown["refusal_clause"]
     notice = Notice.objects.get(case=request.case)
     assert notice.kind == "service_refusal"
     text = flat(pdf_text(notice))

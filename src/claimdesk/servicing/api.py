@@ -93,6 +93,7 @@ class RequestOut(Schema):
     endorsement: str | None
     escalated_to: str | None
     refusal: str
+    refusal_clause: str = ""
     clocks: list[RequestClockOut]
     underwriting_required: bool
     underwritten: bool
@@ -128,6 +129,7 @@ def _out(request: ServiceRequest, user) -> dict[str, Any]:
         "endorsement": request.endorsement.number if request.endorsement else None,
         "escalated_to": request.escalated_to.username if staff and request.escalated_to else None,
         "refusal": selectors.refusal_reason(request),
+        "refusal_clause": selectors.refusal(request)["clause"],
         "underwriting_required": request.underwriting_required,
         "underwritten": request.underwritten_by_id is not None,
         "clocks": [
