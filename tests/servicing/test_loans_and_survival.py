@@ -224,3 +224,21 @@ def test_a_survival_benefit_is_not_paid_for_a_day_without_cover(
     benefit = SurvivalBenefit.objects.get(policy=survival_policy, number=1)
     assert benefit.request is None and "2026-09-01" in benefit.not_payable
     assert not Payment.objects.filter(purpose="survival").exists()
+
+
+def test_the_customer_asks_for_a_loan_in_the_portal(frozen, customer1, clerk, ci_policy):
+    browser = Client()
+    browser.force_login(customer1)
+    page = browser.get("/servicing/?item=loan")
+    html = page.content.decode()
+    assert page.status_code == 200 and 'data-testid="loan-note"' in html
+    assert "survival_benefit" not in html  # nobody asks for a survival benefit
+    # Above 80 % of the cash value: the form says the most, nothing is registered.
+    r = browser.post("/servicing/", {"item": "loan", "policy": "PCI0001", "amount": "1900"})
+    assert r.status_code == 400 and "1,860.00" in r.content.decode()
+    assert not ServiceRequest.objects.filter(item="loan").exists()
+    r = browser.post("/servicing/", {"item": "loan", "policy": "PCI0001", "amount": "1800"})
+    request = ServiceRequest.objects.get(item="loan")
+    assert r.status_code == 302 and r.url.endswith(f"/servicing/requests/{request.case.number}/")
+    page = browser.get(r.url).content.decode()
+    assert 'data-testid="loan-amount"' in page and "¥1800.00" in page

@@ -440,7 +440,7 @@ def money_amount(details: Mapping[str, Any]) -> Decimal:
         raise RequestInvalid(_("Give the amount in yuan.")) from None
     if not amount.is_finite() or amount <= 0 or amount != amount.quantize(FEN):
         raise RequestInvalid(_("Give the amount in yuan, more than 0, to the fen."))
-    return amount
+    return amount.quantize(FEN)
 
 
 @dataclass(frozen=True)
