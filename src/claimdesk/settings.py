@@ -186,6 +186,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "claimdesk.servicing.tasks.premium_sweep",
         "schedule": 3600.0,
     },
+    # Chain heads to the append-only checkpoint file, so a cut tail is found later.
+    "ledger-checkpoint": {
+        "task": "claimdesk.ledger.tasks.ledger_checkpoint",
+        "schedule": float(envint("CLAIMDESK_LEDGER_CHECKPOINT_SECONDS", 300)),
+    },
     "compliance-qa-sample": {
         "task": "claimdesk.compliance.tasks.qa_sample_week",
         "schedule": crontab(minute=0, hour=6, day_of_week="mon"),
@@ -201,6 +206,11 @@ CLAIMDESK_SWEEP_BATCH = envint("CLAIMDESK_SWEEP_BATCH", 500)
 CLAIMDESK_CHASE_WORKING_DAYS = envint("CLAIMDESK_CHASE_WORKING_DAYS", 3)
 CLAIMDESK_UPLOAD_MAX_BYTES = envint("CLAIMDESK_UPLOAD_MAX_BYTES", 20 * 1024 * 1024)
 CLAIMDESK_OCR_MAX_PAGES = envint("CLAIMDESK_OCR_MAX_PAGES", 10)
+# The evidence ledger's checkpoints of chain heads: an append-only file, best on storage the
+# database's users cannot write (another host, a WORM bucket's mount, ``chattr +a``).
+CLAIMDESK_LEDGER_CHECKPOINT_FILE = Path(
+    envstr("CLAIMDESK_LEDGER_CHECKPOINT_FILE", str(VAR_DIR / "ledger-checkpoints.jsonl"))
+)
 
 LOGGING = {
     "version": 1,

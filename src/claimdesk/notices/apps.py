@@ -29,3 +29,7 @@ class NoticesConfig(AppConfig):
         subscribe_committed(notice_on_committed)
         register_customer_text(notice_event_text)
         register_archive_part("notices", notice_fingerprints)
+        from claimdesk.ledger.chained import register_files
+        from claimdesk.notices.selectors import notices_stored_files
+
+        register_files(notices_stored_files)  # verify-ledger re-hashes the rendered letters
