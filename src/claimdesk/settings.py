@@ -145,8 +145,19 @@ CELERY_TASK_IGNORE_RESULT = CELERY_RESULT_BACKEND is None
 CELERY_TASK_ALWAYS_EAGER = envbool("CLAIMDESK_TASKS_EAGER", False)
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TIMEZONE = TIME_ZONE
+# A task is acknowledged when it has finished, not when it starts: one whose worker process
+# dies is given back to the queue (at once when a pool child dies; when the whole worker
+# dies, by the broker once the visibility timeout has passed). Every task is idempotent, so
+# running one again changes nothing that was already done.
 CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+# Redis (and SQS) hand an unacknowledged task to another worker after this many seconds: a
+# killed worker's task runs again within about two minutes. Longer than any task runs, and
+# retries wait less than it (a task waiting for its countdown holds its message unacked).
+CLAIMDESK_VISIBILITY_TIMEOUT = envint("CLAIMDESK_VISIBILITY_TIMEOUT", 120)
+CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": CLAIMDESK_VISIBILITY_TIMEOUT}
+CELERY_TASK_ANNOTATIONS = {"*": {"retry_backoff_max": max(1, CLAIMDESK_VISIBILITY_TIMEOUT // 2)}}
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BEAT_SCHEDULE = {
     "deadline-sweep": {
@@ -244,7 +255,7 @@ CLAIMDESK_SMS_KEY = envstr("CLAIMDESK_SMS_KEY", "")
 CLAIMDESK_SMS_LOG = Path(envstr("CLAIMDESK_SMS_LOG", str(VAR_DIR / "sms-outbox.log")))
 CLAIMDESK_NOTIFY_TIMEOUT = envint("CLAIMDESK_NOTIFY_TIMEOUT", 10)
 CLAIMDESK_NOTIFY_RETRY_SECONDS = envint("CLAIMDESK_NOTIFY_RETRY_SECONDS", 60)
-CLAIMDESK_NOTIFY_LEASE_SECONDS = envint("CLAIMDESK_NOTIFY_LEASE_SECONDS", 300)
+CLAIMDESK_NOTIFY_LEASE_SECONDS = envint("CLAIMDESK_NOTIFY_LEASE_SECONDS", 90)
 if CLAIMDESK_NOTIFY_TIMEOUT < 1 or CLAIMDESK_NOTIFY_RETRY_SECONDS < 1:
     raise ImproperlyConfigured("CLAIMDESK_NOTIFY_TIMEOUT and _RETRY_SECONDS must be ≥ 1")
 if CLAIMDESK_NOTIFY_LEASE_SECONDS < 2 * CLAIMDESK_NOTIFY_TIMEOUT:
