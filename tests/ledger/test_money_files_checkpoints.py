@@ -108,9 +108,11 @@ def test_a_decision_amount_edited_in_the_database_is_named(paid):
 
 def test_an_approvers_limit_or_a_reserve_edited_is_named(paid):
     approval = DecisionApproval.objects.get(decision__claim=paid)
-    sql("UPDATE claims_decisionapproval SET \"limit\" = %s WHERE id = %s", "1.00", approval.pk)
+    sql('UPDATE claims_decisionapproval SET "limit" = %s WHERE id = %s', "1.00", approval.pk)
     assert f"approval #{approval.pk}" in refused(paid.number)
-    sql("UPDATE claims_decisionapproval SET \"limit\" = %s WHERE id = %s", approval.limit, approval.pk)
+    sql(
+        'UPDATE claims_decisionapproval SET "limit" = %s WHERE id = %s', approval.limit, approval.pk
+    )
     assert ledger_verify(paid.case).ok
     reserve = AccumulatorMovement.objects.filter(claim=paid).first()
     sql("UPDATE claims_accumulatormovement SET amount = 0 WHERE id = %s", reserve.pk)
@@ -226,7 +228,7 @@ def test_a_tail_cut_after_a_checkpoint_is_named(agent1, customer1, customer2):
     event_id = cut_tail(case)
     message = refused(case.number)
     assert f"case {case.number} seq {seq} timeline event #{event_id}" in message
-    assert f"cut from the chain's tail" in message and f"ends at seq {seq - 1}" in message
+    assert "cut from the chain's tail" in message and f"ends at seq {seq - 1}" in message
     assert ledger_verify(other).ok  # other chains are not affected
     # the beat's checkpoint does not record the shorter chain as the new truth
     written = checkpoint_write(now=timezone.now(), source="beat")

@@ -306,7 +306,9 @@ def test_the_delivery_task_run_twice_sends_each_message_once(customer1, gateway)
     assert notifications_deliver.delay().get() == Notification.objects.count()
     assert notifications_deliver.delay().get() == 0
     ids = sorted(r.json["id"] for r in gateway.requests)
-    assert ids == sorted(Notification.objects.filter(channel=Channel.SMS).values_list("pk", flat=True))
+    assert ids == sorted(
+        Notification.objects.filter(channel=Channel.SMS).values_list("pk", flat=True)
+    )
     assert {r.headers[IDEMPOTENCY_HEADER] for r in gateway.requests} == {
         f"claimdesk-notification-{pk}" for pk in ids
     }

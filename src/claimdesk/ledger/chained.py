@@ -152,7 +152,9 @@ def _on_save(sender, instance, created: bool, raw: bool = False, **kwargs) -> No
 
     for row in spec.earlier(instance, model=sender) if spec.earlier else ():
         if not ledger_has(spec.record_type, row.pk):
-            ledger_append(case_id=case_id, record=record_of(spec, row, case_id), at=at_of(spec, row))
+            ledger_append(
+                case_id=case_id, record=record_of(spec, row, case_id), at=at_of(spec, row)
+            )
     ledger_append(
         case_id=case_id, record=record_of(spec, instance, case_id), at=at_of(spec, instance)
     )

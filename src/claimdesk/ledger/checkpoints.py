@@ -18,7 +18,6 @@ database's users cannot write (another host, an append-only mount).
 from __future__ import annotations
 
 import fcntl
-import hashlib
 import json
 import logging
 import os
@@ -122,9 +121,7 @@ def checkpoint_write(*, now: datetime, source: str) -> Written:
             LedgerHead.objects.select_related("case")
             .annotate(cp_seq=F("case__ledger_checkpointed__seq"))
             .annotate(cp_hash=F("case__ledger_checkpointed__last_hash"))
-            .filter(
-                Q(cp_seq__isnull=True) | ~Q(cp_seq=F("seq")) | ~Q(cp_hash=F("last_hash"))
-            )
+            .filter(Q(cp_seq__isnull=True) | ~Q(cp_seq=F("seq")) | ~Q(cp_hash=F("last_hash")))
             .order_by("case_id")
         )
         refused = _went_back(moved)

@@ -95,3 +95,6 @@ class CheckpointedHead(models.Model):
     )
     seq = models.PositiveIntegerField()
     last_hash = models.CharField(max_length=64)
+
+    def __str__(self) -> str:
+        return f"{self.case_id} #{self.seq} {self.last_hash[:12]}"

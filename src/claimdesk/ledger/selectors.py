@@ -67,7 +67,9 @@ def _records(
             out[doc.claim_id].append((doc.uploaded_at, document_record(doc)))
     for spec in chained():
         where = {
-            e.record_id: cid for cid, es in entries.items() for e in es
+            e.record_id: cid
+            for cid, es in entries.items()
+            for e in es
             if e.record_type == spec.record_type
         }
         hops = spec.case_path.split("__")[:-1]
@@ -105,9 +107,7 @@ def _file_problem(case_number: str, stored) -> rules.Broken | None:
     return None
 
 
-def _checkpoint_problem(
-    case_number: str, chain: list[rules.Entry], known
-) -> rules.Broken | None:
+def _checkpoint_problem(case_number: str, chain: list[rules.Entry], known) -> rules.Broken | None:
     """The chain must still hold the entry the last checkpoint recorded as its head."""
     if known.seq > len(chain):
         problem = (
@@ -198,7 +198,10 @@ def ledger_verify(case: Case | None = None, *, files: bool = True) -> VerifyResu
             k = cp.heads[gone[0]]
             return broken(
                 rules.Broken(
-                    k.number, k.seq, None, None,
+                    k.number,
+                    k.seq,
+                    None,
+                    None,
                     f"the case is gone, but the checkpoint of {k.at} recorded its chain",
                 )
             )

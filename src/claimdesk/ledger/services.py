@@ -273,7 +273,9 @@ def _orphans_placed(spec, orphans, get_model) -> list:
             if earlier.pk in placed or earlier.pk not in waiting:
                 continue
             placed.add(earlier.pk)
-            out.append((at_of(spec, earlier), earlier.pk, case_id, record_of(spec, earlier, case_id)))
+            out.append(
+                (at_of(spec, earlier), earlier.pk, case_id, record_of(spec, earlier, case_id))
+            )
     return out
 
 
