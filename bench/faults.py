@@ -38,7 +38,8 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from benchdb import ROOT, BenchDB, bench_env
-from intake import World, free_port, json_report, post, start_gunicorn, stop
+from intake import World, free_port, json_report, post, stop
+from load import start_gunicorn
 
 DEADLINE_MARGIN = 90  # seconds beyond the visibility timeout to finish redelivered work
 
@@ -387,7 +388,7 @@ def fault_payment(args, world, bench_url: str) -> dict:
 
     payments = paying_claims(world, args.payments)
     connections.close_all()
-    proc, base = start_gunicorn(bench_url, 2)
+    proc, base = start_gunicorn(bench_url, 2, env=self_env())
     try:
         _status, body = post(
             f"{base}/api/v1/auth/token", {"username": "bench_fin", "password": world.password}
@@ -449,7 +450,7 @@ def fault_pg(args, world, bench_url: str, dbname: str) -> dict:
     from claimdesk.claims.models import Claim, IdempotencyKey
 
     connections.close_all()
-    proc, base = start_gunicorn(bench_url, 2)
+    proc, base = start_gunicorn(bench_url, 2, env=self_env())
     answered: dict[str, tuple[int, str]] = {}
     lock = threading.Lock()
     stop_at = time.monotonic() + 12
@@ -526,6 +527,12 @@ def fault_pg(args, world, bench_url: str, dbname: str) -> dict:
         "stranded": len(failed),
         "finished": 0.0,
     }
+
+
+def self_env() -> dict:
+    """What this process runs with (broker, gateway, files) for the servers it starts."""
+    names = ("BROKER_URL", "CLAIMDESK_VAR_DIR", "CLAIMDESK_SMS_URL", "CLAIMDESK_VISIBILITY_TIMEOUT")
+    return {k: os.environ[k] for k in names if k in os.environ}
 
 
 def main(argv=None) -> int:

@@ -25,10 +25,11 @@ import threading
 import time
 import urllib.error
 import urllib.request
+from pathlib import Path
 from urllib.parse import urlsplit
 
-from benchdb import BenchDB, setup_django
-from intake import World, json_report, pct, post, start_gunicorn, stop
+from benchdb import ROOT, BenchDB, bench_env, setup_django
+from intake import World, free_port, json_report, pct, post, stop
 
 SEED_CLAIMS = 200
 
@@ -46,6 +47,44 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     if args.seconds <= 0 or args.workers < 1 or not args.levels or min(args.levels) < 1:
         p.error("seconds, workers and connections must be positive")
     return args
+
+
+def start_gunicorn(bench_url: str, workers: int, env: dict | None = None):
+    """gunicorn on the bench database; ready when it answers (the first answer, which builds
+    the OpenAPI schema, may take a while on a busy machine)."""
+    import subprocess
+
+    port = free_port()
+    env = {**os.environ, **bench_env(bench_url), **(env or {}), "PYTHONPATH": str(ROOT / "src")}
+    proc = subprocess.Popen(
+        [
+            str(Path(sys.executable).parent / "gunicorn"),
+            "claimdesk.wsgi",
+            "--workers",
+            str(workers),
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--backlog",
+            "256",
+            "--timeout",
+            "120",
+            "--log-level",
+            "warning",
+        ],
+        env=env,
+        cwd=ROOT,
+        start_new_session=True,
+    )
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 180
+    while time.monotonic() < deadline:
+        try:
+            urllib.request.urlopen(f"{base}/api/openapi.json", timeout=60).read()
+            return proc, base
+        except OSError:
+            time.sleep(0.2)
+    stop(proc)
+    raise RuntimeError("gunicorn did not come up")
 
 
 def get(url: str, token: str) -> int:

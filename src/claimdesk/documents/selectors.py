@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from functools import partial
+
 from django.db.models import QuerySet
 
 from claimdesk.cases.selectors import cases_visible_to
@@ -49,5 +51,5 @@ def documents_stored_files(case_ids: list[int]):
             record_id=doc.pk,
             name=doc.file.name,
             sha256=doc.sha256,
-            open=lambda f=doc.file: f.storage.open(f.name, "rb"),
+            open=partial(doc.file.storage.open, doc.file.name, "rb"),
         )

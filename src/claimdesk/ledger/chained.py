@@ -42,10 +42,10 @@ class Chained:
     fields: tuple[str, ...]
     case_path: str
     at_field: str
-    earlier: Callable[[Any], Iterable[Any]] | None = None
+    earlier: Callable[..., Iterable[Any]] | None = None
 
     @property
-    def model(self) -> type[models.Model]:
+    def model(self) -> Any:
         return apps.get_model(self.model_label)
 
 

@@ -269,6 +269,8 @@ def _orphans_placed(spec, orphans, get_model) -> list:
     waiting = {o.pk for o in orphans}
     for row in model.objects.exclude(**{f"{spec.case_path}__isnull": True}).order_by("pk"):
         case_id = case_of(spec, row)
+        if case_id is None:
+            continue
         for earlier in spec.earlier(row, model=model):
             if earlier.pk in placed or earlier.pk not in waiting:
                 continue

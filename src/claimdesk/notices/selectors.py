@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from functools import partial
+
 from django.apps import apps
 from django.db.models import Q, QuerySet
 from django.utils.translation import gettext as _
@@ -63,5 +65,5 @@ def notices_stored_files(case_ids: list[int]):
             record_id=notice.pk,
             name=notice.file.name,
             sha256=notice.sha256,
-            open=lambda f=notice.file: f.storage.open(f.name, "rb"),
+            open=partial(notice.file.storage.open, notice.file.name, "rb"),
         )

@@ -61,7 +61,8 @@ class Command(BaseCommand):
             self.stdout.write("checkpoints: none yet (a cut tail cannot be detected before one)")
         if case is None and not opts["no_checkpoint"]:
             written = checkpoint_write(now=timezone.now(), source="verify-ledger")
+            line = written.checkpoint.line_hash[:16] if written.checkpoint else "-"
             self.stdout.write(
                 f"checkpoint written: {written.heads} head(s) moved since the last one, "
-                f"line {written.checkpoint.line_hash[:16]}…"
+                f"line {line}…"
             )
