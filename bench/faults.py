@@ -337,7 +337,7 @@ def paying_claims(world, n: int):
         policy = auto[i % len(auto)]
         BankAccount.objects.get_or_create(
             owner=policy.holder,
-            account_number=f"62220202001122{i:05d}",
+            account_number=f"6222020200{policy.holder.pk:09d}",
             defaults={"bank_name": "中国工商银行", "account_name": "张三", "is_default": True},
         )
         report = world.report()
