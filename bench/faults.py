@@ -488,7 +488,7 @@ def fault_pg(args, world, bench_url: str, dbname: str) -> dict:
 
             while time.monotonic() < stop_at:
                 with lock:
-                    report = json_report(world.report())
+                    report = {**json_report(world.report()), "confirm": True}
                 key = str(uuid.uuid4())
                 for _ in range(5):  # retried with the same key until answered
                     req = urllib.request.Request(
@@ -503,7 +503,7 @@ def fault_pg(args, world, bench_url: str, dbname: str) -> dict:
                     )
                     try:
                         with urllib.request.urlopen(req, timeout=60) as answer:
-                            number = json.loads(answer.read()).get("number", "")
+                            number = json.loads(answer.read()).get("claim_no", "")
                             status = answer.status
                     except urllib.error.HTTPError as exc:
                         status, number = exc.code, ""
@@ -511,8 +511,8 @@ def fault_pg(args, world, bench_url: str, dbname: str) -> dict:
                         status, number = 0, ""
                     with lock:
                         answered[key] = (status, number)
-                    if status in (200, 201):
-                        break
+                    if status in (200, 201) or 400 <= status < 500:
+                        break  # answered (a refusal is an answer: nothing to retry)
 
         threads = [threading.Thread(target=client) for _ in range(16)]
         for t in threads:
@@ -532,7 +532,8 @@ def fault_pg(args, world, bench_url: str, dbname: str) -> dict:
     finally:
         stop(proc)
     ok = {k: n for k, (s, n) in answered.items() if s in (200, 201)}
-    failed = [k for k, (s, _) in answered.items() if s not in (200, 201)]
+    refused = [k for k, (s, _) in answered.items() if 400 <= s < 500]
+    failed = [k for k, (s, _) in answered.items() if s not in (200, 201) and not 400 <= s < 500]
     numbers = list(ok.values())
     present = set(
         Claim.objects.filter(case__number__in=numbers).values_list("case__number", flat=True)
@@ -542,7 +543,7 @@ def fault_pg(args, world, bench_url: str, dbname: str) -> dict:
     return {
         "fault": "pg_terminate_backend under intake load",
         "work": f"{len(answered)} reports by 16 clients, {kills} connections terminated, "
-        f"{len(failed)} unanswered after 5 tries",
+        f"{len(refused)} refused (4xx), {len(failed)} unanswered after 5 tries",
         "lost": len([n for n in numbers if n not in present]),
         "duplicated": dup_keys + (len(numbers) - len(set(numbers))),
         "stranded": len(failed),

@@ -193,7 +193,7 @@ def run(args: argparse.Namespace) -> int:
 
         def intake(i: int) -> int:
             with lock:
-                body = json_report(world.report())
+                body = {**json_report(world.report()), "confirm": True}
             return post(f"{base}/api/v1/claims", body, agent_tokens[0])[0]
 
         def progress(i: int) -> int:
