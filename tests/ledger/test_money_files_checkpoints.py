@@ -290,3 +290,20 @@ def test_the_beat_task_writes_a_checkpoint(agent1, customer1):
     worked_case(agent1, customer1)
     assert ledger_checkpoint.delay().get() == 1
     assert checkpoint_read().lines == 1
+
+
+def test_a_big_first_checkpoint_is_split_into_chained_lines(
+    agent1, customer1, customer2, monkeypatch
+):
+    from claimdesk.ledger import checkpoints
+
+    monkeypatch.setattr(checkpoints, "LINE_HEADS", 1)
+    a = worked_case(agent1, customer1)
+    b = worked_case(agent1, customer2)
+    assert checkpoint_write(now=timezone.now(), source="beat").heads == 2
+    replayed = checkpoint_read()
+    assert replayed.problem is None and replayed.lines == 2
+    assert set(replayed.heads) == {a.pk, b.pk}
+    assert LedgerCheckpoint.objects.count() == 2
+    cut_tail(b)
+    assert f"case {b.number}" in refused()

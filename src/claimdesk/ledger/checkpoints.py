@@ -35,6 +35,7 @@ from claimdesk.ledger.models import CheckpointedHead, LedgerCheckpoint, LedgerEn
 
 log = logging.getLogger(__name__)
 BATCH = 500
+LINE_HEADS = 5000
 
 
 def checkpoint_path() -> Path:
@@ -133,22 +134,31 @@ def checkpoint_write(*, now: datetime, source: str) -> Written:
         ]
         for number in refused.values():
             log.error("ledger: chain of %s no longer holds its checkpointed head", number)
+        lines: list[tuple[str, int]] = []
         with path.open("a+b") as fh:  # appends only, whatever the position
             fcntl.flock(fh, fcntl.LOCK_EX)  # one writer at a time: lines chain to each other
             prev = _last_hash(fh)
-            body = {"at": now.isoformat(), "source": source, "prev": prev, "heads": heads}
-            line_hash = _line_hash(prev, body)
-            line = json.dumps({**body, "hash": line_hash}, ensure_ascii=False) + "\n"
-            fh.write(line.encode("utf-8"))
+            # The first checkpoint of a big book holds every head: a line per LINE_HEADS.
+            for i in range(0, max(len(heads), 1), LINE_HEADS):
+                part = heads[i : i + LINE_HEADS]
+                body = {"at": now.isoformat(), "source": source, "prev": prev, "heads": part}
+                prev = _line_hash(prev, body)
+                fh.write((json.dumps({**body, "hash": prev}, ensure_ascii=False) + "\n").encode())
+                lines.append((prev, len(part)))
             fh.flush()
             os.fsync(fh.fileno())
-        checkpoint = LedgerCheckpoint.objects.create(
-            at=now, source=source, heads=len(heads), line_hash=line_hash, path=str(path)
-        )
-        for h in moved:
-            CheckpointedHead.objects.update_or_create(
-                case_id=h.case_id, defaults={"seq": h.seq, "last_hash": h.last_hash}
+        checkpoint = None
+        for line_hash, n in lines:
+            checkpoint = LedgerCheckpoint.objects.create(
+                at=now, source=source, heads=n, line_hash=line_hash, path=str(path)
             )
+        CheckpointedHead.objects.bulk_create(
+            [CheckpointedHead(case_id=h.case_id, seq=h.seq, last_hash=h.last_hash) for h in moved],
+            update_conflicts=True,
+            unique_fields=["case"],
+            update_fields=["seq", "last_hash"],
+            batch_size=BATCH,
+        )
     return Written(checkpoint, len(heads), sorted(refused.values()))
 
 
