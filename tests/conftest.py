@@ -27,6 +27,13 @@ def at(text: str) -> datetime:
 
 
 @pytest.fixture(autouse=True)
+def _own_ledger_checkpoints(settings, tmp_path):
+    """Each test's database gets its own checkpoint file (one left by another database's
+    checkpoints would name chains this one never had)."""
+    settings.CLAIMDESK_LEDGER_CHECKPOINT_FILE = tmp_path / "ledger-checkpoints.jsonl"
+
+
+@pytest.fixture(autouse=True)
 def _fast_passwords(settings):
     """Persona passwords need no key stretching in tests."""
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

@@ -145,8 +145,19 @@ CELERY_TASK_IGNORE_RESULT = CELERY_RESULT_BACKEND is None
 CELERY_TASK_ALWAYS_EAGER = envbool("CLAIMDESK_TASKS_EAGER", False)
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TIMEZONE = TIME_ZONE
+# A task is acknowledged when it has finished, not when it starts: one whose worker process
+# dies is given back to the queue (at once when a pool child dies; when the whole worker
+# dies, by the broker once the visibility timeout has passed). Every task is idempotent, so
+# running one again changes nothing that was already done.
 CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+# Redis (and SQS) hand an unacknowledged task to another worker after this many seconds: a
+# killed worker's task runs again within about two minutes. Longer than any task runs, and
+# retries wait less than it (a task waiting for its countdown holds its message unacked).
+CLAIMDESK_VISIBILITY_TIMEOUT = envint("CLAIMDESK_VISIBILITY_TIMEOUT", 120)
+CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": CLAIMDESK_VISIBILITY_TIMEOUT}
+CELERY_TASK_ANNOTATIONS = {"*": {"retry_backoff_max": max(1, CLAIMDESK_VISIBILITY_TIMEOUT // 2)}}
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BEAT_SCHEDULE = {
     "deadline-sweep": {
@@ -190,6 +201,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "claimdesk.servicing.tasks.survival_sweep",
         "schedule": 3600.0,
     },
+    # Chain heads to the append-only checkpoint file, so a cut tail is found later.
+    "ledger-checkpoint": {
+        "task": "claimdesk.ledger.tasks.ledger_checkpoint",
+        "schedule": float(envint("CLAIMDESK_LEDGER_CHECKPOINT_SECONDS", 300)),
+    },
     "compliance-qa-sample": {
         "task": "claimdesk.compliance.tasks.qa_sample_week",
         "schedule": crontab(minute=0, hour=6, day_of_week="mon"),
@@ -205,6 +221,11 @@ CLAIMDESK_SWEEP_BATCH = envint("CLAIMDESK_SWEEP_BATCH", 500)
 CLAIMDESK_CHASE_WORKING_DAYS = envint("CLAIMDESK_CHASE_WORKING_DAYS", 3)
 CLAIMDESK_UPLOAD_MAX_BYTES = envint("CLAIMDESK_UPLOAD_MAX_BYTES", 20 * 1024 * 1024)
 CLAIMDESK_OCR_MAX_PAGES = envint("CLAIMDESK_OCR_MAX_PAGES", 10)
+# The evidence ledger's checkpoints of chain heads: an append-only file, best on storage the
+# database's users cannot write (another host, a WORM bucket's mount, ``chattr +a``).
+CLAIMDESK_LEDGER_CHECKPOINT_FILE = Path(
+    envstr("CLAIMDESK_LEDGER_CHECKPOINT_FILE", str(VAR_DIR / "ledger-checkpoints.jsonl"))
+)
 
 LOGGING = {
     "version": 1,
@@ -238,7 +259,7 @@ CLAIMDESK_SMS_KEY = envstr("CLAIMDESK_SMS_KEY", "")
 CLAIMDESK_SMS_LOG = Path(envstr("CLAIMDESK_SMS_LOG", str(VAR_DIR / "sms-outbox.log")))
 CLAIMDESK_NOTIFY_TIMEOUT = envint("CLAIMDESK_NOTIFY_TIMEOUT", 10)
 CLAIMDESK_NOTIFY_RETRY_SECONDS = envint("CLAIMDESK_NOTIFY_RETRY_SECONDS", 60)
-CLAIMDESK_NOTIFY_LEASE_SECONDS = envint("CLAIMDESK_NOTIFY_LEASE_SECONDS", 300)
+CLAIMDESK_NOTIFY_LEASE_SECONDS = envint("CLAIMDESK_NOTIFY_LEASE_SECONDS", 90)
 if CLAIMDESK_NOTIFY_TIMEOUT < 1 or CLAIMDESK_NOTIFY_RETRY_SECONDS < 1:
     raise ImproperlyConfigured("CLAIMDESK_NOTIFY_TIMEOUT and _RETRY_SECONDS must be ≥ 1")
 if CLAIMDESK_NOTIFY_LEASE_SECONDS < 2 * CLAIMDESK_NOTIFY_TIMEOUT:

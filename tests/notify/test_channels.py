@@ -288,9 +288,62 @@ def test_a_late_outcome_does_not_overwrite_a_newer_claim(case, customer1, partne
     queue(customer1, case=case)
     (stale,) = notify._claim(now=T0, limit=10)
     notify.notifications_deliver(now=T0 + timedelta(hours=1))  # the lease ran out; resent
-    notify._send(stale, now=T0 + timedelta(hours=2))  # the first worker wakes up
+    assert notify._send(stale, now=T0 + timedelta(hours=2)) == 0  # the first worker wakes up
     hook = row(Channel.WEBHOOK)
     assert (hook.status, hook.sent_at) == (Status.SENT, T0 + timedelta(hours=1))
+    # … and does not hand the already-sent message to the endpoint a second time
+    assert len(receiver.requests) == 1
+
+
+def test_the_delivery_task_run_twice_sends_each_message_once(customer1, gateway):
+    """The task is acknowledged late, so a broker may run it twice: the gateway still gets
+    each message once, with its id and an idempotency key naming the notification."""
+    from claimdesk.notify.channels import IDEMPOTENCY_HEADER
+    from claimdesk.notify.tasks import notifications_deliver
+
+    queue(customer1, phone="13800138000")
+    queue(customer1, phone="13800138000", subject="材料已收到")
+    assert notifications_deliver.delay().get() == Notification.objects.count()
+    assert notifications_deliver.delay().get() == 0
+    ids = sorted(r.json["id"] for r in gateway.requests)
+    assert ids == sorted(
+        Notification.objects.filter(channel=Channel.SMS).values_list("pk", flat=True)
+    )
+    assert {r.headers[IDEMPOTENCY_HEADER] for r in gateway.requests} == {
+        f"claimdesk-notification-{pk}" for pk in ids
+    }
+
+
+def test_after_a_lost_worker_the_message_goes_again_under_the_same_key_once(
+    customer1, gateway, settings, monkeypatch
+):
+    """A worker killed after the gateway took the SMS but before it wrote "sent": the row
+    goes again only after its lease, under the same id and key (for the gateway to drop),
+    and never a third time however often the task runs."""
+    from claimdesk.notify.channels import IDEMPOTENCY_HEADER
+
+    queue(customer1, phone="13800138000")
+    record = notify._record
+
+    def killed(note, changes):
+        if note.channel == Channel.SMS:
+            raise SystemExit("worker killed between the send and the bookkeeping")
+        record(note, changes)
+
+    monkeypatch.setattr(notify, "_record", killed)
+    with pytest.raises(SystemExit):
+        notify.notifications_deliver(now=T0)
+    monkeypatch.undo()
+    for _ in range(2):  # redelivered task, beat pass: the lease still holds
+        notify.notifications_deliver(now=T0 + MIN)
+    assert len(gateway.requests) == 1
+    lease = timedelta(seconds=settings.CLAIMDESK_NOTIFY_LEASE_SECONDS)
+    for _ in range(3):
+        notify.notifications_deliver(now=T0 + lease + MIN)
+    first, again = gateway.requests
+    assert first.json == again.json
+    assert first.headers[IDEMPOTENCY_HEADER] == again.headers[IDEMPOTENCY_HEADER]
+    assert row(Channel.SMS).status == Status.SENT
 
 
 # --- never lost ----------------------------------------------------------------------------------

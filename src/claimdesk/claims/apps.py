@@ -19,6 +19,7 @@ class ClaimsConfig(AppConfig):
         from claimdesk.claims.work import register as register_work
 
         register_work()  # what is due on its rows of the work queues
+        _chain_money()
         # A ``flush`` (every transactional test) empties the checklist table that the data
         # migration seeded; put the defaults back, but only into an empty table so that an
         # admin's edits are never undone.
@@ -26,6 +27,61 @@ class ClaimsConfig(AppConfig):
         post_migrate.connect(
             _ensure_coverage_bases, sender=self, dispatch_uid="claimdesk-coverage-bases"
         )
+
+
+def _chain_money() -> None:
+    """Decisions, their approvals and the limits reserved chain into the claim's ledger
+    with the fields that carry the money (status and escalation move on by design)."""
+    from claimdesk.ledger.chained import Chained, chain_model
+
+    chain_model(
+        Chained(
+            record_type="decision",
+            label="decision",
+            model_label="claims.ClaimDecision",
+            fields=(
+                "claim",
+                "stage",
+                "decision",
+                "amount",
+                "calculation",
+                "approvals_required",
+                "proposed_by",
+                "proposed_at",
+            ),
+            case_path="claim_id",
+            at_field="proposed_at",
+        )
+    )
+    chain_model(
+        Chained(
+            record_type="approval",
+            label="approval",
+            model_label="claims.DecisionApproval",
+            fields=("decision", "approver", "limit", "at"),
+            case_path="decision__claim_id",
+            at_field="at",
+        )
+    )
+    chain_model(
+        Chained(
+            record_type="reserve",
+            label="accumulator movement",
+            model_label="claims.AccumulatorMovement",
+            fields=(
+                "accumulator",
+                "claim",
+                "decision",
+                "payment_reference",
+                "kind",
+                "deductible",
+                "amount",
+                "at",
+            ),
+            case_path="claim_id",
+            at_field="at",
+        )
+    )
 
 
 def _ensure_checklists(using: str = "default", apps=None, **kwargs) -> None:

@@ -16,3 +16,7 @@ class DocumentsConfig(AppConfig):
         from claimdesk.documents.services import documents_on_claim_registered
 
         subscribe(ClaimRegistered, documents_on_claim_registered)
+        from claimdesk.documents.selectors import documents_stored_files
+        from claimdesk.ledger.chained import register_files
+
+        register_files(documents_stored_files)  # verify-ledger re-hashes the uploads

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from functools import partial
+
 from django.db.models import QuerySet
 
 from claimdesk.cases.selectors import cases_visible_to
@@ -34,3 +36,20 @@ def documents_pending_ocr(*, before, limit: int) -> list[int]:
         .order_by("uploaded_at")
         .values_list("pk", flat=True)[:limit]
     )
+
+
+def documents_stored_files(case_ids: list[int]):
+    """The stored uploads of these claims with the SHA-256 recorded at upload (the ledger
+    re-hashes them)."""
+    from claimdesk.ledger.chained import StoredFile
+
+    rows = Document.objects.filter(claim_id__in=case_ids).order_by("claim_id", "pk")
+    for doc in rows.only("pk", "claim_id", "file", "sha256"):
+        yield StoredFile(
+            case_id=doc.claim_id,
+            record_type="document",
+            record_id=doc.pk,
+            name=doc.file.name,
+            sha256=doc.sha256,
+            open=partial(doc.file.storage.open, doc.file.name, "rb"),
+        )

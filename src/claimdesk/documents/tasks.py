@@ -1,6 +1,7 @@
 from datetime import timedelta
 
 from celery import shared_task
+from django.conf import settings
 from django.utils import timezone
 
 from claimdesk.documents import selectors, services
@@ -21,7 +22,9 @@ def document_ocr(self, document_id: int) -> str:
                 document_id=document_id, error=f"file cannot be read: {exc}", now=timezone.now()
             )
             return "failed"
-        raise self.retry(exc=exc, countdown=30 * 2**self.request.retries) from exc
+        # Shorter than the broker's visibility timeout: a waiting retry holds its message.
+        countdown = min(30 * 2**self.request.retries, settings.CLAIMDESK_VISIBILITY_TIMEOUT // 2)
+        raise self.retry(exc=exc, countdown=countdown) from exc
     return document.ocr_status if document else "missing"
 
 

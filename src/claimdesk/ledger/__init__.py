@@ -14,6 +14,8 @@ written without its link, an edited entry or hash, entries removed or reordered.
 Lock order: an action locks its cases' ledger heads at its end (in key order), after the
 other rows of the case it changes (clocks, tasks), and holds them until commit.
 
-Limit: whoever can write the database can recompute a whole chain. The ``root`` printed by
-``verify-ledger`` is a digest of every chain's head; keep it outside the database and compare.
+Apps add their money-bearing records (``chained.chain_model``) and stored files
+(``chained.register_files``); ``checkpoints`` writes the heads to an append-only file so a
+chain cut back behind a checkpoint is found. Limits (what was appended after the last
+checkpoint; whoever can rewrite the file too): ``docs/ledger.md``.
 """

@@ -41,7 +41,8 @@ class LedgerEntry(models.Model):
         "cases.Case", on_delete=models.PROTECT, related_name="ledger", db_index=False
     )  # ledger_case_seq leads with it
     seq = models.PositiveIntegerField()
-    record_type = models.CharField(max_length=10, choices=RecordType.choices)
+    # An event, a document, or a record type an app chains (``chained.chain_model``).
+    record_type = models.CharField(max_length=20)
     record_id = models.BigIntegerField()
     prev_hash = models.CharField(max_length=64)
     entry_hash = models.CharField(max_length=64)
@@ -59,3 +60,41 @@ class LedgerEntry(models.Model):
 
     def __str__(self) -> str:
         return f"{self.case_id} #{self.seq} {self.record_type} {self.record_id}"
+
+
+class LedgerCheckpoint(models.Model):
+    """One checkpoint of the chains' heads, also written as one line of the append-only
+    checkpoint file (``CLAIMDESK_LEDGER_CHECKPOINT_FILE``). The file is what counts: a
+    chain cut back behind a head it recorded is found by ``verify-ledger`` even when this
+    table was rewritten too; this row says when and where it was written."""
+
+    at = models.DateTimeField(_("written at"))
+    source = models.CharField(_("written by"), max_length=20)
+    heads = models.PositiveIntegerField(_("heads recorded"))
+    line_hash = models.CharField(_("line hash"), max_length=64, unique=True)
+    path = models.CharField(_("file"), max_length=500)
+
+    class Meta:
+        ordering = ["-at", "-id"]
+        verbose_name = _("ledger checkpoint")
+        verbose_name_plural = _("ledger checkpoints")
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M} {self.heads} {self.line_hash[:12]}"
+
+
+class CheckpointedHead(models.Model):
+    """Each chain's head as the last checkpoint recorded it, so the next one writes only
+    what moved (and refuses to record a head that went backwards)."""
+
+    case = models.OneToOneField(
+        "cases.Case",
+        on_delete=models.PROTECT,
+        primary_key=True,
+        related_name="ledger_checkpointed",
+    )
+    seq = models.PositiveIntegerField()
+    last_hash = models.CharField(max_length=64)
+
+    def __str__(self) -> str:
+        return f"{self.case_id} #{self.seq} {self.last_hash[:12]}"

@@ -21,7 +21,7 @@ from django.core.serializers.json import DjangoJSONEncoder
 GENESIS = "0" * 64
 EVENT = "event"
 DOCUMENT = "document"
-RECORD_LABELS = {EVENT: "timeline event", DOCUMENT: "document"}
+RECORD_LABELS = {EVENT: "timeline event", DOCUMENT: "document", "notice": "notice"}
 
 
 def _norm(value: Any) -> Any:
@@ -167,7 +167,7 @@ class Broken:
     problem: str
 
     def __str__(self) -> str:
-        where = f"case {self.case_number}"
+        where = "ledger" if self.case_number == "-" else f"case {self.case_number}"
         if self.seq is not None:
             where += f" seq {self.seq}"
         if self.record_type is not None:

@@ -221,6 +221,66 @@ def ledger_backfill(*, Event, Document, Entry, Head) -> int:
         )
 
 
+def ledger_has(record_type: str, record_id: int) -> bool:
+    return LedgerEntry.objects.filter(record_type=record_type, record_id=record_id).exists()
+
+
+def ledger_backfill_chained(*, get_model, Entry, Head) -> int:
+    """Chain the rows of every chained record type (``chained.chain_model``) not yet in the
+    ledger, per case in time order after what each chain holds. ``get_model(label)`` gives
+    the (historical) model, so the data migration can pass its own."""
+    from claimdesk.ledger.chained import at_of, case_of, chained, record_of
+
+    pending: list[tuple[datetime, int, int, dict[str, Any]]] = []
+    for spec in chained():
+        done = set(
+            Entry.objects.filter(record_type=spec.record_type).values_list("record_id", flat=True)
+        )
+        rows = get_model(spec.model_label).objects.all()
+        hops = spec.case_path.split("__")[:-1]
+        if hops:
+            rows = rows.select_related("__".join(hops))
+        orphans = []
+        for row in rows.iterator(chunk_size=BATCH):
+            if row.pk in done:
+                continue
+            case_id = case_of(spec, row)
+            if case_id is None:
+                orphans.append(row)  # chained with the row that gives it a case
+                continue
+            pending.append((at_of(spec, row), row.pk, case_id, record_of(spec, row, case_id)))
+        if orphans and spec.earlier is not None:
+            pending += _orphans_placed(spec, orphans, get_model)
+    pending.sort(key=lambda r: (r[0], r[1]))
+    with transaction.atomic(savepoint=False):
+        return _append_many(
+            ((case_id, record, at) for at, _pk, case_id, record in pending), Entry=Entry, Head=Head
+        )
+
+
+def _orphans_placed(spec, orphans, get_model) -> list:
+    """Rows without a case of their own (a policy's version as issued) go into the chain of
+    the first row of the same kind that names them as ``earlier``."""
+    from claimdesk.ledger.chained import at_of, case_of, record_of
+
+    out = []
+    model = get_model(spec.model_label)
+    placed: set[int] = set()
+    waiting = {o.pk for o in orphans}
+    for row in model.objects.exclude(**{f"{spec.case_path}__isnull": True}).order_by("pk"):
+        case_id = case_of(spec, row)
+        if case_id is None:
+            continue
+        for earlier in spec.earlier(row, model=model):
+            if earlier.pk in placed or earlier.pk not in waiting:
+                continue
+            placed.add(earlier.pk)
+            out.append(
+                (at_of(spec, earlier), earlier.pk, case_id, record_of(spec, earlier, case_id))
+            )
+    return out
+
+
 def ledger_append_document(document) -> LedgerEntry:
     return ledger_append(
         case_id=document.claim_id,

@@ -40,3 +40,7 @@ class NoticesConfig(AppConfig):
         # the underwriting decision notice.
         subscribe(CaseTransitioned, notice_on_service_step, kinds=("policy_service",))
         subscribe(ApplicationDecided, notice_on_application_decided)
+        from claimdesk.ledger.chained import register_files
+        from claimdesk.notices.selectors import notices_stored_files
+
+        register_files(notices_stored_files)  # verify-ledger re-hashes the rendered letters

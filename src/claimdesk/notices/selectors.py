@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from functools import partial
+
 from django.apps import apps
 from django.db.models import Q, QuerySet
 from django.utils.translation import gettext as _
@@ -63,3 +65,20 @@ def notice_event_text(event: CaseEvent) -> str | None:
     if event.kind != "notice_issued" or kind not in NoticeKind.values:
         return None
     return _("We issued you a written notice: %(title)s.") % {"title": NoticeKind(kind).label}
+
+
+def notices_stored_files(case_ids: list[int]):
+    """The rendered letters of these cases with the SHA-256 recorded when they were stored
+    (the ledger re-hashes them; the fingerprint itself is chained in ``notice_rendered``)."""
+    from claimdesk.ledger.chained import StoredFile
+
+    rows = Notice.objects.filter(case_id__in=case_ids).exclude(sha256="").order_by("case_id", "pk")
+    for notice in rows.only("pk", "case_id", "file", "sha256"):
+        yield StoredFile(
+            case_id=notice.case_id,
+            record_type="notice",
+            record_id=notice.pk,
+            name=notice.file.name,
+            sha256=notice.sha256,
+            open=partial(notice.file.storage.open, notice.file.name, "rb"),
+        )

@@ -23,6 +23,13 @@ from claimdesk.notify.models import Notification
 SMS_MAX_CHARS = 500
 SIGNATURE_HEADER = "X-ClaimDesk-Signature"
 DELIVERY_HEADER = "X-ClaimDesk-Delivery"
+IDEMPOTENCY_HEADER = "Idempotency-Key"
+
+
+def idempotency_key(note: Notification) -> str:
+    """The same for every attempt at one notification: a gateway that honours it sends the
+    message once even when an attempt's outcome was lost with its worker."""
+    return f"claimdesk-notification-{note.pk}"
 
 
 class DeliveryError(Exception):
@@ -74,7 +81,7 @@ def sms_send(note: Notification, *, now: datetime) -> None:
     if not url:
         sms_log_write(message, now=now)
         return
-    headers = {}
+    headers = {IDEMPOTENCY_HEADER: idempotency_key(note)}
     if settings.CLAIMDESK_SMS_KEY:
         headers["Authorization"] = f"Bearer {settings.CLAIMDESK_SMS_KEY}"
     http_post_json(url, json.dumps(message, ensure_ascii=False).encode(), headers)
@@ -121,5 +128,6 @@ def webhook_send(note: Notification, *, now: datetime) -> None:
     headers = {
         SIGNATURE_HEADER: webhook_signature(endpoint.secret, body),
         DELIVERY_HEADER: str(note.pk),
+        IDEMPOTENCY_HEADER: idempotency_key(note),
     }
     http_post_json(endpoint.url, body, headers)

@@ -6,9 +6,11 @@ Delivery is at-least-once with a lease, which in practice means once:
   one more attempt) before anything leaves the building, so two workers never send it both;
 * the transport runs outside any transaction; the outcome is written only if the claim is still
   ours (same ``claimed_at``), so a worker that overran its lease cannot overwrite a newer one;
+* just before the transport, the worker checks the claim is still its own: a row sent (or
+  taken over) meanwhile is never handed to the transport again, however often the task runs;
 * a worker that dies after sending but before writing the outcome leaves the row ``sending``:
   it is taken again only when ``CLAIMDESK_NOTIFY_LEASE_SECONDS`` have passed, and the receiver
-  gets the same id again to drop the duplicate (see ``channels``);
+  gets the same id (and ``Idempotency-Key``) again to drop the duplicate (see ``channels``);
 * a failure puts the row back to ``pending`` with ``next_attempt_at`` pushed out exponentially;
   after ``MAX_ATTEMPTS`` it stays as ``failed`` with ``last_error`` until an admin re-queues it.
 """
@@ -277,8 +279,20 @@ def _transport(note: Notification, *, now: datetime) -> None:
         raise channels.DeliveryError(f"unknown channel {note.channel!r}")
 
 
+def _still_mine(note: Notification) -> bool:
+    return Notification.objects.filter(
+        pk=note.pk, status=Status.SENDING, claimed_at=note.claimed_at
+    ).exists()
+
+
 def _send(note: Notification, *, now: datetime) -> int:
-    """Send one claimed row and record the outcome if the claim is still ours; 1 if sent."""
+    """Send one claimed row and record the outcome if the claim is still ours; 1 if sent.
+
+    A row whose lease another worker took over meanwhile (this one overran it) or that is
+    already sent is not handed to the transport again."""
+    if not _still_mine(note):
+        log.warning("notification %s: lease lost before sending; not sent again", note.pk)
+        return 0
     try:
         _transport(note, now=now)
     except Exception as exc:

@@ -34,3 +34,37 @@ class PaymentsConfig(AppConfig):
         from claimdesk.payments.work import register as register_work
 
         register_work()  # what is due on its rows of the work queues
+        from claimdesk.ledger.chained import Chained, chain_model
+
+        # A payment's amount and split, and each transfer's amount and account, chain into
+        # the ledger of the case that pays (a claim, a policy-service request); a retry may
+        # move the payment to a new account: not hashed.
+        chain_model(
+            Chained(
+                record_type="payment",
+                label="payment",
+                model_label="payments.Payment",
+                fields=(
+                    "reference",
+                    "case",
+                    "purpose",
+                    "sequence",
+                    "amount",
+                    "by_coverage",
+                    "instructed_at",
+                    "instructed_by",
+                ),
+                case_path="case_id",
+                at_field="instructed_at",
+            )
+        )
+        chain_model(
+            Chained(
+                record_type="transfer",
+                label="transfer",
+                model_label="payments.PaymentAttempt",
+                fields=("payment", "number", "account", "amount", "sent_at", "sent_by"),
+                case_path="payment__case_id",
+                at_field="sent_at",
+            )
+        )

@@ -24,3 +24,34 @@ class ServicingConfig(AppConfig):
         register_event_kinds(ServiceEventKind)
         register_customer_text(service_event_text)
         register_work()  # what is due on its rows of the work queues
+        from claimdesk.ledger.chained import Chained, chain_model
+
+        # Each endorsement chains into the request's ledger; the policy as issued (version
+        # 1, stored with the first change) chains just before it.
+        chain_model(
+            Chained(
+                record_type="endorsement",
+                label="endorsement",
+                model_label="policies.Endorsement",
+                fields=(
+                    "policy",
+                    "version",
+                    "number",
+                    "effective_on",
+                    "kind",
+                    "changes",
+                    "terms",
+                    "issued_at",
+                    "issued_by",
+                ),
+                case_path="case_id",
+                at_field="issued_at",
+                earlier=_issued_version,
+            )
+        )
+
+
+def _issued_version(endorsement, model):
+    return model.objects.filter(policy_id=endorsement.policy_id, case__isnull=True).order_by(
+        "version"
+    )
