@@ -49,6 +49,7 @@ from claimdesk.claims.services import (
     accumulators_release,
     accumulators_release_unpaid,
     accumulators_retake,
+    reserve_on_payment,
     interim_decided,
 )
 from claimdesk.claims.workflow import ClaimState
@@ -491,6 +492,11 @@ def _confirm(
     closes = not interim or _pays_off(payment, case)
     # After the final decision the payment task stays open for the balance.
     balance_to_come = not closes and case.status == ClaimState.PAYING
+    # Paid is no longer outstanding: the case reserve drops by the amount (before the
+    # claim's closing step, which then finds nothing left to release).
+    reserve_on_payment(
+        payment.claim, amount=payment.amount, reference=payment.reference, actor=actor, now=now
+    )
     if not closes:
         # 先予支付 made: its clock stops (met or breached); the claim goes on being decided.
         for clock in Deadline.objects.filter(
