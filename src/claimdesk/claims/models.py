@@ -583,8 +583,8 @@ class ReserveMovement(models.Model):
     change = money_field(_("change"))
     # What the step paid out, or received from a third party or salvage (net cost = paid
     # less recovered).
-    paid = money_field(_("paid"), default=0)
-    recovered = money_field(_("recovered"), default=0)
+    paid = money_field(_("paid in this step"), default=0)
+    recovered = money_field(_("recovered in this step"), default=0)
     reason = models.CharField(_("reason"), max_length=300)
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL,

@@ -28,7 +28,7 @@ class Recovery(models.Model):
         _("counterparty's address or contact"), max_length=200, blank=True
     )
     basis = models.CharField(
-        _("basis"),
+        _("Why they owe it"),
         max_length=300,
         help_text=_("Why the counterparty owes it (liability finding, salvage sale)."),
     )
@@ -78,7 +78,7 @@ class RecoveryReceipt(models.Model):
 
 class LetterKind(models.TextChoices):
     DEMAND = "demand", _("demand letter")
-    REMINDER = "reminder", _("reminder")
+    REMINDER = "reminder", _("reminder letter")
 
 
 class RecoveryLetter(models.Model):
@@ -86,7 +86,7 @@ class RecoveryLetter(models.Model):
 
     recovery = models.ForeignKey(Recovery, on_delete=models.PROTECT, related_name="letters")
     kind = models.CharField(_("kind"), max_length=10, choices=LetterKind.choices)
-    text = models.TextField(_("text"))
+    text = models.TextField(_("letter text"))
     issued_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )

@@ -27,7 +27,7 @@ RECOVERY_RULE = "recovery"
 
 
 class RecoveryState(TextChoices):
-    OPEN = "open", _("Opened")
+    OPEN = "open", _("Awaiting the demand letter")
     DEMANDED = "demanded", _("Demand sent")
     RECOVERED = "recovered", _("Recovered in full")
     CLOSED = "closed", _("Closed")

@@ -40,6 +40,7 @@ from claimdesk.policies.selectors import policies_visible_to
 from claimdesk.service.models import Ticket
 from claimdesk.staff.services import is_staff_member
 from claimdesk.underwriting.selectors import accepted_declaration
+from claimdesk.web.reserves import reserve_context
 from claimdesk.web.adjudication import adjudication_context
 from claimdesk.web.forms import (
     ClaimReportForm,
@@ -477,6 +478,7 @@ def claim_detail(request: HttpRequest, number: str) -> HttpResponse:
             # 如实告知: what the policy was accepted on, beside the claim judged against it.
             "declaration": accepted_declaration(claim.policy) if staff else None,
             **(adjudication_context(claim, request.user) if staff else {}),
+            **(reserve_context(claim, request.user, now) if staff else {}),
         },
     )
 

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
 
 from django.db.models import Sum
 from django.utils.translation import gettext as _
@@ -330,13 +330,26 @@ def _may_adjust(actor: Actor, case: Case) -> bool:
     return any(can_act(actor, case, p) for p in ADJUST_PERMISSIONS)
 
 
+MAX_RESERVE = Decimal("999999999999.99")  # the money column's range
+
+
+def _amount(raw: object) -> Decimal:
+    try:
+        value = Decimal(str(raw).strip())
+    except (InvalidOperation, ValueError):
+        raise GuardFailed(_("Enter the reserve in yuan, e.g. 12000.00.")) from None
+    if not value.is_finite() or value > MAX_RESERVE:
+        raise GuardFailed(_("Enter the reserve in yuan, e.g. 12000.00."))
+    return value
+
+
 def reserve_adjust(
-    *, claim: Claim, amount: Decimal, reason: str, actor: Actor, now: datetime
+    *, claim: Claim, amount: object, reason: str, actor: Actor, now: datetime
 ) -> ReserveMovement:
     """The handler sets the reserve by hand, saying why. Within their reserve authority it
     applies at once; above it, it waits for their manager's signature (a task), and the
     refusal (``AboveReserveAuthority``) says to whom it went."""
-    escalated_to = None
+    value = _amount(amount)
     with case_action():
         case = Case.objects.select_for_update(no_key=True).get(pk=claim.pk)
         if not _may_adjust(actor, case):
@@ -351,9 +364,9 @@ def reserve_adjust(
         reason = reason.strip()
         if not reason:
             raise GuardFailed(_("Say why the reserve changes."))
-        if amount < 0:
+        if value < 0:
             raise GuardFailed(_("A reserve cannot be negative."))
-        amount = amount.quantize(Decimal("0.01"))
+        amount = value.quantize(Decimal("0.01"))
         if amount == reserve_totals(claim).reserve:
             raise GuardFailed(_("The reserve is already %(amount)s.") % {"amount": amount})
         refusal = reserve_authority_refusal(amount, reserve_limit(actor))
