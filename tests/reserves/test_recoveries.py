@@ -51,9 +51,7 @@ def open_one(claim, actor, **kw):
     return recovery_open(claim=claim, actor=actor, now=T1 + timedelta(hours=2), **values)
 
 
-def test_recovery_after_payment_lowers_the_net_cost_once_per_reference(
-    paying, finance1, adjuster1
-):
+def test_recovery_after_payment_lowers_the_net_cost_once_per_reference(paying, finance1, adjuster1):
     pay(paying, finance1)
     recovery = open_one(paying, adjuster1)
     case = recovery.case
@@ -148,7 +146,10 @@ def test_salvage_on_an_open_claim_lowers_its_reserve(auto_policy, agent1, adjust
     )
     assert reserve_totals(claim).reserve == Decimal("4500.00")
     recovery_close(
-        recovery=recovery, reason="残值按实际拍卖价结清", actor=adjuster1, now=T1 + timedelta(days=2)
+        recovery=recovery,
+        reason="残值按实际拍卖价结清",
+        actor=adjuster1,
+        now=T1 + timedelta(days=2),
     )
     recovery.case.refresh_from_db()
     assert recovery.case.status == "closed"

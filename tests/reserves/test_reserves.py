@@ -68,9 +68,7 @@ def test_first_reserve_is_the_line_average_unless_the_admin_says_estimate(
     assert (first.amount, first.reason) == (Decimal("30000.00"), "Reported estimate")
 
 
-def test_the_reserve_follows_calculation_decision_and_payment_and_is_chained(
-    paying, finance1
-):
+def test_the_reserve_follows_calculation_decision_and_payment_and_is_chained(paying, finance1):
     claim = paying
     # Auto line average 6,000; calculated and decided at 3,000 (the fixture's steps).
     assert steps(claim) == [
@@ -125,9 +123,7 @@ def test_history_is_append_only(accident_policy, agent1, adjuster1):
         ReserveMovement.objects.filter(claim=claim).delete()
 
 
-def test_manual_change_within_authority_applies_with_its_reason(
-    accident_policy, agent1, adjuster1
-):
+def test_manual_change_within_authority_applies_with_its_reason(accident_policy, agent1, adjuster1):
     limit(agent1, "20000")
     claim = claim_in_adjudication(owner=agent1, adjuster=adjuster1)
     movement = reserve_adjust(

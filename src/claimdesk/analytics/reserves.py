@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 from datetime import datetime
 from decimal import Decimal
 
@@ -76,7 +77,7 @@ def _open_reserves(f: Filters, as_of: datetime) -> list[tuple[Claim, Decimal]]:
         .filter(reserve__gt=0)
         .select_related("case")
     )
-    return [(c, _yuan(c.reserve)) for c in rows]  # type: ignore[attr-defined]
+    return [(c, _yuan(getattr(c, "reserve", None))) for c in rows]
 
 
 def _drill_open(f: Filters, params: Mapping[str, str]) -> QuerySet[Case]:
@@ -101,7 +102,7 @@ def metric_open_reserves(f: Filters) -> Metric:
         groups[(claim.loss_type, _age((as_of - claim.case.opened_at).days).code)].append(reserve)
     order = {a.code: i for i, a in enumerate(RESERVE_AGES)}
     labels = {a.code: str(a.label) for a in RESERVE_AGES}
-    rows = [
+    rows: list[dict[str, Any]] = [
         {
             "line": _line(line),
             "age": labels[age],
@@ -133,9 +134,9 @@ def metric_open_reserves(f: Filters) -> Metric:
 
 
 def _movements(f: Filters) -> QuerySet[ReserveMovement]:
-    return ReserveMovement.objects.filter(
-        claim__case__in=f.with_kind("claim").scope()
-    ).filter(f.in_period("at"))
+    return ReserveMovement.objects.filter(claim__case__in=f.with_kind("claim").scope()).filter(
+        f.in_period("at")
+    )
 
 
 def _drill_movements(f: Filters, params: Mapping[str, str]) -> QuerySet[Case]:
@@ -151,7 +152,7 @@ def _drill_movements(f: Filters, params: Mapping[str, str]) -> QuerySet[Case]:
 @register("reserve_movements", _drill_movements)
 def metric_reserve_movements(f: Filters) -> Metric:
     """Reserve movements per month: how many, raised, lowered, paid out and recovered."""
-    months: dict[str, dict[str, Decimal | int]] = {}
+    months: dict[str, dict[str, Any]] = {}
     for m in _movements(f).only("at", "change", "paid", "recovered"):
         key = to_local(m.at).strftime("%Y-%m")
         row = months.setdefault(
@@ -162,7 +163,7 @@ def metric_reserve_movements(f: Filters) -> Metric:
         row["raised" if m.change > 0 else "lowered"] += abs(m.change)
         row["paid"] += m.paid
         row["recovered"] += m.recovered
-    rows = [
+    rows: list[dict[str, Any]] = [
         {"month": k, **v, "net": v["raised"] - v["lowered"], "drill": {"month": k}}
         for k, v in sorted(months.items())
     ]
@@ -224,7 +225,7 @@ def metric_reserve_at_closure(f: Filters) -> Metric:
         )
         .values("loss_type", "first", "highest", "paid", "recovered")
     )
-    lines: dict[str, dict[str, Decimal | int]] = {}
+    lines: dict[str, dict[str, Any]] = {}
     for c in per_claim:
         row = lines.setdefault(
             c["loss_type"],
@@ -235,7 +236,7 @@ def metric_reserve_at_closure(f: Filters) -> Metric:
         row["highest"] += _yuan(c["highest"])
         row["paid"] += _yuan(c["paid"])
         row["recovered"] += _yuan(c["recovered"])
-    rows = [
+    rows: list[dict[str, Any]] = [
         {
             "line": _line(line),
             **v,
@@ -301,7 +302,7 @@ def metric_recovery_rate(f: Filters) -> Metric:
         .annotate(got=Sum("receipts__amount"))
         .order_by()
     }
-    rows = []
+    rows: list[dict[str, Any]] = []
     for r in rows_q:
         key = (r["kind"], r["claim__loss_type"])
         got = received.get(key, ZERO)

@@ -35,6 +35,7 @@ from claimdesk.demo.people import DEMO_PASSWORD, People, people_create
 from claimdesk.demo.planner import HISTORY_DAYS, Planner
 from claimdesk.demo.policies import policies_create
 from claimdesk.demo.premiums import lapses_create
+from claimdesk.demo.recoveries import recoveries_create
 from claimdesk.demo.story import Step, Story
 from claimdesk.demo.underwriting import applications_create
 from claimdesk.notify.models import Notification
@@ -120,6 +121,7 @@ def demo_create(
             f" {len(steps)} steps over {HISTORY_DAYS} days"
         )
         sweeps = _simulate(steps, now=now, progress=progress, seed=seed)
+        progress.line(f"Recoveries: {recoveries_create(people, now)} in progress")
         progress.line(f"Underwriting: {applications_create(people, now)} applications")
         progress.line(f"Renewal premiums: {lapses_create(people, now)} policies lapsed")
         progress.line("Committing: OCR reads the handed-in scans, letters are rendered")

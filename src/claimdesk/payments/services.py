@@ -49,8 +49,8 @@ from claimdesk.claims.services import (
     accumulators_release,
     accumulators_release_unpaid,
     accumulators_retake,
-    reserve_on_payment,
     interim_decided,
+    reserve_on_payment,
 )
 from claimdesk.claims.workflow import ClaimState
 from claimdesk.notify.services import notification_queue

@@ -19,9 +19,7 @@ class Recovery(models.Model):
     case = models.OneToOneField(
         "cases.Case", on_delete=models.PROTECT, primary_key=True, related_name="recovery"
     )
-    claim = models.ForeignKey(
-        "claims.Claim", on_delete=models.PROTECT, related_name="recoveries"
-    )
+    claim = models.ForeignKey("claims.Claim", on_delete=models.PROTECT, related_name="recoveries")
     kind = models.CharField(_("kind"), max_length=12, choices=RecoveryKind.choices)
     counterparty = models.CharField(_("counterparty"), max_length=120)
     counterparty_contact = models.CharField(

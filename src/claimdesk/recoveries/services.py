@@ -29,8 +29,13 @@ from claimdesk.claims.models import Claim
 from claimdesk.claims.services import reserve_on_recovery
 from claimdesk.compliance.services import message_gate
 from claimdesk.recoveries import rules
-from claimdesk.recoveries.models import LetterKind, Recovery, RecoveryKind, RecoveryLetter
-from claimdesk.recoveries.models import RecoveryReceipt
+from claimdesk.recoveries.models import (
+    LetterKind,
+    Recovery,
+    RecoveryKind,
+    RecoveryLetter,
+    RecoveryReceipt,
+)
 from claimdesk.recoveries.workflow import KIND, PERMISSION, RecoveryState
 from claimdesk.types import Actor
 from claimdesk.workdays.clocks import to_local
@@ -88,7 +93,7 @@ def recovery_open(
             actor=actor,
             now=now,
             owner=actor,
-            customer=claim_case.customer,
+            customer=None,  # the insurer's business with a third party: not the customer's case
         )
         recovery = Recovery.objects.create(
             case=case,
@@ -118,9 +123,7 @@ def recovery_open(
 def _lock(recovery: Recovery, actor: Actor) -> tuple[Case, Recovery]:
     case = Case.objects.select_for_update(no_key=True).get(pk=recovery.pk)
     if not can_act(actor, case, PERMISSION):
-        raise NotAllowed(
-            _("You may not work on recovery %(number)s.") % {"number": case.number}
-        )
+        raise NotAllowed(_("You may not work on recovery %(number)s.") % {"number": case.number})
     if not case.is_open:
         raise IllegalTransition(
             _("Recovery %(number)s is %(status)s.")

@@ -20,7 +20,7 @@ from django.views.decorators.http import require_POST
 from claimdesk.cases.services import CaseError, GuardFailed, can_act
 from claimdesk.claims import selectors as claim_selectors
 from claimdesk.claims import services
-from claimdesk.claims.models import Claim, ReserveRequest, RequestStatus
+from claimdesk.claims.models import Claim, RequestStatus, ReserveRequest
 from claimdesk.claims.services.reserves import ADJUST_PERMISSIONS, reserve_limit
 from claimdesk.recoveries import services as recovery_services
 from claimdesk.recoveries.models import Recovery, RecoveryKind

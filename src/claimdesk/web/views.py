@@ -40,7 +40,6 @@ from claimdesk.policies.selectors import policies_visible_to
 from claimdesk.service.models import Ticket
 from claimdesk.staff.services import is_staff_member
 from claimdesk.underwriting.selectors import accepted_declaration
-from claimdesk.web.reserves import reserve_context
 from claimdesk.web.adjudication import adjudication_context
 from claimdesk.web.forms import (
     ClaimReportForm,
@@ -48,6 +47,7 @@ from claimdesk.web.forms import (
     hotline_initial,
     required_by_type,
 )
+from claimdesk.web.reserves import reserve_context
 
 # What the fields an action requires are called on its form.
 FIELD_LABELS = {

@@ -62,6 +62,13 @@ from claimdesk.claims.services.interim import (
     interim_open,
     interim_propose,
 )
+from claimdesk.claims.services.materials import (
+    CHASE_LIMIT,
+    CHASED_STATES,
+    claim_item_set_state,
+    claims_chase_missing_items,
+    materials_complete,
+)
 from claimdesk.claims.services.reserves import (
     AboveReserveAuthority,
     claim_reserve_flags,
@@ -69,17 +76,11 @@ from claimdesk.claims.services.reserves import (
     reserve_history,
     reserve_on_payment,
     reserve_on_recovery,
+    reserve_on_survey,
     reserve_pending,
     reserve_request_refuse,
     reserve_request_sign,
     reserve_totals,
-)
-from claimdesk.claims.services.materials import (
-    CHASE_LIMIT,
-    CHASED_STATES,
-    claim_item_set_state,
-    claims_chase_missing_items,
-    materials_complete,
 )
 
 __all__ = [
@@ -136,6 +137,7 @@ __all__ = [
     "reserve_history",
     "reserve_on_payment",
     "reserve_on_recovery",
+    "reserve_on_survey",
     "reserve_pending",
     "reserve_request_refuse",
     "reserve_request_sign",

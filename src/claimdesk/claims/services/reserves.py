@@ -44,11 +44,11 @@ from claimdesk.claims.models import (
     Claim,
     ClaimDecision,
     Decision,
+    RequestStatus,
     ReserveMovement,
     ReserveRequest,
     ReserveRule,
     ReserveStep,
-    RequestStatus,
 )
 from claimdesk.claims.rules import (
     DEFAULT_RESERVE_AVERAGES,
@@ -176,7 +176,7 @@ def _rule(claim: Claim) -> ReserveRule | None:
 
 def _decided_history(claim: Claim, now: datetime) -> list[Decimal]:
     """The decided amounts of the product's paid claims of the loss type in the last year."""
-    return list(
+    amounts = (
         Claim.objects.filter(
             policy__product_id=claim.policy.product_id,
             loss_type=claim.loss_type,
@@ -186,6 +186,7 @@ def _decided_history(claim: Claim, now: datetime) -> list[Decimal]:
         .exclude(pk=claim.pk)
         .values_list("approved_amount", flat=True)[:1000]
     )
+    return [a for a in amounts if a is not None]
 
 
 def reserve_open(claim: Claim, *, actor: Actor | None, now: datetime) -> ReserveMovement | None:
@@ -245,6 +246,21 @@ def reserve_on_transition(event: CaseTransitioned) -> None:
             actor=event.actor,
             now=event.now,
         )
+
+
+def reserve_on_survey(claim: Claim, *, assessed: Decimal, actor: Actor, now: datetime) -> None:
+    """The surveyor's written result: the loss as assessed on site is what is expected."""
+    if not ReserveMovement.objects.filter(claim=claim).exists():
+        return
+    totals = reserve_totals(claim)
+    _move(
+        claim,
+        amount=reserve_outstanding(assessed, totals.paid, totals.recovered),
+        step=ReserveStep.SURVEY,
+        reason=_("Survey report: loss assessed at %(amount)s") % {"amount": assessed},
+        actor=actor,
+        now=now,
+    )
 
 
 def reserve_on_proposal(decision: ClaimDecision, *, actor: Actor, now: datetime) -> None:
