@@ -8,9 +8,9 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
 from datetime import datetime
 from decimal import Decimal
+from typing import Any
 
 from django.db.models import Count, Max, OuterRef, QuerySet, Subquery, Sum
 from django.utils.translation import gettext as _
