@@ -31,6 +31,7 @@ def claim(customer1, agent1, adjuster1, adjuster2, manager1):
     """An accident claim registered at the line's average (10,000), raised by agent1 with a
     reason, calculated and decided at 24,920.40 (still to be paid)."""
     StaffProfile.objects.filter(user=agent1).update(reserve_limit=Decimal("50000"))
+    agent1.staff_profile.refresh_from_db()
     now = timezone.now() - timedelta(hours=3)
     policy = demo_policy(
         number="ACC202600002",

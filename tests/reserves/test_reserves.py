@@ -58,14 +58,14 @@ def test_first_reserve_is_the_line_average_unless_the_admin_says_estimate(
     claim = claim_in_adjudication(owner=agent1, adjuster=adjuster1)
     (first,) = reserve_history(claim)
     assert (first.step, first.amount, first.actor) == ("registered", Decimal("10000.00"), agent1)
-    assert "admin setting" in first.reason
+    assert "管理员设定" in first.reason
 
     ReserveRule.objects.create(
         loss_type="accident", method=ReserveMethod.ESTIMATE, average_amount=Decimal("8000")
     )
     other = claim_in_adjudication(owner=agent1, adjuster=adjuster1, now=T0 + timedelta(hours=1))
     (first,) = reserve_history(other)
-    assert (first.amount, first.reason) == (Decimal("30000.00"), "Reported estimate")
+    assert (first.amount, first.reason) == (Decimal("30000.00"), "报案估损金额")
 
 
 def test_the_reserve_follows_calculation_decision_and_payment_and_is_chained(paying, finance1):

@@ -121,7 +121,7 @@ def demo_create(
             f" {len(steps)} steps over {HISTORY_DAYS} days"
         )
         sweeps = _simulate(steps, now=now, progress=progress, seed=seed)
-        progress.line(f"Recoveries: {recoveries_create(people, now)} in progress")
+        progress.line(f"Recoveries: {recoveries_create(people, now)} on paid claims")
         progress.line(f"Underwriting: {applications_create(people, now)} applications")
         progress.line(f"Renewal premiums: {lapses_create(people, now)} policies lapsed")
         progress.line("Committing: OCR reads the handed-in scans, letters are rendered")

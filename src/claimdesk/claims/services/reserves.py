@@ -23,8 +23,11 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal, InvalidOperation
 
+from django.conf import settings
 from django.db.models import Sum
+from django.utils import translation
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from claimdesk.cases.events import CaseTransitioned
 from claimdesk.cases.models import Case, TaskStatus
@@ -87,6 +90,14 @@ class Totals:
     def net_cost(self) -> Decimal:
         """What the claim has cost so far: paid less recovered."""
         return self.paid - self.recovered
+
+
+def _said(message: str, **values: object) -> str:
+    """A step's reason as stored: in the product's first language, whoever's page made the
+    step (the history reads the same to everyone)."""
+    with translation.override(settings.LANGUAGE_CODE):
+        text = _(message)
+        return text % values if values else text
 
 
 def reserve_limit(user) -> Decimal | None:
@@ -203,12 +214,14 @@ def reserve_open(claim: Claim, *, actor: Actor | None, now: datetime) -> Reserve
         else DEFAULT_RESERVE_AVERAGES.get(claim.loss_type, Decimal(0)),
     )
     reason = {
-        "estimate": _("Reported estimate"),
-        "history": _(
-            "Average of %(n)s decided claims of the product and loss type in the last year"
-        )
-        % {"n": len(history)},
-        "average": _("Average of the product and loss type (admin setting)"),
+        "estimate": _said(gettext_noop("Reported estimate")),
+        "history": _said(
+            gettext_noop(
+                "Average of %(n)s decided claims of the product and loss type in the last year"
+            ),
+            n=len(history),
+        ),
+        "average": _said(gettext_noop("Average of the product and loss type (admin setting)")),
     }[basis]
     return _move(
         claim, amount=amount, step=ReserveStep.REGISTERED, reason=reason, actor=actor, now=now
@@ -232,7 +245,7 @@ def reserve_on_transition(event: CaseTransitioned) -> None:
             claim,
             amount=reserve_outstanding(total, totals.paid, totals.recovered),
             step=ReserveStep.SURVEY,
-            reason=_("Loss assessed at %(amount)s") % {"amount": total},
+            reason=_said(gettext_noop("Loss assessed at %(amount)s"), amount=total),
             actor=event.actor,
             now=event.now,
         )
@@ -241,8 +254,10 @@ def reserve_on_transition(event: CaseTransitioned) -> None:
             claim,
             amount=Decimal(0),
             step=ReserveStep.CLOSED,
-            reason=_("Claim %(status)s: nothing more to pay")
-            % {"status": event.case.status_label()},
+            reason=_said(
+                gettext_noop("Claim %(status)s: nothing more to pay"),
+                status=event.case.workflow.state_label(event.case.status),
+            ),
             actor=event.actor,
             now=event.now,
         )
@@ -257,7 +272,7 @@ def reserve_on_survey(claim: Claim, *, assessed: Decimal, actor: Actor, now: dat
         claim,
         amount=reserve_outstanding(assessed, totals.paid, totals.recovered),
         step=ReserveStep.SURVEY,
-        reason=_("Survey report: loss assessed at %(amount)s") % {"amount": assessed},
+        reason=_said(gettext_noop("Survey report: loss assessed at %(amount)s"), amount=assessed),
         actor=actor,
         now=now,
     )
@@ -273,8 +288,10 @@ def reserve_on_proposal(decision: ClaimDecision, *, actor: Actor, now: datetime)
         claim,
         amount=reserve_outstanding(decision.amount, totals.paid, totals.recovered),
         step=ReserveStep.CALCULATION,
-        reason=_("Calculated at %(amount)s (proposal awaiting approval)")
-        % {"amount": decision.amount},
+        reason=_said(
+            gettext_noop("Calculated at %(amount)s (proposal awaiting approval)"),
+            amount=decision.amount,
+        ),
         actor=actor,
         now=now,
     )
@@ -292,9 +309,9 @@ def reserve_on_decided(event: ClaimDecided) -> None:
         amount=reserve_outstanding(decided, totals.paid, totals.recovered),
         step=ReserveStep.DECISION,
         reason=(
-            _("Decided at %(amount)s") % {"amount": decided}
+            _said(gettext_noop("Decided at %(amount)s"), amount=decided)
             if event.approved
-            else _("Rejected: nothing to pay")
+            else _said(gettext_noop("Rejected: nothing to pay"))
         ),
         actor=event.actor,
         now=event.now,
@@ -313,8 +330,11 @@ def reserve_on_payment(
         claim,
         amount=totals.reserve - amount,
         step=ReserveStep.PAYMENT,
-        reason=_("Payment %(reference)s of %(amount)s confirmed")
-        % {"reference": reference, "amount": amount},
+        reason=_said(
+            gettext_noop("Payment %(reference)s of %(amount)s confirmed"),
+            reference=reference,
+            amount=amount,
+        ),
         actor=actor,
         now=now,
         paid=amount,
@@ -332,7 +352,9 @@ def reserve_on_recovery(
         claim,
         amount=current - amount if claim.case.is_open else current,
         step=ReserveStep.RECOVERY,
-        reason=_("%(amount)s recovered (%(source)s)") % {"amount": amount, "source": source},
+        reason=_said(
+            gettext_noop("%(amount)s recovered (%(source)s)"), amount=amount, source=source
+        ),
         actor=actor,
         now=now,
         recovered=amount,
