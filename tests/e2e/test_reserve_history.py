@@ -113,7 +113,7 @@ def test_handler_reads_the_reserve_history_and_adjusts_it(
 
     form = page.get_by_test_id("reserve-form")
     form.get_by_label("新准备金（¥）").fill("26000")
-    form.get_by_label("理由").fill("预留复查及康复费用")
+    form.get_by_label("原因").fill("预留复查及康复费用")
     form.get_by_role("button", name="调整准备金").click()
     expect(page.get_by_test_id("reserve-amount")).to_have_text("¥26000.00")
     expect(rows).to_have_count(4)

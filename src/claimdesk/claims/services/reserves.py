@@ -117,7 +117,12 @@ def reserve_totals(claim: Claim) -> Totals:
     rows = ReserveMovement.objects.filter(claim=claim)
     last = rows.order_by("-at", "-id").values_list("amount", flat=True).first()
     sums = rows.aggregate(p=Sum("paid"), r=Sum("recovered"))
-    return Totals(last, sums["p"] or Decimal(0), sums["r"] or Decimal(0))
+    fen = Decimal("0.01")
+    return Totals(
+        last,
+        Decimal(str(sums["p"] or 0)).quantize(fen),
+        Decimal(str(sums["r"] or 0)).quantize(fen),
+    )
 
 
 def _move(
