@@ -69,9 +69,11 @@ from claimdesk.policies.selectors import policy_as_of
 from claimdesk.types import Actor
 from claimdesk.workdays.clocks import to_local
 
-# Who may change a claim's reserve by hand: whoever works the claim (its handler, a task
-# holder, a manager), within their reserve authority.
-ADJUST_PERMISSIONS = ("claims.handle_intake", "claims.handle_survey", "claims.decide_claim")
+# Who may change a claim's reserve by hand: its handler (intake), the adjuster holding a
+# task on it, a manager — within their reserve authority (above it the change goes to their
+# manager as a signature task, so they also hold ``cases.assign_task``). A surveyor's figure
+# moves the reserve through the survey report.
+ADJUST_PERMISSIONS = ("claims.handle_intake", "claims.decide_claim")
 RESERVE_TASK = "approve_reserve"
 HISTORY_DAYS = 365
 
