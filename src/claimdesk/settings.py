@@ -52,6 +52,7 @@ INSTALLED_APPS = [
     "claimdesk.web",
     "claimdesk.investigation",
     "claimdesk.payments",
+    "claimdesk.recoveries",
     "claimdesk.notices",
     "claimdesk.service",
     "claimdesk.compliance",

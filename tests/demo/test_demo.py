@@ -21,7 +21,7 @@ from claimdesk.cases.models import (
     TaskStatus,
 )
 from claimdesk.cases.workflow import workflows
-from claimdesk.claims.models import Claim, ClaimDecision, ClaimItem
+from claimdesk.claims.models import Claim, ClaimDecision, ClaimItem, ReserveMovement
 from claimdesk.demo.build import demo_create
 from claimdesk.demo.people import DEMO_PASSWORD, NAMED_USERS, People, demo_users_present
 from claimdesk.demo.planner import HISTORY_DAYS, Planner
@@ -29,6 +29,7 @@ from claimdesk.feedback.models import Survey as FeedbackSurvey
 from claimdesk.notices.models import Notice
 from claimdesk.payments.models import Payment
 from claimdesk.policies.models import Policy, Product
+from claimdesk.recoveries.models import Recovery
 from claimdesk.service.models import Ticket
 from claimdesk.staff.models import StaffProfile
 
@@ -146,6 +147,14 @@ def test_the_demo_builds_a_believable_past_once():
     assert claims.count() >= 40
     assert claims.filter(materials_complete_at__isnull=False).exists()
     assert ClaimItem.objects.filter(state="accepted").exists()
+
+    # Case reserves through every step, a handler's review with its reason; recoveries.
+    steps = set(ReserveMovement.objects.values_list("step", flat=True))
+    assert {"registered", "survey", "manual", "calculation", "payment", "closed"} <= steps
+    review = ReserveMovement.objects.filter(step="manual").first()
+    assert review is not None and review.reason.startswith("查勘后复核")
+    assert Recovery.objects.filter(case__status="demanded").count() == 1
+    assert ReserveMovement.objects.filter(step="recovery").count() == 3
     assert (
         ClaimItem.objects.filter(state="returned").exists()
         or CaseEvent.objects.filter(kind="item_returned").exists()

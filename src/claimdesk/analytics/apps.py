@@ -9,7 +9,7 @@ class AnalyticsConfig(AppConfig):
     def ready(self) -> None:
         # Summary tables and daily SLA counts follow the committed timeline, in a worker
         # after each action's commit; a team change moves counts in its own transaction.
-        from claimdesk.analytics import sla, summaries
+        from claimdesk.analytics import reserves, sla, summaries  # noqa: F401 (figures)
         from claimdesk.analytics.prediction import expected_payment
         from claimdesk.claims.forecast import register_payment_estimator
 

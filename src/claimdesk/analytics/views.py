@@ -394,7 +394,17 @@ DASHBOARD_SECTIONS = (
     ("tables", gettext_lazy("Tables")),
     ("figures", gettext_lazy("All figures")),
 )
-DASHBOARD_TABLES = ("sla_compliance", "cycle_time", "backlog_aging", "root_causes")
+DASHBOARD_TABLES = (
+    "sla_compliance",
+    "cycle_time",
+    "backlog_aging",
+    "root_causes",
+    # Case reserves and recoveries (issue 15).
+    "open_reserves",
+    "reserve_movements",
+    "reserve_at_closure",
+    "recovery_rate",
+)
 TRENDS = ("sla_compliance", "cycle_time", "nps", "csat")
 NUMBERS = (int, float, Decimal)
 

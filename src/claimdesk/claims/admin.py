@@ -7,6 +7,8 @@ from claimdesk.claims.models import (
     Claim,
     ClaimItem,
     CoverageBasis,
+    ReserveMovement,
+    ReserveRule,
 )
 
 
@@ -91,6 +93,33 @@ class AccumulatorAdmin(admin.ModelAdmin):
     )
     search_fields = ("policy__number", "insured_name")
     inlines = [AccumulatorMovementInline]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(ReserveRule)
+class ReserveRuleAdmin(admin.ModelAdmin):
+    """How a new claim's first reserve is set (average or the reported estimate)."""
+
+    list_display = ("loss_type", "product", "method", "average_amount", "min_sample")
+    list_editable = ("method", "average_amount", "min_sample")
+    list_filter = ("loss_type", "method")
+
+
+@admin.register(ReserveMovement)
+class ReserveMovementAdmin(admin.ModelAdmin):
+    """The reserve history, read-only: movements are appended by the steps only."""
+
+    list_display = ("claim", "at", "step", "amount", "change", "paid", "recovered", "actor")
+    list_filter = ("step",)
+    search_fields = ("claim__case__number",)
 
     def has_add_permission(self, request):
         return False

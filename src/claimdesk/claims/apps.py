@@ -13,13 +13,25 @@ class ClaimsConfig(AppConfig):
 
         register_event_kinds(ClaimEventKind)
         from claimdesk.cases.workflow import register
-        from claimdesk.claims.workflow import WORKFLOW
+        from claimdesk.claims.workflow import KIND, WORKFLOW
 
         register(WORKFLOW)
         from claimdesk.claims.work import register as register_work
 
         register_work()  # what is due on its rows of the work queues
         _chain_money()
+        # Case reserves move with the steps, in the step's transaction.
+        from claimdesk.cases.events import CaseTransitioned, subscribe
+        from claimdesk.claims.events import ClaimDecided, ClaimRegistered
+        from claimdesk.claims.services.reserves import (
+            reserve_on_decided,
+            reserve_on_registered,
+            reserve_on_transition,
+        )
+
+        subscribe(ClaimRegistered, reserve_on_registered)
+        subscribe(ClaimDecided, reserve_on_decided)
+        subscribe(CaseTransitioned, reserve_on_transition, kinds=(KIND,))
         # A ``flush`` (every transactional test) empties the checklist table that the data
         # migration seeded; put the defaults back, but only into an empty table so that an
         # admin's edits are never undone.

@@ -32,6 +32,9 @@ class ClaimEventKind(TextChoices):
     INTERIM_PROPOSED = "interim_proposed", _("Interim payment proposed")
     INTERIM_DECIDED = "interim_decided", _("Interim payment decided")
     ARCHIVED = "archived", _("Archived")
+    RESERVE_CHANGED = "reserve_changed", _("Reserve changed")
+    RESERVE_ESCALATED = "reserve_escalated", _("Reserve change sent for a higher signature")
+    RESERVE_REFUSED = "reserve_refused", _("Reserve change refused")
 
 
 @dataclass(frozen=True)

@@ -495,3 +495,180 @@ class AccumulatorMovement(models.Model):
 
     def __str__(self) -> str:
         return f"{self.accumulator_id} {self.kind} {self.deductible}/{self.amount}"
+
+
+# --- case reserves (未决赔款准备金) -------------------------------------------------------------
+
+
+class ReserveMethod(models.TextChoices):
+    AVERAGE = "average", _("average of the product and loss type")
+    ESTIMATE = "estimate", _("the reported estimate")
+
+
+class ReserveRule(models.Model):
+    """How a new claim's first reserve is set, per loss type (optionally one product only).
+
+    ``average``: the average decided amount of the product's claims of the loss type over
+    the last year (at least ``min_sample`` of them), else ``average_amount``; ``estimate``:
+    the reporter's estimate when given, else the average. Without a row: the average, with
+    the defaults of ``rules.DEFAULT_RESERVE_AVERAGES``."""
+
+    loss_type = models.CharField(
+        _("loss type"), max_length=20, choices=list(LOSS_TYPE_LABELS.items())
+    )
+    product = models.ForeignKey(
+        "policies.Product",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        help_text=_("Empty: every product of the type."),
+    )
+    method = models.CharField(
+        _("first reserve from"),
+        max_length=10,
+        choices=ReserveMethod.choices,
+        default=ReserveMethod.AVERAGE,
+    )
+    average_amount = money_field(
+        _("average when history is thin"),
+        help_text=_("Used while fewer decided claims than the sample size exist."),
+    )
+    min_sample = models.PositiveSmallIntegerField(_("sample size"), default=20)
+
+    class Meta:
+        ordering = ["loss_type", "product"]
+        verbose_name = _("reserve rule")
+        verbose_name_plural = _("reserve rules")
+        constraints = [
+            models.UniqueConstraint(fields=["loss_type", "product"], name="one_reserve_rule")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.loss_type}/{self.product_id or '*'} {self.method}"
+
+
+class ReserveStep(models.TextChoices):
+    """What moved the reserve."""
+
+    REGISTERED = "registered", _("registration")
+    SURVEY = "survey", _("survey result")
+    CALCULATION = "calculation", _("calculation")
+    DECISION = "decision", _("decision")
+    PAYMENT = "payment", _("payment")
+    RECOVERY = "recovery", _("recovery received")
+    MANUAL = "manual", _("manual adjustment")
+    CLOSED = "closed", _("claim closed")
+
+
+class ReserveQuerySet(models.QuerySet["ReserveMovement"]):
+    def update(self, **kwargs):
+        raise TypeError("reserve movements are append-only")
+
+    def delete(self):
+        raise TypeError("reserve movements are append-only")
+
+
+class ReserveMovement(models.Model):
+    """One change of a claim's case reserve (the amount still expected to be paid): the new
+    reserve, the change, the step and reason, who made it and whose authority covers it.
+
+    Never changed, never deleted; each one is also a timeline line the evidence ledger
+    chains (``reserve_changed``)."""
+
+    claim = models.ForeignKey(
+        Claim, on_delete=models.PROTECT, related_name="reserve_movements", db_index=False
+    )  # reserve_claim_at leads with it
+    step = models.CharField(_("step"), max_length=12, choices=ReserveStep.choices)
+    amount = money_field(_("reserve"))
+    change = money_field(_("change"))
+    # What the step paid out, or received from a third party or salvage (net cost = paid
+    # less recovered).
+    paid = money_field(_("paid in this step"), default=0)
+    recovered = money_field(_("recovered in this step"), default=0)
+    reason = models.CharField(_("reason"), max_length=300)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("who"),
+    )
+    signed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("within the authority of"),
+    )
+    authority_limit = money_field(_("their reserve authority"), null=True, blank=True)
+    at = models.DateTimeField(_("when"))
+
+    objects = ReserveQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["claim", "at", "id"]
+        verbose_name = _("reserve movement")
+        verbose_name_plural = _("reserve movements")
+        indexes = [models.Index(fields=["claim", "at", "id"], name="reserve_claim_at")]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(amount__gte=0), name="reserve_not_negative")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.claim_id} {self.step} {self.amount} ({self.change:+})"
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None:
+            raise TypeError("reserve movements are append-only")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise TypeError("reserve movements are append-only")
+
+
+class RequestStatus(models.TextChoices):
+    PENDING = "pending", _("awaiting a higher signature")
+    APPROVED = "approved", _("approved")
+    REFUSED = "refused", _("refused")
+    SUPERSEDED = "superseded", _("superseded")
+
+
+class ReserveRequest(models.Model):
+    """A manual reserve change above its maker's reserve authority, waiting for the
+    signature of someone whose authority covers it (escalated level by level)."""
+
+    claim = models.ForeignKey(Claim, on_delete=models.CASCADE, related_name="reserve_requests")
+    amount = money_field(_("reserve asked for"))
+    reason = models.CharField(_("reason"), max_length=300)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    requested_at = models.DateTimeField()
+    escalated_to = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
+    )
+    status = models.CharField(
+        max_length=10, choices=RequestStatus.choices, default=RequestStatus.PENDING
+    )
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    note = models.CharField(_("note"), max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["claim", "-requested_at"]
+        verbose_name = _("reserve change request")
+        verbose_name_plural = _("reserve change requests")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["claim"],
+                condition=models.Q(status="pending"),
+                name="one_pending_reserve_request",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.claim_id} → {self.amount} {self.status}"

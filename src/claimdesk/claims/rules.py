@@ -683,3 +683,120 @@ def policy_year(start: date, end: date, day: date) -> tuple[date, date]:
     if end >= first:
         last = min(last, end)
     return first, last
+
+
+# --- case reserves (未决赔款准备金) -------------------------------------------------------------
+
+# The first reserve of a loss type while its history is too thin and no admin rule says
+# otherwise: roughly the demo book's average decided amount per line.
+DEFAULT_RESERVE_AVERAGES: Mapping[str, Decimal] = {
+    LossType.AUTO: Decimal("6000.00"),
+    LossType.MEDICAL: Decimal("3000.00"),
+    LossType.CRITICAL_ILLNESS: Decimal("200000.00"),
+    LossType.ACCIDENT: Decimal("10000.00"),
+    LossType.PROPERTY: Decimal("15000.00"),
+}
+DEFAULT_RESERVE_SAMPLE = 20
+
+# Adequacy (准备金充足性): what makes a reserve worth a second look.
+RESERVE_RAISE_SHARE = Decimal("0.5")  # raised by more than half …
+RESERVE_RAISE_DAYS = 30  # … within 30 days
+RESERVE_LIMIT_SHARE = Decimal("0.8")  # above 80 % of what is left of the limit
+RESERVE_STALE_DAYS = 90  # open and unchanged for more than 90 days
+
+
+def reserve_first(
+    *,
+    method: str,
+    estimate: Decimal | None,
+    history: Sequence[Decimal],
+    min_sample: int,
+    average: Decimal,
+) -> tuple[Decimal, str]:
+    """The first reserve of a claim and the basis it rests on (``estimate``,
+    ``history`` or ``average``): the reporter's estimate when the rule says so and there
+    is one; else the average of the product's decided claims of the loss type when there
+    are enough of them; else the admin's average."""
+    if method == "estimate" and estimate is not None and estimate > 0:
+        return estimate.quantize(FEN, rounding=ROUND_HALF_UP), "estimate"
+    if history and len(history) >= max(min_sample, 1):
+        mean = sum(history, Decimal(0)) / len(history)
+        return mean.quantize(FEN, rounding=ROUND_HALF_UP), "history"
+    return average.quantize(FEN, rounding=ROUND_HALF_UP), "average"
+
+
+def reserve_outstanding(decided: Decimal, paid: Decimal, recovered: Decimal) -> Decimal:
+    """What is still expected to be paid on a decided claim: the decided amount less what
+    has been paid, less what was recovered from a third party or salvage; never below 0."""
+    return max(decided - paid - recovered, Decimal(0))
+
+
+def reserve_authority_refusal(amount: Decimal, limit: Decimal | None) -> str | None:
+    """Why a member of staff may not set a reserve of ``amount`` alone, or None: the
+    reserve must be within their reserve authority (未决赔款准备金权限)."""
+    if limit is None or amount > limit:
+        return str(
+            _("A reserve of %(amount)s is above your reserve authority (%(limit)s).")
+            % {"amount": amount, "limit": limit if limit is not None else _("none")}
+        )
+    return None
+
+
+@dataclass(frozen=True)
+class ReserveFlag:
+    code: str
+    label: str
+
+
+def reserve_flags(
+    *,
+    history: Sequence[tuple[datetime, Decimal]],
+    now: datetime,
+    is_open: bool,
+    remaining_limit: Decimal | None,
+) -> list[ReserveFlag]:
+    """Adequacy flags of an open claim's reserve, from its history ((when, reserve) in
+    time order): raised by more than half within 30 days; above 80 % of what is left of
+    the policy's limit; unchanged for more than 90 days."""
+    if not is_open or not history:
+        return []
+    flags: list[ReserveFlag] = []
+    current = history[-1][1]
+    since = now - timedelta(days=RESERVE_RAISE_DAYS)
+    before = [amount for at, amount in history if at <= since]
+    base = before[-1] if before else history[0][1]
+    if base > 0 and current > base * (1 + RESERVE_RAISE_SHARE):
+        flags.append(
+            ReserveFlag(
+                "raised_fast",
+                str(
+                    _("Reserve raised by %(share)s %% within %(days)s days (from %(base)s).")
+                    % {
+                        "share": ((current - base) / base * 100).quantize(Decimal(1)),
+                        "days": RESERVE_RAISE_DAYS,
+                        "base": base,
+                    }
+                ),
+            )
+        )
+    if remaining_limit is not None and current > remaining_limit * RESERVE_LIMIT_SHARE:
+        flags.append(
+            ReserveFlag(
+                "near_limit",
+                str(
+                    _("Reserve %(amount)s is above 80 %% of the limit left (%(left)s).")
+                    % {"amount": current, "left": remaining_limit}
+                ),
+            )
+        )
+    if now - history[-1][0] > timedelta(days=RESERVE_STALE_DAYS):
+        flags.append(
+            ReserveFlag(
+                "stale",
+                str(
+                    _("Reserve unchanged for %(days)s days while the claim is open.")
+                    % {"days": (now - history[-1][0]).days}
+                ),
+            )
+        )
+    return flags

@@ -37,6 +37,7 @@ from claimdesk.demo.planner import HISTORY_DAYS, Planner
 from claimdesk.demo.policies import policies_create
 from claimdesk.demo.policy_changes import policy_changes_create
 from claimdesk.demo.premiums import lapses_create
+from claimdesk.demo.recoveries import recoveries_create
 from claimdesk.demo.story import Step, Story
 from claimdesk.demo.underwriting import applications_create
 from claimdesk.notify.models import Notification
@@ -122,6 +123,7 @@ def demo_create(
             f" {len(steps)} steps over {HISTORY_DAYS} days"
         )
         sweeps = _simulate(steps, now=now, progress=progress, seed=seed)
+        progress.line(f"Recoveries: {recoveries_create(people, now)} on paid claims")
         progress.line(f"Underwriting: {applications_create(people, now)} applications")
         progress.line(f"Renewal premiums: {lapses_create(people, now)} policies lapsed")
         progress.line(f"Loans and survival benefits: {payouts_create(people, now)} paid out")

@@ -39,6 +39,16 @@ def withdraw_points() -> list[str]:
     return [s for s in states[:decided] if wf.find(s, "withdraw")]
 
 
+# Why a handler tops up the reserve after the survey, per product line.
+REVIEW_REASONS = {
+    "auto": "查勘后复核：配件需订货、维修周期延长，预留代步及拖车费用，上调10%",
+    "medical": "查勘后复核：出院后仍需门诊复查，预留后续治疗费用，上调10%",
+    "critical_illness": "查勘后复核：病理报告待补充，预留确诊后续费用，上调10%",
+    "accident": "查勘后复核：可能申请伤残鉴定，预留鉴定及后续治疗费用，上调10%",
+    "property": "查勘后复核：受损物资清点未完，预留清理及施救费用，上调10%",
+}
+
+
 class ClaimScenario:
     """One claim's story, drawn from the planner's random stream."""
 
@@ -176,6 +186,9 @@ class ClaimScenario:
             return True
         story.wait(self.hours(4, 40) if rng.random() < 0.85 else self.hours(50, 90))
         story.survey_report(self.amount)
+        # The handler tops the reserve up for what a survey seldom sees at first (follow-up
+        # costs, a slower repair): a manual change with its reason in the reserve history.
+        story.reserve_review("1.1", REVIEW_REASONS[self.product])
         return False
 
     def _adjudication(self) -> bool:

@@ -57,6 +57,17 @@ APPROVAL_LIMITS = {
     "adjuster2": Decimal(200_000),
     "manager1": Decimal(1_000_000),
 }
+# 未决赔款准备金权限: the largest case reserve each may set alone (above it: their manager).
+RESERVE_LIMITS = {
+    "agent1": Decimal(50_000),
+    "agent2": Decimal(50_000),
+    "agent3": Decimal(50_000),
+    "surveyor1": Decimal(100_000),
+    "surveyor2": Decimal(100_000),
+    "adjuster1": Decimal(200_000),
+    "adjuster2": Decimal(500_000),
+    "manager1": Decimal(5_000_000),
+}
 # 理赔师 grades (``staff.licences``): each decider's grade covers the band of their limit.
 ADJUSTER_GRADES = {"adjuster1": 1, "adjuster2": 2, "manager1": 3}
 # Qualified appraisal institutions (伤残鉴定), chosen by the published rotation rule.
@@ -125,6 +136,7 @@ def people_create() -> People:
             branch=branch,
             region=region,
             approval_limit=APPROVAL_LIMITS.get(username),
+            reserve_limit=RESERVE_LIMITS.get(username),
         )
     _staff_extras(by_name)
     customers: list[Actor] = []

@@ -18,12 +18,17 @@ from claimdesk.cases.models import Case, Task, TaskStatus
 from claimdesk.cases.workflow import Workflow, workflow
 from claimdesk.claims.models import Claim, DecisionStatus
 from claimdesk.claims.services import (
+    AboveReserveAuthority,
     claim_item_set_state,
     claim_report,
     decision_approve,
     decision_propose,
     loss_item_add,
     loss_item_exclude,
+    reserve_adjust,
+    reserve_pending,
+    reserve_request_sign,
+    reserve_totals,
 )
 from claimdesk.demo.content import DEMO_COVERAGE, EXCLUSION_ARTICLE
 from claimdesk.demo.documents import item_scan
@@ -227,6 +232,28 @@ class Story:
             )
 
         return self.do("survey_report", run, "assessment_done")
+
+    def reserve_review(self, share: str, reason: str) -> Story:
+        """The handler reviews the case reserve after the survey and sets it to ``share`` of
+        the reserve in force, saying why; above their reserve authority the change waits for
+        their manager, who signs it (the history then names whose authority covers it)."""
+
+        def run(now: datetime) -> None:
+            assert self.claim is not None and self.case is not None
+            current = reserve_totals(self.claim).reserve
+            if current is None or not self.case.is_open:
+                return
+            amount = (current * Decimal(share)).quantize(Decimal(100))
+            try:
+                reserve_adjust(
+                    claim=self.claim, amount=amount, reason=reason, actor=self.case.owner, now=now
+                )
+            except AboveReserveAuthority:
+                pending = reserve_pending(self.claim)
+                assert pending is not None and pending.escalated_to is not None
+                reserve_request_sign(request=pending, actor=pending.escalated_to, now=now)
+
+        return self.do("reserve_review", run)
 
     def decide(
         self, adjuster, *, product: str, amount: int, reject: str = "", sign: bool = True

@@ -32,6 +32,7 @@ from claimdesk.cases.services import (
 )
 from claimdesk.cases.timeline import case_action, timeline_record
 from claimdesk.claims.models import Claim
+from claimdesk.claims.services import reserve_on_survey
 from claimdesk.documents import rules as document_rules
 from claimdesk.documents.models import Document
 from claimdesk.documents.services import document_upload, max_upload_bytes
@@ -269,6 +270,8 @@ def survey_report_submit(
             now=now,
             result=_("Survey reported: assessed loss %(amount)s") % {"amount": assessed_loss},
         )
+        # The survey's result is the best estimate until a calculation: the case reserve.
+        reserve_on_survey(claim, assessed=assessed_loss, actor=actor, now=now)
     return survey
 
 

@@ -50,6 +50,7 @@ from claimdesk.claims.services import (
     accumulators_release_unpaid,
     accumulators_retake,
     interim_decided,
+    reserve_on_payment,
 )
 from claimdesk.claims.workflow import ClaimState
 from claimdesk.notify.services import notification_queue
@@ -797,6 +798,11 @@ def _confirm(
     # After the final decision the payment task stays open for the balance (or the other
     # beneficiaries' parts).
     balance_to_come = not closes and case.status == ClaimState.PAYING
+    # Paid is no longer outstanding: the case reserve drops by the amount (before the
+    # claim's closing step, which then finds nothing left to release).
+    reserve_on_payment(
+        payment.claim, amount=payment.amount, reference=payment.reference, actor=actor, now=now
+    )
     if interim and not closes:
         # 先予支付 made: its clock stops (met or breached); the claim goes on being decided.
         for clock in Deadline.objects.filter(

@@ -30,6 +30,15 @@ class StaffProfile(models.Model):
         blank=True,
         help_text=_("The largest claim amount this person may approve alone; empty: none."),
     )
+    reserve_limit = money_field(
+        _("reserve authority"),
+        null=True,
+        blank=True,
+        help_text=_(
+            "The largest case reserve this person may set on a claim alone (未决赔款准备金权限); "
+            "empty: none, every manual change goes up a level."
+        ),
+    )
 
     class Meta:
         verbose_name = _("staff profile")

@@ -28,7 +28,7 @@ ROLE_PERMISSIONS: dict[Role, tuple[str, ...]] = {
         "cases.assign_task",
     ),
     Role.SURVEYOR: ("claims.handle_survey",),
-    Role.ADJUSTER: ("claims.decide_claim", "cases.assign_task"),
+    Role.ADJUSTER: ("claims.decide_claim", "cases.assign_task", "recoveries.handle_recovery"),
     Role.FINANCE: ("claims.handle_payment",),
     # assign_task: a request or decision above one's authority goes up as a signature task;
     # a servicing approval hands the surrender's payment to finance.
@@ -50,6 +50,7 @@ ROLE_PERMISSIONS: dict[Role, tuple[str, ...]] = {
         "claims.handle_intake",
         "claims.handle_followup",
         "policies.handle_policy_service",  # signs servicing requests above a clerk's limit
+        "recoveries.handle_recovery",
     ),
     Role.ADMIN: ("cases.view_all_cases", "cases.reassign_case"),
 }
@@ -65,6 +66,7 @@ ADMIN_APPS = (
     "documents",
     "investigation",
     "payments",
+    "recoveries",
     "notices",
     "service",
     "compliance",

@@ -58,6 +58,7 @@ def user_create(
     branch: str = "",
     region: str = "",
     approval_limit: Decimal | None = None,
+    reserve_limit: Decimal | None = None,
 ):
     """A user in one role; staff get a profile (and Django admin access for admins)."""
     user = User(
@@ -79,6 +80,7 @@ def user_create(
             branch=branch,
             region=region,
             approval_limit=approval_limit,
+            reserve_limit=reserve_limit,
         )
     return user
 

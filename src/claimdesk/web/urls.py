@@ -1,6 +1,6 @@
 from django.urls import path
 
-from claimdesk.web import adjudication, views
+from claimdesk.web import adjudication, reserves, views
 
 app_name = "web"
 urlpatterns = [
@@ -31,6 +31,18 @@ urlpatterns = [
         "claims/<str:number>/decisions/<int:decision_id>/",
         adjudication.decision_act,
         name="decision_act",
+    ),
+    path("claims/<str:number>/reserve/", reserves.reserve_adjust, name="reserve_adjust"),
+    path(
+        "claims/<str:number>/reserve/requests/<int:request_id>/",
+        reserves.reserve_request_act,
+        name="reserve_request_act",
+    ),
+    path("claims/<str:number>/recoveries/", reserves.recovery_open, name="recovery_open"),
+    path(
+        "claims/<str:number>/recoveries/<int:recovery_id>/",
+        reserves.recovery_act,
+        name="recovery_act",
     ),
     path("notifications/", views.notifications, name="notifications"),
 ]

@@ -47,6 +47,7 @@ from claimdesk.web.forms import (
     hotline_initial,
     required_by_type,
 )
+from claimdesk.web.reserves import reserve_context
 
 # What the fields an action requires are called on its form.
 FIELD_LABELS = {
@@ -477,6 +478,7 @@ def claim_detail(request: HttpRequest, number: str) -> HttpResponse:
             # 如实告知: what the policy was accepted on, beside the claim judged against it.
             "declaration": accepted_declaration(claim.policy) if staff else None,
             **(adjudication_context(claim, request.user) if staff else {}),
+            **(reserve_context(claim, request.user, now) if staff else {}),
         },
     )
 

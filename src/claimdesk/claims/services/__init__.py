@@ -6,7 +6,8 @@ transaction, through the kernel's public API.
 - ``assessment``: loss items and the clause-cited calculation;
 - ``decisions``: proposals, four eyes, authority and escalation, applying a decision;
 - ``interim``: 先予支付: a task well before day 60, the interim decision;
-- ``accumulators``: policy-year deductibles, limits and sum insured, reserved at approval.
+- ``accumulators``: policy-year deductibles, limits and sum insured, reserved at approval;
+- ``reserves``: the case reserve (未决赔款准备金), moved by each step, its authority and flags.
 """
 
 from claimdesk.claims.services.accumulators import (
@@ -68,6 +69,19 @@ from claimdesk.claims.services.materials import (
     claims_chase_missing_items,
     materials_complete,
 )
+from claimdesk.claims.services.reserves import (
+    AboveReserveAuthority,
+    claim_reserve_flags,
+    reserve_adjust,
+    reserve_history,
+    reserve_on_payment,
+    reserve_on_recovery,
+    reserve_on_survey,
+    reserve_pending,
+    reserve_request_refuse,
+    reserve_request_sign,
+    reserve_totals,
+)
 
 __all__ = [
     "ALL_CAUTIONS",
@@ -81,6 +95,7 @@ __all__ = [
     "MAX_LENGTHS",
     "PHONE",
     "AboveAuthority",
+    "AboveReserveAuthority",
     "IntakeCaution",
     "LimitsChanged",
     "ReportInvalid",
@@ -100,6 +115,7 @@ __all__ = [
     "claim_case_fields",
     "claim_item_set_state",
     "claim_report",
+    "claim_reserve_flags",
     "claims_chase_missing_items",
     "claims_interim_payment_tasks",
     "decision_approve",
@@ -117,4 +133,13 @@ __all__ = [
     "registered_notice",
     "report_check",
     "report_flags",
+    "reserve_adjust",
+    "reserve_history",
+    "reserve_on_payment",
+    "reserve_on_recovery",
+    "reserve_on_survey",
+    "reserve_pending",
+    "reserve_request_refuse",
+    "reserve_request_sign",
+    "reserve_totals",
 ]

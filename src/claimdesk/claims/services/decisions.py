@@ -53,6 +53,7 @@ from claimdesk.claims.services.accumulators import (
     accumulators_reserve,
 )
 from claimdesk.claims.services.assessment import claim_calculation
+from claimdesk.claims.services.reserves import reserve_on_proposal
 from claimdesk.claims.workflow import ClaimState
 from claimdesk.notify.services import notification_queue
 from claimdesk.policies.models import Clause
@@ -207,6 +208,7 @@ def decision_propose_stage(
                 "approvals_required": decision.approvals_required,
             },
         )
+        reserve_on_proposal(decision, actor=actor, now=now)
         _route_for_approval(decision, actor=actor, now=now)
     return decision
 
