@@ -245,7 +245,13 @@ def test_a_customer_sees_the_public_timeline_and_staff_the_whole_of_it(
     assert mine[0]["text"] == f"We registered your claim {number}."
     assert mine[0]["actor"] is None and mine[0]["data"] == {}
     staff = claims_api(agent1).get(f"/claims/{number}").json()["timeline"]
-    assert [e["kind"] for e in staff] == ["opened", "deadline_started", "deadline_started"]
+    # the case reserve set at registration is staff's only
+    assert [e["kind"] for e in staff] == [
+        "opened",
+        "deadline_started",
+        "deadline_started",
+        "reserve_changed",
+    ]
     assert staff[1]["text"] == "Clock contact started." and staff[0]["actor"] == "customer1"
 
 

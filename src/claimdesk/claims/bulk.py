@@ -53,6 +53,7 @@ from claimdesk.claims.services import (
     report_check,
     report_flags,
 )
+from claimdesk.claims.services.reserves import reserves_open_many
 from claimdesk.claims.workflow import WORKFLOW
 from claimdesk.db import bulk_insert, insert_values
 from claimdesk.notify.services import notification_queue_many
@@ -390,24 +391,6 @@ class _Importer:
             deadlines.append(clocks)
             opening_data.append(data)
         bulk_insert(cases)
-        for case, clocks, data in zip(cases, deadlines, opening_data, strict=True):
-            events.append(
-                timeline_event(
-                    case,
-                    now=now,
-                    actor=actor,
-                    kind="opened",
-                    to_status=wf.initial,
-                    customer_visible=True,
-                    data={"owner": case.owner.username, **data},
-                )
-            )
-            for d in clocks:
-                d.case = case
-                events.append(clock_started_event(case, d, now=now, actor=actor))
-        bulk_insert([d for clocks in deadlines for d in clocks])
-        timeline_record_many(events, new_cases=True)
-
         claims = [
             claim_build(
                 case=case,
@@ -422,6 +405,29 @@ class _Importer:
         ]
         links = self._duplicates(claims)
         bulk_insert(claims)
+        # Each case's lines in the order a single report writes them: opened, its clocks,
+        # its first reserve; a new case's chain is written in one go.
+        reserves = reserves_open_many(claims, actor=actor, now=now)
+        for case, clocks, data, reserve in zip(
+            cases, deadlines, opening_data, reserves, strict=True
+        ):
+            events.append(
+                timeline_event(
+                    case,
+                    now=now,
+                    actor=actor,
+                    kind="opened",
+                    to_status=wf.initial,
+                    customer_visible=True,
+                    data={"owner": case.owner.username, **data},
+                )
+            )
+            for d in clocks:
+                d.case = case
+                events.append(clock_started_event(case, d, now=now, actor=actor))
+            events.append(reserve)
+        bulk_insert([d for clocks in deadlines for d in clocks])
+        timeline_record_many(events, new_cases=True)
         checklists = {c.pk: self._templates(c.policy, c.loss_type) for c in claims}
         insert_values(
             ClaimItem,

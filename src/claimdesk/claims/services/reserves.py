@@ -30,7 +30,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
 from claimdesk.cases.events import CaseTransitioned
-from claimdesk.cases.models import Case, TaskStatus
+from claimdesk.cases.models import Case, CaseEvent, TaskStatus
 from claimdesk.cases.services import (
     GuardFailed,
     IllegalTransition,
@@ -41,7 +41,7 @@ from claimdesk.cases.services import (
     task_cancel,
     task_complete,
 )
-from claimdesk.cases.timeline import case_action, timeline_record
+from claimdesk.cases.timeline import case_action, timeline_event, timeline_record
 from claimdesk.claims.events import ClaimDecided, ClaimRegistered
 from claimdesk.claims.models import (
     Claim,
@@ -161,23 +161,7 @@ def _move(
         authority_limit=limit,
         at=now,
     )
-    timeline_record(
-        claim.case,
-        now=now,
-        actor=actor,
-        kind="reserve_changed",
-        data={
-            "movement": movement.pk,
-            "step": step,
-            "reserve": str(amount),
-            "change": str(change),
-            "paid": str(paid),
-            "recovered": str(recovered),
-            "reason": movement.reason,
-            "signed_by": getattr(signer, "username", ""),
-            "authority": str(limit) if limit is not None else "",
-        },
-    )
+    timeline_record(claim.case, now=now, actor=actor, kind="reserve_changed", data=_line(movement))
     return movement
 
 
@@ -207,10 +191,10 @@ def _decided_history(claim: Claim, now: datetime) -> list[Decimal]:
     return [a for a in amounts if a is not None]
 
 
-def reserve_open(claim: Claim, *, actor: Actor | None, now: datetime) -> ReserveMovement | None:
-    """The first reserve of a newly registered claim."""
-    rule = _rule(claim)
-    history = _decided_history(claim, now)
+def _first_reserve(
+    claim: Claim, *, rule: ReserveRule | None, history: list[Decimal]
+) -> tuple[Decimal, str]:
+    """A new claim's first reserve and the reason for it, by the admin's rule."""
     amount, basis = reserve_first(
         method=rule.method if rule else "average",
         estimate=claim.estimated_amount,
@@ -230,9 +214,65 @@ def reserve_open(claim: Claim, *, actor: Actor | None, now: datetime) -> Reserve
         ),
         "average": _said(gettext_noop("Average of the product and loss type (admin setting)")),
     }[basis]
+    return max(amount, Decimal(0)).quantize(Decimal("0.01")), reason
+
+
+def reserve_open(claim: Claim, *, actor: Actor | None, now: datetime) -> ReserveMovement | None:
+    """The first reserve of a newly registered claim."""
+    amount, reason = _first_reserve(claim, rule=_rule(claim), history=_decided_history(claim, now))
     return _move(
         claim, amount=amount, step=ReserveStep.REGISTERED, reason=reason, actor=actor, now=now
     )
+
+
+def reserves_open_many(claims: list[Claim], *, actor: Actor, now: datetime) -> list[CaseEvent]:
+    """The first reserves of claims registered together (bulk intake), as ``reserve_open``
+    sets them one by one: the rule and history read once per product and loss type, the
+    movements inserted together. Returns their timeline lines, unsaved, for the caller to
+    record with the cases' other lines (the chain of a new case is written in one go)."""
+    looked_up: dict[tuple[int, str], tuple[ReserveRule | None, list[Decimal]]] = {}
+    limit = reserve_limit(actor)
+    movements = []
+    for claim in claims:
+        key = (claim.policy.product_id, claim.loss_type)
+        if key not in looked_up:
+            looked_up[key] = (_rule(claim), _decided_history(claim, now))
+        rule, history = looked_up[key]
+        amount, reason = _first_reserve(claim, rule=rule, history=history)
+        movements.append(
+            ReserveMovement(
+                claim=claim,
+                step=ReserveStep.REGISTERED,
+                amount=amount,
+                change=amount,
+                reason=reason[:300],
+                actor=actor,
+                signed_by=actor,
+                authority_limit=limit,
+                at=now,
+            )
+        )
+    ReserveMovement.objects.bulk_create(movements)
+    return [
+        timeline_event(m.claim.case, now=now, actor=actor, kind="reserve_changed", data=_line(m))
+        for m in movements
+    ]
+
+
+def _line(movement: ReserveMovement) -> dict[str, str | int]:
+    """What a movement's timeline line (and so the evidence ledger) records of it."""
+    limit = movement.authority_limit
+    return {
+        "movement": movement.pk,
+        "step": movement.step,
+        "reserve": str(movement.amount),
+        "change": str(movement.change),
+        "paid": str(movement.paid),
+        "recovered": str(movement.recovered),
+        "reason": movement.reason,
+        "signed_by": getattr(movement.signed_by, "username", ""),
+        "authority": str(limit) if limit is not None else "",
+    }
 
 
 def reserve_on_registered(event: ClaimRegistered) -> None:
@@ -244,7 +284,7 @@ def reserve_on_transition(event: CaseTransitioned) -> None:
     a claim that closes (paid, rejected, withdrawn) holds none."""
     claim = Claim.objects.filter(pk=event.case.pk).select_related("case", "policy").first()
     if claim is None or not ReserveMovement.objects.filter(claim=claim).exists():
-        return  # a bare case, or a claim from before reserves (bulk intake opens none)
+        return  # a bare case, or a claim from before reserves
     if event.transition.action == "assessment_done" and claim.loss_items.exists():
         total = claim_calculation(claim).total
         totals = reserve_totals(claim)
