@@ -57,6 +57,7 @@ INSTALLED_APPS = [
     "claimdesk.compliance",
     "claimdesk.assistant",
     "claimdesk.feedback",
+    "claimdesk.stp",
     "claimdesk.analytics",
     "claimdesk.search",
     # Demo data (``claimdesk demo``): builds through the apps above, nothing imports it.
