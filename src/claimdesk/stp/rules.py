@@ -21,6 +21,12 @@ DEFAULT_SMALL_CLAIM_LIMITS: Mapping[str, Decimal] = {
 }
 # Invoice fields every line checks against the report; medical invoices also name a hospital.
 INVOICE_FIELDS = ("amount", "date", "name")
+FIELD_LABELS: Mapping[str, Promise] = {
+    "amount": _("amount"),
+    "date": _("date"),
+    "name": _("name"),
+    "hospital": _("hospital"),
+}
 HOSPITAL_LINES = frozenset({LossType.MEDICAL, LossType.ACCIDENT, LossType.CRITICAL_ILLNESS})
 HOSPITAL_WORDS = ("医院", "卫生院", "诊所")
 INVOICE_ITEMS = frozenset({"medical_invoice", "repair_invoice", "invoice", "purchase_proof"})
@@ -126,14 +132,14 @@ def check_confidence(invoices: Sequence[Invoice], loss_type: str, minimum: Decim
         for name in needed_fields(loss_type):
             if not invoice.fields.get(name):
                 problems.append(
-                    str(_("%(doc)s: %(field)s not found")) % {"doc": invoice.label, "field": name}
+                    str(_("%(doc)s: %(field)s not found")) % {"doc": invoice.label, "field": FIELD_LABELS[name]}
                 )
                 continue
             sure = Decimal(str(invoice.confidence.get(name, 0)))
             if sure < minimum:
                 problems.append(
                     str(_("%(doc)s: %(field)s read %(sure)s sure (below %(min)s)"))
-                    % {"doc": invoice.label, "field": name, "sure": sure, "min": minimum}
+                    % {"doc": invoice.label, "field": FIELD_LABELS[name], "sure": sure, "min": minimum}
                 )
     if problems:
         return failed(Rule.OCR_CONFIDENCE, "；".join(problems))

@@ -32,6 +32,7 @@ from claimdesk.claims.services import (
     claim_report,
 )
 from claimdesk.documents import selectors as document_selectors
+from claimdesk.stp import selectors as stp_selectors
 from claimdesk.documents.services import document_upload, may_upload
 from claimdesk.notices.selectors import notices_for
 from claimdesk.notify.models import Notification
@@ -477,8 +478,26 @@ def claim_detail(request: HttpRequest, number: str) -> HttpResponse:
             # 如实告知: what the policy was accepted on, beside the claim judged against it.
             "declaration": accepted_declaration(claim.policy) if staff else None,
             **(adjudication_context(claim, request.user) if staff else {}),
+            **_stp_context(claim, staff=staff),
         },
     )
+
+
+def _stp_context(claim: Claim, *, staff: bool) -> dict:
+    """Straight-through processing on the claim page: the automatic decision with its
+    calculation (everyone), or the rules checked with the failed ones (staff)."""
+    check = stp_selectors.claim_check(claim)
+    if check is None:
+        return {}
+    decision = check.decision
+    return {
+        "stp": check,
+        "stp_rules": stp_selectors.check_rows(check) if staff else [],
+        "stp_lines": decision.calculation.get("lines", []) if decision is not None else [],
+        "stp_payment": claim.payments.order_by("instructed_at").first()
+        if decision is not None
+        else None,
+    }
 
 
 # What OCR proposes, in the order the page shows it.
