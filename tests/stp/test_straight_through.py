@@ -60,7 +60,9 @@ def test_an_amount_that_differs_from_the_report_waits_for_a_person(policy, custo
 
 
 def test_switched_off_for_the_product_the_claim_goes_to_a_person(policy, customer1, upload):
-    StpLine.objects.create(product_code="medical-plus", loss_type="medical", enabled=False)
+    StpLine.objects.update_or_create(
+        product_code="medical-plus", loss_type="medical", defaults={"enabled": False}
+    )
     claim = report_claim(customer1)
     upload(claim, customer1)
     check = StpCheck.objects.get(claim=claim)
