@@ -44,7 +44,13 @@ PG_NAME = "cd_stp_bench"
 
 SURNAMES = "张王李赵刘陈杨黄周吴徐孙马朱胡郭何林罗高"
 GIVEN = ("伟", "芳", "娜", "敏", "静", "丽", "强", "磊", "洋", "艳", "勇", "军", "杰", "娟", "涛")
-HOSPITALS = ("上海市第一人民医院", "北京协和医院", "四川大学华西医院", "南京鼓楼医院", "武汉市中心医院")
+HOSPITALS = (
+    "上海市第一人民医院",
+    "北京协和医院",
+    "四川大学华西医院",
+    "南京鼓楼医院",
+    "武汉市中心医院",
+)
 CAUSES = ("急性肠胃炎门诊", "感冒发热门诊", "牙龈发炎门诊", "皮肤过敏门诊", "扭伤门诊")
 GARAGES = ("上海永达汽车维修有限公司", "北京亚之杰汽车服务有限公司", "广州广物汽车维修中心")
 
@@ -149,29 +155,54 @@ def claim_for(kind: str, i: int, rng: random.Random, loss_day) -> dict:
     medical = kind.startswith("medical")
     limit = 3000 if medical else 5000
     above = kind.endswith("above_limit")
-    amount = rng.randrange(limit * 100 + 100, limit * 150) / 100 if above else (
-        rng.randrange(3_000, limit * 100 - 100) / 100
+    amount = (
+        rng.randrange(limit * 100 + 100, limit * 150) / 100
+        if above
+        else (rng.randrange(3_000, limit * 100 - 100) / 100)
     )
     invoice_amount = amount + rng.choice((20, 50, 100)) if kind.endswith("differs") else amount
     on_invoice = person(rng) if kind.endswith("other_name") else name
-    shown = f"{loss_day.year}年{loss_day.month}月{loss_day.day}日" if i % 2 else loss_day.isoformat()
+    shown = (
+        f"{loss_day.year}年{loss_day.month}月{loss_day.day}日" if i % 2 else loss_day.isoformat()
+    )
     if medical:
         hospital = rng.choice(HOSPITALS)
         cause = rng.choice(CAUSES)
         description = f"到{hospital}就诊，门诊治疗配药。"
         if kind.endswith("pre_existing"):
             description = f"胃病多年复发，到{hospital}就诊。"
-        lines = ["门诊收费票据", f"票据号码：{rng.randrange(10**9, 10**10)}", f"姓名：{on_invoice}",
-                 f"医院：{hospital}", f"日期：{shown}", f"金额合计：¥{invoice_amount:,.2f}"]  # fmt: skip
-        report = {"loss_type": "medical", "loss_place": hospital, "loss_cause": cause,
-                  "description": description, "item": "medical_invoice"}  # fmt: skip
+        lines = [
+            "门诊收费票据",
+            f"票据号码：{rng.randrange(10**9, 10**10)}",
+            f"姓名：{on_invoice}",
+            f"医院：{hospital}",
+            f"日期：{shown}",
+            f"金额合计：¥{invoice_amount:,.2f}",
+        ]
+        report = {
+            "loss_type": "medical",
+            "loss_place": hospital,
+            "loss_cause": cause,
+            "description": description,
+            "item": "medical_invoice",
+        }
     else:
         garage = rng.choice(GARAGES)
-        lines = ["机动车维修发票", f"被保险人：{on_invoice}", f"收款单位：{garage}",
-                 f"日期：{shown}", "项目：前保险杠钣金喷漆", f"金额合计：¥{invoice_amount:,.2f}"]  # fmt: skip
-        report = {"loss_type": "auto", "loss_place": "上海市浦东新区世纪大道",
-                  "loss_cause": "停车时被刮擦", "description": "停车场内倒车时刮擦立柱，前保险杠受损，无人受伤。",
-                  "item": "repair_invoice"}  # fmt: skip
+        lines = [
+            "机动车维修发票",
+            f"被保险人：{on_invoice}",
+            f"收款单位：{garage}",
+            f"日期：{shown}",
+            "项目：前保险杠钣金喷漆",
+            f"金额合计：¥{invoice_amount:,.2f}",
+        ]
+        report = {
+            "loss_type": "auto",
+            "loss_place": "上海市浦东新区世纪大道",
+            "loss_cause": "停车时被刮擦",
+            "description": "停车场内倒车时刮擦立柱，前保险杠受损，无人受伤。",
+            "item": "repair_invoice",
+        }
     return {
         "kind": kind,
         "name": name,
@@ -241,9 +272,24 @@ def start_workers(args, env) -> list[subprocess.Popen]:
         out = open(logs / f"worker{w}.log", "w")  # noqa: SIM115 - closed with the process
         procs.append(
             subprocess.Popen(
-                [sys.executable, "-m", "celery", "-A", "claimdesk.celery", "worker",
-                 "--concurrency", "1", "--pool", "prefork", "--loglevel", "INFO",
-                 "--hostname", f"stpbench{w}@%h", "--without-gossip", "--without-mingle"],  # fmt: skip
+                [
+                    sys.executable,
+                    "-m",
+                    "celery",
+                    "-A",
+                    "claimdesk.celery",
+                    "worker",
+                    "--concurrency",
+                    "1",
+                    "--pool",
+                    "prefork",
+                    "--loglevel",
+                    "INFO",
+                    "--hostname",
+                    f"stpbench{w}@%h",
+                    "--without-gossip",
+                    "--without-mingle",
+                ],
                 env={**os.environ, **env},
                 stdout=out,
                 stderr=subprocess.STDOUT,
@@ -419,8 +465,10 @@ def run(args, claims, tokens, Client) -> int:
     print(f"claims: {len(numbers)}  checked: {len(checks)}  unchecked: {unchecked}")
     share = len(automatic) / len(numbers)
     mark = "ok" if share >= 0.40 else "MISS"
-    print(f"decided automatically: {len(automatic)} ({share:.0%}; target >= 40%: {mark}), "
-          f"payment instructed for {paid}")  # fmt: skip
+    print(
+        f"decided automatically: {len(automatic)} ({share:.0%}; target >= 40%: {mark}), "
+        f"payment instructed for {paid}"
+    )
     print("left for a person, by failed rule:")
     for reason, count in reasons.most_common():
         print(f"  {count:4d}  {reason}")
@@ -432,21 +480,27 @@ def run(args, claims, tokens, Client) -> int:
         median = statistics.median(waits)
         p95 = waits[min(len(waits) - 1, round(0.95 * (len(waits) - 1)))]
         mark = "ok" if median <= 60 else "MISS"
-        print(f"last upload -> decision: median {median:.1f}s (target <= 60s: {mark}), "
-              f"p95 {p95:.1f}s, max {waits[-1]:.1f}s")  # fmt: skip
+        print(
+            f"last upload -> decision: median {median:.1f}s (target <= 60s: {mark}), "
+            f"p95 {p95:.1f}s, max {waits[-1]:.1f}s"
+        )
     if span > 0:
         rate = len(checks) / span / args.workers
-        print(f"decisions per second per worker: {rate:.2f} "
-              f"({len(checks)} in {span:.0f}s from the first upload, {args.workers} worker(s))")  # fmt: skip
+        print(
+            f"decisions per second per worker: {rate:.2f} "
+            f"({len(checks)} in {span:.0f}s from the first upload, {args.workers} worker(s))"
+        )
     decided_claims = Claim.objects.filter(case__number__in=automatic, case__status="paying").count()
     print(f"automatic claims now in payment: {decided_claims}/{len(automatic)}")
     print("worker time by task (from the workers' logs):")
     for name, (count, seconds) in sorted(task_times().items(), key=lambda kv: -kv[1][1]):
         print(f"  {name:<48} {count:4d} runs  {seconds:7.1f}s  {seconds / count:6.2f}s each")
-    print(f"N={args.n} rate={args.rate:g}/min workers={args.workers} "
-          f"db={'sqlite' if args.database_url.startswith('sqlite') else 'postgresql'} "
-          f"broker={args.broker}, {os.cpu_count()} CPUs, "
-          f"load {' '.join(f'{x:.2f}' for x in os.getloadavg())}")  # fmt: skip
+    print(
+        f"N={args.n} rate={args.rate:g}/min workers={args.workers} "
+        f"db={'sqlite' if args.database_url.startswith('sqlite') else 'postgresql'} "
+        f"broker={args.broker}, {os.cpu_count()} CPUs, "
+        f"load {' '.join(f'{x:.2f}' for x in os.getloadavg())}"
+    )
     return 0 if unchecked == 0 else 1
 
 

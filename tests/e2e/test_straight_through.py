@@ -17,6 +17,7 @@ from claimdesk.policies.demo import demo_bank_account, demo_policy, demo_product
 from claimdesk.stp.models import StpSettings
 from claimdesk.workdays.clocks import SHANGHAI
 from tests.documents.conftest import FONT, encode, text_image
+from tests.conftest import worker_ran
 from tests.e2e.test_report_claim import log_in
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
@@ -40,8 +41,7 @@ def policy(customer1, agent1, finance1, manager1):
 
 
 def _report(page: Page, base: str, amount: str) -> tuple[str, str]:
-    page.goto(f"{base}/")
-    page.get_by_test_id("nav-report").click()
+    page.goto(f"{base}/claims/new/")  # on a phone the menu is folded away
     form = page.get_by_test_id("report-form")
     form.locator("select[name=policy_no]").select_option("MED202600001")
     form.get_by_label("被保险人").fill("张伟")
@@ -60,14 +60,25 @@ def _report(page: Page, base: str, amount: str) -> tuple[str, str]:
 
 def _upload_invoice(page: Page, tmp_path, day: str, amount: str) -> None:
     font = ImageFont.truetype(str(FONT), 32, index=2)
-    lines = ["门诊收费票据", "姓名：张伟", "医院：上海市第一人民医院", f"日期：{day}",
-             f"金额合计：¥{amount}"]  # fmt: skip
+    lines = [
+        "门诊收费票据",
+        "姓名：张伟",
+        "医院：上海市第一人民医院",
+        f"日期：{day}",
+        f"金额合计：¥{amount}",
+    ]
     image = tmp_path / f"invoice-{amount}.png"
     image.write_bytes(encode(text_image(font, lines), "PNG"))
     upload = page.get_by_test_id("upload-form")
     upload.locator("input[type=file]").set_input_files(str(image))
     upload.locator("select[name=item]").select_option("medical_invoice")
     upload.get_by_role("button", name="上传").click()
+    expect(page.get_by_test_id("documents").locator("tbody tr").first).to_have_attribute(
+        "data-ocr", "done"
+    )
+    # What the worker's beat does every minute: the committed lines to their readers (here
+    # the OCR ran inside the upload's own commit, whose dispatch had already been taken).
+    worker_ran()
 
 
 def test_a_small_outpatient_claim_is_decided_without_staff(
@@ -92,9 +103,11 @@ def test_a_small_outpatient_claim_is_decided_without_staff(
     claim = Claim.objects.get(case__number=number)
     assert claim.case.status == "paying" and claim.decisions.get().automatic
     assert Payment.objects.get(claim=claim).amount == Decimal("280.00")
-    assert not claim.case.events.exclude(actor__isnull=True).filter(
-        actor__username__in=["agent1", "manager1", "finance1"]
-    ).exists()  # no staff action
+    assert (
+        not claim.case.events.exclude(actor__isnull=True)
+        .filter(actor__username__in=["agent1", "manager1", "finance1"])
+        .exists()
+    )  # no staff action
 
     # The QA reviewer finds it in the sample list.
     page.context.clear_cookies()

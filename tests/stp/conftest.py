@@ -9,12 +9,13 @@ from datetime import timedelta
 import pytest
 import time_machine
 from django.core.files.uploadedfile import SimpleUploadedFile
+from PIL import ImageFont
 
 from claimdesk.claims.services import claim_report
 from claimdesk.documents.services import document_upload
 from claimdesk.policies.demo import demo_bank_account, demo_policy
 from tests.conftest import at, worker_ran
-from tests.documents.conftest import cjk_font, encode, text_image  # noqa: F401
+from tests.documents.conftest import FONT, encode, text_image
 
 T0 = at("2026-09-30 10:00")
 LOSS = at("2026-09-29 09:30")
@@ -70,13 +71,20 @@ def report_claim(customer, *, amount: str = "280", policy_no: str = "MED20260000
     return claim_report(reporter=customer, report=report, channel="portal", now=T0).claim
 
 
+@pytest.fixture(scope="session")
+def invoice_font():
+    if not FONT.exists():
+        pytest.skip(f"{FONT} is missing: install Debian's fonts-noto-cjk to run the OCR tests")
+    return ImageFont.truetype(str(FONT), 32, index=2)
+
+
 @pytest.fixture
-def upload(django_capture_on_commit_callbacks, cjk_font):
+def upload(django_capture_on_commit_callbacks, invoice_font):
     """Upload an invoice image as the customer; what follows the commit (the OCR task, the
     timeline dispatch, the straight-through check) runs as a worker would."""
 
     def run(claim, customer, lines=None):
-        data = encode(text_image(cjk_font, lines or invoice_lines()), "PNG")
+        data = encode(text_image(invoice_font, lines or invoice_lines()), "PNG")
         file = SimpleUploadedFile("invoice.png", data, content_type="image/png")
         with django_capture_on_commit_callbacks(execute=True):
             document = document_upload(

@@ -16,9 +16,7 @@ from tests.stp.conftest import T0, invoice_lines, report_claim
 pytestmark = pytest.mark.django_db
 
 
-def test_a_280_outpatient_claim_is_decided_and_its_payment_instructed(
-    policy, customer1, upload
-):
+def test_a_280_outpatient_claim_is_decided_and_its_payment_instructed(policy, customer1, upload):
     claim = report_claim(customer1)
     document = upload(claim, customer1)
 

@@ -462,8 +462,9 @@ def _dashboard_data(f: Filters, now: datetime) -> dict[str, Any]:
             if kpi.kpi_rule(c) is not None
         ],
     }
-    since, until = datetime.combine(f.start, time.min, SHANGHAI), datetime.combine(
-        f.end + timedelta(days=1), time.min, SHANGHAI
+    since, until = (
+        datetime.combine(f.start, time.min, SHANGHAI),
+        datetime.combine(f.end + timedelta(days=1), time.min, SHANGHAI),
     )
     data["stp"] = stp_selectors.figures(since=since, until=until)
     if "overdue_now" in METRICS:

@@ -23,9 +23,7 @@ class StpLine(models.Model):
     product_code = models.SlugField(
         _("product"), max_length=40, blank=True, help_text=_("Empty: every product of the line.")
     )
-    loss_type = models.CharField(
-        _("line"), max_length=20, choices=list(LOSS_TYPE_LABELS.items())
-    )
+    loss_type = models.CharField(_("line"), max_length=20, choices=list(LOSS_TYPE_LABELS.items()))
     enabled = models.BooleanField(_("decide straight through"), default=True)
     small_claim_limit = money_field(
         _("small-claim limit (yuan)"),

@@ -132,14 +132,20 @@ def check_confidence(invoices: Sequence[Invoice], loss_type: str, minimum: Decim
         for name in needed_fields(loss_type):
             if not invoice.fields.get(name):
                 problems.append(
-                    str(_("%(doc)s: %(field)s not found")) % {"doc": invoice.label, "field": FIELD_LABELS[name]}
+                    str(_("%(doc)s: %(field)s not found"))
+                    % {"doc": invoice.label, "field": FIELD_LABELS[name]}
                 )
                 continue
             sure = Decimal(str(invoice.confidence.get(name, 0)))
             if sure < minimum:
                 problems.append(
                     str(_("%(doc)s: %(field)s read %(sure)s sure (below %(min)s)"))
-                    % {"doc": invoice.label, "field": FIELD_LABELS[name], "sure": sure, "min": minimum}
+                    % {
+                        "doc": invoice.label,
+                        "field": FIELD_LABELS[name],
+                        "sure": sure,
+                        "min": minimum,
+                    }
                 )
     if problems:
         return failed(Rule.OCR_CONFIDENCE, "；".join(problems))
@@ -199,8 +205,10 @@ def check_consistent(
                 % {"doc": invoice.label, "name": name or "—", "insured": insured_name}
             )
         hospital = str(invoice.fields.get("hospital") or "")
-        if loss_type in HOSPITAL_LINES and names_hospital and (
-            not hospital or hospital not in report_text
+        if (
+            loss_type in HOSPITAL_LINES
+            and names_hospital
+            and (not hospital or hospital not in report_text)
         ):
             problems.append(
                 str(_("%(doc)s is from %(hospital)s, not the hospital the report names"))

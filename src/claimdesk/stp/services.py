@@ -151,9 +151,7 @@ def line_terms(product_code: str, loss_type: str) -> LineTerms:
         enabled=first.enabled,
         limit=rules.small_claim_limit(loss_type, pick("small_claim_limit")),
         coverage_code=pick("coverage_code") or "",
-        materials=tuple(
-            c.strip() for c in (pick("materials") or "").split(",") if c.strip()
-        ),
+        materials=tuple(c.strip() for c in (pick("materials") or "").split(",") if c.strip()),
     )
 
 
@@ -214,9 +212,9 @@ def _under_investigation(claim: Claim) -> list[str]:
     surveyor sent), by number."""
     holder = claim.policy.holder_id
     others = Claim.objects.filter(policy__holder_id=holder, case__is_open=True).exclude(pk=claim.pk)
-    surveyed = Survey.objects.filter(
-        claim__in=others, status=SurveyStatus.ASSIGNED
-    ).values_list("claim_id", flat=True)
+    surveyed = Survey.objects.filter(claim__in=others, status=SurveyStatus.ASSIGNED).values_list(
+        "claim_id", flat=True
+    )
     return list(
         others.filter(Q(case__status=ClaimState.INVESTIGATING) | Q(pk__in=surveyed))
         .values_list("case__number", flat=True)
@@ -259,7 +257,8 @@ def evaluate(claim: Claim, terms: LineTerms, settings: StpSettings) -> list[Resu
             out.append(
                 rules.passed(
                     Rule.WAITING_PERIOD,
-                    _("%(name)s: %(days)s days") % {"name": coverage.name, "days": coverage.waiting_days},
+                    _("%(name)s: %(days)s days")
+                    % {"name": coverage.name, "days": coverage.waiting_days},
                 )
             )
         else:
@@ -288,9 +287,7 @@ def evaluate(claim: Claim, terms: LineTerms, settings: StpSettings) -> list[Resu
         else rules.passed(Rule.MATERIALS, "、".join(i.name for i in items))
     )
     invoices = [_invoice(d) for d in _invoice_documents(claim)]
-    out.append(
-        rules.check_confidence(invoices, claim.loss_type, settings.min_ocr_confidence)
-    )
+    out.append(rules.check_confidence(invoices, claim.loss_type, settings.min_ocr_confidence))
     out.append(
         rules.check_consistent(
             invoices,
@@ -333,7 +330,8 @@ def evaluate(claim: Claim, terms: LineTerms, settings: StpSettings) -> list[Resu
     out.append(
         rules.failed(
             Rule.INVESTIGATION,
-            _("Other claims under investigation: %(claims)s.") % {"claims": "、".join(investigated)},
+            _("Other claims under investigation: %(claims)s.")
+            % {"claims": "、".join(investigated)},
         )
         if investigated
         else rules.passed(Rule.INVESTIGATION)
@@ -398,6 +396,7 @@ def stp_consider(*, claim_id: int, now: datetime) -> StpCheck | None:
         return done
     terms = line_terms(claim.policy.product.code, claim.loss_type)
     if not ready(claim, terms):
+        log.info("claim %s not ready for the straight-through check (%s)", claim.number, terms)
         return None
     settings = StpSettings.current()
     results = evaluate(claim, terms, settings)
@@ -478,11 +477,16 @@ def _decide(claim: Claim, terms: LineTerms, results: list[Result], *, now: datet
                 now=now,
                 coverage=coverage.code,
                 label=" ".join(
-                    p for p in (doc.item.name if doc.item else "", fields.get("hospital", ""),
-                                fields.get("date", "")) if p
+                    p
+                    for p in (
+                        doc.item.name if doc.item else "",
+                        fields.get("hospital", ""),
+                        fields.get("date", ""),
+                    )
+                    if p
                 )[:120],
                 amount=fields["amount"],
-            )  # fmt: skip
+            )
         decision = decision_automatic(
             claim=claim, actor=actor, now=now, rules_passed=[r.as_dict() for r in results]
         )

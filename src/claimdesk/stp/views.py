@@ -34,8 +34,7 @@ def review_list(request: AuthedRequest) -> HttpResponse:
         d.case_id: d.due_at
         for d in Deadline.objects.filter(
             case_id__in=[r.claim_id for r in rows], rule__code=services.REVIEW_TASK
-        )
-        .order_by("started_at")
+        ).order_by("started_at")
     }
     return render(
         request,
@@ -57,7 +56,9 @@ def review_act(request: AuthedRequest, pk: int, action: str) -> HttpResponse:
     note = request.POST.get("note", "")[:4000]
     try:
         if action == "confirm":
-            services.review_confirm(review=review, actor=request.user, now=timezone.now(), note=note)
+            services.review_confirm(
+                review=review, actor=request.user, now=timezone.now(), note=note
+            )
             messages.success(request, _("Automatic decision confirmed."))
         else:
             services.review_reopen(
@@ -67,7 +68,9 @@ def review_act(request: AuthedRequest, pk: int, action: str) -> HttpResponse:
                 note=note,
                 corrected_amount=request.POST.get("amount", ""),
             )
-            messages.success(request, _("Automatic decision reopened; the difference went to the claim's owner."))
+            messages.success(
+                request, _("Automatic decision reopened; the difference went to the claim's owner.")
+            )
     except CaseError as exc:
         messages.error(request, exc.message)
     return redirect("stp:review_list")

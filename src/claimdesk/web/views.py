@@ -32,7 +32,6 @@ from claimdesk.claims.services import (
     claim_report,
 )
 from claimdesk.documents import selectors as document_selectors
-from claimdesk.stp import selectors as stp_selectors
 from claimdesk.documents.services import document_upload, may_upload
 from claimdesk.notices.selectors import notices_for
 from claimdesk.notify.models import Notification
@@ -40,6 +39,7 @@ from claimdesk.policies.rules import PHONE_DIGITS, normalize_phone
 from claimdesk.policies.selectors import policies_visible_to
 from claimdesk.service.models import Ticket
 from claimdesk.staff.services import is_staff_member
+from claimdesk.stp import selectors as stp_selectors
 from claimdesk.underwriting.selectors import accepted_declaration
 from claimdesk.web.adjudication import adjudication_context
 from claimdesk.web.forms import (

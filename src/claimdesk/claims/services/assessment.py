@@ -127,19 +127,23 @@ def claim_calculation(claim: Claim, items: list[LossLine] | None = None) -> Calc
         effective_on=as_of.effective_on,
         beneficiaries=tuple((b.name, b.share) for b in as_of.beneficiaries),
     )
-    items = items if items is not None else [
-        LossLine(
-            coverage=i.coverage,
-            label=i.label,
-            amount=i.amount,
-            liability=i.liability,
-            illness=i.illness,
-            days=i.days,
-            exclusion=_clause_ref(i.exclusion),
-            exclusion_reason=i.exclusion_reason,
-        )
-        for i in claim.loss_items.select_related("exclusion")
-    ]
+    items = (
+        items
+        if items is not None
+        else [
+            LossLine(
+                coverage=i.coverage,
+                label=i.label,
+                amount=i.amount,
+                liability=i.liability,
+                illness=i.illness,
+                days=i.days,
+                exclusion=_clause_ref(i.exclusion),
+                exclusion_reason=i.exclusion_reason,
+            )
+            for i in claim.loss_items.select_related("exclusion")
+        ]
+    )
     return adjudicate(policy=terms, coverages=coverages, loss_day=loss_day, items=items)
 
 

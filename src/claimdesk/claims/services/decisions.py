@@ -356,9 +356,10 @@ def decision_automatic(
                 _("Claim %(number)s is %(status)s, not in adjudication.")
                 % {"number": case.number, "status": case.status_label()}
             )
-        if _pending(claim) is not None or claim.decisions.filter(
-            status=DecisionStatus.APPROVED
-        ).exists():
+        if (
+            _pending(claim) is not None
+            or claim.decisions.filter(status=DecisionStatus.APPROVED).exists()
+        ):
             raise IllegalTransition(
                 _("Claim %(number)s already has a decision.") % {"number": case.number}
             )
