@@ -165,6 +165,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "claimdesk.claims.tasks.claims_chase_missing_items",
         "schedule": 3600.0,
     },
+    "stp-sweep": {
+        "task": "claimdesk.stp.tasks.stp_sweep",
+        "schedule": 300.0,
+    },
     "documents-ocr-sweep": {
         "task": "claimdesk.documents.tasks.documents_ocr_sweep",
         "schedule": 300.0,

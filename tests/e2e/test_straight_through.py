@@ -15,9 +15,10 @@ from claimdesk.claims.models import Claim
 from claimdesk.payments.models import Payment
 from claimdesk.policies.demo import demo_bank_account, demo_policy, demo_products
 from claimdesk.stp.models import StpSettings
+from claimdesk.stp.services import stp_sweep
 from claimdesk.workdays.clocks import SHANGHAI
-from tests.documents.conftest import FONT, encode, text_image
 from tests.conftest import worker_ran
+from tests.documents.conftest import FONT, encode, text_image
 from tests.e2e.test_report_claim import log_in
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
@@ -76,9 +77,10 @@ def _upload_invoice(page: Page, tmp_path, day: str, amount: str) -> None:
     expect(page.get_by_test_id("documents").locator("tbody tr").first).to_have_attribute(
         "data-ocr", "done"
     )
-    # What the worker's beat does every minute: the committed lines to their readers (here
-    # the OCR ran inside the upload's own commit, whose dispatch had already been taken).
+    # What the worker's beat does: the committed lines to their readers, and the sweep of
+    # read claims never checked (here the OCR ran eagerly inside the upload's own commit).
     worker_ran()
+    stp_sweep(now=timezone.now())
 
 
 def test_a_small_outpatient_claim_is_decided_without_staff(

@@ -141,3 +141,24 @@ def test_confidence_of_each_field_comes_from_its_line(policy, customer1, upload)
     document = Document.objects.get(pk=document.pk)
     assert set(document.ocr_confidence) >= {"amount", "date", "name", "hospital"}
     assert all(0 < v <= 1 for v in document.ocr_confidence.values())
+
+
+def test_the_sweep_checks_a_read_claim_whose_trigger_was_lost(
+    policy, customer1, django_capture_on_commit_callbacks, invoice_font
+):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from claimdesk.documents.services import document_upload
+    from tests.documents.conftest import encode, text_image
+
+    claim = report_claim(customer1)
+    data = encode(text_image(invoice_font, invoice_lines()), "PNG")
+    file = SimpleUploadedFile("invoice.png", data, content_type="image/png")
+    with django_capture_on_commit_callbacks(execute=True):  # the OCR, but no dispatch after
+        document_upload(
+            claim=claim, file=file, actor=customer1, now=T0, item_code="medical_invoice"
+        )
+    assert not StpCheck.objects.filter(claim=claim).exists()
+    assert services.stp_sweep(now=T0) == 1
+    assert Claim.objects.get(pk=claim.pk).case.status == "paying"
+    assert services.stp_sweep(now=T0) == 0

@@ -58,7 +58,7 @@ from claimdesk.policies.models import Coverage, InsuredPerson, Policy
 from claimdesk.policies.rules import mask_account
 from claimdesk.policies.selectors import policy_as_of
 from claimdesk.staff.roles import Role
-from claimdesk.stp import rules
+from claimdesk.stp import defaults, rules
 from claimdesk.stp.models import (
     Outcome,
     ReviewStatus,
@@ -135,6 +135,18 @@ def line_terms(product_code: str, loss_type: str) -> LineTerms:
         r.product_code: r
         for r in StpLine.objects.filter(loss_type=loss_type, product_code__in=["", product_code])
     }
+    if not rows and not StpLine.objects.exists():  # nothing saved yet: the shipped lines
+        rows = {
+            code: StpLine(
+                product_code=code,
+                loss_type=line,
+                small_claim_limit=limit,
+                coverage_code=coverage,
+                materials=materials,
+            )
+            for code, line, limit, coverage, materials in defaults.LINES
+            if line == loss_type and code in ("", product_code)
+        }
     own, every = rows.get(product_code) if product_code else None, rows.get("")
     if own is None and every is None:
         return LineTerms(False, rules.small_claim_limit(loss_type, None), "", ())
@@ -687,6 +699,27 @@ def review_reopen(
 
 
 # --- the trigger ---------------------------------------------------------------------------------
+
+
+def stp_sweep(*, now: datetime, limit: int = 200) -> int:
+    """The safety net of the trigger: new claims with documents, none waiting for OCR, and no
+    check yet are checked now (``stp_consider`` decides whether they are ready)."""
+    ids = list(
+        Claim.objects.filter(
+            case__status__in=list(OPEN_STATES), stp_check__isnull=True, documents__isnull=False
+        )
+        .exclude(documents__ocr_status=OcrStatus.PENDING)
+        .values_list("pk", flat=True)
+        .distinct()[:limit]
+    )
+    checked = 0
+    for claim_id in ids:
+        try:
+            checked += stp_consider(claim_id=claim_id, now=now) is not None
+        except CaseError:
+            log.exception("straight-through check of claim %s failed", claim_id)
+    return checked
+
 
 TRIGGERS = frozenset({"document_ocr_done", "document_ocr_failed"})
 
