@@ -493,8 +493,15 @@ def run(args, claims, tokens, Client) -> int:
     decided_claims = Claim.objects.filter(case__number__in=automatic, case__status="paying").count()
     print(f"automatic claims now in payment: {decided_claims}/{len(automatic)}")
     print("worker time by task (from the workers' logs):")
-    for name, (count, seconds) in sorted(task_times().items(), key=lambda kv: -kv[1][1]):
+    times = task_times()
+    for name, (count, seconds) in sorted(times.items(), key=lambda kv: -kv[1][1]):
         print(f"  {name:<48} {count:4d} runs  {seconds:7.1f}s  {seconds / count:6.2f}s each")
+    busy = sum(seconds for _count, seconds in times.values())
+    if checks and busy:
+        print(
+            f"worker busy {busy / len(checks):.1f}s per claim: at most "
+            f"{len(checks) / busy:.2f} decisions per second per worker when kept busy"
+        )
     print(
         f"N={args.n} rate={args.rate:g}/min workers={args.workers} "
         f"db={'sqlite' if args.database_url.startswith('sqlite') else 'postgresql'} "
