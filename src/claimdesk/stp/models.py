@@ -11,6 +11,7 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from claimdesk.money import money_field
 from claimdesk.policies.models import LOSS_TYPE_LABELS
@@ -140,9 +141,9 @@ class StpCheck(models.Model):
 
 
 class ReviewStatus(models.TextChoices):
-    QUEUED = "queued", _("to review")
-    CONFIRMED = "confirmed", _("confirmed")
-    REOPENED = "reopened", _("reopened")
+    QUEUED = "queued", pgettext_lazy("review status", "to review")
+    CONFIRMED = "confirmed", pgettext_lazy("review status", "confirmed")
+    REOPENED = "reopened", pgettext_lazy("review status", "reopened")
 
 
 class SampleReason(models.TextChoices):

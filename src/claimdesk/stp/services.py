@@ -241,7 +241,7 @@ def evaluate(claim: Claim, terms: LineTerms, settings: StpSettings) -> list[Resu
     policy = claim.policy
     product = policy.product
     out.append(
-        rules.passed(Rule.ENABLED, f"{product.code}/{claim.loss_type}")
+        rules.passed(Rule.ENABLED, f"{product.name}（{claim.get_loss_type_display()}）")
         if terms.enabled
         else rules.failed(
             Rule.ENABLED,
