@@ -341,19 +341,19 @@ def run(args, images, warm) -> int:
             right[k] += document.ocr_fields.get(k) == expected[k]
     done, tasks = statuses.count("done"), len(statuses)
 
-    # (b) without the engine: read_text answers the text it read before, so what is left is
+    # (b) without the engine: read_lines answers the text it read before, so what is left is
     # exactly what ClaimDesk adds around the engine call (decoding and inference excluded).
     fig_s = Figure(
-        "    (b) with read_text stubbed", "file read, queries, rules, save, event+ledger"
+        "    (b) with read_lines stubbed", "file read, queries, rules, save, event+ledger"
     )
-    real_read_text = ocr.read_text
-    ocr.read_text = lambda data, content_type: texts[data]
+    real_read_lines = ocr.read_lines
+    ocr.read_lines = lambda data, content_type: [(line, 1.0) for line in texts[data].split("\n")]
     try:
         for _ in range(STUB_RUNS):
             reset_pending(ids)
             fig_s.add(timed_pass(task, ids))
     finally:
-        ocr.read_text = real_read_text
+        ocr.read_lines = real_read_lines
 
     rows = []
     for fig in (fig_a, fig_b, fig_r, fig_s):

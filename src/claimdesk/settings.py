@@ -58,6 +58,7 @@ INSTALLED_APPS = [
     "claimdesk.compliance",
     "claimdesk.assistant",
     "claimdesk.feedback",
+    "claimdesk.stp",
     "claimdesk.analytics",
     "claimdesk.search",
     # Demo data (``claimdesk demo``): builds through the apps above, nothing imports it.
@@ -175,6 +176,10 @@ CELERY_BEAT_SCHEDULE = {
     "claims-chase-missing-items": {
         "task": "claimdesk.claims.tasks.claims_chase_missing_items",
         "schedule": 3600.0,
+    },
+    "stp-sweep": {
+        "task": "claimdesk.stp.tasks.stp_sweep",
+        "schedule": 300.0,
     },
     "documents-ocr-sweep": {
         "task": "claimdesk.documents.tasks.documents_ocr_sweep",

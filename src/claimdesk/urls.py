@@ -17,6 +17,7 @@ urlpatterns = [
     path("servicing/", include("claimdesk.servicing.urls")),
     path("underwriting/", include("claimdesk.underwriting.urls")),
     path("compliance/", include("claimdesk.compliance.urls")),
+    path("stp/", include("claimdesk.stp.urls")),
     path("assistant/", include("claimdesk.assistant.urls")),
     path("feedback/", include("claimdesk.feedback.urls")),
     path("analytics/", include("claimdesk.analytics.urls")),

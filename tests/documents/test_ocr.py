@@ -23,6 +23,11 @@ DIAGNOSIS_PAGE = [
 EXPENSES_PAGE = ["住院费用清单", "合计：¥3,560.00"]
 
 
+def lines_of(text: str):
+    """A stand-in for the engine's reading: these lines, each read fully sure."""
+    return lambda data, content_type: [(line, 1.0) for line in text.split("\n")]
+
+
 @pytest.fixture(scope="module")
 def engine():
     """The process-wide engine, loaded once for the module."""
@@ -105,10 +110,10 @@ def test_a_second_delivery_of_the_task_changes_nothing(
     from claimdesk.documents.tasks import document_ocr
     from tests.documents.conftest import png
 
-    monkeypatch.setattr(ocr, "read_text", lambda data, ct: "出院小结\n日期:2026-09-30")
+    monkeypatch.setattr(ocr, "read_lines", lines_of("出院小结\n日期:2026-09-30"))
     body = _upload(api, customer1, claim, "a.png", png(), django_capture_on_commit_callbacks)
     assert body["ocr"]["suggested_item"] == "discharge_summary"
-    monkeypatch.setattr(ocr, "read_text", lambda data, ct: "诊断证明")
+    monkeypatch.setattr(ocr, "read_lines", lines_of("诊断证明"))
     assert document_ocr.delay(body["id"]).get() == "done"
     assert Document.objects.get(pk=body["id"]).suggested_item == "discharge_summary"
     assert CaseEvent.objects.filter(case=claim.case, kind="document_ocr_done").count() == 1
@@ -120,7 +125,7 @@ def test_staff_confirm_and_correct_what_ocr_proposed(
     from tests.documents.conftest import png
 
     monkeypatch.setattr(
-        ocr, "read_text", lambda data, ct: "医疗费用发票\n日期:2026年9月28日\n合计:¥1,284.56"
+        ocr, "read_lines", lines_of("医疗费用发票\n日期:2026年9月28日\n合计:¥1,284.56")
     )
     body = _upload(api, customer1, claim, "inv.png", png(), django_capture_on_commit_callbacks)
     assert body["ocr"]["fields"] == {"amount": "1284.56", "date": "2026-09-28"}
@@ -180,7 +185,7 @@ def test_documents_left_pending_are_queued_again_by_the_sweep(
     from claimdesk.documents.tasks import documents_ocr_sweep
     from tests.documents.conftest import png
 
-    monkeypatch.setattr(ocr, "read_text", lambda data, ct: "医疗费用发票\n合计:¥88.00")
+    monkeypatch.setattr(ocr, "read_lines", lines_of("医疗费用发票\n合计:¥88.00"))
     r = api(customer1).upload(claim.number, "a.png", png())  # the queueing never happened
     assert documents_ocr_sweep.delay().get() == 0  # too fresh: its own task may still run
     _frozen.shift(timedelta(minutes=11))

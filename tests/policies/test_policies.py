@@ -49,8 +49,10 @@ def test_demo_products_cover_five_lines_with_clauses_for_each_coverage(products)
             assert coverage.clause.product == product
             assert coverage.clause.text
         assert product.clauses.filter(kind="exclusion").exists()
-    medical = products["medical"].coverages.get()
+    medical = products["medical"].coverages.get(code="inpatient")
     assert medical.waiting_days == 30 and medical.deductible == Decimal("10000")
+    outpatient = products["medical"].coverages.get(code="outpatient")  # small claims (闪赔)
+    assert outpatient.deductible == 0 and outpatient.clause.article == "2.5"
     assert demo_products()["auto"].pk == products["auto"].pk  # idempotent
 
 

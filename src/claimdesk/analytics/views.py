@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import replace
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from functools import wraps
 from typing import TYPE_CHECKING, Any
@@ -36,7 +36,9 @@ from claimdesk.cases.models import LIVE_STATES, Deadline
 from claimdesk.cases.selectors import cases_visible_to
 from claimdesk.policies.models import Product
 from claimdesk.staff.models import StaffProfile
+from claimdesk.stp import selectors as stp_selectors
 from claimdesk.types import AuthedRequest
+from claimdesk.workdays.clocks import SHANGHAI
 
 if TYPE_CHECKING:
     from typing import TypedDict
@@ -475,6 +477,11 @@ def _dashboard_data(f: Filters, now: datetime) -> dict[str, Any]:
             if kpi.kpi_rule(c) is not None
         ],
     }
+    since, until = (
+        datetime.combine(f.start, time.min, SHANGHAI),
+        datetime.combine(f.end + timedelta(days=1), time.min, SHANGHAI),
+    )
+    data["stp"] = stp_selectors.figures(since=since, until=until)
     if "overdue_now" in METRICS:
         overdue = book.get("overdue_now", f)
         data["overdue"] = figure(overdue, f)

@@ -29,6 +29,7 @@ class ClaimEventKind(TextChoices):
     DECISION_APPROVAL = "decision_approval", _("Decision approved by one signer")
     DECISION_ESCALATED = "decision_escalated", _("Decision escalated")
     DECISION_RETURNED = "decision_returned", _("Proposal returned")
+    DECISION_AUTOMATIC = "decision_automatic", _("Decided automatically (straight-through)")
     INTERIM_PROPOSED = "interim_proposed", _("Interim payment proposed")
     INTERIM_DECIDED = "interim_decided", _("Interim payment decided")
     ARCHIVED = "archived", _("Archived")

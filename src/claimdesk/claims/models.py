@@ -155,6 +155,7 @@ class ItemState(models.TextChoices):
 # 一次提交、全程复用): it is never asked for again.
 ON_FILE_LABEL = _("On file, no need to hand in again")
 REUSED_DOCUMENTS = "reused_documents"
+WAIVED_LABEL = _("Not needed for a small claim")
 
 
 class ClaimItemQuerySet(models.QuerySet["ClaimItem"]):
@@ -179,6 +180,9 @@ class ClaimItem(models.Model):
     lasting = models.BooleanField(default=False)
     state = models.CharField(max_length=10, choices=ItemState.choices, default=ItemState.MISSING)
     reason = models.CharField(_("reason"), max_length=300, blank=True)
+    # Not needed for this claim: a small claim decided straight through asks only for its
+    # line's small-claim materials (小额案件简化材料); never chased, never blocks review.
+    waived = models.BooleanField(_("waived"), default=False, db_default=False)
     updated_at = models.DateTimeField()
 
     objects = ClaimItemQuerySet.as_manager()
@@ -205,6 +209,8 @@ class ClaimItem(models.Model):
     @property
     def state_label(self) -> str:
         """The state in the reader's words; an item on file says it needs nothing more."""
+        if self.waived and self.state != ItemState.ACCEPTED:
+            return str(WAIVED_LABEL)
         return str(ON_FILE_LABEL) if self.on_file else str(self.get_state_display())
 
 
@@ -339,6 +345,12 @@ class ClaimDecision(models.Model):
         related_name="+",
     )
     closed_at = models.DateTimeField(null=True, blank=True)
+    # Decided straight through (闪赔) by the system under the admin's small-claim rules, with
+    # the rules it passed; the calculation is the same as a person's.
+    automatic = models.BooleanField(_("automatic"), default=False)
+    rules_passed = models.JSONField(
+        _("rules passed"), default=list, blank=True, encoder=DjangoJSONEncoder
+    )
 
     class Meta:
         ordering = ["claim", "-proposed_at"]

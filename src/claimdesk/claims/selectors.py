@@ -257,6 +257,12 @@ def event_text(event: CaseEvent, claim: Claim) -> str:
         return _("All core materials are complete; the payment commitment runs from now.")
     if event.kind == "archived":
         return _("Your claim is closed and its file archived.")
+    if event.kind == "decision_automatic":
+        return _(
+            "Your claim passed every check and was decided automatically: ¥%(amount)s, "
+            "calculated item by item under your policy's clauses; the payment has been "
+            "instructed."
+        ) % {"amount": data.get("amount", "")}
     if event.kind == "interim_decided":
         return _(
             "¥%(amount)s of your claim can already be fixed and will be paid first "
@@ -350,7 +356,7 @@ def claim_progress(claim: Claim) -> Progress:
 
 
 def missing_core_items(items: list[ClaimItem]) -> list[ClaimItem]:
-    return [i for i in items if i.core and i.state != ItemState.ACCEPTED]
+    return [i for i in items if i.core and not i.waived and i.state != ItemState.ACCEPTED]
 
 
 def core_items_to_provide(items: list[ClaimItem]) -> list[ClaimItem]:

@@ -88,7 +88,7 @@ def materials_accepted(case: Any, transition: Transition, data: Mapping[str, Any
     if transition.action not in MATERIALS_GATED or claim is None:
         return None
     missing = list(
-        claim.items.filter(core=True)
+        claim.items.filter(core=True, waived=False)
         .exclude(state=ItemState.ACCEPTED)
         .values_list("name", flat=True)
     )
@@ -216,6 +216,13 @@ SLA_RULES = (
         "3",
         "保险法第二十四条：核定之日起3日内发出拒赔通知书",
         statutory=True,
+    ),
+    _sla(
+        "stp_review",
+        _("Review of an automatic decision"),
+        Unit.WORKING_DAYS,
+        "2",
+        "闪赔事后质检：自动核赔后2个工作日内人工复核",
     ),
     _sla(
         "interim_payment",

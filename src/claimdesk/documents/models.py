@@ -60,6 +60,10 @@ class Document(models.Model):
     ocr_fields = models.JSONField(
         _("OCR fields"), default=dict, blank=True, encoder=DjangoJSONEncoder
     )
+    # How sure the engine was of each field it proposed (0–1, the line it was read from).
+    ocr_confidence = models.JSONField(
+        _("OCR confidence"), default=dict, blank=True, encoder=DjangoJSONEncoder
+    )
     ocr_error = models.CharField(_("OCR error"), max_length=300, blank=True)
     ocr_at = models.DateTimeField(_("OCR done"), null=True, blank=True)
     suggested_item = models.SlugField(_("suggested item"), max_length=40, blank=True)

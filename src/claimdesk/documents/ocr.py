@@ -78,19 +78,37 @@ def _images(data: bytes, content_type: str) -> Iterator[Any]:
     yield image.convert("RGB")
 
 
-def read_text(data: bytes, content_type: str) -> str:
-    """The document's text, line by line in reading order, pages separated by a blank line,
-    NFKC-normalised (full-width ``：`` ``￥`` become ``:`` ``¥``)."""
+def _score(raw: Any) -> float:
+    try:
+        return max(0.0, min(1.0, float(raw)))
+    except (TypeError, ValueError):
+        return 0.0
+
+
+def read_lines(data: bytes, content_type: str) -> list[tuple[str, float]]:
+    """The document's lines in reading order with the engine's confidence (0–1) for each,
+    NFKC-normalised (full-width ``：`` ``￥`` become ``:`` ``¥``); pages are separated by an
+    empty line of confidence 1."""
     import numpy as np
 
     ocr = engine()
-    pages = []
-    for image in _images(data, content_type):
+    lines: list[tuple[str, float]] = []
+    for page, image in enumerate(_images(data, content_type)):
         bgr = np.asarray(image)[:, :, ::-1]
         try:
             with _run_lock:  # one inference at a time per process: the sessions use all cores
                 result, _elapsed = ocr(bgr)
         except Exception as exc:  # the engine's own errors are varied; say what happened
             raise OcrError(f"OCR engine failed: {exc}") from exc
-        pages.append("\n".join(str(line[1]) for line in result or ()))
-    return normalise("\n\n".join(pages)).strip()
+        if page:
+            lines.append(("", 1.0))
+        for line in result or ():
+            text = normalise(str(line[1])).replace("\n", " ")
+            lines.append((text, _score(line[2]) if len(line) > 2 else 0.0))
+    return lines
+
+
+def read_text(data: bytes, content_type: str) -> str:
+    """The document's text, line by line in reading order, pages separated by a blank line,
+    NFKC-normalised (full-width ``：`` ``￥`` become ``:`` ``¥``)."""
+    return "\n".join(text for text, _score in read_lines(data, content_type)).strip()

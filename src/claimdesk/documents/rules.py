@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Iterable
+from bisect import bisect_right
+from collections.abc import Iterable, Sequence
 from datetime import date
 from decimal import Decimal, InvalidOperation
 from pathlib import PurePosixPath
@@ -82,36 +83,35 @@ def parse_amount(raw: str) -> Decimal | None:
     return value.quantize(Decimal("0.01"))
 
 
-def _amount(text: str) -> str | None:
+def _amount(text: str) -> tuple[str, int] | None:
     for key in _AMOUNT_KEYS:
         for m in _AMOUNT[key].finditer(text):
             value = parse_amount(m.group(1))
             if value is not None:
-                return str(value)
+                return str(value), m.start(1)
     currency = _CURRENCY_AMOUNT.search(text)
     value = parse_amount(currency.group(1)) if currency else None
-    return str(value) if value is not None else None
+    return (str(value), currency.start(1)) if value is not None and currency else None
 
 
-def _dates(text: str) -> Iterable[date]:
+def _dates(text: str) -> Iterable[tuple[date, int]]:
     found = sorted((m.start(), m.groups()) for p in (_DATE_CN, _DATE_ISO) for m in p.finditer(text))
-    for _pos, (y, mo, d) in found:
+    for pos, (y, mo, d) in found:
         try:
-            yield date(int(y), int(mo), int(d))
+            yield date(int(y), int(mo), int(d)), pos
         except ValueError:
             continue
 
 
-def extract_fields(text: str) -> dict[str, str]:
-    """Key fields an OCR text proposes; only those found. Values are strings for review."""
-    text = normalise(text)
-    fields: dict[str, str] = {}
+def _field_spans(text: str) -> dict[str, tuple[str, int]]:
+    """Each field found: its value and where in ``text`` (already NFKC) it was read."""
+    fields: dict[str, tuple[str, int]] = {}
     amount = _amount(text)
     if amount is not None:
         fields["amount"] = amount
     day = next(iter(_dates(text)), None)
     if day is not None:
-        fields["date"] = day.isoformat()
+        fields["date"] = (day[0].isoformat(), day[1])
     for name, pattern in (
         ("policy_no", _POLICY),
         ("name", _NAME),
@@ -120,12 +120,32 @@ def extract_fields(text: str) -> dict[str, str]:
     ):
         m = pattern.search(text)
         if m:
-            fields[name] = m.group(1).strip()
+            fields[name] = (m.group(1).strip(), m.start(1))
     if "hospital" not in fields:
         m = _HOSPITAL.search(text)
         if m:
-            fields["hospital"] = m.group(1)
+            fields["hospital"] = (m.group(1), m.start(1))
     return fields
+
+
+def extract_fields(text: str) -> dict[str, str]:
+    """Key fields an OCR text proposes; only those found. Values are strings for review."""
+    return {name: value for name, (value, _pos) in _field_spans(normalise(text)).items()}
+
+
+def field_confidence(lines: Sequence[tuple[str, float]]) -> dict[str, float]:
+    """How sure the engine was of each field ``extract_fields`` finds in these OCR lines:
+    the confidence of the line the value was read from (rounded to 0.001)."""
+    text = "\n".join(line for line, _score in lines)
+    starts, offset = [], 0
+    for line, _score in lines:
+        starts.append(offset)
+        offset += len(line) + 1
+    out: dict[str, float] = {}
+    for name, (_value, pos) in _field_spans(text).items():
+        index = bisect_right(starts, pos) - 1
+        out[name] = round(lines[index][1], 3) if index >= 0 else 0.0
+    return out
 
 
 # Keyword → item code; the keyword found earliest in the text (usually the title) wins.

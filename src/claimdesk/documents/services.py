@@ -262,9 +262,10 @@ def document_ocr_run(*, document_id: int, now: datetime) -> Document | None:
     with document.file.open("rb") as fh:
         data = fh.read()
     try:
-        text = ocr.read_text(data, document.content_type)
+        lines = ocr.read_lines(data, document.content_type)
     except ocr.OcrError as exc:
         return document_ocr_fail(document_id=document_id, error=str(exc), now=now)
+    text = "\n".join(line for line, _score in lines).strip()
     codes = list(ClaimItem.objects.filter(claim=document.claim_id).values_list("code", flat=True))
     suggested = rules.suggest_item(text, loss_type=document.claim.loss_type, codes=codes)
     return _ocr_finish(
@@ -273,6 +274,7 @@ def document_ocr_run(*, document_id: int, now: datetime) -> Document | None:
         ocr_status=OcrStatus.DONE,
         ocr_text=text,
         ocr_fields=rules.extract_fields(text),
+        ocr_confidence=rules.field_confidence(lines),
         suggested_item=suggested or "",
         ocr_error="",
     )
@@ -434,6 +436,7 @@ def document_reuse_lasting(
                 ocr_status=source.ocr_status,
                 ocr_text=source.ocr_text,
                 ocr_fields=source.ocr_fields,
+                ocr_confidence=source.ocr_confidence,
                 ocr_error=source.ocr_error,
                 ocr_at=source.ocr_at,
                 suggested_item=source.suggested_item,

@@ -39,6 +39,7 @@ from claimdesk.policies.rules import PHONE_DIGITS, normalize_phone
 from claimdesk.policies.selectors import policies_visible_to
 from claimdesk.service.models import Ticket
 from claimdesk.staff.services import is_staff_member
+from claimdesk.stp import selectors as stp_selectors
 from claimdesk.underwriting.selectors import accepted_declaration
 from claimdesk.web.adjudication import adjudication_context
 from claimdesk.web.forms import (
@@ -479,8 +480,26 @@ def claim_detail(request: HttpRequest, number: str) -> HttpResponse:
             "declaration": accepted_declaration(claim.policy) if staff else None,
             **(adjudication_context(claim, request.user) if staff else {}),
             **(reserve_context(claim, request.user, now) if staff else {}),
+            **_stp_context(claim, staff=staff),
         },
     )
+
+
+def _stp_context(claim: Claim, *, staff: bool) -> dict:
+    """Straight-through processing on the claim page: the automatic decision with its
+    calculation (everyone), or the rules checked with the failed ones (staff)."""
+    check = stp_selectors.claim_check(claim)
+    if check is None:
+        return {}
+    decision = check.decision
+    return {
+        "stp": check,
+        "stp_rules": stp_selectors.check_rows(check) if staff else [],
+        "stp_lines": decision.calculation.get("lines", []) if decision is not None else [],
+        "stp_payment": claim.payments.order_by("instructed_at").first()
+        if decision is not None
+        else None,
+    }
 
 
 # What OCR proposes, in the order the page shows it.

@@ -67,11 +67,12 @@ def _general_clause(product_id: int, word: str) -> Clause | None:
     )
 
 
-def claim_calculation(claim: Claim) -> Calculation:
+def claim_calculation(claim: Claim, items: list[LossLine] | None = None) -> Calculation:
     """The calculator's answer for the claim's accepted loss items, against its contract as
     it stood at the loss date (``policy_as_of``: sum insured, status, coverages,
     beneficiaries) and what other claims have used of the insured's policy year (the
-    accumulators); the answer names the version it used."""
+    accumulators); the answer names the version it used. ``items`` instead of the claim's
+    loss items: what a reviewer finds the invoices support (an automatic decision reopened)."""
     policy = claim.policy
     loss_day = to_local(claim.loss_time).date()
     as_of = policy_as_of(policy, loss_day)
@@ -126,19 +127,23 @@ def claim_calculation(claim: Claim) -> Calculation:
         effective_on=as_of.effective_on,
         beneficiaries=tuple((b.name, b.share) for b in as_of.beneficiaries),
     )
-    items = [
-        LossLine(
-            coverage=i.coverage,
-            label=i.label,
-            amount=i.amount,
-            liability=i.liability,
-            illness=i.illness,
-            days=i.days,
-            exclusion=_clause_ref(i.exclusion),
-            exclusion_reason=i.exclusion_reason,
-        )
-        for i in claim.loss_items.select_related("exclusion")
-    ]
+    items = (
+        items
+        if items is not None
+        else [
+            LossLine(
+                coverage=i.coverage,
+                label=i.label,
+                amount=i.amount,
+                liability=i.liability,
+                illness=i.illness,
+                days=i.days,
+                exclusion=_clause_ref(i.exclusion),
+                exclusion_reason=i.exclusion_reason,
+            )
+            for i in claim.loss_items.select_related("exclusion")
+        ]
+    )
     return adjudicate(policy=terms, coverages=coverages, loss_day=loss_day, items=items)
 
 

@@ -333,6 +333,74 @@ def decision_approve(*, decision: ClaimDecision, actor: Actor, now: datetime) ->
     return decision
 
 
+class NotAutomatic(GuardFailed):
+    """The calculation does not approve the claim in full: a person decides it."""
+
+
+def decision_automatic(
+    *, claim: Claim, actor: Actor, now: datetime, rules_passed: list[dict[str, Any]]
+) -> ClaimDecision:
+    """Decide a claim straight through (闪赔) as ``actor``, the system: the calculator's
+    answer on the claim's loss items, approved at once under the admin's small-claim rules
+    (the authority is the rules it passed, recorded with the decision), limits reserved
+    under lock and applied exactly as a person's last signature applies it: the claim moves
+    to payment, the claim report is issued, finance gets the payment, the customer is told.
+
+    Only a full approval is automatic; anything else (an exclusion, a limit, nothing
+    payable) raises ``NotAutomatic`` and changes nothing, so a person decides it.
+    """
+    with case_action():
+        case = Case.objects.select_for_update(no_key=True).get(pk=claim.pk)
+        if not can_act(actor, case, "claims.decide_claim"):
+            raise NotAllowed(_("You may not decide claim %(number)s.") % {"number": case.number})
+        if case.status != ClaimState.ADJUDICATING:
+            raise IllegalTransition(
+                _("Claim %(number)s is %(status)s, not in adjudication.")
+                % {"number": case.number, "status": case.status_label()}
+            )
+        if (
+            _pending(claim) is not None
+            or claim.decisions.filter(status=DecisionStatus.APPROVED).exists()
+        ):
+            raise IllegalTransition(
+                _("Claim %(number)s already has a decision.") % {"number": case.number}
+            )
+        calculation = claim_calculation(claim)
+        if calculation.decision != Decision.APPROVE or calculation.total <= 0:
+            raise NotAutomatic(
+                _("The calculation does not approve the claim in full (%(decision)s %(amount)s).")
+                % {"decision": Decision(calculation.decision).label, "amount": calculation.total}
+            )
+        decision = ClaimDecision.objects.create(
+            claim=claim,
+            stage=DecisionStage.FINAL,
+            decision=calculation.decision,
+            amount=calculation.total,
+            reason=_("Decided automatically: every straight-through rule passed."),
+            calculation=calculation.as_dict(),
+            approvals_required=0,
+            proposed_by=actor,
+            proposed_at=now,
+            automatic=True,
+            rules_passed=rules_passed,
+        )
+        timeline_record(
+            case,
+            now=now,
+            actor=actor,
+            kind="decision_automatic",
+            customer_visible=True,
+            data={
+                "decision": decision.decision,
+                "amount": str(decision.amount),
+                "rules": [r.get("code", "") for r in rules_passed],
+            },
+        )
+        _reserve_limits(decision, now=now)
+        _decision_apply(decision, actor=actor, now=now)
+    return decision
+
+
 def _reserve_limits(decision: ClaimDecision, *, now: datetime) -> None:
     """Reserve the decided amount on the policy year's accumulators (locked after the case).
 

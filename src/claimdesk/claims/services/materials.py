@@ -32,7 +32,9 @@ from claimdesk.workdays.selectors import work_calendar
 
 def materials_complete(claim: Claim) -> bool:
     """容缺受理: every core item accepted; non-core items may still be missing."""
-    return not claim.items.filter(core=True).exclude(state=ItemState.ACCEPTED).exists()
+    return (
+        not claim.items.filter(core=True, waived=False).exclude(state=ItemState.ACCEPTED).exists()
+    )
 
 
 def _item_event(
@@ -159,6 +161,7 @@ def claims_chase_missing_items(*, now: datetime) -> int:
             materials_complete_at__isnull=False,
             materials_chase_count__lt=CHASE_LIMIT,
             items__core=False,
+            items__waived=False,
             items__state__in=CHASED_STATES,
         )
         .distinct()
@@ -180,7 +183,7 @@ def claims_chase_missing_items(*, now: datetime) -> int:
             if locked.materials_chased_at != claim.materials_chased_at:
                 continue  # a parallel run has just chased it
             names = list(
-                locked.items.filter(core=False, state__in=CHASED_STATES).values_list(
+                locked.items.filter(core=False, waived=False, state__in=CHASED_STATES).values_list(
                     "name", flat=True
                 )
             )
