@@ -72,6 +72,21 @@ def _schema():
 schema = _schema()
 
 
+@pytest.fixture(autouse=True, scope="module")
+def _keep_the_test_connection():
+    """Calls go straight to the WSGI application, whose request signals would close the
+    test's database connection (and its transaction) after each answer on PostgreSQL;
+    Django's test client unhooks them the same way."""
+    from django.core.signals import request_finished, request_started
+    from django.db import close_old_connections
+
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    yield
+    request_started.connect(close_old_connections)
+    request_finished.connect(close_old_connections)
+
+
 @pytest.fixture(scope="module")
 def tokens(django_db_setup, django_db_blocker):
     """A customer with a policy of their own, and a claims manager: made once for the
