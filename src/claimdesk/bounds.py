@@ -8,7 +8,7 @@ arithmetic, a SQLite integer overflow, a calendar asked about the year 9999):
   ``2026-09-30T10:00:00+08:00``); a bare number such as ``0`` is not a date;
 - paging: a page size of 1…``PAGE_SIZE_MAX``, an offset or a page number below
   ``OFFSET_MAX``;
-- any other integer an API field or parameter takes fits a signed 64-bit column.
+- any other integer beyond a 64-bit column is a 400 (``api.overflow_error``).
 
 Narrower business ranges (a loss time not before 1970, working days no further than the
 calendar reaches) are the apps' rules and are checked there.
@@ -26,7 +26,6 @@ from pydantic import AfterValidator, BeforeValidator, Field
 
 EARLIEST = date(1900, 1, 1)
 LATEST = date(2200, 12, 31)
-INT64_MAX = 2**63 - 1
 PAGE_SIZE_MAX = 500
 OFFSET_MAX = 1_000_000
 
@@ -82,23 +81,25 @@ def _moment_in_range(value: datetime) -> datetime:
 Day = Annotated[date, BeforeValidator(_text_date), AfterValidator(_date_in_range)]
 # An ISO 8601 date and time whose day lies between EARLIEST and LATEST.
 Moment = Annotated[datetime, BeforeValidator(_text_moment), AfterValidator(_moment_in_range)]
-# An integer a database column can hold.
-Int64 = Annotated[int, Field(ge=-INT64_MAX - 1, le=INT64_MAX)]
-# An identifier in a path or a body: a positive integer a database column can hold.
-Id = Annotated[int, Field(ge=1, le=INT64_MAX)]
+
+
+class LimitOffsetInput(Schema):
+    limit: int = Field(100, ge=1, le=PAGE_SIZE_MAX)
+    offset: int = Field(0, ge=0, le=OFFSET_MAX)
+
+
+class PageNumberInput(Schema):
+    page: int = Field(1, ge=1, le=OFFSET_MAX)
+    page_size: int | None = Field(None, ge=1, le=PAGE_SIZE_MAX)
 
 
 class LimitOffset(LimitOffsetPagination):
     """``?limit=&offset=`` paging with both numbers bounded (a clear 422 beyond them)."""
 
-    class Input(Schema):
-        limit: int = Field(100, ge=1, le=PAGE_SIZE_MAX)
-        offset: int = Field(0, ge=0, le=OFFSET_MAX)
+    Input = LimitOffsetInput  # type: ignore[assignment]
 
 
 class PageNumber(PageNumberPagination):
     """``?page=&page_size=`` paging with both numbers bounded (a clear 422 beyond them)."""
 
-    class Input(Schema):
-        page: int = Field(1, ge=1, le=OFFSET_MAX)
-        page_size: int | None = Field(None, ge=1, le=PAGE_SIZE_MAX)
+    Input = PageNumberInput  # type: ignore[assignment]

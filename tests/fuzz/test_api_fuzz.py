@@ -21,6 +21,8 @@ from __future__ import annotations
 
 import json
 import os
+import time
+from collections import defaultdict
 from datetime import date
 from decimal import Decimal
 
@@ -123,5 +125,18 @@ def tokens(django_db_setup, django_db_blocker):
     suppress_health_check=list(HealthCheck),
 )
 def test_the_api_answers_every_input_within_its_schema(db, case, tokens):
+    started = time.monotonic()
     for token in tokens.values():
         case.call_and_validate(headers={"Authorization": f"Bearer {token}"}, checks=CHECKS)
+    SPENT[case.operation.label] += time.monotonic() - started
+
+
+SPENT: defaultdict[str, float] = defaultdict(float)
+
+
+@pytest.fixture(autouse=True, scope="module")
+def _report_the_slowest_operations():
+    """The slowest operations of the run, printed at its end (to keep the step short)."""
+    yield
+    slowest = sorted(SPENT.items(), key=lambda kv: -kv[1])[:10]
+    print("\nslowest operations:", *(f"{s:6.1f} s  {label}" for label, s in slowest), sep="\n")
