@@ -1,13 +1,17 @@
 """The REST API: one NinjaAPI, routers from the apps, errors mapped to clear 4xx answers."""
 
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from django.db import DataError
 from django.http import HttpRequest
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from ninja import NinjaAPI
 from ninja.errors import ValidationError
 from ninja.parser import Parser
+from ninja.renderers import JSONRenderer
+from ninja.responses import NinjaJSONEncoder
 from ninja.security import HttpBearer, django_auth
 
 from claimdesk.analytics.api import router as analytics_router
@@ -33,6 +37,7 @@ from claimdesk.staff.api import router as auth_router
 from claimdesk.staff.services import token_user
 from claimdesk.underwriting.api import router as underwriting_router
 from claimdesk.workdays.api import router as workdays_router
+from claimdesk.workdays.calendar import FIRST_DAY, LAST_DAY, OutsideCalendar
 
 
 class BearerToken(HttpBearer):
@@ -94,11 +99,50 @@ class StrictParser(Parser):
         return result
 
 
+class RFC3339Encoder(NinjaJSONEncoder):
+    """Times as RFC 3339 can write them: an offset of whole minutes.
+
+    Before 1901 Asia/Shanghai keeps local mean time (+08:05:43), which ISO 8601 with
+    seconds in the offset can say but RFC 3339 (OpenAPI's ``date-time``) cannot: such a time
+    is written in UTC instead, the same instant.
+    """
+
+    def default(self, o: Any) -> Any:
+        if isinstance(o, datetime):
+            offset = o.utcoffset()
+            if offset is not None and offset % timedelta(minutes=1):
+                o = o.astimezone(UTC)
+        return super().default(o)
+
+
+class RFC3339Renderer(JSONRenderer):
+    encoder_class = RFC3339Encoder
+
+
+# What any operation may answer besides what it declares itself: 400 (a body that is not
+# JSON, a value the database cannot hold), 401/403 (credentials, permissions), 404 (an object
+# that is not there or not the caller's), 409 (a state that does not allow the step), 413 (a
+# body or an upload too large), 414 (an address too long for the server in front), 422 (input
+# that fails its schema) and 429 (too many attempts).
+_REFUSALS: dict[int, tuple[str, dict]] = {
+    400: ("Bad request: a body that is not JSON, or a value out of range", _PROBLEM),
+    401: ("Not authenticated", _PROBLEM),
+    403: ("Not allowed", _PROBLEM),
+    404: ("Not found, or not the caller's", _PROBLEM),
+    409: ("The object's state does not allow this", _PROBLEM),
+    413: ("Request too large", _PROBLEM),
+    414: ("Request address too long", _PROBLEM),
+    422: ("Input fails its schema", _INVALID),
+    429: ("Too many requests; retry after the time in Retry-After", _PROBLEM),
+}
+
+
 class ClaimDeskAPI(NinjaAPI):
     """A NinjaAPI whose schema also declares the refusals every endpoint can give.
 
     django-ninja answers 401 (no or bad credentials), 400 (a body that is not JSON) and
-    422 (input that fails its schema) on its own without listing them; clients and
+    422 (input that fails its schema) on its own without listing them, and the exception
+    handlers below answer 400, 403, 404 and 409 from any operation; clients and
     schema-driven fuzzers rely on the list being complete.
     """
 
@@ -107,12 +151,12 @@ class ClaimDeskAPI(NinjaAPI):
         for operations in schema["paths"].values():
             for op in operations.values():
                 responses = op.setdefault("responses", {})
-                if op.get("security"):
-                    responses.setdefault(401, _answer("Not authenticated", _PROBLEM))
-                if op.get("requestBody"):
-                    responses.setdefault(400, _answer("Body is not JSON", _PROBLEM))
-                if op.get("requestBody") or op.get("parameters"):
-                    responses.setdefault(422, _answer("Input fails its schema", _INVALID))
+                declared = {int(code) for code in responses}
+                for code, (description, body) in _REFUSALS.items():
+                    if code == 401 and not op.get("security"):
+                        continue
+                    if code not in declared:
+                        responses[code] = _answer(description, body)
         return schema
 
 
@@ -123,6 +167,7 @@ api = ClaimDeskAPI(
     "`POST /api/v1/auth/token`, then send `Authorization: Bearer <token>`.",
     auth=[BearerToken(), django_auth],
     parser=StrictParser(),
+    renderer=RFC3339Renderer(),
     openapi_url="/openapi.json",
     docs_url="/docs",
     urls_namespace="api",
@@ -160,4 +205,24 @@ def data_error(request: HttpRequest, exc: DataError):
     """Input the database cannot store (e.g. a NUL in a path): the client's fault, not a 500."""
     return api.create_response(
         request, {"detail": "the request holds data that cannot be stored"}, status=400
+    )
+
+
+@api.exception_handler(OutsideCalendar)
+def outside_calendar(request: HttpRequest, exc: OutsideCalendar):
+    """Working-day arithmetic that would leave the calendar (e.g. many working days from a
+    date near its end): a clear 400 naming the range, not a 500."""
+    detail = _(
+        "Working days are known from %(first)s to %(last)s; the answer would need %(day)s."
+    ) % {"first": FIRST_DAY.isoformat(), "last": LAST_DAY.isoformat(), "day": exc.day.isoformat()}
+    return api.create_response(request, {"detail": detail}, status=400)
+
+
+@api.exception_handler(OverflowError)
+def overflow_error(request: HttpRequest, exc: OverflowError):
+    """A number too large for a database column (SQLite says so with an OverflowError where
+    PostgreSQL raises a DataError) or a date pushed past the calendar's end: the client's
+    fault, not a 500. The schemas bound what they can; this is the net under them."""
+    return api.create_response(
+        request, {"detail": "the request holds a number or a date out of range"}, status=400
     )

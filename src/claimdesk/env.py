@@ -32,3 +32,22 @@ def envint(name: str, default: int) -> int:
 
 def envstr(name: str, default: str) -> str:
     return os.environ.get(name, default)
+
+
+SECRET_KEY_MIN_LENGTH = 50
+SECRET_KEY_MIN_CHARACTERS = 5
+
+
+def secret_key_weakness(key: str) -> str:
+    """Why ``key`` is too weak to sign production sessions and tokens ("" when it is not).
+
+    The rule of Django's own deployment check (security.W009): at least 50 characters, at
+    least 5 different ones, not Django's generated insecure key.
+    """
+    if len(key) < SECRET_KEY_MIN_LENGTH:
+        return f"{len(key)} characters, at least {SECRET_KEY_MIN_LENGTH} are needed"
+    if len(set(key)) < SECRET_KEY_MIN_CHARACTERS:
+        return f"only {len(set(key))} different characters, at least {SECRET_KEY_MIN_CHARACTERS}"
+    if key.startswith("django-insecure-") or "insecure" in key.lower():
+        return "it is marked insecure"
+    return ""

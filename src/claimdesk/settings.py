@@ -4,6 +4,7 @@ Embedded default (no variables set): SQLite in ``var/`` and a broker in a SQLite
 ``make run`` needs no server. Production sets ``DATABASE_URL`` and ``BROKER_URL``.
 """
 
+import re
 from pathlib import Path
 
 import dj_database_url
@@ -11,7 +12,7 @@ from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
-from claimdesk.env import envbool, envint, envstr
+from claimdesk.env import envbool, envint, envstr, secret_key_weakness
 
 BASE_DIR = Path(__file__).resolve().parent
 _CHECKOUT = BASE_DIR.parent.parent
@@ -20,15 +21,47 @@ VAR_DIR = Path(envstr("CLAIMDESK_VAR_DIR", str(_DEFAULT_VAR))).resolve()
 VAR_DIR.mkdir(parents=True, exist_ok=True)
 
 DEBUG = envbool("CLAIMDESK_DEBUG", False)
+# Production (CLAIMDESK_INSECURE_DEV=0): a strong secret key is required and HTTPS-only
+# transport is the default (docs/deploy.md).
+PRODUCTION = not envbool("CLAIMDESK_INSECURE_DEV", True)
 SECRET_KEY = envstr("CLAIMDESK_SECRET_KEY", "")
-if not SECRET_KEY:
-    if not envbool("CLAIMDESK_INSECURE_DEV", True):
+if PRODUCTION:
+    if not SECRET_KEY:
         raise ImproperlyConfigured("CLAIMDESK_SECRET_KEY must be set in production")
+    weakness = secret_key_weakness(SECRET_KEY)
+    if weakness:
+        raise ImproperlyConfigured(
+            f"CLAIMDESK_SECRET_KEY is too weak for production: {weakness}. Generate one with: "
+            "python -c 'import secrets; print(secrets.token_urlsafe(50))'"
+        )
+elif not SECRET_KEY:
     SECRET_KEY = "claimdesk-insecure-dev-key-change-me"
 ALLOWED_HOSTS = [
     h for h in envstr("CLAIMDESK_ALLOWED_HOSTS", "127.0.0.1,localhost").split(",") if h
 ]
 CSRF_TRUSTED_ORIGINS = [o for o in envstr("CLAIMDESK_CSRF_TRUSTED_ORIGINS", "").split(",") if o]
+
+# --- Transport security (production defaults on, each switchable; docs/deploy.md) ----------
+# HTTPS only: plain HTTP is redirected, the browser told to stay on HTTPS (HSTS) and the
+# session and CSRF cookies are never sent over HTTP.
+SECURE_SSL_REDIRECT = envbool("CLAIMDESK_SSL_REDIRECT", PRODUCTION)
+SECURE_HSTS_SECONDS = envint("CLAIMDESK_HSTS_SECONDS", 31_536_000 if PRODUCTION else 0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = envbool("CLAIMDESK_HSTS_INCLUDE_SUBDOMAINS", PRODUCTION)
+SECURE_HSTS_PRELOAD = envbool("CLAIMDESK_HSTS_PRELOAD", PRODUCTION)
+SESSION_COOKIE_SECURE = envbool("CLAIMDESK_SECURE_COOKIES", PRODUCTION)
+CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+# Behind a TLS-terminating proxy: the header it sets on HTTPS requests (e.g.
+# X-Forwarded-Proto), trusted only when named here — the proxy must overwrite it.
+_PROXY_SSL_HEADER = envstr("CLAIMDESK_PROXY_SSL_HEADER", "").strip()
+if _PROXY_SSL_HEADER:
+    if not re.fullmatch(r"[A-Za-z0-9-]+", _PROXY_SSL_HEADER):
+        raise ImproperlyConfigured(
+            f"CLAIMDESK_PROXY_SSL_HEADER={_PROXY_SSL_HEADER!r} is not a header name"
+        )
+    SECURE_PROXY_SSL_HEADER = ("HTTP_" + _PROXY_SSL_HEADER.upper().replace("-", "_"), "https")
+# The Content-Security-Policy every page carries (claimdesk.web.csp): scripts and styles
+# only from the site's own static files or with the response's nonce.
+CLAIMDESK_CSP_REPORT_URI = envstr("CLAIMDESK_CSP_REPORT_URI", "").strip()
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -67,6 +100,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "claimdesk.web.csp.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -91,6 +125,7 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "claimdesk.web.csp.nonce",
             ],
         },
     },

@@ -20,6 +20,7 @@ from ninja.errors import ValidationError
 from claimdesk.analytics import metrics
 from claimdesk.analytics.filters import FilterError, Filters
 from claimdesk.analytics.metrics import METRICS, Metric
+from claimdesk.bounds import Day
 from claimdesk.types import AuthedRequest
 
 router = Router(tags=["analytics"])
@@ -31,8 +32,8 @@ class AnalyticsProblem(Schema):
 
 class FiltersIn(Schema):
     period: str = Field("", max_length=20, description="2026Q3, 2026-09 or 2026; wins over dates")
-    start: date | None = Field(None, description="first day, inclusive (Asia/Shanghai)")
-    end: date | None = Field(None, description="last day, inclusive (Asia/Shanghai)")
+    start: Day | None = Field(None, description="first day, inclusive (Asia/Shanghai)")
+    end: Day | None = Field(None, description="last day, inclusive (Asia/Shanghai)")
     branch: str = Field("", max_length=60)
     product: str = Field("", max_length=40, description="product code")
     team: str = Field("", max_length=60)

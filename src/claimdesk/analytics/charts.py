@@ -78,7 +78,7 @@ def _open(width: int, height: int, title: str, kind: str) -> list[str]:
     parts = [
         f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}"'
         f' viewBox="0 0 {width} {height}" role="img" aria-label={_attr(title or kind)}'
-        f' class="chart chart-{kind}" font-family="{FONT}" style="font-family: {FONT}">'
+        f' class="chart chart-{kind}" font-family="{FONT}">'
     ]
     if title:
         parts.append(f"<title>{escape(title)}</title>")

@@ -10,8 +10,9 @@ from django.contrib.auth import get_user_model
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import Field, Router, Schema, Status
-from ninja.pagination import LimitOffsetPagination, paginate
+from ninja.pagination import paginate
 
+from claimdesk.bounds import LimitOffset, Moment
 from claimdesk.cases import selectors, services, worklist
 from claimdesk.cases.models import Case, SlaRule, Task
 from claimdesk.staff.services import is_staff_member
@@ -254,7 +255,7 @@ def my_work(request: AuthedRequest, limit: int = 50):
 
 
 @router.get("/cases", response=list[CaseSummary])
-@paginate(LimitOffsetPagination)
+@paginate(LimitOffset)
 def case_list(
     request: AuthedRequest,
     kind: str | None = None,
@@ -360,7 +361,7 @@ class DueOut(Schema):
 
 
 @sla_router.get("/due", response={200: DueOut, 404: CaseProblem})
-def due(request: AuthedRequest, rule: str, at: datetime):
+def due(request: AuthedRequest, rule: str, at: Moment):
     """Due time of an SLA rule for an event at ``at`` (naive times are Asia/Shanghai)."""
     found = SlaRule.objects.filter(code=rule).first()
     if found is None:

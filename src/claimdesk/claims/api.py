@@ -14,8 +14,9 @@ from typing import Any, Literal
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import Field, Header, Query, Router, Schema, Status
-from ninja.pagination import PageNumberPagination, paginate
+from ninja.pagination import paginate
 
+from claimdesk.bounds import Moment, PageNumber
 from claimdesk.cases.api import CaseProblem, NotFound
 from claimdesk.cases.models import CaseEvent, Deadline
 from claimdesk.claims import selectors
@@ -39,7 +40,7 @@ class ClaimIn(Schema):
 
     policy_no: str = Field("", max_length=32)
     insured_name: str = Field("", max_length=60)
-    loss_time: datetime | None = Field(
+    loss_time: Moment | None = Field(
         None, description="ISO 8601; without an offset it is read as Asia/Shanghai time."
     )
     loss_place: str = Field("", max_length=200)
@@ -371,7 +372,7 @@ def claim_create(
 
 
 @router.get("/claims", response=list[ClaimSummaryOut])
-@paginate(PageNumberPagination)
+@paginate(PageNumber)
 def claim_list(request: AuthedRequest, status: str | None = Query(None, max_length=40)):
     """The claims the caller may see, newest first: a customer their own, staff by role."""
     return selectors.claim_list(request.user, status=status)

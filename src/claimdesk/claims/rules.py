@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from difflib import SequenceMatcher
 from typing import Any
@@ -46,6 +46,9 @@ FIELD_LABELS = {
 }
 
 DUPLICATE_WINDOW = timedelta(days=1)
+# The earliest loss a report may name (UTC): older losses are typing mistakes, not claims,
+# and the API's date range (1900 … 2200) would otherwise let them through.
+LOSS_TIME_EARLIEST = datetime(1970, 1, 1, tzinfo=UTC)
 DUPLICATE_SIMILARITY = 0.5
 SMALL_AUTO_CLAIM = Decimal("5000")
 

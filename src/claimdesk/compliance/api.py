@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema, Status
 
+from claimdesk.bounds import Moment
 from claimdesk.cases.api import CaseProblem, NotFound
 from claimdesk.cases.selectors import cases_visible_to
 from claimdesk.cases.services import NotAllowed
@@ -53,7 +54,7 @@ class TranscriptIn(Schema):
     text: str = Field(..., min_length=1, max_length=200000)
     title: str = Field("", max_length=200)
     case_no: str = Field("", max_length=32)
-    called_at: datetime | None = None
+    called_at: Moment | None = None
 
 
 class TranscriptOut(Schema):

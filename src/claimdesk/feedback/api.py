@@ -7,7 +7,7 @@ is the credential, exactly as in the link the customer received. They live under
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any, Literal
 
@@ -16,6 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema, Status
 
+from claimdesk.bounds import Day
 from claimdesk.cases.services import NotAllowed
 from claimdesk.feedback import selectors, services
 from claimdesk.staff.services import is_staff_member
@@ -126,8 +127,8 @@ def survey_post(request: HttpRequest, token: str, body: SatisfactionAnswerIn):
 
 
 class KpiPeriodQuery(Schema):
-    start: date | None = Field(None, description="first day (Asia/Shanghai); default end − 29")
-    end: date | None = Field(None, description="last day, inclusive; default today")
+    start: Day | None = Field(None, description="first day (Asia/Shanghai); default end − 29")
+    end: Day | None = Field(None, description="last day, inclusive; default today")
     team: str | None = Field(None, max_length=60)
 
 

@@ -2,8 +2,9 @@ from datetime import date
 from decimal import Decimal
 
 from ninja import Router, Schema
-from ninja.pagination import LimitOffsetPagination, paginate
+from ninja.pagination import paginate
 
+from claimdesk.bounds import LimitOffset
 from claimdesk.policies.selectors import policies_visible_to
 from claimdesk.types import AuthedRequest
 
@@ -34,7 +35,7 @@ class PolicyOut(Schema):
 
 
 @router.get("/policies", response=list[PolicyOut])
-@paginate(LimitOffsetPagination)
+@paginate(LimitOffset)
 def policy_list(request: AuthedRequest, number: str | None = None):
     """A customer's own policies; staff may look one up with ``?number=``."""
     policies = policies_visible_to(request.user)

@@ -16,8 +16,9 @@ from django.contrib.auth import get_user_model
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import Field, Router, Schema, Status
-from ninja.pagination import PageNumberPagination, paginate
+from ninja.pagination import paginate
 
+from claimdesk.bounds import Day, PageNumber
 from claimdesk.cases.api import NotFound
 from claimdesk.cases.services import GuardFailed, NotAllowed, can_act
 from claimdesk.claims import selectors as claim_selectors
@@ -206,7 +207,7 @@ class TicketRcaIn(Schema):
     root_cause: str = Field(..., max_length=4000)
     corrective_action: str = Field(..., max_length=4000)
     owner: str = Field(..., max_length=150, description="username of the action owner")
-    due_date: date
+    due_date: Day
     verification: str = Field(..., max_length=4000)
 
 
@@ -400,7 +401,7 @@ def ticket_create(request: AuthedRequest, payload: TicketIn):
 
 
 @router.get("/tickets", response=list[TicketSummaryOut])
-@paginate(PageNumberPagination)
+@paginate(PageNumber)
 def ticket_list(request: AuthedRequest, open: bool = False):
     """The tickets the caller may see, newest first (``open=true``: open ones only)."""
     return selectors.ticket_list(request.user, open_only=open)

@@ -16,6 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import Field, Router, Schema, Status
 
+from claimdesk.bounds import Day
 from claimdesk.cases.api import NotFound
 from claimdesk.cases.selectors import case_clocks
 from claimdesk.cases.workflow import sla_label
@@ -53,7 +54,7 @@ class RequestIn(Schema):
         description="contact, bank_account, beneficiary, surrender, reinstatement, loan, "
         "loan_repayment, policyholder, sum_increase, sum_decrease",
     )
-    effective_on: date | None = Field(None, description="default: the day it is received")
+    effective_on: Day | None = Field(None, description="default: the day it is received")
     details: dict[str, Any] = Field(
         default_factory=dict,
         description="contact: phone, address; bank_account: bank_name, account_name, "
@@ -187,7 +188,7 @@ class QuoteOut(Schema):
 
 
 @router.get("/policy-service/quote", response={200: QuoteOut, **_ERRORS})
-def surrender_quote(request: AuthedRequest, policy: str, effective_on: date | None = None):
+def surrender_quote(request: AuthedRequest, policy: str, effective_on: Day | None = None):
     """What a surrender of ``policy`` effective ``effective_on`` (default today) would pay."""
     found = _policy(request, policy)
     day = effective_on or to_local(timezone.now()).date()
@@ -417,7 +418,7 @@ def as_of_out(policy: Policy, terms: PolicyAsOf, day: date | None = None) -> dic
 
 
 @router.get("/policies/{number}/as-of", response={200: PolicyAsOfOut, 404: RequestProblem})
-def policy_on_date(request: AuthedRequest, number: str, day: date):
+def policy_on_date(request: AuthedRequest, number: str, day: Day):
     """The policy as it stood on ``day`` (the version in effect that day)."""
     policy = _policy(request, number)
     return as_of_out(policy, policy_as_of(policy, day), day)

@@ -8,13 +8,14 @@ writes through ``services``; refusals are ``CaseError``s the API maps to 400/403
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import datetime
 from decimal import Decimal
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import Field, Router, Schema, Status
 
+from claimdesk.bounds import Day
 from claimdesk.cases.api import NotFound
 from claimdesk.cases.services import NotAllowed
 from claimdesk.staff.services import is_staff_member
@@ -45,7 +46,7 @@ class ApplicationIn(Schema):
     standard_premium: Decimal = Field(..., gt=0, max_digits=14, decimal_places=2)
     insured_name: str = Field(..., min_length=1, max_length=60)
     insured_id_number: str = Field(..., min_length=1, max_length=30)
-    insured_birth_date: date
+    insured_birth_date: Day
     relation_to_applicant: str = Field("本人", max_length=20)
     occupation: str = Field(..., min_length=1, max_length=60)
     occupation_class: int = Field(..., ge=1, le=6)

@@ -1,9 +1,9 @@
 import datetime as dt
-from datetime import date
 
 from django.utils.translation import gettext as _
 from ninja import Router, Schema, Status
 
+from claimdesk.bounds import Day
 from claimdesk.types import AuthedRequest
 from claimdesk.workdays.selectors import work_calendar
 
@@ -22,7 +22,7 @@ class WorkdayOut(Schema):
 
 
 @router.get("/add", response={200: WorkdayOut, 400: Problem})
-def add(request: AuthedRequest, date: date, n: int):
+def add(request: AuthedRequest, date: Day, n: int):
     """The n-th working day after a date (the date itself not counted)."""
     if not 0 <= n <= 3650:
         return Status(400, {"detail": _("n must be between 0 and 3650.")})

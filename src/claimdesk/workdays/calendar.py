@@ -22,8 +22,14 @@ from functools import lru_cache
 import chinese_calendar
 from lunar_python import Lunar, Solar
 
+from claimdesk.bounds import EARLIEST, LATEST
+
 # A calendar that says "no working day" for this long is broken, not merely festive.
 MAX_SCAN_DAYS = 3660
+# The days the calendar answers for: the product's date range. Beyond it the statutory
+# holidays are a guess on a guess, and date arithmetic nears Python's year 9999.
+FIRST_DAY = EARLIEST
+LAST_DAY = LATEST
 
 
 class DaySource(StrEnum):
@@ -49,6 +55,15 @@ class Override:
 
 class CalendarGap(Exception):
     """The calendar has no working day in a very long span: the overrides are wrong."""
+
+
+class OutsideCalendar(ValueError):
+    """A question about a day the calendar does not cover (before FIRST_DAY or after
+    LAST_DAY): the asker's input is out of range, which an API answers with a 400."""
+
+    def __init__(self, day: date) -> None:
+        self.day = day
+        super().__init__(f"{day} is outside the working-day calendar ({FIRST_DAY} … {LAST_DAY})")
 
 
 @lru_cache(maxsize=64)
@@ -117,6 +132,8 @@ class WorkCalendar:
     official_years: frozenset[int] = frozenset()
 
     def day_info(self, day: date) -> DayInfo:
+        if not FIRST_DAY <= day <= LAST_DAY:
+            raise OutsideCalendar(day)
         override = self.overrides.get(day)
         if override is not None:
             return DayInfo(day, override.working, override.name, DaySource.OVERRIDE)
@@ -145,14 +162,16 @@ class WorkCalendar:
         if n < 0:
             raise ValueError("n must be >= 0")
         day = start
-        scanned = 0
+        rest = 0  # consecutive days off just scanned
         while n:
             day += timedelta(days=1)
-            scanned += 1
-            if scanned > MAX_SCAN_DAYS + n:
-                raise CalendarGap(f"no working day found after {start}")
             if self.is_working_day(day):
                 n -= 1
+                rest = 0
+            else:
+                rest += 1
+                if rest > MAX_SCAN_DAYS:
+                    raise CalendarGap(f"no working day found after {start}")
         return day
 
     def next_working_day(self, start: date) -> date:

@@ -19,6 +19,7 @@ from django.db.models import Exists, OuterRef, Subquery, Sum
 from django.db.models.functions import Coalesce
 from django.utils.translation import gettext as _
 
+from claimdesk.bounds import in_range
 from claimdesk.cache import ReferenceCache
 from claimdesk.cases.events import publish
 from claimdesk.cases.services import (
@@ -38,6 +39,7 @@ from claimdesk.claims.models import (
 )
 from claimdesk.claims.rules import (
     DUPLICATE_WINDOW,
+    LOSS_TIME_EARLIEST,
     Caution,
     Flag,
     above_remaining,
@@ -199,7 +201,11 @@ def _policy_for(reporter: Actor, report: Mapping[str, Any]) -> ReportPolicy | No
         .filter(number=str(policy_no).strip())
     )
     loss_time = report.get("loss_time")
-    if isinstance(loss_time, datetime) and loss_time.tzinfo is not None:
+    if (
+        isinstance(loss_time, datetime)
+        and loss_time.tzinfo is not None
+        and in_range(loss_time.date())
+    ):  # (outside the range the window could overflow; report_check refuses such a time)
         found = found.annotate(
             near_claims=Exists(
                 Claim.objects.filter(
@@ -236,6 +242,8 @@ def report_check(
             errors["loss_time"] = _("Give the time of loss with its time zone.")
         elif loss_time > now:
             errors["loss_time"] = _("The time of loss is in the future.")
+        elif loss_time < LOSS_TIME_EARLIEST:
+            errors["loss_time"] = _("The time of loss cannot be before 1970.")
     elif loss_time not in (None, ""):
         errors["loss_time"] = _("Give the time of loss as a date and time.")
     phone = str(report.get("contact_phone") or "").strip()

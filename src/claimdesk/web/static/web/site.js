@@ -30,3 +30,23 @@
     new MutationObserver(function () { label(table); }).observe(table, {childList: true, subtree: true});
   });
 })();
+
+// What inline handlers used to do, so that the Content-Security-Policy needs no
+// 'unsafe-inline': a <select data-autosubmit> sends its form when changed; a form with
+// data-reset-after-success="#box" is cleared (and #box emptied) after a successful htmx request.
+(function () {
+  document.addEventListener("change", function (event) {
+    var select = event.target;
+    if (select.matches && select.matches("select[data-autosubmit]") && select.form) {
+      select.form.submit();
+    }
+  });
+  document.addEventListener("htmx:afterRequest", function (event) {
+    var form = event.target;
+    if (!form.matches || !form.matches("form[data-reset-after-success]")) return;
+    if (!event.detail.successful) return;
+    form.reset();
+    var box = document.querySelector(form.getAttribute("data-reset-after-success"));
+    if (box) box.innerHTML = "";
+  });
+})();
