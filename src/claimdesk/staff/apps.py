@@ -11,6 +11,9 @@ class StaffConfig(AppConfig):
         # Not limited to this app's signal: the permissions of later apps (cases) only
         # exist once their own post_migrate has run. roles_ensure is idempotent.
         post_migrate.connect(_ensure_roles_after_migrate, dispatch_uid="claimdesk-roles")
+        # Connects the receivers that end a user's API tokens on a new password or a
+        # deactivation, whichever way the user is saved (admin, changepassword, shell).
+        from claimdesk.staff import services  # noqa: F401
 
 
 def _ensure_roles_after_migrate(**kwargs) -> None:
