@@ -63,7 +63,7 @@ INSTALLED_APPS = [
     # Demo data (``claimdesk demo``): builds through the apps above, nothing imports it.
     "claimdesk.demo",
     # Failed-login records and lockouts (see "Logins" below).
-    "axes",
+    "claimdesk.staff.apps.LoginLockoutConfig",
 ]
 
 MIDDLEWARE = [
@@ -270,6 +270,8 @@ LOGGING = {
         "weasyprint": {"level": "WARNING"},
         "fontTools": {"level": "WARNING"},
         "jieba": {"level": "WARNING"},
+        # One WARNING per failed login and per lockout; not its INFO narration.
+        "axes": {"level": "WARNING"},
     },
 }
 

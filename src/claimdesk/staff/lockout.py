@@ -68,6 +68,17 @@ def _next(request: HttpRequest) -> str:
     return request.POST.get("next", "") if request.method == "POST" else ""
 
 
+def login_succeeded(request: HttpRequest, username: str) -> None:
+    """A login that signs no session in (the API's token login) succeeded: forget this
+    username and address's earlier failures, as axes does for the login page."""
+    from axes.handlers.proxy import AxesProxyHandler
+    from axes.helpers import get_credentials
+
+    reset = getattr(AxesProxyHandler.get_implementation(), "reset_user_attempts", None)
+    if settings.AXES_RESET_ON_SUCCESS and reset is not None:
+        reset(request, get_credentials(username))
+
+
 def login_unlock(username: str) -> int:
     """Lift every lockout and forget the failed logins of ``username`` (from any address);
     the number of records removed (0: nothing was counted against it)."""

@@ -4,6 +4,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from claimdesk.money import money_field
 
@@ -60,7 +61,7 @@ class ApiToken(models.Model):
         settings.AUTH_USER_MODEL,
         on_delete=models.CASCADE,
         related_name="api_tokens",
-        verbose_name=_("user"),
+        verbose_name=pgettext_lazy("api token", "user"),
     )
     digest = models.CharField(max_length=64, unique=True)
     prefix = models.CharField(_("token starts with"), max_length=8, blank=True)

@@ -20,7 +20,7 @@ from django.http import HttpRequest
 from django.utils import timezone
 
 from claimdesk.staff.licences import Need
-from claimdesk.staff.lockout import LoginLocked, locked_out
+from claimdesk.staff.lockout import LoginLocked, locked_out, login_succeeded
 from claimdesk.staff.models import ApiToken, Certification, StaffProfile, TokenRevoked
 from claimdesk.staff.roles import ADMIN_APPS, ROLE_PERMISSIONS, STAFF_ROLES, Role
 from claimdesk.types import Actor, Viewer
@@ -169,6 +169,7 @@ def token_issue(
         raise LoginLocked()
     if user is None or not user.is_active:
         return None
+    login_succeeded(request, username)
     token = secrets.token_urlsafe(32)
     ApiToken.objects.create(
         user=user,
