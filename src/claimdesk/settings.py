@@ -62,6 +62,8 @@ INSTALLED_APPS = [
     "claimdesk.search",
     # Demo data (``claimdesk demo``): builds through the apps above, nothing imports it.
     "claimdesk.demo",
+    # ``claimdesk backup`` / ``restore``: no models, imports no other app.
+    "claimdesk.backup",
     # Failed-login records and lockouts (see "Logins" below).
     "claimdesk.staff.apps.LoginLockoutConfig",
 ]

@@ -65,10 +65,10 @@ def test_a_password_change_ends_the_old_tokens(agent1):
     agent1.save()
     assert client.get("/me").status_code == 401
     assert ApiToken.objects.get().revoked_reason == TokenRevoked.PASSWORD
-    assert Api().post("/auth/token", {"username": "agent1", "password": PASSWORD}).status_code == 401
-    fresh = Api().post(
-        "/auth/token", {"username": "agent1", "password": "a-new-long-passphrase"}
+    assert (
+        Api().post("/auth/token", {"username": "agent1", "password": PASSWORD}).status_code == 401
     )
+    fresh = Api().post("/auth/token", {"username": "agent1", "password": "a-new-long-passphrase"})
     assert Api(fresh.json()["token"]).get("/me").status_code == 200
 
 
@@ -97,9 +97,7 @@ def test_changepassword_command_ends_the_tokens(agent1, monkeypatch):
     assert client.get("/me").status_code == 401
 
 
-def test_the_admin_lists_tokens_by_prefix_never_the_secret_and_revokes_them(
-    client, agent1, admin1
-):
+def test_the_admin_lists_tokens_by_prefix_never_the_secret_and_revokes_them(client, agent1, admin1):
     api = _login("agent1")
     token = api.headers["HTTP_AUTHORIZATION"].removeprefix("Bearer ")
     row = ApiToken.objects.get()

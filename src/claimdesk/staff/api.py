@@ -39,9 +39,7 @@ class RevokedOut(Schema):
     revoked: int
 
 
-@router.post(
-    "/token", auth=None, response={200: TokenOut, 401: Problem, 429: Problem}
-)
+@router.post("/token", auth=None, response={200: TokenOut, 401: Problem, 429: Problem})
 def token(request: HttpRequest, response: HttpResponse, payload: Credentials):
     """Exchange a username and password for a bearer token (valid 30 days unless the
     operator set CLAIMDESK_TOKEN_LIFETIME_HOURS).
