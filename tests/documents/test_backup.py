@@ -60,6 +60,7 @@ def assert_restored_copy_matches(fresh_env: dict[str, str], media: Path, doc, be
     assert (media / doc.file.name).read_bytes() == original
 
 
+@pytest.mark.slow
 @pytest.mark.django_db(transaction=True)
 def test_backup_and_restore_round_trip_on_sqlite(tmp_path, claim, api, customer1):
     if connection.vendor != "sqlite":
@@ -84,6 +85,7 @@ def test_backup_and_restore_round_trip_on_sqlite(tmp_path, claim, api, customer1
     assert "previous media folder is now" in forced.stdout
 
 
+@pytest.mark.slow
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
 def test_backup_and_restore_round_trip_on_postgresql(tmp_path, claim, api, customer1):

@@ -350,9 +350,10 @@ def backup_restore(archive: Path, *, now: datetime, force: bool = False) -> Rest
     with _open(archive) as tar, tempfile.TemporaryDirectory(prefix="claimdesk-restore-") as tmp:
         try:
             manifest = _read_manifest(tar, archive)
-            if manifest.get("engine") != engine:
+            theirs = str(manifest.get("engine"))
+            if theirs != engine:
                 raise BackupError(
-                    f"the archive holds a {ENGINE_NAMES.get(manifest.get('engine'), manifest.get('engine'))} "
+                    f"the archive holds a {ENGINE_NAMES.get(theirs, theirs)} "
                     f"database and this installation uses {ENGINE_NAMES[engine]}: restore it "
                     "on the same engine"
                 )

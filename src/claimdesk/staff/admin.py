@@ -108,7 +108,7 @@ class UserAdmin(DjangoUserAdmin):
     """Django's user admin with the two things an administrator does after an incident:
     lift a login lockout, end every API token."""
 
-    actions = [*(DjangoUserAdmin.actions or []), "unlock_login", "revoke_api_tokens"]
+    actions = ["unlock_login", "revoke_api_tokens"]  # with the admin's own delete action
 
     @admin.action(description=_("Unlock login (forget failed attempts)"), permissions=["change"])
     def unlock_login(self, request, queryset):
