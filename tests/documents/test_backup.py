@@ -125,8 +125,10 @@ def test_backup_and_restore_round_trip_on_postgresql(tmp_path, claim, api, custo
 # --- archives that restore refuses, before it touches anything --------------------------------
 
 
+# Backup reads the database as committed (like the command run beside the site): these
+# tests commit what they build.
 @pytest.fixture
-def archive(db, tmp_path, claim, api, customer1) -> Path:
+def archive(transactional_db, tmp_path, claim, api, customer1) -> Path:
     a_claim_with_a_document(claim, api, customer1)
     path = tmp_path / "good.tar.gz"
     call_command("backup", str(path))
@@ -205,7 +207,7 @@ def test_a_member_outside_the_archives_folders_is_refused(archive):
     assert "which a backup never has" in refused(rewritten(archive, change))
 
 
-def test_something_that_is_no_backup_is_refused(tmp_path, db):
+def test_something_that_is_no_backup_is_refused(tmp_path, transactional_db):
     junk = tmp_path / "junk.tar.gz"
     junk.write_bytes(b"not an archive at all")
     assert "not a readable backup archive" in refused(junk)

@@ -134,6 +134,9 @@ def _run(cmd: list[str], env: dict[str, str], what: str) -> None:
 
 
 def _dump_database(engine: str, target: Path) -> None:
+    if connection.in_atomic_block:
+        # SQLite's backup would wait forever on its own open write; pg_dump would not see it.
+        raise BackupError("backup reads committed data: run it outside a transaction")
     if engine == "sqlite":
         connection.ensure_connection()
         dest = sqlite3.connect(target)
