@@ -39,6 +39,23 @@ def _fast_passwords(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
+@pytest.fixture(autouse=True)
+def _login_with_a_request(monkeypatch):
+    """``Client.login`` authenticates without a request, which the lockout backend refuses
+    (it counts failures by address): give it an empty one, as django-axes advises. The
+    lockout itself stays on; tests/web/test_login_lockout.py drives the real login pages."""
+    from django.http import HttpRequest
+    from django.test.client import ClientMixin
+
+    original = ClientMixin.login
+
+    def login(self, **credentials):
+        credentials.setdefault("request", HttpRequest())
+        return original(self, **credentials)
+
+    monkeypatch.setattr(ClientMixin, "login", login)
+
+
 @pytest.fixture
 def django_db_serialized_rollback():
     """Transactional tests flush every table; restore the migration-seeded rows (SLA rules,

@@ -34,7 +34,7 @@ from claimdesk.service.api import router as service_router
 from claimdesk.servicing.api import router as servicing_router
 from claimdesk.staff.api import me_router
 from claimdesk.staff.api import router as auth_router
-from claimdesk.staff.services import token_user
+from claimdesk.staff.services import token_lookup
 from claimdesk.underwriting.api import router as underwriting_router
 from claimdesk.workdays.api import router as workdays_router
 from claimdesk.workdays.calendar import FIRST_DAY, LAST_DAY, OutsideCalendar
@@ -42,10 +42,12 @@ from claimdesk.workdays.calendar import FIRST_DAY, LAST_DAY, OutsideCalendar
 
 class BearerToken(HttpBearer):
     def authenticate(self, request: HttpRequest, token: str):
-        user = token_user(token=token, now=timezone.now())
-        if user is not None:
-            request.user = user
-        return user
+        row = token_lookup(token=token, now=timezone.now())
+        if row is None:
+            return None
+        request.user = row.user
+        setattr(request, "api_token_id", row.pk)  # noqa: B010  # what /auth/revoke ends
+        return row.user
 
 
 _PROBLEM = {

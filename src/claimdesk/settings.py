@@ -5,6 +5,7 @@ Embedded default (no variables set): SQLite in ``var/`` and a broker in a SQLite
 """
 
 import re
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -96,6 +97,10 @@ INSTALLED_APPS = [
     "claimdesk.search",
     # Demo data (``claimdesk demo``): builds through the apps above, nothing imports it.
     "claimdesk.demo",
+    # ``claimdesk backup`` / ``restore``: no models, imports no other app.
+    "claimdesk.backup",
+    # Failed-login records and lockouts (see "Logins" below).
+    "claimdesk.staff.apps.LoginLockoutConfig",
 ]
 
 MIDDLEWARE = [
@@ -109,6 +114,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last: turns a login refused for a lockout into its answer (429 with Retry-After).
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "claimdesk.urls"
@@ -156,6 +163,58 @@ AUTH_PASSWORD_VALIDATORS = [
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "web:home"
 LOGOUT_REDIRECT_URL = "login"
+
+# --- Logins: throttling and lockout (django-axes) --------------------------------------------
+# The lockout backend runs first and refuses a locked-out login before the password is
+# checked, so the right password is refused too while locked. Both logins (the page and
+# POST /api/v1/auth/token) count: CLAIMDESK_LOGIN_FAILURE_LIMIT wrong passwords lock for
+# CLAIMDESK_LOGIN_COOLOFF_MINUTES (each attempt while locked starts the wait again), counted
+# per username and address by default (an attacker cannot lock a person out from elsewhere);
+# CLAIMDESK_LOGIN_LOCKOUT_BY=username locks the account whatever the address. An
+# administrator unlocks in the admin (Access attempts, or the action on Users) or with
+# ``claimdesk unlock-login USERNAME``. docs/operations.md has the reasons.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+CLAIMDESK_LOGIN_FAILURE_LIMIT = envint("CLAIMDESK_LOGIN_FAILURE_LIMIT", 20)
+CLAIMDESK_LOGIN_COOLOFF_MINUTES = envint("CLAIMDESK_LOGIN_COOLOFF_MINUTES", 30)
+if CLAIMDESK_LOGIN_FAILURE_LIMIT < 1 or CLAIMDESK_LOGIN_COOLOFF_MINUTES < 1:
+    raise ImproperlyConfigured(
+        "CLAIMDESK_LOGIN_FAILURE_LIMIT and CLAIMDESK_LOGIN_COOLOFF_MINUTES must be ≥ 1"
+    )
+_LOCKOUT_BY = {
+    "username+address": [["username", "ip_address"]],
+    "username": ["username"],
+    "address": ["ip_address"],
+}
+_lockout_by = envstr("CLAIMDESK_LOGIN_LOCKOUT_BY", "username+address").strip()
+if _lockout_by not in _LOCKOUT_BY:
+    raise ImproperlyConfigured(
+        f"CLAIMDESK_LOGIN_LOCKOUT_BY={_lockout_by!r}: use one of {', '.join(_LOCKOUT_BY)}"
+    )
+AXES_LOCKOUT_PARAMETERS = _LOCKOUT_BY[_lockout_by]
+AXES_FAILURE_LIMIT = CLAIMDESK_LOGIN_FAILURE_LIMIT
+AXES_COOLOFF_TIME = timedelta(minutes=CLAIMDESK_LOGIN_COOLOFF_MINUTES)
+AXES_RESET_ON_SUCCESS = True  # a person's occasional typos do not add up across days
+AXES_LOCKOUT_CALLABLE = "claimdesk.staff.lockout.lockout_response"
+AXES_VERBOSE = False
+# The client's address is the connection's unless CLAIMDESK_LOGIN_PROXY_COUNT proxies that
+# set X-Forwarded-For stand in front: a header the client writes itself must not pick the
+# address it is counted under.
+_PROXY_COUNT = envint("CLAIMDESK_LOGIN_PROXY_COUNT", 0)
+if _PROXY_COUNT > 0:
+    AXES_IPWARE_META_PRECEDENCE_ORDER = ["HTTP_X_FORWARDED_FOR", "REMOTE_ADDR"]
+    AXES_IPWARE_PROXY_COUNT = _PROXY_COUNT
+    AXES_IPWARE_PROXY_ORDER = "right-most"
+else:
+    AXES_IPWARE_META_PRECEDENCE_ORDER = ["REMOTE_ADDR"]
+
+# --- API tokens ------------------------------------------------------------------------------
+# How long a bearer token from POST /api/v1/auth/token lasts (default 30 days).
+CLAIMDESK_TOKEN_LIFETIME_HOURS = envint("CLAIMDESK_TOKEN_LIFETIME_HOURS", 30 * 24)
+if CLAIMDESK_TOKEN_LIFETIME_HOURS < 1:
+    raise ImproperlyConfigured("CLAIMDESK_TOKEN_LIFETIME_HOURS must be ≥ 1")
 
 LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", _("Simplified Chinese")), ("en", _("English"))]
@@ -279,6 +338,8 @@ LOGGING = {
         "weasyprint": {"level": "WARNING"},
         "fontTools": {"level": "WARNING"},
         "jieba": {"level": "WARNING"},
+        # One WARNING per failed login and per lockout; not its INFO narration.
+        "axes": {"level": "WARNING"},
     },
 }
 

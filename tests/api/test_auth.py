@@ -8,7 +8,7 @@ import pytest
 from django.contrib.auth import get_user_model
 
 from claimdesk.staff.models import ApiToken
-from claimdesk.staff.services import TOKEN_LIFETIME, token_user
+from claimdesk.staff.services import token_lifetime, token_user
 from tests.api.conftest import Api
 from tests.cases.conftest import T0
 from tests.conftest import PASSWORD
@@ -21,7 +21,8 @@ def test_good_credentials_give_a_token_that_works(api, agent1):
     assert len(token) >= 32
     row = ApiToken.objects.get(user=agent1)
     assert token not in row.digest  # only a digest is kept
-    assert row.expires_at == T0 + TOKEN_LIFETIME
+    assert row.prefix == token[:8]  # and its first characters, to tell tokens apart
+    assert row.expires_at == T0 + timedelta(days=30)
     me = Api(token).get("/me")
     assert me.status_code == 200
     assert me.json() == {"username": "agent1", "name": "agent1", "roles": ["agent"]}
@@ -73,10 +74,17 @@ def test_without_credentials_the_api_says_401(api, agent1):
 def test_a_token_expires(api, agent1, _frozen):
     client = api(agent1)
     assert client.get("/me").status_code == 200
-    _frozen.move_to(T0 + TOKEN_LIFETIME - timedelta(seconds=1))
+    _frozen.move_to(T0 + token_lifetime() - timedelta(seconds=1))
     assert client.get("/me").status_code == 200
-    _frozen.move_to(T0 + TOKEN_LIFETIME)
+    _frozen.move_to(T0 + token_lifetime())
     assert client.get("/me").status_code == 401
+
+
+def test_the_token_lifetime_is_the_operators_to_set(api, agent1, settings):
+    settings.CLAIMDESK_TOKEN_LIFETIME_HOURS = 8
+    token = api().post("/auth/token", {"username": "agent1", "password": PASSWORD}).json()
+    row = ApiToken.objects.get(prefix=token["token"][:8])
+    assert row.expires_at == T0 + timedelta(hours=8)
 
 
 def test_a_deactivated_users_token_stops_working(api, agent1):

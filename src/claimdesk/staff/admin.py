@@ -1,7 +1,19 @@
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.contrib.auth import get_user_model
+from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
-from claimdesk.staff.models import Certification, StaffProfile, TrainingRecord
-from claimdesk.staff.services import profile_move
+from claimdesk.staff.lockout import login_unlock
+from claimdesk.staff.models import (
+    ApiToken,
+    Certification,
+    StaffProfile,
+    TokenRevoked,
+    TrainingRecord,
+)
+from claimdesk.staff.services import profile_move, tokens_revoke
 
 
 @admin.register(StaffProfile)
@@ -33,3 +45,95 @@ class TrainingRecordAdmin(admin.ModelAdmin):
     list_display = ("user", "course", "hours", "completed_on")
     search_fields = ("user__username", "user__first_name", "course")
     autocomplete_fields = ("user",)
+
+
+@admin.register(ApiToken)
+class ApiTokenAdmin(admin.ModelAdmin):
+    """API tokens: whose, since when, last used, until when. The secret is never stored (only
+    its digest) and never shown; the first characters tell a holder's tokens apart."""
+
+    list_display = (
+        "user",
+        "shown_prefix",
+        "created_at",
+        "last_used_at",
+        "expires_at",
+        "revoked_at",
+        "revoked_reason",
+    )
+    list_filter = ("revoked_reason",)
+    search_fields = ("user__username", "prefix")
+    list_select_related = ("user",)
+    fields = (
+        "user",
+        "shown_prefix",
+        "created_at",
+        "last_used_at",
+        "expires_at",
+        "revoked_at",
+        "revoked_reason",
+    )
+    readonly_fields = fields
+    actions = ["revoke"]
+
+    @admin.display(description=_("token starts with"))
+    def shown_prefix(self, obj: ApiToken) -> str:
+        return f"{obj.prefix}…" if obj.prefix else "—"
+
+    def has_add_permission(self, request) -> bool:
+        return False  # a token is issued to its holder by POST /api/v1/auth/token
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def get_actions(self, request):
+        actions = super().get_actions(request)
+        actions.pop("delete_selected", None)  # revoke instead: the row stays as a record
+        return actions
+
+    @admin.action(description=_("Revoke the selected API tokens"), permissions=["delete"])
+    def revoke(self, request, queryset):
+        count = tokens_revoke(queryset, reason=TokenRevoked.ADMIN, now=timezone.now())
+        self.message_user(
+            request,
+            ngettext("%(n)d token revoked.", "%(n)d tokens revoked.", count) % {"n": count},
+            messages.SUCCESS,
+        )
+
+
+User = get_user_model()
+
+
+class UserAdmin(DjangoUserAdmin):
+    """Django's user admin with the two things an administrator does after an incident:
+    lift a login lockout, end every API token."""
+
+    actions = ["unlock_login", "revoke_api_tokens"]  # with the admin's own delete action
+
+    @admin.action(description=_("Unlock login (forget failed attempts)"), permissions=["change"])
+    def unlock_login(self, request, queryset):
+        removed = sum(login_unlock(user.get_username()) for user in queryset)
+        self.message_user(
+            request,
+            _("Logins unlocked for %(users)d user(s); %(removed)d lockout record(s) removed.")
+            % {"users": queryset.count(), "removed": removed},
+            messages.SUCCESS,
+        )
+
+    @admin.action(description=_("Revoke all API tokens"), permissions=["change"])
+    def revoke_api_tokens(self, request, queryset):
+        count = tokens_revoke(
+            ApiToken.objects.filter(user__in=queryset),
+            reason=TokenRevoked.ADMIN,
+            now=timezone.now(),
+        )
+        self.message_user(
+            request,
+            ngettext("%(n)d token revoked.", "%(n)d tokens revoked.", count) % {"n": count},
+            messages.SUCCESS,
+        )
+
+
+if admin.site.is_registered(User):
+    admin.site.unregister(User)
+admin.site.register(User, UserAdmin)

@@ -4,6 +4,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from claimdesk.money import money_field
 
@@ -48,23 +49,46 @@ class StaffProfile(models.Model):
         return f"{self.user} ({self.team or '-'})"
 
 
+class TokenRevoked(models.TextChoices):
+    """Why an API token stopped working before it expired."""
+
+    BY_HOLDER = "holder", _("revoked by its holder")
+    LOGOUT = "logout", _("holder logged out everywhere")
+    PASSWORD = "password", _("password changed")
+    DEACTIVATED = "deactivated", _("account deactivated")
+    ADMIN = "admin", _("revoked by an administrator")
+
+
 class ApiToken(models.Model):
-    """A bearer token for the API. Only its SHA-256 is stored; the token is shown once."""
+    """A bearer token for the API. Only its SHA-256 is stored; the token is shown once.
+
+    ``prefix`` (its first characters) lets a person tell their tokens apart without the
+    secret; a revoked token keeps its row (who, when) and is refused like an expired one.
+    """
 
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_tokens"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="api_tokens",
+        verbose_name=pgettext_lazy("api token", "user"),
     )
     digest = models.CharField(max_length=64, unique=True)
-    created_at = models.DateTimeField()
-    last_used_at = models.DateTimeField(null=True, blank=True)
-    expires_at = models.DateTimeField()
+    prefix = models.CharField(_("token starts with"), max_length=8, blank=True)
+    created_at = models.DateTimeField(_("created at"))
+    last_used_at = models.DateTimeField(_("last used at"), null=True, blank=True)
+    expires_at = models.DateTimeField(_("expires at"))
+    revoked_at = models.DateTimeField(_("revoked at"), null=True, blank=True)
+    revoked_reason = models.CharField(
+        _("why revoked"), max_length=20, choices=TokenRevoked.choices, blank=True
+    )
 
     class Meta:
         verbose_name = _("API token")
         verbose_name_plural = _("API tokens")
+        ordering = ["-created_at"]
 
     def __str__(self) -> str:
-        return f"{self.user} {self.digest[:8]}…"
+        return f"{self.user} {self.prefix or self.digest[:8]}…"
 
 
 class Certification(models.Model):

@@ -73,4 +73,5 @@ ADMIN_APPS = (
     "assistant",
     "feedback",
     "analytics",
+    "axes",  # failed logins and lockouts: an administrator reviews and lifts them
 )

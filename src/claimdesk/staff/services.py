@@ -9,14 +9,19 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 
+from django.conf import settings
 from django.contrib.auth import authenticate, get_user_model
 from django.contrib.auth.models import Group, Permission
 from django.db import transaction
-from django.db.models.signals import m2m_changed
+from django.db.models import QuerySet
+from django.db.models.signals import m2m_changed, post_save, pre_save
 from django.dispatch import receiver
+from django.http import HttpRequest
+from django.utils import timezone
 
 from claimdesk.staff.licences import Need
-from claimdesk.staff.models import ApiToken, Certification, StaffProfile
+from claimdesk.staff.lockout import LoginLocked, locked_out, login_succeeded
+from claimdesk.staff.models import ApiToken, Certification, StaffProfile, TokenRevoked
 from claimdesk.staff.roles import ADMIN_APPS, ROLE_PERMISSIONS, STAFF_ROLES, Role
 from claimdesk.types import Actor, Viewer
 
@@ -138,37 +143,106 @@ def is_staff_member(user: Viewer) -> bool:
     )
 
 
-TOKEN_LIFETIME = timedelta(days=30)
+def token_lifetime() -> timedelta:
+    """How long a new API token lasts (CLAIMDESK_TOKEN_LIFETIME_HOURS, default 30 days)."""
+    return timedelta(hours=settings.CLAIMDESK_TOKEN_LIFETIME_HOURS)
+
+
+TOKEN_PREFIX_CHARS = 8
 
 
 def _digest(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def token_issue(*, username: str, password: str, now: datetime) -> str | None:
-    """A new API token for valid credentials, else None (no hint which part was wrong)."""
-    user = authenticate(username=username, password=password)
+def token_issue(
+    *, username: str, password: str, now: datetime, request: HttpRequest | None = None
+) -> str | None:
+    """A new API token for valid credentials, else None (no hint which part was wrong).
+
+    The login counts towards the lockout like the login page's (``request`` gives the
+    address; a caller on the server without one is counted under no address); a
+    locked-out login raises ``LoginLocked``, even with the right password.
+    """
+    if request is None:
+        request = HttpRequest()
+    user = authenticate(request, username=username, password=password)
+    if locked_out(request):
+        raise LoginLocked()
     if user is None or not user.is_active:
         return None
+    login_succeeded(request, username)
     token = secrets.token_urlsafe(32)
     ApiToken.objects.create(
-        user=user, digest=_digest(token), created_at=now, expires_at=now + TOKEN_LIFETIME
+        user=user,
+        digest=_digest(token),
+        prefix=token[:TOKEN_PREFIX_CHARS],
+        created_at=now,
+        expires_at=now + token_lifetime(),
     )
     return token
 
 
-def token_user(*, token: str, now: datetime):
-    """The active user behind a bearer token that has not expired, else None."""
+def token_lookup(*, token: str, now: datetime) -> ApiToken | None:
+    """The live token row (not expired, not revoked, its user active) for a bearer token,
+    else None; its user is loaded with it."""
     row = (
         ApiToken.objects.select_related("user")
-        .filter(digest=_digest(token), expires_at__gt=now, user__is_active=True)
+        .filter(
+            digest=_digest(token),
+            expires_at__gt=now,
+            revoked_at__isnull=True,
+            user__is_active=True,
+        )
         .first()
     )
     if row is None:
         return None
     if row.last_used_at is None or now - row.last_used_at > timedelta(minutes=5):
         ApiToken.objects.filter(pk=row.pk).update(last_used_at=now)
-    return row.user
+    return row
+
+
+def token_user(*, token: str, now: datetime):
+    """The active user behind a bearer token that has not expired nor been revoked, else None."""
+    row = token_lookup(token=token, now=now)
+    return None if row is None else row.user
+
+
+def tokens_revoke(tokens: QuerySet[ApiToken], *, reason: TokenRevoked, now: datetime) -> int:
+    """Revoke the live tokens among ``tokens`` (already revoked ones keep their first
+    reason); how many were revoked."""
+    return tokens.filter(revoked_at__isnull=True).update(revoked_at=now, revoked_reason=reason)
+
+
+def user_tokens_revoke(user_id: int, *, reason: TokenRevoked, now: datetime) -> int:
+    """Revoke every live token of one user."""
+    return tokens_revoke(ApiToken.objects.filter(user_id=user_id), reason=reason, now=now)
+
+
+@receiver(pre_save, sender=User)
+def _credentials_changing(sender, instance, update_fields=None, raw=False, **kwargs) -> None:
+    """A new password or a deactivation ends the user's API tokens (read before the save:
+    what changes is known only against the stored row)."""
+    instance.__dict__.pop("_claimdesk_revoke", None)
+    if raw or instance.pk is None:
+        return
+    if update_fields is not None and not {"password", "is_active"} & set(update_fields):
+        return
+    stored = User.objects.filter(pk=instance.pk).values("password", "is_active").first()
+    if stored is None:
+        return
+    if stored["is_active"] and not instance.is_active:
+        instance.__dict__["_claimdesk_revoke"] = TokenRevoked.DEACTIVATED
+    elif stored["password"] != instance.password:
+        instance.__dict__["_claimdesk_revoke"] = TokenRevoked.PASSWORD
+
+
+@receiver(post_save, sender=User)
+def _credentials_changed(sender, instance, created=False, raw=False, **kwargs) -> None:
+    reason = instance.__dict__.pop("_claimdesk_revoke", None)
+    if reason is not None and not created and not raw:
+        user_tokens_revoke(instance.pk, reason=reason, now=timezone.now())
 
 
 # --- certifications and training -----------------------------------------------------------
