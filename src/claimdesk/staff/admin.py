@@ -1,7 +1,47 @@
 from django.contrib import admin
+from django.contrib.auth import get_user_model
+from django.contrib.auth.admin import UserAdmin
 
-from claimdesk.staff.models import Certification, StaffProfile, TrainingRecord
-from claimdesk.staff.services import profile_move
+from claimdesk.staff.models import Certification, RoleGrant, StaffProfile, TrainingRecord
+from claimdesk.staff.services import granting_as, profile_move
+
+User = get_user_model()
+
+
+class ClaimDeskUserAdmin(UserAdmin):
+    """Django's user admin whose changes of roles (groups) are recorded as the signed-in
+    administrator's (``RoleGrant``)."""
+
+    def save_related(self, request, form, formsets, change):
+        with granting_as(request.user):
+            super().save_related(request, form, formsets, change)
+
+    def save_model(self, request, obj, form, change):
+        with granting_as(request.user):
+            super().save_model(request, obj, form, change)
+
+
+admin.site.unregister(User)
+admin.site.register(User, ClaimDeskUserAdmin)
+
+
+@admin.register(RoleGrant)
+class RoleGrantAdmin(admin.ModelAdmin):
+    """Who gave or took which role from whom, and when: shown, never changed."""
+
+    list_display = ("at", "username", "role", "granted", "business", "by_username")
+    list_filter = ("business", "granted", "role")
+    search_fields = ("username", "role", "by_username")
+    date_hierarchy = "at"
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
 
 
 @admin.register(StaffProfile)

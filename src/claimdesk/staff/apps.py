@@ -11,6 +11,10 @@ class StaffConfig(AppConfig):
         # Not limited to this app's signal: the permissions of later apps (cases) only
         # exist once their own post_migrate has run. roles_ensure is idempotent.
         post_migrate.connect(_ensure_roles_after_migrate, dispatch_uid="claimdesk-roles")
+        # Work permissions come from roles only (segregation of duties).
+        from claimdesk.staff.access import install
+
+        install()
 
 
 def _ensure_roles_after_migrate(**kwargs) -> None:
