@@ -11,6 +11,8 @@ from decimal import Decimal
 from pathlib import Path
 
 from django.apps import apps
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from claimdesk.staff.roles import Role
 from claimdesk.staff.services import certification_grant, user_create
@@ -99,6 +101,37 @@ def fingerprint() -> dict[str, str]:
 
 def changed(before: dict[str, str], after: dict[str, str]) -> list[str]:
     return sorted(k for k in before.keys() | after.keys() if before.get(k) != after.get(k))
+
+
+_WRITE = re.compile(r"^\s*(INSERT|UPDATE|DELETE|COPY)\b", re.IGNORECASE)
+_QUIET_TABLES = ("staff_apitoken", "django_session")
+
+
+class Writes:
+    """The write statements run inside the block (but the token's use mark and the
+    session): a refused request runs none. Whatever it wrote is compared row by row with
+    ``baseline`` to say which tables changed."""
+
+    def __init__(self, baseline: dict[str, str] | None = None):
+        self.baseline = baseline
+        self.tables: list[str] = []
+
+    def __enter__(self) -> Writes:
+        self._ctx = CaptureQueriesContext(connection)
+        self._ctx.__enter__()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._ctx.__exit__(*exc)
+        writes = [
+            q["sql"]
+            for q in self._ctx.captured_queries
+            if _WRITE.match(q["sql"]) and not any(t in q["sql"] for t in _QUIET_TABLES)
+        ]
+        if writes and self.baseline is not None and not connection.needs_rollback:
+            self.tables = changed(self.baseline, fingerprint())
+        if writes and not self.tables:
+            self.tables = [f"(written, then undone) {writes[0][:160]}"]
 
 
 def fill(path: str, **values: object) -> str:

@@ -36,9 +36,11 @@ def _configuration_permissions(using: str) -> list[Permission]:
         for model in apps.get_app_config(label).get_models():
             for action in model._meta.default_permissions:
                 codenames.add((label, f"{action}_{model._meta.model_name}"))
-    rows = Permission.objects.using(using).filter(
-        content_type__app_label__in=(*ADMIN_APPS, "auth")
-    ).select_related("content_type")
+    rows = (
+        Permission.objects.using(using)
+        .filter(content_type__app_label__in=(*ADMIN_APPS, "auth"))
+        .select_related("content_type")
+    )
     return [p for p in rows if (p.content_type.app_label, p.codename) in codenames]
 
 
@@ -116,7 +118,9 @@ def _role_grants(sender, instance, action, reverse, model, pk_set, using, **kwar
             names = list(instance.groups.using(using).values_list("name", flat=True))
         else:
             names = list(
-                Group.objects.using(using).filter(pk__in=pk_set or ()).values_list("name", flat=True)
+                Group.objects.using(using)
+                .filter(pk__in=pk_set or ())
+                .values_list("name", flat=True)
             )
         _record_role_changes([instance], names, granted=granted)
 
