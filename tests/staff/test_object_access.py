@@ -8,7 +8,6 @@ object to try it on."""
 
 from __future__ import annotations
 
-import io
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -38,10 +37,10 @@ from claimdesk.notices.models import Notice
 from claimdesk.notify.services import notification_queue
 from claimdesk.payments.services import payment_instruct
 from claimdesk.policies.demo import demo_policy
-from claimdesk.servicing.models import ServiceRequest
-from claimdesk.servicing.services import premium_schedule_ensure
 from claimdesk.service.models import CorrectiveAction
 from claimdesk.service.services import rca_save
+from claimdesk.servicing.models import ServiceRequest
+from claimdesk.servicing.services import premium_schedule_ensure
 from claimdesk.staff.roles import STAFF_ROLES, Role
 from claimdesk.staff.services import token_issue
 from claimdesk.underwriting.services import query_raise
@@ -51,10 +50,11 @@ from tests.conftest import PASSWORD
 from tests.feedback.conftest import closed_ticket
 from tests.payments import conftest as payments_conftest
 from tests.payments.conftest import claim_in_paying
-from tests.service.conftest import open_ticket  # noqa: F401  (fixture)
+from tests.service import conftest as service_conftest
 from tests.staff.matrix import Writes, fingerprint, person
 from tests.underwriting.conftest import declared_chronic, submit, underwriter_with_authority
 
+open_ticket = service_conftest.open_ticket
 auto_policy = claims_conftest.auto_policy
 accident_policy = claims_conftest.accident_policy
 frozen = claims_conftest.frozen

@@ -73,7 +73,7 @@ class BankAccountForm(forms.ModelForm):
 
     class Meta:
         model = BankAccount
-        exclude = ("account_number",)
+        fields = ("owner", "bank_name", "account_name", "is_default")
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

@@ -4,6 +4,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from claimdesk.money import money_field
 
@@ -141,7 +142,9 @@ class RoleGrant(models.Model):
     )
     username = models.CharField(_("username"), max_length=150)
     role = models.CharField(_("role"), max_length=150)
-    granted = models.BooleanField(_("granted"), help_text=_("Unticked: the role was taken away."))
+    granted = models.BooleanField(
+        pgettext_lazy("role grant", "granted"), help_text=_("Unticked: the role was taken away.")
+    )
     business = models.BooleanField(
         _("business role"), help_text=_("The role decides, approves, pays or releases.")
     )
@@ -151,7 +154,7 @@ class RoleGrant(models.Model):
         null=True,
         blank=True,
         related_name="role_grants_made",
-        verbose_name=_("by"),
+        verbose_name=pgettext_lazy("role grant", "by"),
     )
     by_username = models.CharField(_("by (username)"), max_length=150, blank=True)
     at = models.DateTimeField(_("at"))
