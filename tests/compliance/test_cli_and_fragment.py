@@ -107,7 +107,7 @@ def test_cli_defaults_need_no_admin_rules():
     assert code == 1 and "promise_will_pay" in out
 
 
-def test_admin_pages(admin_client, customer1, manager1, now):
+def test_admin_pages(admin_client, admin_user, customer1, manager1, now):
     from claimdesk.compliance.models import NotificationHold
     from claimdesk.compliance.services import message_gate
     from claimdesk.notify.services import notification_queue
@@ -130,10 +130,16 @@ def test_admin_pages(admin_client, customer1, manager1, now):
     )
     assert r.status_code == 200 and "pattern" in r.context["adminform"].form.errors
     hold = NotificationHold.objects.first()
-    r = admin_client.post(
-        "/admin/compliance/notificationhold/",
-        {"action": "release", "_selected_action": [hold.pk]},
-    )
+    release = {"action": "release", "_selected_action": [hold.pk]}
+    # A superuser configures; releasing a held message is a manager's, given explicitly.
+    admin_client.post("/admin/compliance/notificationhold/", release)
+    hold.refresh_from_db()
+    assert hold.released_at is None
+    from claimdesk.staff.roles import Role
+    from claimdesk.staff.services import role_grant
+
+    role_grant(user=admin_user, role=Role.MANAGER, by=manager1)
+    r = admin_client.post("/admin/compliance/notificationhold/", release)
     assert r.status_code == 302
     hold.refresh_from_db()
     assert hold.released_at is not None

@@ -135,6 +135,13 @@ def escalation_recipient(user):
     return manager or user
 
 
+def works_others_tasks(actor: Viewer) -> bool:
+    """Whether ``actor`` may finish work handed to someone else: oversight that also hands
+    out work (a manager). The admin sees every case but does none of its work
+    (segregation of duties, docs/access-matrix.md)."""
+    return actor.has_perm("cases.view_all_cases") and actor.has_perm("cases.assign_task")
+
+
 def can_act(actor: Viewer, case: Case, permission: str) -> bool:
     """Role permission plus a reason to touch this case: owner, task on it, or oversight.
 
@@ -890,7 +897,7 @@ def task_complete(*, task: Task, actor: Actor, now: datetime, result: str = "") 
             raise IllegalTransition(
                 _("This task is already %(status)s.") % {"status": task.get_status_display()}
             )
-        if actor.pk != task.assignee_id and not actor.has_perm("cases.view_all_cases"):
+        if actor.pk != task.assignee_id and not works_others_tasks(actor):
             raise NotAllowed(_("Only the assignee can complete this task."))
         _task_close(task, now=now, actor=actor, status=TaskStatus.DONE, result=result)
         Case.objects.filter(pk=task.case_id).update(updated_at=now)

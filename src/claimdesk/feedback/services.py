@@ -34,6 +34,7 @@ from claimdesk.cases.services import (
     deadline_start,
     escalation_recipient,
     task_complete,
+    works_others_tasks,
 )
 from claimdesk.cases.timeline import case_action, timeline_record
 from claimdesk.claims.models import Claim
@@ -396,7 +397,7 @@ def callback_record(
         raise CallbackInvalid(_("Please complete the call-back record."), errors=problems)
     if task.kind != rules.CALLBACK_TASK:
         raise CallbackInvalid(_("This task is not a call-back."))
-    if actor.pk != task.assignee_id and not actor.has_perm("cases.view_all_cases"):
+    if actor.pk != task.assignee_id and not works_others_tasks(actor):
         raise NotAllowed(_("Only the person the call-back is assigned to can record it."))
     outcome = _("reached") if reached else _("not reached")
     result = " · ".join(str(part) for part in (outcome, agreed, note) if part)

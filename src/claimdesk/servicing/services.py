@@ -36,6 +36,7 @@ from claimdesk.cases.services import (
     task_assign,
     task_cancel,
     task_complete,
+    works_others_tasks,
 )
 from claimdesk.cases.timeline import case_action, timeline_record
 from claimdesk.notify.services import notification_queue
@@ -825,7 +826,7 @@ def payment_recorded(*, case: Case, data: Mapping[str, Any], actor: Actor, now: 
         data={"amount": str(request.amount), "bank_ref": request.bank_ref},
     )
     for task in Task.objects.filter(case=case, kind=PAYMENT_TASK, status=TaskStatus.OPEN):
-        if task.assignee_id == actor.pk or actor.has_perm("cases.view_all_cases"):
+        if task.assignee_id == actor.pk or works_others_tasks(actor):
             task_complete(task=task, actor=actor, now=now, result=_("paid"))
 
 

@@ -9,11 +9,12 @@ from claimdesk.staff.lockout import login_unlock
 from claimdesk.staff.models import (
     ApiToken,
     Certification,
+    RoleGrant,
     StaffProfile,
     TokenRevoked,
     TrainingRecord,
 )
-from claimdesk.staff.services import profile_move, tokens_revoke
+from claimdesk.staff.services import granting_as, profile_move, tokens_revoke
 
 
 @admin.register(StaffProfile)
@@ -105,10 +106,19 @@ User = get_user_model()
 
 
 class UserAdmin(DjangoUserAdmin):
-    """Django's user admin with the two things an administrator does after an incident:
-    lift a login lockout, end every API token."""
+    """Django's user admin whose changes of roles (groups) are recorded as the signed-in
+    administrator's (``RoleGrant``), with the two things an administrator does after an
+    incident: lift a login lockout, end every API token."""
 
     actions = ["unlock_login", "revoke_api_tokens"]  # with the admin's own delete action
+
+    def save_related(self, request, form, formsets, change):
+        with granting_as(request.user):
+            super().save_related(request, form, formsets, change)
+
+    def save_model(self, request, obj, form, change):
+        with granting_as(request.user):
+            super().save_model(request, obj, form, change)
 
     @admin.action(description=_("Unlock login (forget failed attempts)"), permissions=["change"])
     def unlock_login(self, request, queryset):
@@ -137,3 +147,22 @@ class UserAdmin(DjangoUserAdmin):
 if admin.site.is_registered(User):
     admin.site.unregister(User)
 admin.site.register(User, UserAdmin)
+
+
+@admin.register(RoleGrant)
+class RoleGrantAdmin(admin.ModelAdmin):
+    """Who gave or took which role from whom, and when: shown, never changed."""
+
+    list_display = ("at", "username", "role", "granted", "business", "by_username")
+    list_filter = ("business", "granted", "role")
+    search_fields = ("username", "role", "by_username")
+    date_hierarchy = "at"
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False

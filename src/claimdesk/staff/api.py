@@ -1,10 +1,12 @@
+from datetime import datetime
+
 from django.contrib.auth import logout as session_logout
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 from ninja import Router, Schema, Status
 
 from claimdesk.staff.lockout import LoginLocked
-from claimdesk.staff.models import ApiToken, TokenRevoked
+from claimdesk.staff.models import ApiToken, RoleGrant, TokenRevoked
 from claimdesk.staff.services import (
     token_issue,
     tokens_revoke,
@@ -113,3 +115,43 @@ def me(request: AuthedRequest):
 @router.get("/me", response=MeOut, include_in_schema=False)
 def me_alias(request: AuthedRequest):
     return me(request)
+
+
+class RoleGrantOut(Schema):
+    at: datetime
+    user: str
+    role: str
+    granted: bool
+    business: bool
+    by: str | None
+
+
+@me_router.get(
+    "/staff/role-grants",
+    response={200: list[RoleGrantOut], 403: Problem},
+    tags=["staff"],
+)
+def role_grants(request: AuthedRequest, user: str | None = None, business: bool | None = None):
+    """Who was given or lost which role, by whom and when, newest first (managers and
+    admins audit it; ``business``: only the roles that decide, approve, pay or release)."""
+    if not request.user.has_perm("staff.view_rolegrant"):
+        return Status(403, {"detail": "only managers and administrators see role grants"})
+    rows = RoleGrant.objects.all()
+    if user:
+        rows = rows.filter(username=user)
+    if business is not None:
+        rows = rows.filter(business=business)
+    return Status(
+        200,
+        [
+            {
+                "at": r.at,
+                "user": r.username,
+                "role": r.role,
+                "granted": r.granted,
+                "business": r.business,
+                "by": r.by_username or None,
+            }
+            for r in rows[:500]
+        ],
+    )

@@ -17,6 +17,11 @@ class StaffConfig(AppConfig):
         # deactivation, whichever way the user is saved (admin, changepassword, shell).
         from claimdesk.staff import services  # noqa: F401
 
+        # Work permissions come from roles only (segregation of duties).
+        from claimdesk.staff.access import install
+
+        install()
+
 
 def _ensure_roles_after_migrate(**kwargs) -> None:
     from claimdesk.staff.services import roles_ensure

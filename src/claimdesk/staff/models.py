@@ -153,3 +153,55 @@ class TrainingRecord(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} {self.course} ({self.completed_on})"
+
+
+class RoleGrant(models.Model):
+    """A role given to or taken from a person, by whom and when (append-only audit).
+
+    Written for every change of a person's roles, whatever made it (the admin's user form,
+    ``user_create``, a script): see ``staff.services``. ``business`` marks a role that does
+    business work (decides, approves, pays, releases…), which an administrator holds only
+    when given it here. The names are kept as they were, so a row still says who it was
+    about after an account is renamed or removed.
+    """
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="role_grants",
+        verbose_name=_("person"),
+    )
+    username = models.CharField(_("username"), max_length=150)
+    role = models.CharField(_("role"), max_length=150)
+    granted = models.BooleanField(
+        pgettext_lazy("role grant", "granted"), help_text=_("Unticked: the role was taken away.")
+    )
+    business = models.BooleanField(
+        _("business role"), help_text=_("The role decides, approves, pays or releases.")
+    )
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="role_grants_made",
+        verbose_name=pgettext_lazy("role grant", "by"),
+    )
+    by_username = models.CharField(_("by (username)"), max_length=150, blank=True)
+    at = models.DateTimeField(_("at"))
+
+    class Meta:
+        ordering = ["-at", "-id"]
+        verbose_name = _("role grant")
+        verbose_name_plural = _("role grants")
+        indexes = [models.Index(fields=["user", "at"], name="rolegrant_user_at")]
+
+    def __str__(self) -> str:
+        sign = "+" if self.granted else "-"
+        return f"{self.username} {sign}{self.role} ({self.by_username or '-'})"
+
+    def save(self, *args, **kwargs) -> None:
+        if self.pk is not None:
+            raise ValueError("A role grant is a record: it is never changed.")
+        super().save(*args, **kwargs)

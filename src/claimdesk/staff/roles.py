@@ -17,8 +17,13 @@ class Role(StrEnum):
 STAFF_ROLES = frozenset(Role) - {Role.CUSTOMER}
 
 # Work permissions live on the model of the app that owns the work (its Meta): cases.Case
-# for any case, claims.Claim, service.Ticket, policies.Policy, compliance, analytics. Admin also gets every model permission
-# of the ClaimDesk apps, for the reference data in the Django admin.
+# for any case, claims.Claim, service.Ticket, policies.Policy, compliance, analytics.
+# Segregation of duties: the admin configures (the Django admin's add/change/delete/view of
+# the ClaimDesk apps' reference data, users and roles) and holds no work permission; an
+# administrator who must also decide, approve, pay or release is given that business role as
+# well (a second group), and the grant is recorded (``staff.RoleGrant``). A work permission
+# comes only from this table, never from a group's rows edited in the admin, a permission given
+# to one user, or superuser status (``staff.access``).
 ROLE_PERMISSIONS: dict[Role, tuple[str, ...]] = {
     Role.CUSTOMER: ("cases.act_as_customer",),
     Role.AGENT: (
@@ -51,6 +56,7 @@ ROLE_PERMISSIONS: dict[Role, tuple[str, ...]] = {
         "claims.handle_followup",
         "policies.handle_policy_service",  # signs servicing requests above a clerk's limit
         "recoveries.handle_recovery",
+        "staff.view_rolegrant",  # audits who was given which role
     ),
     Role.ADMIN: ("cases.view_all_cases", "cases.reassign_case"),
 }
@@ -75,3 +81,14 @@ ADMIN_APPS = (
     "analytics",
     "axes",  # failed logins and lockouts: an administrator reviews and lifts them
 )
+
+
+def role_work_permissions(roles: frozenset[str] | set[str]) -> frozenset[str]:
+    """The work permissions the named roles hold together (unknown names hold none)."""
+    known = {r.value: r for r in Role}
+    return frozenset(p for name in roles if name in known for p in ROLE_PERMISSIONS[known[name]])
+
+
+def holders_of(permission: str) -> tuple[Role, ...]:
+    """The roles whose work includes ``permission``."""
+    return tuple(role for role, perms in ROLE_PERMISSIONS.items() if permission in perms)

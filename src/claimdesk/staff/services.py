@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
@@ -21,15 +23,34 @@ from django.utils import timezone
 
 from claimdesk.staff.licences import Need
 from claimdesk.staff.lockout import LoginLocked, locked_out, login_succeeded
-from claimdesk.staff.models import ApiToken, Certification, StaffProfile, TokenRevoked
+from claimdesk.staff.models import ApiToken, Certification, RoleGrant, StaffProfile, TokenRevoked
 from claimdesk.staff.roles import ADMIN_APPS, ROLE_PERMISSIONS, STAFF_ROLES, Role
 from claimdesk.types import Actor, Viewer
 
 User = get_user_model()
 
 
+def _configuration_permissions(using: str) -> list[Permission]:
+    """The Django admin's add/change/delete/view of the admin apps' models and of users and
+    groups: configuration, never a work permission (``staff.access``)."""
+    from django.apps import apps
+
+    codenames: set[tuple[str, str]] = set()
+    for label in (*ADMIN_APPS, "auth"):
+        for model in apps.get_app_config(label).get_models():
+            for action in model._meta.default_permissions:
+                codenames.add((label, f"{action}_{model._meta.model_name}"))
+    rows = (
+        Permission.objects.using(using)
+        .filter(content_type__app_label__in=(*ADMIN_APPS, "auth"))
+        .select_related("content_type")
+    )
+    return [p for p in rows if (p.content_type.app_label, p.codename) in codenames]
+
+
 def roles_ensure(*, using: str = "default") -> None:
-    """Create the role groups and give them their permissions (idempotent)."""
+    """Create the role groups and give them exactly their permissions (idempotent): the
+    admin group loses any work permission an earlier version gave it."""
     for role, perms in ROLE_PERMISSIONS.items():
         group, _ = Group.objects.using(using).get_or_create(name=role.value)
         wanted: list[Permission] = []
@@ -41,12 +62,86 @@ def roles_ensure(*, using: str = "default") -> None:
                 )
             )
         if role is Role.ADMIN:
-            wanted.extend(
-                Permission.objects.using(using).filter(
-                    content_type__app_label__in=(*ADMIN_APPS, "auth")
-                )
+            wanted.extend(_configuration_permissions(using))
+        group.permissions.set(wanted)
+
+
+# --- who holds which role: every change recorded ---------------------------------------------
+
+_granted_by: ContextVar[Actor | None] = ContextVar("claimdesk_role_granted_by", default=None)
+
+
+@contextmanager
+def granting_as(actor: Actor | None) -> Iterator[None]:
+    """Role changes made inside are recorded as ``actor``'s (the admin's user form, a
+    service called on someone's behalf); outside, as the system's."""
+    token = _granted_by.set(actor)
+    try:
+        yield
+    finally:
+        _granted_by.reset(token)
+
+
+def _record_role_changes(users: Iterable, roles: Iterable[str], *, granted: bool) -> None:
+    from claimdesk.staff.access import business_roles
+
+    business = {r.value for r in business_roles()}
+    by = _granted_by.get()
+    now = timezone.now()
+    RoleGrant.objects.bulk_create(
+        RoleGrant(
+            user=user,
+            username=user.username,
+            role=role,
+            granted=granted,
+            business=role in business,
+            by=by if by is not None and by.pk else None,
+            by_username=by.username if by is not None else "",
+            at=now,
+        )
+        for user in users
+        for role in sorted(roles)
+    )
+
+
+@receiver(m2m_changed, sender=User.groups.through, dispatch_uid="claimdesk-role-grants")
+def _role_grants(sender, instance, action, reverse, model, pk_set, using, **kwargs) -> None:
+    """Every change of a person's groups, forward (``user.groups``) or reverse
+    (``group.user_set``), add, remove or clear, leaves its ``RoleGrant`` rows."""
+    if action not in ("post_add", "post_remove", "pre_clear"):
+        return
+    granted = action == "post_add"
+    if reverse:  # instance is the group, pk_set the users
+        if action == "pre_clear":
+            users = list(instance.user_set.using(using).all())
+        else:
+            users = list(User.objects.using(using).filter(pk__in=pk_set or ()))
+        _record_role_changes(users, [instance.name], granted=granted)
+    else:
+        if action == "pre_clear":
+            names = list(instance.groups.using(using).values_list("name", flat=True))
+        else:
+            names = list(
+                Group.objects.using(using)
+                .filter(pk__in=pk_set or ())
+                .values_list("name", flat=True)
             )
-        group.permissions.add(*wanted)
+        _record_role_changes([instance], names, granted=granted)
+
+
+@transaction.atomic
+def role_grant(*, user, role: Role, by: Actor | None) -> None:
+    """Give ``user`` a further role (an administrator who must also pay: finance);
+    recorded with ``by``. Giving a role held already records nothing."""
+    with granting_as(by):
+        user.groups.add(Group.objects.get(name=role.value))
+
+
+@transaction.atomic
+def role_revoke(*, user, role: Role, by: Actor | None) -> None:
+    """Take a role from ``user``; recorded with ``by``."""
+    with granting_as(by):
+        user.groups.remove(Group.objects.get(name=role.value))
 
 
 @transaction.atomic
@@ -64,8 +159,10 @@ def user_create(
     region: str = "",
     approval_limit: Decimal | None = None,
     reserve_limit: Decimal | None = None,
+    by: Actor | None = None,
 ):
-    """A user in one role; staff get a profile (and Django admin access for admins)."""
+    """A user in one role; staff get a profile (and Django admin access for admins).
+    The role is recorded as granted by ``by`` (None: the system)."""
     user = User(
         username=username,
         first_name=first_name,
@@ -76,7 +173,8 @@ def user_create(
     user.set_password(password)
     user.full_clean()
     user.save()
-    user.groups.add(Group.objects.get(name=role.value))
+    with granting_as(by):
+        user.groups.add(Group.objects.get(name=role.value))
     if role in STAFF_ROLES:
         StaffProfile.objects.create(
             user=user,
