@@ -13,6 +13,7 @@ import pytest
 
 from claimdesk.cases.services import CaseError, GuardFailed
 from claimdesk.notices.models import Notice
+from claimdesk.payments.models import Payment
 from claimdesk.policies.models import Policy
 from claimdesk.policies.selectors import policy_as_of
 from claimdesk.servicing import services
@@ -209,6 +210,13 @@ def test_decrease_lowers_the_premium_in_proportion_and_refunds_the_cash_value(
     assert ci_policy.sum_insured == Decimal("300000") and ci_policy.premium == expected_premium
     text = flat(pdf_text(Notice.objects.get(case=request.case)))
     assert "¥500,000.00" in text and "¥300,000.00" in text and "¥930.00" in text
+    # The refund goes through the payment flow like a surrender value: to finance, to the
+    # account on file; the request waits in payment until the bank confirms it.
+    request.case.refresh_from_db()
+    assert request.case.status == "paying"
+    [refund] = Payment.objects.filter(case=request.case)
+    assert (refund.purpose, refund.amount) == ("refund", Decimal("930.00"))
+    assert refund.reference.endswith("R1") and refund.account.owner_id == customer1.pk
 
 
 @pytest.fixture

@@ -31,7 +31,9 @@ from claimdesk.underwriting.models import OUTCOME_LABELS
 from claimdesk.underwriting.rules import Outcome
 from claimdesk.workdays.clocks import to_local
 
-APPROVALS = ("approve", "approve_surrender")
+# Every approval that issues an endorsement (a pay-out's too: a loan, a decrease refunding
+# cash value); a survival benefit changes nothing on the policy and has none.
+APPROVALS = ("approve", "approve_surrender", "approve_payout")
 
 
 def _name(user: Any) -> str:

@@ -34,6 +34,7 @@ class PaymentPurpose(StrEnum):
     SURRENDER = "surrender"
     LOAN = "loan"
     SURVIVAL = "survival"
+    REFUND = "refund"
 
 
 PURPOSE_LABELS = {
@@ -43,12 +44,13 @@ PURPOSE_LABELS = {
     PaymentPurpose.SURRENDER: _("surrender value (退保金)"),
     PaymentPurpose.LOAN: _("policy loan (保单贷款)"),
     PaymentPurpose.SURVIVAL: _("survival benefit (生存给付)"),
+    PaymentPurpose.REFUND: _("refund of the cash value given up (减保退费)"),
 }
 
 # The purposes of a claim's payments; the others pay a policy-service request.
 CLAIM_PURPOSES = frozenset({PaymentPurpose.FULL, PaymentPurpose.INTERIM, PaymentPurpose.BALANCE})
 SERVICE_PURPOSES = frozenset(
-    {PaymentPurpose.SURRENDER, PaymentPurpose.LOAN, PaymentPurpose.SURVIVAL}
+    {PaymentPurpose.SURRENDER, PaymentPurpose.LOAN, PaymentPurpose.SURVIVAL, PaymentPurpose.REFUND}
 )
 
 
@@ -109,6 +111,7 @@ PURPOSE_SUFFIX = {
     PaymentPurpose.SURRENDER: "S",
     PaymentPurpose.LOAN: "L",
     PaymentPurpose.SURVIVAL: "V",
+    PaymentPurpose.REFUND: "R",
 }
 # A claim's payment split between beneficiaries: P1, P2, … (one per payee).
 PAYEE_SUFFIX = "P"
@@ -124,7 +127,8 @@ def payment_reference(
     """PY + the claim number's date and sequence (CL20260930000001 → PY20260930000001),
     then I1 for the first interim payment or B1 for the balance; a death benefit paid to
     several beneficiaries adds P1, P2, … per payee. A service request's payment is PY + its
-    case number + S1 (surrender), L1 (loan) or V1 (survival benefit).
+    case number + S1 (surrender), L1 (loan), V1 (survival benefit) or R1 (the refund of a
+    decrease of the sum insured).
 
     Unique because each purpose of a case is paid at most once per sequence, and finance
     reads the case straight off the bank statement.

@@ -358,6 +358,7 @@ CHANGE_LABELS: Mapping[str, Promise] = {
     "contact_address": _("Contact address"),
     "bank": _("Designated bank account"),
     "holder": _("Policyholder"),
+    "loan_balance": _("Loan balance"),
 }
 STATUS_WORDS: Mapping[str, Promise] = {
     "active": _("in force"),
@@ -390,7 +391,7 @@ def _value_words(field: str, value: Any, *, holder_name: str) -> str:
         )
     if value in (None, "", [], {}):
         return str(_("none"))
-    if field in ("sum_insured", "premium"):
+    if field in ("sum_insured", "premium", "loan_balance"):
         return money_words(value)
     if field == "status":
         return str(STATUS_WORDS.get(str(value), value))

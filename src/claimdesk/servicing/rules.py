@@ -64,6 +64,7 @@ PAYOUT_PURPOSES: Mapping[str, str] = {
     ServiceItem.SURRENDER: "surrender",
     ServiceItem.LOAN: "loan",
     ServiceItem.SURVIVAL: "survival",
+    ServiceItem.SUM_DECREASE: "refund",  # the cash value of the part given up, if any
 }
 # Items only the company opens (a survival benefit falls due; nobody asks for it).
 SYSTEM_ITEMS = frozenset({ServiceItem.SURVIVAL})

@@ -90,10 +90,10 @@ from claimdesk.servicing.workflow import (
     GRACE_RULE,
     KIND,
     PAY_PERMISSION,
-    PAYOUT_APPROVAL,
     PERMISSION,
     UNDERWRITE_PERMISSION,
     RequestState,
+    approval_action,
 )
 from claimdesk.staff.roles import ROLE_PERMISSIONS, Role
 from claimdesk.staff.services import certificate_valid, certified_user_ids, is_staff_member
@@ -751,7 +751,7 @@ def _apply_approval(case: Case, request: ServiceRequest, *, actor: Actor, now: d
                 "amount": str(request.amount) if request.amount is not None else "",
             },
         )
-    action = PAYOUT_APPROVAL.get(request.item, "approve")
+    action = approval_action(request.item, request.amount)
     case_transition(
         case=case,
         action=action,

@@ -43,7 +43,19 @@ FINAL = frozenset({S.APPROVED, S.PAID, S.DECLINED, S.WITHDRAWN})
 APPROVALS = frozenset({"approve", "approve_surrender", "approve_payout"})
 # The approval row of each item that pays money out (else ``approve``).
 PAYOUT_APPROVAL = {"surrender": "approve_surrender", "loan": "approve_payout",
-                   "survival_benefit": "approve_payout"}  # fmt: skip
+                   "survival_benefit": "approve_payout",
+                   "sum_decrease": "approve_payout"}  # fmt: skip
+
+
+def approval_action(item: str, amount: Decimal | None) -> str:
+    """The approval row a request takes: into payment when it pays money out (a decrease
+    of the sum insured only when its product refunds a cash value), else straight to
+    approved."""
+    action = PAYOUT_APPROVAL.get(item, "approve")
+    if action == "approve_payout" and item == "sum_decrease" and not amount:
+        return "approve"
+    return action
+
 
 SLA_RULES = (
     SlaDefault(
@@ -120,7 +132,7 @@ def approved_through_authority(case: Any, t: Transition, data: Mapping[str, Any]
         return None if t.action == "approve" else str(_("This case has no surrender to pay."))
     if request.approved_by_id is None:
         return str(_("Approve the request on its page: the approver's authority is checked there."))
-    if PAYOUT_APPROVAL.get(request.item, "approve") != t.action:
+    if approval_action(request.item, request.amount) != t.action:
         return str(_("This approval does not fit the request's item."))
     return None
 
