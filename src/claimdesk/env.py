@@ -51,3 +51,18 @@ def secret_key_weakness(key: str) -> str:
     if key.startswith("django-insecure-") or "insecure" in key.lower():
         return "it is marked insecure"
     return ""
+
+
+# Brokers that hand an unacknowledged message to another worker after a visibility timeout.
+_VISIBILITY_BROKERS = ("redis", "rediss", "sqs")
+
+
+def broker_transport_options(broker_url: str, visibility_timeout: int) -> dict[str, int]:
+    """Transport options for ``broker_url``: the visibility timeout only where the broker
+    has one (Redis, SQS). The embedded broker (``sqla+sqlite``) passes its options on to
+    SQLAlchemy's ``create_engine``, which refuses keywords it does not know; RabbitMQ
+    redelivers when the connection drops and ignores it."""
+    scheme = broker_url.split("://", 1)[0].lower()
+    if scheme in _VISIBILITY_BROKERS:
+        return {"visibility_timeout": visibility_timeout}
+    return {}

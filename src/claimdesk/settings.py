@@ -13,7 +13,13 @@ from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
-from claimdesk.env import envbool, envint, envstr, secret_key_weakness
+from claimdesk.env import (
+    broker_transport_options,
+    envbool,
+    envint,
+    envstr,
+    secret_key_weakness,
+)
 
 BASE_DIR = Path(__file__).resolve().parent
 _CHECKOUT = BASE_DIR.parent.parent
@@ -252,7 +258,9 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 # killed worker's task runs again within about two minutes. Longer than any task runs, and
 # retries wait less than it (a task waiting for its countdown holds its message unacked).
 CLAIMDESK_VISIBILITY_TIMEOUT = envint("CLAIMDESK_VISIBILITY_TIMEOUT", 120)
-CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": CLAIMDESK_VISIBILITY_TIMEOUT}
+CELERY_BROKER_TRANSPORT_OPTIONS = broker_transport_options(
+    CELERY_BROKER_URL, CLAIMDESK_VISIBILITY_TIMEOUT
+)
 CELERY_TASK_ANNOTATIONS = {"*": {"retry_backoff_max": max(1, CLAIMDESK_VISIBILITY_TIMEOUT // 2)}}
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BEAT_SCHEDULE = {
