@@ -22,8 +22,6 @@ def test_the_embedded_broker_accepts_the_options_the_settings_give_it(tmp_path):
 
 
 def test_redis_and_sqs_redeliver_after_the_visibility_timeout_rabbitmq_on_disconnect():
-    assert broker_transport_options("redis://127.0.0.1:6379/0", 120) == {
-        "visibility_timeout": 120
-    }
+    assert broker_transport_options("redis://127.0.0.1:6379/0", 120) == {"visibility_timeout": 120}
     assert broker_transport_options("sqs://", 90) == {"visibility_timeout": 90}
     assert broker_transport_options("amqp://guest@127.0.0.1//", 120) == {}
