@@ -301,8 +301,8 @@ def metric_underwriting_volume(f: Filters) -> Metric:
             "Underwriting applications submitted in the period (new business and increases "
             "of the sum insured), per route: how many had a question to the applicant (问题件); "
             "the median and 90th-percentile hours from submission to the decision of those "
-            "decided in the period; and the share of uw_decision clocks met (paused while a "
-            "问题件 is open)."
+            "decided in the period; and the share of underwriting-decision clocks met (paused "
+            "while a question is open)."
         ),
         value=sum(r["submitted"] for r in rows),
         unit="",

@@ -43,8 +43,8 @@ PURPOSE_LABELS = {
     PaymentPurpose.BALANCE: _("balance after the final decision"),
     PaymentPurpose.SURRENDER: _("surrender value (退保金)"),
     PaymentPurpose.LOAN: _("policy loan (保单贷款)"),
-    PaymentPurpose.SURVIVAL: _("survival benefit (生存给付)"),
-    PaymentPurpose.REFUND: _("refund of the cash value given up (减保退费)"),
+    PaymentPurpose.SURVIVAL: _("survival benefit"),
+    PaymentPurpose.REFUND: _("refund of the cash value given up"),
 }
 
 # The purposes of a claim's payments; the others pay a policy-service request.

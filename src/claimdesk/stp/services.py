@@ -17,7 +17,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.contrib.auth import get_user_model
-from django.contrib.auth.models import Permission
+from django.contrib.auth.models import Group
 from django.db import IntegrityError, transaction
 from django.db.models import Count, Max, OuterRef, Q, Subquery
 from django.db.models.functions import Coalesce
@@ -78,13 +78,7 @@ SYSTEM_USERNAME = "claimdesk-stp"
 SYSTEM_NAME = "闪赔自动核赔"
 # What the system does on a claim it decides: the same permissions a person would need,
 # held by the account itself (no role: it never appears in a role's pool of people).
-SYSTEM_PERMISSIONS = (
-    ("claims", "handle_intake"),
-    ("claims", "decide_claim"),
-    ("claims", "handle_payment"),
-    ("cases", "view_all_cases"),
-    ("cases", "assign_task"),
-)
+SYSTEM_ROLES = (Role.AGENT, Role.ADJUSTER, Role.FINANCE, Role.ADMIN)
 REVIEW_PERMISSION = "compliance.score_quality"
 REVIEW_TASK = "stp_review"
 DIFFERENCE_TASK = "stp_difference"
@@ -94,7 +88,10 @@ OPEN_STATES = frozenset({ClaimState.REPORTED, ClaimState.REVIEWING})
 
 def system_actor() -> Actor:
     """The account automatic decisions are made and recorded by (created on first use,
-    without a password: nobody signs in as it)."""
+    without a password: nobody signs in as it). Work permissions come from roles only
+    (segregation of duties), so it holds the roles whose work it does: intake (agent),
+    deciding and handing tasks on (adjuster), the payment instruction (finance) and sight
+    of every case (admin)."""
     user = User.objects.filter(username=SYSTEM_USERNAME).first()
     if user is None:
         try:
@@ -102,14 +99,10 @@ def system_actor() -> Actor:
                 user = User(username=SYSTEM_USERNAME, first_name=SYSTEM_NAME)
                 user.set_unusable_password()
                 user.save()
-                user.user_permissions.add(
-                    *[
-                        Permission.objects.get(content_type__app_label=app, codename=code)
-                        for app, code in SYSTEM_PERMISSIONS
-                    ]
-                )
         except IntegrityError:  # created at the same moment by another worker
             user = User.objects.get(username=SYSTEM_USERNAME)
+    if not user.groups.exists():  # new, or made before roles alone gave work permissions
+        user.groups.add(*Group.objects.filter(name__in=[r.value for r in SYSTEM_ROLES]))
     return user
 
 
