@@ -66,7 +66,8 @@ def test_customer_downloads_the_batch_letter_on_a_phone_and_the_manager_reads_th
     services.request_approve(request=request, actor=clerk, now=timezone.now())
 
     phone.reload()
-    expect(phone.get_by_test_id("request-status")).to_contain_text("已批准")
+    # approved, its cash-value refund with finance (the payment flow): awaiting payment
+    expect(phone.get_by_test_id("request-status")).to_contain_text("待付款")
     letters = phone.get_by_test_id("notices")
     expect(letters).to_contain_text("批单（保单变更）")
     link = letters.get_by_test_id("notice-pdf")
