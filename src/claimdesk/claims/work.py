@@ -57,7 +57,7 @@ def claim_work(rows: list[WorkRow], user: Any) -> list[WorkRow]:
     }
     approvals = any(r.kind == APPROVAL_TASK for r in rows)
     limit = approval_limit(user) if approvals and user is not None else None
-    owner_next = {state: str(label) for state, label in OWNER_NEXT.items()}  # once a list
+    owner_next = {str(state): str(label) for state, label in OWNER_NEXT.items()}  # once a list
     kept = []
     for row in rows:
         row.link = _link(row)
