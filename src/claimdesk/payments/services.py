@@ -497,27 +497,10 @@ def _confirm_service(
             "purpose": payment.purpose,
         },
     )
-    payment.state = PaymentState.CONFIRMED
-    payment.confirmed_at = now
-    payment.confirmed_by = actor
-    payment.bank_ref = bank_ref
-    payment.updated_at = now
-    payment.save(update_fields=["state", "confirmed_at", "confirmed_by", "bank_ref", "updated_at"])
-    if transfer is not None:
-        transfer.outcome = AttemptOutcome.CONFIRMED
-        transfer.outcome_at = now
-        transfer.outcome_by = actor
-        transfer.bank_ref = bank_ref
-        transfer.via_reconciliation = via_reconciliation
-        transfer.save()
-    timeline_record(
-        case,
-        now=now,
-        actor=actor,
-        kind="payment_confirmed",
-        customer_visible=True,
-        data=_event_data(payment, bank_ref=bank_ref),
-    )
+    _mark_confirmed(
+        payment, transfer, actor=actor, now=now, bank_ref=bank_ref,
+        via_reconciliation=via_reconciliation,
+    )  # fmt: skip
     for task in case.tasks.filter(kind=PAYMENT_TASK, status=TaskStatus.OPEN):
         if task.assignee_id != actor.pk and not actor.has_perm("cases.view_all_cases"):
             continue  # as for a claim: only the holder (or oversight) completes it
@@ -823,27 +806,10 @@ def _confirm(
                 "account": payment.masked_account,
             },
         )
-    payment.state = PaymentState.CONFIRMED
-    payment.confirmed_at = now
-    payment.confirmed_by = actor
-    payment.bank_ref = bank_ref
-    payment.updated_at = now
-    payment.save(update_fields=["state", "confirmed_at", "confirmed_by", "bank_ref", "updated_at"])
-    if transfer is not None:
-        transfer.outcome = AttemptOutcome.CONFIRMED
-        transfer.outcome_at = now
-        transfer.outcome_by = actor
-        transfer.bank_ref = bank_ref
-        transfer.via_reconciliation = via_reconciliation
-        transfer.save()
-    timeline_record(
-        case,
-        now=now,
-        actor=actor,
-        kind="payment_confirmed",
-        customer_visible=True,
-        data=_event_data(payment, bank_ref=bank_ref),
-    )
+    _mark_confirmed(
+        payment, transfer, actor=actor, now=now, bank_ref=bank_ref,
+        via_reconciliation=via_reconciliation,
+    )  # fmt: skip
     tasks = case.tasks.filter(kind=PAYMENT_TASK, status=TaskStatus.OPEN, assignee=actor)
     for task in [] if balance_to_come else tasks:
         task_complete(
@@ -1315,3 +1281,37 @@ def payment_on_claim_withdrawn(event: CaseTransitioned) -> None:
         for code, amount in (payment.by_coverage or {}).items():
             kept[code] = kept.get(code, Decimal(0)) + Decimal(amount)
     accumulators_release_unpaid(claim=claim, kept=kept, now=event.now, reason="withdrawn")
+
+
+def _mark_confirmed(
+    payment: Payment,
+    transfer: PaymentAttempt | None,
+    *,
+    actor: Actor,
+    now: datetime,
+    bank_ref: str,
+    via_reconciliation: bool,
+) -> None:
+    """The bank's confirmation on the payment, its transfer and the timeline: the same for a
+    claim's payment and a policy-service request's."""
+    payment.state = PaymentState.CONFIRMED
+    payment.confirmed_at = now
+    payment.confirmed_by = actor
+    payment.bank_ref = bank_ref
+    payment.updated_at = now
+    payment.save(update_fields=["state", "confirmed_at", "confirmed_by", "bank_ref", "updated_at"])
+    if transfer is not None:
+        transfer.outcome = AttemptOutcome.CONFIRMED
+        transfer.outcome_at = now
+        transfer.outcome_by = actor
+        transfer.bank_ref = bank_ref
+        transfer.via_reconciliation = via_reconciliation
+        transfer.save()
+    timeline_record(
+        payment.case,
+        now=now,
+        actor=actor,
+        kind="payment_confirmed",
+        customer_visible=True,
+        data=_event_data(payment, bank_ref=bank_ref),
+    )
