@@ -73,15 +73,17 @@ def adjudication_context(claim: Claim, user) -> dict[str, Any]:
     }
 
 
-def _staff_claim(request: HttpRequest, number: str) -> Claim:
+def staff_claim(request: HttpRequest, number: str) -> Claim:
+    """The claim a member of staff works on a form of the claim page (404 otherwise)."""
     claim = claim_selectors.claim_find(request.user, number)
     if claim is None or not is_staff_member(request.user):
         raise Http404
     return claim
 
 
-def _act(request: HttpRequest, number: str, do: Callable[[Claim], str]) -> HttpResponse:
-    claim = _staff_claim(request, number)
+def claim_form_act(request: HttpRequest, number: str, do: Callable[[Claim], str]) -> HttpResponse:
+    """Run one form of the claim page: its refusal or its result as a message, then back."""
+    claim = staff_claim(request, number)
     try:
         done = do(claim)
     except CaseError as exc:
@@ -110,7 +112,7 @@ def loss_item_add(request: HttpRequest, number: str) -> HttpResponse:
             "amount": item.amount,
         }
 
-    return _act(request, number, do)
+    return claim_form_act(request, number, do)
 
 
 @login_required
@@ -135,7 +137,7 @@ def loss_item_exclude(request: HttpRequest, number: str, item_id: int) -> HttpRe
         )
         return _("Exclusion applied.") if clause else _("Exclusion lifted.")
 
-    return _act(request, number, do)
+    return claim_form_act(request, number, do)
 
 
 @login_required
@@ -150,7 +152,7 @@ def decision_propose(request: HttpRequest, number: str) -> HttpResponse:
             "amount": decision.amount,
         }
 
-    return _act(request, number, do)
+    return claim_form_act(request, number, do)
 
 
 @login_required
@@ -164,7 +166,7 @@ def interim_propose(request: HttpRequest, number: str) -> HttpResponse:
             "amount": decision.amount
         }
 
-    return _act(request, number, do)
+    return claim_form_act(request, number, do)
 
 
 @login_required
@@ -188,4 +190,4 @@ def decision_act(request: HttpRequest, number: str, decision_id: int) -> HttpRes
             return _("Decision approved and applied.")
         return _("Approval recorded; a further approval is needed.")
 
-    return _act(request, number, do)
+    return claim_form_act(request, number, do)

@@ -5,20 +5,16 @@ through selectors, writes through the services; refusals come back as messages."
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import date, datetime
 from typing import Any
 
-from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import redirect
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from claimdesk.cases.services import CaseError, GuardFailed, can_act
-from claimdesk.claims import selectors as claim_selectors
+from claimdesk.cases.services import GuardFailed, can_act
 from claimdesk.claims import services
 from claimdesk.claims.models import Claim, RequestStatus, ReserveRequest
 from claimdesk.claims.services.reserves import ADJUST_PERMISSIONS, reserve_limit
@@ -27,7 +23,7 @@ from claimdesk.recoveries.models import Recovery, RecoveryKind
 from claimdesk.recoveries.rules import RECOVERABLE_LINES
 from claimdesk.recoveries.selectors import claim_recoveries
 from claimdesk.recoveries.workflow import PERMISSION as RECOVERY_PERMISSION
-from claimdesk.staff.services import is_staff_member
+from claimdesk.web.adjudication import claim_form_act
 from claimdesk.workdays.clocks import to_local
 
 
@@ -55,24 +51,6 @@ def reserve_context(claim: Claim, user, now: datetime) -> dict[str, Any]:
     }
 
 
-def _staff_claim(request: HttpRequest, number: str) -> Claim:
-    claim = claim_selectors.claim_find(request.user, number)
-    if claim is None or not is_staff_member(request.user):
-        raise Http404
-    return claim
-
-
-def _act(request: HttpRequest, number: str, do: Callable[[Claim], str]) -> HttpResponse:
-    claim = _staff_claim(request, number)
-    try:
-        done = do(claim)
-    except CaseError as exc:
-        messages.error(request, exc.message)
-    else:
-        messages.success(request, done)
-    return redirect("web:claim_detail", number=number)
-
-
 @login_required
 @require_POST
 def reserve_adjust(request: HttpRequest, number: str) -> HttpResponse:
@@ -86,7 +64,7 @@ def reserve_adjust(request: HttpRequest, number: str) -> HttpResponse:
         )
         return _("Reserve set to %(amount)s.") % {"amount": movement.amount}
 
-    return _act(request, number, do)
+    return claim_form_act(request, number, do)
 
 
 @login_required
@@ -107,7 +85,7 @@ def reserve_request_act(request: HttpRequest, number: str, request_id: int) -> H
         movement = services.reserve_request_sign(request=pending, actor=request.user, now=now)
         return _("Reserve set to %(amount)s.") % {"amount": getattr(movement, "amount", "")}
 
-    return _act(request, number, do)
+    return claim_form_act(request, number, do)
 
 
 @login_required
@@ -126,7 +104,7 @@ def recovery_open(request: HttpRequest, number: str) -> HttpResponse:
         )
         return _("Recovery %(number)s opened.") % {"number": recovery.case.number}
 
-    return _act(request, number, do)
+    return claim_form_act(request, number, do)
 
 
 def _recovery(claim: Claim, recovery_id: int) -> Recovery:
@@ -182,4 +160,4 @@ def recovery_act(request: HttpRequest, number: str, recovery_id: int) -> HttpRes
             return _("Recovery %(number)s closed.") % {"number": recovery.case.number}
         raise GuardFailed(_("Unknown action on a recovery."))
 
-    return _act(request, number, do)
+    return claim_form_act(request, number, do)
