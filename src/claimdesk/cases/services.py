@@ -671,6 +671,27 @@ def case_open(
     return case
 
 
+def case_lock(pk: int) -> Case:
+    """The case row locked for the current action (its customer with it).
+
+    Locked once per action: the nested steps of an action (an approval's transition, its
+    payment's hand-over) get the same row and the same object, so what one step changed the
+    next one sees, without another ``SELECT … FOR UPDATE``. Outside an action, or after a
+    nested part of it failed, the row is read and locked again."""
+    memo = action_memo()
+    key = ("case_locked", pk)
+    if memo is not None and (held := memo.get(key)) is not None:
+        return held
+    case = (
+        Case.objects.select_for_update(no_key=True, of=("self",))
+        .select_related("customer")
+        .get(pk=pk)
+    )
+    if memo is not None:
+        memo[key] = case
+    return case
+
+
 def case_transition(
     *, case: Case, action: str, actor: Actor, now: datetime, data: Mapping[str, Any] | None = None
 ) -> Case:
@@ -682,11 +703,7 @@ def case_transition(
     data = dict(data or {})
     with case_action():
         # The customer comes with the row: a step the customer sees tells them.
-        case = (
-            Case.objects.select_for_update(no_key=True, of=("self",))
-            .select_related("customer")
-            .get(pk=case.pk)
-        )
+        case = case_lock(case.pk)
         wf = case.workflow
         t = wf.find(case.status, action)
         if t is None:
@@ -800,7 +817,7 @@ def task_assign(
     on the day of ``now``.
     """
     with case_action():
-        case = Case.objects.select_for_update(no_key=True).get(pk=case.pk)
+        case = case_lock(case.pk)
         if not can_act(actor, case, "cases.assign_task"):
             raise NotAllowed(
                 _("You may not assign tasks on case %(number)s.") % {"number": case.number}
@@ -887,12 +904,13 @@ def task_complete(*, task: Task, actor: Actor, now: datetime, result: str = "") 
     with case_action():
         # Lock order as in case_transition (case, then its tasks and clocks): a withdrawal
         # cancelling this task and its completion are serialised, never interleaved.
-        Case.objects.select_for_update(no_key=True).filter(pk=task.case_id).first()
+        case = case_lock(task.case_id)
         task = (
             Task.objects.select_for_update(of=("self",), no_key=True)
-            .select_related("case", "returns_to")
+            .select_related("returns_to")
             .get(pk=task.pk)
         )
+        task.case = case  # the action's one object of the case
         if task.status != TaskStatus.OPEN:
             raise IllegalTransition(
                 _("This task is already %(status)s.") % {"status": task.get_status_display()}

@@ -71,8 +71,10 @@ def event_kinds() -> set[str]:
 
 
 # A subscriber sees the events just written, in the writing transaction; ``new_cases`` says
-# they all belong to cases opened in that transaction (no earlier line to follow).
-TimelineSubscriber = Callable[[list[CaseEvent], bool], None]
+# they all belong to cases opened in that transaction (no earlier line to follow); the list
+# holds what the subscriber's own side put aside during the action (``action_defer``), to be
+# written together with the lines (the ledger's chained rows: one append per action).
+TimelineSubscriber = Callable[[list[CaseEvent], bool, list[Any]], None]
 _SUBSCRIBERS: list[TimelineSubscriber] = []
 
 
@@ -144,6 +146,7 @@ class _Batch:
 
     lines: list[CaseEvent] = field(default_factory=list)
     memo: dict[Any, Any] = field(default_factory=dict)
+    deferred: list[Any] = field(default_factory=list)
 
 
 _batch: ContextVar[_Batch | None] = ContextVar("timeline_batch", default=None)
@@ -163,12 +166,16 @@ def case_action(*, savepoint: bool = False) -> Iterator[None]:
     """
     outer = _batch.get()
     if outer is not None:
-        mark = len(outer.lines)
+        mark, deferred_mark = len(outer.lines), len(outer.deferred)
         try:
             with transaction.atomic(savepoint=savepoint):
                 yield
         except BaseException:
             del outer.lines[mark:]
+            del outer.deferred[deferred_mark:]
+            # What the failed part established (a row it locked and changed in memory, a
+            # task it found) is looked up again by whatever the caller does next.
+            outer.memo.clear()
             raise
         return
     batch = _Batch()
@@ -178,7 +185,7 @@ def case_action(*, savepoint: bool = False) -> Iterator[None]:
             yield
             # Not ``new_cases`` even for a case opened in the action: the action may have
             # chained something else of it already (a reused document).
-            _write(batch.lines, new_cases=False)
+            _write(batch.lines, new_cases=False, deferred=batch.deferred)
     finally:
         _batch.reset(token)
 
@@ -190,12 +197,33 @@ def action_memo() -> dict[Any, Any] | None:
     return batch.memo if batch is not None else None
 
 
-def _write(lines: list[CaseEvent], *, new_cases: bool) -> list[CaseEvent]:
-    if not lines:
+def action_defer(item: Any) -> bool:
+    """Put ``item`` aside for the timeline's subscribers at the end of the current action
+    (dropped with the lines of a nested part that fails); False outside an action, where the
+    caller writes it at once."""
+    batch = _batch.get()
+    if batch is None:
+        return False
+    batch.deferred.append(item)
+    return True
+
+
+def action_deferred() -> list[Any]:
+    """What the current action has put aside so far (empty outside one)."""
+    batch = _batch.get()
+    return batch.deferred if batch is not None else []
+
+
+def _write(
+    lines: list[CaseEvent], *, new_cases: bool, deferred: list[Any] | None = None
+) -> list[CaseEvent]:
+    if not lines and not deferred:
         return lines
-    written = bulk_insert(lines)
+    written = bulk_insert(lines) if lines else lines
     for subscriber in _SUBSCRIBERS:
-        subscriber(written, new_cases)
+        subscriber(written, new_cases, deferred or [])
+    if not written:
+        return written
     from claimdesk.cases.committed import dispatch_after_commit
 
     dispatch_after_commit()

@@ -14,7 +14,8 @@ class LedgerConfig(AppConfig):
         timeline_subscribe(_events_written)
 
 
-def _events_written(events: list, new_cases: bool) -> None:
-    from claimdesk.ledger.services import ledger_append_events
+def _events_written(events: list, new_cases: bool, deferred: list) -> None:
+    from claimdesk.ledger.services import PendingRecord, ledger_append_events
 
-    ledger_append_events(events, new_cases=new_cases)
+    pending = [item for item in deferred if isinstance(item, PendingRecord)]
+    ledger_append_events(events, new_cases=new_cases, before=pending)

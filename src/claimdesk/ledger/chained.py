@@ -148,13 +148,19 @@ def _on_save(sender, instance, created: bool, raw: bool = False, **kwargs) -> No
     case_id = case_of(spec, instance)
     if case_id is None:
         return  # belongs to no case yet: chained with the row that gives it one (``earlier``)
-    from claimdesk.ledger.services import ledger_append, ledger_has
+    from claimdesk.ledger.services import ledger_has
 
     for row in spec.earlier(instance, model=sender) if spec.earlier else ():
         if not ledger_has(spec.record_type, row.pk):
-            ledger_append(
-                case_id=case_id, record=record_of(spec, row, case_id), at=at_of(spec, row)
-            )
-    ledger_append(
-        case_id=case_id, record=record_of(spec, instance, case_id), at=at_of(spec, instance)
-    )
+            _chain(case_id, record_of(spec, row, case_id), at_of(spec, row))
+    _chain(case_id, record_of(spec, instance, case_id), at_of(spec, instance))
+
+
+def _chain(case_id: int, record: dict[str, Any], at: datetime) -> None:
+    """Within a business action the row waits for the action's one ledger append (with its
+    timeline lines); outside one it is chained at once."""
+    from claimdesk.cases.timeline import action_defer
+    from claimdesk.ledger.services import PendingRecord, ledger_append
+
+    if not action_defer(PendingRecord(case_id, record, at)):
+        ledger_append(case_id=case_id, record=record, at=at)

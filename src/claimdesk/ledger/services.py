@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -190,15 +191,34 @@ def _write_entries(Entry, Head, entries: list[tuple], moved: list) -> None:
         )
 
 
-def ledger_append_events(events: Iterable, *, new_cases: bool = False) -> int:
+@dataclass(frozen=True)
+class PendingRecord:
+    """A chained row written during a business action, appended with the action's timeline
+    lines when the action ends (one head lock and one write for the whole action)."""
+
+    case_id: int
+    record: dict[str, Any]
+    at: datetime
+
+    @property
+    def key(self) -> tuple[str, int]:
+        return (self.record["type"], self.record["id"])
+
+
+def ledger_append_events(
+    events: Iterable, *, new_cases: bool = False, before: Iterable[PendingRecord] = ()
+) -> int:
     """Chain events written with ``bulk_create`` (which sends no ``post_save``): call it in
     the same transaction, right after the ``bulk_create``, with the created objects (their
-    pks set, as PostgreSQL and SQLite return them). Events are chained in the order given.
+    pks set, as PostgreSQL and SQLite return them). Events are chained in the order given,
+    after the action's chained rows (``before``), which were written before its lines.
     ``new_cases``: every event belongs to a case opened in this transaction."""
+    pending = list(before)
+    rows = [(p.case_id, p.record, p.at) for p in pending]
+    rows += [(e.case_id, event_record(e), _aware(e.at)) for e in events]
     with transaction.atomic(savepoint=False):
-        return _append_many(
-            ((e.case_id, event_record(e), _aware(e.at)) for e in events), new_cases=new_cases
-        )
+        # A chained row of a case that has its head already is no new case's first record.
+        return _append_many(rows, new_cases=new_cases and not pending)
 
 
 def ledger_backfill(*, Event, Document, Entry, Head) -> int:
@@ -222,6 +242,12 @@ def ledger_backfill(*, Event, Document, Entry, Head) -> int:
 
 
 def ledger_has(record_type: str, record_id: int) -> bool:
+    """Whether the record is chained, or waiting to be at the end of the current action."""
+    from claimdesk.cases.timeline import action_deferred
+
+    key = (record_type, record_id)
+    if any(isinstance(p, PendingRecord) and p.key == key for p in action_deferred()):
+        return True
     return LedgerEntry.objects.filter(record_type=record_type, record_id=record_id).exists()
 
 

@@ -36,6 +36,7 @@ from claimdesk.cases.services import (
     IllegalTransition,
     NotAllowed,
     can_act,
+    case_lock,
     case_transition,
     deadline_stop,
     escalation_recipient,
@@ -127,7 +128,7 @@ def _may_pay(
 
 def _lock_case(claim_pk: int) -> Case:
     """The claim's case row, locked: every payment write on a claim queues here."""
-    return Case.objects.select_for_update(no_key=True).get(pk=claim_pk)
+    return case_lock(claim_pk)
 
 
 def _lock(payment: Payment) -> Payment:

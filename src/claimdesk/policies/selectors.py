@@ -7,6 +7,7 @@ from datetime import date
 
 from django.db.models import Q, QuerySet
 
+from claimdesk.cases.timeline import action_memo
 from claimdesk.policies.models import BankAccount, Coverage, Endorsement, InsuredPerson, Policy
 from claimdesk.policies.rules import (
     BankDetails,
@@ -117,9 +118,27 @@ def _as_of(row: Endorsement) -> PolicyAsOf:
 
 
 def policy_history(policy: Policy) -> list[PolicyAsOf]:
-    """Every version of the policy, in issue order (version 1 first)."""
+    """Every version of the policy, in issue order (version 1 first).
+
+    Read once per business action: a decision's calculation, its letter and its payment all
+    read the policy as it stood at the loss date. An endorsement issued in the action makes
+    the next read fetch it again (``policy_history_forget``)."""
+    memo = action_memo()
+    key = ("policy_history", policy.pk)
+    if memo is not None and key in memo:
+        return list(memo[key])
     rows = list(Endorsement.objects.filter(policy=policy).order_by("version"))
-    return [_as_of(r) for r in rows] if rows else [issued_terms(policy)]
+    versions = [_as_of(r) for r in rows] if rows else [issued_terms(policy)]
+    if memo is not None:
+        memo[key] = tuple(versions)
+    return versions
+
+
+def policy_history_forget(policy: Policy) -> None:
+    """The policy's versions change in this action: read them again next time."""
+    memo = action_memo()
+    if memo is not None:
+        memo.pop(("policy_history", policy.pk), None)
 
 
 def policy_as_of(policy: Policy, day: date) -> PolicyAsOf:

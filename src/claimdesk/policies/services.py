@@ -24,7 +24,7 @@ from claimdesk.policies.rules import (
     terms_as_json,
     terms_changed,
 )
-from claimdesk.policies.selectors import issued_terms, policy_history
+from claimdesk.policies.selectors import issued_terms, policy_history, policy_history_forget
 from claimdesk.types import Actor
 
 
@@ -115,6 +115,7 @@ def endorsement_issue(
             _("A policy change cannot touch %(fields)s.") % {"fields": ", ".join(sorted(unknown))}
         )
     policy = Policy.objects.select_for_update().get(pk=policy.pk)
+    policy_history_forget(policy)
     _store_issued(policy, now)
     latest = policy_history(policy)[-1]
     if why := endorsement_refusal(
@@ -148,4 +149,5 @@ def endorsement_issue(
         issued_by=actor,
     )
     _mirror(policy, after)
+    policy_history_forget(policy)
     return row

@@ -18,6 +18,7 @@ from claimdesk.cases.services import (
     IllegalTransition,
     NotAllowed,
     can_act,
+    case_lock,
 )
 from claimdesk.cases.timeline import case_action, timeline_record
 from claimdesk.claims.models import Claim, LossItem, Period
@@ -59,11 +60,11 @@ def _clause_ref(clause: Clause | None) -> ClauseRef | None:
     return ClauseRef(article=clause.article, title=clause.title, text=clause.text)
 
 
-def _general_clause(product_id: int, word: str) -> Clause | None:
-    return (
-        Clause.objects.filter(product_id=product_id, kind=Clause.Kind.GENERAL, title__contains=word)
-        .order_by("article")
-        .first()
+def _general_clause(clauses: list[Clause], word: str) -> Clause | None:
+    """The first general clause (by article) whose title names ``word``."""
+    return next(
+        (c for c in clauses if c.kind == Clause.Kind.GENERAL and word in c.title),
+        None,
     )
 
 
@@ -79,9 +80,8 @@ def claim_calculation(claim: Claim, items: list[LossLine] | None = None) -> Calc
     bases = coverage_bases(policy.product.code)
     keys = accumulator_keys(claim, as_of.coverages)
     used = used_by_others(claim, keys)
-    clauses = {
-        c.article: _clause_ref(c) for c in Clause.objects.filter(product_id=policy.product_id)
-    }
+    product_clauses = list(Clause.objects.filter(product_id=policy.product_id).order_by("article"))
+    clauses = {c.article: _clause_ref(c) for c in product_clauses}
 
     def terms_of(c: Coverage) -> CoverageTerms:
         basis = bases.get(c.code)
@@ -120,8 +120,8 @@ def claim_calculation(claim: Claim, items: list[LossLine] | None = None) -> Calc
         in_force=as_of.status == Policy.Status.ACTIVE,
         sum_insured=as_of.sum_insured,
         paid=paid,
-        term_clause=_clause_ref(_general_clause(policy.product_id, "保险期间")),
-        waiting_clause=_clause_ref(_general_clause(policy.product_id, "等待期")),
+        term_clause=_clause_ref(_general_clause(product_clauses, "保险期间")),
+        waiting_clause=_clause_ref(_general_clause(product_clauses, "等待期")),
         version=as_of.version,
         endorsement=as_of.endorsement,
         effective_on=as_of.effective_on,
@@ -149,7 +149,7 @@ def claim_calculation(claim: Claim, items: list[LossLine] | None = None) -> Calc
 
 def _assessing(claim: Claim, actor: Actor) -> Case:
     """Lock the claim's case for a change to its loss items; refuse when not allowed."""
-    case = Case.objects.select_for_update(no_key=True).get(pk=claim.pk)
+    case = case_lock(claim.pk)
     if not any(can_act(actor, case, p) for p in ASSESSORS):
         raise NotAllowed(
             _("You may not assess the loss of claim %(number)s.") % {"number": case.number}

@@ -24,6 +24,7 @@ from claimdesk.cases.services import (
     IllegalTransition,
     NotAllowed,
     can_act,
+    case_lock,
     case_transition,
     escalation_recipient,
     task_assign,
@@ -157,7 +158,7 @@ def decision_propose_stage(
     be fixed, to be paid first (先予支付, §25) — with the same four eyes and authority."""
     interim = stage == DecisionStage.INTERIM
     with case_action():
-        case = Case.objects.select_for_update(no_key=True).get(pk=claim.pk)
+        case = case_lock(claim.pk)
         if not can_act(actor, case, "claims.decide_claim"):
             raise NotAllowed(_("You may not decide claim %(number)s.") % {"number": case.number})
         allowed = INTERIM_STATES if interim else {ClaimState.ADJUDICATING}
@@ -265,7 +266,7 @@ def decision_approve(*, decision: ClaimDecision, actor: Actor, now: datetime) ->
     lapsed = False
     needs: tuple[licences.Need, ...] = ()
     with case_action():
-        case = Case.objects.select_for_update(no_key=True).get(pk=decision.claim_id)
+        case = case_lock(decision.claim_id)
         decision = ClaimDecision.objects.select_for_update().get(pk=decision.pk)
         if not can_act(actor, case, "claims.decide_claim"):
             raise NotAllowed(_("You may not decide claim %(number)s.") % {"number": case.number})
@@ -350,7 +351,7 @@ def decision_automatic(
     payable) raises ``NotAutomatic`` and changes nothing, so a person decides it.
     """
     with case_action():
-        case = Case.objects.select_for_update(no_key=True).get(pk=claim.pk)
+        case = case_lock(claim.pk)
         if not can_act(actor, case, "claims.decide_claim"):
             raise NotAllowed(_("You may not decide claim %(number)s.") % {"number": case.number})
         if case.status != ClaimState.ADJUDICATING:
@@ -489,7 +490,7 @@ def decision_return(
 ) -> ClaimDecision:
     """An approver sends a proposal back with a reason; the proposer revises it."""
     with case_action():
-        case = Case.objects.select_for_update(no_key=True).get(pk=decision.claim_id)
+        case = case_lock(decision.claim_id)
         decision = ClaimDecision.objects.select_for_update().get(pk=decision.pk)
         if not can_act(actor, case, "claims.decide_claim") or actor.pk == decision.proposed_by_id:
             raise NotAllowed(_("Only an approver may return a proposal."))

@@ -24,7 +24,6 @@ from datetime import datetime, timedelta
 from decimal import Decimal, InvalidOperation
 
 from django.conf import settings
-from django.db.models import Sum
 from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
@@ -36,6 +35,7 @@ from claimdesk.cases.services import (
     IllegalTransition,
     NotAllowed,
     can_act,
+    case_lock,
     escalation_recipient,
     task_assign,
     task_cancel,
@@ -116,14 +116,15 @@ def reserve_history(claim: Claim) -> list[ReserveMovement]:
 
 
 def reserve_totals(claim: Claim) -> Totals:
-    rows = ReserveMovement.objects.filter(claim=claim)
-    last = rows.order_by("-at", "-id").values_list("amount", flat=True).first()
-    sums = rows.aggregate(p=Sum("paid"), r=Sum("recovered"))
+    """The claim's reserve (None: it has none yet) and what was paid and recovered on it, from
+    its movements in one read (a claim has a handful)."""
+    rows = ReserveMovement.objects.filter(claim=claim).order_by("at", "id")
+    moved = list(rows.values_list("amount", "paid", "recovered"))
     fen = Decimal("0.01")
     return Totals(
-        last,
-        Decimal(str(sums["p"] or 0)).quantize(fen),
-        Decimal(str(sums["r"] or 0)).quantize(fen),
+        moved[-1][0] if moved else None,
+        Decimal(sum((Decimal(str(p)) for _a, p, _r in moved), Decimal(0))).quantize(fen),
+        Decimal(sum((Decimal(str(r)) for _a, _p, r in moved), Decimal(0))).quantize(fen),
     )
 
 
@@ -138,13 +139,14 @@ def _move(
     signed_by: Actor | None = None,
     paid: Decimal = Decimal(0),
     recovered: Decimal = Decimal(0),
+    before: Totals | None = None,
 ) -> ReserveMovement | None:
     """Append one movement and its ledger-chained timeline line; nothing when neither the
-    reserve nor the money moved."""
+    reserve nor the money moved. ``before``: the totals the caller has just read."""
     amount = max(amount, Decimal(0)).quantize(Decimal("0.01"))
-    before = reserve_totals(claim).reserve
-    change = amount - (before or Decimal(0))
-    if before is not None and not change and not paid and not recovered:
+    held = (before or reserve_totals(claim)).reserve
+    change = amount - (held or Decimal(0))
+    if held is not None and not change and not paid and not recovered:
         return None
     signer = signed_by or actor
     limit = reserve_limit(signer) if signer is not None else None
@@ -282,12 +284,19 @@ def reserve_on_registered(event: ClaimRegistered) -> None:
 def reserve_on_transition(event: CaseTransitioned) -> None:
     """The survey's loss assessment sets the reserve to what the assessed items come to;
     a claim that closes (paid, rejected, withdrawn) holds none."""
+    assessed = event.transition.action == "assessment_done"
+    if not assessed and event.transition.target not in ARCHIVED_AT:
+        return  # no other step moves the reserve
     claim = Claim.objects.filter(pk=event.case.pk).select_related("case", "policy").first()
-    if claim is None or not ReserveMovement.objects.filter(claim=claim).exists():
-        return  # a bare case, or a claim from before reserves
-    if event.transition.action == "assessment_done" and claim.loss_items.exists():
+    if claim is None:
+        return  # a bare case
+    totals = reserve_totals(claim)
+    if totals.reserve is None:
+        return  # a claim from before reserves
+    if assessed:
+        if not claim.loss_items.exists():
+            return
         total = claim_calculation(claim).total
-        totals = reserve_totals(claim)
         _move(
             claim,
             amount=reserve_outstanding(total, totals.paid, totals.recovered),
@@ -295,8 +304,9 @@ def reserve_on_transition(event: CaseTransitioned) -> None:
             reason=_said(gettext_noop("Loss assessed at %(amount)s"), amount=total),
             actor=event.actor,
             now=event.now,
+            before=totals,
         )
-    elif event.transition.target in ARCHIVED_AT:
+    else:
         _move(
             claim,
             amount=Decimal(0),
@@ -307,14 +317,15 @@ def reserve_on_transition(event: CaseTransitioned) -> None:
             ),
             actor=event.actor,
             now=event.now,
+            before=totals,
         )
 
 
 def reserve_on_survey(claim: Claim, *, assessed: Decimal, actor: Actor, now: datetime) -> None:
     """The surveyor's written result: the loss as assessed on site is what is expected."""
-    if not ReserveMovement.objects.filter(claim=claim).exists():
-        return
     totals = reserve_totals(claim)
+    if totals.reserve is None:
+        return  # a claim from before reserves
     _move(
         claim,
         amount=reserve_outstanding(assessed, totals.paid, totals.recovered),
@@ -322,15 +333,16 @@ def reserve_on_survey(claim: Claim, *, assessed: Decimal, actor: Actor, now: dat
         reason=_said(gettext_noop("Survey report: loss assessed at %(amount)s"), amount=assessed),
         actor=actor,
         now=now,
+        before=totals,
     )
 
 
 def reserve_on_proposal(decision: ClaimDecision, *, actor: Actor, now: datetime) -> None:
     """A proposed decision's calculation is the best estimate until it is approved."""
     claim = decision.claim
-    if not ReserveMovement.objects.filter(claim=claim).exists():
-        return
     totals = reserve_totals(claim)
+    if totals.reserve is None:
+        return  # a claim from before reserves
     _move(
         claim,
         amount=reserve_outstanding(decision.amount, totals.paid, totals.recovered),
@@ -341,15 +353,16 @@ def reserve_on_proposal(decision: ClaimDecision, *, actor: Actor, now: datetime)
         ),
         actor=actor,
         now=now,
+        before=totals,
     )
 
 
 def reserve_on_decided(event: ClaimDecided) -> None:
     """The approved decision fixes what is owed: the reserve is what is left of it to pay."""
     claim = event.claim
-    if not ReserveMovement.objects.filter(claim=claim).exists():
-        return
     totals = reserve_totals(claim)
+    if totals.reserve is None:
+        return  # a claim from before reserves
     decided = event.decision.amount if event.approved else Decimal(0)
     _move(
         claim,
@@ -362,6 +375,7 @@ def reserve_on_decided(event: ClaimDecided) -> None:
         ),
         actor=event.actor,
         now=event.now,
+        before=totals,
     )
 
 
@@ -385,6 +399,7 @@ def reserve_on_payment(
         actor=actor,
         now=now,
         paid=amount,
+        before=totals,
     )
 
 
@@ -405,6 +420,7 @@ def reserve_on_recovery(
         actor=actor,
         now=now,
         recovered=amount,
+        before=totals,
     )
 
 
@@ -436,7 +452,7 @@ def reserve_adjust(
     refusal (``AboveReserveAuthority``) says to whom it went."""
     value = _amount(amount)
     with case_action():
-        case = Case.objects.select_for_update(no_key=True).get(pk=claim.pk)
+        case = case_lock(claim.pk)
         if not _may_adjust(actor, case):
             raise NotAllowed(
                 _("You may not change the reserve of claim %(number)s.") % {"number": case.number}
@@ -540,7 +556,7 @@ def reserve_request_sign(
     one more level and the refusal says to whom."""
     escalated_to = None
     with case_action():
-        case = Case.objects.select_for_update(no_key=True).get(pk=request.claim_id)
+        case = case_lock(request.claim_id)
         request = ReserveRequest.objects.select_for_update().get(pk=request.pk)
         if request.status != RequestStatus.PENDING:
             raise IllegalTransition(
@@ -590,7 +606,7 @@ def reserve_request_refuse(
 ) -> ReserveRequest:
     """The signer refuses the change, saying why; the reserve stays as it was."""
     with case_action():
-        case = Case.objects.select_for_update(no_key=True).get(pk=request.claim_id)
+        case = case_lock(request.claim_id)
         request = ReserveRequest.objects.select_for_update().get(pk=request.pk)
         if request.status != RequestStatus.PENDING:
             raise IllegalTransition(
