@@ -7,7 +7,8 @@ transaction, and instants read the same everywhere.
 
 A business action runs in ``case_action()``: the lines it records are kept until its end and
 written together, one ``INSERT`` and one ledger append for the whole action instead of one
-of each per line. Outside an action a line is written at once.
+of each per line; so are the notifications it queues (one ``INSERT``). Outside an action a
+line is written at once.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from django.utils.translation import gettext_lazy as _
 
 from claimdesk.cases.models import Case, CaseEvent
 from claimdesk.db import bulk_insert
+from claimdesk.notify.services import notification_queue_many, notifications_batched
 from claimdesk.workdays.clocks import to_local
 
 
@@ -147,6 +149,7 @@ class _Batch:
     lines: list[CaseEvent] = field(default_factory=list)
     memo: dict[Any, Any] = field(default_factory=dict)
     deferred: list[Any] = field(default_factory=list)
+    messages: list[Any] = field(default_factory=list)  # notifications, written at the end
 
 
 _batch: ContextVar[_Batch | None] = ContextVar("timeline_batch", default=None)
@@ -166,13 +169,14 @@ def case_action(*, savepoint: bool = False) -> Iterator[None]:
     """
     outer = _batch.get()
     if outer is not None:
-        mark, deferred_mark = len(outer.lines), len(outer.deferred)
+        marks = len(outer.lines), len(outer.deferred), len(outer.messages)
         try:
             with transaction.atomic(savepoint=savepoint):
                 yield
         except BaseException:
-            del outer.lines[mark:]
-            del outer.deferred[deferred_mark:]
+            del outer.lines[marks[0] :]
+            del outer.deferred[marks[1] :]
+            del outer.messages[marks[2] :]
             # What the failed part established (a row it locked and changed in memory, a
             # task it found) is looked up again by whatever the caller does next.
             outer.memo.clear()
@@ -182,10 +186,12 @@ def case_action(*, savepoint: bool = False) -> Iterator[None]:
     token = _batch.set(batch)
     try:
         with transaction.atomic():
-            yield
+            with notifications_batched() as batch.messages:
+                yield
             # Not ``new_cases`` even for a case opened in the action: the action may have
             # chained something else of it already (a reused document).
             _write(batch.lines, new_cases=False, deferred=batch.deferred)
+            notification_queue_many(batch.messages)
     finally:
         _batch.reset(token)
 

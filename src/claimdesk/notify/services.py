@@ -18,7 +18,9 @@ Delivery is at-least-once with a lease, which in practice means once:
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
+from contextvars import ContextVar
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -96,13 +98,39 @@ def notification_queue(
     )
 
 
+# The messages of the business action under way, written together when it ends (see
+# ``notifications_batched``); None outside one.
+_batched: ContextVar[list[Mapping[str, Any]] | None] = ContextVar(
+    "notifications_batched", default=None
+)
+
+
+@contextmanager
+def notifications_batched() -> Iterator[list[Mapping[str, Any]]]:
+    """Messages queued inside wait in the yielded list instead of being written one
+    ``INSERT`` each; the caller writes them with ``notification_queue_many`` in its
+    transaction. The kernel wraps every business action in it: one ``INSERT`` however many
+    people the action tells (the customer, the next assignee, the owner a task returns to).
+    Inside, ``notification_queue`` returns no rows."""
+    pending: list[Mapping[str, Any]] = []
+    token = _batched.set(pending)
+    try:
+        yield pending
+    finally:
+        _batched.reset(token)
+
+
 def notification_queue_many(
     messages: Iterable[Mapping[str, Any]], *, returning: bool = True
 ) -> list[Notification]:
     """``notification_queue`` for many messages (its keyword arguments, one mapping each)
     in one INSERT: what a bulk import of a thousand claims needs. ``returning=False``: the
     caller wants no row objects back (bulk intake), so rows that are not held are written
-    as plain values and ``[]`` comes back."""
+    as plain values and ``[]`` comes back. Inside ``notifications_batched`` the messages
+    wait for the batch's one write."""
+    if (pending := _batched.get()) is not None:
+        pending.extend(messages)
+        return []
     rows: list[dict[str, Any]] = []
     held: list[tuple[slice, list, datetime]] = []
     for message in messages:

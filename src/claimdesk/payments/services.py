@@ -46,6 +46,7 @@ from claimdesk.cases.services import (
 from claimdesk.cases.timeline import case_action, timeline_record
 from claimdesk.claims.events import ClaimDecided, InterimDecided
 from claimdesk.claims.models import Claim, ClaimDecision, DecisionStage, DecisionStatus
+from claimdesk.claims.selectors import claim_held
 from claimdesk.claims.services import (
     accumulators_release,
     accumulators_release_unpaid,
@@ -339,7 +340,10 @@ def _send(payment: Payment, *, actor: Actor, now: datetime, bank_ref: str) -> Pa
 def finance_assignee(claim: Claim) -> Actor | None:
     """Who pays a claim: the active finance person with the fewest open payment tasks,
     someone in the case owner's region first."""
-    region = getattr(getattr(claim.case.owner, "staff_profile", None), "region", "")
+    case = claim.case
+    if not Case.owner.is_cached(case):  # read once, with the profile, for the task's return
+        case.owner = User.objects.select_related("staff_profile").get(pk=case.owner_id)
+    region = getattr(getattr(case.owner, "staff_profile", None), "region", "")
     people = (
         User.objects.filter(is_active=True, groups__name=Role.FINANCE.value)
         .select_related("staff_profile")
@@ -636,10 +640,9 @@ def payment_instruct(
     one: the case row lock queues concurrent callers, the unique constraint backs it.
     """
     with case_action():
-        case = _lock_case(claim.pk)
+        claim = claim_held(claim.pk)
+        case = claim.case
         _finance_only(actor, case)
-        claim = Claim.objects.select_related("policy__holder").get(pk=claim.pk)
-        claim.case = case
         _refuse_a_second(claim, case)
         _may_pay(actor, case)
         due = payment_due(claim, case)

@@ -47,6 +47,7 @@ from claimdesk.claims.rules import (
     approval_refusal,
     approvals_required,
 )
+from claimdesk.claims.selectors import claim_held
 from claimdesk.claims.services.accumulators import (
     LimitsChanged,
     accumulator_keys,
@@ -409,7 +410,7 @@ def _reserve_limits(decision: ClaimDecision, *, now: datetime) -> None:
     the room since the proposal, the amounts differ and the approval is refused (409) —
     two claims are never both approved over a limit.
     """
-    claim = Claim.objects.select_related("policy__product").get(pk=decision.claim_id)
+    claim = claim_held(decision.claim_id)
     as_of = policy_as_of(claim.policy, to_local(claim.loss_time).date())
     rows = accumulators_lock(claim, accumulator_keys(claim, as_of.coverages))
     fresh = claim_calculation(claim)
@@ -429,7 +430,7 @@ def _reserve_limits(decision: ClaimDecision, *, now: datetime) -> None:
 def _interim_apply(decision: ClaimDecision, *, actor: Actor, now: datetime) -> None:
     """The approved interim decision: the fixed part goes to finance as an interim
     payment, the 先予支付 task is done, the customer is told; the claim stays in decision."""
-    claim = Claim.objects.select_related("case", "policy__holder").get(pk=decision.claim_id)
+    claim = claim_held(decision.claim_id)
     decision.status = DecisionStatus.APPROVED
     decision.closed_at = now
     decision.save(update_fields=["status", "closed_at"])
@@ -520,9 +521,7 @@ def decision_return(
 
 def _decision_apply(decision: ClaimDecision, *, actor: Actor, now: datetime) -> None:
     """The approved decision becomes the claim's: state, amount, notices, customer told."""
-    claim = Claim.objects.select_related("case", "policy__holder", "policy__product").get(
-        pk=decision.claim_id
-    )
+    claim = claim_held(decision.claim_id)
     decision.status = DecisionStatus.APPROVED
     decision.closed_at = now
     decision.save(update_fields=["status", "closed_at"])

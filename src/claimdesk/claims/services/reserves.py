@@ -62,6 +62,7 @@ from claimdesk.claims.rules import (
     reserve_flags,
     reserve_outstanding,
 )
+from claimdesk.claims.selectors import claim_held
 from claimdesk.claims.services.accumulators import SUM_INSURED, accumulator_keys, used_by_others
 from claimdesk.claims.services.assessment import claim_calculation
 from claimdesk.claims.workflow import ARCHIVED_AT
@@ -287,8 +288,9 @@ def reserve_on_transition(event: CaseTransitioned) -> None:
     assessed = event.transition.action == "assessment_done"
     if not assessed and event.transition.target not in ARCHIVED_AT:
         return  # no other step moves the reserve
-    claim = Claim.objects.filter(pk=event.case.pk).select_related("case", "policy").first()
-    if claim is None:
+    try:
+        claim = claim_held(event.case.pk)
+    except Claim.DoesNotExist:
         return  # a bare case
     totals = reserve_totals(claim)
     if totals.reserve is None:
