@@ -178,6 +178,7 @@ def test_two_approvals_at_once_settle_the_difference_once(
     settings.save()
     claim = report_claim(customer1)
     upload(claim, customer1, invoice_lines())
+    services.stp_consider(claim_id=claim.pk, now=T0)  # no commit hooks in this test's mode
     _reopen(claim, manager1, corrected_amount="250")
     revision = ClaimDecision.objects.get(claim=claim, stage="revision")
     for person in (adjuster1, adjuster2):  # both hold the approval, as after an escalation

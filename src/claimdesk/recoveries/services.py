@@ -69,7 +69,7 @@ def recovery_open(
     """Open a recovery on ``claim`` (its own case, owned by whoever opens it); the claim's
     timeline says so."""
     amount = _money(expected)
-    if kind not in (RecoveryKind.SUBROGATION, RecoveryKind.SALVAGE):
+    if kind not in rules.OPENED_BY_HAND:
         raise GuardFailed(_("Choose subrogation or salvage."))
     with case_action():
         claim_case = Case.objects.select_for_update(no_key=True).get(pk=claim.pk)
