@@ -816,6 +816,7 @@ def _revision_apply(decision: ClaimDecision, *, actor: Actor, now: datetime) -> 
         now=now,
         actor=actor,
         kind="decision_revised",
+        customer_visible=True,
         data={
             "decision": decision.pk,
             "previous": str(previous.amount),
