@@ -192,3 +192,18 @@ def test_two_approvals_at_once_settle_the_difference_once(
     assert sum(not isinstance(r, Exception) for r in results) == 1
     assert Payment.objects.filter(claim=claim, purpose="revision").count() == 1
     assert Payment.objects.filter(claim=claim, state="cancelled").count() == 1
+
+
+def test_the_review_page_reopens_with_the_amount_the_invoices_support(decided, manager1, client):
+    client.force_login(manager1)
+    review = StpReview.objects.get(claim=decided)
+    r = client.post(
+        f"/stp/reviews/{review.pk}/reopen/", {"amount": "250", "note": "发票金额应为250元"}
+    )
+    assert r.status_code == 302
+    review.refresh_from_db()
+    assert review.status == "reopened" and review.revision.amount == Decimal("250.00")
+    again = client.post(f"/stp/reviews/{review.pk}/confirm/", {"note": ""})
+    assert again.status_code == 302
+    review.refresh_from_db()
+    assert review.status == "reopened"  # refused with a message, nothing changed
