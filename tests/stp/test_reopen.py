@@ -207,3 +207,28 @@ def test_the_review_page_reopens_with_the_amount_the_invoices_support(decided, m
     assert again.status_code == 302
     review.refresh_from_db()
     assert review.status == "reopened"  # refused with a message, nothing changed
+
+
+def test_higher_before_the_payment_was_sent_keeps_it_and_adds_the_difference(
+    decided, manager1, adjuster1
+):
+    _reopen(decided, manager1, corrected_amount="300")
+    _approve(decided, adjuster1)
+    first = Payment.objects.get(claim=decided, purpose="full")
+    assert first.state == "instructed" and first.amount == Decimal("280.00")
+    supplement = Payment.objects.get(claim=decided, purpose="revision")
+    assert supplement.amount == Decimal("20.00")
+    assert _used(decided) == Decimal("300.00")
+
+
+def test_the_claim_page_shows_the_revision_to_staff_and_the_customer(
+    decided, manager1, adjuster1, customer1, finance1, client
+):
+    _paid(decided, finance1)
+    _reopen(decided, manager1, corrected_amount="250")
+    _approve(decided, adjuster1)
+    for who in (manager1, customer1):
+        client.force_login(who)
+        r = client.get(f"/claims/{decided.number}/", HTTP_ACCEPT_LANGUAGE="en")
+        assert r.status_code == 200
+        assert "250.00" in r.content.decode()

@@ -734,13 +734,15 @@ def decision_revise(
     """Propose a revised decision on a decided claim (reopened on review): the calculator's
     answer on the loss items as corrected, for approval by others with the authority of any
     decision (four eyes, limits, escalation). Nothing moves until it is approved; then the
-    difference is paid or recovered (``DecisionRevised``). Who may reopen is the caller's
-    rule (the QA review); one revision waits at a time."""
+    difference is paid or recovered (``DecisionRevised``). Only someone who decides claims
+    proposes one (the QA review adds its own rule: a QA reviewer); one waits at a time."""
     reason = reason.strip()
     if not reason:
         raise GuardFailed(_("Say what the decision got wrong."))
     with case_action():
         case = Case.objects.select_for_update(no_key=True).get(pk=claim.pk)
+        if not can_act(actor, case, "claims.decide_claim"):
+            raise NotAllowed(_("You may not decide claim %(number)s.") % {"number": case.number})
         if case.status not in REVISABLE or not case.is_open:
             raise IllegalTransition(
                 _("Claim %(number)s is %(status)s: its decision can no longer be revised.")
