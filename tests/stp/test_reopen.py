@@ -232,3 +232,24 @@ def test_the_claim_page_shows_the_revision_to_staff_and_the_customer(
         r = client.get(f"/claims/{decided.number}/", HTTP_ACCEPT_LANGUAGE="en")
         assert r.status_code == 200
         assert "250.00" in r.content.decode()
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_two_reopens_at_once_propose_one_revision(policy, customer1, manager1, upload):
+    settings = StpSettings.current()
+    settings.review_all_above = Decimal("100")
+    settings.save()
+    claim = report_claim(customer1)
+    upload(claim, customer1, invoice_lines())
+    services.stp_consider(claim_id=claim.pk, now=T0)  # no commit hooks in this test's mode
+    review = StpReview.objects.get(claim=claim)
+    results = race(
+        2,
+        lambda i: services.review_reopen(
+            review=review, actor=manager1, now=T0, note="重复提交", corrected_amount="250"
+        ),
+    )
+    assert sum(isinstance(r, StpReview) for r in results) == 1
+    assert sum(isinstance(r, IllegalTransition) for r in results) == 1
+    assert ClaimDecision.objects.filter(claim=claim, stage="revision").count() == 1
