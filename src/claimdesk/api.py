@@ -22,6 +22,7 @@ from claimdesk.cases.services import CaseError
 from claimdesk.claims.adjudication_api import router as adjudication_router
 from claimdesk.claims.api import router as claims_router
 from claimdesk.claims.bulk_api import router as claims_bulk_router
+from claimdesk.claims.reserves_api import router as reserves_router
 from claimdesk.compliance.api import router as compliance_router
 from claimdesk.documents.api import router as documents_router
 from claimdesk.feedback.api import router as feedback_router
@@ -29,6 +30,7 @@ from claimdesk.investigation.api import router as investigation_router
 from claimdesk.notices.api import router as notices_router
 from claimdesk.payments.api import router as payments_router
 from claimdesk.policies.api import router as policies_router
+from claimdesk.recoveries.api import router as recoveries_router
 from claimdesk.search.api import router as search_router
 from claimdesk.service.api import router as service_router
 from claimdesk.servicing.api import router as servicing_router
@@ -184,6 +186,8 @@ api.add_router("/v1", documents_router)
 api.add_router("/v1", claims_bulk_router)  # before claims: /claims/batch is no claim number
 api.add_router("/v1", claims_router)
 api.add_router("/v1", adjudication_router)
+api.add_router("/v1", reserves_router)
+api.add_router("/v1", recoveries_router)
 api.add_router("/v1", investigation_router)
 api.add_router("/v1", payments_router)
 api.add_router("/v1", notices_router)

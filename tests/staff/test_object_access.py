@@ -412,6 +412,32 @@ OBJECTS: dict[str, Values] = {
         "recovery_id": w["recovery_id"],
     },
     "claims/<str:number>/reserve/": _claim,
+    "api/v1/claims/<claim_no>/reserve": _claim,
+    "api/v1/claims/<claim_no>/reserve/requests/<request_id>/sign": lambda w: {
+        "claim_no": w["claim_no"],
+        "request_id": w["reserve_request_id"],
+    },
+    "api/v1/claims/<claim_no>/reserve/requests/<request_id>/refuse": lambda w: {
+        "claim_no": w["claim_no"],
+        "request_id": w["reserve_request_id"],
+    },
+    "api/v1/claims/<claim_no>/recoveries": lambda w: {"claim_no": w["paying"].number},
+    "api/v1/claims/<claim_no>/recoveries/<recovery_id>": lambda w: {
+        "claim_no": w["paying"].number,
+        "recovery_id": w["recovery_id"],
+    },
+    "api/v1/claims/<claim_no>/recoveries/<recovery_id>/letters": lambda w: {
+        "claim_no": w["paying"].number,
+        "recovery_id": w["recovery_id"],
+    },
+    "api/v1/claims/<claim_no>/recoveries/<recovery_id>/receipts": lambda w: {
+        "claim_no": w["paying"].number,
+        "recovery_id": w["recovery_id"],
+    },
+    "api/v1/claims/<claim_no>/recoveries/<recovery_id>/close": lambda w: {
+        "claim_no": w["paying"].number,
+        "recovery_id": w["recovery_id"],
+    },
     "claims/<str:number>/reserve/requests/<int:request_id>/": lambda w: {
         "number": w["claim_no"],
         "request_id": w["reserve_request_id"],

@@ -105,8 +105,8 @@ def test_every_decision_above_the_review_threshold_is_sampled_and_can_be_confirm
     assert review.status == "confirmed" and clock.state != "running"
 
 
-def test_reopening_recalculates_and_hands_the_difference_to_the_owner(
-    policy, customer1, manager1, agent1, upload
+def test_reopening_recalculates_and_proposes_the_revised_decision(
+    policy, customer1, manager1, agent1, adjuster1, upload
 ):
     settings = StpSettings.current()
     settings.review_all_above = Decimal("100")
@@ -118,8 +118,7 @@ def test_reopening_recalculates_and_hands_the_difference_to_the_owner(
         review=review, actor=manager1, now=T0, note="发票金额应为250元", corrected_amount="250"
     )
     assert review.recalculated == Decimal("250.00") and review.difference == Decimal("-30.00")
-    task = claim.case.tasks.get(kind="stp_difference")
-    assert "30.00" in task.title and task.assignee == claim.case.owner
+    assert review.revision.amount == Decimal("250.00") and review.revision.status == "pending"
 
 
 def test_only_a_qa_reviewer_reviews(policy, customer1, agent1, upload):

@@ -30,6 +30,8 @@ class ClaimEventKind(TextChoices):
     DECISION_ESCALATED = "decision_escalated", _("Decision escalated")
     DECISION_RETURNED = "decision_returned", _("Proposal returned")
     DECISION_AUTOMATIC = "decision_automatic", _("Decided automatically (straight-through)")
+    DECISION_REVISION_PROPOSED = "decision_revision_proposed", _("Revised decision proposed")
+    DECISION_REVISED = "decision_revised", _("Decision revised on review")
     INTERIM_PROPOSED = "interim_proposed", _("Interim payment proposed")
     INTERIM_DECIDED = "interim_decided", _("Interim payment decided")
     ARCHIVED = "archived", _("Archived")
@@ -76,5 +78,18 @@ class InterimDecided:
     case: Any
     claim: Any
     decision: Any
+    actor: Any
+    now: datetime
+
+
+@dataclass(frozen=True)
+class DecisionRevised:
+    """A revised decision replaced the claim's approved one (an automatic decision reopened
+    on review): the difference is paid or recovered (``previous`` is the replaced one)."""
+
+    case: Any
+    claim: Any
+    decision: Any
+    previous: Any
     actor: Any
     now: datetime

@@ -306,6 +306,9 @@ class DecisionStage(models.TextChoices):
 
     INTERIM = "interim", _("interim payment")
     FINAL = "final", _("final decision")
+    # An approved decision reopened on review (an automatic decision's QA): recalculated
+    # from the reviewer's corrections and approved with the same four eyes and authority.
+    REVISION = "revision", _("revised decision")
 
 
 class DecisionStatus(models.TextChoices):
@@ -313,6 +316,8 @@ class DecisionStatus(models.TextChoices):
     APPROVED = "approved", _("approved")
     RETURNED = "returned", _("returned")
     SUPERSEDED = "superseded", _("superseded")
+    # Was the claim's approved decision until a revised decision was approved.
+    REVISED = "revised", _("revised on review")
 
 
 class ClaimDecision(models.Model):
@@ -350,6 +355,11 @@ class ClaimDecision(models.Model):
     automatic = models.BooleanField(_("automatic"), default=False)
     rules_passed = models.JSONField(
         _("rules passed"), default=list, blank=True, encoder=DjangoJSONEncoder
+    )
+    # A revised decision: the loss items as the reviewer corrected them (what the
+    # calculation was made from; written to the loss items when the revision is approved).
+    revised_items = models.JSONField(
+        _("corrected loss items"), default=list, blank=True, encoder=DjangoJSONEncoder
     )
 
     class Meta:

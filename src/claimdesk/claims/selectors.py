@@ -264,6 +264,11 @@ def event_text(event: CaseEvent, claim: Claim) -> str:
             "calculated item by item under your policy's clauses; the payment has been "
             "instructed."
         ) % {"amount": data.get("amount", "")}
+    if event.kind == "decision_revised":
+        return _(
+            "Your claim was reviewed and recalculated item by item under your policy's "
+            "clauses: ¥%(amount)s instead of ¥%(previous)s."
+        ) % {"amount": data.get("amount", ""), "previous": data.get("previous", "")}
     if event.kind == "interim_decided":
         return _(
             "¥%(amount)s of your claim can already be fixed and will be paid first "

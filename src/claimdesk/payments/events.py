@@ -12,3 +12,4 @@ class PaymentEventKind(TextChoices):
     PAYMENT_FAILED = "payment_failed", _("Payment failed")
     PAYMENT_RETRIED = "payment_retried", _("Payment retried")
     PAYMENT_ESCALATED = "payment_escalated", _("Payment escalated")
+    PAYMENT_CANCELLED = "payment_cancelled", _("Payment cancelled (decision revised)")

@@ -15,6 +15,9 @@ class PaymentState(StrEnum):
     CONFIRMED = "confirmed"
     FAILED = "failed"
     ESCALATED = "escalated"
+    # Never sent to the bank, or returned by it, when the claim's decision was revised
+    # below it: replaced by a payment of the revised amount (no action leads out of it).
+    CANCELLED = "cancelled"
 
 
 STATE_LABELS = {
@@ -23,6 +26,7 @@ STATE_LABELS = {
     PaymentState.CONFIRMED: _("confirmed"),
     PaymentState.FAILED: _("failed"),
     PaymentState.ESCALATED: _("escalated"),
+    PaymentState.CANCELLED: _("cancelled (decision revised)"),
 }
 
 
@@ -30,6 +34,8 @@ class PaymentPurpose(StrEnum):
     FULL = "full"
     INTERIM = "interim"
     BALANCE = "balance"
+    # What a decision reopened on review pays beyond what was already paid.
+    REVISION = "revision"
     # Payments of a policy-service request (no claim): what the policy pays out.
     SURRENDER = "surrender"
     LOAN = "loan"
@@ -41,6 +47,7 @@ PURPOSE_LABELS = {
     PaymentPurpose.FULL: _("claim payment"),
     PaymentPurpose.INTERIM: _("interim payment (先予支付)"),
     PaymentPurpose.BALANCE: _("balance after the final decision"),
+    PaymentPurpose.REVISION: _("supplementary payment after a revised decision"),
     PaymentPurpose.SURRENDER: _("surrender value (退保金)"),
     PaymentPurpose.LOAN: _("policy loan (保单贷款)"),
     PaymentPurpose.SURVIVAL: _("survival benefit"),
@@ -48,7 +55,14 @@ PURPOSE_LABELS = {
 }
 
 # The purposes of a claim's payments; the others pay a policy-service request.
-CLAIM_PURPOSES = frozenset({PaymentPurpose.FULL, PaymentPurpose.INTERIM, PaymentPurpose.BALANCE})
+CLAIM_PURPOSES = frozenset(
+    {
+        PaymentPurpose.FULL,
+        PaymentPurpose.INTERIM,
+        PaymentPurpose.BALANCE,
+        PaymentPurpose.REVISION,
+    }
+)
 SERVICE_PURPOSES = frozenset(
     {PaymentPurpose.SURRENDER, PaymentPurpose.LOAN, PaymentPurpose.SURVIVAL, PaymentPurpose.REFUND}
 )
@@ -108,6 +122,7 @@ PURPOSE_SUFFIX = {
     PaymentPurpose.FULL: "",
     PaymentPurpose.INTERIM: "I",
     PaymentPurpose.BALANCE: "B",
+    PaymentPurpose.REVISION: "A",
     PaymentPurpose.SURRENDER: "S",
     PaymentPurpose.LOAN: "L",
     PaymentPurpose.SURVIVAL: "V",
@@ -164,6 +179,27 @@ def balance_due(decided: Decimal, paid_before: Decimal) -> Decimal:
     """What the final decision still pays after the interim payments: never below 0, so
     the payments of a claim never add up to more than its decided amount."""
     return max(decided - paid_before, Decimal(0))
+
+
+# A payment whose money has not reached the bank (or came back from it): a revision below
+# the amount cancels it rather than asking the customer to repay.
+UNSENT_STATES = frozenset({PaymentState.INSTRUCTED, PaymentState.FAILED, PaymentState.ESCALATED})
+
+
+def revision_settlement(
+    decided: Decimal, sent: Decimal, unsent: Decimal
+) -> tuple[bool, Decimal, Decimal]:
+    """How a revised decision of ``decided`` is settled against the claim's payments
+    (``sent``: at the bank or paid; ``unsent``: instructed, failed or escalated):
+    (cancel the unsent ones, the supplementary payment, the overpayment to recover).
+
+    Higher: the unsent payments stay and a supplement pays the rest. Lower: the unsent
+    payments are cancelled and a payment of what is still due replaces them; what was
+    already sent beyond the new amount is an overpayment. Nothing is ever paid twice.
+    """
+    if decided >= sent + unsent:
+        return False, decided - sent - unsent, Decimal(0)
+    return True, max(decided - sent, Decimal(0)), max(sent - decided, Decimal(0))
 
 
 def split_balance(

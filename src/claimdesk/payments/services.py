@@ -62,6 +62,7 @@ from claimdesk.payments.rules import (
     PAYING_DECISIONS,
     RECONCILE_COLUMNS,
     SERVICE_PURPOSES,
+    UNSENT_STATES,
     PaymentAction,
     PaymentPurpose,
     PaymentState,
@@ -72,6 +73,7 @@ from claimdesk.payments.rules import (
     next_state,
     payment_reference,
     pays_beneficiaries,
+    revision_settlement,
     split_balance,
 )
 from claimdesk.policies.events import PayoutDue
@@ -94,6 +96,8 @@ class PaymentExists(IllegalTransition):
 
 # While a claim may still be decided, only its interim payment moves; once decided, any.
 INTERIM_PAYABLE = frozenset({ClaimState.INVESTIGATING, ClaimState.ADJUDICATING, ClaimState.PAYING})
+# A revised decision's supplementary payment: while the claim is paid, or after it closed.
+REVISION_PAYABLE = frozenset({ClaimState.PAYING, ClaimState.CLOSED})
 
 
 # --- helpers ------------------------------------------------------------------------------
@@ -174,6 +178,9 @@ def _require_paying(case: Case, payment: Payment | None = None) -> None:
     interim = payment is not None and payment.purpose == PaymentPurpose.INTERIM
     if interim and case.status in INTERIM_PAYABLE:
         return
+    revision = payment is not None and payment.purpose == PaymentPurpose.REVISION
+    if revision and case.status in REVISION_PAYABLE:
+        return  # a revised decision's supplement is paid on a claim closed meanwhile
     if case.status != ClaimState.PAYING:
         raise IllegalTransition(
             _("Claim %(number)s is %(status)s, not awaiting payment.")
@@ -1074,6 +1081,104 @@ def payment_act(
     return payment_escalate(payment=payment, actor=actor, now=now, note=str(data.get("note") or ""))
 
 
+# --- a revised decision ----------------------------------------------------------------------
+
+
+def _split_sum(payments: Iterable[Payment]) -> dict[str, Decimal]:
+    total: dict[str, Decimal] = {}
+    for p in payments:
+        for code, value in (p.by_coverage or {}).items():
+            total[code] = total.get(code, Decimal(0)) + Decimal(str(value))
+    return total
+
+
+def payment_revise(
+    *, claim: Claim, decision: ClaimDecision, actor: Actor, now: datetime
+) -> Decimal:
+    """Settle a revised decision against the claim's payments (``revision_settlement``):
+    cancel the payments that never reached the customer when the amount fell below them,
+    instruct a supplementary payment (``A1``, ``A2``…) of what is still due, handed to
+    finance; return the overpayment to recover (0 when none). Runs under the case lock
+    of the approval, so two revisions are settled one after the other."""
+    payments = list(
+        Payment.objects.filter(claim_id=claim.pk)
+        .exclude(state=PaymentState.CANCELLED)
+        .select_related("account")
+        .order_by("id")
+    )
+    unsent = [p for p in payments if p.state in UNSENT_STATES]
+    sent = [p for p in payments if p not in unsent]
+    cancel, pay, recover = revision_settlement(
+        decision.amount,
+        sum((p.amount for p in sent), Decimal(0)),
+        sum((p.amount for p in unsent), Decimal(0)),
+    )
+    kept = sent if cancel else payments
+    for payment in unsent if cancel else []:
+        payment.state = PaymentState.CANCELLED
+        payment.updated_at = now
+        payment.save(update_fields=["state", "updated_at"])
+        timeline_record(
+            claim.case, now=now, actor=actor, kind="payment_cancelled",
+            data=_event_data(payment, decision=decision.decision),
+        )  # fmt: skip
+    if pay > 0:
+        _instruct_revision(claim, decision, kept, amount=pay, actor=actor, now=now)
+    return recover
+
+
+def _instruct_revision(
+    claim: Claim,
+    decision: ClaimDecision,
+    kept: list[Payment],
+    *,
+    amount: Decimal,
+    actor: Actor,
+    now: datetime,
+) -> Payment:
+    """The supplementary payment of a revised decision, to the holder's designated account,
+    its split the revised decision's less what the kept payments carry."""
+    sequence = (
+        Payment.objects.filter(claim_id=claim.pk, purpose=PaymentPurpose.REVISION).count() + 1
+    )
+    split = split_balance(_by_coverage(decision), _split_sum(kept))
+    payment = Payment.objects.create(
+        reference=payment_reference(claim.case.number, PaymentPurpose.REVISION, sequence),
+        case=claim.case,
+        claim=claim,
+        purpose=PaymentPurpose.REVISION,
+        sequence=sequence,
+        amount=amount,
+        by_coverage=split,
+        account=payee_account(claim),
+        instructed_at=now,
+        instructed_by=actor,
+        updated_at=now,
+    )
+    timeline_record(
+        claim.case, now=now, actor=actor, kind="payment_instructed",
+        data=_event_data(payment, decision=decision.decision),
+    )  # fmt: skip
+    assignee = finance_assignee(claim)
+    if assignee is not None:
+        open_task = claim.case.tasks.filter(kind=PAYMENT_TASK, status=TaskStatus.OPEN).first()
+        if open_task is None:
+            task_assign(
+                case=claim.case,
+                kind=PAYMENT_TASK,
+                title=_("Pay %(purpose)s of %(number)s: ¥%(amount)s")
+                % {
+                    "purpose": payment.purpose_label(),
+                    "number": claim.case.number,
+                    "amount": _money(amount),
+                },
+                assignee=assignee,
+                actor=actor,
+                now=now,
+            )
+    return payment
+
+
 # --- bank reconciliation ----------------------------------------------------------------------
 
 # Headings a bank file may use for each column (English or Chinese).
@@ -1279,7 +1384,7 @@ def payment_on_claim_withdrawn(event: CaseTransitioned) -> None:
         return
     kept: dict[str, Decimal] = {}
     live = Payment.objects.filter(claim_id=claim.pk).exclude(
-        state__in=[PaymentState.FAILED, PaymentState.ESCALATED]
+        state__in=[PaymentState.FAILED, PaymentState.ESCALATED, PaymentState.CANCELLED]
     )
     for payment in live:
         for code, amount in (payment.by_coverage or {}).items():

@@ -13,6 +13,8 @@ from claimdesk.money import money_field
 class RecoveryKind(models.TextChoices):
     SUBROGATION = "subrogation", _("subrogation against the third party at fault")
     SALVAGE = "salvage", _("salvage")
+    # A decision revised below what was already paid: the customer is asked to repay.
+    OVERPAYMENT = "overpayment", _("overpayment the customer repays")
 
 
 class Recovery(models.Model):

@@ -9,6 +9,8 @@ from django.utils.translation import gettext as _
 
 # Lines with a third party to recover from or a salvage to sell: motor and property.
 RECOVERABLE_LINES = frozenset({"auto", "property"})
+# The kinds a person opens; an overpayment recovery is opened by a revised decision.
+OPENED_BY_HAND = ("subrogation", "salvage")
 
 
 def recovery_rate(expected: Decimal, received: Decimal) -> Decimal | None:

@@ -69,7 +69,7 @@ def recovery_open(
     """Open a recovery on ``claim`` (its own case, owned by whoever opens it); the claim's
     timeline says so."""
     amount = _money(expected)
-    if kind not in RecoveryKind.values:
+    if kind not in rules.OPENED_BY_HAND:
         raise GuardFailed(_("Choose subrogation or salvage."))
     with case_action():
         claim_case = Case.objects.select_for_update(no_key=True).get(pk=claim.pk)
@@ -86,37 +86,93 @@ def recovery_open(
         ) or (None if basis.strip() else _("Say why the counterparty owes it."))
         if refusal:
             raise GuardFailed(refusal)
-        label = RecoveryKind(kind).label
-        case = case_open(
-            kind=KIND,
-            title=f"{claim_case.number} {label}: {counterparty.strip()}"[:200],
-            actor=actor,
-            now=now,
-            owner=actor,
-            customer=None,  # the insurer's business with a third party: not the customer's case
-        )
-        recovery = Recovery.objects.create(
-            case=case,
-            claim=claim,
-            kind=kind,
-            counterparty=counterparty.strip()[:120],
-            counterparty_contact=contact.strip()[:200],
-            basis=basis.strip()[:300],
-            expected_amount=amount,
-            opened_at=now,
-        )
-        timeline_record(
+        recovery = _open(
+            claim,
             claim_case,
-            now=now,
+            kind=kind,
+            counterparty=counterparty,
+            contact=contact,
+            basis=basis,
+            amount=amount,
+            owner=actor,
             actor=actor,
-            kind="recovery_opened",
-            data={
-                "recovery": case.number,
-                "kind": kind,
-                "counterparty": recovery.counterparty,
-                "expected": str(amount),
-            },
+            now=now,
         )
+    return recovery
+
+
+def recovery_open_overpayment(
+    *, claim: Claim, amount: Decimal, basis: str, actor: Actor, now: datetime
+) -> Recovery:
+    """The customer owes back what a revised decision no longer pays (an overpayment): a
+    recovery against the policy holder, opened as part of the revision's approval (its
+    authority), owned by the claim's owner when they pursue recoveries, else the approver.
+    The caller holds the claim's case lock."""
+    if amount <= 0:
+        raise GuardFailed(_("Say how much is expected to be recovered."))
+    claim_case = Case.objects.select_for_update(no_key=True).get(pk=claim.pk)
+    owner = (
+        claim_case.owner if claim_case.owner and claim_case.owner.has_perm(PERMISSION) else actor
+    )
+    holder = claim.policy.holder
+    return _open(
+        claim,
+        claim_case,
+        kind=RecoveryKind.OVERPAYMENT,
+        counterparty=holder.get_full_name() or holder.username,
+        contact=claim.contact_phone,
+        basis=basis,
+        amount=amount,
+        owner=owner,
+        actor=actor,
+        now=now,
+    )
+
+
+def _open(
+    claim: Claim,
+    claim_case: Case,
+    *,
+    kind: str,
+    counterparty: str,
+    contact: str,
+    basis: str,
+    amount: Decimal,
+    owner: Actor,
+    actor: Actor,
+    now: datetime,
+) -> Recovery:
+    label = RecoveryKind(kind).label
+    case = case_open(
+        kind=KIND,
+        title=f"{claim_case.number} {label}: {counterparty.strip()}"[:200],
+        actor=actor,
+        now=now,
+        owner=owner,
+        customer=None,  # the insurer's business with a third party: not the customer's case
+    )
+    recovery = Recovery.objects.create(
+        case=case,
+        claim=claim,
+        kind=kind,
+        counterparty=counterparty.strip()[:120],
+        counterparty_contact=contact.strip()[:200],
+        basis=basis.strip()[:300],
+        expected_amount=amount,
+        opened_at=now,
+    )
+    timeline_record(
+        claim_case,
+        now=now,
+        actor=actor,
+        kind="recovery_opened",
+        data={
+            "recovery": case.number,
+            "kind": kind,
+            "counterparty": recovery.counterparty,
+            "expected": str(amount),
+        },
+    )
     return recovery
 
 

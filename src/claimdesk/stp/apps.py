@@ -18,6 +18,12 @@ class StpConfig(AppConfig):
         register_customer_text(stp_customer_text)
         # A claim's document was read: check it for straight-through processing.
         subscribe_committed(on_committed)
+        from claimdesk.cases.events import subscribe
+        from claimdesk.claims.events import DecisionRevised
+        from claimdesk.stp.services import on_decision_revised
+
+        # A reopened automatic decision, once its revision is approved: pay or recover.
+        subscribe(DecisionRevised, on_decision_revised)
         post_migrate.connect(_ensure_defaults, sender=self, dispatch_uid="claimdesk-stp")
 
 

@@ -176,6 +176,15 @@ class StpReview(models.Model):
     corrected_amount = money_field(_("amount the invoices support"), null=True, blank=True)
     recalculated = money_field(_("recalculated amount"), null=True, blank=True)
     difference = money_field(_("difference to settle"), null=True, blank=True)
+    # The revised decision the reopening proposed (none when the amount did not change).
+    revision = models.OneToOneField(
+        "claims.ClaimDecision",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="stp_reopened_review",
+        verbose_name=_("revised decision"),
+    )
 
     class Meta:
         ordering = ["status", "queued_at", "id"]

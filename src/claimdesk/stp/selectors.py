@@ -80,8 +80,9 @@ class Figures:
 def figures(*, since: datetime | None = None, until: datetime | None = None) -> Figures:
     """Automatic share of the final decisions, overturn rate of the reviewed ones, and the
     time a person would have spent on the automatic ones (the admin's minutes per claim)."""
+    # A final decision revised on review was decided all the same (automatically or not).
     decisions = ClaimDecision.objects.filter(
-        stage=DecisionStage.FINAL, status=DecisionStatus.APPROVED
+        stage=DecisionStage.FINAL, status__in=[DecisionStatus.APPROVED, DecisionStatus.REVISED]
     )
     done = StpReview.objects.exclude(status=ReviewStatus.QUEUED)
     if since is not None:

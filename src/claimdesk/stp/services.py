@@ -11,6 +11,7 @@ payment's once-only guarantees are exactly a person's.
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
@@ -36,16 +37,19 @@ from claimdesk.cases.services import (
     task_complete,
 )
 from claimdesk.cases.timeline import case_action, timeline_record
+from claimdesk.claims.events import DecisionRevised
 from claimdesk.claims.models import Claim, ClaimDecision, ClaimItem, ItemState
-from claimdesk.claims.rules import Flag, LossLine
+from claimdesk.claims.rules import Flag
 from claimdesk.claims.selectors import claim_review_flags
 from claimdesk.claims.services import (
+    ItemCorrection,
     LimitsChanged,
     NotAutomatic,
-    claim_calculation,
     claim_item_set_state,
     decision_automatic,
+    decision_revise,
     loss_item_add,
+    revision_calculation,
 )
 from claimdesk.claims.workflow import ClaimState
 from claimdesk.compliance.services import message_gate
@@ -53,10 +57,11 @@ from claimdesk.documents.models import Document, OcrStatus
 from claimdesk.investigation.models import Survey, SurveyStatus
 from claimdesk.investigation.selectors import text_hits
 from claimdesk.notify.services import notification_queue
-from claimdesk.payments.services import payee_account, payment_instruct
+from claimdesk.payments.services import payee_account, payment_instruct, payment_revise
 from claimdesk.policies.models import Coverage, InsuredPerson, Policy
 from claimdesk.policies.rules import mask_account
 from claimdesk.policies.selectors import policy_as_of
+from claimdesk.recoveries.services import recovery_open_overpayment
 from claimdesk.staff.roles import Role
 from claimdesk.stp import defaults, rules
 from claimdesk.stp.models import (
@@ -81,7 +86,6 @@ SYSTEM_NAME = "闪赔自动核赔"
 SYSTEM_ROLES = (Role.AGENT, Role.ADJUSTER, Role.FINANCE, Role.ADMIN)
 REVIEW_PERMISSION = "compliance.score_quality"
 REVIEW_TASK = "stp_review"
-DIFFERENCE_TASK = "stp_difference"
 # Only a claim nobody has started on is decided straight through.
 OPEN_STATES = frozenset({ClaimState.REPORTED, ClaimState.REVIEWING})
 
@@ -626,38 +630,42 @@ def review_confirm(*, review: StpReview, actor: Actor, now: datetime, note: str 
 
 
 def review_reopen(
-    *, review: StpReview, actor: Actor, now: datetime, note: str, corrected_amount: Any
+    *,
+    review: StpReview,
+    actor: Actor,
+    now: datetime,
+    note: str,
+    corrections: Sequence[ItemCorrection] = (),
+    corrected_amount: Any = None,
 ) -> StpReview:
-    """The reviewer overturns the automatic decision: what the invoices really support is
-    recalculated with the same calculator, and the difference (to pay, or to recover) goes
-    to the claim's owner as a task to settle through the payment flows."""
-    try:
-        amount = Decimal(str(corrected_amount)).quantize(Decimal("0.01"))
-    except ArithmeticError:
-        raise GuardFailed(_("Enter the amount the invoices support, like 250.00.")) from None
-    if not amount.is_finite() or amount < 0 or amount > Decimal("999999999"):
-        raise GuardFailed(_("Enter the amount the invoices support, like 250.00."))
+    """The reviewer overturns the automatic decision: the claim is recalculated with the
+    same calculator from the loss items as the reviewer corrects them (an item's amount, an
+    exclusion with its reason; or ``corrected_amount``: what the invoices support in all,
+    spread over the items), as a revised decision for approval by others (four eyes and
+    authority as for any decision). Once approved, the difference is paid or recovered
+    (``on_decision_revised``). A review is reopened once; a difference of 0 moves nothing."""
     if not note.strip():
         raise GuardFailed(_("Say what the automatic decision got wrong."))
     with case_action():
         case, review = _reviewing(review, actor)
         claim = Claim.objects.select_related("policy__product").get(pk=review.claim_id)
         decision = review.decision
-        items = list(claim.loss_items.all())
-        total = sum((i.amount for i in items), Decimal(0)) or Decimal(1)
-        # The same loss items, scaled to what the invoices support, through the calculator.
-        lines = [
-            LossLine(
-                coverage=i.coverage,
-                label=i.label,
-                amount=(i.amount * amount / total).quantize(Decimal("0.01")),
-            )
-            for i in items
-        ]
-        recalculated = claim_calculation(claim, items=lines).total
+        fixes = list(corrections) or _spread(claim, corrected_amount)
+        total = (
+            sum((c.amount for c in fixes if c.amount is not None), Decimal(0))
+            if corrected_amount is not None
+            else None
+        )
         review.status = ReviewStatus.REOPENED
         review.reviewer, review.reviewed_at, review.note = actor, now, note.strip()
-        review.corrected_amount, review.recalculated = amount, recalculated
+        review.corrected_amount = total
+        recalculated = revision_calculation(claim, fixes).total
+        revision = None
+        if recalculated != decision.amount:
+            revision = decision_revise(
+                claim=claim, actor=actor, now=now, corrections=fixes, reason=review.note
+            )
+        review.recalculated, review.revision = recalculated, revision
         review.difference = recalculated - decision.amount
         review.save()
         timeline_record(
@@ -674,21 +682,109 @@ def review_reopen(
             },
         )
         _close_review_clock(case, actor=actor, now=now, result=_("reopened"))
-        if review.difference and case.is_open and case.owner_id:
-            text = (
-                _("Pay the further ¥%(amount)s on %(number)s (automatic decision reopened)")
-                if review.difference > 0
-                else _("Recover ¥%(amount)s on %(number)s (automatic decision reopened)")
-            )
-            task_assign(
-                case=case,
-                kind=DIFFERENCE_TASK,
-                title=text % {"amount": abs(review.difference), "number": case.number},
-                assignee=case.owner,
-                actor=actor,
-                now=now,
-            )
     return review
+
+
+def _spread(claim: Claim, corrected_amount: Any) -> list[ItemCorrection]:
+    """``corrected_amount`` (what the invoices support in all) spread over the loss items
+    in proportion to their amounts, the last taking the rounding."""
+    try:
+        amount = Decimal(str(corrected_amount)).quantize(Decimal("0.01"))
+    except ArithmeticError:
+        raise GuardFailed(_("Enter the amount the invoices support, like 250.00.")) from None
+    if not amount.is_finite() or amount < 0 or amount > Decimal("999999999"):
+        raise GuardFailed(_("Enter the amount the invoices support, like 250.00."))
+    items = list(claim.loss_items.order_by("id"))
+    total = sum((i.amount for i in items), Decimal(0)) or Decimal(1)
+    out: list[ItemCorrection] = []
+    left = amount
+    for n, item in enumerate(items):
+        part = (
+            left
+            if n == len(items) - 1
+            else (item.amount * amount / total).quantize(Decimal("0.01"))
+        )
+        left -= part
+        out.append(ItemCorrection(item_id=item.pk, amount=part))
+    return out
+
+
+def on_decision_revised(event: DecisionRevised) -> None:
+    """A revised decision was approved: pay the difference as a supplementary payment, or
+    cancel what has not been sent and recover what was overpaid; the customer is told."""
+    recover = payment_revise(
+        claim=event.claim, decision=event.decision, actor=event.actor, now=event.now
+    )
+    if recover > 0:
+        recovery_open_overpayment(
+            claim=event.claim,
+            amount=recover,
+            basis=_("Decision revised on review from ¥%(before)s to ¥%(after)s")
+            % {"before": event.previous.amount, "after": event.decision.amount},
+            actor=event.actor,
+            now=event.now,
+        )
+    _tell_revised(event, recover)
+
+
+def _tell_revised(event: DecisionRevised, recover: Decimal) -> None:
+    """The customer hears of the revised amount, in words the compliance gate let through."""
+    claim, decision = event.claim, event.decision
+    subject = _("Claim %(number)s: the amount was revised to ¥%(amount)s") % {
+        "number": claim.number,
+        "amount": decision.amount,
+    }
+    values = {
+        "before": event.previous.amount,
+        "amount": decision.amount,
+        "difference": abs(decision.amount - event.previous.amount),
+        "recover": recover,
+    }
+    if recover > 0:
+        body = (
+            _(
+                "On review of the automatic decision, your claim was recalculated item by item "
+                "under your policy's clauses: ¥%(amount)s instead of ¥%(before)s. ¥%(recover)s "
+                "was paid beyond the revised amount; we will contact you about repaying it."
+            )
+            % values
+        )
+    elif decision.amount > event.previous.amount:
+        body = (
+            _(
+                "On review of the automatic decision, your claim was recalculated item by item "
+                "under your policy's clauses: ¥%(amount)s instead of ¥%(before)s. The further "
+                "¥%(difference)s is being paid to your account."
+            )
+            % values
+        )
+    else:
+        body = (
+            _(
+                "On review of the automatic decision, your claim was recalculated item by item "
+                "under your policy's clauses: ¥%(amount)s instead of ¥%(before)s. The payment "
+                "not yet sent was replaced by one of the revised amount."
+            )
+            % values
+        )
+    gate = message_gate(
+        text=f"{subject}\n{body}",
+        actor=event.actor,
+        now=event.now,
+        context=f"claim:{claim.number}:revised",
+    )
+    if not gate.ok:
+        log.warning("revised decision notice of %s held by the compliance gate", claim.number)
+        return
+    notification_queue(
+        recipient=claim.policy.holder,
+        case=event.case,
+        kind="claim_decision_revised",
+        now=event.now,
+        phone=claim.contact_phone,
+        subject=subject,
+        body=body,
+    )
 
 
 # --- the trigger ---------------------------------------------------------------------------------

@@ -61,7 +61,7 @@ def review_act(request: AuthedRequest, pk: int, action: str) -> HttpResponse:
             )
             messages.success(request, _("Automatic decision confirmed."))
         else:
-            services.review_reopen(
+            review = services.review_reopen(
                 review=review,
                 actor=request.user,
                 now=timezone.now(),
@@ -69,7 +69,13 @@ def review_act(request: AuthedRequest, pk: int, action: str) -> HttpResponse:
                 corrected_amount=request.POST.get("amount", ""),
             )
             messages.success(
-                request, _("Automatic decision reopened; the difference went to the claim's owner.")
+                request,
+                _(
+                    "Automatic decision reopened; the revised decision awaits another "
+                    "person's approval, then the difference is paid or recovered."
+                )
+                if review.revision is not None
+                else _("Automatic decision reopened; the amount does not change."),
             )
     except CaseError as exc:
         messages.error(request, exc.message)

@@ -20,7 +20,7 @@ from claimdesk.claims.models import Claim, RequestStatus, ReserveRequest
 from claimdesk.claims.services.reserves import ADJUST_PERMISSIONS, reserve_limit
 from claimdesk.recoveries import services as recovery_services
 from claimdesk.recoveries.models import Recovery, RecoveryKind
-from claimdesk.recoveries.rules import RECOVERABLE_LINES
+from claimdesk.recoveries.rules import OPENED_BY_HAND, RECOVERABLE_LINES
 from claimdesk.recoveries.selectors import claim_recoveries
 from claimdesk.recoveries.workflow import PERMISSION as RECOVERY_PERMISSION
 from claimdesk.web.adjudication import claim_form_act
@@ -47,7 +47,7 @@ def reserve_context(claim: Claim, user, now: datetime) -> dict[str, Any]:
         and claim.decision != "reject"
         and can_act(user, case, RECOVERY_PERMISSION),
         "may_pursue": user.has_perm(RECOVERY_PERMISSION),
-        "recovery_kinds": RecoveryKind.choices,
+        "recovery_kinds": [c for c in RecoveryKind.choices if c[0] in OPENED_BY_HAND],
     }
 
 

@@ -4,7 +4,8 @@ signer's limit, return; applying an approved decision moves the claim and issues
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
@@ -32,7 +33,7 @@ from claimdesk.cases.services import (
     task_complete,
 )
 from claimdesk.cases.timeline import case_action, timeline_record
-from claimdesk.claims.events import ClaimDecided, InterimDecided
+from claimdesk.claims.events import ClaimDecided, DecisionRevised, InterimDecided
 from claimdesk.claims.models import (
     ApprovalRule,
     Claim,
@@ -41,9 +42,13 @@ from claimdesk.claims.models import (
     DecisionApproval,
     DecisionStage,
     DecisionStatus,
+    LossItem,
 )
 from claimdesk.claims.rules import (
     DEFAULT_APPROVAL_STEPS,
+    Calculation,
+    ClauseRef,
+    LossLine,
     approval_refusal,
     approvals_required,
 )
@@ -55,7 +60,7 @@ from claimdesk.claims.services.accumulators import (
     accumulators_reserve,
 )
 from claimdesk.claims.services.assessment import claim_calculation
-from claimdesk.claims.services.reserves import reserve_on_proposal
+from claimdesk.claims.services.reserves import reserve_on_proposal, reserve_on_revised
 from claimdesk.claims.workflow import ClaimState
 from claimdesk.notify.services import notification_queue
 from claimdesk.policies.models import Clause
@@ -308,6 +313,8 @@ def decision_approve(*, decision: ClaimDecision, actor: Actor, now: datetime) ->
                 # Applied while the approver still holds the task that lets them act.
                 if decision.stage == DecisionStage.INTERIM:
                     _interim_apply(decision, actor=actor, now=now)
+                elif decision.stage == DecisionStage.REVISION:
+                    _revision_apply(decision, actor=actor, now=now)
                 else:
                     _decision_apply(decision, actor=actor, now=now)
                 _close_approval_tasks(case, actor=actor, now=now, status=TaskStatus.DONE)
@@ -413,7 +420,8 @@ def _reserve_limits(decision: ClaimDecision, *, now: datetime) -> None:
     claim = claim_held(decision.claim_id)
     as_of = policy_as_of(claim.policy, to_local(claim.loss_time).date())
     rows = accumulators_lock(claim, accumulator_keys(claim, as_of.coverages))
-    fresh = claim_calculation(claim)
+    revised = decision.stage == DecisionStage.REVISION
+    fresh = claim_calculation(claim, items=revised_lines(claim, decision) if revised else None)
     proposed = {c: Decimal(v) for c, v in (decision.calculation.get("by_coverage") or {}).items()}
     if fresh.total != decision.amount or dict(fresh.by_coverage) != proposed:
         raise LimitsChanged(
@@ -610,3 +618,222 @@ def decision_notice_context(claim: Claim, decision: ClaimDecision) -> dict[str, 
         "clauses": clauses,
         "follow_up": [str(FOLLOW_UP_SUGGESTIONS.get(claim.loss_type, ""))],
     }
+
+
+# --- a decision reopened on review ---------------------------------------------------------------
+
+# A decided claim whose money may still move: being paid, or paid and not yet followed up.
+REVISABLE = frozenset({ClaimState.PAYING, ClaimState.CLOSED})
+MAX_ITEM_AMOUNT = Decimal("999999999")
+
+
+@dataclass(frozen=True)
+class ItemCorrection:
+    """A reviewer's correction of one loss item: the amount the invoice supports, and/or an
+    exclusion clause (its article; ``"-"`` lifts one) with the reason."""
+
+    item_id: int
+    amount: Decimal | None = None
+    exclusion: str = ""
+    reason: str = ""
+
+
+def current_decision(claim: Claim) -> ClaimDecision | None:
+    """The claim's approved decision as it stands (its final one, or the last revision)."""
+    return (
+        claim.decisions.filter(
+            status=DecisionStatus.APPROVED,
+            stage__in=[DecisionStage.FINAL, DecisionStage.REVISION],
+        )
+        .order_by("-proposed_at", "-id")
+        .first()
+    )
+
+
+def _corrected_rows(claim: Claim, corrections: Sequence[ItemCorrection]) -> list[dict[str, Any]]:
+    """The claim's loss items with the corrections applied, as JSON (stored with the
+    revised decision, so the approval recalculates from exactly these)."""
+    items = {i.pk: i for i in claim.loss_items.select_related("exclusion")}
+    exclusions = {
+        c.article: c
+        for c in Clause.objects.filter(
+            product_id=claim.policy.product_id, kind=Clause.Kind.EXCLUSION
+        )
+    }
+    rows = {
+        pk: {
+            "item": pk,
+            "coverage": i.coverage,
+            "label": i.label,
+            "amount": str(i.amount),
+            "liability": str(i.liability),
+            "illness": i.illness,
+            "days": i.days,
+            "exclusion": i.exclusion.article if i.exclusion else "",
+            "exclusion_reason": i.exclusion_reason,
+        }
+        for pk, i in items.items()
+    }
+    for c in corrections:
+        row = rows.get(c.item_id)
+        if row is None:
+            raise GuardFailed(_("Loss item %(id)s is not on this claim.") % {"id": c.item_id})
+        if c.amount is not None:
+            if not c.amount.is_finite() or not 0 <= c.amount <= MAX_ITEM_AMOUNT:
+                raise GuardFailed(_("%(field)s is out of range.") % {"field": _("amount")})
+            row["amount"] = str(c.amount.quantize(Decimal("0.01")))
+        if c.exclusion == "-":
+            row["exclusion"], row["exclusion_reason"] = "", ""
+        elif c.exclusion:
+            if c.exclusion not in exclusions:
+                raise GuardFailed(
+                    _("The product has no exclusion clause %(article)s.") % {"article": c.exclusion}
+                )
+            if not c.reason.strip():
+                raise GuardFailed(_("Say why the exclusion applies."))
+            row["exclusion"], row["exclusion_reason"] = c.exclusion, c.reason.strip()[:300]
+    return list(rows.values())
+
+
+def revised_lines(claim: Claim, decision: ClaimDecision) -> list[LossLine]:
+    """The calculator's input of a revised decision (its corrected loss items)."""
+    clauses = {
+        c.article: ClauseRef(article=c.article, title=c.title, text=c.text)
+        for c in Clause.objects.filter(product_id=claim.policy.product_id)
+    }
+    return [
+        LossLine(
+            coverage=r["coverage"],
+            label=r["label"],
+            amount=Decimal(r["amount"]),
+            liability=Decimal(r["liability"]),
+            illness=bool(r["illness"]),
+            days=r["days"],
+            exclusion=clauses.get(r["exclusion"]) if r["exclusion"] else None,
+            exclusion_reason=r["exclusion_reason"],
+        )
+        for r in decision.revised_items
+    ]
+
+
+def revision_calculation(claim: Claim, corrections: Sequence[ItemCorrection]) -> Calculation:
+    """What the claim comes to with the corrections (nothing written)."""
+    rows = _corrected_rows(claim, corrections)
+    probe = ClaimDecision(claim=claim, stage=DecisionStage.REVISION, revised_items=rows)
+    return claim_calculation(claim, items=revised_lines(claim, probe))
+
+
+def decision_revise(
+    *,
+    claim: Claim,
+    actor: Actor,
+    now: datetime,
+    corrections: Sequence[ItemCorrection],
+    reason: str,
+) -> ClaimDecision:
+    """Propose a revised decision on a decided claim (reopened on review): the calculator's
+    answer on the loss items as corrected, for approval by others with the authority of any
+    decision (four eyes, limits, escalation). Nothing moves until it is approved; then the
+    difference is paid or recovered (``DecisionRevised``). Only someone who decides claims
+    proposes one (the QA review adds its own rule: a QA reviewer); one waits at a time."""
+    reason = reason.strip()
+    if not reason:
+        raise GuardFailed(_("Say what the decision got wrong."))
+    with case_action():
+        case = Case.objects.select_for_update(no_key=True).get(pk=claim.pk)
+        if not can_act(actor, case, "claims.decide_claim"):
+            raise NotAllowed(_("You may not decide claim %(number)s.") % {"number": case.number})
+        if case.status not in REVISABLE or not case.is_open:
+            raise IllegalTransition(
+                _("Claim %(number)s is %(status)s: its decision can no longer be revised.")
+                % {"number": case.number, "status": case.status_label()}
+            )
+        current = current_decision(claim)
+        if current is None:
+            raise IllegalTransition(
+                _("Claim %(number)s has no approved decision to revise.") % {"number": case.number}
+            )
+        if _pending(claim) is not None:
+            raise IllegalTransition(
+                _("A decision on %(number)s is already awaiting approval.")
+                % {"number": case.number}
+            )
+        rows = _corrected_rows(claim, corrections)
+        decision = ClaimDecision(
+            claim=claim, stage=DecisionStage.REVISION, revised_items=rows, proposed_by=actor
+        )
+        calculation = claim_calculation(claim, items=revised_lines(claim, decision))
+        decision.decision = calculation.decision
+        decision.amount = calculation.total
+        decision.reason = reason[:4000]
+        decision.calculation = calculation.as_dict()
+        decision.approvals_required = approvals_required(calculation.total, approval_steps())
+        decision.proposed_at = now
+        decision.save()
+        timeline_record(
+            case,
+            now=now,
+            actor=actor,
+            kind="decision_revision_proposed",
+            data={
+                "decision": decision.decision,
+                "amount": str(decision.amount),
+                "previous": str(current.amount),
+                "approvals_required": decision.approvals_required,
+                "reason": decision.reason,
+            },
+        )
+        _route_for_approval(decision, actor=actor, now=now)
+    return decision
+
+
+def _write_corrections(claim: Claim, rows: list[dict[str, Any]]) -> None:
+    """The approved revision's loss items become the claim's (what it now rests on)."""
+    clauses = {c.article: c for c in Clause.objects.filter(product_id=claim.policy.product_id)}
+    for row in rows:
+        LossItem.objects.filter(pk=row["item"], claim=claim).update(
+            amount=Decimal(row["amount"]),
+            exclusion=clauses.get(row["exclusion"]) if row["exclusion"] else None,
+            exclusion_reason=row["exclusion_reason"],
+        )
+
+
+def _revision_apply(decision: ClaimDecision, *, actor: Actor, now: datetime) -> None:
+    """The approved revision becomes the claim's decision; the one it replaces is marked
+    revised; the reserve follows; the difference goes to payment or recovery."""
+    claim = Claim.objects.select_related("case", "policy__holder").get(pk=decision.claim_id)
+    previous = current_decision(claim)
+    assert previous is not None  # decision_revise refused a claim without one
+    previous.status = DecisionStatus.REVISED
+    previous.save(update_fields=["status"])
+    decision.status = DecisionStatus.APPROVED
+    decision.closed_at = now
+    decision.save(update_fields=["status", "closed_at"])
+    _write_corrections(claim, decision.revised_items)
+    claim.decision = decision.decision
+    claim.approved_amount = decision.amount
+    claim.save(update_fields=["decision", "approved_amount"])
+    timeline_record(
+        claim.case,
+        now=now,
+        actor=actor,
+        kind="decision_revised",
+        customer_visible=True,
+        data={
+            "decision": decision.pk,
+            "previous": str(previous.amount),
+            "amount": str(decision.amount),
+            "difference": str(decision.amount - previous.amount),
+        },
+    )
+    reserve_on_revised(claim, decided=decision.amount, actor=actor, now=now)
+    publish(
+        DecisionRevised(
+            case=claim.case,
+            claim=claim,
+            decision=decision,
+            previous=previous,
+            actor=actor,
+            now=now,
+        )
+    )

@@ -361,15 +361,10 @@ def reserve_on_proposal(decision: ClaimDecision, *, actor: Actor, now: datetime)
 
 def reserve_on_decided(event: ClaimDecided) -> None:
     """The approved decision fixes what is owed: the reserve is what is left of it to pay."""
-    claim = event.claim
-    totals = reserve_totals(claim)
-    if totals.reserve is None:
-        return  # a claim from before reserves
     decided = event.decision.amount if event.approved else Decimal(0)
-    _move(
-        claim,
-        amount=reserve_outstanding(decided, totals.paid, totals.recovered),
-        step=ReserveStep.DECISION,
+    _reserve_outstanding(
+        event.claim,
+        decided=decided,
         reason=(
             _said(gettext_noop("Decided at %(amount)s"), amount=decided)
             if event.approved
@@ -377,6 +372,34 @@ def reserve_on_decided(event: ClaimDecided) -> None:
         ),
         actor=event.actor,
         now=event.now,
+    )
+
+
+def reserve_on_revised(claim: Claim, *, decided: Decimal, actor: Actor, now: datetime) -> None:
+    """A revised decision (reopened on review): the reserve is what is left of the new
+    amount to pay (a supplementary payment's amount; nothing when it was overpaid)."""
+    _reserve_outstanding(
+        claim,
+        decided=decided,
+        reason=_said(gettext_noop("Decision revised on review to %(amount)s"), amount=decided),
+        actor=actor,
+        now=now,
+    )
+
+
+def _reserve_outstanding(
+    claim: Claim, *, decided: Decimal, reason: str, actor: Actor | None, now: datetime
+) -> None:
+    totals = reserve_totals(claim)
+    if totals.reserve is None:
+        return  # a claim from before reserves
+    _move(
+        claim,
+        amount=reserve_outstanding(decided, totals.paid, totals.recovered),
+        step=ReserveStep.DECISION,
+        reason=reason,
+        actor=actor,
+        now=now,
         before=totals,
     )
 
