@@ -95,7 +95,7 @@ def metric_elderly_mode_use(f: Filters) -> Metric:
         definition=_(
             "Customers with elderly-friendly mode (large type, high contrast, read-aloud) "
             "on ÷ active customers of the period (signed in, or a case opened); and the "
-            "call-backs (转人工) asked for in the period, in all and by customers in that mode."
+            "call-backs (“talk to a person”) asked for in the period, in all and by customers in that mode."
         ),
         value=rules.percent(n_elderly, n_active),
         unit="%",
@@ -172,7 +172,7 @@ def metric_callback_response(f: Filters) -> Metric:
         code="callback_response",
         label=_("Call-back response time"),
         definition=_(
-            "Median hours from a customer's call-back request (转人工) to the agent's first "
+            "Median hours from a customer's call-back request (“talk to a person”) to the agent's first "
             "contact, read from the call-back's clock, for the call-backs answered in the "
             "period; with the 90th percentile and the share answered within its 2 business "
             "hours."
