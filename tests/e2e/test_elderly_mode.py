@@ -143,7 +143,7 @@ def claim(customer1, agent1):
 
 
 def test_customer1_reads_progress_in_large_type_and_asks_to_be_called(
-    live_server, phone: Page, browser, claim, agent1
+    live_server, phone: Page, browser, claim, agent1, artifacts
 ):
     base = live_server.url
     log_in(phone, base, "customer1")
@@ -156,6 +156,7 @@ def test_customer1_reads_progress_in_large_type_and_asks_to_be_called(
         assert box is not None and box["y"] + box["height"] <= PHONE["height"], (task, box)
         assert box["height"] >= 44 and box["x"] + box["width"] <= PHONE["width"]
     assert phone.evaluate("parseFloat(getComputedStyle(document.body).fontSize)") >= 20
+    phone.screenshot(path=str(artifacts / "elderly-home.png"))
 
     phone.get_by_test_id("task-progress").click()
     expect(phone.get_by_test_id("claim-number")).to_have_text(claim.number)
@@ -165,6 +166,7 @@ def test_customer1_reads_progress_in_large_type_and_asks_to_be_called(
     )
     assert status_px >= 20
     assert fits_the_phone(phone) <= PHONE["width"], phone.evaluate(WIDER)
+    phone.screenshot(path=str(artifacts / "elderly-progress.png"), full_page=True)
 
     phone.get_by_test_id("read-aloud").click()
     spoken = phone.evaluate("window.__spoken")
@@ -174,6 +176,7 @@ def test_customer1_reads_progress_in_large_type_and_asks_to_be_called(
     phone.get_by_test_id("callback-button").click()
     due = phone.get_by_test_id("callback-due")
     expect(due).to_contain_text("前给您回电")
+    phone.screenshot(path=str(artifacts / "elderly-call-back.png"))
     ticket = Ticket.objects.get(case__category=Category.CALLBACK)
     clock = ticket.case.deadlines.get(rule__code="inquiry_reply")
     local = timezone.localtime(clock.due_at)
@@ -200,6 +203,7 @@ def test_customer1_reads_progress_in_large_type_and_asks_to_be_called(
         work.locator("td.what a").click()
         expect(agent.get_by_test_id("elderly-badge")).to_be_visible()
         expect(agent.get_by_test_id("callback-context")).to_contain_text(claim.number)
+        agent.screenshot(path=str(artifacts / "elderly-agent-ticket.png"))
     finally:
         agent.context.close()
 

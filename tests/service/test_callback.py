@@ -130,6 +130,7 @@ def test_the_agent_sees_the_call_back_with_its_clock_and_the_elderly_mark(
     assert "Call the customer back" in work_row and "Elderly mode" in work_row
     assert 'data-rule="inquiry_reply"' in work_row or "Inquiry reply" in work_row
     assert 'data-testid="elderly-badge"' in page and claim.number in page
+    assert claim.contact_phone and claim.contact_phone in page  # the number to call
     assert "Call the customer by" in page
 
 

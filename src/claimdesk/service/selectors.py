@@ -237,8 +237,11 @@ def callback_of(ticket: Ticket) -> CallBack | None:
     return CallBack.objects.filter(ticket=ticket).select_related("about").first()
 
 
-def customer_phone(customer) -> str:
-    """The number to call a customer on: the contact phone of their latest policy."""
+def customer_phone(customer, claim=None) -> str:
+    """The number to call a customer on: the contact phone of the claim the call is about,
+    else of their latest policy."""
+    if claim is not None and claim.contact_phone:
+        return claim.contact_phone
     return (
         Policy.objects.filter(holder=customer)
         .exclude(contact_phone="")

@@ -237,7 +237,7 @@ def _callback_context(ticket: Ticket, *, staff: bool) -> dict[str, Any]:
     due = selectors.callback_due(ticket)
     context["callback_due"] = callback_due_text(due) if due is not None else ""
     if staff and customer is not None:
-        context["customer_phone"] = selectors.customer_phone(customer)
+        context["customer_phone"] = selectors.customer_phone(customer, ticket.claim)
     return context
 
 
