@@ -10,6 +10,7 @@ import time_machine
 from django.test import Client
 
 from claimdesk.cases.models import DeadlineState
+from claimdesk.cases.services import case_reassign
 from claimdesk.service.models import CallBack, Category, Ticket
 from claimdesk.service.services import (
     callback_request,
@@ -42,6 +43,18 @@ def test_a_call_back_about_ones_own_claim_goes_to_its_owner(customer1, agent1, a
     assert ticket.claim == claim
     callback = CallBack.objects.get(ticket=ticket)
     assert callback.about == claim.case and callback.page == f"/claims/{claim.number}/"
+
+
+def test_an_owner_who_works_no_tickets_leaves_the_call_to_the_desk(
+    customer1, agent1, adjuster1, manager1, auto_policy
+):
+    claim = claim_for(agent1)
+    case_reassign(case=claim.case, new_owner=adjuster1, actor=manager1, now=T0, reason="休假")
+    ticket = callback_request(
+        customer=customer1, now=T0, page=f"/claims/{claim.number}/", case_number=claim.number
+    ).ticket
+    assert ticket.case.owner == agent1  # the desk: an adjuster cannot answer tickets
+    assert ticket.callback.about == claim.case  # still recorded as what they looked at
 
 
 def test_a_call_back_from_another_page_goes_to_the_service_desk(

@@ -491,8 +491,8 @@ class CallBackResult:
 
 def _callback_owner(customer, case_number: str):
     """The case the customer was looking at, if it is one of theirs, and whoever should call:
-    its owner (首问负责制) while they are an active member of staff, else the service desk
-    (None: ``case_open`` gives it to the least-loaded agent)."""
+    its owner (首问负责制) while they may work tickets, else the service desk (None:
+    ``case_open`` gives it to the least-loaded agent)."""
     number = (case_number or "").strip()
     if not number or "\x00" in number:
         return None, None
@@ -504,7 +504,11 @@ def _callback_owner(customer, case_number: str):
     )
     if case is None:
         return None, None
-    owner = case.owner if case.owner.is_active and is_staff_member(case.owner) else None
+    owner = case.owner
+    # The owner calls when they can work tickets (an underwriter owning a 保全 request
+    # cannot: the desk calls instead), and has not left.
+    if not (owner.is_active and owner.has_perm(TICKET_PERMISSION)):
+        owner = None
     return case, owner
 
 
