@@ -139,6 +139,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "claimdesk.web.csp.nonce",
+                "claimdesk.web.portal.portal",
             ],
         },
     },

@@ -1920,5 +1920,6 @@ def scorecard(f: Filters) -> list[Dimension]:
         ]
 
 
-# The figures of policy servicing and underwriting register themselves in ``METRICS``.
-from claimdesk.analytics import servicing_figures  # noqa: E402, F401
+# The figures of policy servicing and underwriting, and of elderly-friendly mode and
+# call-backs (转人工), register themselves in ``METRICS``.
+from claimdesk.analytics import elderly_figures, servicing_figures  # noqa: E402, F401

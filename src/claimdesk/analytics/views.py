@@ -27,6 +27,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from claimdesk.analytics import charts, exports, kpi, metrics
+from claimdesk.analytics.elderly_figures import ELDERLY_FIGURES
 from claimdesk.analytics.filters import Filters
 from claimdesk.analytics.metrics import METRICS, Metric
 from claimdesk.analytics.rules import NEAR_DUE
@@ -393,6 +394,7 @@ DASHBOARD_SECTIONS = (
     ("backlog", gettext_lazy("Backlog and root causes")),
     ("scorecard", gettext_lazy("Four-dimension scorecard")),
     ("servicing", gettext_lazy("Policy servicing and underwriting")),
+    ("elderly", gettext_lazy("Elderly-friendly mode and call-backs")),
     ("tables", gettext_lazy("Tables")),
     ("figures", gettext_lazy("All figures")),
 )
@@ -469,6 +471,9 @@ def _dashboard_data(f: Filters, now: datetime) -> dict[str, Any]:
         # Policy servicing and underwriting: their figures and the tables behind them.
         "servicing_figures": [figure(book.get(c, f), f) for c in SERVICING_FIGURES],
         "servicing_tables": [table(book.get(c, f), f) for c in SERVICING_FIGURES],
+        # Elderly-friendly mode (适老化) and call-backs (转人工).
+        "elderly_figures": [figure(book.get(c, f), f) for c in ELDERLY_FIGURES],
+        "elderly_tables": [table(book.get(c, f), f) for c in ELDERLY_FIGURES],
         # The KPIs with a target, in the order of the four dimensions: the overview cards.
         "kpis": [
             figure(book.get(c, f), f)

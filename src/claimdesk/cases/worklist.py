@@ -12,7 +12,7 @@ most one query however long the list: no query per row.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import lru_cache
 from typing import Any, TypeVar
@@ -59,6 +59,8 @@ class WorkRow:
     escalated: bool = False
     task_id: int | None = None
     holder_name: str = ""
+    # Short marks a describer puts on the row for whoever works it (e.g. "elderly mode").
+    badges: list[str] = field(default_factory=list)
 
     @property
     def rule(self) -> str:

@@ -29,6 +29,8 @@ class Category(models.TextChoices):
     OBJECTION = "objection", _("objection")
     APPEAL = "appeal", _("appeal")
     GREEN = "green", _("green channel")
+    # "转人工" from a portal page: the customer asks to be called; on the inquiry clock.
+    CALLBACK = "callback", _("call-back")
 
 
 class Topic(models.TextChoices):
@@ -181,3 +183,48 @@ class CorrectiveAction(models.Model):
     @property
     def is_done(self) -> bool:
         return self.done_at is not None
+
+
+class CustomerPreference(models.Model):
+    """How a customer wants the portal: elderly-friendly mode (适老化: large type, high
+    contrast, the three main tasks first, short sentences). One row per customer who chose."""
+
+    user = models.OneToOneField(
+        User, on_delete=models.CASCADE, primary_key=True, related_name="portal_preference"
+    )
+    elderly_mode = models.BooleanField(_("elderly-friendly mode"), default=False)
+    changed_at = models.DateTimeField(_("changed"))
+
+    class Meta:
+        verbose_name = _("customer preference")
+        verbose_name_plural = _("customer preferences")
+
+    def __str__(self) -> str:
+        return f"{self.user_id} elderly={self.elderly_mode}"
+
+
+class CallBack(models.Model):
+    """What a customer was looking at when they pressed "转人工": the page and, when it
+    was one of their cases, that case (whose owner calls back). The ticket carries the
+    clock; the mode says whether the agent should speak slowly and plainly."""
+
+    ticket = models.OneToOneField(
+        Ticket, on_delete=models.CASCADE, primary_key=True, related_name="callback"
+    )
+    page = models.CharField(_("page"), max_length=300)
+    about = models.ForeignKey(
+        "cases.Case",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("case looked at"),
+    )
+    elderly_mode = models.BooleanField(_("in elderly-friendly mode"), default=False)
+
+    class Meta:
+        verbose_name = _("call-back request")
+        verbose_name_plural = _("call-back requests")
+
+    def __str__(self) -> str:
+        return f"{self.ticket_id} {self.page}"

@@ -39,6 +39,24 @@ GREEN_LOSS_TYPES = frozenset({"critical_illness", "accident"})
 # Ticket actions whose text reaches the customer and therefore passes the compliance gate.
 CUSTOMER_TEXT_FIELDS = {"reply": "message", "ask_customer": "message", "resolve": "resolution"}
 
+# How the agent sees a customer who uses the portal's elderly-friendly mode (适老化).
+ELDERLY_BADGE = _("Elderly mode")
+
+# The longest page address a call-back records (what the customer was looking at).
+CALLBACK_PAGE_MAX = 300
+
+
+def portal_page(path: str) -> str:
+    """A page of this site (a path with its query) as a call-back records it, or "" for
+    anything else (another site's address, control characters)."""
+    path = (path or "").strip()
+    if not path.startswith("/") or path.startswith("//") or "\\" in path:
+        return ""
+    if any(ord(ch) < 32 or ord(ch) == 127 for ch in path):
+        return ""
+    return path[:CALLBACK_PAGE_MAX]
+
+
 # Root-cause report fields that must all be filled before a complaint may be resolved.
 RCA_FIELDS = (
     "category",

@@ -7,9 +7,18 @@ from typing import Any
 
 from django.db.models import F, Q, QuerySet
 
-from claimdesk.cases.models import CaseEvent, Task
+from claimdesk.cases.models import CaseEvent, Deadline, DeadlineState, Task
 from claimdesk.cases.selectors import cases_visible_to
-from claimdesk.service.models import ReplyTemplate, RootCauseReport, Ticket, TicketMessage
+from claimdesk.policies.models import Policy
+from claimdesk.service.models import (
+    CallBack,
+    Category,
+    CustomerPreference,
+    ReplyTemplate,
+    RootCauseReport,
+    Ticket,
+    TicketMessage,
+)
 from claimdesk.staff.services import is_staff_member
 from claimdesk.workdays.clocks import to_local
 
@@ -161,3 +170,83 @@ def ticket_template_variables(ticket: Ticket | None) -> dict[str, str]:
 
 def seconds_left(due_at: datetime | None, now: datetime) -> int | None:
     return None if due_at is None else int((due_at - now).total_seconds())
+
+
+# --- elderly-friendly mode and call-backs ---------------------------------------------------
+
+
+def elderly_mode_of(user) -> bool:
+    """Whether ``user`` chose the portal's elderly-friendly mode (False for anyone else)."""
+    if user is None or not user.is_authenticated:
+        return False
+    return CustomerPreference.objects.filter(user_id=user.pk, elderly_mode=True).exists()
+
+
+def elderly_customers(user_ids) -> set[int]:
+    """Which of ``user_ids`` use elderly-friendly mode (one query)."""
+    ids = {i for i in user_ids if i is not None}
+    if not ids:
+        return set()
+    return set(
+        CustomerPreference.objects.filter(user_id__in=ids, elderly_mode=True).values_list(
+            "user_id", flat=True
+        )
+    )
+
+
+def work_marks(case_ids) -> dict[int, tuple[bool, bool]]:
+    """Per ticket case: (is a call-back, its customer uses elderly-friendly mode), one query
+    for a whole work list."""
+    rows = Ticket.objects.filter(case_id__in=list(case_ids)).values_list(
+        "case_id", "case__category", "case__customer__portal_preference__elderly_mode"
+    )
+    return {pk: (category == Category.CALLBACK, bool(elderly)) for pk, category, elderly in rows}
+
+
+def callback_due(ticket: Ticket) -> datetime | None:
+    """When the customer will be called at the latest: the running response clock of the
+    call-back (the inquiry clock, 2 business hours); None once answered."""
+    return (
+        Deadline.objects.filter(
+            case_id=ticket.case_id,
+            task__isnull=True,
+            rule__code="inquiry_reply",
+            state=DeadlineState.RUNNING,
+        )
+        .values_list("due_at", flat=True)
+        .first()
+    )
+
+
+def callback_waiting(customer) -> Ticket | None:
+    """The customer's call-back request not answered yet (pressing "转人工" again finds
+    it instead of asking twice)."""
+    return (
+        tickets_visible_to(customer)
+        .filter(
+            case__customer=customer,
+            case__category=Category.CALLBACK,
+            case__status="new",
+        )
+        .order_by("-case__opened_at")
+        .first()
+    )
+
+
+def callback_of(ticket: Ticket) -> CallBack | None:
+    return CallBack.objects.filter(ticket=ticket).select_related("about").first()
+
+
+def customer_phone(customer, claim=None) -> str:
+    """The number to call a customer on: the contact phone of the claim the call is about,
+    else of their latest policy."""
+    if claim is not None and claim.contact_phone:
+        return claim.contact_phone
+    return (
+        Policy.objects.filter(holder=customer)
+        .exclude(contact_phone="")
+        .order_by("-id")
+        .values_list("contact_phone", flat=True)
+        .first()
+        or ""
+    )

@@ -10,13 +10,16 @@ skip the compliance gate and no objection can be answered by its first decider.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
+from django.contrib.auth import get_user_model
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
 from claimdesk.cases.models import Case, DeadlineState, Task
+from claimdesk.cases.selectors import cases_visible_to
 from claimdesk.cases.services import (
     GuardFailed,
     IllegalTransition,
@@ -27,12 +30,15 @@ from claimdesk.cases.services import (
     task_assign,
 )
 from claimdesk.cases.timeline import case_action, timeline_record
+from claimdesk.claims.models import Claim
 from claimdesk.notify.services import notification_queue
 from claimdesk.service import rules, selectors
 from claimdesk.service.models import (
+    CallBack,
     Category,
     Channel,
     CorrectiveAction,
+    CustomerPreference,
     ReplyTemplate,
     RootCauseReport,
     Ticket,
@@ -126,9 +132,11 @@ def ticket_open(
     topic: str = "other",
     green_reason: str = "",
     complex: bool = False,
+    owner=None,
 ) -> Ticket:
     """Open a ticket for ``customer``: the kernel case (first-contact ownership, the
-    category's SLA clock), the ticket detail and the customer's first message."""
+    category's SLA clock), the ticket detail and the customer's first message. ``owner``:
+    who takes it instead (a call-back goes to the owner of the case it is about)."""
     _choice(category, Category, "category")
     _choice(channel, Channel, "channel")
     _choice(topic, Topic, "topic")
@@ -161,6 +169,7 @@ def ticket_open(
             actor=actor,
             now=now,
             customer=customer,
+            owner=owner,
             category=category,
             # ``complex`` lets the opening-clock chooser pick a longer commitment for
             # complex complaints once the SLA table has one.
@@ -459,6 +468,88 @@ def ticket_customer_message(*, ticket: Ticket, customer, now: datetime, body: st
             body=body,
         )
     return message
+
+
+# --- elderly-friendly mode and call-backs ("转人工") ---------------------------------------
+
+
+def elderly_mode_set(*, user, on: bool, now: datetime) -> CustomerPreference:
+    """Remember whether ``user`` (a customer) wants the portal in elderly-friendly mode."""
+    if is_staff_member(user):
+        raise GuardFailed(_("Elderly-friendly mode is a setting of the customer portal."))
+    preference, _created = CustomerPreference.objects.update_or_create(
+        user=user, defaults={"elderly_mode": bool(on), "changed_at": now}
+    )
+    return preference
+
+
+@dataclass(frozen=True)
+class CallBackResult:
+    ticket: Ticket
+    created: bool  # False: the customer's earlier request, not yet answered, was found
+
+
+def _callback_owner(customer, case_number: str):
+    """The case the customer was looking at, if it is one of theirs, and whoever should call:
+    its owner (首问负责制) while they may work tickets, else the service desk (None:
+    ``case_open`` gives it to the least-loaded agent)."""
+    number = (case_number or "").strip()
+    if not number or "\x00" in number:
+        return None, None
+    case = (
+        cases_visible_to(customer)
+        .filter(number=number[:40], customer=customer)
+        .select_related("owner")
+        .first()
+    )
+    if case is None:
+        return None, None
+    owner = case.owner
+    # The owner calls when they can work tickets (an underwriter owning a 保全 request
+    # cannot: the desk calls instead), and has not left.
+    if not (owner.is_active and owner.has_perm(TICKET_PERMISSION)):
+        owner = None
+    return case, owner
+
+
+def callback_request(
+    *, customer, now: datetime, page: str, case_number: str = ""
+) -> CallBackResult:
+    """ "转人工": a call-back ticket for ``customer`` on the inquiry clock (2 business hours),
+    owned by the owner of the case they were looking at, else the service desk, recording
+    the page and the case. A request not answered yet is returned instead of a second one."""
+    if customer is None or is_staff_member(customer):
+        raise GuardFailed(_("A call-back is asked for by a customer."))
+    about, owner = _callback_owner(customer, case_number)
+    where = rules.portal_page(page)
+    with case_action():
+        # The customer's row lock serialises two presses at once: the second finds the first.
+        get_user_model().objects.select_for_update().filter(pk=customer.pk).first()
+        waiting = selectors.callback_waiting(customer)
+        if waiting is not None:
+            return CallBackResult(waiting, created=False)
+        claim = Claim.objects.filter(case=about).first() if about is not None else None
+        body = _("Please call me back. I was looking at %(what)s.") % {
+            "what": about.number if about is not None else (where or _("the portal"))
+        }
+        ticket = ticket_open(
+            customer=customer,
+            actor=customer,
+            category=Category.CALLBACK,
+            subject=_("Please call me back"),
+            body=body,
+            channel=Channel.PORTAL,
+            now=now,
+            claim=claim,
+            owner=owner,
+        )
+        CallBack.objects.create(
+            ticket=ticket,
+            page=where,
+            about=about,
+            elderly_mode=selectors.elderly_mode_of(customer),
+        )
+    return CallBackResult(ticket, created=True)
 
 
 # --- templates ------------------------------------------------------------------------------

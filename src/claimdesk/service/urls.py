@@ -9,6 +9,7 @@ urlpatterns = [
     path("", views.queue, name="queue"),
     path("rows/", views.queue_rows, name="queue_rows"),
     path("my/", views.my_tickets, name="my_tickets"),
+    path("call-back/", views.callback, name="callback"),
     path("tickets/<str:number>/", views.ticket_detail, name="ticket"),
     path("tickets/<str:number>/reply/", views.ticket_reply, name="ticket_reply"),
     path("tickets/<str:number>/act/", views.ticket_act, name="ticket_act"),

@@ -19,7 +19,9 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
-from django.utils.translation import get_language
+from django.utils.formats import date_format
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import get_language, pgettext
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -42,6 +44,7 @@ from claimdesk.service.workflow import applies
 from claimdesk.staff.roles import Role
 from claimdesk.staff.services import is_staff_member
 from claimdesk.types import AuthedRequest
+from claimdesk.workdays.clocks import to_local
 
 User = get_user_model()
 
@@ -66,11 +69,14 @@ def _urgency(seconds: int | None) -> str:
 def _queue_rows(request: AuthedRequest) -> dict:
     now = timezone.now()
     rows = []
-    for ticket in selectors.ticket_queue(request.user):
+    tickets = selectors.ticket_queue(request.user)
+    elderly = selectors.elderly_customers(t.case.customer_id for t in tickets)
+    for ticket in tickets:
         seconds = selectors.seconds_left(ticket.case.next_due_at, now)
         rows.append(
             {
                 "ticket": ticket,
+                "elderly": ticket.case.customer_id in elderly,
                 "category": Category(ticket.case.category).label
                 if ticket.case.category in Category.values
                 else ticket.case.category,
@@ -199,6 +205,7 @@ def _page(
         .order_by("username")
         if staff
         else [],
+        **_callback_context(ticket, staff=staff),
         "is_complaint": case.category == Category.COMPLAINT,
         "category_label": Category(case.category).label
         if case.category in Category.values
@@ -207,6 +214,61 @@ def _page(
     if rca is not None:
         context["rca_recurrence"] = selectors.rca_recurrence(rca)
     return render(request, "service/ticket.html", context, status=status)
+
+
+def callback_due_text(due) -> str:
+    """The time a customer will be called by, in words of their language (Chinese: 年月日
+    and the weekday)."""
+    return date_format(to_local(due), pgettext("call-back due time", "l, F j, Y, H:i"))
+
+
+def _callback_context(ticket: Ticket, *, staff: bool) -> dict[str, Any]:
+    """A call-back ticket: when the customer will be called; for staff what they were
+    looking at, their phone and whether they read the portal in elderly-friendly mode."""
+    customer = ticket.case.customer
+    context: dict[str, Any] = {
+        "callback": None,
+        "callback_due": "",
+        "customer_elderly": staff and customer is not None and selectors.elderly_mode_of(customer),
+    }
+    if ticket.case.category != Category.CALLBACK:
+        return context
+    context["callback"] = selectors.callback_of(ticket)
+    due = selectors.callback_due(ticket)
+    context["callback_due"] = callback_due_text(due) if due is not None else ""
+    if staff and customer is not None:
+        context["customer_phone"] = selectors.customer_phone(customer, ticket.claim)
+    return context
+
+
+@login_required
+@require_POST
+def callback(request: AuthedRequest) -> HttpResponse:
+    """ "转人工" on any customer page: ask to be called back about what the page shows; the
+    ticket page then says by when."""
+    user = request.user
+    if is_staff_member(user):
+        raise PermissionDenied
+    page = request.POST.get("page", "")
+    try:
+        result = services.callback_request(
+            customer=user,
+            now=timezone.now(),
+            page=page,
+            case_number=request.POST.get("case", ""),
+        )
+    except CaseError as exc:
+        messages.error(request, exc.message)
+        safe = url_has_allowed_host_and_scheme(page, allowed_hosts={request.get_host()})
+        return redirect(page if safe and page.startswith("/") else "service:my_tickets")
+    due = selectors.callback_due(result.ticket)
+    when = callback_due_text(due) if due is not None else ""
+    if result.created:
+        text = _("We will call you back by %(due)s.") % {"due": when}
+    else:
+        text = _("You already asked us to call you. We will call you by %(due)s.") % {"due": when}
+    messages.success(request, text)
+    return redirect("service:ticket", number=result.ticket.number)
 
 
 @login_required

@@ -75,6 +75,7 @@ def opening_clock(case: Any, data: Mapping[str, Any]) -> str | None:
         return "complaint_complex"
     return {
         Category.INQUIRY: "inquiry_reply",
+        Category.CALLBACK: "inquiry_reply",  # a call-back is answered like an inquiry
         Category.COMPLEX: "complex_solution",
         Category.COMPLAINT: "complaint",
         Category.OBJECTION: "objection_reply",

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from claimdesk.web import adjudication, reserves, views
+from claimdesk.web import adjudication, portal, reserves, views
 
 app_name = "web"
 urlpatterns = [
@@ -45,4 +45,5 @@ urlpatterns = [
         name="recovery_act",
     ),
     path("notifications/", views.notifications, name="notifications"),
+    path("portal/elderly-mode/", portal.elderly_mode_switch, name="elderly_mode"),
 ]

@@ -108,7 +108,11 @@ def my_cases(request: HttpRequest) -> HttpResponse:
         .select_related("owner")
         .annotate(has_claim=Exists(Claim.objects.filter(case=OuterRef("pk"))))
     )
-    return render(request, "web/my_cases.html", {"cases": cases.order_by("-opened_at")[:100]})
+    rows = list(cases.order_by("-opened_at")[:100])
+    claims = [c for c in rows if c.has_claim]
+    # "See progress", the second of the portal's three main tasks: the latest open claim.
+    progress = next((c for c in claims if c.is_open), claims[0] if claims else None)
+    return render(request, "web/my_cases.html", {"cases": rows, "progress_case": progress})
 
 
 def _case_or_404(request: HttpRequest, number: str) -> Case:

@@ -50,3 +50,40 @@
     if (box) box.innerHTML = "";
   });
 })();
+
+// Read-aloud (elderly-friendly mode, 适老化): where the browser can speak, the button reads
+// the page's main content aloud in Chinese (English on English pages); pressed again, it stops.
+// Hidden where the browser has no speech synthesis.
+(function () {
+  var button = document.querySelector("[data-read-aloud]");
+  if (!button || !window.speechSynthesis || typeof window.SpeechSynthesisUtterance !== "function") return;
+  var synth = window.speechSynthesis;
+  var idle = button.textContent;
+  var stop = button.getAttribute("data-stop-label") || idle;
+  var english = (document.documentElement.lang || "").toLowerCase().indexOf("en") === 0;
+  function reset() {
+    button.textContent = idle;
+    button.setAttribute("aria-pressed", "false");
+  }
+  button.hidden = false;
+  button.setAttribute("aria-pressed", "false");
+  button.addEventListener("click", function () {
+    if (button.getAttribute("aria-pressed") === "true") {
+      synth.cancel();
+      reset();
+      return;
+    }
+    var main = document.querySelector("main");
+    var text = main ? main.innerText.replace(/\s+/g, " ").trim() : "";
+    if (!text) return;
+    var utterance = new window.SpeechSynthesisUtterance(text);
+    utterance.lang = english ? "en-US" : "zh-CN";
+    utterance.rate = 0.9;
+    utterance.addEventListener("end", reset);
+    utterance.addEventListener("error", reset);
+    synth.cancel();
+    button.textContent = stop;
+    button.setAttribute("aria-pressed", "true");
+    synth.speak(utterance);
+  });
+})();
