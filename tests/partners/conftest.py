@@ -9,6 +9,7 @@ from datetime import timedelta
 
 import pytest
 import time_machine
+from django.utils import timezone
 from PIL import Image
 
 from claimdesk.partners.demo import demo_partners
@@ -58,7 +59,7 @@ def policy(customer1, products, agent1, finance1):
 
 
 def as_user(user) -> ClaimsApi:
-    token = token_issue(username=user.username, password=PASSWORD, now=T0)
+    token = token_issue(username=user.username, password=PASSWORD, now=timezone.now())
     assert token
     return ClaimsApi(token)
 
