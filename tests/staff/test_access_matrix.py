@@ -25,8 +25,8 @@ from claimdesk.staff.services import role_grant, token_issue, user_create
 from tests.claims import conftest as claims_conftest
 from tests.claims.conftest import T0, ClaimsApi, claim_in_adjudication
 from tests.conftest import PASSWORD
-from tests.payments import conftest as payments_conftest
 from tests.partners.conftest import discharge_bill
+from tests.payments import conftest as payments_conftest
 from tests.payments.conftest import claim_in_paying
 from tests.servicing import conftest as servicing_conftest
 from tests.staff.matrix import Writes, fill, matrix, person

@@ -55,7 +55,7 @@ PARTNER_PERMISSION = "partners.act_as_partner"
 PREAUTH_DAYS = 30  # how long a pre-authorisation holds its amount unless told otherwise
 MAX_PREAUTH_DAYS = 90
 # What a partner's bills are claims of, and the checklist item the bill is filed under.
-LOSS_TYPES = {PartnerKind.HOSPITAL: "medical", PartnerKind.REPAIR_SHOP: "auto"}
+LOSS_TYPES: dict[str, str] = {PartnerKind.HOSPITAL: "medical", PartnerKind.REPAIR_SHOP: "auto"}
 BILL_ITEMS = {"medical": "medical_invoice", "auto": "repair_invoice"}
 
 
