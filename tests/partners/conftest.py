@@ -4,15 +4,13 @@ calls as the hospital's user with a token from ``/api/v1/auth/token``."""
 from __future__ import annotations
 
 import base64
-import io
 from datetime import timedelta
 
 import pytest
 import time_machine
 from django.utils import timezone
-from PIL import Image
 
-from claimdesk.partners.demo import demo_partners
+from claimdesk.partners.demo import bill_scan, demo_partners
 from claimdesk.policies.demo import demo_policy
 from claimdesk.staff.services import token_issue
 from tests.claims.conftest import ClaimsApi
@@ -66,9 +64,7 @@ def as_user(user) -> ClaimsApi:
 
 def scan() -> str:
     """A scanned bill (a small white page), base64 as the API takes it."""
-    out = io.BytesIO()
-    Image.new("RGB", (240, 160), "white").save(out, "PNG")
-    return base64.b64encode(out.getvalue()).decode()
+    return base64.b64encode(bill_scan()).decode()
 
 
 def discharge_bill(bill_no: str = "ZY20260930001", **extra) -> dict:

@@ -31,6 +31,7 @@ from claimdesk.cases import selectors, services
 from claimdesk.cases.models import Case, Deadline, DeadlineAlert, Task, TaskStatus
 from claimdesk.claims.models import Claim
 from claimdesk.compliance.services import qa_sample_previous_week
+from claimdesk.demo.partners import partners_create
 from claimdesk.demo.payouts import payouts_create
 from claimdesk.demo.people import DEMO_PASSWORD, People, people_create
 from claimdesk.demo.planner import HISTORY_DAYS, Planner
@@ -130,6 +131,9 @@ def demo_create(
         progress.line(
             f"Policy changes: {policy_changes_create(people, now)} requests (policyholder, "
             "sum insured)"
+        )
+        progress.line(
+            f"Direct settlement: {partners_create(people, now)} hospital bill (hospital1, garage1)"
         )
         progress.line("Committing: OCR reads the handed-in scans, letters are rendered")
     progress.line("Committed")

@@ -75,3 +75,14 @@ def demo_partners(*, password: str, now: datetime) -> dict[str, DemoPartner]:
         org.products.set(Product.objects.filter(code__in=products))
         made[username] = DemoPartner(org, demo_partner_user(username, password, org))
     return made
+
+
+def bill_scan() -> bytes:
+    """A scanned bill for the demo and the tests: a small white page (PNG)."""
+    import io
+
+    from PIL import Image
+
+    out = io.BytesIO()
+    Image.new("RGB", (240, 160), "white").save(out, "PNG")
+    return out.getvalue()
