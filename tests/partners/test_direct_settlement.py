@@ -3,11 +3,14 @@ through and paid to the hospital; the same bill twice is one claim and one payme
 
 from __future__ import annotations
 
+from datetime import date
 from decimal import Decimal
 
 import pytest
 from django.test import Client
 
+from claimdesk.analytics.filters import Filters
+from claimdesk.analytics.metrics import METRICS
 from claimdesk.claims.models import Claim
 from claimdesk.payments.models import Payment
 from tests.conftest import worker_ran
@@ -83,6 +86,15 @@ def test_the_same_bill_twice_is_one_claim_and_one_payment(
     assert first.json()["claim_no"] == second.json()["claim_no"]
     assert Claim.objects.count() == 1
     assert Payment.objects.count() == 1
+    # Settled once for the partner's statement and for the managers' figure alike.
+    statement = api.get("/partner/statements", month="2026-09").json()
+    assert len(statement["claims"]) == 1 and Decimal(statement["instructed"]) == Decimal("2800")
+    figure = METRICS["direct_settlement"](Filters(date(2026, 9, 1), date(2026, 9, 30)))
+    assert figure.value == Decimal("100.0")
+    assert [(r["partner"], r["bills"], r["settled"]) for r in figure.rows] == [
+        ("上海市第一人民医院", 1, Decimal("2800.00"))
+    ]
+    assert figure.rows[0]["median_h"] == Decimal("0.0")  # instructed at submission
 
 
 def test_another_partner_sees_nothing_of_the_hospitals_bills(

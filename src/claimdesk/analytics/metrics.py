@@ -1920,5 +1920,7 @@ def scorecard(f: Filters) -> list[Dimension]:
         ]
 
 
-# The figures of policy servicing and underwriting register themselves in ``METRICS``.
+# The figures of policy servicing and underwriting, and of direct settlement, register
+# themselves in ``METRICS``.
 from claimdesk.analytics import servicing_figures  # noqa: E402, F401
+from claimdesk.analytics import partner_figures  # noqa: E402, F401

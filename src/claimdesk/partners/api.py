@@ -77,6 +77,10 @@ class EligibilityOut(Schema):
 
 class PreAuthIn(EligibilityIn):
     valid_days: int = Field(services.PREAUTH_DAYS, ge=1, le=services.MAX_PREAUTH_DAYS)
+    claim_no: str = Field("", max_length=30, description="a repair's reported claim")
+    agreed_repair_date: Day | None = Field(
+        None, description="repair shops: agreed with the customer"
+    )
 
 
 class PreAuthOut(Schema):
@@ -196,6 +200,8 @@ def preauthorisation(request: AuthedRequest, payload: PreAuthIn):
         amount=payload.amount,
         accident=payload.accident,
         valid_days=payload.valid_days,
+        claim_no=payload.claim_no,
+        agreed_repair_date=payload.agreed_repair_date,
         now=timezone.now(),
     )
     return Status(
@@ -276,3 +282,38 @@ def statement(request: AuthedRequest, month: str):
         "paid": paid,
         "outstanding": instructed - paid,
     }
+
+
+class DisputeIn(Schema):
+    claim_no: str = Field(..., min_length=1, max_length=30)
+    text: str = Field(..., min_length=1, max_length=2000)
+    amount_claimed: Decimal = Field(..., ge=0, lt=Decimal("1e10"))
+
+
+class DisputeOut(Schema):
+    claim_no: str
+    objection: int
+    status: str
+    recheck_due_at: datetime | None
+
+
+@router.post("/partner/disputes", response={201: DisputeOut, **REFUSED})
+def dispute(request: AuthedRequest, payload: DisputeIn):
+    """A repair shop disputes the loss assessment of a claim it repairs: re-checked within
+    24 hours (the investigation's repair objection and its clock)."""
+    objection = services.dispute_raise(
+        user=request.user,
+        claim_no=payload.claim_no,
+        text=payload.text,
+        amount_claimed=payload.amount_claimed,
+        now=timezone.now(),
+    )
+    return Status(
+        201,
+        {
+            "claim_no": payload.claim_no.strip(),
+            "objection": objection.pk,
+            "status": objection.get_status_display(),
+            "recheck_due_at": objection.deadline.due_at if objection.deadline else None,
+        },
+    )

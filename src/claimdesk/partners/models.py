@@ -104,6 +104,10 @@ class PreAuthorisation(models.Model):
     )
     created_at = models.DateTimeField(_("created"))
     expires_at = models.DateTimeField(_("expires"))
+    # A repair shop's repair of a reported claim: the date agreed with the customer, and
+    # when the sweep found it overdue and asked the owner to offer a courtesy car.
+    agreed_repair_date = models.DateField(_("agreed repair date"), null=True, blank=True)
+    courtesy_offered_at = models.DateTimeField(_("courtesy car offered"), null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at"]
@@ -136,8 +140,6 @@ class DirectBill(models.Model):
     items = models.JSONField(_("bill items"), default=list)
     diagnosis = models.CharField(_("diagnosis or loss assessment"), max_length=300)
     agreed_repair_date = models.DateField(_("agreed repair date"), null=True, blank=True)
-    repair_done_at = models.DateTimeField(_("repair handed over"), null=True, blank=True)
-    courtesy_offered_at = models.DateTimeField(_("courtesy car offered"), null=True, blank=True)
     submitted_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )

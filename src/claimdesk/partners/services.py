@@ -20,7 +20,7 @@ from typing import Any
 
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
-from django.db.models import Sum
+from django.db.models import Q, Sum
 from django.utils.translation import gettext as _
 
 from claimdesk.cases.services import (
@@ -30,6 +30,7 @@ from claimdesk.cases.services import (
     NotAllowed,
     case_reassign,
     least_loaded_agent,
+    task_assign,
 )
 from claimdesk.cases.timeline import case_action, timeline_record
 from claimdesk.claims.events import ClaimDecided
@@ -38,6 +39,8 @@ from claimdesk.claims.rules import LossLine, fen, policy_year
 from claimdesk.claims.services import claim_calculation, claim_report, claim_terms
 from claimdesk.claims.services.accumulators import Key
 from claimdesk.documents.services import document_confirm, document_upload
+from claimdesk.investigation.models import RepairObjection, Survey, SurveyStatus
+from claimdesk.investigation.services import repair_objection_raise
 from claimdesk.partners.models import (
     DirectBill,
     PartnerKind,
@@ -225,18 +228,26 @@ def preauthorisation_create(
     now: datetime,
     accident: bool = False,
     valid_days: int = PREAUTH_DAYS,
+    claim_no: str = "",
+    agreed_repair_date: date | None = None,
 ) -> tuple[PreAuthorisation, Eligibility]:
     """Hold what the calculator would pay on ``amount`` in the person's policy year until a
     claim uses it or ``valid_days`` pass. Two holds on one policy are serialised on its row,
-    so the second one's calculation sees the first."""
+    so the second one's calculation sees the first. A repair shop names the customer's
+    reported claim and the repair date agreed with them (the courtesy-car trigger)."""
     org = partner_of(user, now)
     if not 1 <= valid_days <= MAX_PREAUTH_DAYS:
         raise GuardFailed(
             _("A pre-authorisation holds for 1 to %(days)s days.") % {"days": MAX_PREAUTH_DAYS}
         )
+    if agreed_repair_date is not None and (org.kind != PartnerKind.REPAIR_SHOP or not claim_no):
+        raise GuardFailed(_("A repair date is agreed by a repair shop, for a reported claim."))
+    if agreed_repair_date is not None and agreed_repair_date < to_local(now).date():
+        raise GuardFailed(_("The agreed repair date has passed already."))
     with transaction.atomic():
         person = insured_find(org, lookup)
         Policy.objects.select_for_update().filter(pk=person.policy_id).first()
+        claim = _reported_claim(person, claim_no) if claim_no else None
         answer = _eligibility(org, lookup, service, amount, now, accident)
         if not answer.covered:
             raise IllegalTransition(
@@ -254,8 +265,23 @@ def preauthorisation_create(
             created_by=user,
             created_at=now,
             expires_at=now + timedelta(days=valid_days),
+            claim=claim,
+            agreed_repair_date=agreed_repair_date,
         )
     return hold, answer
+
+
+def _reported_claim(person: InsuredPerson, claim_no: str) -> Claim:
+    """The person's open claim of that number on the same policy (404 otherwise)."""
+    claim = Claim.objects.filter(
+        case__number=claim_no.strip(),
+        policy_id=person.policy_id,
+        insured_name=person.name,
+        case__is_open=True,
+    ).first()
+    if claim is None:
+        raise InsuredNotFound(_("No open claim %(number)s of this person.") % {"number": claim_no})
+    return claim
 
 
 def preauthorisation_holds(claim: Claim, keys: Mapping[str, Key]) -> dict[str, Decimal]:
@@ -293,6 +319,98 @@ def preauthorisations_expire(*, now: datetime) -> int:
     """The sweep: holds past their time give their room back."""
     return PreAuthorisation.objects.filter(status=PreAuthStatus.ACTIVE, expires_at__lte=now).update(
         status=PreAuthStatus.EXPIRED
+    )
+
+
+# --- repairs: disputes and overdue repairs ------------------------------------------------------
+
+
+def _partner_claim(org: PartnerOrganisation, claim_no: str) -> Claim:
+    """A claim the partner is part of: one its bill opened or its pre-authorisation names."""
+    claim = (
+        Claim.objects.filter(case__number=claim_no.strip())
+        .filter(
+            Q(direct_bill__organisation=org)
+            | Q(pk__in=PreAuthorisation.objects.filter(organisation=org).values("claim_id"))
+        )
+        .select_related("case")
+        .first()
+    )
+    if claim is None:
+        raise InsuredNotFound(_("No claim %(number)s of yours.") % {"number": claim_no})
+    return claim
+
+
+def dispute_raise(
+    *, user: Actor, claim_no: str, text: str, amount_claimed: Decimal, now: datetime
+) -> RepairObjection:
+    """A repair shop disputes the loss assessment of a claim it repairs: the investigation's
+    repair objection, re-checked on its 24-hour ``repair_recheck`` clock."""
+    org = partner_of(user, now)
+    if org.kind != PartnerKind.REPAIR_SHOP:
+        raise NotAllowed(_("Only a repair shop disputes a loss assessment."))
+    claim = _partner_claim(org, claim_no)
+    survey = (
+        Survey.objects.filter(claim=claim, status=SurveyStatus.REPORTED).order_by("-id").first()
+    )
+    if survey is None:
+        raise IllegalTransition(
+            _("Claim %(number)s has no assessment to dispute yet.") % {"number": claim.number}
+        )
+    return repair_objection_raise(
+        survey=survey,
+        actor=system_actor(),
+        now=now,
+        shop=org.name,
+        text=text,
+        amount_claimed=amount_claimed,
+    )
+
+
+def repairs_overdue(*, now: datetime) -> int:
+    """The sweep: a repair past the date agreed with the customer and not yet billed becomes
+    a task for the claim's owner to offer a courtesy car (the repair shops' agreement)."""
+    today = to_local(now).date()
+    overdue = PreAuthorisation.objects.filter(
+        organisation__kind=PartnerKind.REPAIR_SHOP,
+        agreed_repair_date__lt=today,
+        courtesy_offered_at__isnull=True,
+        status=PreAuthStatus.ACTIVE,
+        claim__case__is_open=True,
+    ).select_related("organisation", "claim__case__owner")
+    done = 0
+    for hold in overdue:
+        with transaction.atomic(), case_action():
+            marked = PreAuthorisation.objects.filter(
+                pk=hold.pk, courtesy_offered_at__isnull=True
+            ).update(courtesy_offered_at=now)
+            if not marked:  # another sweep took it
+                continue
+            _courtesy_task(hold, now=now)
+            done += 1
+    return done
+
+
+def _courtesy_task(hold: PreAuthorisation, *, now: datetime) -> None:
+    assert hold.claim is not None and hold.agreed_repair_date is not None
+    case = hold.claim.case
+    system = system_actor()
+    timeline_record(
+        case,
+        now=now,
+        actor=None,
+        kind="repair_overdue",
+        customer_visible=True,
+        data={"shop": hold.organisation.name, "agreed": hold.agreed_repair_date.isoformat()},
+    )
+    task_assign(
+        case=case,
+        kind="courtesy_car",
+        title=_("Offer a courtesy car: the repair at %(shop)s is past %(day)s")
+        % {"shop": hold.organisation.name, "day": hold.agreed_repair_date.isoformat()},
+        assignee=case.owner,
+        actor=system,
+        now=now,
     )
 
 
