@@ -123,6 +123,10 @@ def demo_create(
             f"Planned {len(stories)} cases ({', '.join(f'{k} {n}' for k, n in kinds.items())}),"
             f" {len(steps)} steps over {HISTORY_DAYS} days"
         )
+        # 直赔 before the history starts: customer1 has no claim under investigation yet, so
+        # the hospital's bill goes straight through as the rules allow.
+        billed = partners_create(people, steps[0].at - timedelta(hours=2))
+        progress.line(f"Direct settlement: {billed} hospital bill (hospital1, garage1)")
         sweeps = _simulate(steps, now=now, progress=progress, seed=seed)
         progress.line(f"Recoveries: {recoveries_create(people, now)} on paid claims")
         progress.line(f"Underwriting: {applications_create(people, now)} applications")
@@ -131,9 +135,6 @@ def demo_create(
         progress.line(
             f"Policy changes: {policy_changes_create(people, now)} requests (policyholder, "
             "sum insured)"
-        )
-        progress.line(
-            f"Direct settlement: {partners_create(people, now)} hospital bill (hospital1, garage1)"
         )
         progress.line("Committing: OCR reads the handed-in scans, letters are rendered")
     progress.line("Committed")

@@ -1,7 +1,8 @@
 """Direct settlement in the demo: the partner hospital and repair shop with their users
 (``hospital1``, ``garage1``), and the hospital's discharge bill for customer1 — checked for
-cover first, then submitted; the claim is decided straight through after the commit's OCR
-run, and paid to the hospital, without customer1 doing anything."""
+cover first, then submitted; the claim is decided straight through and its payment
+instructed to the hospital, without customer1 doing anything. Run at the start of the
+history (``build``), before customer1's other claims exist."""
 
 from __future__ import annotations
 
