@@ -12,8 +12,9 @@ from django.test import Client
 from claimdesk.analytics.filters import Filters
 from claimdesk.analytics.metrics import METRICS
 from claimdesk.claims.models import Claim
+from claimdesk.claims.services import claim_report
 from claimdesk.payments.models import Payment
-from tests.conftest import worker_ran
+from tests.conftest import at, worker_ran
 from tests.partners.conftest import ID_NUMBER, as_user, discharge_bill
 
 pytestmark = pytest.mark.django_db
@@ -117,3 +118,35 @@ def test_a_customer_is_no_partner(customer1, policy):
         "/eligibility", {"id_number": ID_NUMBER, "service": "outpatient", "amount": "100"}
     )
     assert r.status_code == 403
+
+
+def test_every_direct_claim_is_owned_by_a_person_in_customer_service(
+    hospital, policy, agent1, customer1, django_capture_on_commit_callbacks
+):
+    """The system account that reports and decides them holds the agent's role for its own
+    work, but is in no pool: it never becomes an owner, nor of the customer's next report."""
+    api = as_user(hospital.user)
+    for bill_no in ("ZY-1", "ZY-2"):
+        r = submit(
+            api, discharge_bill(bill_no, bill_date="2026-09-28"), django_capture_on_commit_callbacks
+        )
+        assert r.status_code == 201, r.content
+    owners = set(Claim.objects.values_list("case__owner__username", flat=True))
+    assert owners == {"agent1"}
+    portal = claim_report(
+        reporter=customer1,
+        report={
+            "policy_no": "MED202600001",
+            "insured_name": "张三",
+            "loss_time": at("2026-09-29 20:00"),
+            "loss_cause": "发热门诊",
+            "loss_place": "上海市第一人民医院",
+            "description": "发热到医院门诊就诊",
+            "loss_type": "medical",
+            "estimated_amount": "300",
+            "contact_phone": "13812345678",
+        },
+        channel="portal",
+        now=at("2026-09-30 10:00"),
+    ).claim
+    assert portal.case.owner == agent1

@@ -1922,5 +1922,4 @@ def scorecard(f: Filters) -> list[Dimension]:
 
 # The figures of policy servicing and underwriting, and of direct settlement, register
 # themselves in ``METRICS``.
-from claimdesk.analytics import servicing_figures  # noqa: E402, F401
-from claimdesk.analytics import partner_figures  # noqa: E402, F401
+from claimdesk.analytics import partner_figures, servicing_figures  # noqa: E402, F401

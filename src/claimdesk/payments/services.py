@@ -77,6 +77,7 @@ from claimdesk.policies.models import BankAccount
 from claimdesk.policies.rules import split_by_shares
 from claimdesk.policies.selectors import policy_as_of
 from claimdesk.staff.roles import Role
+from claimdesk.staff.services import role_pool
 from claimdesk.types import Actor
 from claimdesk.workdays.clocks import to_local
 
@@ -366,7 +367,7 @@ def finance_assignee(claim: Claim) -> Actor | None:
     someone in the case owner's region first."""
     region = getattr(getattr(claim.case.owner, "staff_profile", None), "region", "")
     people = (
-        User.objects.filter(is_active=True, groups__name=Role.FINANCE.value)
+        role_pool(Role.FINANCE)
         .select_related("staff_profile")
         .annotate(
             load=Count(
@@ -481,7 +482,7 @@ def _finance_for(case: Case) -> Actor | None:
     region first), as for a claim."""
     region = getattr(getattr(case.owner, "staff_profile", None), "region", "")
     people = list(
-        User.objects.filter(is_active=True, groups__name=Role.FINANCE.value)
+        role_pool(Role.FINANCE)
         .select_related("staff_profile")
         .annotate(
             load=Count("tasks", filter=Q(tasks__kind=PAYMENT_TASK, tasks__status=TaskStatus.OPEN))
