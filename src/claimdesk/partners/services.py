@@ -14,7 +14,7 @@ from __future__ import annotations
 import secrets
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -52,7 +52,7 @@ from claimdesk.partners.models import (
 from claimdesk.policies.models import BankAccount, InsuredPerson, Policy
 from claimdesk.stp.services import system_actor
 from claimdesk.types import Actor
-from claimdesk.workdays.clocks import to_local
+from claimdesk.workdays.clocks import SHANGHAI, to_local
 
 PARTNER_PERMISSION = "partners.act_as_partner"
 PREAUTH_DAYS = 30  # how long a pre-authorisation holds its amount unless told otherwise
@@ -658,10 +658,11 @@ def direct_settlement_for_customer(claim: Claim) -> Settlement | None:
 def partner_statement(*, user: Actor, first: date, last: date, now: datetime) -> list[Settlement]:
     """The partner's own bills submitted in [first, last] (local days), oldest first."""
     org = partner_of(user, now)
+    start = datetime.combine(first, time.min, tzinfo=SHANGHAI)
+    end = datetime.combine(last + timedelta(days=1), time.min, tzinfo=SHANGHAI)
     bills = (
-        DirectBill.objects.filter(organisation=org)
+        DirectBill.objects.filter(organisation=org, submitted_at__gte=start, submitted_at__lt=end)
         .select_related("claim__case", "organisation")
         .order_by("submitted_at", "id")
     )
-    rows = [settlement_of(b) for b in bills if first <= to_local(b.submitted_at).date() <= last]
-    return rows
+    return [settlement_of(b) for b in bills]
