@@ -28,6 +28,7 @@ from claimdesk.documents.api import router as documents_router
 from claimdesk.feedback.api import router as feedback_router
 from claimdesk.investigation.api import router as investigation_router
 from claimdesk.notices.api import router as notices_router
+from claimdesk.partners.api import router as partners_router
 from claimdesk.payments.api import router as payments_router
 from claimdesk.policies.api import router as policies_router
 from claimdesk.recoveries.api import router as recoveries_router
@@ -197,6 +198,7 @@ api.add_router("/v1", underwriting_router)
 api.add_router("/v1", compliance_router)
 api.add_router("/v1", assistant_router)
 api.add_router("/v1", feedback_router)
+api.add_router("/v1", partners_router)
 api.add_router("/v1", analytics_router)
 api.add_router("/v1", search_router)
 

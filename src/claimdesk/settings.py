@@ -99,6 +99,7 @@ INSTALLED_APPS = [
     "claimdesk.assistant",
     "claimdesk.feedback",
     "claimdesk.stp",
+    "claimdesk.partners",
     "claimdesk.analytics",
     "claimdesk.search",
     # Demo data (``claimdesk demo``): builds through the apps above, nothing imports it.
@@ -283,6 +284,11 @@ CELERY_BEAT_SCHEDULE = {
     "stp-sweep": {
         "task": "claimdesk.stp.tasks.stp_sweep",
         "schedule": 300.0,
+    },
+    # Pre-authorisations past their time give their room back.
+    "partners-sweep": {
+        "task": "claimdesk.partners.tasks.partners_sweep",
+        "schedule": 3600.0,
     },
     "documents-ocr-sweep": {
         "task": "claimdesk.documents.tasks.documents_ocr_sweep",

@@ -28,11 +28,13 @@ from claimdesk.demo.people import DEMO_PASSWORD, NAMED_USERS, People, demo_users
 from claimdesk.demo.planner import HISTORY_DAYS, Planner
 from claimdesk.feedback.models import Survey as FeedbackSurvey
 from claimdesk.notices.models import Notice
+from claimdesk.partners.models import PartnerOrganisation
 from claimdesk.payments.models import Payment
 from claimdesk.policies.models import Policy, Product
 from claimdesk.recoveries.models import Recovery
 from claimdesk.service.models import Ticket
 from claimdesk.staff.models import StaffProfile
+from claimdesk.stp.models import StpCheck
 
 User = get_user_model()
 
@@ -144,7 +146,14 @@ def test_the_demo_builds_a_believable_past_once():
     annuity = Policy.objects.get(holder__username="customer06", product__code="annuity-demo")
     assert annuity.loan_balance == 1500
     claims = Claim.objects.all()
-    assert set(claims.values_list("channel", flat=True)) == {"portal", "hotline", "api"}
+    assert set(claims.values_list("channel", flat=True)) == {"portal", "hotline", "api", "direct"}
+    # 直赔: hospital1's discharge bill for customer1, decided with no one acting and its
+    # payment instructed to the hospital's settlement account.
+    direct = claims.get(channel="direct")
+    assert direct.case.customer.username == "customer1"
+    assert direct.decision == "approve", StpCheck.objects.filter(claim=direct).values("results")
+    hospital = PartnerOrganisation.objects.get(staff__user__username="hospital1")
+    assert Payment.objects.get(claim=direct).account == hospital.settlement_account
     assert claims.count() >= 40
     assert claims.filter(materials_complete_at__isnull=False).exists()
     assert ClaimItem.objects.filter(state="accepted").exists()
@@ -160,9 +169,10 @@ def test_the_demo_builds_a_believable_past_once():
         ClaimItem.objects.filter(state="returned").exists()
         or CaseEvent.objects.filter(kind="item_returned").exists()
     )
-    # Past review only with every core item accepted (容缺受理).
+    # Past review only with every core item accepted (容缺受理), or waived for a small claim
+    # decided straight through (the direct-settlement bill's).
     for claim in claims.filter(case__status__in=["adjudicating", "paying", "closed"]):
-        assert not claim.items.filter(core=True).exclude(state="accepted").exists()
+        assert not claim.items.filter(core=True, waived=False).exclude(state="accepted").exists()
     hotline = claims.filter(channel="hotline").select_related("case__owner", "reporter").first()
     assert hotline.case.owner == hotline.reporter
     assert summary.claims["hotline"] > 0

@@ -25,6 +25,7 @@ from claimdesk.staff.services import role_grant, token_issue, user_create
 from tests.claims import conftest as claims_conftest
 from tests.claims.conftest import T0, ClaimsApi, claim_in_adjudication
 from tests.conftest import PASSWORD
+from tests.partners.conftest import discharge_bill
 from tests.payments import conftest as payments_conftest
 from tests.payments.conftest import claim_in_paying
 from tests.servicing import conftest as servicing_conftest
@@ -57,6 +58,7 @@ BUSINESS_PERMISSIONS = {
     "policies.handle_policy_service",
     "policies.decide_underwriting",
     "compliance.override_compliance",
+    "partners.act_as_partner",
 }
 
 
@@ -196,6 +198,8 @@ def world(
             body_decision,
         ),
         "release a held message": lambda p: (fill(p, id=held.pk), None),
+        # A hospital's bill for customer1's policy: only a partner's staff may submit it.
+        "submit a direct-settlement bill": lambda p: (fill(p), discharge_bill()),
     }
     return {"prepare": prepare, "decision": decision, "uw": uw}
 

@@ -539,7 +539,7 @@ def _request(client: Client, method: str, path: str):
 @pytest.mark.django_db
 def test_no_one_reads_or_changes_someone_elses_object(world, customer2):
     tried_as = {"another customer": customer2} | {
-        role.value: person(role) for role in sorted(STAFF_ROLES)
+        role.value: person(role) for role in sorted(STAFF_ROLES | {Role.PARTNER})
     }
     clients = {}
     for who, user in tried_as.items():

@@ -1920,6 +1920,10 @@ def scorecard(f: Filters) -> list[Dimension]:
         ]
 
 
-# The figures of policy servicing and underwriting, and of elderly-friendly mode and
-# call-backs (转人工), register themselves in ``METRICS``.
-from claimdesk.analytics import elderly_figures, servicing_figures  # noqa: E402, F401
+# The figures of policy servicing and underwriting, of elderly-friendly mode and call-backs
+# (转人工), and of direct settlement register themselves in ``METRICS``.
+from claimdesk.analytics import (  # noqa: E402, F401
+    elderly_figures,
+    partner_figures,
+    servicing_figures,
+)

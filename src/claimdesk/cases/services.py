@@ -45,7 +45,7 @@ from claimdesk.cases.workflow import Transition, resolve_clocks, workflow
 from claimdesk.db import bulk_insert
 from claimdesk.notify.services import notification_queue
 from claimdesk.staff.roles import Role
-from claimdesk.staff.services import certificate_valid, is_staff_member
+from claimdesk.staff.services import certificate_valid, is_staff_member, role_pool
 from claimdesk.types import Actor, Viewer
 from claimdesk.workdays.calendar import WorkCalendar
 from claimdesk.workdays.clocks import ZERO, Clock, to_local
@@ -111,7 +111,7 @@ _NUMBER_SQL = (
 def least_loaded_agent():
     """The active agent with the fewest open cases: owner of a case a customer opened."""
     agent = (
-        User.objects.filter(is_active=True, groups__name=Role.AGENT.value)
+        role_pool(Role.AGENT)
         .annotate(load=Count("owned_cases", filter=Q(owned_cases__is_open=True)))
         .order_by("load", "id")
         .first()

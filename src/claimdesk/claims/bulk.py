@@ -60,7 +60,7 @@ from claimdesk.notify.services import notification_queue_many
 from claimdesk.policies.models import Policy
 from claimdesk.policies.selectors import policies_visible_to
 from claimdesk.staff.roles import Role
-from claimdesk.staff.services import is_staff_member
+from claimdesk.staff.services import is_staff_member, role_pool
 from claimdesk.types import Actor
 from claimdesk.workdays.clocks import SHANGHAI, to_local
 from claimdesk.workdays.selectors import work_calendar
@@ -246,7 +246,7 @@ class _Owners:
         self.heap: list[tuple[int, int]] = []
         self.users: dict[int, Any] = {}
         if self.fixed is None:
-            agents = User.objects.filter(is_active=True, groups__name=Role.AGENT.value).annotate(
+            agents = role_pool(Role.AGENT).annotate(
                 load=Count("owned_cases", filter=Q(owned_cases__is_open=True))
             )
             for agent in agents:

@@ -19,6 +19,7 @@ class Channel(models.TextChoices):
     API = "api", _("API")
     HOTLINE = "hotline", _("hotline")
     BULK = "bulk", _("bulk import")
+    DIRECT = "direct", _("Direct settlement")
 
 
 class Decision(models.TextChoices):

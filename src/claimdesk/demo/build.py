@@ -31,6 +31,7 @@ from claimdesk.cases import selectors, services
 from claimdesk.cases.models import Case, Deadline, DeadlineAlert, Task, TaskStatus
 from claimdesk.claims.models import Claim
 from claimdesk.compliance.services import qa_sample_previous_week
+from claimdesk.demo.partners import partners_create
 from claimdesk.demo.payouts import payouts_create
 from claimdesk.demo.people import DEMO_PASSWORD, People, people_create
 from claimdesk.demo.planner import HISTORY_DAYS, Planner
@@ -122,6 +123,10 @@ def demo_create(
             f"Planned {len(stories)} cases ({', '.join(f'{k} {n}' for k, n in kinds.items())}),"
             f" {len(steps)} steps over {HISTORY_DAYS} days"
         )
+        # 直赔 before the history starts: customer1 has no claim under investigation yet, so
+        # the hospital's bill goes straight through as the rules allow.
+        billed = partners_create(people, steps[0].at - timedelta(hours=2))
+        progress.line(f"Direct settlement: {billed} hospital bill (hospital1, garage1)")
         sweeps = _simulate(steps, now=now, progress=progress, seed=seed)
         progress.line(f"Recoveries: {recoveries_create(people, now)} on paid claims")
         progress.line(f"Underwriting: {applications_create(people, now)} applications")

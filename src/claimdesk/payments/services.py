@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from decimal import Decimal
@@ -81,6 +81,7 @@ from claimdesk.policies.models import BankAccount
 from claimdesk.policies.rules import split_by_shares
 from claimdesk.policies.selectors import policy_as_of
 from claimdesk.staff.roles import Role
+from claimdesk.staff.services import role_pool
 from claimdesk.types import Actor
 from claimdesk.workdays.clocks import to_local
 
@@ -188,9 +189,35 @@ def _require_paying(case: Case, payment: Payment | None = None) -> None:
         )
 
 
+# Who settles a claim instead of its holder (a partner hospital's or repair shop's direct
+# settlement): readers registered by higher apps from their ``ready``, each answering the
+# claim's settlement account or None.
+SettlementPayee = Callable[[Claim], BankAccount | None]
+_SETTLEMENT_PAYEES: list[SettlementPayee] = []
+
+
+def register_settlement_payee(reader: SettlementPayee) -> None:
+    if reader not in _SETTLEMENT_PAYEES:
+        _SETTLEMENT_PAYEES.append(reader)
+
+
+def settlement_account(claim: Claim) -> BankAccount | None:
+    """The account a registered settlement pays the claim to, if any."""
+    for reader in _SETTLEMENT_PAYEES:
+        if (found := reader(claim)) is not None:
+            return found
+    return None
+
+
 def payee_account(claim: Claim, account: BankAccount | None = None) -> BankAccount:
-    """The account a claim is paid to: the one finance picked, which must be the policy
-    holder's own, else the holder's designated (default) account."""
+    """The account a claim is paid to: a direct settlement's partner account (nobody picks
+    another); else the one finance picked, which must be the policy holder's own, else the
+    holder's designated (default) account."""
+    settled = settlement_account(claim)
+    if settled is not None:
+        if account is not None and account.pk != settled.pk:
+            raise GuardFailed(_("A direct-settlement claim is paid only to its partner."))
+        return settled
     holder_id = claim.policy.holder_id
     if account is not None:
         if account.owner_id != holder_id:
@@ -352,7 +379,7 @@ def finance_assignee(claim: Claim) -> Actor | None:
         case.owner = User.objects.select_related("staff_profile").get(pk=case.owner_id)
     region = getattr(getattr(case.owner, "staff_profile", None), "region", "")
     people = (
-        User.objects.filter(is_active=True, groups__name=Role.FINANCE.value)
+        role_pool(Role.FINANCE)
         .select_related("staff_profile")
         .annotate(
             load=Count(
@@ -467,7 +494,7 @@ def _finance_for(case: Case) -> Actor | None:
     region first), as for a claim."""
     region = getattr(getattr(case.owner, "staff_profile", None), "region", "")
     people = list(
-        User.objects.filter(is_active=True, groups__name=Role.FINANCE.value)
+        role_pool(Role.FINANCE)
         .select_related("staff_profile")
         .annotate(
             load=Count("tasks", filter=Q(tasks__kind=PAYMENT_TASK, tasks__status=TaskStatus.OPEN))

@@ -12,9 +12,12 @@ class Role(StrEnum):
     UNDERWRITER = "underwriter"
     MANAGER = "manager"
     ADMIN = "admin"
+    # A partner hospital's or repair shop's staff: checks cover and submits its own bills.
+    PARTNER = "partner"
 
 
-STAFF_ROLES = frozenset(Role) - {Role.CUSTOMER}
+# Partners are outside users like customers: never in a pool of staff, no staff pages.
+STAFF_ROLES = frozenset(Role) - {Role.CUSTOMER, Role.PARTNER}
 
 # Work permissions live on the model of the app that owns the work (its Meta): cases.Case
 # for any case, claims.Claim, service.Ticket, policies.Policy, compliance, analytics.
@@ -59,6 +62,7 @@ ROLE_PERMISSIONS: dict[Role, tuple[str, ...]] = {
         "staff.view_rolegrant",  # audits who was given which role
     ),
     Role.ADMIN: ("cases.view_all_cases", "cases.reassign_case"),
+    Role.PARTNER: ("partners.act_as_partner",),
 }
 
 ADMIN_APPS = (
@@ -79,6 +83,7 @@ ADMIN_APPS = (
     "assistant",
     "feedback",
     "analytics",
+    "partners",
     "axes",  # failed logins and lockouts: an administrator reviews and lifts them
 )
 

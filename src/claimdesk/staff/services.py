@@ -13,6 +13,7 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.contrib.auth import authenticate, get_user_model
+from django.contrib.auth.hashers import UNUSABLE_PASSWORD_PREFIX
 from django.contrib.auth.models import Group, Permission
 from django.db import transaction
 from django.db.models import QuerySet
@@ -233,6 +234,15 @@ def user_roles(user: Viewer) -> set[str]:
 @receiver(m2m_changed, sender=User.groups.through)
 def _groups_changed(sender, instance, **kwargs) -> None:
     instance.__dict__.pop(_ROLES_CACHE, None)
+
+
+def role_pool(role: Role) -> QuerySet:
+    """The active people holding ``role`` whom work can be handed to. An account nobody
+    signs in as (the straight-through system account holds the roles of the work it does
+    itself) is in no pool: it would always look the least loaded."""
+    return User.objects.filter(is_active=True, groups__name=role.value).exclude(
+        password__startswith=UNUSABLE_PASSWORD_PREFIX
+    )
 
 
 def is_staff_member(user: Viewer) -> bool:

@@ -35,6 +35,7 @@ from claimdesk.documents import selectors as document_selectors
 from claimdesk.documents.services import document_upload, may_upload
 from claimdesk.notices.selectors import notices_for
 from claimdesk.notify.models import Notification
+from claimdesk.partners.services import direct_settlement_for_customer
 from claimdesk.policies.rules import PHONE_DIGITS, normalize_phone
 from claimdesk.policies.selectors import policies_visible_to
 from claimdesk.service.models import Ticket
@@ -485,6 +486,8 @@ def claim_detail(request: HttpRequest, number: str) -> HttpResponse:
             **(adjudication_context(claim, request.user) if staff else {}),
             **(reserve_context(claim, request.user, now) if staff else {}),
             **_stp_context(claim, staff=staff),
+            # 直赔: the partner's bill, what the insurer pays it and the customer's own share.
+            "direct": direct_settlement_for_customer(claim),
         },
     )
 

@@ -15,7 +15,7 @@ the second one's calculation sees the first one's reservation.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
@@ -100,8 +100,35 @@ def accumulators_lock(claim: Claim, keys: Mapping[str, Key]) -> dict[str, Accumu
     return {row.coverage: row for row in rows}
 
 
+# Amounts held against a policy year before any claim is decided (a partner's
+# pre-authorisation): a reader per app, registered from its ``ready``, answering per
+# coverage code what is held for the claim's keys, not counting what the claim itself uses.
+HoldReader = Callable[[Claim, Mapping[str, Key]], Mapping[str, Decimal]]
+_HOLD_READERS: list[HoldReader] = []
+
+
+def register_holds(reader: HoldReader) -> None:
+    """Let a higher app add its holds to what the calculation sees as used."""
+    if reader not in _HOLD_READERS:
+        _HOLD_READERS.append(reader)
+
+
+def held_for(claim: Claim, keys: Mapping[str, Key]) -> dict[str, Decimal]:
+    """What the registered holds keep of each row (the sum insured carries them all)."""
+    held: dict[str, Decimal] = {}
+    for reader in _HOLD_READERS:
+        for code, amount in reader(claim, keys).items():
+            held[code] = held.get(code, Decimal(0)) + amount
+            if code != SUM_INSURED:
+                held[SUM_INSURED] = held.get(SUM_INSURED, Decimal(0)) + amount
+    return held
+
+
 def _own(claim: Claim, rows: Iterable[Accumulator]) -> dict[int, Used]:
-    """The claim's own net movements per accumulator row."""
+    """The claim's own net movements per accumulator row (none for a claim not yet
+    registered: an eligibility check's calculation)."""
+    if claim.pk is None:
+        return {}
     sums = (
         AccumulatorMovement.objects.filter(claim=claim, accumulator__in=list(rows))
         .values("accumulator_id")
@@ -112,16 +139,21 @@ def _own(claim: Claim, rows: Iterable[Accumulator]) -> dict[int, Used]:
 
 def used_by_others(claim: Claim, keys: Mapping[str, Key]) -> dict[str, Used]:
     """What other claims have used of each row: the row's totals less the claim's own (an
-    interim decision's reservation is not counted against its own final decision)."""
+    interim decision's reservation is not counted against its own final decision), plus
+    what is held for others (``register_holds``)."""
     rows = list(_filter(claim, keys))
     own = _own(claim, rows)
-    return {
+    used = {
         row.coverage: Used(
             row.deductible_used - own.get(row.pk, Used()).deductible,
             row.limit_used - own.get(row.pk, Used()).limit,
         )
         for row in rows
     }
+    for code, amount in held_for(claim, keys).items():
+        before = used.get(code, Used())
+        used[code] = Used(before.deductible, before.limit + amount)
+    return used
 
 
 def _move(

@@ -6,7 +6,8 @@ reason, and the calculator (``rules.adjudicate``) derives the amount from them.
 
 from __future__ import annotations
 
-from datetime import datetime
+from dataclasses import dataclass
+from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -68,12 +69,48 @@ def _general_clause(clauses: list[Clause], word: str) -> Clause | None:
     )
 
 
+@dataclass(frozen=True)
+class ClaimTerms:
+    """What the calculator decides a claim against: the policy as it stood at the loss
+    date, each coverage with what the policy year has used, and the loss day."""
+
+    policy: PolicyTerms
+    coverages: dict[str, CoverageTerms]
+    loss_day: date
+
+
 def claim_calculation(claim: Claim, items: list[LossLine] | None = None) -> Calculation:
     """The calculator's answer for the claim's accepted loss items, against its contract as
     it stood at the loss date (``policy_as_of``: sum insured, status, coverages,
     beneficiaries) and what other claims have used of the insured's policy year (the
     accumulators); the answer names the version it used. ``items`` instead of the claim's
-    loss items: what a reviewer finds the invoices support (an automatic decision reopened)."""
+    loss items: what a reviewer finds the invoices support (an automatic decision reopened).
+    An unsaved claim (policy, insured, loss time) is a quote: an eligibility check."""
+    terms = claim_terms(claim)
+    items = (
+        items
+        if items is not None
+        else [
+            LossLine(
+                coverage=i.coverage,
+                label=i.label,
+                amount=i.amount,
+                liability=i.liability,
+                illness=i.illness,
+                days=i.days,
+                exclusion=_clause_ref(i.exclusion),
+                exclusion_reason=i.exclusion_reason,
+            )
+            for i in claim.loss_items.select_related("exclusion")
+        ]
+    )
+    return adjudicate(
+        policy=terms.policy, coverages=terms.coverages, loss_day=terms.loss_day, items=items
+    )
+
+
+def claim_terms(claim: Claim) -> ClaimTerms:
+    """The policy and coverage terms of ``claim`` with the policy year's accumulators."""
     policy = claim.policy
     loss_day = to_local(claim.loss_time).date()
     as_of = policy_as_of(policy, loss_day)
@@ -127,24 +164,7 @@ def claim_calculation(claim: Claim, items: list[LossLine] | None = None) -> Calc
         effective_on=as_of.effective_on,
         beneficiaries=tuple((b.name, b.share) for b in as_of.beneficiaries),
     )
-    items = (
-        items
-        if items is not None
-        else [
-            LossLine(
-                coverage=i.coverage,
-                label=i.label,
-                amount=i.amount,
-                liability=i.liability,
-                illness=i.illness,
-                days=i.days,
-                exclusion=_clause_ref(i.exclusion),
-                exclusion_reason=i.exclusion_reason,
-            )
-            for i in claim.loss_items.select_related("exclusion")
-        ]
-    )
-    return adjudicate(policy=terms, coverages=coverages, loss_day=loss_day, items=items)
+    return ClaimTerms(policy=terms, coverages=coverages, loss_day=loss_day)
 
 
 def _assessing(claim: Claim, actor: Actor) -> Case:
