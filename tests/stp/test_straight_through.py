@@ -6,6 +6,7 @@ from decimal import Decimal
 import pytest
 
 from claimdesk.claims.models import Claim, ClaimDecision
+from claimdesk.claims.services import claim_report
 from claimdesk.documents.models import Document
 from claimdesk.notify.models import Notification
 from claimdesk.payments.models import Payment
@@ -161,3 +162,69 @@ def test_the_sweep_checks_a_read_claim_whose_trigger_was_lost(
     assert services.stp_sweep(now=T0) == 1
     assert Claim.objects.get(pk=claim.pk).case.status == "paying"
     assert services.stp_sweep(now=T0) == 0
+
+
+def _sent_to_investigation(claim, customer, agent):
+    """Core materials accepted and the claim sent to 调查定损 through the real services."""
+    from claimdesk.cases.services import case_transition
+    from claimdesk.claims.services import claim_item_set_state
+
+    case_transition(case=claim.case, action="contact", actor=agent, now=T0)
+    for item in claim.items.filter(core=True):
+        claim_item_set_state(item=item, state="received", actor=customer, now=T0)
+        claim_item_set_state(item=item, state="accepted", actor=agent, now=T0)
+    case_transition(case=claim.case, action="send_to_investigation", actor=agent, now=T0)
+
+
+def test_another_medical_claim_in_investigation_sends_it_to_a_person(
+    policy, customer1, agent1, upload
+):
+    earlier = report_claim(customer1, amount="900")
+    _sent_to_investigation(earlier, customer1, agent1)
+    claim = report_claim(customer1, loss_cause="感冒门诊", description="发热门诊就诊，配药")
+    upload(claim, customer1)
+
+    check = StpCheck.objects.get(claim=claim)
+    assert [r["code"] for r in check.failed()] == ["investigation"]
+    assert earlier.case.number in check.failed()[0]["detail"]
+
+
+def test_a_car_being_assessed_does_not_hold_up_an_outpatient_invoice(
+    policy, customer1, agent1, products, upload
+):
+    from datetime import timedelta
+
+    from claimdesk.policies.demo import demo_policy
+
+    demo_policy(
+        number="AUTO202600001",
+        holder=customer1,
+        line="auto",
+        start=(T0 - timedelta(days=100)).date(),
+        insured_name="张三",
+        plate="沪A12345",
+        products=products,
+    )
+    car = claim_report(
+        reporter=customer1,
+        report={
+            "policy_no": "AUTO202600001",
+            "insured_name": "张三",
+            "loss_time": T0 - timedelta(days=3),
+            "loss_place": "上海市延安路",
+            "loss_cause": "追尾",
+            "description": "等红灯时被追尾，后保险杠受损",
+            "loss_type": "auto",
+            "estimated_amount": "4000",
+            "contact_phone": "13812345678",
+            "plate": "沪A12345",
+        },
+        channel="portal",
+        now=T0,
+    ).claim
+    _sent_to_investigation(car, customer1, agent1)
+    claim = report_claim(customer1)
+    upload(claim, customer1)
+
+    assert StpCheck.objects.get(claim=claim).outcome == Outcome.AUTOMATIC
+    assert Claim.objects.get(pk=claim.pk).case.status == "paying"

@@ -217,10 +217,14 @@ def _coverage(claim: Claim, terms: LineTerms) -> Coverage | None:
 
 
 def _under_investigation(claim: Claim) -> list[str]:
-    """The customer's other open claims being investigated (in investigation, or with a
-    surveyor sent), by number."""
+    """The customer's other open claims of the same kind of loss being investigated (in
+    investigation, or with a surveyor sent), by number. A medical investigation concerns the
+    person's health, which a new medical claim rests on too; a car's loss assessment (定损)
+    at the garage says nothing about an outpatient invoice, and does not stop it."""
     holder = claim.policy.holder_id
-    others = Claim.objects.filter(policy__holder_id=holder, case__is_open=True).exclude(pk=claim.pk)
+    others = Claim.objects.filter(
+        policy__holder_id=holder, case__is_open=True, loss_type=claim.loss_type
+    ).exclude(pk=claim.pk)
     surveyed = Survey.objects.filter(claim__in=others, status=SurveyStatus.ASSIGNED).values_list(
         "claim_id", flat=True
     )
