@@ -11,6 +11,7 @@ from django.utils import translation
 
 from claimdesk.investigation.models import CriticalIllness, ExclusionTerm, InvestigationSettings
 from claimdesk.investigation.selectors import claim_review
+from claimdesk.policies.demo import demo_policy
 from claimdesk.policies.models import Clause
 from tests.conftest import at
 from tests.investigation.conftest import make_document
@@ -62,6 +63,37 @@ def test_repeated_claims(auto_policy, customer1, make_claim):
     ]
     assert "repeated_claims" in [f.code for f in claim_review(claims[-1]).flags]
     assert "repeated_claims" not in [f.code for f in claim_review(claims[0]).flags]
+
+
+def test_repeated_claims_count_one_kind_of_loss(auto_policy, customer1, products, make_claim):
+    """Two car repairs do not make the same person's first outpatient claim a repeat."""
+    demo_policy(
+        number="PMED0001",
+        holder=customer1,
+        line="medical",
+        start=date(2026, 1, 1),
+        insured_name="张三",
+        products=products,
+    )
+    for d in (10, 20):
+        make_claim(
+            customer1,
+            loss_time=f"2026-09-{d}T18:00:00+08:00",
+            now=at(f"2026-09-{d} 20:00"),
+            loss_place=f"地点{d}",
+        )
+    medical = make_claim(
+        customer1,
+        policy_no="PMED0001",
+        loss_type="medical",
+        loss_time="2026-09-28T09:00:00+08:00",
+        loss_place="上海市第一人民医院",
+        loss_cause="急性肠胃炎门诊",
+        description="腹痛门诊就诊",
+        estimated_amount="280.00",
+        now=at("2026-09-29 10:00"),
+    )
+    assert "repeated_claims" not in [f.code for f in claim_review(medical).flags]
 
 
 def test_amount_near_remaining_sum_insured(auto_policy, customer1, make_claim):

@@ -114,14 +114,16 @@ def remaining_sum_insured(claim: Claim) -> Decimal:
 
 
 def recent_claim_count(claim: Claim, days: int) -> int:
-    """Claims on the same policy, or by the same insured person of the same holder, reported
-    in the ``days`` before this one (this one included)."""
+    """Claims of the same kind of loss on the same policy, or by the same insured person of
+    the same holder, reported in the ``days`` before this one (this one included). Frequent
+    claims of one kind are the signal (outpatient invoice after outpatient invoice); a car's
+    repairs say nothing about a medical claim."""
     opened = claim.case.opened_at
     same = Q(policy_id=claim.policy_id) | Q(
         policy__holder_id=claim.policy.holder_id, insured_name=claim.insured_name
     )
     others = (
-        Claim.objects.filter(same)
+        Claim.objects.filter(same, loss_type=claim.loss_type)
         .filter(case__opened_at__gte=opened - timedelta(days=days), case__opened_at__lte=opened)
         .exclude(pk=claim.pk)
         .count()
