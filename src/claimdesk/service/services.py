@@ -508,7 +508,7 @@ def _callback_owner(customer, case_number: str):
     # The owner calls when they can work tickets (an underwriter owning a 保全 request
     # cannot: the desk calls instead), and has not left.
     if not (owner.is_active and owner.has_perm(TICKET_PERMISSION)):
-        owner = None
+        return case, None
     return case, owner
 
 
