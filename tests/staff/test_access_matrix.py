@@ -139,7 +139,7 @@ def world(
     the one before: instructed after instruct, sent after send)."""
     later = T0 + timedelta(hours=2)
     # customer1's small medical claim decided straight through and sampled for QA review
-    # (first: with the claims below, three in 90 days would be a red flag for a person).
+    # (built first: the claims below never count as earlier claims against its checks).
     medical_policy(customer1, products)
     stp_review = sampled_review(customer1, upload)
     # A pending decision on customer1's accident claim (adjuster1 proposed it).

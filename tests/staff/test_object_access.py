@@ -176,7 +176,7 @@ def world(
     """customer1's objects of every kind, each built through the services (agent1, the
     adjusters and finance1 work them; the people tried below are others)."""
     # customer1's small medical claim decided straight through and sampled for QA review
-    # (first: with the claims below, three in 90 days would be a red flag for a person).
+    # (built first: the claims below never count as earlier claims against its checks).
     medical_policy(customer1, products)
     stp_review = sampled_review(customer1, upload)
     deciding = claim_in_adjudication(owner=agent1, adjuster=adjuster1)
