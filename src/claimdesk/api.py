@@ -38,6 +38,7 @@ from claimdesk.servicing.api import router as servicing_router
 from claimdesk.staff.api import me_router
 from claimdesk.staff.api import router as auth_router
 from claimdesk.staff.services import token_lookup
+from claimdesk.stp.api import router as stp_router
 from claimdesk.underwriting.api import router as underwriting_router
 from claimdesk.workdays.api import router as workdays_router
 from claimdesk.workdays.calendar import FIRST_DAY, LAST_DAY, OutsideCalendar
@@ -189,6 +190,7 @@ api.add_router("/v1", claims_router)
 api.add_router("/v1", adjudication_router)
 api.add_router("/v1", reserves_router)
 api.add_router("/v1", recoveries_router)
+api.add_router("/v1", stp_router)
 api.add_router("/v1", investigation_router)
 api.add_router("/v1", payments_router)
 api.add_router("/v1", notices_router)

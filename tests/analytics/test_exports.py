@@ -7,7 +7,7 @@ from decimal import Decimal
 
 from openpyxl import load_workbook
 
-from claimdesk.analytics.exports import BOM, cell_value, table_csv, table_xlsx
+from claimdesk.exports import BOM, cell_value, table_csv, table_xlsx
 from tests.conftest import at
 
 COLUMNS = [("team", "团队"), ("rate", "达成率 %"), ("cases", "案件数"), ("at", "时间")]

@@ -3,6 +3,8 @@ through and paid to the hospital; the same bill twice is one claim and one payme
 
 from __future__ import annotations
 
+import csv
+import io
 from datetime import date
 from decimal import Decimal
 
@@ -96,6 +98,52 @@ def test_the_same_bill_twice_is_one_claim_and_one_payment(
         ("上海市第一人民医院", 1, Decimal("2800.00"))
     ]
     assert figure.rows[0]["median_h"] == Decimal("0.0")  # instructed at submission
+
+
+def test_the_statement_as_csv_has_the_same_rows_under_a_chinese_header(
+    partners, policy, customer1, django_capture_on_commit_callbacks
+):
+    hospital = as_user(partners["hospital1"].user)  # asks in English: the file stays Chinese
+    submit(hospital, discharge_bill(), django_capture_on_commit_callbacks)
+    r = hospital.get("/partner/statements.csv", month="2026-09")
+    assert r.status_code == 200, r.content
+    assert r["Content-Type"].startswith("text/csv")
+    assert 'filename="statement-2026-09.csv"' in r["Content-Disposition"]
+    text = r.content.decode("utf-8")
+    assert text.startswith("\ufeff")  # Excel on a Chinese Windows reads it as UTF-8
+    header, *rows = list(csv.reader(io.StringIO(text.removeprefix("\ufeff"))))
+    assert header == [
+        "账单号",
+        "赔案号",
+        "案件状态",
+        "提交时间",
+        "账单金额",
+        "核定金额",
+        "已指令支付",
+        "已支付",
+        "客户自付",
+    ]
+    (claim,) = hospital.get("/partner/statements", month="2026-09").json()["claims"]
+    assert rows == [
+        [
+            "ZY20260930001",
+            claim["claim_no"],
+            "赔付",  # the status in Chinese too
+            "2026-09-30 10:00:00",
+            "2800.00",
+            "2800.00",
+            "2800.00",
+            "0.00",
+            "0.00",
+        ]
+    ]
+    assert claim["status"] == "Payment"
+    # Another partner's file has the header only; a month that is no month is a 400; a
+    # customer is refused.
+    garage = as_user(partners["garage1"].user)
+    assert garage.get("/partner/statements.csv", month="2026-09").content.decode().count("\n") == 1
+    assert hospital.get("/partner/statements.csv", month="2026-13").status_code == 400
+    assert as_user(customer1).get("/partner/statements.csv", month="2026-09").status_code == 403
 
 
 def test_another_partner_sees_nothing_of_the_hospitals_bills(

@@ -147,6 +147,18 @@ def test_a_complaint_needs_its_rca_before_it_resolves(agent, agent1):
     )
 
 
+def test_a_call_back_is_not_opened_through_the_ticket_api(agent, customer):
+    """A call-back comes only from the 转人工 button, which records the page and keeps one
+    waiting at a time; the ticket API refuses the category and names it."""
+    for api in (agent, customer):
+        r = _open(api, category="callback")
+        assert r.status_code == 400, r.content
+        assert "Category callback" in r.json()["detail"]
+        assert "Talk to a person" in r.json()["detail"]
+    assert not Ticket.objects.exists()
+    assert _open(customer, category="inquiry").status_code == 201
+
+
 def test_unknown_actions_and_tickets(agent):
     number = _open(agent).json()["ticket_no"]
     r = agent.post(f"/tickets/{number}/actions/explode", {})

@@ -25,7 +25,7 @@ ALLOWED, REFUSED = "✓", "—"
 @dataclass(frozen=True)
 class Row:
     action: str
-    permission: str
+    permissions: tuple[str, ...]  # "a or b" in the document: holding either allows it
     method: str
     path: str
     cells: dict[str, bool]
@@ -48,7 +48,7 @@ def matrix() -> tuple[list[str], list[Row]]:
         rows.append(
             Row(
                 action=cells[0],
-                permission=cells[1],
+                permissions=tuple(p.strip() for p in cells[1].split(" or ")),
                 method=method,
                 path=path,
                 cells={r: c == ALLOWED for r, c in zip(roles, cells[3:], strict=True)},

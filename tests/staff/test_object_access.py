@@ -59,6 +59,8 @@ from tests.payments import conftest as payments_conftest
 from tests.payments.conftest import claim_in_paying
 from tests.service import conftest as service_conftest
 from tests.staff.matrix import Writes, fingerprint, person
+from tests.stp import conftest as stp_conftest
+from tests.stp.conftest import medical_policy, sampled_review
 from tests.underwriting.conftest import declared_chronic, submit, underwriter_with_authority
 
 open_ticket = service_conftest.open_ticket
@@ -66,6 +68,8 @@ auto_policy = claims_conftest.auto_policy
 accident_policy = claims_conftest.accident_policy
 frozen = claims_conftest.frozen
 account = payments_conftest.account
+upload = stp_conftest.upload
+invoice_font = stp_conftest.invoice_font
 
 # Routes whose path parameter names no one's object: reference data, reports, and the
 # survey link a customer is sent (the token is the capability; it names no one).
@@ -81,12 +85,7 @@ NOT_OBJECTS = {
 }
 # Object routes whose object needs a state this world cannot build cheaply, with the test
 # that tries them as someone who may not act.
-TRIED_ELSEWHERE = {
-    "stp/reviews/<int:pk>/<str:action>/": (
-        "an automatic decision's review needs a claim read by OCR and decided straight "
-        "through: tests/stp/test_straight_through.py::test_only_a_qa_reviewer_reviews"
-    ),
-}
+TRIED_ELSEWHERE: dict[str, str] = {}
 
 # Who sees an object without any relation to it, by their role's oversight: managers and
 # admins (view_all_cases) read every case; the routes below are also open to the roles named.
@@ -172,9 +171,14 @@ def world(
     manager1,
     surveyor1,
     open_ticket,
+    upload,
 ) -> dict[str, object]:
     """customer1's objects of every kind, each built through the services (agent1, the
     adjusters and finance1 work them; the people tried below are others)."""
+    # customer1's small medical claim decided straight through and sampled for QA review
+    # (built first: the claims below never count as earlier claims against its checks).
+    medical_policy(customer1, products)
+    stp_review = sampled_review(customer1, upload)
     deciding = claim_in_adjudication(owner=agent1, adjuster=adjuster1)
     loss = loss_item_add(
         claim=deciding,
@@ -302,6 +306,7 @@ def world(
         "request": ServiceRequest.objects.get(case__number=request_no),
         "recovery_id": recovery.pk,
         "reserve_request_id": reserve_request.pk,
+        "stp_review_id": stp_review.pk,
     }
 
 
@@ -413,6 +418,9 @@ OBJECTS: dict[str, Values] = {
     },
     "claims/<str:number>/reserve/": _claim,
     "api/v1/claims/<claim_no>/reserve": _claim,
+    "api/v1/stp/reviews/<review_id>/confirm": lambda w: {"review_id": w["stp_review_id"]},
+    "api/v1/stp/reviews/<review_id>/reopen": lambda w: {"review_id": w["stp_review_id"]},
+    "stp/reviews/<int:pk>/<str:action>/": lambda w: {"pk": w["stp_review_id"], "action": "reopen"},
     "api/v1/claims/<claim_no>/reserve/requests/<request_id>/sign": lambda w: {
         "claim_no": w["claim_no"],
         "request_id": w["reserve_request_id"],

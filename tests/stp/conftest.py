@@ -5,6 +5,7 @@ uploaded through ``document_upload`` and read by the real OCR engine (tasks are 
 from __future__ import annotations
 
 from datetime import timedelta
+from decimal import Decimal
 
 import pytest
 import time_machine
@@ -14,6 +15,7 @@ from PIL import ImageFont
 from claimdesk.claims.services import claim_report
 from claimdesk.documents.services import document_upload
 from claimdesk.policies.demo import demo_bank_account, demo_policy
+from claimdesk.stp.models import StpCheck, StpReview, StpSettings
 from tests.conftest import at, worker_ran
 from tests.documents.conftest import FONT, encode, text_image
 
@@ -32,17 +34,38 @@ def _frozen():
         yield traveller
 
 
-@pytest.fixture
-def policy(customer1, products, agent1, finance1):
-    demo_bank_account(customer1, "张三", "6222021001000001")
+def medical_policy(holder, products):
+    """``holder``'s medical policy MED202600001, in force for 200 days (past its waiting
+    period), insured 张三."""
     return demo_policy(
         number="MED202600001",
-        holder=customer1,
+        holder=holder,
         line="medical",
         start=(T0 - timedelta(days=200)).date(),
         insured_name="张三",
         products=products,
     )
+
+
+@pytest.fixture
+def policy(customer1, products, agent1, finance1):
+    demo_bank_account(customer1, "张三", "6222021001000001")
+    return medical_policy(customer1, products)
+
+
+def sampled_review(customer, upload) -> StpReview:
+    """``customer``'s ¥280 outpatient claim on MED202600001, its invoice read by OCR,
+    decided straight through and sampled for review (every automatic decision above ¥100
+    is): the review a QA manager confirms or reopens. The customer needs a default bank
+    account and a manager must exist to take the review."""
+    settings = StpSettings.current()
+    settings.review_all_above = Decimal("100")
+    settings.save()
+    claim = report_claim(customer)
+    upload(claim, customer)
+    check = StpCheck.objects.get(claim=claim)
+    assert check.outcome == "automatic", [r for r in check.results if not r["passed"]]
+    return StpReview.objects.get(claim=claim)
 
 
 def invoice_lines(amount: str = "280.00", name: str = "张三", day: str = "2026年9月29日"):

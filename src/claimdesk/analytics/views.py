@@ -26,7 +26,8 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from claimdesk.analytics import charts, exports, kpi, metrics
+from claimdesk import exports
+from claimdesk.analytics import charts, kpi, metrics
 from claimdesk.analytics.elderly_figures import ELDERLY_FIGURES
 from claimdesk.analytics.filters import Filters
 from claimdesk.analytics.metrics import METRICS, Metric

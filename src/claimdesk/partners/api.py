@@ -12,13 +12,17 @@ import re
 from datetime import date, datetime
 from decimal import Decimal
 
-from django.utils import timezone
+from django.conf import settings
+from django.http import HttpResponse
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext_lazy
 from ninja import Field, Router, Schema, Status
 
 from claimdesk.bounds import Day, Moment
 from claimdesk.cases.api import CaseProblem
 from claimdesk.cases.services import GuardFailed
+from claimdesk.exports import table_csv
 from claimdesk.partners import services
 from claimdesk.partners.services import BillIn, BillLine, Eligibility, Lookup, Settlement, Upload
 from claimdesk.policies.rules import mask
@@ -263,12 +267,16 @@ def _month(text: str) -> tuple[date, date]:
     return first, date.fromordinal(following.toordinal() - 1)
 
 
+def _statement_rows(request: AuthedRequest, month: str) -> list[Settlement]:
+    first, last = _month(month)
+    return services.partner_statement(user=request.user, first=first, last=last, now=timezone.now())
+
+
 @router.get("/partner/statements", response={200: StatementOut, **REFUSED})
 def statement(request: AuthedRequest, month: str):
     """The partner's bills of a month (YYYY-MM), each with what was decided, instructed and
     paid, and the month's reconciliation (instructed against paid)."""
-    first, last = _month(month)
-    rows = services.partner_statement(user=request.user, first=first, last=last, now=timezone.now())
+    rows = _statement_rows(request, month)
     org = services.partner_of(request.user, timezone.now())
     claims = [_settlement_out(r) for r in rows]
     instructed = sum((r.instructed for r in rows), Decimal(0))
@@ -282,6 +290,50 @@ def statement(request: AuthedRequest, month: str):
         "paid": paid,
         "outstanding": instructed - paid,
     }
+
+
+# The CSV's columns: the statement's rows, labelled for the partner's accounts office.
+STATEMENT_COLUMNS = (
+    ("bill_no", pgettext_lazy("partner statement", "Bill number")),
+    ("claim_no", pgettext_lazy("partner statement", "Claim number")),
+    ("status", pgettext_lazy("partner statement", "Claim status")),
+    ("submitted_at", pgettext_lazy("partner statement", "Submitted at")),
+    ("bill_total", pgettext_lazy("partner statement", "Bill total")),
+    ("decided", pgettext_lazy("partner statement", "Amount decided")),
+    ("instructed", pgettext_lazy("partner statement", "Payment instructed")),
+    ("paid", pgettext_lazy("partner statement", "Paid")),
+    ("customer_share", pgettext_lazy("partner statement", "Customer's share")),
+)
+
+
+@router.get(
+    "/partner/statements.csv",
+    response={**REFUSED},
+    openapi_extra={
+        "responses": {
+            200: {
+                "description": "The month's statement as CSV (UTF-8 with a byte-order mark)",
+                "content": {"text/csv": {"schema": {"type": "string"}}},
+            }
+        }
+    },
+)
+def statement_csv(request: AuthedRequest, month: str):
+    """The rows of ``/partner/statements`` as CSV for the partner's accounts: the header and
+    the statuses in the product's language (Chinese) whatever the caller's, so an import
+    reads the same columns every month; one row per bill, local times, amounts in yuan with
+    two decimals."""
+    cent = Decimal("0.01")
+    bills = _statement_rows(request, month)
+    with translation.override(settings.LANGUAGE_CODE):
+        rows = [
+            {k: v.quantize(cent) if isinstance(v, Decimal) else v for k, v in row.items()}
+            for row in map(_settlement_out, bills)
+        ]
+        body = table_csv([(key, str(label)) for key, label in STATEMENT_COLUMNS], rows)
+    response = HttpResponse(body, content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="statement-{month}.csv"'
+    return response
 
 
 class DisputeIn(Schema):

@@ -119,7 +119,22 @@ def _choice(value: str, choices, what: str) -> str:
     return value
 
 
-def ticket_open(
+def ticket_open(*, category: str, **details: Any) -> Ticket:
+    """Open a ticket (``_ticket_create``), never a call-back: that one is opened only by
+    ``callback_request``, which records the page the customer was on and keeps one waiting
+    at a time; a call-back ticket made any other way would have neither."""
+    if category == Category.CALLBACK:
+        raise GuardFailed(
+            _(
+                "Category %(category)s cannot be opened as a ticket: the customer asks for a "
+                "call-back with the Talk to a person button."
+            )
+            % {"category": category}
+        )
+    return _ticket_create(category=category, **details)
+
+
+def _ticket_create(
     *,
     customer,
     actor: Actor,
@@ -532,7 +547,7 @@ def callback_request(
         body = _("Please call me back. I was looking at %(what)s.") % {
             "what": about.number if about is not None else (where or _("the portal"))
         }
-        ticket = ticket_open(
+        ticket = _ticket_create(
             customer=customer,
             actor=customer,
             category=Category.CALLBACK,

@@ -1,4 +1,6 @@
-"""A dashboard table as CSV or XLSX: the metric's columns and rows, as the page shows them.
+"""A table as CSV or XLSX: a dashboard metric's columns and rows as the page shows them, a
+partner's monthly statement. Below the apps (only the time zone under it), so any app's
+export writes its files the same way.
 
 CSV is UTF-8 with a byte-order mark: without it Excel on a Chinese Windows reads the file as
 GBK and the Chinese labels come out garbled. Text that a spreadsheet would run as a formula
