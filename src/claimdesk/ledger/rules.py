@@ -82,13 +82,20 @@ def _digests(normalised: Mapping[str, Any]) -> dict[str, str]:
     return {k: hashlib.sha256(_dumps(v).encode()).hexdigest()[:16] for k, v in normalised.items()}
 
 
-def seal(prev_hash: str, record: Mapping[str, Any]) -> tuple[str, dict[str, str]]:
-    """The entry hash of ``record`` chained after ``prev_hash`` and its field digests:
-    ``chain_hash(prev_hash, canonical_json(record))`` and ``field_digests(record)``, with
-    each field encoded once (the canonical record is its sorted fields' JSON joined)."""
+def canonical_and_digests(record: Mapping[str, Any]) -> tuple[str, dict[str, str]]:
+    """The canonical JSON of ``record`` (its sorted fields' JSON joined, each field encoded
+    once) and its field digests: what an entry's hash is computed over, wherever it is
+    computed (here, or by the database in the same statement as the append)."""
     parts = {str(k): _dumps(v) for k, v in _norm(record).items()}
     canonical = "{" + ",".join(f"{_dumps(k)}:{parts[k]}" for k in sorted(parts)) + "}"
     digests = {k: hashlib.sha256(p.encode()).hexdigest()[:16] for k, p in parts.items()}
+    return canonical, digests
+
+
+def seal(prev_hash: str, record: Mapping[str, Any]) -> tuple[str, dict[str, str]]:
+    """The entry hash of ``record`` chained after ``prev_hash`` and its field digests:
+    ``chain_hash(prev_hash, canonical_json(record))`` and ``field_digests(record)``."""
+    canonical, digests = canonical_and_digests(record)
     return chain_hash(prev_hash, canonical), digests
 
 

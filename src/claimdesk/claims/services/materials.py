@@ -74,11 +74,15 @@ def claim_item_set_state(
     """
     state = ItemState(state)
     with case_action():
-        item = (
+        # The whole checklist, locked in one read: two people accepting the last two core
+        # items at once are serialised, so the second one sees the materials complete.
+        checklist = list(
             ClaimItem.objects.select_for_update()
             .select_related("claim__case", "claim__policy__holder")
-            .get(pk=item.pk)
+            .filter(claim_id=item.claim_id)
+            .order_by("pk")
         )
+        item = next((i for i in checklist if i.pk == item.pk), None) or _gone(item)
         claim = item.claim
         customer_upload = state == ItemState.RECEIVED and actor.pk == claim.case.customer_id
         if not (customer_upload or can_act(actor, claim.case, "claims.handle_intake")):
@@ -116,13 +120,21 @@ def claim_item_set_state(
                 body=item.reason,
             )
         elif state == ItemState.ACCEPTED:
-            _materials_completed(claim, actor=actor, now=now)
+            _materials_completed(claim, checklist, actor=actor, now=now)
     return item
 
 
-def _materials_completed(claim: Claim, *, actor: Actor, now: datetime) -> None:
-    """Record, once, the event the payment clock starts from, and tell the customer."""
-    if claim.materials_complete_at is not None or not materials_complete(claim):
+def _gone(item: ClaimItem) -> ClaimItem:
+    raise ClaimItem.DoesNotExist(f"claim item {item.pk} no longer exists")
+
+
+def _materials_completed(
+    claim: Claim, checklist: list[ClaimItem], *, actor: Actor, now: datetime
+) -> None:
+    """Record, once, the event the payment clock starts from, and tell the customer.
+    ``checklist``: every item of the claim as locked and changed by this step."""
+    core = [i for i in checklist if i.core and not i.waived]
+    if claim.materials_complete_at is not None or any(i.state != ItemState.ACCEPTED for i in core):
         return
     claim.materials_complete_at = now
     claim.save(update_fields=["materials_complete_at"])
