@@ -116,6 +116,7 @@ class BillIn_(LookupIn):
     preauthorisation: str = Field("", max_length=24)
     accident: bool = False
     agreed_repair_date: Day | None = None
+    claim_no: str = Field("", max_length=30, description="repair shops: the reported claim")
 
 
 class SettlementOut(Schema):
@@ -234,8 +235,9 @@ def _uploads(documents: list[DocumentIn]) -> list[Upload]:
 
 @router.post("/partner/claims", response={200: SettlementOut, 201: SettlementOut, **REFUSED})
 def partner_claim(request: AuthedRequest, payload: BillIn_):
-    """Submit a bill for direct settlement: 201 with the claim it opened, or 200 with the
-    claim the same bill number opened before (a bill is settled once)."""
+    """Submit a bill for direct settlement: 201 with the claim it opened (or, for a repair
+    shop naming the customer's reported claim, joined), or 200 with the claim the same bill
+    number opened or joined before (a bill is settled once)."""
     lookup = payload.lookup()
     bill = BillIn(
         bill_no=payload.bill_no,
@@ -249,6 +251,7 @@ def partner_claim(request: AuthedRequest, payload: BillIn_):
         preauthorisation=payload.preauthorisation,
         accident=payload.accident,
         agreed_repair_date=payload.agreed_repair_date,
+        claim_no=payload.claim_no,
     )
     done = services.direct_claim_submit(user=request.user, bill=bill, now=timezone.now())
     settlement = services.settlement_of(done.bill)

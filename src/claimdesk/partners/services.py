@@ -443,6 +443,7 @@ class BillIn:
     preauthorisation: str = ""
     accident: bool = False
     agreed_repair_date: date | None = None
+    claim_no: str = ""  # a repair shop's bill for the customer's reported claim
 
 
 @dataclass(frozen=True)
@@ -452,8 +453,9 @@ class Submitted:
 
 
 def settlement_account_of(claim: Claim) -> BankAccount | None:
-    """A direct-settlement claim is paid to its partner (read by ``payments``)."""
-    if claim.channel != Channel.DIRECT:
+    """A claim with a partner's bill is paid to its partner (read by ``payments``): one the
+    bill opened (channel 直赔) or a reported claim a repair shop's bill joined."""
+    if claim.pk is None:
         return None
     bill = DirectBill.objects.select_related("organisation__settlement_account").filter(
         claim_id=claim.pk
@@ -480,8 +482,9 @@ def _checked(bill: BillIn, now: datetime) -> Decimal:
 
 
 def direct_claim_submit(*, user: Actor, bill: BillIn, now: datetime) -> Submitted:
-    """Open the customer's claim for a partner's bill (channel 直赔), once per bill number:
-    a second submission of the same bill answers the claim the first one opened."""
+    """Open the customer's claim for a partner's bill (channel 直赔), or join the reported
+    claim a repair shop's bill names, once per bill number: a second submission of the same
+    bill answers the claim the first one opened or joined."""
     org = partner_of(user, now)
     seen = _existing(org, bill.bill_no)
     if seen is not None:
@@ -494,8 +497,12 @@ def direct_claim_submit(*, user: Actor, bill: BillIn, now: datetime) -> Submitte
     person = insured_find(org, bill.lookup)
     try:
         with transaction.atomic():
-            made = _open(org, person, bill, total, user=user, now=now)
-    except IntegrityError:
+            reported = _claim_to_join(org, person, bill)
+            if reported is not None:
+                made = _join(org, person, bill, total, reported, user=user, now=now)
+            else:
+                made = _open(org, person, bill, total, user=user, now=now)
+    except (IntegrityError, IllegalTransition):  # the same bill, submitted concurrently
         seen = _existing(org, bill.bill_no)
         if seen is None:
             raise
@@ -509,6 +516,59 @@ def _existing(org: PartnerOrganisation, bill_no: str) -> DirectBill | None:
         .filter(organisation=org, bill_no=bill_no.strip())
         .first()
     )
+
+
+# What a repair shop's bill may join: the customer's reported motor or property claim.
+JOINABLE_LOSS_TYPES = frozenset({"auto", "property"})
+
+
+def _claim_to_join(org: PartnerOrganisation, person: InsuredPerson, bill: BillIn) -> Claim | None:
+    """The reported claim a repair shop's bill joins: the one it names, else the one its
+    pre-authorisation names; None opens a claim. Locked, so two bills cannot both join it."""
+    number = bill.claim_no.strip()
+    if not number and org.kind == PartnerKind.REPAIR_SHOP and bill.preauthorisation.strip():
+        hold = PreAuthorisation.objects.filter(
+            reference=bill.preauthorisation.strip(), organisation=org, claim__isnull=False
+        ).first()
+        number = hold.claim.number if hold is not None and hold.claim is not None else ""
+    if not number:
+        return None
+    if org.kind != PartnerKind.REPAIR_SHOP:
+        raise GuardFailed(_("Claim number: only a repair shop's bill joins a reported claim."))
+    claim = (
+        Claim.objects.select_for_update(of=("self",))
+        .select_related("case")
+        .filter(case__number=number, policy_id=person.policy_id, insured_name=person.name)
+        .first()
+    )
+    if claim is None:
+        raise InsuredNotFound(
+            _("Claim number: no claim %(number)s of this person.") % {"number": number}
+        )
+    _joinable(claim)
+    return claim
+
+
+def _joinable(claim: Claim) -> None:
+    """Refused: a closed claim, one not of motor or property, one with a bill already, or
+    one decided and already paid to the customer (the partner would be paid a second time)."""
+    from claimdesk.payments.models import Payment
+
+    number = {"number": claim.number}
+    if not claim.case.is_open:
+        raise IllegalTransition(_("Claim number: claim %(number)s is closed.") % number)
+    if claim.loss_type not in JOINABLE_LOSS_TYPES:
+        raise GuardFailed(
+            _("Claim number: claim %(number)s is no motor or property claim.") % number
+        )
+    if DirectBill.objects.filter(claim_id=claim.pk).exists():
+        raise IllegalTransition(
+            _("Claim number: claim %(number)s has a partner's bill already.") % number
+        )
+    if claim.decision and Payment.objects.filter(claim_id=claim.pk).exists():
+        raise IllegalTransition(
+            _("Claim number: claim %(number)s is decided and paid to the customer.") % number
+        )
 
 
 def _report(org: PartnerOrganisation, person: InsuredPerson, bill: BillIn, total: Decimal):
@@ -541,6 +601,45 @@ def _open(
     claim = claim_report(
         reporter=system, report=_report(org, person, bill, total), channel=Channel.DIRECT, now=now
     ).claim
+    with case_action():
+        case = case_reassign(
+            case=claim.case,
+            new_owner=least_loaded_agent(),
+            actor=system,
+            now=now,
+            reason=_("Direct-settlement claim: owned by customer service"),
+        )
+        claim.case = case
+        return _attach(org, person, bill, total, claim, user=user, now=now)
+
+
+def _join(
+    org: PartnerOrganisation,
+    person: InsuredPerson,
+    bill: BillIn,
+    total: Decimal,
+    claim: Claim,
+    *,
+    user: Actor,
+    now: datetime,
+) -> DirectBill:
+    """A repair shop's bill for the customer's reported claim: the claim stays with its
+    owner and its flow; the bill, its documents and the payee (the shop) join it."""
+    with case_action():
+        return _attach(org, person, bill, total, claim, user=user, now=now)
+
+
+def _attach(
+    org: PartnerOrganisation,
+    person: InsuredPerson,
+    bill: BillIn,
+    total: Decimal,
+    claim: Claim,
+    *,
+    user: Actor,
+    now: datetime,
+) -> DirectBill:
+    """The bill on the claim, its timeline line, the hold it uses and its documents."""
     made = DirectBill.objects.create(
         organisation=org,
         bill_no=bill.bill_no.strip(),
@@ -552,30 +651,22 @@ def _open(
         submitted_by=user,
         submitted_at=now,
     )
-    with case_action():
-        case = case_reassign(
-            case=claim.case,
-            new_owner=least_loaded_agent(),
-            actor=system,
-            now=now,
-            reason=_("Direct-settlement claim: owned by customer service"),
-        )
-        timeline_record(
-            case,
-            now=now,
-            actor=user,
-            kind="direct_bill",
-            customer_visible=True,
-            data={"partner": org.name, "bill_no": made.bill_no, "total": str(total)},
-        )
-        if bill.preauthorisation.strip():
-            PreAuthorisation.objects.filter(
-                reference=bill.preauthorisation.strip(),
-                organisation=org,
-                policy_id=person.policy_id,
-                status=PreAuthStatus.ACTIVE,
-            ).update(claim=claim)
-        _file_documents(claim, org, person, bill, total, actor=system, now=now)
+    timeline_record(
+        claim.case,
+        now=now,
+        actor=user,
+        kind="direct_bill",
+        customer_visible=True,
+        data={"partner": org.name, "bill_no": made.bill_no, "total": str(total)},
+    )
+    if bill.preauthorisation.strip():
+        PreAuthorisation.objects.filter(
+            reference=bill.preauthorisation.strip(),
+            organisation=org,
+            policy_id=person.policy_id,
+            status=PreAuthStatus.ACTIVE,
+        ).update(claim=claim)
+    _file_documents(claim, org, person, bill, total, actor=system_actor(), now=now)
     return made
 
 
