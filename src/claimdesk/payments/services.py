@@ -640,17 +640,17 @@ def _refuse_a_second(claim: Claim, case: Case) -> None:
         purpose = PaymentPurpose.FULL
     else:
         purpose = PaymentPurpose.INTERIM
-    if Payment.objects.filter(claim_id=claim.pk, purpose=purpose).exists():
+    instructed = list(Payment.objects.filter(claim_id=claim.pk).values_list("purpose", "amount"))
+    if any(made == purpose for made, _amount in instructed):
         texts = {
             PaymentPurpose.FULL: _("Claim %(number)s already has its payment."),
             PaymentPurpose.INTERIM: _("Claim %(number)s already has its interim payment."),
             PaymentPurpose.BALANCE: _("Claim %(number)s already has its balance payment."),
         }
         raise PaymentExists(texts[purpose] % {"number": case.number})
-    instructed = Payment.objects.filter(claim_id=claim.pk).values_list("amount", flat=True)
-    if claim.approved_amount is not None and sum(instructed, Decimal(0)) >= max(
-        claim.approved_amount, Decimal("0.01")
-    ):
+    if claim.approved_amount is not None and sum(
+        (amount for _purpose, amount in instructed), Decimal(0)
+    ) >= max(claim.approved_amount, Decimal("0.01")):
         raise PaymentExists(
             _("Claim %(number)s is paid in full: nothing is left to instruct.")
             % {"number": case.number}
