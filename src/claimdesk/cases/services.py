@@ -672,7 +672,8 @@ def case_open(
 
 
 def case_lock(pk: int) -> Case:
-    """The case row locked for the current action (its customer with it).
+    """The case row locked for the current action (its customer and owner with it: a step
+    tells the customer, a task returns to the owner).
 
     Locked once per action: the nested steps of an action (an approval's transition, its
     payment's hand-over) get the same row and the same object, so what one step changed the
@@ -684,7 +685,7 @@ def case_lock(pk: int) -> Case:
         return held
     case = (
         Case.objects.select_for_update(no_key=True, of=("self",))
-        .select_related("customer")
+        .select_related("customer", "owner")
         .get(pk=pk)
     )
     if memo is not None:
