@@ -233,34 +233,12 @@ def _append_in_one_statement(per_case: dict[int, list[tuple[dict[str, Any], date
 
 
 def _write_entries(Entry, Head, entries: list[tuple], moved: list) -> None:
-    """Insert the entries and move the heads they follow: on PostgreSQL one statement (the
-    heads' ``UPDATE`` in a ``WITH`` of the ``INSERT``) for an action's few entries, else an
-    ``INSERT`` (or ``COPY``) and a bulk ``UPDATE``."""
-    conn = connections[router.db_for_write(Entry)]
-    if conn.vendor != "postgresql" or not moved or len(entries) >= COPY_FROM:
-        insert_values(Entry, _ENTRY_COLUMNS, entries)
-        if moved:
-            Head.objects.bulk_update(moved, ["seq", "last_hash"], batch_size=BATCH)
-        return
-    fields = [Entry._meta.get_field(name) for name in _ENTRY_COLUMNS]
-    params: list[Any] = []
-    for head in moved:
-        params += [head.case_id, head.seq, head.last_hash]
-    for entry in entries:
-        params += [f.get_db_prep_save(v, conn) for f, v in zip(fields, entry, strict=True)]
-    q = conn.ops.quote_name
-    heads_table, entries_table = q(Head._meta.db_table), q(Entry._meta.db_table)
-    moved_rows = ", ".join(["(%s::bigint, %s::integer, %s::text)"] * len(moved))
-    entry_rows = ", ".join([f"({', '.join(['%s'] * len(fields))})"] * len(entries))
-    columns = ", ".join(q(f.column) for f in fields)
-    with conn.cursor() as cursor:
-        cursor.execute(
-            f"WITH moved AS (UPDATE {heads_table} AS h SET seq = v.seq, last_hash = v.last_hash "
-            f"FROM (VALUES {moved_rows}) AS v(case_id, seq, last_hash) "
-            f"WHERE h.case_id = v.case_id) "
-            f"INSERT INTO {entries_table} ({columns}) VALUES {entry_rows}",
-            params,
-        )
+    """Insert the entries (``INSERT``, or ``COPY`` for many) and move the heads they follow
+    (a bulk ``UPDATE``). An action's few entries on PostgreSQL never come here: they are
+    chained in one statement (``_append_in_one_statement``)."""
+    insert_values(Entry, _ENTRY_COLUMNS, entries)
+    if moved:
+        Head.objects.bulk_update(moved, ["seq", "last_hash"], batch_size=BATCH)
 
 
 @dataclass(frozen=True)

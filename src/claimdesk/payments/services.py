@@ -948,14 +948,10 @@ def _fail(
     payment.bank_ref = bank_ref
     payment.updated_at = now
     payment.save(update_fields=["state", "failed_at", "failure_reason", "bank_ref", "updated_at"])
-    if transfer is not None:
-        transfer.outcome = AttemptOutcome.FAILED
-        transfer.outcome_at = now
-        transfer.outcome_by = actor
-        transfer.bank_ref = bank_ref
-        transfer.failure_reason = reason
-        transfer.via_reconciliation = via_reconciliation
-        transfer.save()
+    _transfer_outcome(
+        transfer, AttemptOutcome.FAILED, actor=actor, now=now, bank_ref=bank_ref,
+        via_reconciliation=via_reconciliation, reason=reason,
+    )  # fmt: skip
     if payment.claim is not None:
         accumulators_release(
             claim=payment.claim,
@@ -1436,13 +1432,10 @@ def _mark_confirmed(
     payment.bank_ref = bank_ref
     payment.updated_at = now
     payment.save(update_fields=["state", "confirmed_at", "confirmed_by", "bank_ref", "updated_at"])
-    if transfer is not None:
-        transfer.outcome = AttemptOutcome.CONFIRMED
-        transfer.outcome_at = now
-        transfer.outcome_by = actor
-        transfer.bank_ref = bank_ref
-        transfer.via_reconciliation = via_reconciliation
-        transfer.save()
+    _transfer_outcome(
+        transfer, AttemptOutcome.CONFIRMED, actor=actor, now=now, bank_ref=bank_ref,
+        via_reconciliation=via_reconciliation,
+    )  # fmt: skip
     timeline_record(
         payment.case,
         now=now,
@@ -1451,3 +1444,26 @@ def _mark_confirmed(
         customer_visible=True,
         data=_event_data(payment, bank_ref=bank_ref),
     )
+
+
+def _transfer_outcome(
+    transfer: PaymentAttempt | None,
+    outcome: str,
+    *,
+    actor: Actor,
+    now: datetime,
+    bank_ref: str,
+    via_reconciliation: bool,
+    reason: str = "",
+) -> None:
+    """What the bank said of the payment's current transfer (confirmed or failed)."""
+    if transfer is None:
+        return
+    transfer.outcome = outcome
+    transfer.outcome_at = now
+    transfer.outcome_by = actor
+    transfer.bank_ref = bank_ref
+    if reason:
+        transfer.failure_reason = reason
+    transfer.via_reconciliation = via_reconciliation
+    transfer.save()

@@ -82,7 +82,10 @@ def claim_item_set_state(
             .filter(claim_id=item.claim_id)
             .order_by("pk")
         )
-        item = next((i for i in checklist if i.pk == item.pk), None) or _gone(item)
+        found = next((i for i in checklist if i.pk == item.pk), None)
+        if found is None:
+            raise ClaimItem.DoesNotExist(f"claim item {item.pk} no longer exists")
+        item = found
         claim = item.claim
         customer_upload = state == ItemState.RECEIVED and actor.pk == claim.case.customer_id
         if not (customer_upload or can_act(actor, claim.case, "claims.handle_intake")):
@@ -122,10 +125,6 @@ def claim_item_set_state(
         elif state == ItemState.ACCEPTED:
             _materials_completed(claim, checklist, actor=actor, now=now)
     return item
-
-
-def _gone(item: ClaimItem) -> ClaimItem:
-    raise ClaimItem.DoesNotExist(f"claim item {item.pk} no longer exists")
 
 
 def _materials_completed(
