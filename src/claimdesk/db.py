@@ -9,7 +9,7 @@ beforehand, so the objects carry them afterwards exactly as after ``bulk_create`
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from operator import attrgetter
 from typing import Any, TypeVar
 
@@ -99,6 +99,29 @@ def insert_values(
                     values[i] = fields[i].get_db_prep_save(values[i], conn)
                 row = values
             copy.write_row(row)
+
+
+def insert_part(
+    name: str, model: type[Model], attnames: Sequence[str], rows: Sequence[Mapping[str, Any]]
+) -> tuple[str, list[Any]]:
+    """``rows`` (column values by attname) as a common table expression ``name AS (INSERT
+    … RETURNING 1)`` and its parameters: for a statement that writes several tables in one
+    round trip (PostgreSQL; each value cast to its column's type)."""
+    conn = connections[router.db_for_write(model)]
+    fields = [_column(model, a) for a in attnames]
+    q = conn.ops.quote_name
+    one = "(" + ", ".join(f"%s::{f.db_type(conn)}" for f in fields) + ")"
+    params = [
+        f.get_db_prep_save(row[a], conn)
+        for row in rows
+        for f, a in zip(fields, attnames, strict=True)
+    ]
+    columns = ", ".join(q(f.column) for f in fields)
+    sql = (
+        f"{name} AS (INSERT INTO {q(model._meta.db_table)} ({columns}) "
+        f"VALUES {', '.join([one] * len(rows))} RETURNING 1)"
+    )
+    return sql, params
 
 
 def _column(model: type[Model], name: str) -> Field[Any, Any]:

@@ -165,11 +165,12 @@ def test_a_rolled_back_event_leaves_no_entry(agent1, customer1):
 
 def test_appending_costs_three_queries(agent1, customer1, django_assert_num_queries):
     """The line's INSERT, then the chain: lock the head, insert the entry, move the head
-    (on PostgreSQL all three are one statement: the database chains the entry)."""
+    (on PostgreSQL all of it is one statement: the database draws the line's key and
+    chains the entry with it)."""
     from django.db import connection
 
     case = worked_case(agent1, customer1)
-    expected = 2 if connection.vendor == "postgresql" else 4
+    expected = 1 if connection.vendor == "postgresql" else 4
     with transaction.atomic(), django_assert_num_queries(expected):
         timeline_record(case, now=T0, kind="note", data={"n": 1})
     assert ledger_verify(case).ok
@@ -296,8 +297,8 @@ def test_a_new_case_chain_costs_three_queries_too(agent1, django_assert_num_quer
         opened_at=T0,
         updated_at=T0,
     )
-    # The event's INSERT + 3 (on PostgreSQL + 1: the head is started in the same statement).
-    expected = 2 if connection.vendor == "postgresql" else 4
+    # The event's INSERT + 3 (on PostgreSQL one statement, which starts the head too).
+    expected = 1 if connection.vendor == "postgresql" else 4
     with transaction.atomic(), django_assert_num_queries(expected):
         timeline_record(case, now=T0, kind="opened")
     assert LedgerHead.objects.get(case=case).seq == 1

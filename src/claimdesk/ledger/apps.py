@@ -11,7 +11,7 @@ class LedgerConfig(AppConfig):
 
         # Every new timeline line is chained in the transaction that writes it: the timeline
         # has one writer, which hands each batch to its subscribers.
-        timeline_subscribe(_events_written)
+        timeline_subscribe(_events_written, joiner=_events_joined)
 
 
 def _events_written(events: list, new_cases: bool, deferred: list) -> None:
@@ -19,3 +19,11 @@ def _events_written(events: list, new_cases: bool, deferred: list) -> None:
 
     pending = [item for item in deferred if isinstance(item, PendingRecord)]
     ledger_append_events(events, new_cases=new_cases, before=pending)
+
+
+def _events_joined(events: list, deferred: list):
+    from claimdesk.cases.timeline import StatementPart
+    from claimdesk.ledger.services import ledger_statement_part
+
+    part = ledger_statement_part(events, deferred)
+    return StatementPart(*part) if part is not None else None

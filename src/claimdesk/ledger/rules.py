@@ -92,6 +92,23 @@ def canonical_and_digests(record: Mapping[str, Any]) -> tuple[str, dict[str, str
     return canonical, digests
 
 
+# The field of a record that holds its key: the one a database may fill in last.
+KEY = "id"
+
+
+def canonical_around(record: Mapping[str, Any], hole: str) -> tuple[str, str, dict[str, str]]:
+    """``canonical_and_digests`` of ``record`` before the value of field ``hole`` is known
+    (a key the database draws in the statement that chains the record): the canonical text
+    in two halves, ``head + value + tail``, and the digests of the other fields."""
+    parts = {str(k): _dumps(v) for k, v in _norm(record).items() if str(k) != hole}
+    keys = sorted([*parts, hole])
+    at = keys.index(hole)
+    before = "".join(f"{_dumps(k)}:{parts[k]}," for k in keys[:at])
+    after = "".join(f",{_dumps(k)}:{parts[k]}" for k in keys[at + 1 :])
+    digests = {k: hashlib.sha256(p.encode()).hexdigest()[:16] for k, p in parts.items()}
+    return "{" + before + _dumps(hole) + ":", after + "}", digests
+
+
 def seal(prev_hash: str, record: Mapping[str, Any]) -> tuple[str, dict[str, str]]:
     """The entry hash of ``record`` chained after ``prev_hash`` and its field digests:
     ``chain_hash(prev_hash, canonical_json(record))`` and ``field_digests(record)``."""

@@ -177,59 +177,126 @@ def _in_one_statement(per_case: dict, Entry, Head) -> bool:
 # UTF-8), insert the entries and move (or start) the heads: one round trip per action.
 # A case without a head starts from the genesis hash; two transactions starting the same
 # chain at once meet on the entries' unique (case, seq) and the second rolls back.
-_ONE_STATEMENT = """
-WITH RECURSIVE
-  v(case_id, k, record_type, record_id, canonical, digests, at) AS (VALUES {values}),
-  h AS (SELECT case_id, seq, last_hash FROM {heads}
-        WHERE case_id IN (SELECT case_id FROM v) ORDER BY case_id FOR UPDATE),
-  chain(case_id, k, seq, prev, hash) AS (
+# A timeline line written in the same statement has no key yet when its record is made: its
+# canonical text comes in two halves around the key (``rules.canonical_around``), which the
+# database joins with the key it draws (``timeline_ids``, see ``cases.timeline``).
+_CHAIN_CTES = """
+  ledger_v(case_id, k, record_type, record_id, canonical, digests, at) AS (
+    SELECT r.case_id, r.k, r.record_type, {record_id}, {canonical}, {digests}, r.at
+    FROM (VALUES {values}) AS r(case_id, k, record_type, record_id, head, tail, digests, at,
+                                line)
+    {join}),
+  ledger_h AS (SELECT case_id, seq, last_hash FROM {heads}
+        WHERE case_id IN (SELECT case_id FROM ledger_v) ORDER BY case_id FOR UPDATE),
+  ledger_chain(case_id, k, seq, prev, hash) AS (
     SELECT v.case_id, v.k, COALESCE(h.seq, 0) + 1, COALESCE(h.last_hash, %s),
            encode(sha256(convert_to(COALESCE(h.last_hash, %s) || v.canonical, 'UTF8')), 'hex')
-    FROM v LEFT JOIN h ON h.case_id = v.case_id WHERE v.k = 1
+    FROM ledger_v v LEFT JOIN ledger_h h ON h.case_id = v.case_id WHERE v.k = 1
     UNION ALL
     SELECT v.case_id, v.k, c.seq + 1, c.hash,
            encode(sha256(convert_to(c.hash || v.canonical, 'UTF8')), 'hex')
-    FROM chain c JOIN v ON v.case_id = c.case_id AND v.k = c.k + 1),
-  ins AS (
+    FROM ledger_chain c JOIN ledger_v v ON v.case_id = c.case_id AND v.k = c.k + 1),
+  ledger_ins AS (
     INSERT INTO {entries} (case_id, seq, record_type, record_id, prev_hash, entry_hash,
                            digests, at)
     SELECT c.case_id, c.seq, v.record_type, v.record_id, c.prev, c.hash, v.digests, v.at
-    FROM chain c JOIN v ON v.case_id = c.case_id AND v.k = c.k
-    RETURNING case_id, seq, entry_hash)
-INSERT INTO {heads} (case_id, seq, last_hash)
-SELECT DISTINCT ON (case_id) case_id, seq, entry_hash FROM ins ORDER BY case_id, seq DESC
-ON CONFLICT (case_id) DO UPDATE SET seq = EXCLUDED.seq, last_hash = EXCLUDED.last_hash
-"""
+    FROM ledger_chain c JOIN ledger_v v ON v.case_id = c.case_id AND v.k = c.k
+    RETURNING case_id, seq, entry_hash),
+  ledger_moved AS (
+    INSERT INTO {heads} (case_id, seq, last_hash)
+    SELECT DISTINCT ON (case_id) case_id, seq, entry_hash FROM ledger_ins
+    ORDER BY case_id, seq DESC
+    ON CONFLICT (case_id) DO UPDATE SET seq = EXCLUDED.seq, last_hash = EXCLUDED.last_hash
+    RETURNING 1)"""
+# With lines of the same statement: their key, their canonical text and the key's digest.
+_WITH_LINES = {
+    "record_id": "COALESCE(r.record_id, i.id)",
+    "canonical": "CASE WHEN r.line IS NULL THEN r.head ELSE r.head || i.id::text || r.tail END",
+    "digests": "CASE WHEN r.line IS NULL THEN r.digests ELSE r.digests || jsonb_build_object("
+    "%s::text, left(encode(sha256(convert_to(i.id::text, 'UTF8')), 'hex'), 16)) END",
+    "join": "LEFT JOIN timeline_ids i ON i.k = r.line",
+}
+_WITHOUT_LINES = {
+    "record_id": "r.record_id",
+    "canonical": "r.head",
+    "digests": "r.digests",
+    "join": "",
+}
+_ROW = (
+    "(%s::bigint, %s::integer, %s::text, %s::bigint, %s::text, %s::text, %s::jsonb, "
+    "%s::timestamptz, %s::integer)"
+)
+# One row of ``ledger_v``: the case, the record, its time, and the timeline line (1-based)
+# whose key completes it, or None for a record that has its key.
+_Chained = tuple[int, dict[str, Any], datetime, int | None]
 
 
-def _append_in_one_statement(per_case: dict[int, list[tuple[dict[str, Any], datetime]]]) -> int:
+def _chain_part(rows: list[_Chained]) -> tuple[str, list[Any]]:
+    """The common table expressions that chain ``rows`` (in order per case) and their
+    parameters."""
     conn = connections[router.db_for_write(LedgerEntry)]
     at_field = LedgerEntry._meta.get_field("at")
+    per_case: dict[int, list[_Chained]] = {}
+    for row in rows:
+        per_case.setdefault(row[0], []).append(row)
     params: list[Any] = []
-    rows = 0
     for case_id in sorted(per_case):
-        for k, (record, at) in enumerate(per_case[case_id], start=1):
-            canonical, digests = rules.canonical_and_digests(record)
+        for k, (_case, record, at, line) in enumerate(per_case[case_id], start=1):
+            if line is None:
+                head, digests = rules.canonical_and_digests(record)
+                tail = None
+            else:
+                head, tail, digests = rules.canonical_around(record, rules.KEY)
             params += [
                 case_id,
                 k,
                 record["type"],
                 record["id"],
-                canonical,
+                head,
+                tail,
                 json.dumps(digests),
                 at_field.get_db_prep_save(at, conn),
+                line,
             ]
-            rows += 1
-    one = "(%s::bigint, %s::integer, %s::text, %s::bigint, %s::text, %s::jsonb, %s::timestamptz)"
+    with_lines = any(row[3] is not None for row in rows)
     q = conn.ops.quote_name
-    sql = _ONE_STATEMENT.format(
-        values=", ".join([one] * rows),
+    sql = _CHAIN_CTES.format(
+        values=", ".join([_ROW] * len(rows)),
         heads=q(LedgerHead._meta.db_table),
         entries=q(LedgerEntry._meta.db_table),
+        **(_WITH_LINES if with_lines else _WITHOUT_LINES),
     )
+    # The digest's key comes before the rows in the text, the genesis hashes after them.
+    head_params = [rules.KEY] if with_lines else []
+    return sql, [*head_params, *params, rules.GENESIS, rules.GENESIS]
+
+
+def _append_in_one_statement(per_case: dict[int, list[tuple[dict[str, Any], datetime]]]) -> int:
+    rows = [
+        (case_id, record, at, None)
+        for case_id, records in per_case.items()
+        for record, at in records
+    ]
+    ctes, params = _chain_part(rows)
+    conn = connections[router.db_for_write(LedgerEntry)]
     with conn.cursor() as cursor:
-        cursor.execute(sql, [*params, rules.GENESIS, rules.GENESIS])
-    return rows
+        cursor.execute(f"WITH RECURSIVE {ctes}\nSELECT count(*) FROM ledger_moved", params)
+    return len(rows)
+
+
+def ledger_statement_part(events: list, deferred: list) -> tuple[str, list[Any]] | None:
+    """Chain an action's lines (not yet written: ``cases.timeline`` writes them in the same
+    statement) after its chained rows, as part of that one statement; None when the general
+    path must take them."""
+    pending = [item for item in deferred if isinstance(item, PendingRecord)]
+    rows: list[_Chained] = [(p.case_id, p.record, p.at, None) for p in pending]
+    rows += [
+        (e.case_id, event_record(e), _aware(e.at), line) for line, e in enumerate(events, start=1)
+    ]
+    conn = connections[router.db_for_write(LedgerEntry)]
+    if conn.vendor != "postgresql" or len(rows) >= COPY_FROM:
+        return None
+    return _chain_part(rows)
 
 
 def _write_entries(Entry, Head, entries: list[tuple], moved: list) -> None:

@@ -30,7 +30,7 @@ from django.db import transaction
 from django.db.models import F
 
 from claimdesk.cache import ReferenceCache
-from claimdesk.db import bulk_insert, insert_values, on_commit_once
+from claimdesk.db import COPY_FROM, bulk_insert, insert_part, insert_values, on_commit_once
 from claimdesk.notify import channels
 from claimdesk.notify.models import Channel, Notification, Status, WebhookEndpoint
 from claimdesk.types import Actor
@@ -150,6 +150,22 @@ def notification_queue_many(
     if any(row["status"] == Status.PENDING for row in rows):
         on_commit_once(_schedule_delivery)
     return created
+
+
+def notifications_statement_part(
+    messages: Iterable[Mapping[str, Any]],
+) -> tuple[str, list[Any]] | None:
+    """The outbox rows of ``messages`` as one part of the action's one statement
+    (``cases.timeline``, PostgreSQL), delivery scheduled after commit; None when they
+    cannot be: a message the screen holds (its rows need the screen's record), too many."""
+    rows: list[dict[str, Any]] = []
+    for message in messages:
+        if _message_rows(rows, **message):
+            return None
+    if not rows or len(rows) >= COPY_FROM:
+        return None
+    on_commit_once(_schedule_delivery)
+    return insert_part("notify_outbox", Notification, _COLUMNS, rows)
 
 
 # Every column of an outbox row but its key, with the model's defaults for a new row.

@@ -6,8 +6,10 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import datetime
+from typing import Any
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.utils.translation import gettext as _
 
 from claimdesk.cases.services import (
@@ -56,6 +58,12 @@ def _item_event(
     )
 
 
+def _policyholder(claim: Claim) -> Any:
+    """Whom a message about the materials goes to: read (one query) only when one is sent,
+    not with every item's lock."""
+    return get_user_model().objects.get(policies__pk=claim.policy_id)
+
+
 _ITEM_MOVES: Mapping[str, tuple[str, ...]] = {
     ItemState.RECEIVED: (ItemState.MISSING, ItemState.RETURNED, ItemState.RECEIVED),
     ItemState.ACCEPTED: (ItemState.RECEIVED,),
@@ -78,7 +86,7 @@ def claim_item_set_state(
         # items at once are serialised, so the second one sees the materials complete.
         checklist = list(
             ClaimItem.objects.select_for_update()
-            .select_related("claim__case", "claim__policy__holder")
+            .select_related("claim__case")
             .filter(claim_id=item.claim_id)
             .order_by("pk")
         )
@@ -113,7 +121,7 @@ def claim_item_set_state(
         _item_event(claim, item, actor=actor, now=now, kind=f"item_{state}")
         if state == ItemState.RETURNED:
             notification_queue(
-                recipient=claim.policy.holder,
+                recipient=_policyholder(claim),
                 case=claim.case,
                 kind="item_returned",
                 now=now,
@@ -143,7 +151,7 @@ def _materials_completed(
     for rule_code in (payment_rule(claim), "interim_payment"):
         deadline_start(case=claim.case, rule_code=rule_code, now=now, actor=actor)
     notification_queue(
-        recipient=claim.policy.holder,
+        recipient=_policyholder(claim),
         case=claim.case,
         kind="materials_complete",
         now=now,
