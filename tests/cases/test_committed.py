@@ -11,8 +11,8 @@ from django.test.utils import CaptureQueriesContext
 
 from claimdesk.cases import committed
 from claimdesk.cases.committed import dispatch_committed
-from claimdesk.cases.models import CaseEvent
-from claimdesk.cases.timeline import case_action, timeline_record
+from claimdesk.cases.models import Case, CaseEvent
+from claimdesk.cases.timeline import action_save, case_action, timeline_record
 from claimdesk.ledger.models import LedgerEntry
 from claimdesk.ledger.selectors import ledger_verify
 from tests.cases.conftest import T0, open_claim, step
@@ -50,6 +50,42 @@ def test_an_actions_lines_are_written_together_and_chained_once(case, agent1):
         CaseEvent.objects.filter(case=case)
     )
     assert ledger_verify(case).ok
+
+
+def test_an_actions_save_goes_with_its_lines(case, agent1):
+    """A row the action saves with ``action_save`` is written when the action ends, with
+    its lines: on PostgreSQL in the one statement that ends the action."""
+    with CaptureQueriesContext(connection) as queries, case_action():
+        case.title = "改过的标题"
+        action_save(case, ("title",))
+        timeline_record(case, now=T0, actor=agent1, kind="note")
+        assert Case.objects.get(pk=case.pk).title != "改过的标题"  # not yet
+    assert Case.objects.get(pk=case.pk).title == "改过的标题"
+    updates = [q["sql"] for q in queries if q["sql"].startswith('UPDATE "cases_case"')]
+    assert len(updates) == (0 if connection.vendor == "postgresql" else 1)
+    assert ledger_verify(case).ok
+
+
+def test_a_nested_steps_save_is_made_at_once(case, agent1):
+    """A step nested in a larger action saves at once: the action may read the row next."""
+    with case_action():
+        with case_action():
+            case.title = "嵌套"
+            action_save(case, ("title",))
+        assert Case.objects.get(pk=case.pk).title == "嵌套"
+        timeline_record(case, now=T0, actor=agent1, kind="note")
+
+
+def test_a_failed_nested_steps_save_is_dropped(case, agent1):
+    title = case.title
+    with case_action():
+        timeline_record(case, now=T0, actor=agent1, kind="note")
+        with pytest.raises(RuntimeError), case_action(savepoint=True):
+            other = Case.objects.get(pk=case.pk)
+            other.title = "不该留下"
+            action_save(other, ("title",))
+            raise RuntimeError("refused")
+    assert Case.objects.get(pk=case.pk).title == title
 
 
 def test_a_nested_step_that_fails_leaves_no_line(case, agent1):

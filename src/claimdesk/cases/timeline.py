@@ -13,7 +13,7 @@ line is written at once.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
@@ -21,7 +21,8 @@ from datetime import datetime
 from typing import Any, Required, TypedDict, Unpack
 
 from django.db import connections, router, transaction
-from django.db.models import TextChoices
+from django.db.models import Model, TextChoices
+from django.db.models.signals import post_save
 from django.utils.translation import gettext_lazy as _
 
 from claimdesk.cases.models import Case, CaseEvent
@@ -173,6 +174,8 @@ class _Batch:
     memo: dict[Any, Any] = field(default_factory=dict)
     deferred: list[Any] = field(default_factory=list)
     messages: list[Any] = field(default_factory=list)  # notifications, written at the end
+    saves: list[tuple[Model, tuple[str, ...]]] = field(default_factory=list)  # action_save
+    depth: int = 1  # how many ``case_action`` blocks are open: 1 in the action's own code
 
 
 _batch: ContextVar[_Batch | None] = ContextVar("timeline_batch", default=None)
@@ -192,7 +195,9 @@ def case_action(*, savepoint: bool = False) -> Iterator[None]:
     """
     outer = _batch.get()
     if outer is not None:
+        # (No saves to drop: a nested step saves at once, see ``action_save``.)
         marks = len(outer.lines), len(outer.deferred), len(outer.messages)
+        outer.depth += 1
         try:
             with transaction.atomic(savepoint=savepoint):
                 yield
@@ -204,6 +209,8 @@ def case_action(*, savepoint: bool = False) -> Iterator[None]:
             # task it found) is looked up again by whatever the caller does next.
             outer.memo.clear()
             raise
+        finally:
+            outer.depth -= 1
         return
     batch = _Batch()
     token = _batch.set(batch)
@@ -213,7 +220,13 @@ def case_action(*, savepoint: bool = False) -> Iterator[None]:
                 yield
             # Not ``new_cases`` even for a case opened in the action: the action may have
             # chained something else of it already (a reused document).
-            _write(batch.lines, new_cases=False, deferred=batch.deferred, messages=batch.messages)
+            _write(
+                batch.lines,
+                new_cases=False,
+                deferred=batch.deferred,
+                messages=batch.messages,
+                saves=batch.saves,
+            )
     finally:
         _batch.reset(token)
 
@@ -236,6 +249,49 @@ def action_defer(item: Any) -> bool:
     return True
 
 
+def action_save(obj: Model, fields: Sequence[str]) -> None:
+    """Save ``fields`` of ``obj`` (a row the action holds locked and does not read back from
+    the database) with the statement that ends the action, instead of an ``UPDATE`` of its
+    own. Saved at once outside an action; in a step nested in a larger action (which may
+    read the row again: a straight-through decision accepting items, then checking them);
+    and for a model whose saves someone listens to (no signal is sent otherwise). Where the
+    action cannot end in one statement, its saves are made just before its lines are
+    written, with the values the objects then hold."""
+    batch = _batch.get()
+    if batch is None or batch.depth > 1 or obj.pk is None or post_save.has_listeners(type(obj)):
+        obj.save(update_fields=list(fields))
+        return
+    batch.saves.append((obj, tuple(fields)))
+
+
+def _pending_saves(saves: list[tuple[Model, tuple[str, ...]]]) -> list[tuple[Model, list[str]]]:
+    """One save per row (its fields together, the last object recorded for it)."""
+    rows: dict[tuple[type[Model], Any], tuple[Model, list[str]]] = {}
+    for obj, fields in saves:
+        key = (type(obj), obj.pk)
+        _held, known = rows.get(key, (obj, []))
+        rows[key] = (obj, [*known, *(f for f in fields if f not in known)])
+    return list(rows.values())
+
+
+def _update_part(n: int, obj: Model, fields: list[str]) -> StatementPart:
+    conn = connections[router.db_for_write(type(obj))]
+    opts = obj._meta
+    q = conn.ops.quote_name
+    columns = [opts.get_field(name) for name in fields]
+    sets = ", ".join(
+        f"{q(f.column)} = %s::{f.db_type(conn)}"  # type: ignore[union-attr]
+        for f in columns
+    )
+    # ``pre_save`` as ``save()`` would: the value, stamped first for an ``auto_now`` field.
+    params = [f.get_db_prep_save(f.pre_save(obj, False), conn) for f in columns]  # type: ignore[union-attr]
+    sql = (
+        f"action_save_{n} AS (UPDATE {q(opts.db_table)} SET {sets} "
+        f"WHERE {q(opts.pk.column)} = %s RETURNING 1)"
+    )
+    return StatementPart(sql, [*params, obj.pk])
+
+
 def action_deferred() -> list[Any]:
     """What the current action has put aside so far (empty outside one)."""
     batch = _batch.get()
@@ -248,11 +304,16 @@ def _write(
     new_cases: bool,
     deferred: list[Any] | None = None,
     messages: list[Any] | None = None,
+    saves: list[tuple[Model, tuple[str, ...]]] | None = None,
 ) -> list[CaseEvent]:
-    """Write the lines, what the subscribers write about them and the action's messages:
-    in one statement where it can be, else one write each."""
+    """Write the action's saves, its lines, what the subscribers write about them and its
+    messages: in one statement where it can be, else one write each."""
     messages = messages or []
-    joined = bool(lines) and _write_jointly(lines, deferred or [], messages)
+    rows = _pending_saves(saves or [])
+    joined = bool(lines) and _write_jointly(lines, deferred or [], messages, rows)
+    if not joined:
+        for obj, fields in rows:
+            obj.save(update_fields=fields)
     written = lines
     if not joined and (lines or deferred):
         written = bulk_insert(lines) if lines else lines
@@ -281,14 +342,21 @@ _LINES = """timeline_lines AS (
     RETURNING 1)"""
 
 
-def _write_jointly(lines: list[CaseEvent], deferred: list[Any], messages: list[Any]) -> bool:
-    """Write ``lines``, every subscriber's part and the ``messages`` in one statement;
-    False (nothing written) when that cannot be: not PostgreSQL, a large batch, a
-    subscriber without a part, a message the screen holds."""
+def _write_jointly(
+    lines: list[CaseEvent],
+    deferred: list[Any],
+    messages: list[Any],
+    saves: list[tuple[Model, list[str]]],
+) -> bool:
+    """Write the ``saves``, ``lines``, every subscriber's part and the ``messages`` in one
+    statement; False (nothing written) when that cannot be: not PostgreSQL, a large batch,
+    a subscriber without a part, a message the screen holds, a row of another database."""
     conn = connections[router.db_for_write(CaseEvent)]
     if conn.vendor != "postgresql" or len(lines) >= COPY_FROM:
         return False
-    parts = []
+    if any(router.db_for_write(type(obj)) != conn.alias for obj, _fields in saves):
+        return False
+    parts = [_update_part(n, obj, fields) for n, (obj, fields) in enumerate(saves, start=1)]
     for _subscriber, joiner in _SUBSCRIBERS:
         part = joiner(lines, deferred) if joiner is not None else None
         if part is None:

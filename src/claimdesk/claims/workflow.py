@@ -24,7 +24,14 @@ from claimdesk.cases.workflow import (
     requires,
     withdrawals,
 )
-from claimdesk.claims.models import Claim, ClaimDecision, Decision, DecisionStatus, ItemState
+from claimdesk.claims.models import (
+    Claim,
+    ClaimDecision,
+    ClaimItem,
+    Decision,
+    DecisionStatus,
+    ItemState,
+)
 from claimdesk.workdays.clocks import Unit
 
 KIND = "claim"
@@ -83,12 +90,13 @@ def payment_clock(case: Any, data: Mapping[str, Any]) -> str:
 
 
 def materials_accepted(case: Any, transition: Transition, data: Mapping[str, Any]) -> str | None:
-    """Claims move past review only with every core item accepted (容缺受理)."""
-    claim = _claim(case)
-    if transition.action not in MATERIALS_GATED or claim is None:
+    """Claims move past review only with every core item accepted (容缺受理). Only the
+    gated steps read the checklist (a claim's items hang off its case's key: no claim read);
+    a bare case without a claim has none."""
+    if transition.action not in MATERIALS_GATED:
         return None
     missing = list(
-        claim.items.filter(core=True, waived=False)
+        ClaimItem.objects.filter(claim_id=case.pk, core=True, waived=False)
         .exclude(state=ItemState.ACCEPTED)
         .values_list("name", flat=True)
     )

@@ -19,7 +19,7 @@ from claimdesk.cases.services import (
     can_act,
     deadline_start,
 )
-from claimdesk.cases.timeline import case_action, timeline_record
+from claimdesk.cases.timeline import action_save, case_action, timeline_record
 from claimdesk.claims.models import (
     Claim,
     ClaimItem,
@@ -117,7 +117,7 @@ def claim_item_set_state(
         item.state = state
         item.reason = reason.strip()[:300] if state == ItemState.RETURNED else ""
         item.updated_at = now
-        item.save(update_fields=["state", "reason", "updated_at"])
+        action_save(item, ("state", "reason", "updated_at"))
         _item_event(claim, item, actor=actor, now=now, kind=f"item_{state}")
         if state == ItemState.RETURNED:
             notification_queue(
