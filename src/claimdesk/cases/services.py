@@ -36,6 +36,7 @@ from claimdesk.cases.models import (
 )
 from claimdesk.cases.timeline import (
     action_memo,
+    action_save,
     case_action,
     timeline_event,
     timeline_record,
@@ -892,10 +893,41 @@ def _task_close(task: Task, *, now: datetime, actor: Actor, status: str, result:
     )
 
 
+def open_tasks_locked(case: Case, *, kind: str, assignee: Actor | None = None) -> list[Task]:
+    """The case's open tasks of ``kind`` (held by ``assignee``, if given), locked for the
+    current action (after its case, the kernel's lock order): ``task_complete`` and
+    ``task_cancel`` then take them as they are, without reading them again."""
+    tasks = (
+        Task.objects.select_for_update(of=("self",), no_key=True)
+        .select_related("returns_to")
+        .filter(case_id=case.pk, kind=kind, status=TaskStatus.OPEN)
+    )
+    if assignee is not None:
+        tasks = tasks.filter(assignee_id=assignee.pk)
+    found = list(tasks.order_by("pk"))
+    memo = action_memo()
+    if memo is not None:
+        for task in found:
+            memo[("task_locked", task.pk)] = task
+    return found
+
+
+def _task_locked(pk: int) -> Task:
+    """The task locked: as ``open_tasks_locked`` left it in this action (once), else read."""
+    memo = action_memo()
+    if memo is not None and (held := memo.pop(("task_locked", pk), None)) is not None:
+        return held
+    return (
+        Task.objects.select_for_update(of=("self",), no_key=True)
+        .select_related("returns_to")
+        .get(pk=pk)
+    )
+
+
 def task_cancel(*, task: Task, actor: Actor, now: datetime) -> None:
     """Withdraw an open task that is no longer needed (e.g. an approval made moot)."""
     with case_action():
-        task = Task.objects.select_for_update(of=("self",), no_key=True).get(pk=task.pk)
+        task = _task_locked(task.pk)
         if task.status == TaskStatus.OPEN:
             _task_close(task, now=now, actor=actor, status=TaskStatus.CANCELLED)
 
@@ -906,11 +938,7 @@ def task_complete(*, task: Task, actor: Actor, now: datetime, result: str = "") 
         # Lock order as in case_transition (case, then its tasks and clocks): a withdrawal
         # cancelling this task and its completion are serialised, never interleaved.
         case = case_lock(task.case_id)
-        task = (
-            Task.objects.select_for_update(of=("self",), no_key=True)
-            .select_related("returns_to")
-            .get(pk=task.pk)
-        )
+        task = _task_locked(task.pk)
         task.case = case  # the action's one object of the case
         if task.status != TaskStatus.OPEN:
             raise IllegalTransition(
@@ -919,7 +947,9 @@ def task_complete(*, task: Task, actor: Actor, now: datetime, result: str = "") 
         if actor.pk != task.assignee_id and not works_others_tasks(actor):
             raise NotAllowed(_("Only the assignee can complete this task."))
         _task_close(task, now=now, actor=actor, status=TaskStatus.DONE, result=result)
-        Case.objects.filter(pk=task.case_id).update(updated_at=now)
+        if case.updated_at != now:  # a step of the same action may have stamped it already
+            case.updated_at = now
+            action_save(case, ("updated_at",))
         if task.returns_to_id != actor.pk:
             notification_queue(
                 recipient=task.returns_to,

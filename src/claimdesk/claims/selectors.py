@@ -12,8 +12,7 @@ from django.utils.translation import gettext as _
 
 from claimdesk.cases.models import LIVE_STATES, CaseEvent, Deadline, DeadlineState
 from claimdesk.cases.selectors import case_timeline, cases_visible_to
-from claimdesk.cases.services import case_lock
-from claimdesk.cases.timeline import action_memo, customer_text
+from claimdesk.cases.timeline import customer_text
 from claimdesk.claims.limitation import claim_limitation, limitation_reason
 from claimdesk.claims.models import Claim, ClaimItem, ItemState
 from claimdesk.claims.rules import EMERGENCY_GUIDANCE, FLAG_LABELS, Flag
@@ -402,20 +401,3 @@ def claim_review_flags(claim: Claim) -> list[dict[str, str]]:
                 seen.add(flag["code"])
                 flags.append(flag)
     return flags
-
-
-def claim_held(pk: int) -> Claim:
-    """The claim whose case the current action holds (locked with ``case_lock``), with its
-    policy, holder and product: read once per action, so an approval's calculation, its
-    transition's guards, its subscribers and its payment's hand-over share one object (and
-    what one step saved on it, the next one sees). Outside an action, read and locked anew."""
-    memo = action_memo()
-    key = ("claim", pk)
-    if memo is not None and (held := memo.get(key)) is not None:
-        return held
-    case = case_lock(pk)
-    claim = Claim.objects.select_related("policy__holder", "policy__product").get(pk=pk)
-    claim.case = case  # and ``case.claim`` is this claim: the workflow's guards read it
-    if memo is not None:
-        memo[key] = claim
-    return claim

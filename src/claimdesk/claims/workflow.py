@@ -24,6 +24,7 @@ from claimdesk.cases.workflow import (
     requires,
     withdrawals,
 )
+from claimdesk.claims.held import applying, claim_held
 from claimdesk.claims.models import (
     Claim,
     ClaimDecision,
@@ -118,7 +119,8 @@ def decided_by_approved_decision(
         [Decision.REJECT] if transition.action == "reject" else [Decision.APPROVE, Decision.PARTIAL]
     )
     decision = str(data.get("decision", ""))
-    approved = (
+    held = applying(case.pk)
+    approved = (held is not None and str(held[0]) == decision and held[1] in wanted) or (
         decision.isdigit()
         and ClaimDecision.objects.filter(
             pk=decision,
@@ -149,8 +151,11 @@ def archive_on_close(*, case: Any, transition: Transition, actor: Any, now: date
     """
     if transition.target not in ARCHIVED_AT:
         return
-    claim = Claim.objects.filter(pk=case.pk).first()
-    if claim is None or claim.archived_at is not None:
+    try:
+        claim = claim_held(case.pk)  # the action's object of the claim, if it has one
+    except Claim.DoesNotExist:
+        return
+    if claim.archived_at is not None:
         return
     claim.archived_at = now
     claim.save(update_fields=["archived_at"])

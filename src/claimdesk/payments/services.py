@@ -40,13 +40,14 @@ from claimdesk.cases.services import (
     case_transition,
     deadline_stop,
     escalation_recipient,
+    open_tasks_locked,
     task_assign,
     task_complete,
 )
 from claimdesk.cases.timeline import case_action, timeline_record
 from claimdesk.claims.events import ClaimDecided, InterimDecided
+from claimdesk.claims.held import claim_held, claim_keep
 from claimdesk.claims.models import Claim, ClaimDecision, DecisionStage, DecisionStatus
-from claimdesk.claims.selectors import claim_held
 from claimdesk.claims.services import (
     accumulators_release,
     accumulators_release_unpaid,
@@ -142,12 +143,13 @@ def _lock(payment: Payment) -> Payment:
     case = _lock_case(payment.case_id)
     locked = (
         Payment.objects.select_for_update(of=("self",), no_key=True)
-        .select_related("claim__policy__holder", "account")
+        .select_related("claim__policy__holder", "claim__policy__product", "account")
         .get(pk=payment.pk)
     )
     locked.case = case
     if locked.claim is not None:
         locked.claim.case = case
+        locked.claim = claim_keep(locked.claim)  # the action's one object of the claim
     return locked
 
 
@@ -848,8 +850,8 @@ def _confirm(
         payment, transfer, actor=actor, now=now, bank_ref=bank_ref,
         via_reconciliation=via_reconciliation,
     )  # fmt: skip
-    tasks = case.tasks.filter(kind=PAYMENT_TASK, status=TaskStatus.OPEN, assignee=actor)
-    for task in [] if balance_to_come else tasks:
+    tasks = [] if balance_to_come else open_tasks_locked(case, kind=PAYMENT_TASK, assignee=actor)
+    for task in tasks:
         task_complete(
             task=task,
             actor=actor,

@@ -3,12 +3,21 @@ policy as it stood on a date (``policy_as_of``)."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from datetime import date
 
 from django.db.models import Q, QuerySet
 
+from claimdesk.cache import ReferenceCache
 from claimdesk.cases.timeline import action_memo
-from claimdesk.policies.models import BankAccount, Coverage, Endorsement, InsuredPerson, Policy
+from claimdesk.policies.models import (
+    BankAccount,
+    Clause,
+    Coverage,
+    Endorsement,
+    InsuredPerson,
+    Policy,
+)
 from claimdesk.policies.rules import (
     BankDetails,
     BeneficiaryShare,
@@ -22,6 +31,49 @@ from claimdesk.types import Actor
 
 # Roles that call customers (intake, survey) see their phone numbers whole.
 CALLS_CUSTOMERS = ("claims.handle_intake", "claims.handle_survey")
+
+
+@dataclass(frozen=True)
+class Catalogue:
+    """A product's clauses (by article) and coverages (by code, each with its clause): the
+    wording every calculation, decision and letter cites. Shared, so read-only."""
+
+    clauses: tuple[Clause, ...] = ()
+    coverages: tuple[Coverage, ...] = ()  # in the order they were added
+    _by_code: dict[str, Coverage] = field(default_factory=dict, compare=False)
+
+    def coverage(self, code: str) -> Coverage | None:
+        return self._by_code.get(code)
+
+    def coverage_codes(self) -> tuple[str, ...]:
+        return tuple(sorted(c.code for c in self.coverages))
+
+
+def _load_catalogues() -> dict[int, Catalogue]:
+    clauses: dict[int, list[Clause]] = {}
+    for clause in Clause.objects.order_by("product_id", "article", "pk"):
+        clauses.setdefault(clause.product_id, []).append(clause)
+    coverages: dict[int, list[Coverage]] = {}
+    for coverage in Coverage.objects.select_related("clause").order_by("product_id", "pk"):
+        coverages.setdefault(coverage.product_id, []).append(coverage)
+    return {
+        pk: Catalogue(
+            clauses=tuple(clauses.get(pk, ())),
+            coverages=tuple(coverages.get(pk, ())),
+            _by_code={c.code: c for c in coverages.get(pk, ())},
+        )
+        for pk in clauses.keys() | coverages.keys()
+    }
+
+
+# The product catalogue is admin reference data that nearly every claim step reads.
+_catalogues = ReferenceCache(_load_catalogues, Clause, Coverage)
+
+
+def product_catalogue(product_id: int) -> Catalogue:
+    """The clauses and coverages of a product as the admin left them (cached, see
+    ``ReferenceCache``: an edit in another process is seen within a minute)."""
+    return _catalogues.get().get(product_id) or Catalogue()
 
 
 def policies_visible_to(user: Actor) -> QuerySet[Policy]:
@@ -93,11 +145,7 @@ def issued_terms(policy: Policy) -> PolicyAsOf:
         status=policy.status,
         sum_insured=policy.sum_insured,
         premium=policy.premium,
-        coverages=tuple(
-            Coverage.objects.filter(product_id=policy.product_id)
-            .order_by("code")
-            .values_list("code", flat=True)
-        ),
+        coverages=product_catalogue(policy.product_id).coverage_codes(),
         beneficiaries=tuple(
             BeneficiaryShare(b.name, b.share_percent, b.relation_to_insured, b.id_number)
             for b in policy.beneficiaries.order_by("id")

@@ -23,6 +23,7 @@ from decimal import Decimal
 from django.db.models import Q, QuerySet, Sum
 from django.utils.translation import gettext as _
 
+from claimdesk.cache import ReferenceCache
 from claimdesk.cases.services import IllegalTransition
 from claimdesk.claims.models import (
     Accumulator,
@@ -60,8 +61,19 @@ class Used:
     limit: Decimal = Decimal(0)
 
 
+def _load_bases() -> dict[str, dict[str, CoverageBasis]]:
+    bases: dict[str, dict[str, CoverageBasis]] = {}
+    for basis in CoverageBasis.objects.all():
+        bases.setdefault(basis.product_code, {})[basis.coverage_code] = basis
+    return bases
+
+
+# How each coverage counts over a policy year: admin reference data every calculation reads.
+_bases = ReferenceCache(_load_bases, CoverageBasis)
+
+
 def coverage_bases(product_code: str) -> dict[str, CoverageBasis]:
-    return {b.coverage_code: b for b in CoverageBasis.objects.filter(product_code=product_code)}
+    return dict(_bases.get().get(product_code, {}))
 
 
 def accumulator_keys(claim: Claim, codes: Iterable[str]) -> dict[str, Key]:

@@ -40,7 +40,7 @@ from claimdesk.claims.services.accumulators import (
 )
 from claimdesk.claims.workflow import ClaimState
 from claimdesk.policies.models import Clause, Coverage, Policy
-from claimdesk.policies.selectors import policy_as_of
+from claimdesk.policies.selectors import policy_as_of, product_catalogue
 from claimdesk.types import Actor
 from claimdesk.workdays.clocks import to_local
 
@@ -117,7 +117,8 @@ def claim_terms(claim: Claim) -> ClaimTerms:
     bases = coverage_bases(policy.product.code)
     keys = accumulator_keys(claim, as_of.coverages)
     used = used_by_others(claim, keys)
-    product_clauses = list(Clause.objects.filter(product_id=policy.product_id).order_by("article"))
+    catalogue = product_catalogue(policy.product_id)
+    product_clauses = list(catalogue.clauses)
     clauses = {c.article: _clause_ref(c) for c in product_clauses}
 
     def terms_of(c: Coverage) -> CoverageTerms:
@@ -144,12 +145,8 @@ def claim_terms(claim: Claim) -> ClaimTerms:
             limit_clause=clauses.get(basis.limit_article) if basis else None,
         )
 
-    coverages = {
-        c.code: terms_of(c)
-        for c in Coverage.objects.filter(
-            product_id=policy.product_id, code__in=as_of.coverages
-        ).select_related("clause")
-    }
+    in_force = set(as_of.coverages)
+    coverages = {c.code: terms_of(c) for c in catalogue.coverages if c.code in in_force}
     paid = used.get(SUM_INSURED, Used()).limit
     terms = PolicyTerms(
         start=as_of.start,
@@ -207,7 +204,7 @@ def loss_item_add(
     """Record an accepted loss item under one of the product's coverages."""
     with case_action():
         case = _assessing(claim, actor)
-        if not Coverage.objects.filter(product_id=claim.policy.product_id, code=coverage).exists():
+        if product_catalogue(claim.policy.product_id).coverage(coverage) is None:
             raise GuardFailed(_("The product has no coverage %(code)s.") % {"code": coverage})
         if not label.strip():
             raise GuardFailed(_("Name the loss item."))

@@ -17,6 +17,7 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from claimdesk.cache import ReferenceCache
 from claimdesk.cases.events import publish
 from claimdesk.cases.licences import licence_gate
 from claimdesk.cases.models import Case, Task, TaskStatus
@@ -28,12 +29,14 @@ from claimdesk.cases.services import (
     case_lock,
     case_transition,
     escalation_recipient,
+    open_tasks_locked,
     task_assign,
     task_cancel,
     task_complete,
 )
 from claimdesk.cases.timeline import case_action, timeline_record
 from claimdesk.claims.events import ClaimDecided, DecisionRevised, InterimDecided
+from claimdesk.claims.held import claim_held, decision_applying
 from claimdesk.claims.models import (
     ApprovalRule,
     Claim,
@@ -52,7 +55,6 @@ from claimdesk.claims.rules import (
     approval_refusal,
     approvals_required,
 )
-from claimdesk.claims.selectors import claim_held
 from claimdesk.claims.services.accumulators import (
     LimitsChanged,
     accumulator_keys,
@@ -65,7 +67,7 @@ from claimdesk.claims.workflow import ClaimState
 from claimdesk.notify.services import notification_queue
 from claimdesk.policies.models import Clause
 from claimdesk.policies.rules import LossType
-from claimdesk.policies.selectors import policy_as_of
+from claimdesk.policies.selectors import policy_as_of, product_catalogue
 from claimdesk.staff import licences
 from claimdesk.staff.roles import ROLE_PERMISSIONS
 from claimdesk.staff.services import certified_user_ids, licence_lapses
@@ -80,9 +82,14 @@ INTERIM_STATES = frozenset({ClaimState.INVESTIGATING, ClaimState.ADJUDICATING})
 INTERIM_TASK = "interim_payment"
 
 
+# How many signatures an amount needs: admin reference data every proposal reads.
+_approval_rules = ReferenceCache(
+    lambda: list(ApprovalRule.objects.values_list("min_amount", "approvals")), ApprovalRule
+)
+
+
 def approval_steps() -> list[tuple[Decimal, int]]:
-    rows = list(ApprovalRule.objects.values_list("min_amount", "approvals"))
-    return rows or list(DEFAULT_APPROVAL_STEPS)
+    return list(_approval_rules.get()) or list(DEFAULT_APPROVAL_STEPS)
 
 
 def approval_limit(user) -> Decimal | None:
@@ -250,7 +257,7 @@ def _check_against_interim(claim: Claim, total: Decimal, *, interim: bool) -> No
 
 
 def _close_approval_tasks(case: Case, *, actor: Actor, now: datetime, status: str) -> None:
-    for task in case.tasks.filter(kind="approve_decision", status=TaskStatus.OPEN):
+    for task in open_tasks_locked(case, kind="approve_decision"):
         if status == TaskStatus.DONE and task.assignee_id == actor.pk:
             task_complete(task=task, actor=actor, now=now, result=_("approved"))
         else:
@@ -308,7 +315,7 @@ def decision_approve(*, decision: ClaimDecision, actor: Actor, now: datetime) ->
                 kind="decision_approval",
                 data={"decision": decision.decision, "amount": str(decision.amount)},
             )
-            if decision.approvals.count() >= decision.approvals_required:
+            if final:  # the row is locked: ``already`` is every approval but this one
                 _reserve_limits(decision, now=now)
                 # Applied while the approver still holds the task that lets them act.
                 if decision.stage == DecisionStage.INTERIM:
@@ -541,6 +548,7 @@ def _decision_apply(decision: ClaimDecision, *, actor: Actor, now: datetime) -> 
     data = {"decision": decision.pk, "amount": str(decision.amount)}
     if action == "reject":
         data["reason"] = decision.reason or _("Not covered.")
+    decision_applying(claim.pk, decision.pk, decision.decision)  # saved approved just above
     case_transition(case=claim.case, action=action, actor=actor, now=now, data=data)
     # The notice (and for an approval the hand-over to finance) follow from the subscribers.
     publish(
@@ -602,7 +610,8 @@ def decision_notice_context(claim: Claim, decision: ClaimDecision) -> dict[str, 
     articles = {e["clause"] for e in cited if e.get("clause")}
     clauses = [
         {"article": c.article, "title": c.title, "text": c.text}
-        for c in Clause.objects.filter(product_id=claim.policy.product_id, article__in=articles)
+        for c in product_catalogue(claim.policy.product_id).clauses
+        if c.article in articles
     ]
     holder = claim.policy.holder
     return {

@@ -28,6 +28,7 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
+from claimdesk.cache import ReferenceCache
 from claimdesk.cases.events import CaseTransitioned
 from claimdesk.cases.models import Case, CaseEvent, TaskStatus
 from claimdesk.cases.services import (
@@ -43,6 +44,7 @@ from claimdesk.cases.services import (
 )
 from claimdesk.cases.timeline import case_action, timeline_event, timeline_record
 from claimdesk.claims.events import ClaimDecided, ClaimRegistered
+from claimdesk.claims.held import claim_held
 from claimdesk.claims.models import (
     Claim,
     ClaimDecision,
@@ -62,7 +64,6 @@ from claimdesk.claims.rules import (
     reserve_flags,
     reserve_outstanding,
 )
-from claimdesk.claims.selectors import claim_held
 from claimdesk.claims.services.accumulators import SUM_INSURED, accumulator_keys, used_by_others
 from claimdesk.claims.services.assessment import claim_calculation
 from claimdesk.claims.workflow import ARCHIVED_AT
@@ -171,11 +172,16 @@ def _move(
 # --- the steps ----------------------------------------------------------------------------
 
 
+# The initial reserve per loss type (and product): admin reference data every report reads.
+_reserve_rules = ReferenceCache(lambda: list(ReserveRule.objects.order_by("pk")), ReserveRule)
+
+
 def _rule(claim: Claim) -> ReserveRule | None:
-    rules = ReserveRule.objects.filter(loss_type=claim.loss_type)
-    return (
-        rules.filter(product_id=claim.policy.product_id).first()
-        or rules.filter(product=None).first()
+    """The product's own rule for the loss type, else the one for every product."""
+    rules = [r for r in _reserve_rules.get() if r.loss_type == claim.loss_type]
+    product_id = claim.policy.product_id
+    return next((r for r in rules if r.product_id == product_id), None) or next(
+        (r for r in rules if r.product_id is None), None
     )
 
 
