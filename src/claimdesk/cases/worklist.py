@@ -33,6 +33,7 @@ from claimdesk.cases.countdown import SOON_SECONDS, countdown_text
 from claimdesk.cases.models import LIVE_STATES, Case, Deadline, DeadlineState, SlaRule, Task
 from claimdesk.cases.models import TaskStatus as _TaskStatus
 from claimdesk.cases.workflow import workflow
+from claimdesk.db import native_timestamps
 
 CASE = "case"  # WorkRow.source of a case its owner holds
 TASK = "task"  # WorkRow.source of a task its assignee holds
@@ -269,6 +270,7 @@ def _select_work(
     params += [limit, running, running, running, *described_params, running, paused, running]
     params += [page, offset]
     with conn.cursor() as cursor:
+        native_timestamps(cursor)  # one per row, yet Django's loader cost as much as the rest
         cursor.execute(sql, params)
         fetched = cursor.fetchall()
     rules = _rules.get()
