@@ -12,10 +12,11 @@ from claimdesk.cases.worklist import WorkRow, register_describer, row_link
 from claimdesk.investigation.models import Survey, SurveyStatus
 from claimdesk.investigation.services import SURVEY_TASK
 
-_OF_TASK = f"SELECT s.{{column}} FROM {Survey._meta.db_table} s WHERE s.task_id = {{{{task_id}}}}"
+# The survey of a row's task, as scalar SQL the work list reads with its rows.
+_SURVEY = Survey._meta.db_table
 COLUMNS = {
-    "survey_id": _OF_TASK.format(column="id"),
-    "survey_status": _OF_TASK.format(column="status"),
+    "survey_id": f"SELECT s.id FROM {_SURVEY} s WHERE s.task_id = {{task_id}}",
+    "survey_status": f"SELECT s.status FROM {_SURVEY} s WHERE s.task_id = {{task_id}}",
 }
 
 
