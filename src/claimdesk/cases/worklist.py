@@ -166,9 +166,10 @@ _rules = ReferenceCache(lambda: {r.pk: r for r in SlaRule.objects.all()}, SlaRul
 # One statement reads a page of a list. Its candidates: the first ``limit`` open cases a person
 # owns and the first ``limit`` open tasks they hold, nearest due first, then the ones without
 # a due time newest first (a range scan of ``case_open_owner_due`` / ``task_open_assignee_due``
-# each). Each candidate's driving clock is one index probe, and the candidates are ordered by
-# the due time that clock gives, so only the page's rows come back, with one timestamp each:
-# Django's timestamp loader costs more per value than the rest of a row. Describers' columns
+# each). Their live clocks are one index probe each; a window picks each candidate's driving
+# clock, and the candidates are ordered by the due time it gives, so only the page's rows come
+# back, with one timestamp each (a timestamp costs more to load than the rest of a row;
+# ``native_timestamps`` makes it less). Describers' columns
 # (``register_describer(columns=...)``) are read for the page's rows only. The ORM would take
 # five statements and compile each on every call, which cost more than the reads.
 _WORK_SQL = """
@@ -188,29 +189,33 @@ WITH w AS (
     FROM {task} t JOIN {case} c ON c.id = t.case_id
     WHERE {assignee} AND t.status = %s AND c.is_open {task_overdue}
     ORDER BY t.due_at NULLS LAST, t.created_at DESC, t.id LIMIT %s) AS held
+), clocked AS (
+  SELECT w.*, k.rule_id, k.state, k.task_id AS clock_task_id,
+         CASE WHEN k.id IS NULL THEN w.due_at WHEN k.state = %s THEN k.due_at END AS due,
+         CASE WHEN k.escalated_at IS NULL THEN 0 ELSE 1 END AS clock_escalated,
+         MAX(CASE WHEN k.task_id IS NULL AND k.state = %s AND k.escalated_at IS NOT NULL
+             THEN 1 ELSE 0 END) OVER (PARTITION BY w.src, w.item_id) AS case_escalated,
+         ROW_NUMBER() OVER (PARTITION BY w.src, w.item_id ORDER BY
+           CASE WHEN k.task_id IS NOT NULL THEN 0 WHEN k.state = %s THEN 1 ELSE 2 END,
+           k.due_at, k.id) AS nth
+  FROM w LEFT JOIN {deadline} k ON k.case_id = w.case_id AND k.state IN (%s, %s)
+    AND (k.task_id IS NULL OR k.task_id = w.task_id)
 )
 SELECT w.src, w.case_id, w.number, w.title, w.kind, w.status, w.holder_id, w.task_id,
-       w.task_kind, w.task_title,
-       CASE WHEN k.id IS NULL THEN w.due_at WHEN k.state = %s THEN k.due_at END AS due,
-       k.rule_id, k.state,
-       CASE WHEN k.escalated_at IS NOT NULL OR (k.task_id IS NULL AND k.state = %s AND EXISTS (
-         SELECT 1 FROM {deadline} e WHERE e.case_id = w.case_id AND e.task_id IS NULL
-           AND e.state = %s AND e.escalated_at IS NOT NULL)) THEN 1 ELSE 0 END{described}
-FROM w LEFT JOIN {deadline} k ON k.id = (
-  SELECT d.id FROM {deadline} d
-  WHERE d.case_id = w.case_id AND d.state IN (%s, %s)
-    AND (d.task_id IS NULL OR d.task_id = w.task_id)
-  ORDER BY CASE WHEN d.task_id IS NOT NULL THEN 0 WHEN d.state = %s THEN 1 ELSE 2 END,
-           d.due_at, d.id
-  LIMIT 1)
+       w.task_kind, w.task_title, w.due, w.rule_id, w.state,
+       CASE WHEN w.clock_escalated = 1 OR (w.clock_task_id IS NULL AND w.state = %s
+         AND w.case_escalated = 1) THEN 1 ELSE 0 END{described}
+FROM clocked w
+WHERE w.nth = 1
 ORDER BY due NULLS LAST, w.src, w.due_at NULLS LAST, w.made_at DESC, w.item_id
 LIMIT %s OFFSET %s
 """
 # The clock that drives a row: the task's own (the nearest due, running or paused), else its
 # case's nearest running one, else a paused one (the row then waits, with no due time); a row
 # without one keeps its own due time. Escalated: the driving clock, or for a row on its case's
-# clocks any running one of them. Rows due at the same time: cases before tasks, then each
-# source's order (a total order, so pages are exact).
+# clocks any running one of them. Clocks due at the same time: the one started first (lowest
+# id). Rows due at the same time: cases before tasks, then each source's order (a total
+# order, so pages are exact).
 
 
 @dataclass(frozen=True)
@@ -267,7 +272,7 @@ def _select_work(
     cut = [] if overdue_at is None else [overdue_at]
     running, paused = DeadlineState.RUNNING, DeadlineState.PAUSED
     params: list[Any] = [*owner_params, *cut, limit, *assignee_params, _TaskStatus.OPEN, *cut]
-    params += [limit, running, running, running, *described_params, running, paused, running]
+    params += [limit, running, running, running, running, paused, running, *described_params]
     params += [page, offset]
     with conn.cursor() as cursor:
         native_timestamps(cursor)  # one per row, yet Django's loader cost as much as the rest
