@@ -121,6 +121,41 @@ def test_the_kernel_reads_a_work_list_in_one_statement(
     assert len(rows) == 3 and all(r.link.startswith("/service/") for r in rows)
 
 
+def test_a_row_its_kind_drops_gives_way_to_the_next_so_the_list_stays_full(agent1, customer1):
+    """Only the rows that make the list are described; an approval with nothing left to sign
+    (no pending decision) is dropped by its kind, and the next rows take its place."""
+    claims = [open_claim(agent1, customer1, now=T0 + i * H) for i in range(3)]
+    for case in claims[:2]:  # due in 48 h: before every claim's contact clock
+        services.task_assign(
+            case=case,
+            kind="approve_decision",
+            title="审批",
+            assignee=agent1,
+            actor=agent1,
+            now=T0,
+            rule_code="survey_onsite",
+        )
+    whole = [r.key for r in my_work(agent1)]
+    assert sorted(whole) == sorted(f"case-{c.pk}" for c in claims)
+    for limit in (1, 2, 3, 4):
+        assert [r.key for r in my_work(agent1, limit=limit)] == whole[:limit]
+
+
+def test_a_surveyors_and_an_owners_claims_take_the_lists_one_statement(
+    agent1, customer1, django_assert_num_queries
+):
+    """What a survey row needs of its survey is read in the list's statement (a describer's
+    columns) and a claim's owner needs no decision: no statement of their own."""
+    for i in range(3):
+        case = open_claim(agent1, customer1, now=T0 + i * H)
+        _task(case, agent1, agent1, T0, rule_code="survey_onsite")
+    my_work(agent1)  # the clock rules' reference cache is filled once per process
+    with django_assert_num_queries(1):
+        rows = my_work(agent1)
+    assert [r.source for r in rows] == ["task"] * 3 + ["case"] * 3
+    assert all(r.link.startswith("/claims/") or r.link.startswith("/cases/") for r in rows)
+
+
 def test_who_sees_which_cases(agent1, agent2, customer1, customer2, surveyor1, manager1):
     mine = open_claim(agent1, customer1)
     theirs = open_claim(agent2, customer2)

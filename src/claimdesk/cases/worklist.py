@@ -5,13 +5,16 @@ person owns and the open tasks they hold, each with its live clock (the task's o
 case's nearest). What is due on a row, where it is done and whether it is escalated are the
 kind's to say: an app registers a describer for its case kinds and task kinds
 (``register_describer``) and, for work the kernel cannot see, a source of its own rows
-(``register_source``). Both are called once per list with every row of theirs, so each adds at
-most one query however long the list: no query per row.
+(``register_source``). A describer is called with the rows of its kinds among the ``limit``
+nearest (a page more only when describers dropped rows), so it adds at most one query per
+page however long the list: no query per row; what it needs of each row it can also have
+the kernel read in the list's own statement (``columns``) and add none.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import lru_cache
@@ -30,6 +33,7 @@ from claimdesk.cases.countdown import SOON_SECONDS, countdown_text
 from claimdesk.cases.models import LIVE_STATES, Case, Deadline, DeadlineState, SlaRule, Task
 from claimdesk.cases.models import TaskStatus as _TaskStatus
 from claimdesk.cases.workflow import workflow
+from claimdesk.db import native_timestamps
 
 CASE = "case"  # WorkRow.source of a case its owner holds
 TASK = "task"  # WorkRow.source of a task its assignee holds
@@ -61,6 +65,8 @@ class WorkRow:
     holder_name: str = ""
     # Short marks a describer puts on the row for whoever works it (e.g. "elderly mode").
     badges: list[str] = field(default_factory=list)
+    # The values of the describer's own columns for this row (``register_describer(columns=)``).
+    columns: dict[str, Any] = field(default_factory=dict)
 
     @property
     def rule(self) -> str:
@@ -91,6 +97,7 @@ Source = Callable[[Any, int, datetime], list[WorkRow]]
 
 _case_describers: dict[str, Describer] = {}
 _task_describers: dict[str, Describer] = {}
+_columns: dict[Describer, dict[str, str]] = {}
 _sources: dict[str, Source] = {}
 
 
@@ -98,13 +105,24 @@ T = TypeVar("T")
 
 
 def register_describer(
-    describe: Describer, *, case_kinds: Iterable[str] = (), task_kinds: Iterable[str] = ()
+    describe: Describer,
+    *,
+    case_kinds: Iterable[str] = (),
+    task_kinds: Iterable[str] = (),
+    columns: Mapping[str, str] | None = None,
 ) -> None:
-    """``describe`` says what is due on the rows of ``case_kinds`` and ``task_kinds``."""
+    """``describe`` says what is due on the rows of ``case_kinds`` and ``task_kinds``.
+
+    ``columns``: what it needs to know of each row, as scalar SQL (a subquery of one value,
+    no params) on the row's ``{case_id}`` and ``{task_id}``; the kernel reads them in the
+    list's own statement, on that describer's rows only, into ``WorkRow.columns``. A
+    describer that needs nothing else makes no query of its own."""
     for kind in case_kinds:
         _case_describers[kind] = describe
     for kind in task_kinds:
         _task_describers[kind] = describe
+    if columns:
+        _columns[describe] = dict(columns)
 
 
 def register_source(name: str, source: Source) -> None:
@@ -121,63 +139,83 @@ def _link_template(page: str, slot: str, prefix: str, urlconf: str | None) -> st
     return reverse(page, args=[slot], urlconf=urlconf)
 
 
+# While a list is described: its pages' templates, for the script prefix and urlconf read
+# once per list (each read is a context-local look-up, which per row cost more than the fill).
+_list_links: ContextVar[dict[tuple[str, str], str] | None] = ContextVar("list_links", default=None)
+
+
 def row_link(page: str, key: str | int) -> str:
     """The URL of ``page`` for one row's ``key`` (a case number, a survey id): reversed once
     per page, then filled per row; reversing per row cost more than reading the list."""
     slot = _SLOTS[type(key)]
-    template = _link_template(page, slot, get_script_prefix(), get_urlconf())
-    return template.replace(slot, quote(str(key), safe=""))
+    links = _list_links.get()
+    template = links.get((page, slot)) if links is not None else None
+    if template is None:
+        template = _link_template(page, slot, get_script_prefix(), get_urlconf())
+        if links is not None:
+            links[page, slot] = template
+    text = str(key)
+    return template.replace(
+        slot, text if text.isascii() and text.isalnum() else quote(text, safe="")
+    )
 
 
 _rules = ReferenceCache(lambda: {r.pk: r for r in SlaRule.objects.all()}, SlaRule)
 
 # --- building the list -----------------------------------------------------------------------
-# One statement reads a list: the open cases a person owns and the open tasks they hold (each
-# nearest running clock first, a range scan of ``case_open_owner_due`` / ``task_open_assignee_due``,
-# then clock-less ones newest first), joined to the live clocks of their cases. The ORM would
-# take five statements and compile each on every call, which cost more than the reads.
-
+# One statement reads a page of a list. Its candidates: the first ``limit`` open cases a person
+# owns and the first ``limit`` open tasks they hold, nearest due first, then the ones without
+# a due time newest first (a range scan of ``case_open_owner_due`` / ``task_open_assignee_due``
+# each). Their live clocks are one index probe each; a window picks each candidate's driving
+# clock, and the candidates are ordered by the due time it gives, so only the page's rows come
+# back, with one timestamp each (a timestamp costs more to load than the rest of a row;
+# ``native_timestamps`` makes it less). Describers' columns
+# (``register_describer(columns=...)``) are read for the page's rows only. The ORM would take
+# five statements and compile each on every call, which cost more than the reads.
 _WORK_SQL = """
-WITH work AS (
+WITH w AS (
   SELECT * FROM (
-    SELECT 'case' AS src, 0 AS part, c.id AS case_id, c.number, c.title, c.kind, c.status,
-           c.owner_id AS holder_id, CAST(NULL AS BIGINT) AS task_id, c.kind AS task_kind,
-           '' AS task_title, c.next_due_at AS due_at, c.next_due_at AS ord
+    SELECT 'case' AS src, c.id AS item_id, c.id AS case_id, c.number, c.title, c.kind,
+           c.status, c.owner_id AS holder_id, CAST(NULL AS BIGINT) AS task_id,
+           c.kind AS task_kind, '' AS task_title, c.next_due_at AS due_at,
+           c.opened_at AS made_at
     FROM {case} c
-    WHERE {owner} AND c.is_open AND c.next_due_at IS NOT NULL {case_overdue}
-    ORDER BY c.next_due_at LIMIT %s) AS dated_cases
-  {undated_cases}
+    WHERE {owner} AND c.is_open {case_overdue}
+    ORDER BY c.next_due_at NULLS LAST, c.opened_at DESC, c.id LIMIT %s) AS owned
   UNION ALL
   SELECT * FROM (
-    SELECT 'task', 0, c.id, c.number, c.title, c.kind, c.status, t.assignee_id, t.id,
-           t.kind, t.title, t.due_at, t.due_at
+    SELECT 'task', t.id, c.id, c.number, c.title, c.kind, c.status, t.assignee_id, t.id,
+           t.kind, t.title, t.due_at, t.created_at
     FROM {task} t JOIN {case} c ON c.id = t.case_id
-    WHERE {assignee} AND t.status = %s AND c.is_open AND t.due_at IS NOT NULL {task_overdue}
-    ORDER BY t.due_at LIMIT %s) AS dated_tasks
-  {undated_tasks}
+    WHERE {assignee} AND t.status = %s AND c.is_open {task_overdue}
+    ORDER BY t.due_at NULLS LAST, t.created_at DESC, t.id LIMIT %s) AS held
+), clocked AS (
+  SELECT w.*, k.rule_id, k.state, k.task_id AS clock_task_id,
+         CASE WHEN k.id IS NULL THEN w.due_at WHEN k.state = %s THEN k.due_at END AS due,
+         CASE WHEN k.escalated_at IS NULL THEN 0 ELSE 1 END AS clock_escalated,
+         MAX(CASE WHEN k.task_id IS NULL AND k.state = %s AND k.escalated_at IS NOT NULL
+             THEN 1 ELSE 0 END) OVER (PARTITION BY w.src, w.item_id) AS case_escalated,
+         ROW_NUMBER() OVER (PARTITION BY w.src, w.item_id ORDER BY
+           CASE WHEN k.task_id IS NOT NULL THEN 0 WHEN k.state = %s THEN 1 ELSE 2 END,
+           k.due_at, k.id) AS nth
+  FROM w LEFT JOIN {deadline} k ON k.case_id = w.case_id AND k.state IN (%s, %s)
+    AND (k.task_id IS NULL OR k.task_id = w.task_id)
 )
-SELECT work.src, work.part, work.case_id, work.number, work.title, work.kind, work.status,
-       work.holder_id, work.task_id, work.task_kind, work.task_title, work.due_at, work.ord,
-       d.task_id, d.rule_id, d.state, d.due_at, d.escalated_at
-FROM work LEFT JOIN {deadline} d ON d.case_id = work.case_id AND d.state IN (%s, %s)
-ORDER BY d.due_at
+SELECT w.src, w.case_id, w.number, w.title, w.kind, w.status, w.holder_id, w.task_id,
+       w.task_kind, w.task_title, w.due, w.rule_id, w.state,
+       CASE WHEN w.clock_escalated = 1 OR (w.clock_task_id IS NULL AND w.state = %s
+         AND w.case_escalated = 1) THEN 1 ELSE 0 END{described}
+FROM clocked w
+WHERE w.nth = 1
+ORDER BY due NULLS LAST, w.src, w.due_at NULLS LAST, w.made_at DESC, w.item_id
+LIMIT %s OFFSET %s
 """
-_UNDATED_CASES = """
-  UNION ALL
-  SELECT * FROM (
-    SELECT 'case', 1, c.id, c.number, c.title, c.kind, c.status, c.owner_id,
-           CAST(NULL AS BIGINT), c.kind, '', c.next_due_at, c.opened_at
-    FROM {case} c
-    WHERE {owner} AND c.is_open AND c.next_due_at IS NULL
-    ORDER BY c.opened_at DESC LIMIT %s) AS undated_cases"""
-_UNDATED_TASKS = """
-  UNION ALL
-  SELECT * FROM (
-    SELECT 'task', 1, c.id, c.number, c.title, c.kind, c.status, t.assignee_id, t.id, t.kind,
-           t.title, t.due_at, t.created_at
-    FROM {task} t JOIN {case} c ON c.id = t.case_id
-    WHERE {assignee} AND t.status = %s AND c.is_open AND t.due_at IS NULL
-    ORDER BY t.created_at DESC LIMIT %s) AS undated_tasks"""
+# The clock that drives a row: the task's own (the nearest due, running or paused), else its
+# case's nearest running one, else a paused one (the row then waits, with no due time); a row
+# without one keeps its own due time. Escalated: the driving clock, or for a row on its case's
+# clocks any running one of them. Clocks due at the same time: the one started first (lowest
+# id). Rows due at the same time: cases before tasks, then each source's order (a total
+# order, so pages are exact).
 
 
 @dataclass(frozen=True)
@@ -202,16 +240,21 @@ def _datetime(value: Any) -> datetime | None:
 
 
 def _select_work(
-    owners: Holders, assignees: Holders, limit: int, *, overdue_at: datetime | None = None
+    owners: Holders,
+    assignees: Holders,
+    limit: int,
+    *,
+    page: int,
+    offset: int = 0,
+    overdue_at: datetime | None = None,
 ) -> list[WorkRow]:
-    """The rows of the cases ``owners`` own and the tasks ``assignees`` hold, each with its
-    live clock: at most ``limit`` of each, nearest due first (only overdue ones with
-    ``overdue_at``)."""
+    """Rows ``offset`` to ``offset + page`` of the list of the cases ``owners`` own and the
+    tasks ``assignees`` hold (at most ``limit`` of each, nearest due first; only overdue ones
+    with ``overdue_at``), each with its live clock, in the list's order."""
     conn = connections[router.db_for_read(Case)]
     q = conn.ops.quote_name
     owner_sql, owner_params = owners.on("c.owner_id")
     assignee_sql, assignee_params = assignees.on("t.assignee_id")
-    overdue = overdue_at is not None
     tables = {
         "case": q(Case._meta.db_table),
         "task": q(Task._meta.db_table),
@@ -219,56 +262,77 @@ def _select_work(
         "owner": owner_sql,
         "assignee": assignee_sql,
     }
+    described, described_params, layout = _described_columns()
     sql = _WORK_SQL.format(
         **tables,
-        case_overdue="AND c.next_due_at < %s" if overdue else "",
-        task_overdue="AND t.due_at < %s" if overdue else "",
-        undated_cases="" if overdue else _UNDATED_CASES.format(**tables),
-        undated_tasks="" if overdue else _UNDATED_TASKS.format(**tables),
+        described=described,
+        case_overdue="AND c.next_due_at < %s" if overdue_at is not None else "",
+        task_overdue="AND t.due_at < %s" if overdue_at is not None else "",
     )
-    cut = [overdue_at] if overdue else []
-    params: list[Any] = [*owner_params, *cut, limit]
-    if not overdue:
-        params += [*owner_params, limit]
-    params += [*assignee_params, _TaskStatus.OPEN, *cut, limit]
-    if not overdue:
-        params += [*assignee_params, _TaskStatus.OPEN, limit]
-    params += [DeadlineState.RUNNING, DeadlineState.PAUSED]
+    cut = [] if overdue_at is None else [overdue_at]
+    running, paused = DeadlineState.RUNNING, DeadlineState.PAUSED
+    params: list[Any] = [*owner_params, *cut, limit, *assignee_params, _TaskStatus.OPEN, *cut]
+    params += [limit, running, running, running, running, paused, running, *described_params]
+    params += [page, offset]
     with conn.cursor() as cursor:
+        native_timestamps(cursor)  # one per row, yet Django's loader cost as much as the rest
         cursor.execute(sql, params)
         fetched = cursor.fetchall()
-    rows: dict[str, WorkRow] = {}
-    order: dict[str, tuple[int, float]] = {}  # dated by due time, then undated newest first
-    clocks: list[tuple] = []
-    for (src, part, case_id, number, title, kind, status, holder_id, task_id, task_kind,
-         task_title, due_at, ord_at, *clock) in fetched:  # fmt: skip
-        key = f"{src}-{task_id if src == TASK else case_id}"
-        if key not in rows:
-            at = _datetime(ord_at)
-            stamp = at.timestamp() if at else 0.0
-            order[key] = (part, stamp if not part else -stamp)
-            rows[key] = WorkRow(
-                key=key,
-                source=src,
-                kind=task_kind,
-                case_id=case_id,
-                number=number,
-                title=title,
-                case_kind=kind,
-                status=status,
-                holder_id=holder_id,
-                what=task_title if src == TASK else "",
-                due_at=_datetime(due_at),
-                task_id=task_id,
-            )
-        if clock[2] is not None:
-            clocks.append((case_id, clock[0], clock[1], clock[2], _datetime(clock[3]), clock[4]))
-    chosen = []
-    for source in (CASE, TASK):
-        keys = sorted((k for k, r in rows.items() if r.source == source), key=order.__getitem__)
-        chosen += [rows[k] for k in keys[:limit]]
-    _apply_clocks(chosen, list(dict.fromkeys(clocks)))
-    return chosen
+    rules = _rules.get()
+    rows = []
+    for (src, case_id, number, title, kind, status, holder_id, task_id, task_kind, task_title,
+         due_at, rule_id, state, escalated, *looked_up) in fetched:  # fmt: skip
+        rule = rules.get(rule_id) if rule_id else None
+        row = WorkRow(
+            key=f"{src}-{task_id if src == TASK else case_id}",
+            source=src,
+            kind=task_kind,
+            case_id=case_id,
+            number=number,
+            title=title,
+            case_kind=kind,
+            status=status,
+            holder_id=holder_id,
+            what=task_title if src == TASK else "",
+            due_at=_datetime(due_at),
+            rule_code=rule.code if rule else "",
+            rule_id=rule_id,
+            clock_state=state or "",
+            escalated=bool(escalated),
+            task_id=task_id,
+        )
+        if layout:
+            mine = layout.get((src, task_kind))
+            if mine:
+                row.columns = {name: looked_up[i] for name, i in mine}
+        rows.append(row)
+    return rows
+
+
+def _described_columns() -> tuple[str, list, dict[tuple[str, str], list[tuple[str, int]]]]:
+    """The describers' columns as SQL on a list's row (``w``), each read only on the rows of
+    its describer's kinds; their params; and where the values come back, by (source, kind)."""
+    sql, params, position = "", [], 0
+    layout: dict[tuple[str, str], list[tuple[str, int]]] = {}
+    for describe, columns in _columns.items():
+        guards: list[str] = []
+        guard_params: list[str] = []
+        mine: list[tuple[str, int]] = []
+        for source, table in ((CASE, _case_describers), (TASK, _task_describers)):
+            kinds = [kind for kind, d in table.items() if d is describe]
+            if kinds:  # w.task_kind: the task's kind on a task row, the case's on a case row
+                marks = ", ".join(["%s"] * len(kinds))
+                guards.append(f"(w.src = %s AND w.task_kind IN ({marks}))")
+                guard_params += [source, *kinds]
+                for kind in kinds:
+                    layout[source, kind] = mine
+        for name, expression in columns.items():
+            mine.append((name, position))
+            position += 1
+            value = expression.format(case_id="w.case_id", task_id="w.task_id")
+            sql += f",\n       CASE WHEN {' OR '.join(guards)} THEN ({value}) END"
+            params += guard_params
+    return sql, params, layout
 
 
 def _rows(cases: Sequence[Case]) -> list[WorkRow]:
@@ -331,7 +395,16 @@ def _apply_clocks(rows: list[WorkRow], clocks: list[tuple]) -> None:
 
 
 def _describe(rows: list[WorkRow], user) -> list[WorkRow]:
-    """Hand each kind its rows; rows nobody describes get the kernel's plain words."""
+    """Hand each kind its rows; rows nobody describes get the kernel's plain words. The rows
+    kept stay in their order."""
+    links = _list_links.set({})
+    try:
+        return _described(rows, user)
+    finally:
+        _list_links.reset(links)
+
+
+def _described(rows: list[WorkRow], user) -> list[WorkRow]:
     groups: dict[Describer, list[WorkRow]] = {}
     plain: list[WorkRow] = []
     for row in rows:
@@ -341,12 +414,13 @@ def _describe(rows: list[WorkRow], user) -> list[WorkRow]:
             plain.append(row)
         else:
             groups.setdefault(describe, []).append(row)
-    kept = [row for describe, mine in groups.items() for row in describe(mine, user)]
+    kept = {id(row) for describe, mine in groups.items() for row in describe(mine, user)}
     for row in plain:
         if not row.what:
             row.what = _next_step(row)
         row.link = row.link or row_link("web:case_detail", row.number)
-    return kept + plain
+        kept.add(id(row))
+    return [row for row in rows if id(row) in kept]  # in the list's order
 
 
 def _next_step(row: WorkRow) -> str:
@@ -361,11 +435,34 @@ def _sorted(rows: list[WorkRow]) -> list[WorkRow]:
     return sorted(rows, key=lambda r: (r.due_at is None, r.due_at or far))
 
 
+def _work(
+    holders: Holders,
+    limit: int,
+    user,
+    *,
+    overdue_at: datetime | None = None,
+    keep: Callable[[WorkRow], bool] | None = None,
+) -> list[WorkRow]:
+    """The first ``limit`` rows of ``holders``' list, described (as ``user`` sees them) and
+    kept by ``keep``. Only a page of ``limit`` rows is read and described; when describers
+    drop rows (an approval the user may not give), the next page fills the list up."""
+    rows: list[WorkRow] = []
+    offset = 0
+    while True:
+        page = _select_work(
+            holders, holders, limit, page=limit, offset=offset, overdue_at=overdue_at
+        )
+        rows += [r for r in _describe(page, user) if keep is None or keep(r)]
+        offset += len(page)
+        if len(rows) >= limit or len(page) < limit:
+            return rows[:limit]
+
+
 def my_work(user, *, limit: int = 50, now: datetime | None = None) -> list[WorkRow]:
     """``user``'s open work, nearest due first, at most ``limit`` rows."""
     now = now or timezone.now()
     mine = Holders("{col} = %s", (user.pk,))
-    rows = _describe(_select_work(mine, mine, limit), user)
+    rows = _work(mine, limit, user)
     for source in _sources.values():
         rows += source(user, limit, now)
     return _sorted(rows)[:limit]
@@ -393,8 +490,7 @@ def team_alerts(user, *, limit: int = 50, now: datetime | None = None) -> list[W
         others = Holders("{col} IN (" + members + ")", tuple(params))
     else:
         others = Holders("{col} <> %s", (user.pk,))
-    rows = _select_work(others, others, limit, overdue_at=now)
-    rows = [r for r in _describe(rows, None) if r.overdue(now) or r.escalated]
+    rows = _work(others, limit, None, overdue_at=now, keep=lambda r: r.overdue(now) or r.escalated)
     names = dict(
         User.objects.filter(pk__in={r.holder_id for r in rows}).values_list("pk", "first_name")
     )

@@ -3,7 +3,7 @@
 The owner of a claim is told the next step of its stage; an adjuster's review task asks for a
 decision to propose; an approval task asks for a signature only from someone who may give
 it: never the proposer, and the last signature only within the approver's limit (else the
-row says it goes up). One query for all the rows, however many.
+row says it goes up). One query for all the task rows, however many; none for owned claims.
 """
 
 from __future__ import annotations
@@ -46,15 +46,17 @@ def _link(row: WorkRow) -> str:
 
 def claim_work(rows: list[WorkRow], user: Any) -> list[WorkRow]:
     """Fill what is due on claim rows; drop approvals this ``user`` may not give."""
-    pending = {
-        d.claim_id: d
-        for d in ClaimDecision.objects.filter(
-            claim_id__in={r.case_id for r in rows if r.source != CASE},
-            status=DecisionStatus.PENDING,
-        )
-        .select_related("proposed_by")
-        .prefetch_related("approvals")
-    }
+    tasks = {r.case_id for r in rows if r.source != CASE}
+    pending = (
+        {
+            d.claim_id: d
+            for d in ClaimDecision.objects.filter(claim_id__in=tasks, status=DecisionStatus.PENDING)
+            .select_related("proposed_by")
+            .prefetch_related("approvals")
+        }
+        if tasks  # the owner's own claims need no decision: no query, no queryset built
+        else {}
+    )
     approvals = any(r.kind == APPROVAL_TASK for r in rows)
     limit = approval_limit(user) if approvals and user is not None else None
     owner_next = {str(state): str(label) for state, label in OWNER_NEXT.items()}  # once a list
