@@ -538,23 +538,12 @@ def figure_b(world: World, rep: Report, n: int, runs: int) -> list[tuple[str, tu
         cases = Case.objects.filter(owner=user, is_open=True, next_due_at__isnull=False)
         return list(cases.order_by("next_due_at")[:50])
 
-    def bare_native() -> list:  # the bare read with the timestamp loader my_work's list uses
-        from django.db import connection
-
-        from claimdesk.db import native_timestamps
-
-        with connection.cursor() as cur:
-            native_timestamps(cur)
-            cur.execute(SQL_MY_WORK_BARE, [user.pk])
-            return cur.fetchall()
-
-    my_ms, bare_ms, all_ms, orm_ms, native_ms = alternate(
+    my_ms, bare_ms, all_ms, orm_ms = alternate(
         runs,
         lambda: my_work(user, limit=50),
         raw(SQL_MY_WORK_BARE, [user.pk]),
         lambda: [run() for run in statements],
         orm_cases,
-        bare_native,
     )
     rep.row(
         "(b) my_work(busy owner, limit=50)",
@@ -569,7 +558,7 @@ def figure_b(world: World, rep: Report, n: int, runs: int) -> list[tuple[str, tu
         n,
         all_ms,
         bare_ms,
-        "the same statements through Django's cursor (its timestamp loader), no describing",
+        "the same statements through Django's cursor, no describing",
     )
     rep.row(
         "    the ORM cases queryset alone",
@@ -577,13 +566,6 @@ def figure_b(world: World, rep: Report, n: int, runs: int) -> list[tuple[str, tu
         orm_ms,
         bare_ms,
         "same SQL as bare + 50 model instances",
-    )
-    rep.row(
-        "    bare query, psycopg's own timestamp loader",
-        n,
-        native_ms,
-        bare_ms,
-        f"db.native_timestamps, as my_work's list reads; my_work / this = {my_ms / native_ms:.1f}x",
     )
     return cap.selects
 

@@ -1,5 +1,4 @@
-"""Writing many rows at once: ``COPY`` on PostgreSQL, ``bulk_create`` elsewhere (and reading
-timestamps without Django's Python loader: ``native_timestamps``).
+"""Writing many rows at once: ``COPY`` on PostgreSQL, ``bulk_create`` elsewhere.
 
 Bulk intake writes some twenty rows per claim, a thousand claims at a time. Django's
 ``bulk_create`` prepares every value through its field (a few microseconds each) and sends
@@ -14,7 +13,6 @@ from collections.abc import Callable, Mapping, Sequence
 from operator import attrgetter
 from typing import Any, TypeVar
 
-from django.conf import settings
 from django.db import connections, router, transaction
 from django.db.backends.base.base import BaseDatabaseWrapper
 from django.db.models import AutoField, BigAutoField, Field, JSONField, Model, SmallAutoField
@@ -156,20 +154,3 @@ def on_commit_once(func: Callable[[], None]) -> None:
     if conn.in_atomic_block and any(f is func for _, f, _ in conn.run_on_commit):
         return
     transaction.on_commit(func)
-
-
-def native_timestamps(cursor: Any) -> None:
-    """Let ``cursor`` (a Django cursor) read ``timestamptz`` with psycopg's own loader.
-
-    Django reads every timestamp through a Python subclass of psycopg's loader that only
-    sets the time zone the value already has (the session's, which Django set): about 10 µs a
-    value, more than the rest of a row. psycopg's own has a C version and gives the same
-    values. Elsewhere (SQLite, psycopg 2, ``USE_TZ = False``) nothing changes.
-    """
-    if cursor.db.vendor != "postgresql" or not settings.USE_TZ:
-        return
-    adapters = getattr(cursor.cursor, "adapters", None)  # psycopg 3's; psycopg 2 has none
-    if adapters is not None:
-        from psycopg.types.datetime import TimestamptzLoader
-
-        adapters.register_loader("timestamptz", TimestamptzLoader)

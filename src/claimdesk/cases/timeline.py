@@ -21,7 +21,7 @@ from datetime import datetime
 from typing import Any, Required, TypedDict, Unpack
 
 from django.db import connections, router, transaction
-from django.db.models import Model, TextChoices
+from django.db.models import Field, Model, TextChoices
 from django.db.models.signals import post_save
 from django.utils.translation import gettext_lazy as _
 
@@ -278,13 +278,12 @@ def _update_part(n: int, obj: Model, fields: list[str]) -> StatementPart:
     conn = connections[router.db_for_write(type(obj))]
     opts = obj._meta
     q = conn.ops.quote_name
-    columns = [opts.get_field(name) for name in fields]
-    sets = ", ".join(
-        f"{q(f.column)} = %s::{f.db_type(conn)}"  # type: ignore[union-attr]
-        for f in columns
-    )
+    columns = [f for name in fields if isinstance(f := opts.get_field(name), Field)]
+    if len(columns) != len(fields):
+        raise ValueError(f"action_save: not all of {fields} are columns of {opts.label}")
+    sets = ", ".join(f"{q(f.column)} = %s::{f.db_type(conn)}" for f in columns)
     # ``pre_save`` as ``save()`` would: the value, stamped first for an ``auto_now`` field.
-    params = [f.get_db_prep_save(f.pre_save(obj, False), conn) for f in columns]  # type: ignore[union-attr]
+    params = [f.get_db_prep_save(f.pre_save(obj, False), conn) for f in columns]
     sql = (
         f"action_save_{n} AS (UPDATE {q(opts.db_table)} SET {sets} "
         f"WHERE {q(opts.pk.column)} = %s RETURNING 1)"

@@ -33,7 +33,6 @@ from claimdesk.cases.countdown import SOON_SECONDS, countdown_text
 from claimdesk.cases.models import LIVE_STATES, Case, Deadline, DeadlineState, SlaRule, Task
 from claimdesk.cases.models import TaskStatus as _TaskStatus
 from claimdesk.cases.workflow import workflow
-from claimdesk.db import native_timestamps
 
 CASE = "case"  # WorkRow.source of a case its owner holds
 TASK = "task"  # WorkRow.source of a task its assignee holds
@@ -169,7 +168,7 @@ _rules = ReferenceCache(lambda: {r.pk: r for r in SlaRule.objects.all()}, SlaRul
 # each). Their live clocks are one index probe each; a window picks each candidate's driving
 # clock, and the candidates are ordered by the due time it gives, so only the page's rows come
 # back, with one timestamp each (a timestamp costs more to load than the rest of a row;
-# ``native_timestamps`` makes it less). Describers' columns
+# every cursor reads them with psycopg's own loader, ``claimdesk.pgbackend``). Describers' columns
 # (``register_describer(columns=...)``) are read for the page's rows only. The ORM would take
 # five statements and compile each on every call, which cost more than the reads.
 _WORK_SQL = """
@@ -275,7 +274,6 @@ def _select_work(
     params += [limit, running, running, running, running, paused, running, *described_params]
     params += [page, offset]
     with conn.cursor() as cursor:
-        native_timestamps(cursor)  # one per row, yet Django's loader cost as much as the rest
         cursor.execute(sql, params)
         fetched = cursor.fetchall()
     rules = _rules.get()

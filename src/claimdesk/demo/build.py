@@ -125,7 +125,10 @@ def demo_create(
         )
         # 直赔 before the history starts: customer1 has no claim under investigation yet, so
         # the hospital's bill goes straight through as the rules allow.
-        billed = partners_create(people, steps[0].at - timedelta(hours=2))
+        # Inside the history window too, when the first story starts close to its edge.
+        oldest = now - timedelta(days=HISTORY_DAYS)
+        billed_at = max(steps[0].at - timedelta(hours=2), oldest + (steps[0].at - oldest) / 2)
+        billed = partners_create(people, billed_at)
         progress.line(f"Direct settlement: {billed} hospital bill (hospital1, garage1)")
         sweeps = _simulate(steps, now=now, progress=progress, seed=seed)
         progress.line(f"Recoveries: {recoveries_create(people, now)} on paid claims")

@@ -272,7 +272,7 @@ def _chain_part(rows: list[_Chained]) -> tuple[str, list[Any]]:
 
 
 def _append_in_one_statement(per_case: dict[int, list[tuple[dict[str, Any], datetime]]]) -> int:
-    rows = [
+    rows: list[_Chained] = [
         (case_id, record, at, None)
         for case_id, records in per_case.items()
         for record, at in records
