@@ -158,9 +158,10 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # recurs on a connection, so the ORM's repeated queries are not planned again (about a
     # fifth of a business action's time). CLAIMDESK_DB_SERVER_BINDING=0 binds them in the
     # client instead, e.g. behind a transaction-pooling PgBouncer that cannot keep them.
-    DATABASES["default"].setdefault("OPTIONS", {})["server_side_binding"] = envbool(
-        "CLAIMDESK_DB_SERVER_BINDING", True
-    )
+    if envbool("CLAIMDESK_DB_SERVER_BINDING", True):
+        DATABASES["default"].setdefault("OPTIONS", {}).update(
+            server_side_binding=True, prepare_threshold=5
+        )
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # WAL lets the web process read while the embedded worker writes; IMMEDIATE avoids
     # "database is locked" upgrades in write transactions.
