@@ -101,6 +101,13 @@ def insert_values(
             copy.write_row(row)
 
 
+def typed_marks(fields: Sequence[Field[Any, Any]], conn: BaseDatabaseWrapper) -> list[str]:
+    """A placeholder per field, cast to its column's type (``%s::varchar(30)``): values in a
+    ``VALUES`` list or a ``SET`` of a hand-built PostgreSQL statement get their column's type
+    instead of text."""
+    return [f"%s::{f.db_type(conn)}" for f in fields]
+
+
 def insert_part(
     name: str, model: type[Model], attnames: Sequence[str], rows: Sequence[Mapping[str, Any]]
 ) -> tuple[str, list[Any]]:
@@ -110,7 +117,7 @@ def insert_part(
     conn = connections[router.db_for_write(model)]
     fields = [_column(model, a) for a in attnames]
     q = conn.ops.quote_name
-    one = "(" + ", ".join(f"%s::{f.db_type(conn)}" for f in fields) + ")"
+    one = "(" + ", ".join(typed_marks(fields, conn)) + ")"
     params = [
         f.get_db_prep_save(row[a], conn)
         for row in rows

@@ -26,7 +26,7 @@ from django.db.models.signals import post_save
 from django.utils.translation import gettext_lazy as _
 
 from claimdesk.cases.models import Case, CaseEvent
-from claimdesk.db import COPY_FROM, bulk_insert
+from claimdesk.db import COPY_FROM, bulk_insert, typed_marks
 from claimdesk.notify.services import (
     notification_queue_many,
     notifications_batched,
@@ -281,7 +281,10 @@ def _update_part(n: int, obj: Model, fields: list[str]) -> StatementPart:
     columns = [f for name in fields if isinstance(f := opts.get_field(name), Field)]
     if len(columns) != len(fields):
         raise ValueError(f"action_save: not all of {fields} are columns of {opts.label}")
-    sets = ", ".join(f"{q(f.column)} = %s::{f.db_type(conn)}" for f in columns)
+    sets = ", ".join(
+        f"{q(f.column)} = {mark}"
+        for f, mark in zip(columns, typed_marks(columns, conn), strict=True)
+    )
     # ``pre_save`` as ``save()`` would: the value, stamped first for an ``auto_now`` field.
     params = [f.get_db_prep_save(f.pre_save(obj, False), conn) for f in columns]
     sql = (
@@ -370,7 +373,7 @@ def _write_jointly(
     fields = [f for f in opts.concrete_fields if not f.primary_key]
     q = conn.ops.quote_name
     columns = ", ".join(q(f.column) for f in fields)
-    one = "(%s::integer, " + ", ".join(f"%s::{f.db_type(conn)}" for f in fields) + ")"
+    one = "(%s::integer, " + ", ".join(typed_marks(fields, conn)) + ")"
     values: list[Any] = []
     for k, line in enumerate(lines, start=1):
         values.append(k)

@@ -239,21 +239,20 @@ def _datetime(value: Any) -> datetime | None:
 
 
 def _select_work(
-    owners: Holders,
-    assignees: Holders,
+    holders: Holders,
     limit: int,
     *,
     page: int,
     offset: int = 0,
     overdue_at: datetime | None = None,
 ) -> list[WorkRow]:
-    """Rows ``offset`` to ``offset + page`` of the list of the cases ``owners`` own and the
-    tasks ``assignees`` hold (at most ``limit`` of each, nearest due first; only overdue ones
+    """Rows ``offset`` to ``offset + page`` of the list of the cases ``holders`` own and the
+    tasks they hold (at most ``limit`` of each, nearest due first; only overdue ones
     with ``overdue_at``), each with its live clock, in the list's order."""
     conn = connections[router.db_for_read(Case)]
     q = conn.ops.quote_name
-    owner_sql, owner_params = owners.on("c.owner_id")
-    assignee_sql, assignee_params = assignees.on("t.assignee_id")
+    owner_sql, owner_params = holders.on("c.owner_id")
+    assignee_sql, assignee_params = holders.on("t.assignee_id")
     tables = {
         "case": q(Case._meta.db_table),
         "task": q(Task._meta.db_table),
@@ -447,9 +446,7 @@ def _work(
     rows: list[WorkRow] = []
     offset = 0
     while True:
-        page = _select_work(
-            holders, holders, limit, page=limit, offset=offset, overdue_at=overdue_at
-        )
+        page = _select_work(holders, limit, page=limit, offset=offset, overdue_at=overdue_at)
         rows += [r for r in _describe(page, user) if keep is None or keep(r)]
         offset += len(page)
         if len(rows) >= limit or len(page) < limit:

@@ -125,7 +125,7 @@ def _append_many(
     per_case: dict[int, list[tuple[dict[str, Any], datetime]]] = {}
     for case_id, record, at in rows:
         per_case.setdefault(case_id, []).append((record, at))
-    if _in_one_statement(per_case, Entry, Head):
+    if _in_one_statement(sum(map(len, per_case.values())), Entry, Head):
         return _append_in_one_statement(per_case)
     written = 0
     ids = list(per_case)
@@ -163,13 +163,13 @@ def _append_many(
     return written
 
 
-def _in_one_statement(per_case: dict, Entry, Head) -> bool:
+def _in_one_statement(records: int, Entry=LedgerEntry, Head=LedgerHead) -> bool:
     """An action's few records on PostgreSQL go in one statement (the database chains them);
     the backfill's historical models, SQLite and large batches take the general path."""
-    if Entry is not LedgerEntry or Head is not LedgerHead or not per_case:
+    if Entry is not LedgerEntry or Head is not LedgerHead or not records:
         return False
     conn = connections[router.db_for_write(LedgerEntry)]
-    return conn.vendor == "postgresql" and sum(map(len, per_case.values())) < COPY_FROM
+    return conn.vendor == "postgresql" and records < COPY_FROM
 
 
 # Lock the heads, chain the records from each head (the database computes the same
@@ -293,10 +293,7 @@ def ledger_statement_part(events: list, deferred: list) -> tuple[str, list[Any]]
     rows += [
         (e.case_id, event_record(e), _aware(e.at), line) for line, e in enumerate(events, start=1)
     ]
-    conn = connections[router.db_for_write(LedgerEntry)]
-    if conn.vendor != "postgresql" or len(rows) >= COPY_FROM:
-        return None
-    return _chain_part(rows)
+    return _chain_part(rows) if _in_one_statement(len(rows)) else None
 
 
 def _write_entries(Entry, Head, entries: list[tuple], moved: list) -> None:
